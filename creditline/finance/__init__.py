@@ -1,0 +1,1 @@
+"""Pure finance: money rounding, proposal metrics and loan schedules. No Flask, no database."""
