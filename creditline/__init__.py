@@ -1,0 +1,43 @@
+"""creditline: a green credit line system (proposals, loans and guarantees, verified grants)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from .config import ROOT, load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI and error handlers."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
+    app.config.update(load_config(config))
+
+    from . import models  # noqa: F401  (every table registered before migrations look)
+    from .extensions import api, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    csrf.init_app(app)
+    api.init_app(app)
+
+    from . import rulebooks
+    from .auth import current
+    rulebooks.init_app(app)
+    current.init_app(app)
+
+    from .blueprints import register_blueprints
+    register_blueprints(app)
+
+    from .errors import register_error_handlers
+    register_error_handlers(app)  # after api.init_app, so ours answer HTTP errors too
+
+    from .cli import register_cli
+    register_cli(app)
+
+    from .templating import init_app as init_templating
+    init_templating(app)
+    return app

@@ -1,0 +1,126 @@
+"""Record audit events inside the caller's transaction, and verify the chain."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from ..auth.permissions import Actor, require_role
+from ..database import utcnow
+from ..extensions import db
+from ..pagination import Page, paginate
+from .models import AuditEvent
+
+GENESIS = "0" * 64
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"cannot record {type(value).__name__} in the audit trail")
+
+
+def normalise(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Turn a snapshot into plain JSON so it hashes the same after a database round trip."""
+    if state is None:
+        return None
+    return json.loads(json.dumps(state, default=_jsonable, sort_keys=True))
+
+
+def _timestamp(value: datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.isoformat(timespec="microseconds")
+
+
+def event_hash(event: AuditEvent) -> str:
+    """Hash an event's content together with the hash of the event before it."""
+    payload = {
+        "seq": event.seq, "at": _timestamp(event.occurred_at), "actor": event.actor_id,
+        "action": event.action, "entity": [event.entity_type, event.entity_id],
+        "before": event.before, "after": event.after, "prev": event.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
+           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEvent:
+    """Append an event to the chain in the current transaction (the caller commits)."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise writers on the chain's tail; released with the transaction.
+        session.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    event = AuditEvent(
+        seq=(last.seq + 1) if last else 1,
+        occurred_at=utcnow(),
+        actor_id=actor.user_id if actor else None,
+        actor_email=actor.email if actor else None,
+        action=action, entity_type=entity_type, entity_id=entity_id,
+        before=normalise(before), after=normalise(after),
+        prev_hash=last.hash if last else GENESIS,
+    )
+    event.hash = event_hash(event)
+    session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_at: int | None
+    reason: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_chain(batch: int = 5000) -> ChainReport:
+    """Walk the chain in order and report the first event whose link or content is broken."""
+    prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    last_seq = 0
+    while True:
+        rows = db.session.execute(
+            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
+        ).scalars().all()
+        if not rows:
+            return ChainReport(checked, None, None)
+        for event in rows:
+            if event.seq != expected_seq:
+                return ChainReport(checked, event.seq, f"event {expected_seq} is missing")
+            if event.prev_hash != prev:
+                return ChainReport(checked, event.seq, "it does not point to the event before it")
+            if event_hash(event) != event.hash:
+                return ChainReport(checked, event.seq, "its content was changed after it was written")
+            prev = event.hash
+            expected_seq += 1
+            checked += 1
+            last_seq = event.seq
+
+
+def count_events() -> int:
+    """Count the events in the trail."""
+    return db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def list_events(actor: Actor, args: dict[str, Any]) -> Page:
+    """List audit events, newest first (fund admins and auditors)."""
+    require_role(actor, "fund_admin", "auditor", action="read the audit trail")
+    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc())
+    for key in ("entity_type", "entity_id", "actor_id", "action"):
+        if args.get(key) is not None:
+            stmt = stmt.where(getattr(AuditEvent, key) == args[key])
+    return paginate(stmt, args.get("page", 1), args.get("per_page", 25))

@@ -1,0 +1,1 @@
+"""Organisations, users, roles, tokens and the permission layer every read and write uses."""

@@ -1,0 +1,76 @@
+"""Who is calling: a bearer token for API clients, the session cookie for people."""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from ..errors import Unauthorized
+from ..extensions import csrf, db, login_manager
+from .models import User
+from .permissions import Actor
+from .services import resolve_token
+
+# API paths that answer without a signed-in caller.
+PUBLIC_API_PATHS = ("/api/v1/auth/token", "/api/v1/openapi.json", "/api/v1/docs")
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+API_BODY_TYPES = {"application/json", "multipart/form-data", "text/csv",
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def bearer_token() -> str | None:
+    """Return the bearer token of the current request, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def current_actor() -> Actor:
+    """Return the actor of the current request or raise Unauthorized."""
+    actor = g.get("actor")
+    if actor is None:
+        if current_user.is_authenticated:
+            actor = Actor.of(current_user)
+            g.actor = actor
+        else:
+            raise Unauthorized("sign in first: send 'Authorization: Bearer <token>'")
+    return actor
+
+
+def _authenticate_api_request() -> None:
+    if not request.path.startswith("/api/"):
+        return
+    if request.method in UNSAFE_METHODS and request.content_length:
+        if request.mimetype not in API_BODY_TYPES:
+            from werkzeug.exceptions import UnsupportedMediaType
+            raise UnsupportedMediaType(
+                f"send the body as application/json (got '{request.mimetype or 'no type'}')")
+    token = bearer_token()
+    if token:
+        g.actor = Actor.of(resolve_token(token))
+        return
+    if current_user.is_authenticated:
+        # Cookie-authenticated calls come from our own pages: they must carry the CSRF token.
+        if request.method in UNSAFE_METHODS:
+            try:
+                csrf.protect()
+            except CSRFError as exc:
+                raise Unauthorized(f"missing or invalid CSRF token: {exc.description}") from exc
+        g.actor = Actor.of(current_user)
+        return
+    if request.path.startswith(PUBLIC_API_PATHS):
+        return
+    raise Unauthorized("sign in first: send 'Authorization: Bearer <token>'")
+
+
+def init_app(app: Flask) -> None:
+    """Authenticate every API request before its view runs."""
+    app.before_request(_authenticate_api_request)

@@ -1,0 +1,46 @@
+"""Sign-in, token, organisation and user shapes."""
+from marshmallow import Schema, fields, validate
+
+from ..pagination import PageArgsSchema, page_schema
+from ..schemas import COUNTRY
+from .models import ORG_KINDS, ROLES
+
+
+class TokenRequestSchema(Schema):
+    email = fields.Email(required=True)
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+
+
+class OrganisationSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(required=True, validate=validate.OneOf(ORG_KINDS))
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    country = fields.String(required=True, validate=COUNTRY)
+
+
+class UserSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    email = fields.Email(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    organisation_id = fields.Integer(required=True)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(min=1))
+    active = fields.Boolean(dump_only=True)
+    organisation = fields.Nested(OrganisationSchema, dump_only=True)
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    token_type = fields.String()
+    expires_at = fields.DateTime()
+    user = fields.Nested(UserSchema)
+
+
+class UserQueryArgsSchema(PageArgsSchema):
+    organisation_id = fields.Integer()
+    role = fields.String(validate=validate.OneOf(ROLES))
+
+
+UserPageSchema = page_schema(UserSchema, "UserPage")
+OrganisationPageSchema = page_schema(OrganisationSchema, "OrganisationPage")

@@ -1,0 +1,194 @@
+"""Sign-in with lock-out, bearer tokens, and the management of organisations and users."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..audit.services import record
+from ..database import as_utc, utcnow
+from ..errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from ..extensions import db
+from ..pagination import Page, paginate
+from .models import ORG_KINDS, ROLE_ORG_KINDS, ApiToken, Organisation, User, UserRole
+from .permissions import Actor, require_role
+
+BAD_CREDENTIALS = "wrong email or password"
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(email: str, password: str, now: datetime | None = None) -> User:
+    """Check a password; count failures and lock the account for a while after too many."""
+    now = now or utcnow()
+    user = db.session.execute(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+    ).scalar_one_or_none()
+    if user is None:
+        raise Unauthorized(BAD_CREDENTIALS)
+    locked_until = as_utc(user.locked_until)
+    if locked_until and locked_until > now:
+        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+        raise Unauthorized(f"too many failed sign-ins; try again in {minutes} minutes",
+                           locked_until=locked_until.isoformat())
+    if not user.check_password(password) or not user.active:
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
+            user.failed_logins = 0
+            record(None, "user.locked", "user", user.id, None, {"email": user.email})
+        db.session.commit()
+        raise Unauthorized(BAD_CREDENTIALS if user.active else "this account is disabled")
+    if user.failed_logins or user.locked_until:
+        user.failed_logins = 0
+        user.locked_until = None
+        db.session.commit()
+    return user
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    """Create an expiring bearer token; the plain token is returned once and never stored."""
+    plain = secrets.token_urlsafe(32)
+    now = utcnow()
+    token = ApiToken(token_hash=_token_digest(plain), user_id=user.id, created_at=now,
+                     expires_at=now + timedelta(seconds=current_app.config["TOKEN_TTL_SECONDS"]))
+    db.session.add(token)
+    db.session.commit()
+    return plain, token
+
+
+def resolve_token(plain: str) -> User:
+    """Return the user behind a live token, or raise Unauthorized saying why not."""
+    token = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(plain))
+    ).scalar_one_or_none()
+    if token is None:
+        raise Unauthorized("unknown token")
+    if token.revoked_at is not None:
+        raise Unauthorized("this token was revoked")
+    if as_utc(token.expires_at) <= utcnow():
+        raise Unauthorized("this token has expired; request a new one")
+    if not token.user.active:
+        raise Unauthorized("this account is disabled")
+    return token.user
+
+
+def revoke_token(plain: str) -> None:
+    """Revoke a token so it is refused from now on."""
+    token = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(plain))
+    ).scalar_one_or_none()
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+
+
+def _validate_roles(roles: list[str], kind: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not roles:
+        errors["roles"] = ["give at least one role"]
+    for role in roles:
+        if role not in ROLE_ORG_KINDS:
+            errors.setdefault("roles", []).append(f"unknown role '{role}'")
+        elif kind not in ROLE_ORG_KINDS[role]:
+            errors.setdefault("roles", []).append(f"a {kind} organisation cannot hold the role '{role}'")
+    return errors
+
+
+def create_organisation(actor: Actor | None, kind: str, name: str, country: str) -> Organisation:
+    """Create an organisation (fund admins only; None actor is the bootstrap CLI)."""
+    if actor is not None:
+        require_role(actor, "fund_admin", action="create organisations")
+    errors: dict[str, list[str]] = {}
+    if kind not in ORG_KINDS:
+        errors["kind"] = [f"must be one of {', '.join(ORG_KINDS)}"]
+    if db.session.scalar(select(Organisation.id).where(Organisation.name == name)):
+        errors["name"] = [f"an organisation named '{name}' already exists"]
+    if errors:
+        raise ValidationFailed("the organisation cannot be created", errors)
+    org = Organisation(kind=kind, name=name, country=country.upper())
+    db.session.add(org)
+    db.session.flush()
+    record(actor, "organisation.created", "organisation", org.id, None,
+           {"kind": kind, "name": name, "country": org.country})
+    db.session.commit()
+    return org
+
+
+def create_user(actor: Actor | None, *, email: str, name: str, password: str,
+                organisation_id: int, roles: list[str]) -> User:
+    """Create a user with roles that fit their organisation (fund admins only)."""
+    if actor is not None:
+        require_role(actor, "fund_admin", action="create users")
+    org = db.session.get(Organisation, organisation_id)
+    errors: dict[str, list[str]] = {}
+    if org is None:
+        errors["organisation_id"] = [f"organisation {organisation_id} does not exist"]
+    else:
+        errors.update(_validate_roles(roles, org.kind))
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
+        errors["email"] = [f"a user with e-mail {email} already exists"]
+    if len(password) < 10:
+        errors["password"] = ["use at least 10 characters"]
+    if errors:
+        raise ValidationFailed("the user cannot be created", errors)
+    user = User(email=email.lower(), name=name, organisation_id=organisation_id)
+    user.set_password(password)
+    user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.created", "user", user.id, None,
+           {"email": user.email, "organisation_id": organisation_id, "roles": sorted(set(roles))})
+    db.session.commit()
+    return user
+
+
+def set_user_active(actor: Actor, user_id: int, active: bool) -> User:
+    """Enable or disable an account; disabling also ends its tokens."""
+    require_role(actor, "fund_admin", action="disable users")
+    user = get_user(user_id)
+    if user.id == actor.user_id and not active:
+        raise Conflict("you cannot disable your own account")
+    before = {"active": user.active}
+    user.active = active
+    if not active:
+        for token in db.session.execute(select(ApiToken).where(
+                ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars():
+            token.revoked_at = utcnow()
+    record(actor, "user.enabled" if active else "user.disabled", "user", user.id, before,
+           {"active": active})
+    db.session.commit()
+    return user
+
+
+def list_organisations(actor: Actor, page: int, per_page: int, kind: str | None = None) -> Page:
+    """List organisations (fund admins and auditors)."""
+    require_role(actor, "fund_admin", "auditor", action="list organisations")
+    stmt = select(Organisation).order_by(Organisation.name)
+    if kind:
+        stmt = stmt.where(Organisation.kind == kind)
+    return paginate(stmt, page, per_page)
+
+
+def list_users(actor: Actor, args: dict) -> Page:
+    """List users, filtered by organisation or role (fund admins and auditors)."""
+    require_role(actor, "fund_admin", "auditor", action="list users")
+    stmt = select(User).order_by(User.email)
+    if args.get("organisation_id"):
+        stmt = stmt.where(User.organisation_id == args["organisation_id"])
+    if args.get("role"):
+        stmt = stmt.where(User.role_rows.any(UserRole.role == args["role"]))
+    return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
+
+
+def get_user(user_id: int) -> User:
+    """Load a user by id."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user

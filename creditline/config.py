@@ -1,0 +1,73 @@
+"""One place that reads CREDITLINE_* environment variables."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET = "dev-only-change-me"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"CREDITLINE_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the settings make a safe start impossible."""
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config from the environment, then apply test or caller overrides."""
+    env = (_env("ENV", "development") or "development").lower()
+    instance = ROOT / "instance"
+    cfg: dict[str, Any] = {
+        "ENV_NAME": env,
+        "SECRET_KEY": _env("SECRET_KEY", DEFAULT_SECRET),
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{instance / 'creditline.db'}"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "RULES_DIR": _env("RULES_DIR", str(ROOT / "rules")),
+        "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance / "evidence")),
+        # Uploads of monitoring data and evidence are the largest bodies we accept.
+        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "TOKEN_TTL_SECONDS": _env_int("TOKEN_TTL_SECONDS", 8 * 3600),
+        "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_SECONDS": _env_int("LOGIN_LOCK_SECONDS", 15 * 60),
+        "SCHEDULER_ENABLED": _env_bool("SCHEDULER_ENABLED", False),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "API_TITLE": "creditline",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": "Green credit line: proposals, scoring, loans, guarantees, "
+                                    "verification and incentive grants."},
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+        },
+    }
+    if overrides:
+        cfg.update(overrides)
+    if cfg["ENV_NAME"] == "production" and cfg["SECRET_KEY"] in (None, "", DEFAULT_SECRET):
+        raise ConfigError("CREDITLINE_SECRET_KEY must be set to a private value in production")
+    return cfg

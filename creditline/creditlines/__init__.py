@@ -1,0 +1,1 @@
+"""Credit lines: the fund's programmes, their partner banks, NCPC and rulebook."""

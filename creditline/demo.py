@@ -1,0 +1,97 @@
+"""``flask demo``: seed a credit line modelled on the Viet Nam GCTF, its partners and users.
+
+The story follows domain-facts.md: the Swiss-funded Green Credit Trust Fund (USD 5 million: 2
+million for guarantees, 3 million for reimbursements) with the Viet Nam Cleaner Production
+Centre, one partner bank, and two SMEs like those the line financed (textile dyeing, metal
+rolling). Every demo user signs in with DEMO_PASSWORD.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from .auth.models import User
+from .auth.permissions import Actor
+from .auth.services import create_organisation, create_user
+from .creditlines.services import create_credit_line
+from .enterprises.services import register_enterprise
+from .extensions import db
+from .rulebooks import registry
+
+DEMO_PASSWORD = "green-credit-demo"
+
+DEMO_USERS = [
+    # email, name, organisation key, roles
+    ("admin@fund.example", "Anna Keller", "fund", ["fund_admin"]),
+    ("auditor@fund.example", "Marc Weber", "fund", ["auditor"]),
+    ("officer@bank.example", "Nguyen Van An", "bank", ["bank_officer"]),
+    ("committee@bank.example", "Tran Thi Binh", "bank", ["credit_committee"]),
+    ("verifier@ncpc.example", "Le Minh Chau", "ncpc", ["verifier"]),
+    ("senior@ncpc.example", "Pham Quoc Dung", "ncpc", ["senior_verifier"]),
+    ("owner@textile.example", "Vo Thi Hoa", "sme_textile", ["sme"]),
+    ("owner@rolling.example", "Dang Van Khoa", "sme_rolling", ["sme"]),
+]
+
+ORGANISATIONS = {
+    "fund": ("fund", "Green Credit Trust Fund", "CH"),
+    "bank": ("bank", "Mekong Partner Bank", "VN"),
+    "ncpc": ("ncpc", "Viet Nam Cleaner Production Centre", "VN"),
+    "sme_textile": ("sme", "Saigon Dyeing & Finishing Co.", "VN"),
+    "sme_rolling": ("sme", "Hai Phong Steel Rolling Co.", "VN"),
+}
+
+ENTERPRISES = {
+    "sme_textile": dict(legal_name="Saigon Dyeing & Finishing Co., Ltd.", tax_id="VN0301234567",
+                        country="VN", isic_code="C1313", employees=180,
+                        annual_turnover=Decimal("6400000.00"), total_assets=Decimal("3900000.00"),
+                        domestic_ownership_share=Decimal("1.0"), operating_since=date(2004, 3, 1)),
+    "sme_rolling": dict(legal_name="Hai Phong Steel Rolling Co., Ltd.", tax_id="VN0209876543",
+                        country="VN", isic_code="C2410", employees=240,
+                        annual_turnover=Decimal("9100000.00"), total_assets=Decimal("4700000.00"),
+                        domestic_ownership_share=Decimal("0.8"), operating_since=date(1998, 6, 15)),
+}
+
+
+def seed_demo() -> dict[str, int]:
+    """Create the demo organisations, users, enterprises and the Viet Nam credit line."""
+    orgs = {key: create_organisation(None, *spec) for key, spec in ORGANISATIONS.items()}
+    users = {}
+    for email, name, org_key, roles in DEMO_USERS:
+        users[email] = create_user(None, email=email, name=name, password=DEMO_PASSWORD,
+                                   organisation_id=orgs[org_key].id, roles=roles)
+    vn = [b for b in registry().all() if b["doc"]["id"] == "gctf-vn"]
+    if not vn:
+        raise click.ClickException("rules/ holds no gctf-vn rulebook; the demo line needs it")
+    book = vn[-1]["doc"]
+    line = create_credit_line(None, dict(
+        name="GCTF Viet Nam", country="VN", currency="USD", rulebook_id=book["id"],
+        rulebook_version=str(book["version"]), ncpc_id=orgs["ncpc"].id, fund_id=orgs["fund"].id,
+        bank_ids=[orgs["bank"].id], guarantee_capacity=Decimal("2000000.00"),
+        grant_budget=Decimal("3000000.00"), status="open", opened_on=date(2007, 1, 1)))
+    for key, data in ENTERPRISES.items():
+        owner = next(u for u in users.values() if u.organisation_id == orgs[key].id)
+        register_enterprise(Actor.of(owner), data)
+    return {"organisations": len(orgs), "users": len(users), "credit_lines": 1,
+            "enterprises": len(ENTERPRISES), "credit_line_id": line.id}
+
+
+@click.command("demo")
+@click.option("--no-migrate", is_flag=True, help="Do not upgrade the schema first.")
+@with_appcontext
+def demo_command(no_migrate: bool) -> None:
+    """Upgrade the schema and seed the demo data (once; a second run changes nothing)."""
+    if not no_migrate:
+        from flask_migrate import upgrade
+        upgrade()
+    if db.session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0])):
+        click.echo("demo data already present; nothing changed")
+        return
+    counts = seed_demo()
+    click.echo(f"demo data seeded: {counts}")
+    click.echo(f"sign in at http://127.0.0.1:5000/login with any of these (password {DEMO_PASSWORD}):")
+    for email, _, _, roles in DEMO_USERS:
+        click.echo(f"  {email:28} {', '.join(roles)}")

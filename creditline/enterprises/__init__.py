@@ -1,0 +1,1 @@
+"""Enterprises: the SMEs that borrow, with the size and ownership facts eligibility needs."""

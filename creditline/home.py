@@ -1,0 +1,58 @@
+"""The home page: per role, what the user can do next."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from .auth.current import current_actor
+from .auth.permissions import Actor
+
+bp = Blueprint("home", __name__)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    title: str
+    detail: str
+    url: str | None = None
+    count: int | None = None
+
+
+# Each domain package adds a provider: (actor) -> steps for the roles it serves.
+StepProvider = Callable[[Actor], list[NextStep]]
+STEP_PROVIDERS: list[StepProvider] = []
+
+ROLE_SUMMARY = {
+    "sme": "Register your enterprise, draft and submit proposals, follow your loan and report monitoring data.",
+    "bank_officer": "Screen eligible applications sent to your bank, propose loan terms, record disbursements and repayments.",
+    "credit_committee": "Approve or decline loans proposed by your officers (never your own).",
+    "verifier": "Review baselines of eligible proposals and the monitoring data of financed projects.",
+    "senior_verifier": "Confirm or reject verifications proposed by another verifier.",
+    "fund_admin": "Manage credit lines, rulebooks, guarantee capacity and the grant budget; approve grants.",
+    "auditor": "Read everything in your scope and the audit trail; you change nothing.",
+}
+
+
+def step_provider(fn: StepProvider) -> StepProvider:
+    """Register a function that lists next steps for the home page."""
+    STEP_PROVIDERS.append(fn)
+    return fn
+
+
+def next_steps(actor: Actor) -> list[NextStep]:
+    """Collect the next steps every package offers this actor."""
+    steps: list[NextStep] = []
+    for provider in STEP_PROVIDERS:
+        steps.extend(provider(actor))
+    return steps
+
+
+@bp.route("/")
+@login_required
+def index():
+    actor = current_actor()
+    summaries = [(role, ROLE_SUMMARY[role]) for role in sorted(actor.roles) if role in ROLE_SUMMARY]
+    return render_template("home.html", summaries=summaries, steps=next_steps(actor))

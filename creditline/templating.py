@@ -1,0 +1,44 @@
+"""Template filters and the navigation each role sees."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, url_for
+from flask_login import current_user
+
+from .finance.money import format_money
+
+# (label, endpoint, roles that see it). Endpoints not yet registered are skipped.
+NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
+    ("Home", "home.index", frozenset()),
+]
+
+
+def _nav() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    roles = current_user.roles
+    items = []
+    for label, endpoint, allowed in NAVIGATION:
+        if allowed and not roles.intersection(allowed):
+            continue
+        try:
+            items.append((label, url_for(endpoint)))
+        except Exception:  # noqa: BLE001 - a page of a package not installed yet
+            continue
+    return items
+
+
+def _money(value: Any, currency: str = "") -> str:
+    return "" if value is None else format_money(value, currency)
+
+
+def _percent(value: Any, digits: int = 1) -> str:
+    return "" if value is None else f"{float(value) * 100:.{digits}f}%"
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and the navigation."""
+    app.jinja_env.filters["money"] = _money
+    app.jinja_env.filters["percent"] = _percent
+    app.context_processor(lambda: {"nav_items": _nav()})

@@ -1,0 +1,108 @@
+"""Tokens: issue, use, expire, revoke; lock-out after repeated failures."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from creditline.auth.models import ApiToken, User
+from creditline.database import utcnow
+from creditline.demo import DEMO_PASSWORD
+from creditline.extensions import db
+
+
+def login(client, email, password=DEMO_PASSWORD):
+    return client.post("/api/v1/auth/token", json={"email": email, "password": password})
+
+
+def test_token_grants_access_and_names_the_user(client, demo):
+    res = login(client, "officer@bank.example")
+    assert res.status_code == 201
+    body = res.get_json()
+    assert body["token_type"] == "Bearer"
+    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.status_code == 200
+    assert me.get_json()["email"] == "officer@bank.example"
+    assert me.get_json()["roles"] == ["bank_officer"]
+
+
+def test_wrong_password_is_401_with_json_error(client, demo):
+    res = login(client, "officer@bank.example", "nope-nope-nope")
+    assert res.status_code == 401
+    assert res.get_json() == {"code": "unauthorized", "status": 401, "message": "wrong email or password"}
+
+
+def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client, demo):
+    res = login(client, "nobody@example.org", "whatever")
+    assert res.status_code == 401
+    assert res.get_json()["message"] == "wrong email or password"
+
+
+def test_account_locks_after_five_failures_even_for_the_right_password(app, client, demo):
+    for _ in range(5):
+        assert login(client, "officer@bank.example", "bad-password").status_code == 401
+    res = login(client, "officer@bank.example")
+    assert res.status_code == 401
+    assert "too many failed sign-ins" in res.get_json()["message"]
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.email == "officer@bank.example")).scalar_one()
+        assert user.locked_until is not None
+        user.locked_until = utcnow() - timedelta(seconds=1)  # the lock has run out
+        db.session.commit()
+    assert login(client, "officer@bank.example").status_code == 201
+
+
+def test_revoked_token_is_refused(client, demo):
+    token = login(client, "admin@fund.example").get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+    res = client.get("/api/v1/auth/me", headers=headers)
+    assert res.status_code == 401
+    assert res.get_json()["message"] == "this token was revoked"
+
+
+def test_expired_token_is_refused(app, client, demo):
+    token = login(client, "admin@fund.example").get_json()["token"]
+    with app.app_context():
+        for row in db.session.execute(select(ApiToken)).scalars():
+            row.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    res = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert res.status_code == 401
+    assert "expired" in res.get_json()["message"]
+
+
+def test_made_up_token_and_missing_token_are_401(client, demo):
+    assert client.get("/api/v1/auth/me", headers={"Authorization": "Bearer forged"}).status_code == 401
+    res = client.get("/api/v1/auth/me")
+    assert res.status_code == 401
+    assert res.get_json()["code"] == "unauthorized"
+
+
+def test_disabled_user_loses_tokens(client, token_for):
+    admin = token_for("fund_admin")
+    officer = token_for("bank_officer")
+    me = client.get("/api/v1/auth/me", headers=officer).get_json()
+    assert client.post(f"/api/v1/users/{me['id']}/disable", headers=admin).status_code == 200
+    assert client.get("/api/v1/auth/me", headers=officer).status_code == 401
+
+
+def test_stored_token_is_a_hash_not_the_token(app, client, demo):
+    token = login(client, "admin@fund.example").get_json()["token"]
+    with app.app_context():
+        stored = db.session.execute(select(ApiToken.token_hash)).scalars().all()
+    assert token not in stored and len(stored[0]) == 64
+
+
+def test_fund_admin_creates_users_with_fitting_roles(client, token_for, app):
+    admin = token_for("fund_admin")
+    orgs = client.get("/api/v1/organisations", headers=admin).get_json()["items"]
+    bank = next(o for o in orgs if o["kind"] == "bank")
+    bad = client.post("/api/v1/users", headers=admin, json={
+        "email": "x@bank.example", "name": "X Y", "password": "long-enough-pw",
+        "organisation_id": bank["id"], "roles": ["verifier"]})
+    assert bad.status_code == 422
+    assert "cannot hold the role 'verifier'" in bad.get_json()["errors"]["roles"][0]
+    ok = client.post("/api/v1/users", headers=admin, json={
+        "email": "second.officer@bank.example", "name": "Second Officer", "password": "long-enough-pw",
+        "organisation_id": bank["id"], "roles": ["bank_officer"]})
+    assert ok.status_code == 201
+    assert login(client, "second.officer@bank.example", "long-enough-pw").status_code == 201

@@ -1,0 +1,92 @@
+"""Bad input always gets the JSON error of design §5, never a 500 or an HTML page."""
+from sqlalchemy import func, select
+
+from creditline.enterprises.models import Enterprise
+from creditline.extensions import db
+
+GOOD_ENTERPRISE = {
+    "legal_name": "Da Nang Seafood Processing JSC", "tax_id": "VN0401112223", "country": "VN",
+    "isic_code": "C1020", "employees": 120, "annual_turnover": "2500000.00",
+    "total_assets": "1800000.00", "domestic_ownership_share": 0.9, "operating_since": "2010-05-01",
+}
+
+
+def count_enterprises(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Enterprise))
+
+
+def test_malformed_json_is_400_json(client, token_for, app):
+    before = count_enterprises(app)
+    res = client.post("/api/v1/enterprises", data="{not json", content_type="application/json",
+                      headers=token_for("sme"))
+    assert res.status_code == 400
+    assert res.get_json()["message"] == "the request body is not valid JSON"
+    assert count_enterprises(app) == before
+
+
+def test_wrong_content_type_is_415(client, token_for):
+    res = client.post("/api/v1/enterprises", data="legal_name=x", headers=token_for("sme"),
+                      content_type="application/x-www-form-urlencoded")
+    assert res.status_code == 415
+    assert res.get_json()["code"] == "unsupported_media_type"
+
+
+def test_oversized_body_is_413(app, client, token_for):
+    big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    res = client.post("/api/v1/enterprises", data=big, content_type="application/json",
+                      headers=token_for("sme"))
+    assert res.status_code == 413
+    assert res.get_json()["code"] == "payload_too_large"
+
+
+def test_unknown_and_invalid_fields_are_named(client, token_for, app):
+    before = count_enterprises(app)
+    body = dict(GOOD_ENTERPRISE, employees=-3, country="Vietnam", colour="green")
+    res = client.post("/api/v1/enterprises", json=body, headers=token_for("sme"))
+    assert res.status_code == 422
+    errors = res.get_json()["errors"]
+    assert set(errors) == {"employees", "country", "colour"}
+    assert errors["colour"] == ["Unknown field."]
+    assert count_enterprises(app) == before
+
+
+def test_duplicate_tax_id_is_422_and_nothing_saved(client, token_for, app):
+    assert client.post("/api/v1/enterprises", json=GOOD_ENTERPRISE, headers=token_for("sme")).status_code == 201
+    before = count_enterprises(app)
+    res = client.post("/api/v1/enterprises", json=GOOD_ENTERPRISE, headers=token_for("sme"))
+    assert res.status_code == 422
+    assert "already registered" in res.get_json()["errors"]["tax_id"][0]
+    assert count_enterprises(app) == before
+
+
+def test_unknown_route_and_method_are_json(client, token_for):
+    res = client.get("/api/v1/nowhere", headers=token_for("sme"))
+    assert res.status_code == 404 and res.get_json()["code"] == "not_found"
+    res = client.delete("/api/v1/credit-lines", headers=token_for("fund_admin"))
+    assert res.status_code == 405 and res.get_json()["code"] == "method_not_allowed"
+
+
+def test_unexpected_error_is_500_json_without_trace(app, client, token_for, monkeypatch):
+    from creditline.enterprises import services
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(services, "list_enterprises", boom)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        res = client.get("/api/v1/enterprises", headers=token_for("sme"))
+    finally:
+        app.config["PROPAGATE_EXCEPTIONS"] = None
+    assert res.status_code == 500
+    assert "secret internals" not in res.get_data(as_text=True)
+    assert res.get_json()["code"] == "internal_error"
+
+
+def test_openapi_document_lists_the_routes(client):
+    res = client.get("/api/v1/openapi.json")
+    assert res.status_code == 200
+    paths = res.get_json()["paths"]
+    assert "/api/v1/auth/token" in paths and "/api/v1/enterprises/{ent_id}" in paths
+    assert client.get("/api/v1/docs").status_code == 200

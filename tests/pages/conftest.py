@@ -1,0 +1,76 @@
+"""Browser harness: the app served on localhost, driven by Playwright in Debian's Chromium.
+
+The live server always runs on its own SQLite file seeded with the demo data, so the
+database-wiping fixtures of the API tests never pull rows from under a page.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from creditline.extensions import db
+
+from ..conftest import make_app
+
+CHROMIUM = os.environ.get("CREDITLINE_CHROMIUM", "/usr/bin/chromium")
+# Flags that keep Chromium off this machine's closed network and out of the sandbox it lacks.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/pages" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    path = tmp_path_factory.mktemp("live") / "live.db"
+    app = make_app(f"sqlite:///{path}")
+    with app.app_context():
+        db.create_all()
+        from creditline.demo import seed_demo
+        seed_demo()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("CREDITLINE_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (CI installs it; set CREDITLINE_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server)
+    tab = context.new_page()
+    tab.set_default_timeout(15000)
+    yield tab
+    context.close()
+
+
+def sign_in(page, email: str, password: str = "green-credit-demo") -> None:
+    """Sign in through the login form."""
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
