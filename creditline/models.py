@@ -3,3 +3,5 @@ from .audit.models import AuditEvent  # noqa: F401
 from .auth.models import ApiToken, Organisation, User, UserRole  # noqa: F401
 from .creditlines.models import CreditLine  # noqa: F401
 from .enterprises.models import Enterprise  # noqa: F401
+from .files.models import StoredFile  # noqa: F401
+from .proposals.models import Assessment, Proposal, ProposalDocument, ProposalIndicator, TechnicalReview  # noqa: F401

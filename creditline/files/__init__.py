@@ -1,0 +1,1 @@
+"""Stored files (quotations, data sheets, evidence), addressed by SHA-256, never replaced."""

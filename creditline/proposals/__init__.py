@@ -1,0 +1,1 @@
+"""Proposals: an SME's cleaner-production investment, its indicators, documents and review."""
