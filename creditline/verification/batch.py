@@ -73,7 +73,7 @@ def _indicator_figures(rows: Readings, plan: Plans, blocks: PeriodBlocks,
 
     names = np.asarray(plan.names, dtype=object)
     flags.add("negative_value", negative, rows.loan, plan_row=rows.plan_row, block=bor,
-              period=rows.period, what=names[rows.ind], value=q)
+              period=rows.period, indicator=names[rows.ind], what=names[rows.ind], value=q)
     unplanned = ~planned
     if unplanned.any():
         pairs = np.unique(rows.loan[unplanned] * len(names) + rows.ind[unplanned])

@@ -38,6 +38,9 @@ SINGLE_LOAN = "loan"
 def _number(value: Any) -> float:
     if value is None or (isinstance(value, str) and not value.strip()):
         return np.nan
+    if isinstance(value, (float, int, np.number)):
+        # numpy scalars repr as "np.float64(...)", which to_decimal cannot read.
+        return float(value)
     return float(to_decimal(value))
 
 
