@@ -103,6 +103,11 @@ def main() -> None:
     print(f"loans {n_loans:,}  readings {len(readings):,}")
     print(f"batch verify: best {best:.3f} s, median {median:.3f} s "
           f"({len(readings) / best:,.0f} readings/s)")
+    as_text = readings.assign(indicator=readings["indicator"].astype(object))
+    t0 = time.perf_counter()
+    verify_batch(as_text, plans, SETTINGS, FACTORS)
+    print(f"same with the indicator column as plain text (not categorical): "
+          f"{time.perf_counter() - t0:.3f} s")
     print(f"flags {len(result.flags):,}: "
           + ", ".join(f"{k} {v}" for k, v in result.flags["code"].value_counts().items()))
     print(f"sufficient {int(result.loans['sufficient'].sum()):,} of {n_loans:,}")

@@ -105,8 +105,8 @@ def _indicator_figures(rows: Readings, plan: Plans, blocks: PeriodBlocks,
     flags.add("low_coverage", coverage < cfg["min_coverage"], plan.loan,
               plan_row=np.arange(n_plan), indicator=names[plan.ind], coverage=coverage,
               limit=cfg["min_coverage"],
-              wstart=np.where(has_window, day_strings(np.where(has_window, loan_ws, 0)), "?"),
-              wend=np.where(has_window, day_strings(np.where(has_window, loan_we, 0)), "?"))
+              wstart=lambda i: _window_text(loan_ws[i], has_window[i]),
+              wend=lambda i: _window_text(loan_we[i], has_window[i]))
     _flag_outliers(rows, plan, blocks, valid & (out_r > 0), cfg, flags)
     return {"baseline_specific": bs, "reporting_specific": rs, "improvement": imp,
             "new_stream": new_stream, "reporting_quantity": q_sum, "reporting_output": o_sum,
@@ -150,11 +150,15 @@ def _flag_outliers(rows: Readings, plan: Plans, blocks: PeriodBlocks, eligible: 
     outlier = values > limit + OUTLIER_TOLERANCE * np.abs(limit)
     idx = np.flatnonzero(eligible)
     names = np.asarray(plan.names, dtype=object)
-    unit = np.char.add(np.char.add(plan.unit.astype(str), "/"),
-                       plan.output_unit[plan.loan].astype(str))
     flags.add("outlier", outlier, rows.loan[idx], plan_row=group, block=blocks.block_of_row[idx],
               indicator=names[plan.ind[group]], period=rows.period[idx], value=values,
-              unit=unit[group], k=k, median=med[group])
+              unit=lambda i: [f"{plan.unit[g]}/{plan.output_unit[plan.loan[g]]}"
+                              for g in group[i]],
+              k=k, median=med[group])
+
+
+def _window_text(days: np.ndarray, known: np.ndarray) -> np.ndarray:
+    return np.where(known, day_strings(np.where(known, days, 0)), "?")
 
 
 def group_quantiles(group: np.ndarray, col: np.ndarray, values: np.ndarray, n_groups: int,

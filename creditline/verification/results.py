@@ -30,6 +30,11 @@ def _finite(value: Any) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
+def _text(value: Any) -> str | None:
+    # pandas may hold a missing text as NaN rather than None.
+    return value if isinstance(value, str) else None
+
+
 def significant_text(value: float | None, digits: int = 6) -> str | None:
     """Round to ``digits`` significant digits, half-up, as a plain decimal string."""
     if not _finite(value) or math.isinf(value):
@@ -130,8 +135,8 @@ class BatchResult:
             if r.worse:
                 worse.append(_worse_entry(r, out_unit))
         flag_rows = self.flags.iloc[self._flag_start[i]:self._flag_start[i + 1]]
-        flags = [{"code": f.code, "indicator": f.indicator,
-                  "period": None if f.period is None else int(f.period),
+        flags = [{"code": f.code, "indicator": _text(f.indicator),
+                  "period": int(f.period) if _finite(f.period) else None,
                   "message": f.message, "blocking": bool(f.blocking)}
                  for f in flag_rows.itertuples(index=False)]
         energy = [r.indicator for r in rows.itertuples(index=False)
@@ -153,7 +158,7 @@ class BatchResult:
             "baseline_annual_output": fixed_text(loan["baseline_annual_output"]),
             "production_change": share(loan["production_change"]),
             "usable_periods": int(loan["usable_periods"]),
-            "window": {"start": loan["window_start"], "end": loan["window_end"]},
+            "window": {"start": _text(loan["window_start"]), "end": _text(loan["window_end"])},
             "sufficiency": flags,
             "sufficient": bool(loan["sufficient"]),
         }

@@ -124,6 +124,12 @@ def day_strings(days: np.ndarray) -> np.ndarray:
     return np.datetime_as_string(np.asarray(days, dtype="int64").astype("datetime64[D]"))
 
 
+def _position(index: np.ndarray, order: np.ndarray) -> np.ndarray:
+    if order.size == 0:
+        return np.full(index.size, -1, dtype=np.int64)
+    return np.where(index >= 0, order[np.clip(index, 0, order.size - 1)], -1)
+
+
 class FlagTable:
     """Collect flags as arrays, check by check, and render them once."""
 
@@ -145,7 +151,7 @@ class FlagTable:
                 else value
 
         # A callable field renders only the flagged entries (e.g. dates to text).
-        columns = {name: value(idx) if callable(value) else pick(value)
+        columns = {name: np.asarray(value(idx)) if callable(value) else pick(value)
                    for name, value in fields.items()}
         messages = [
             template.format(**{k: (v[i] if isinstance(v, np.ndarray) else v)
@@ -175,7 +181,7 @@ class FlagTable:
         block = flags["block"].to_numpy()
         plan_row = flags["plan_row"].to_numpy()
         # Sort on positions, not codes, so a loan's flags come out the same alone or in a batch.
-        by_date = np.where(block >= 0, block_order[np.maximum(block, 0)], -1)
-        by_plan = np.where(plan_row >= 0, plan_order[np.maximum(plan_row, 0)], -1)
+        by_date = _position(block, block_order)
+        by_plan = _position(plan_row, plan_order)
         order = np.lexsort((by_plan, by_date, flags["rank"].to_numpy(), flags["loan"].to_numpy()))
         return flags.iloc[order].reset_index(drop=True)

@@ -103,7 +103,7 @@ def prepare_plans(plans: pd.DataFrame) -> Plans:
     window_start = to_days(optional("reporting_start", None))[main_row]
     window_end = to_days(optional("reporting_end", None))[main_row]
     return Plans(
-        loan_ids=np.asarray(loan_ids, dtype=object), loan_start=start, loan_size=size,
+        loan_ids=np.asarray(loan_ids), loan_start=start, loan_size=size,
         main_row=main_row, window_start=window_start, window_end=window_end,
         output_unit=optional("output_unit", "").fillna("").astype(str).to_numpy()[main_row],
         names=[str(x) for x in names], loan=loan, ind=ind_codes.astype(np.int64),
