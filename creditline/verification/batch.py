@@ -25,11 +25,11 @@ import numpy as np
 import pandas as pd
 
 from creditline.verification.offsets import OffsetInputs, net_improvement
+from creditline.verification.periods import PeriodBlocks, period_blocks
 from creditline.verification.results import BatchResult
 from creditline.verification.sufficiency import FlagTable, day_strings, resolve_settings
-from creditline.verification.tables import NO_DAY, Plans, Readings, prepare_plans, \
-    prepare_readings
-from creditline.verification.periods import PeriodBlocks, period_blocks
+from creditline.verification.tables import (NO_DAY, Plans, Readings, prepare_plans,
+                                            prepare_readings)
 
 DAYS_PER_YEAR = 365.0
 # Small relative slack so ratios equal in decimal but not in binary are not called outliers.

@@ -17,7 +17,9 @@ Blocking:
 - ``negative_value``: a negative quantity or output.
 - ``no_production``: no usable production output at all, so nothing can be normalised.
 - ``invalid_baseline``: an indicator's baseline is missing, or the main indicator's is zero.
-- ``production_up``: output rose by more than ``max_production_change`` against the baseline;
+- ``production_up``: annualised reporting output (usable output x 365 / usable days) rose by
+  more than ``max_production_change`` against the main indicator's baseline output (scaled to
+  a year by ``baseline_days``);
   fixed loads spread over more output look like savings, so the comparison needs a verifier's
   non-routine adjustment (IPMVP) before it can carry a grant.
 
