@@ -56,6 +56,51 @@ ENTERPRISES = {
 }
 
 
+# Proposals drawn from the published cases: water- and energy-efficient dyeing equipment for a
+# textile company, and a rolling mill's switch from chemical to mechanical pre-treatment (both
+# financed by the Colombian line; here on the Viet Nam line). The rolling mill's credit exceeds
+# USD 200,000, so the Viet Nam rules refer it for a second opinion.
+DEMO_PROPOSALS = {
+    "owner@textile.example": [dict(
+        title="Low liquor ratio jet dyeing machines", cp_options=["technology_change"],
+        description="Replace four 1:12 winch dyeing machines with 1:5 jet machines and reuse rinse water.",
+        investment=Decimal("100000.00"), eligible_cost=Decimal("95000.00"),
+        loan_amount=Decimal("80000.00"), own_contribution=Decimal("20000.00"),
+        economic_life_years=10, annual_savings=Decimal("25000.00"),
+        annual_extra_operating_cost=Decimal("5000.00"), implementation_months=6,
+        technology={"description": "Low liquor ratio jet dyeing machines (1:5)",
+                    "supplier": "Thies GmbH", "readiness": "commercial",
+                    "class": "textile_dyeing_low_liquor_ratio"},
+        output_unit="t", main_indicator="water",
+        indicators=[
+            dict(stream="water", unit="m3", baseline_quantity=Decimal("100000"), baseline_output=Decimal("5000"),
+                 projected_quantity=Decimal("45000"), projected_output=Decimal("5000")),
+            dict(stream="electricity", unit="kWh", baseline_quantity=Decimal("900000"), baseline_output=Decimal("5000"),
+                 projected_quantity=Decimal("700000"), projected_output=Decimal("5000")),
+            dict(stream="wastewater", unit="m3", baseline_quantity=Decimal("92000"), baseline_output=Decimal("5000"),
+                 projected_quantity=Decimal("41000"), projected_output=Decimal("5000")),
+        ])],
+    "owner@rolling.example": [dict(
+        title="Mechanical descaling instead of acid pickling", cp_options=["technology_change", "input_material_change"],
+        description="Shot blasting and brushing replace hydrochloric acid pickling before cold rolling.",
+        investment=Decimal("265000.00"), eligible_cost=Decimal("250000.00"),
+        loan_amount=Decimal("210000.00"), own_contribution=Decimal("55000.00"),
+        economic_life_years=12, annual_savings=Decimal("68000.00"),
+        annual_extra_operating_cost=Decimal("9000.00"), implementation_months=8,
+        technology={"description": "Shot blasting line with brushing unit", "supplier": "Wheelabrator",
+                    "readiness": "commercial"},
+        output_unit="t", main_indicator="chemicals",
+        indicators=[
+            dict(stream="chemicals", unit="t", baseline_quantity=Decimal("410"), baseline_output=Decimal("60000"),
+                 projected_quantity=Decimal("55"), projected_output=Decimal("60000")),
+            dict(stream="hazardous_waste", unit="t", baseline_quantity=Decimal("520"), baseline_output=Decimal("60000"),
+                 projected_quantity=Decimal("95"), projected_output=Decimal("60000")),
+            dict(stream="electricity", unit="kWh", baseline_quantity=Decimal("2100000"), baseline_output=Decimal("60000"),
+                 projected_quantity=Decimal("2350000"), projected_output=Decimal("60000")),
+        ])],
+}
+
+
 def seed_demo() -> dict[str, int]:
     """Create the demo organisations, users, enterprises and the Viet Nam credit line."""
     orgs = {key: create_organisation(None, *spec) for key, spec in ORGANISATIONS.items()}
