@@ -1,0 +1,1 @@
+"""Pure verification maths: specific consumption, improvement, offsets, data sufficiency."""
