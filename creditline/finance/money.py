@@ -16,9 +16,13 @@ def to_decimal(value: Any) -> Decimal:
     """Convert a number or numeric string to Decimal without going through binary float text."""
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, float):
-        # repr() gives the shortest string that round-trips, so 0.1 becomes Decimal("0.1").
-        return Decimal(repr(value))
+    if isinstance(value, float) or hasattr(value, "dtype"):
+        # numpy scalars print as "np.float64(...)" in numpy 2, so go through a plain float;
+        # repr() of a float gives the shortest round-trip text, so 0.1 becomes Decimal("0.1").
+        value = value.item() if hasattr(value, "item") else value
+        if isinstance(value, int):
+            return Decimal(value)
+        return Decimal(repr(float(value)))
     try:
         return Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
