@@ -108,13 +108,12 @@ def seed_demo() -> dict[str, int]:
     for email, name, org_key, roles in DEMO_USERS:
         users[email] = create_user(None, email=email, name=name, password=DEMO_PASSWORD,
                                    organisation_id=orgs[org_key].id, roles=roles)
-    vn = [b for b in registry().all() if b["doc"]["id"] == "gctf-vn"]
-    if not vn:
-        raise click.ClickException("rules/ holds no gctf-vn rulebook; the demo line needs it")
-    book = vn[-1]["doc"]
+    book = registry().latest("gctf-vn")
+    if book is None:
+        raise click.ClickException("rules/ holds no valid gctf-vn rulebook; the demo line needs it")
     line = create_credit_line(None, dict(
-        name="GCTF Viet Nam", country="VN", currency="USD", rulebook_id=book["id"],
-        rulebook_version=str(book["version"]), ncpc_id=orgs["ncpc"].id, fund_id=orgs["fund"].id,
+        name="GCTF Viet Nam", country="VN", currency="USD", rulebook_id=book.id,
+        rulebook_version=book.version, ncpc_id=orgs["ncpc"].id, fund_id=orgs["fund"].id,
         bank_ids=[orgs["bank"].id], guarantee_capacity=Decimal("2000000.00"),
         grant_budget=Decimal("3000000.00"), status="open", opened_on=date(2007, 1, 1)))
     for key, data in ENTERPRISES.items():

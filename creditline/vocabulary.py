@@ -18,3 +18,15 @@ STREAMS = tuple(STREAM_UNITS)
 ENERGY_STREAMS = ("electricity", "natural_gas", "diesel", "fuel_oil", "coal", "lpg")
 
 TECHNOLOGY_READINESS = ("commercial", "demonstrated", "pilot", "prototype")
+
+# Documents a proposal can carry; each rulebook's checklist names the ones it requires.
+DOCUMENT_KINDS: dict[str, str] = {
+    "quotation": "supplier quotations for the equipment",
+    "technical_datasheet": "technical data sheets of the equipment",
+    "financial_statements": "financial statements of the last two years",
+    "business_registration": "business registration certificate",
+    "cash_flow_projection": "cash-flow projection of the investment",
+    "energy_audit": "energy or cleaner-production audit report",
+    "environmental_permit": "environmental permit or licence",
+    "ownership_declaration": "declaration of ownership (domestic share)",
+}

@@ -16,7 +16,7 @@ from ..proposals.models import Assessment, Proposal
 from ..proposals.services import to_body
 from ..rulebooks import registry
 from ..rules import engine, simulate as simulation
-from ..rules.loader import RulebookError, parse_rulebook
+from ..rules.loader import Rulebook, RulebookError, parse_rulebook
 
 
 def rulebook_of(line: CreditLine):  # type: ignore[no-untyped-def]
@@ -88,9 +88,48 @@ def score_batch(actor: Actor, rulebook_id: str, version: str | None, rows: list[
     return engine.score_rows(book, rows)
 
 
+def _book_view(book: Rulebook, full: bool = False) -> dict[str, Any]:
+    view: dict[str, Any] = {"id": book.id, "version": book.version, "name": book.name, "hash": book.hash,
+                            "currency": book.currency, "effective_from": book.effective_from,
+                            "sources": book.sources}
+    if full:
+        view.update(rules=book.rules(), decision=book.decision, weights=book.weights,
+                    grant_bands=book.grant_bands, guarantee=book.guarantee, finance=book.finance,
+                    documents=book.documents, fast_track=[{"class": c.name, "description": c.description,
+                                                           "when": c.when.text} for c in book.fast_track],
+                    emission_factors=book.emission_factors, sensitivity=book.sensitivity,
+                    arrears=book.arrears, monitoring=book.monitoring, text=book.text)
+    return view
+
+
+def list_rulebooks(actor: Actor) -> list[dict[str, Any]]:
+    """Every installed rulebook (the rules of the lines are public to every signed-in user)."""
+    return [_book_view(b) for b in registry().all()]
+
+
+def get_rulebook(actor: Actor, rulebook_id: str, version: str) -> dict[str, Any]:
+    """One rulebook as data, with its rules and its text."""
+    book = registry().get(rulebook_id, version)
+    if book is None:
+        raise NotFound(f"no rulebook {rulebook_id} version {version}")
+    return _book_view(book, full=True)
+
+
+def rulebook_text(actor: Actor, rulebook_id: str, version: str) -> str:
+    """The YAML of a rulebook, as the starting point of a draft."""
+    require_simulation_role(actor)
+    book = registry().get(rulebook_id, version)
+    return book.text if book else ""
+
+
+def require_simulation_role(actor: Actor) -> None:
+    """Only fund admins simulate rule changes."""
+    require_role(actor, "fund_admin", action="simulate rulebooks")
+
+
 def simulate_draft(actor: Actor, draft_yaml: str, credit_line_id: int | None) -> dict[str, Any]:
     """Compare a draft rulebook with the current ones over the existing proposals."""
-    require_role(actor, "fund_admin", action="simulate rulebooks")
+    require_simulation_role(actor)
     try:
         draft = parse_rulebook(draft_yaml, "draft")
     except RulebookError as exc:
@@ -98,10 +137,13 @@ def simulate_draft(actor: Actor, draft_yaml: str, credit_line_id: int | None) ->
     stmt = select(Proposal).where(Proposal.status.notin_(("draft", "withdrawn")))
     if credit_line_id is not None:
         stmt = stmt.where(Proposal.credit_line_id == credit_line_id)
+    else:
+        # Without a line, the draft is compared on the lines that use the same rulebook id.
+        stmt = stmt.join(CreditLine, CreditLine.id == Proposal.credit_line_id).where(CreditLine.rulebook_id == draft.id)
     proposals = db.session.execute(stmt.order_by(Proposal.id)).scalars().all()
     by_book: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for p in proposals:
         key = (p.credit_line.rulebook_id, p.credit_line.rulebook_version)
-        by_book.setdefault(key, []).append(engine_input(to_body(p), enterprise_facts(p.enterprise)))
+        by_book.setdefault(key, []).append(engine_input({**to_body(p), "title": p.title}, enterprise_facts(p.enterprise)))
     return simulation.compare_portfolio(
         [(registry().get(*key), rows) for key, rows in by_book.items()], draft)
