@@ -17,7 +17,7 @@ def test_sme_submits_a_proposal_and_reads_its_explanation(page):
     page.get_by_label("Annual extra operating cost").fill("1000")
     page.get_by_label("Economic life (years)").fill("10")
     page.get_by_label("Implementation (months)").fill("4")
-    page.get_by_label("Equipment").fill("Economiser and condensate return loop")
+    page.get_by_label("Equipment", exact=True).fill("Economiser and condensate return loop")
     page.get_by_label("Supplier").fill("Spirax Sarco")
     page.get_by_label("Readiness").select_option("commercial")
     page.get_by_label("Unit of production output").fill("t")
