@@ -134,7 +134,8 @@ def columns(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
         else:
             values = [str(r.get(name) or "") for r in rows]
         cols[name] = np.array(values, dtype=object)
-    cols["months_operating"] = np.array([_months_between(e.get("operating_since"), r.get("as_of"))
+    today = date.today()
+    cols["months_operating"] = np.array([_months_between(e.get("operating_since"), r.get("as_of") or today)
                                          for e, r in zip(ents, rows)], dtype=float)
     cols["cp_options"] = np.array([_mask(r.get("cp_options"), SETS["cp_options"]) for r in rows], dtype=np.int64)
     cols["documents"] = np.array([_mask(r.get("documents"), SETS["documents"]) for r in rows], dtype=np.int64)

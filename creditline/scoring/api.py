@@ -8,7 +8,7 @@ from ..auth.current import current_actor
 from ..errors import ValidationFailed
 from . import batch_io, services
 from ..proposals.schemas import ScoreRequestSchema
-from .schemas import AssessmentSchema, BatchResultSchema, SimulationRequestSchema, SimulationResultSchema
+from .schemas import AssessmentSchema, BatchResultSchema, RulebookSchema, RulebookSummarySchema, SimulationRequestSchema, SimulationResultSchema
 
 blp = Blueprint("scoring_api", __name__, url_prefix="/api/v1", description="Scoring and rulebooks")
 
@@ -39,7 +39,7 @@ class BatchView(MethodView):
 
 @blp.route("/rulebooks")
 class RulebooksView(MethodView):
-    @blp.response(200, fields.List(fields.Dict()))
+    @blp.response(200, RulebookSummarySchema(many=True))
     def get(self):
         """List the installed rulebooks with id, version, hash and source."""
         return services.list_rulebooks(current_actor())
@@ -47,7 +47,7 @@ class RulebooksView(MethodView):
 
 @blp.route("/rulebooks/<rulebook_id>/<version>")
 class RulebookView(MethodView):
-    @blp.response(200, fields.Dict())
+    @blp.response(200, RulebookSchema)
     def get(self, rulebook_id, version):
         """Show one rulebook as data."""
         return services.get_rulebook(current_actor(), rulebook_id, version)

@@ -70,3 +70,35 @@ class SimulationResultSchema(Schema):
     decision_changes = fields.Dict()
     grant_band_changes = fields.Integer()
     changes = fields.List(fields.Dict())
+
+
+class RulebookSummarySchema(Schema):
+    id = fields.String()
+    version = fields.String()
+    name = fields.String()
+    hash = fields.String()
+    currency = fields.String()
+    effective_from = fields.Date(allow_none=True)
+    sources = fields.List(fields.String())
+
+
+class RuleSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    description = fields.String()
+
+
+class RulebookSchema(RulebookSummarySchema):
+    rules = fields.List(fields.Nested(RuleSchema))
+    decision = fields.Dict()
+    weights = fields.Dict()
+    grant_bands = fields.Dict()
+    guarantee = fields.Dict()
+    finance = fields.Dict()
+    documents = fields.List(fields.Dict())
+    fast_track = fields.List(fields.Dict())
+    emission_factors = fields.Dict()
+    sensitivity = fields.Dict()
+    arrears = fields.Dict()
+    monitoring = fields.Dict()
+    text = fields.String(metadata={"description": "the YAML file, as loaded (its SHA-256 is the hash)"})
