@@ -20,7 +20,9 @@ from .auth.services import create_organisation, create_user
 from .creditlines.services import create_credit_line
 from .enterprises.services import register_enterprise
 from .extensions import db
+from .proposals.services import create_proposal, submit_proposal
 from .rulebooks import registry
+from .scoring.services import score_and_store
 
 DEMO_PASSWORD = "green-credit-demo"
 
@@ -116,11 +118,20 @@ def seed_demo() -> dict[str, int]:
         rulebook_version=book.version, ncpc_id=orgs["ncpc"].id, fund_id=orgs["fund"].id,
         bank_ids=[orgs["bank"].id], guarantee_capacity=Decimal("2000000.00"),
         grant_budget=Decimal("3000000.00"), status="open", opened_on=date(2007, 1, 1)))
+    enterprises = {}
     for key, data in ENTERPRISES.items():
         owner = next(u for u in users.values() if u.organisation_id == orgs[key].id)
-        register_enterprise(Actor.of(owner), data)
+        enterprises[owner.email] = register_enterprise(Actor.of(owner), data)
+    submitted = 0
+    for email, proposals in DEMO_PROPOSALS.items():
+        owner = Actor.of(users[email])
+        for data in proposals:
+            p = create_proposal(owner, {**data, "credit_line_id": line.id, "enterprise_id": enterprises[email].id,
+                                        "currency": line.currency})
+            submit_proposal(owner, p.id, None, score_and_store)
+            submitted += 1
     return {"organisations": len(orgs), "users": len(users), "credit_lines": 1,
-            "enterprises": len(ENTERPRISES), "credit_line_id": line.id}
+            "enterprises": len(ENTERPRISES), "proposals_submitted": submitted, "credit_line_id": line.id}
 
 
 @click.command("demo")
