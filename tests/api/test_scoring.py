@@ -127,7 +127,9 @@ def test_simulation_shows_changed_decisions_for_fund_admins_only(client, token_f
     res = client.post("/api/v1/rulebooks/simulate", headers=token_for("fund_admin"), json={"rulebook_yaml": draft})
     body = res.get_json()
     assert res.status_code == 200, body
-    assert body["compared"] == 1 and body["decision_changes"] == {"eligible → ineligible": 1}
+    # The demo's two proposals and this one; both dyeing proposals cut water 55%, under 60%.
+    assert body["compared"] == 3 and body["decision_changes"] == {"eligible → ineligible": 2}
+    assert {c["decision_after"] for c in body["changes"]} == {"ineligible"}
     assert client.post("/api/v1/rulebooks/simulate", headers=token_for("sme"), json={"rulebook_yaml": draft}).status_code == 403
     broken = client.post("/api/v1/rulebooks/simulate", headers=token_for("fund_admin"),
                          json={"rulebook_yaml": draft.replace("worse_count == 0", "worse_count == ")})
