@@ -12,14 +12,21 @@ def register_blueprints(app: Flask) -> None:
     from .auth.api import blp as auth_api
     from .creditlines.api import blp as creditlines_api
     from .enterprises.api import blp as enterprises_api
+    from .proposals.api import blp as proposals_api
+    from .scoring.api import blp as scoring_api
 
-    for blp in (auth_api, creditlines_api, enterprises_api, audit_api):
+    for blp in (auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, audit_api):
         # Cookie-authenticated API calls are CSRF-checked in auth.current instead.
         csrf.exempt(blp)
         api.register_blueprint(blp)
 
     from .auth.views import bp as auth_pages
+    from .enterprises.views import bp as enterprise_pages
     from .home import bp as home_pages
+    from .proposals.views import bp as proposal_pages
+    from .scoring.views import bp as rulebook_pages
 
-    app.register_blueprint(auth_pages)
-    app.register_blueprint(home_pages)
+    from .proposals import steps  # noqa: F401  (registers the home page's next steps)
+
+    for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages):
+        app.register_blueprint(bp)

@@ -20,7 +20,9 @@ from .auth.services import create_organisation, create_user
 from .creditlines.services import create_credit_line
 from .enterprises.services import register_enterprise
 from .extensions import db
+from .proposals.services import create_proposal, submit_proposal
 from .rulebooks import registry
+from .scoring.services import score_and_store
 
 DEMO_PASSWORD = "green-credit-demo"
 
@@ -56,6 +58,51 @@ ENTERPRISES = {
 }
 
 
+# Proposals drawn from the published cases: water- and energy-efficient dyeing equipment for a
+# textile company, and a rolling mill's switch from chemical to mechanical pre-treatment (both
+# financed by the Colombian line; here on the Viet Nam line). The rolling mill's credit exceeds
+# USD 200,000, so the Viet Nam rules refer it for a second opinion.
+DEMO_PROPOSALS = {
+    "owner@textile.example": [dict(
+        title="Low liquor ratio jet dyeing machines", cp_options=["technology_change"],
+        description="Replace four 1:12 winch dyeing machines with 1:5 jet machines and reuse rinse water.",
+        investment=Decimal("100000.00"), eligible_cost=Decimal("95000.00"),
+        loan_amount=Decimal("80000.00"), own_contribution=Decimal("20000.00"),
+        economic_life_years=10, annual_savings=Decimal("25000.00"),
+        annual_extra_operating_cost=Decimal("5000.00"), implementation_months=6,
+        technology={"description": "Low liquor ratio jet dyeing machines (1:5)",
+                    "supplier": "Thies GmbH", "readiness": "commercial",
+                    "class": "textile_dyeing_low_liquor_ratio"},
+        output_unit="t", main_indicator="water",
+        indicators=[
+            dict(stream="water", unit="m3", baseline_quantity=Decimal("100000"), baseline_output=Decimal("5000"),
+                 projected_quantity=Decimal("45000"), projected_output=Decimal("5000")),
+            dict(stream="electricity", unit="kWh", baseline_quantity=Decimal("900000"), baseline_output=Decimal("5000"),
+                 projected_quantity=Decimal("700000"), projected_output=Decimal("5000")),
+            dict(stream="wastewater", unit="m3", baseline_quantity=Decimal("92000"), baseline_output=Decimal("5000"),
+                 projected_quantity=Decimal("41000"), projected_output=Decimal("5000")),
+        ])],
+    "owner@rolling.example": [dict(
+        title="Mechanical descaling instead of acid pickling", cp_options=["technology_change", "input_material_change"],
+        description="Shot blasting and brushing replace hydrochloric acid pickling before cold rolling.",
+        investment=Decimal("265000.00"), eligible_cost=Decimal("250000.00"),
+        loan_amount=Decimal("210000.00"), own_contribution=Decimal("55000.00"),
+        economic_life_years=12, annual_savings=Decimal("68000.00"),
+        annual_extra_operating_cost=Decimal("9000.00"), implementation_months=8,
+        technology={"description": "Shot blasting line with brushing unit", "supplier": "Wheelabrator",
+                    "readiness": "commercial"},
+        output_unit="t", main_indicator="chemicals",
+        indicators=[
+            dict(stream="chemicals", unit="t", baseline_quantity=Decimal("410"), baseline_output=Decimal("60000"),
+                 projected_quantity=Decimal("55"), projected_output=Decimal("60000")),
+            dict(stream="hazardous_waste", unit="t", baseline_quantity=Decimal("520"), baseline_output=Decimal("60000"),
+                 projected_quantity=Decimal("95"), projected_output=Decimal("60000")),
+            dict(stream="electricity", unit="kWh", baseline_quantity=Decimal("2100000"), baseline_output=Decimal("60000"),
+                 projected_quantity=Decimal("2350000"), projected_output=Decimal("60000")),
+        ])],
+}
+
+
 def seed_demo() -> dict[str, int]:
     """Create the demo organisations, users, enterprises and the Viet Nam credit line."""
     orgs = {key: create_organisation(None, *spec) for key, spec in ORGANISATIONS.items()}
@@ -63,20 +110,28 @@ def seed_demo() -> dict[str, int]:
     for email, name, org_key, roles in DEMO_USERS:
         users[email] = create_user(None, email=email, name=name, password=DEMO_PASSWORD,
                                    organisation_id=orgs[org_key].id, roles=roles)
-    vn = [b for b in registry().all() if b["doc"]["id"] == "gctf-vn"]
-    if not vn:
-        raise click.ClickException("rules/ holds no gctf-vn rulebook; the demo line needs it")
-    book = vn[-1]["doc"]
+    book = registry().latest("gctf-vn")
+    if book is None:
+        raise click.ClickException("rules/ holds no valid gctf-vn rulebook; the demo line needs it")
     line = create_credit_line(None, dict(
-        name="GCTF Viet Nam", country="VN", currency="USD", rulebook_id=book["id"],
-        rulebook_version=str(book["version"]), ncpc_id=orgs["ncpc"].id, fund_id=orgs["fund"].id,
+        name="GCTF Viet Nam", country="VN", currency="USD", rulebook_id=book.id,
+        rulebook_version=book.version, ncpc_id=orgs["ncpc"].id, fund_id=orgs["fund"].id,
         bank_ids=[orgs["bank"].id], guarantee_capacity=Decimal("2000000.00"),
         grant_budget=Decimal("3000000.00"), status="open", opened_on=date(2007, 1, 1)))
+    enterprises = {}
     for key, data in ENTERPRISES.items():
         owner = next(u for u in users.values() if u.organisation_id == orgs[key].id)
-        register_enterprise(Actor.of(owner), data)
+        enterprises[owner.email] = register_enterprise(Actor.of(owner), data)
+    submitted = 0
+    for email, proposals in DEMO_PROPOSALS.items():
+        owner = Actor.of(users[email])
+        for data in proposals:
+            p = create_proposal(owner, {**data, "credit_line_id": line.id, "enterprise_id": enterprises[email].id,
+                                        "currency": line.currency})
+            submit_proposal(owner, p.id, None, score_and_store)
+            submitted += 1
     return {"organisations": len(orgs), "users": len(users), "credit_lines": 1,
-            "enterprises": len(ENTERPRISES), "credit_line_id": line.id}
+            "enterprises": len(ENTERPRISES), "proposals_submitted": submitted, "credit_line_id": line.id}
 
 
 @click.command("demo")

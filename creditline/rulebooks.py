@@ -1,37 +1,58 @@
-"""The rulebooks the running app knows, loaded once from RULES_DIR at start-up."""
+"""The rulebooks the running app knows, loaded and validated once from RULES_DIR at start-up."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Any
 
-import yaml
 from flask import Flask, current_app
+
+from .rules.loader import Rulebook, load_directory
+
+log = logging.getLogger(__name__)
 
 
 class RulebookRegistry:
-    """Rulebooks by (id, version); each entry keeps the parsed document and its path."""
+    """Valid rulebooks by (id, version) and by content hash; invalid files are kept as problems."""
 
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
-        self._books: dict[tuple[str, str], dict[str, Any]] = {}
+        self._books: dict[tuple[str, str], Rulebook] = {}
+        self._by_hash: dict[str, Rulebook] = {}
+        self.problems: list[str] = []
         self.reload()
 
     def reload(self) -> None:
         """Read every rulebook file again."""
-        books: dict[tuple[str, str], dict[str, Any]] = {}
-        for path in sorted(self.directory.glob("*.yaml")):
-            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            if isinstance(doc, dict) and "id" in doc and "version" in doc:
-                books[(str(doc["id"]), str(doc["version"]))] = {"path": path, "doc": doc}
-        self._books = books
+        books, problems = load_directory(self.directory)
+        for p in problems:
+            log.error("rulebook not loaded: %s", p)
+        self._books = {(b.id, b.version): b for b in books}
+        # Keep books known by hash across reloads, so an old assessment can still be explained.
+        self._by_hash.update({b.hash: b for b in books})
+        self.problems = problems
 
-    def find(self, rulebook_id: str, version: str) -> dict[str, Any] | None:
-        """Return the rulebook with this id and version, or None."""
+    def get(self, rulebook_id: str, version: str) -> Rulebook | None:
+        """The rulebook with this id and version, or None."""
         return self._books.get((rulebook_id, str(version)))
 
-    def all(self) -> list[dict[str, Any]]:
-        """Return every known rulebook, ordered by id and version."""
-        return [self._books[k] for k in sorted(self._books)]
+    find = get
+
+    def by_hash(self, content_hash: str) -> Rulebook | None:
+        """The rulebook with this content hash, if this process has seen it."""
+        return self._by_hash.get(content_hash)
+
+    def latest(self, rulebook_id: str) -> Rulebook | None:
+        """The newest version of a rulebook (versions compare as dotted numbers when they can)."""
+        versions = [b for (i, _), b in self._books.items() if i == rulebook_id]
+        return max(versions, key=lambda b: _version_key(b.version), default=None)
+
+    def all(self) -> list[Rulebook]:
+        """Every valid rulebook, ordered by id and version."""
+        return [self._books[k] for k in sorted(self._books, key=lambda k: (k[0], _version_key(k[1])))]
+
+
+def _version_key(version: str) -> tuple:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in str(version).split("."))
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,11 @@ from .finance.money import format_money
 # (label, endpoint, roles that see it). Endpoints not yet registered are skipped.
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Home", "home.index", frozenset()),
+    ("Enterprises", "enterprises.index", frozenset({"sme", "fund_admin", "auditor"})),
+    ("Proposals", "proposals.index", frozenset({"sme", "bank_officer", "credit_committee", "verifier",
+                                               "senior_verifier", "fund_admin", "auditor"})),
+    ("Review queue", "proposals.review_queue", frozenset({"verifier", "senior_verifier"})),
+    ("Rulebooks", "rulebooks.index", frozenset({"fund_admin", "auditor"})),
 ]
 
 

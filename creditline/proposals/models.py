@@ -25,7 +25,8 @@ PROPOSAL_LIFECYCLE = Lifecycle(
         # A referred proposal is decided by a person; a re-score after edits reopens it.
         "referred": ("eligible", "ineligible", "draft", "withdrawn"),
         "ineligible": ("draft", "withdrawn"),
-        "eligible": ("technically_reviewed", "draft", "withdrawn"),
+        # A verifier's correction of the baseline re-scores and can take eligibility away.
+        "eligible": ("technically_reviewed", "ineligible", "referred", "draft", "withdrawn"),
         # Withdrawal after loan approval is refused by the service, which can see the loan.
         "technically_reviewed": ("withdrawn",),
         "withdrawn": (),

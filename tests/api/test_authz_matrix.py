@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from ..factories import proposal_body
 from .test_errors import GOOD_ENTERPRISE
 
 ROLES = ("anonymous", "sme", "bank_officer", "credit_committee", "verifier", "senior_verifier",
@@ -34,10 +35,10 @@ MATRIX = [
     ("change credit line", "PATCH", "/api/v1/credit-lines/{line}", {"grant_budget": "3100000.00"},
      expect(403, fund_admin=200)),
     ("list enterprises", "GET", "/api/v1/enterprises", None, expect(200)),
-    ("read own enterprise", "GET", "/api/v1/enterprises/{own}", None,
-     expect(404, sme=200, fund_admin=200, auditor=200)),
-    ("read other's enterprise", "GET", "/api/v1/enterprises/{other}", None,
-     expect(404, fund_admin=200, auditor=200)),
+    # The bank and the NCPC see the enterprise once it has a proposal in their scope.
+    ("read own enterprise", "GET", "/api/v1/enterprises/{own}", None, expect(200)),
+    # The demo's rolling mill has a referred proposal at the bank, so only the other SME is out of scope.
+    ("read other's enterprise", "GET", "/api/v1/enterprises/{other}", None, expect(200, sme=404)),
     ("change own enterprise", "PATCH", "/api/v1/enterprises/{own}", {"employees": 190},
      expect(403, sme=200, fund_admin=200, auditor=403)),
     ("change other's enterprise", "PATCH", "/api/v1/enterprises/{other}", {"employees": 190},
@@ -45,6 +46,31 @@ MATRIX = [
     ("register enterprise", "POST", "/api/v1/enterprises", GOOD_ENTERPRISE,
      expect(403, sme=201, fund_admin=422)),  # a fund admin must name the SME organisation
     ("audit trail", "GET", "/api/v1/audit-events", None, expect(403, fund_admin=200, auditor=200)),
+    # proposals: {proposal} is the textile SME's submitted, eligible proposal; {draft} its draft
+    ("list proposals", "GET", "/api/v1/proposals", None, expect(200)),
+    ("read submitted proposal", "GET", "/api/v1/proposals/{proposal}", None, expect(200)),
+    ("read draft proposal", "GET", "/api/v1/proposals/{draft}", None,
+     expect(404, sme=200, fund_admin=200, auditor=200)),
+    ("create proposal", "POST", "/api/v1/proposals", {"credit_line_id": "{line}", "enterprise_id": "{own}", "title": "Heat pump"},
+     expect(403, sme=201)),
+    ("edit draft", "PATCH", "/api/v1/proposals/{draft}", {"title": "Better title"},
+     expect(403, sme=200)),
+    ("submit draft", "POST", "/api/v1/proposals/{draft}/submit", {},
+     expect(403, sme=422)),
+    ("withdraw", "POST", "/api/v1/proposals/{draft}/withdraw", {"reason": "changed our plans"},
+     expect(403, sme=200)),
+    ("read assessment", "GET", "/api/v1/proposals/{proposal}/assessment", None, expect(200)),
+    ("technical review", "POST", "/api/v1/proposals/{proposal}/technical-review",
+     {"outcome": "confirmed", "comments": "baseline checked on site"},
+     expect(403, verifier=201, senior_verifier=201)),
+    ("what-if score", "POST", "/api/v1/score", {"credit_line_id": "{line}", "enterprise_id": "{own}"},
+     expect(422)),
+    ("batch score", "POST", "/api/v1/score/batch?rulebook=gctf-vn", [{"title": "empty"}],
+     expect(403, bank_officer=200, credit_committee=200, fund_admin=200)),
+    ("list rulebooks", "GET", "/api/v1/rulebooks", None, expect(200)),
+    ("read rulebook", "GET", "/api/v1/rulebooks/gctf-vn/2007.1", None, expect(200)),
+    ("simulate rulebook", "POST", "/api/v1/rulebooks/simulate", {"rulebook_yaml": "id: x"},
+     expect(403, fund_admin=422)),
 ]
 
 
@@ -54,8 +80,25 @@ def objects(client, token_for):
     ents = client.get("/api/v1/enterprises", headers=admin).get_json()["items"]
     by_name = {e["legal_name"]: e["id"] for e in ents}
     line = client.get("/api/v1/credit-lines", headers=admin).get_json()["items"][0]["id"]
-    return {"own": by_name["Saigon Dyeing & Finishing Co., Ltd."],
-            "other": by_name["Hai Phong Steel Rolling Co., Ltd."], "line": line}
+    own = by_name["Saigon Dyeing & Finishing Co., Ltd."]
+    sme = token_for("sme")
+    body = proposal_body(line, own)
+    submitted = client.post("/api/v1/proposals", headers=sme, json=body).get_json()["id"]
+    assert client.post(f"/api/v1/proposals/{submitted}/submit", headers=sme, json={}).status_code == 200
+    draft = client.post("/api/v1/proposals", headers=sme, json={"credit_line_id": line, "enterprise_id": own,
+                                                               "title": "Heat recovery"}).get_json()["id"]
+    return {"own": own, "other": by_name["Hai Phong Steel Rolling Co., Ltd."], "line": line,
+            "proposal": submitted, "draft": draft}
+
+
+def _fill(value, objects):
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in objects:
+        return objects[value[1:-1]]
+    if isinstance(value, dict):
+        return {k: _fill(v, objects) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, objects) for v in value]
+    return value
 
 
 CASES = [(name, method, path, body, role, table[role])
@@ -66,6 +109,6 @@ CASES = [(name, method, path, body, role, table[role])
                          ids=[f"{c[0]}-{c[4]}" for c in CASES])
 def test_matrix(client, token_for, objects, name, method, path, body, role, status):
     headers = {} if role == "anonymous" else token_for(role)
-    res = client.open(path.format(**objects), method=method, json=body, headers=headers)
+    res = client.open(path.format(**objects), method=method, json=_fill(body, objects), headers=headers)
     assert res.status_code == status, res.get_data(as_text=True)
     assert res.is_json

@@ -1,0 +1,216 @@
+"""Batch scoring speed: N synthetic proposals through a rulebook, and the same table in zen-engine.
+
+    python bench/scoring.py [N] [--rulebook gctf-vn] [--zen 2000]
+
+Prints: time to build the columns from proposal dicts, time to score (rulebook evaluation plus
+every finance metric, IRR included), peak memory, a check that a sample of proposals scored one
+at a time gives exactly the batch results, and the same gates and point bands run through the
+``zen-engine`` package one proposal per call (fed the metrics our engine computed, since a
+decision table cannot compute an IRR), with the ratio per proposal.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from creditline.rules import engine  # noqa: E402
+from creditline.rules.evaluation import evaluate  # noqa: E402
+from creditline.rules.facts import SETS, columns  # noqa: E402
+from creditline.rules.loader import DIMENSIONS, load_rulebook  # noqa: E402
+from creditline.vocabulary import CP_OPTIONS, STREAM_UNITS, TECHNOLOGY_READINESS  # noqa: E402
+
+STREAMS = list(STREAM_UNITS)
+
+
+def synthetic(n: int, seed: int = 7) -> list[dict]:
+    """Plausible SME proposals: sizes, savings and indicator cuts spread around the thresholds."""
+    rng = np.random.default_rng(seed)
+    inv = np.round(rng.uniform(8_000, 1_500_000, n), 2)
+    loan = np.round(inv * rng.uniform(0.4, 1.0, n), 2)
+    savings = np.round(inv / rng.uniform(0.8, 12, n), 2)
+    extra = np.round(savings * rng.uniform(0, 0.3, n), 2)
+    cut = rng.uniform(-0.1, 0.8, n)
+    rows = []
+    for i in range(n):
+        k = int(rng.integers(1, 4))
+        streams = list(rng.choice(STREAMS, size=k, replace=False))
+        base, out = float(rng.uniform(1e3, 1e6)), float(rng.uniform(100, 50_000))
+        indicators = [{"stream": s, "unit": STREAM_UNITS[s], "baseline_quantity": f"{base:.2f}",
+                       "baseline_output": f"{out:.2f}", "projected_quantity": f"{base * (1 - cut[i] * (j == 0)):.2f}",
+                       "projected_output": f"{out:.2f}"} for j, s in enumerate(streams)]
+        rows.append({
+            "title": f"P{i}", "cp_options": [CP_OPTIONS[int(rng.integers(0, 8))], "technology_change"][: int(rng.integers(1, 3))],
+            "investment": f"{inv[i]:.2f}", "loan_amount": f"{loan[i]:.2f}", "eligible_cost": f"{inv[i] * 0.9:.2f}",
+            "own_contribution": f"{inv[i] - loan[i]:.2f}", "economic_life_years": int(rng.integers(3, 20)),
+            "annual_savings": f"{savings[i]:.2f}", "annual_extra_operating_cost": f"{extra[i]:.2f}",
+            "implementation_months": int(rng.integers(1, 30)),
+            "technology": {"readiness": TECHNOLOGY_READINESS[int(rng.integers(0, 4))], "class": ""},
+            "main_indicator": streams[0], "indicators": indicators, "documents": [], "other_incentives": [],
+            "enterprise": {"employees": int(rng.integers(5, 600)), "annual_turnover": "2000000",
+                           "total_assets": str(int(rng.uniform(1e5, 9e6))), "domestic_ownership_share": "0.8",
+                           "operating_since": "2015-01-01", "isic_code": "1313", "country": "VN"},
+            "as_of": "2026-11-23",
+        })
+    return rows
+
+
+# --- the same rules as a zen-engine JSON decision model -------------------------------------------
+
+def to_zen(node: ast.AST) -> str:
+    """Translate one of our (already validated) conditions to the ZEN expression language."""
+    if isinstance(node, ast.Expression):
+        return to_zen(node.body)
+    if isinstance(node, ast.BoolOp):
+        word = " and " if isinstance(node.op, ast.And) else " or "
+        return "(" + word.join(to_zen(v) for v in node.values) + ")"
+    if isinstance(node, ast.UnaryOp):
+        return f"not ({to_zen(node.operand)})" if isinstance(node.op, ast.Not) else f"-({to_zen(node.operand)})"
+    if isinstance(node, ast.BinOp):
+        op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(node.op)]
+        return f"({to_zen(node.left)} {op} {to_zen(node.right)})"
+    if isinstance(node, ast.Compare):
+        parts, left = [], node.left
+        for op, right in zip(node.ops, node.comparators):
+            if isinstance(op, (ast.In, ast.NotIn)):
+                text = f"{to_zen(left)} in {to_zen(right)}"
+                parts.append(f"not ({text})" if isinstance(op, ast.NotIn) else text)
+            else:
+                sym = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}[type(op)]
+                parts.append(f"{to_zen(left)} {sym} {to_zen(right)}")
+            left = right
+        return "(" + " and ".join(parts) + ")"
+    if isinstance(node, ast.Call):
+        name, args = node.func.id, node.args
+        if name == "has_any":
+            return f"some({to_zen(args[0])}, # in {to_zen(args[1])})"
+        if name == "has_all":
+            return f"all({to_zen(args[1])}, # in {to_zen(args[0])})"
+        if name in ("min", "max"):
+            return f"{name}([{', '.join(to_zen(a) for a in args)}])"
+        if name == "abs":
+            return f"abs({to_zen(args[0])})"
+        if name == "missing":
+            return f"({to_zen(args[0])} == null)"
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return "[" + ", ".join(to_zen(e) for e in node.elts) + "]"
+    if isinstance(node, ast.Constant):
+        return f"'{node.value}'" if isinstance(node.value, str) else str(node.value).lower()
+    if isinstance(node, ast.Name):
+        return {"true": "true", "True": "true", "false": "false", "False": "false"}.get(node.id, node.id)
+    raise ValueError(f"cannot translate {ast.dump(node)}")
+
+
+def zen_model(book) -> str:
+    exprs = []
+
+    def add(key: str, value: str) -> None:
+        exprs.append({"id": str(len(exprs) + 1), "key": key, "value": value})
+    for g in book.gates:
+        add(f"gate_{g.id.replace('-', '_')}", to_zen(ast.parse(g.when.text, mode="eval")))
+    for dim in DIMENSIONS:
+        keys = []
+        for r in book.scoring[dim]:
+            value = "0"
+            for band in reversed(r.bands):
+                value = f"({to_zen(ast.parse(band.when.text, mode='eval'))} ? {band.points:g} : {value})"
+            key = f"pts_{r.id.replace('-', '_')}"
+            add(key, value)
+            keys.append(f"$.{key}")
+        add(f"score_{dim}", f"min([100, floor({' + '.join(keys) or '0'} + 0.5)])")
+    add("total", "floor(" + " + ".join(f"{book.weights[d]} * $.score_{d}" for d in DIMENSIONS) + " + 0.5)")
+    hard = [f"$.gate_{g.id.replace('-', '_')}" for g in book.gates if g.on_fail == "ineligible"] or ["true"]
+    soft = [f"$.gate_{g.id.replace('-', '_')}" for g in book.gates if g.on_fail == "refer"] or ["true"]
+    weak = " or ".join(f"$.score_{d} < {book.decision['min_each']:g}" for d in DIMENSIONS)
+    by_score = (f"($.total >= {book.decision['eligible_from']:g} ? (({weak}) ? 'referred' : 'eligible') : "
+                f"($.total >= {book.decision['referred_from']:g} ? 'referred' : 'ineligible'))")
+    add("decision", f"not ({' and '.join(hard)}) ? 'ineligible' : "
+                    f"((not ({' and '.join(soft)}) and {by_score} != 'ineligible') ? 'referred' : {by_score})")
+    nodes = [{"id": "in", "type": "inputNode", "name": "Request", "position": {"x": 0, "y": 0}},
+             {"id": "rules", "type": "expressionNode", "name": "rules", "position": {"x": 200, "y": 0},
+              "content": {"expressions": exprs}},
+             {"id": "out", "type": "outputNode", "name": "Response", "position": {"x": 400, "y": 0}}]
+    edges = [{"id": "a", "sourceId": "in", "targetId": "rules", "type": "edge"},
+             {"id": "b", "sourceId": "rules", "targetId": "out", "type": "edge"}]
+    return json.dumps({"nodes": nodes, "edges": edges})
+
+
+def zen_inputs(ev, idx) -> list[dict]:
+    out = []
+    for i in idx:
+        row = {}
+        for k, v in ev.facts.items():
+            x = v[i]
+            if k in SETS:
+                row[k] = [name for b, name in enumerate(SETS[k]) if int(x) >> b & 1]
+            elif isinstance(x, str):
+                row[k] = x
+            else:
+                x = float(x)
+                row[k] = x if np.isfinite(x) else None
+        out.append(row)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", nargs="?", type=int, default=100_000)
+    ap.add_argument("--rulebook", default="gctf-vn")
+    ap.add_argument("--zen", type=int, default=2000, help="proposals to run through zen-engine")
+    ap.add_argument("--check", type=int, default=300, help="proposals to re-score one at a time")
+    args = ap.parse_args()
+    book = load_rulebook(ROOT / "rules" / f"{args.rulebook}.yaml")
+    rows = synthetic(args.n)
+    t0 = time.perf_counter()
+    cols = columns(rows)
+    t1 = time.perf_counter()
+    ev = evaluate(book, cols)
+    t2 = time.perf_counter()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    decisions = {d: int((ev.decision == d).sum()) for d in ("eligible", "referred", "ineligible")}
+    print(f"rulebook {book.id} {book.version}: {args.n:,} proposals")
+    print(f"  columns from dicts: {t1 - t0:.3f} s")
+    print(f"  scoring (rules + NPV, IRR, paybacks, BCR, DSCR, grant, with-grant metrics): {t2 - t1:.3f} s "
+          f"({(t2 - t1) / args.n * 1e6:.2f} µs per proposal)")
+    print(f"  peak memory (RSS, whole process incl. the generated dicts): {peak_mb:.0f} MB")
+    print(f"  decisions: {decisions}")
+
+    rng = np.random.default_rng(1)
+    sample = rng.choice(args.n, size=min(args.check, args.n), replace=False)
+    t3 = time.perf_counter()
+    same = 0
+    for i in sample:
+        single = engine.to_json(engine.result_of(evaluate(book, columns([rows[i]])), 0, explain=False))
+        same += single == engine.to_json(engine.result_of(ev, int(i), explain=False))
+    t4 = time.perf_counter()
+    print(f"  one-at-a-time check: {same}/{len(sample)} identical to the batch "
+          f"({(t4 - t3) / len(sample) * 1e3:.2f} ms per single proposal)")
+
+    import zen
+    decision = zen.ZenEngine().create_decision(zen_model(book))
+    idx = sample[: min(args.zen, len(sample))] if args.zen <= len(sample) else rng.choice(args.n, size=min(args.zen, args.n), replace=False)
+    inputs = zen_inputs(ev, idx)
+    t5 = time.perf_counter()
+    answers = [decision.evaluate(x)["result"] for x in inputs]
+    t6 = time.perf_counter()
+    agree = sum(a["decision"] == ev.decision[i] and a["total"] == ev.scores["total"][i] for a, i in zip(answers, idx))
+    zen_per = (t6 - t5) / len(idx)
+    ours_per = (t2 - t1) / args.n
+    print(f"zen-engine {getattr(zen, '__version__', '')}: {len(idx):,} proposals one per call in {t6 - t5:.3f} s "
+          f"({zen_per * 1e6:.1f} µs per proposal; rules only, metrics given)")
+    print(f"  same decision and total as ours: {agree}/{len(idx)}")
+    print(f"  ratio zen / our batch, per proposal: {zen_per / ours_per:.0f}x "
+          f"(projected zen time for {args.n:,}: {zen_per * args.n:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Turn the proposal page's flat form fields into the API body, and errors back into fields."""
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+TEXT_FIELDS = ("title", "description", "currency", "output_unit", "main_indicator")
+NUMBER_FIELDS = ("investment", "eligible_cost", "loan_amount", "own_contribution", "annual_savings",
+                 "annual_extra_operating_cost")
+INT_FIELDS = ("economic_life_years", "implementation_months", "credit_line_id", "enterprise_id", "bank_id")
+INDICATOR_COLUMNS = ("stream", "unit", "baseline_quantity", "baseline_output", "projected_quantity",
+                     "projected_output")
+TECH_FIELDS = ("description", "supplier", "readiness", "class")
+
+
+def form_to_body(form: MultiDict) -> dict[str, Any]:
+    """Build the design §5 body from the form; blanks are left out so drafts stay partial."""
+    body: dict[str, Any] = {}
+    for key in TEXT_FIELDS + NUMBER_FIELDS:
+        value = (form.get(key) or "").strip()
+        if value:
+            body[key] = value
+    for key in INT_FIELDS:
+        value = (form.get(key) or "").strip()
+        if value:
+            body[key] = int(value) if value.lstrip("-").isdigit() else value
+    options = form.getlist("cp_options")
+    if options:
+        body["cp_options"] = options
+    tech = {k: (form.get(f"technology.{k}") or "").strip() for k in TECH_FIELDS}
+    tech = {k: v for k, v in tech.items() if v}
+    if tech:
+        body["technology"] = tech
+    rows = []
+    for n in range(int(form.get("indicator_rows") or 0)):
+        row = {c: (form.get(f"indicators.{n}.{c}") or "").strip() for c in INDICATOR_COLUMNS}
+        if any(row[c] for c in INDICATOR_COLUMNS if c not in ("stream", "unit")):
+            rows.append(row)
+    if rows or form.get("indicator_rows"):
+        body["indicators"] = rows
+    return body
+
+
+def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten marshmallow's nested errors to dotted field names (indicators.0.unit)."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, (dict, list)) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                flat.update(flatten_errors(value, name))
+            else:
+                flat[name] = value if isinstance(value, list) else [str(value)]
+    elif isinstance(errors, list):
+        flat[prefix or "_schema"] = [str(e) for e in errors]
+    return flat

@@ -1,0 +1,156 @@
+"""Proposal shapes (design §5): drafts may be partial; submission validates in the service."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..enterprises.schemas import EnterpriseSchema
+from ..pagination import PageArgsSchema, page_schema
+from ..schemas import CURRENCY, Money
+from ..vocabulary import CP_OPTIONS, STREAM_UNITS, STREAMS, TECHNOLOGY_READINESS
+from .models import PROPOSAL_LIFECYCLE
+
+QUANTITY = dict(as_string=True, validate=validate.Range(min=0, error="must be zero or more"))
+
+
+class IndicatorSchema(Schema):
+    stream = fields.String(required=True, validate=validate.OneOf(STREAMS, error="unknown indicator stream '{input}'"))
+    unit = fields.String(required=True)
+    baseline_quantity = fields.Decimal(required=True, **QUANTITY)
+    baseline_output = fields.Decimal(required=True, as_string=True,
+                                     validate=validate.Range(min=0, min_inclusive=False,
+                                                             error="production output must be more than zero"))
+    projected_quantity = fields.Decimal(required=True, **QUANTITY)
+    projected_output = fields.Decimal(required=True, as_string=True,
+                                      validate=validate.Range(min=0, min_inclusive=False,
+                                                              error="production output must be more than zero"))
+
+    @validates_schema
+    def _unit_fits_stream(self, data, **_):
+        stream, unit = data.get("stream"), data.get("unit")
+        if stream in STREAM_UNITS and unit and unit != STREAM_UNITS[stream]:
+            raise ValidationError(f"{stream} is measured in {STREAM_UNITS[stream]}, not {unit}", "unit")
+
+
+class TechnologySchema(Schema):
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    supplier = fields.String(load_default="", validate=validate.Length(max=200))
+    readiness = fields.String(load_default=None, allow_none=True,
+                              validate=validate.OneOf(TECHNOLOGY_READINESS))
+    class_ = fields.String(data_key="class", attribute="class", load_default=None, allow_none=True)
+
+
+class IncentiveSchema(Schema):
+    source = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    amount = Money(load_default=None, allow_none=True)
+    description = fields.String(load_default="")
+
+
+class ProposalBodySchema(Schema):
+    """The proposal body of design §5; every field optional so drafts can be saved."""
+
+    credit_line_id = fields.Integer()
+    enterprise_id = fields.Integer()
+    title = fields.String(validate=validate.Length(min=3, max=200))
+    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    cp_options = fields.List(fields.String(validate=validate.OneOf(
+        CP_OPTIONS, error="unknown CP option type '{input}'")))
+    currency = fields.String(validate=CURRENCY)
+    investment = Money(allow_zero=False, allow_none=True)
+    eligible_cost = Money(allow_none=True)
+    loan_amount = Money(allow_zero=False, allow_none=True)
+    own_contribution = Money(allow_none=True)
+    economic_life_years = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=50))
+    annual_savings = Money(allow_none=True)
+    annual_extra_operating_cost = Money(allow_none=True)
+    implementation_months = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=120))
+    technology = fields.Nested(TechnologySchema)
+    output_unit = fields.String(allow_none=True, validate=validate.Length(min=1, max=32))
+    main_indicator = fields.String(allow_none=True, validate=validate.OneOf(STREAMS))
+    indicators = fields.List(fields.Nested(IndicatorSchema))
+    other_incentives = fields.List(fields.Nested(IncentiveSchema))
+    bank_id = fields.Integer(allow_none=True)
+
+    @validates_schema
+    def _amounts_fit(self, data, **_):
+        loan, investment = data.get("loan_amount"), data.get("investment")
+        if loan is not None and investment is not None and loan > investment:
+            raise ValidationError("the loan cannot be larger than the investment", "loan_amount")
+        streams = [i["stream"] for i in data.get("indicators", [])]
+        if len(streams) != len(set(streams)):
+            raise ValidationError("each stream may appear once", "indicators")
+
+
+class ProposalCreateSchema(ProposalBodySchema):
+    credit_line_id = fields.Integer(required=True)
+    enterprise_id = fields.Integer(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+
+
+class DocumentSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    filename = fields.String(attribute="file.filename")
+    sha256 = fields.String(attribute="file.sha256")
+    size = fields.Integer(attribute="file.size")
+
+
+class ProposalSchema(ProposalCreateSchema):
+    id = fields.Integer(dump_only=True)
+    status = fields.String(dump_only=True)
+    submitted_at = fields.DateTime(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    documents = fields.List(fields.Nested(DocumentSchema), dump_only=True)
+    allowed_transitions = fields.Method("_allowed", dump_only=True)
+    latest_decision = fields.String(dump_only=True, allow_none=True)
+
+    def _allowed(self, obj):
+        return PROPOSAL_LIFECYCLE.allowed(obj.status)
+
+
+class ProposalQueryArgsSchema(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf(PROPOSAL_LIFECYCLE.states))
+    credit_line_id = fields.Integer()
+    enterprise_id = fields.Integer()
+    q = fields.String()
+    sort = fields.String(load_default="-created_at", validate=validate.OneOf(
+        ["created_at", "-created_at", "title", "-title", "loan_amount", "-loan_amount", "status", "-status"]))
+
+
+class SubmitSchema(Schema):
+    bank_id = fields.Integer(load_default=None, allow_none=True,
+                             metadata={"description": "partner bank to send it to; the only one by default"})
+
+
+class WithdrawSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class ReviewCorrectionSchema(Schema):
+    stream = fields.String(required=True, validate=validate.OneOf(STREAMS))
+    baseline_quantity = fields.Decimal(as_string=True, **{k: v for k, v in QUANTITY.items() if k != "as_string"})
+    baseline_output = fields.Decimal(as_string=True, validate=validate.Range(min=0, min_inclusive=False))
+
+
+class TechnicalReviewSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["confirmed", "corrected"]))
+    main_indicator = fields.String(load_default=None, validate=validate.OneOf(STREAMS))
+    corrections = fields.List(fields.Nested(ReviewCorrectionSchema), load_default=list)
+    comments = fields.String(required=True, validate=validate.Length(min=3, max=5000))
+
+
+class TechnicalReviewOutSchema(TechnicalReviewSchema):
+    id = fields.Integer()
+    proposal_id = fields.Integer()
+    reviewer_id = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class ScoreRequestSchema(ProposalBodySchema):
+    """The what-if body: a proposal, with an ``enterprise`` object instead of an id if wanted."""
+
+    credit_line_id = fields.Integer(required=True)
+    enterprise = fields.Nested(EnterpriseSchema(exclude=("organisation_id",)))
+    documents = fields.List(fields.String(), load_default=list)
+
+
+ProposalPageSchema = page_schema(ProposalSchema, "ProposalPage")

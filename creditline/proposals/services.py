@@ -1,0 +1,264 @@
+"""Draft, submit, withdraw and review proposals; each function is one transaction."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from ..audit.services import record
+from ..auth.permissions import Actor, get_visible, require_role, visible
+from ..creditlines.models import CreditLine
+from ..database import utcnow
+from ..enterprises.models import Enterprise
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..pagination import Page, paginate
+from .models import PROPOSAL_LIFECYCLE, Assessment, Proposal, ProposalIndicator, TechnicalReview
+from .submission import submission_problems
+
+SCALAR_FIELDS = ("title", "description", "cp_options", "currency", "investment", "eligible_cost",
+                 "loan_amount", "own_contribution", "economic_life_years", "annual_savings",
+                 "annual_extra_operating_cost", "implementation_months", "technology",
+                 "output_unit", "main_indicator", "other_incentives", "bank_id")
+INDICATOR_FIELDS = ("stream", "unit", "baseline_quantity", "baseline_output",
+                    "projected_quantity", "projected_output")
+EDITABLE_STATES = ("draft",)
+
+# Packages further down the lifecycle (loans) add reasons a withdrawal must be refused.
+WITHDRAW_GUARDS: list[Callable[[Proposal], str | None]] = []
+
+
+def to_body(p: Proposal) -> dict[str, Any]:
+    """Return the proposal as the design §5 body (what the rules engine scores)."""
+    body = {f: getattr(p, f) for f in SCALAR_FIELDS}
+    body.update(id=p.id, credit_line_id=p.credit_line_id, enterprise_id=p.enterprise_id,
+                indicators=[{f: getattr(i, f) for f in INDICATOR_FIELDS} for i in p.indicators],
+                documents=sorted({d.kind for d in p.documents}))
+    return body
+
+
+def snapshot(p: Proposal) -> dict[str, Any]:
+    """Return the audited state of a proposal."""
+    state = to_body(p)
+    state["status"] = p.status
+    return state
+
+
+def transition(actor: Actor | None, p: Proposal, target: str, **extra: Any) -> None:
+    """Move a proposal along its lifecycle and audit the step (the caller commits)."""
+    PROPOSAL_LIFECYCLE.check(p.status, target)
+    before = p.status
+    p.status = target
+    record(actor, f"proposal.{target}", "proposal", p.id, {"status": before}, {"status": target, **extra})
+
+
+def _own_enterprise(actor: Actor, enterprise_id: int, errors: dict[str, list[str]]) -> Enterprise | None:
+    ent = db.session.execute(visible(Enterprise, actor).where(Enterprise.id == enterprise_id)).scalar_one_or_none()
+    if ent is None or (actor.organisation_kind == "sme" and ent.organisation_id != actor.organisation_id):
+        errors["enterprise_id"] = [f"enterprise {enterprise_id} is not one of yours"]
+        return None
+    return ent
+
+
+def _open_line(actor: Actor, line_id: int, errors: dict[str, list[str]]) -> CreditLine | None:
+    line = db.session.execute(visible(CreditLine, actor).where(CreditLine.id == line_id)).scalar_one_or_none()
+    if line is None:
+        errors["credit_line_id"] = [f"credit line {line_id} does not exist"]
+    elif line.status != "open":
+        errors["credit_line_id"] = [f"the credit line '{line.name}' is closed to new proposals"]
+    return line
+
+
+def _apply(p: Proposal, data: dict[str, Any]) -> None:
+    for key in SCALAR_FIELDS:
+        if key in data:
+            setattr(p, key, data[key])
+    if "indicators" in data:
+        p.indicators = [ProposalIndicator(**{f: row[f] for f in INDICATOR_FIELDS}) for row in data["indicators"]]
+
+
+def _check_currency(line: CreditLine | None, data: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    currency = data.get("currency")
+    if line is not None and currency and currency != line.currency:
+        errors["currency"] = [f"the credit line '{line.name}' lends in {line.currency}, not {currency}"]
+
+
+def create_proposal(actor: Actor, data: dict[str, Any]) -> Proposal:
+    """Save a new draft for one of the caller's enterprises."""
+    require_role(actor, "sme", action="draft proposals")
+    errors: dict[str, list[str]] = {}
+    _own_enterprise(actor, data["enterprise_id"], errors)
+    line = _open_line(actor, data["credit_line_id"], errors)
+    _check_currency(line, data, errors)
+    if errors:
+        raise ValidationFailed("the proposal cannot be saved", errors)
+    p = Proposal(enterprise_id=data["enterprise_id"], credit_line_id=data["credit_line_id"],
+                 title=data["title"], created_by=actor.user_id, status=PROPOSAL_LIFECYCLE.initial,
+                 cp_options=[], technology={}, other_incentives=[])
+    if not data.get("currency") and line is not None:
+        p.currency = line.currency
+    _apply(p, data)
+    db.session.add(p)
+    db.session.flush()
+    record(actor, "proposal.drafted", "proposal", p.id, None, snapshot(p))
+    db.session.commit()
+    return p
+
+
+def update_proposal(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Proposal:
+    """Change a draft; anything else must be reopened first."""
+    require_role(actor, "sme", action="edit proposals")
+    p = get_visible(Proposal, proposal_id, actor, what="proposal")
+    if p.status not in EDITABLE_STATES:
+        raise Conflict(f"only a draft can be edited; this proposal is {p.status}",
+                       current_state=p.status, allowed=PROPOSAL_LIFECYCLE.allowed(p.status))
+    errors: dict[str, list[str]] = {}
+    if "enterprise_id" in data and data["enterprise_id"] != p.enterprise_id:
+        _own_enterprise(actor, data["enterprise_id"], errors)
+    line = p.credit_line
+    if "credit_line_id" in data and data["credit_line_id"] != p.credit_line_id:
+        line = _open_line(actor, data["credit_line_id"], errors)
+    _check_currency(line, data, errors)
+    if errors:
+        raise ValidationFailed("the proposal cannot be saved", errors)
+    before = snapshot(p)
+    for key in ("enterprise_id", "credit_line_id"):
+        if key in data:
+            setattr(p, key, data[key])
+    _apply(p, data)
+    record(actor, "proposal.updated", "proposal", p.id, before, snapshot(p))
+    db.session.commit()
+    return p
+
+
+def reopen_proposal(actor: Actor, proposal_id: int) -> Proposal:
+    """Turn a scored proposal back into a draft so the SME can revise and resubmit it."""
+    require_role(actor, "sme", action="reopen proposals")
+    p = get_visible(Proposal, proposal_id, actor, what="proposal")
+    transition(actor, p, "draft")
+    db.session.commit()
+    return p
+
+
+def submit_proposal(actor: Actor, proposal_id: int, bank_id: int | None, scorer: Callable[..., Assessment]) -> Proposal:
+    """Validate fully, submit, score against the line's rulebook and record the decision."""
+    require_role(actor, "sme", action="submit proposals")
+    p = get_visible(Proposal, proposal_id, actor, what="proposal")
+    PROPOSAL_LIFECYCLE.check(p.status, "submitted")
+    if bank_id is not None:
+        p.bank_id = bank_id
+    elif p.bank_id is None and len(p.credit_line.banks) == 1:
+        p.bank_id = p.credit_line.banks[0].id
+    problems = submission_problems(p)
+    if problems:
+        db.session.rollback()
+        raise ValidationFailed(f"the proposal is not ready to submit: {len(problems)} problems", problems)
+    transition(actor, p, "submitted")
+    p.submitted_at = utcnow()
+    assessment = scorer(actor, p)
+    transition(actor, p, "scored", assessment_id=assessment.id)
+    transition(actor, p, assessment.decision, assessment_id=assessment.id)
+    db.session.commit()
+    return p
+
+
+def withdraw_proposal(actor: Actor, proposal_id: int, reason: str) -> Proposal:
+    """Withdraw a proposal at any state before its loan is approved."""
+    require_role(actor, "sme", action="withdraw proposals")
+    p = get_visible(Proposal, proposal_id, actor, what="proposal")
+    for guard in WITHDRAW_GUARDS:
+        refusal = guard(p)
+        if refusal:
+            raise Conflict(refusal, current_state=p.status, allowed=[])
+    transition(actor, p, "withdrawn", reason=reason)
+    p.withdrawn_reason = reason
+    db.session.commit()
+    return p
+
+
+def review_proposal(actor: Actor, proposal_id: int, data: dict[str, Any],
+                    scorer: Callable[..., Assessment]) -> TechnicalReview:
+    """Record the NCPC's technical review; corrections to the baseline re-score the proposal."""
+    require_role(actor, "verifier", "senior_verifier", action="review proposals")
+    p = get_visible(Proposal, proposal_id, actor, what="proposal")
+    PROPOSAL_LIFECYCLE.check(p.status, "technically_reviewed")
+    errors: dict[str, list[str]] = {}
+    by_stream = {i.stream: i for i in p.indicators}
+    for n, fix in enumerate(data["corrections"]):
+        if fix["stream"] not in by_stream:
+            errors[f"corrections.{n}.stream"] = [f"the proposal has no {fix['stream']} indicator"]
+    main = data.get("main_indicator") or p.main_indicator
+    if main not in by_stream:
+        errors["main_indicator"] = [f"the proposal has no {main} indicator"]
+    if data["outcome"] == "corrected" and not data["corrections"] and main == p.main_indicator:
+        errors["corrections"] = ["a correction must change the baseline or the main indicator"]
+    if errors:
+        raise ValidationFailed("the review cannot be recorded", errors)
+    before = snapshot(p)
+    for fix in data["corrections"]:
+        row = by_stream[fix["stream"]]
+        for key in ("baseline_quantity", "baseline_output"):
+            if fix.get(key) is not None:
+                setattr(row, key, fix[key])
+    p.main_indicator = main
+    review = TechnicalReview(proposal_id=p.id, reviewer_id=actor.user_id, outcome=data["outcome"],
+                             main_indicator=main, corrections=_jsonable(data["corrections"]),
+                             comments=data["comments"])
+    db.session.add(review)
+    db.session.flush()
+    target = "technically_reviewed"
+    if data["outcome"] == "corrected":
+        assessment = scorer(actor, p)
+        if assessment.decision != "eligible":
+            target = assessment.decision
+    record(actor, "proposal.reviewed", "proposal", p.id, before, snapshot(p))
+    transition(actor, p, target, review_id=review.id)
+    db.session.commit()
+    return review
+
+
+def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()} for row in rows]
+
+
+SORTS = {"created_at": Proposal.created_at, "title": Proposal.title,
+         "loan_amount": Proposal.loan_amount, "status": Proposal.status}
+
+
+def list_proposals(actor: Actor, args: dict[str, Any]) -> Page:
+    """List the proposals the caller may see, filtered and sorted."""
+    stmt = visible(Proposal, actor)
+    for key in ("status", "credit_line_id", "enterprise_id"):
+        if args.get(key) is not None:
+            stmt = stmt.where(getattr(Proposal, key) == args[key])
+    if args.get("q"):
+        stmt = stmt.where(or_(Proposal.title.ilike(f"%{args['q']}%")))
+    sort = args.get("sort", "-created_at")
+    column = SORTS[sort.lstrip("-")]
+    stmt = stmt.order_by(column.desc() if sort.startswith("-") else column.asc(), Proposal.id.desc())
+    return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
+
+
+def get_proposal(actor: Actor, proposal_id: int) -> Proposal:
+    """Load one proposal in the caller's scope."""
+    return get_visible(Proposal, proposal_id, actor, what="proposal")
+
+
+def latest_assessment(actor: Actor, proposal_id: int) -> Assessment:
+    """Return the newest assessment of a proposal the caller may see."""
+    p = get_visible(Proposal, proposal_id, actor, what="proposal")
+    found = db.session.execute(select(Assessment).where(Assessment.proposal_id == p.id)
+                               .order_by(Assessment.id.desc()).limit(1)).scalar_one_or_none()
+    if found is None:
+        from ..errors import NotFound
+        raise NotFound(f"proposal {proposal_id} has not been scored yet; submit it first")
+    return found
+
+
+def reviews_of(actor: Actor, proposal_id: int) -> list[TechnicalReview]:
+    """List the technical reviews of a proposal, newest first."""
+    p = get_visible(Proposal, proposal_id, actor, what="proposal")
+    return list(db.session.execute(select(TechnicalReview).where(TechnicalReview.proposal_id == p.id)
+                                   .order_by(TechnicalReview.id.desc())).scalars())

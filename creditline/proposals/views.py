@@ -1,0 +1,182 @@
+"""Pages: the SME's proposal list and form, the proposal page, the verifier's review queue."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from marshmallow import ValidationError
+
+from ..auth.current import current_actor
+from ..creditlines.services import list_credit_lines
+from ..enterprises.services import list_enterprises
+from ..errors import DomainError, ValidationFailed
+from ..scoring.services import assessment_view, score_and_store
+from ..vocabulary import CP_OPTIONS, STREAM_UNITS, TECHNOLOGY_READINESS
+from . import services
+from .forms import flatten_errors, form_to_body
+from .models import PROPOSAL_LIFECYCLE
+from .schemas import ProposalBodySchema, ProposalCreateSchema, TechnicalReviewSchema
+
+bp = Blueprint("proposals", __name__, url_prefix="/proposals")
+
+
+def _choices(actor):
+    lines = list_credit_lines(actor, {"status": "open", "per_page": 200}).items
+    enterprises = list_enterprises(actor, {"per_page": 200}).items
+    return dict(lines=lines, enterprises=enterprises, cp_options=CP_OPTIONS, streams=STREAM_UNITS,
+                readiness=TECHNOLOGY_READINESS)
+
+
+@bp.route("")
+@login_required
+def index():
+    actor = current_actor()
+    args = {"page": request.args.get("page", 1, type=int), "per_page": 25,
+            "status": request.args.get("status") or None,
+            "sort": request.args.get("sort", "-created_at"), "q": request.args.get("q") or None}
+    if args["sort"] not in ("created_at", "-created_at", "title", "-title", "loan_amount",
+                            "-loan_amount", "status", "-status"):
+        args["sort"] = "-created_at"
+    if args["status"] not in PROPOSAL_LIFECYCLE.states:
+        args["status"] = None
+    page = services.list_proposals(actor, args)
+    return render_template("proposals/list.html", page=page, args=args,
+                           states=PROPOSAL_LIFECYCLE.states, can_create=actor.has("sme"))
+
+
+def _render_form(proposal, body, errors, status=200):
+    return render_template("proposals/form.html", proposal=proposal, body=body, errors=errors,
+                           **_choices(current_actor())), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    actor = current_actor()
+    if request.method == "GET":
+        return _render_form(None, {"indicators": [{}], "technology": {}}, {})
+    body = form_to_body(request.form)
+    try:
+        data = ProposalCreateSchema().load(body)
+        p = services.create_proposal(actor, data)
+    except ValidationError as exc:
+        return _render_form(None, body, flatten_errors(exc.messages), 422)
+    except ValidationFailed as exc:
+        return _render_form(None, body, exc.errors, 422)
+    flash("Draft saved. Submit it when it is complete.", "success")
+    return redirect(url_for("proposals.detail", proposal_id=p.id))
+
+
+@bp.route("/<int:proposal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(proposal_id: int):
+    actor = current_actor()
+    p = services.get_proposal(actor, proposal_id)
+    if request.method == "GET":
+        return _render_form(p, services.to_body(p), {})
+    body = form_to_body(request.form)
+    try:
+        data = ProposalBodySchema().load(body)
+        services.update_proposal(actor, proposal_id, data)
+    except ValidationError as exc:
+        return _render_form(p, body, flatten_errors(exc.messages), 422)
+    except ValidationFailed as exc:
+        return _render_form(p, body, exc.errors, 422)
+    flash("Draft saved.", "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+
+
+@bp.route("/<int:proposal_id>")
+@login_required
+def detail(proposal_id: int):
+    actor = current_actor()
+    p = services.get_proposal(actor, proposal_id)
+    try:
+        assessment = assessment_view(services.latest_assessment(actor, proposal_id))
+    except DomainError:
+        assessment = None
+    return render_template("proposals/detail.html", p=p, assessment=assessment, actor=actor,
+                           reviews=services.reviews_of(actor, proposal_id),
+                           allowed=PROPOSAL_LIFECYCLE.allowed(p.status))
+
+
+@bp.route("/<int:proposal_id>/submit", methods=["POST"])
+@login_required
+def submit(proposal_id: int):
+    actor = current_actor()
+    bank_id = request.form.get("bank_id", type=int)
+    try:
+        p = services.submit_proposal(actor, proposal_id, bank_id, score_and_store)
+    except ValidationFailed as exc:
+        p = services.get_proposal(actor, proposal_id)
+        return render_template("proposals/detail.html", p=p, assessment=None, actor=actor, reviews=[],
+                               allowed=PROPOSAL_LIFECYCLE.allowed(p.status),
+                               problems=exc.errors), 422
+    flash(f"Submitted and scored: {p.status.replace('_', ' ')}.", "success")
+    return redirect(url_for("proposals.assessment", proposal_id=proposal_id))
+
+
+@bp.route("/<int:proposal_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(proposal_id: int):
+    reason = (request.form.get("reason") or "").strip()
+    if len(reason) < 3:
+        flash("Say why you withdraw the proposal.", "error")
+        return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+    services.withdraw_proposal(current_actor(), proposal_id, reason)
+    flash("Proposal withdrawn.", "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+
+
+@bp.route("/<int:proposal_id>/reopen", methods=["POST"])
+@login_required
+def reopen(proposal_id: int):
+    services.reopen_proposal(current_actor(), proposal_id)
+    flash("The proposal is a draft again: revise it and submit.", "success")
+    return redirect(url_for("proposals.edit", proposal_id=proposal_id))
+
+
+@bp.route("/<int:proposal_id>/assessment")
+@login_required
+def assessment(proposal_id: int):
+    actor = current_actor()
+    p = services.get_proposal(actor, proposal_id)
+    result = assessment_view(services.latest_assessment(actor, proposal_id))
+    return render_template("proposals/assessment.html", p=p, a=result)
+
+
+@bp.route("/reviews")
+@login_required
+def review_queue():
+    actor = current_actor()
+    page = services.list_proposals(actor, {"status": "eligible", "sort": "created_at",
+                                           "page": request.args.get("page", 1, type=int)})
+    return render_template("proposals/review_queue.html", page=page)
+
+
+@bp.route("/<int:proposal_id>/review", methods=["GET", "POST"])
+@login_required
+def review(proposal_id: int):
+    actor = current_actor()
+    p = services.get_proposal(actor, proposal_id)
+    errors: dict = {}
+    if request.method == "POST":
+        corrections = []
+        for ind in p.indicators:
+            q = (request.form.get(f"baseline_quantity.{ind.stream}") or "").strip()
+            o = (request.form.get(f"baseline_output.{ind.stream}") or "").strip()
+            if (q and q != str(ind.baseline_quantity)) or (o and o != str(ind.baseline_output)):
+                corrections.append({"stream": ind.stream, **({"baseline_quantity": q} if q else {}),
+                                    **({"baseline_output": o} if o else {})})
+        body = {"outcome": "corrected" if corrections or request.form.get("main_indicator") != p.main_indicator
+                else "confirmed", "main_indicator": request.form.get("main_indicator"),
+                "corrections": corrections, "comments": request.form.get("comments", "")}
+        try:
+            services.review_proposal(actor, proposal_id, TechnicalReviewSchema().load(body), score_and_store)
+        except ValidationError as exc:
+            errors = flatten_errors(exc.messages)
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            flash("Technical review recorded; the SME can see it.", "success")
+            return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+    return render_template("proposals/review.html", p=p, errors=errors), 422 if errors else 200

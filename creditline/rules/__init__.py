@@ -1,0 +1,1 @@
+"""Rulebooks: the condition language, loading and validation, facts, the scoring engine."""

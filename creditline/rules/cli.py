@@ -1,0 +1,88 @@
+"""``flask rules check|facts`` and ``flask score FILE.csv``: rulebooks and batch scoring offline."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+from flask import current_app
+from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from ..errors import ValidationFailed
+from ..rulebooks import registry
+from . import engine
+from .facts import CATALOGUE
+from .loader import RulebookError, load_rulebook
+
+CHUNK = 5000
+
+
+@click.group("rules")
+def rules_cli() -> None:
+    """Validate and inspect rulebooks."""
+
+
+@rules_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def check_command(paths: tuple[str, ...]) -> None:
+    """Validate every rulebook of RULES_DIR (or the given files); exit 1 on any problem."""
+    files = [Path(p) for p in paths] or sorted(Path(current_app.config["RULES_DIR"]).glob("*.yaml"))
+    problems = 0
+    for path in files:
+        try:
+            book = load_rulebook(path)
+        except RulebookError as exc:
+            problems += len(exc.problems)
+            for p in exc.problems:
+                click.echo(f"ERROR {p}", err=True)
+            continue
+        rules = len(book.gates) + sum(len(r) for r in book.scoring.values())
+        click.echo(f"ok    {path}: {book.id} {book.version}, {rules} rules, {book.hash[:19]}…")
+    if problems:
+        click.echo(f"{problems} problem(s) found", err=True)
+        sys.exit(1)
+
+
+@rules_cli.command("facts")
+def facts_command() -> None:
+    """List the facts rule conditions can use."""
+    for name, fact in CATALOGUE.items():
+        click.echo(f"{name:32} {fact.kind:7} {fact.description}")
+
+
+@click.command("score")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--rulebook", "rulebook_id", required=True, help="rulebook id, e.g. gctf-vn")
+@click.option("--version", default=None, help="rulebook version (default: the newest)")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="results CSV to write")
+@with_appcontext
+def score_command(file: str, rulebook_id: str, version: str | None, out_path: str) -> None:
+    """Score every proposal row of a CSV; bad rows are reported and do not stop the others."""
+    from ..scoring.batch_io import rows_from_csv
+    from ..scoring.results import result_rows
+
+    book = registry().get(rulebook_id, version) if version else registry().latest(rulebook_id)
+    if book is None:
+        raise click.ClickException(f"no rulebook {rulebook_id} {version or ''}".strip())
+    try:
+        rows = rows_from_csv(Path(file).read_bytes())
+    except ValidationFailed as exc:
+        raise click.ClickException(f"{exc.message}: {exc.errors}") from None
+    results, errors = [], []
+    with tqdm(total=len(rows), unit="proposal", file=sys.stderr) as bar:
+        for start in range(0, len(rows), CHUNK):
+            part = engine.score_rows(book, rows[start:start + CHUNK])
+            for r in part["results"]:
+                r["row"] += start
+            for e in part["errors"]:
+                e["row"] += start
+            results += part["results"]
+            errors += part["errors"]
+            bar.update(len(rows[start:start + CHUNK]))
+    pd.DataFrame(result_rows(results, errors)).to_csv(out_path, index=False)
+    click.echo(f"{len(results)} scored, {len(errors)} rejected with {book.id} {book.version}; wrote {out_path}")
+    for e in errors[:20]:
+        click.echo(f"row {e['row']}: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in e["errors"].items()), err=True)

@@ -1,0 +1,237 @@
+"""The rules engine's public face: assess one proposal, assess many, score a batch of rows.
+
+``assess`` and ``assess_batch`` run the same vectorised evaluation (a single proposal is a
+batch of one), then read row ``i`` out of it, so a proposal gets the same decision, scores,
+metrics and trace alone as inside a batch of 100,000.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+
+from ..finance.money import to_money
+from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, STREAMS
+from .evaluation import Evaluation, evaluate, failed_rules
+from .explain import hints, trace
+from .facts import columns, improvement_table
+from .loader import Rulebook
+
+DIMENSIONS = ("technical", "economic", "environmental")
+
+
+def _f(value: Any, digits: int) -> float | None:
+    v = float(value)
+    return round(v, digits) if math.isfinite(v) else None
+
+
+def _money(value: Any) -> Decimal | None:
+    v = float(value)
+    return to_money(round(v, 2)) if math.isfinite(v) else None
+
+
+def metrics_of(ev: Evaluation, i: int) -> dict[str, Any]:
+    """Finance and environmental metrics of row ``i`` (design §5 shape)."""
+    f = ev.facts
+    table = improvement_table(ev.cols, i)
+    improvement = {s: round(v["improvement"], 4) for s, v in table.items()}
+    return {
+        "npv": _money(f["npv"][i]), "irr": _f(f["irr"][i], 4),
+        "simple_payback_years": _f(f["simple_payback_years"][i], 2),
+        "discounted_payback_years": _f(f["discounted_payback_years"][i], 2),
+        "benefit_cost_ratio": _f(f["benefit_cost_ratio"][i], 3),
+        "debt_service_coverage": _f(f["dscr"][i], 2),
+        "with_grant": {"grant_amount": _money(f["grant_amount"][i]), "npv": _money(f["npv_with_grant"][i]),
+                       "irr": _f(f["irr_with_grant"][i], 4),
+                       "simple_payback_years": _f(f["simple_payback_with_grant"][i], 2)},
+        "specific_consumption": {s: {"baseline": round(v["baseline_specific"], 6),
+                                     "projected": round(v["projected_specific"], 6)} for s, v in table.items()},
+        "improvement": improvement, "main_improvement": _f(f["main_improvement"][i], 4),
+        "worse": sorted(s for s, v in improvement.items() if v < 0),
+        "co2e_avoided_t_per_year": to_money(round(float(f["co2e_avoided_t"][i]), 3), Decimal("0.001")),
+        "grant_band": {"rate": _f(f["grant_rate"][i], 4), "amount": _money(f["grant_amount"][i]),
+                       "basis": ev.book.grant_bands["basis"]},
+    }
+
+
+def _documents_missing(ev: Evaluation, i: int) -> list[str]:
+    have = int(ev.facts["documents"][i])
+    kinds = tuple(DOCUMENT_KINDS)
+    return [d["kind"] for d in ev.book.documents if d["required"] and not have & (1 << kinds.index(d["kind"]))]
+
+
+def result_of(ev: Evaluation, i: int, explain: bool = True) -> dict[str, Any]:
+    """The assessment of row ``i``: decision, scores, metrics and (when asked) trace and hints."""
+    scores = {k: int(v[i]) for k, v in ev.scores.items()}
+    out: dict[str, Any] = {
+        "decision": str(ev.decision[i]), "rulebook": ev.book.ref, "scores": scores,
+        "metrics": metrics_of(ev, i), "failed_rules": failed_rules(ev, i),
+        "fast_track": str(ev.fast_track_class[i]) or None,
+        "documents_missing": _documents_missing(ev, i),
+    }
+    if explain:
+        out["trace"] = trace(ev, i)
+        weak = out["decision"] != "eligible" or min(scores[d] for d in DIMENSIONS) < 60
+        out["hints"] = hints(ev, i) if weak else []
+    return out
+
+
+def _vary(cols: dict[str, np.ndarray], book: Rulebook, factor: str, change: float) -> dict[str, np.ndarray]:
+    varied = dict(cols)
+    if factor == "annual_savings":
+        varied["annual_savings"] = cols["annual_savings"] * (1 + change)
+    elif factor == "investment":
+        varied["investment"] = cols["investment"] * (1 + change)
+    elif factor == "energy_prices":
+        # Dearer energy moves the share of the savings that comes from energy.
+        share = book.finance["energy_share_of_savings"]
+        varied["annual_savings"] = cols["annual_savings"] * (1 + change * share)
+    return varied
+
+
+def sensitivity(book: Rulebook, cols: dict[str, np.ndarray]) -> list[list[dict[str, Any]]]:
+    """For each proposal: the decision and economics with each factor moved by each step."""
+    n = len(cols["investment"])
+    out: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    for factor in book.sensitivity["factors"]:
+        for change in book.sensitivity["steps"]:
+            ev = evaluate(book, _vary(cols, book, factor, float(change)))
+            for i in range(n):
+                out[i].append({"factor": factor, "change": float(change), "decision": str(ev.decision[i]),
+                               "npv": _money(ev.facts["npv"][i]), "irr": _f(ev.facts["irr"][i], 4),
+                               "simple_payback_years": _f(ev.facts["simple_payback_years"][i], 2),
+                               "total": int(ev.scores["total"][i])})
+    return out
+
+
+def assess_batch(book: Rulebook, rows: list[dict[str, Any]], explain: bool = True,
+                 with_sensitivity: bool = True) -> list[dict[str, Any]]:
+    """Assess many proposal rows (already valid) in one vectorised evaluation."""
+    if not rows:
+        return []
+    cols = columns(rows)
+    ev = evaluate(book, cols)
+    results = [result_of(ev, i, explain) for i in range(ev.n)]
+    if with_sensitivity:
+        for r, s in zip(results, sensitivity(book, cols)):
+            r["sensitivity"] = s
+    return results
+
+
+def assess(book: Rulebook, row: dict[str, Any]) -> dict[str, Any]:
+    """Assess one proposal: the same evaluation as a batch, of one."""
+    return assess_batch(book, [row])[0]
+
+
+def _number(row: dict[str, Any], key: str, errors: dict[str, list[str]], where: str | None = None,
+            required: bool = True, positive: bool = False, allow_zero: bool = True) -> Decimal | None:
+    value = row.get(key)
+    name = where or key
+    if value is None or value == "":
+        if required:
+            errors.setdefault(name, []).append("required")
+        return None
+    try:
+        number = Decimal(str(value).strip())
+        if not number.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors.setdefault(name, []).append(f"not a number: {value!r}")
+        return None
+    if number < 0 or (positive and number == 0) or (not allow_zero and number == 0):
+        errors.setdefault(name, []).append("must be more than zero" if positive or not allow_zero
+                                            else "cannot be negative")
+    return number
+
+
+def validate_proposal_row(row: dict[str, Any]) -> dict[str, list[str]]:
+    """Every reason a proposal row cannot be scored, by field (empty when it can)."""
+    errors: dict[str, list[str]] = {}
+    investment = _number(row, "investment", errors, positive=True)
+    loan = _number(row, "loan_amount", errors, positive=True)
+    eligible = _number(row, "eligible_cost", errors, required=False)
+    _number(row, "own_contribution", errors, required=False)
+    _number(row, "annual_savings", errors)
+    _number(row, "annual_extra_operating_cost", errors, required=False)
+    life = _number(row, "economic_life_years", errors, positive=True)
+    if life is not None and life != life.to_integral_value():
+        errors.setdefault("economic_life_years", []).append("give whole years")
+    if investment is not None and loan is not None and loan > investment:
+        errors.setdefault("loan_amount", []).append(f"the loan {loan} cannot be larger than the investment {investment}")
+    if investment is not None and eligible is not None and eligible > investment:
+        errors.setdefault("eligible_cost", []).append("the eligible cost cannot exceed the investment")
+    unknown = [o for o in row.get("cp_options") or [] if o not in CP_OPTIONS]
+    if unknown:
+        errors["cp_options"] = [f"unknown option type {', '.join(map(str, unknown))} (known: {', '.join(CP_OPTIONS)})"]
+    if not row.get("cp_options"):
+        errors.setdefault("cp_options", []).append("choose at least one cleaner-production option type")
+    bad_docs = [d for d in row.get("documents") or [] if d not in DOCUMENT_KINDS]
+    if bad_docs:
+        errors["documents"] = [f"unknown document kind {', '.join(map(str, bad_docs))}"]
+    indicators = row.get("indicators") or []
+    if not indicators:
+        errors["indicators"] = ["add at least one indicator"]
+    seen: set[str] = set()
+    for n, ind in enumerate(indicators):
+        where = f"indicators.{n}"
+        stream = ind.get("stream")
+        if stream not in STREAMS:
+            errors[f"{where}.stream"] = [f"unknown indicator {stream!r} (known: {', '.join(STREAMS)})"]
+            continue
+        if stream in seen:
+            errors[f"{where}.stream"] = [f"{stream} is listed twice"]
+        seen.add(stream)
+        if ind.get("unit") not in (None, "", STREAM_UNITS[stream]):
+            errors[f"{where}.unit"] = [f"{stream} is measured in {STREAM_UNITS[stream]}, not {ind.get('unit')}"]
+        _number(ind, "baseline_quantity", errors, f"{where}.baseline_quantity", positive=True)
+        _number(ind, "baseline_output", errors, f"{where}.baseline_output", positive=True)
+        _number(ind, "projected_quantity", errors, f"{where}.projected_quantity")
+        _number(ind, "projected_output", errors, f"{where}.projected_output", positive=True)
+    main = row.get("main_indicator")
+    if not main:
+        errors.setdefault("main_indicator", []).append("choose the main indicator")
+    elif indicators and main not in seen:
+        errors.setdefault("main_indicator", []).append(f"the main indicator {main} is not in the indicator table")
+    ent = row.get("enterprise") or {}
+    for key in ("employees", "annual_turnover", "total_assets", "domestic_ownership_share"):
+        _number(ent, key, errors, f"enterprise.{key}", required=False)
+    return errors
+
+
+def score_rows(book: Rulebook, rows: list[dict[str, Any]], explain: bool = False) -> dict[str, Any]:
+    """Validate and score rows; a bad row is listed by number (1 = first row) and skipped."""
+    good: list[tuple[int, dict[str, Any]]] = []
+    bad: list[dict[str, Any]] = []
+    for n, row in enumerate(rows, start=1):
+        problems = validate_proposal_row(row)
+        if row.get("currency") and row["currency"] != book.currency:
+            problems.setdefault("currency", []).append(f"the rulebook lends in {book.currency}")
+        if problems:
+            bad.append({"row": n, "errors": problems})
+        else:
+            good.append((n, row))
+    results = assess_batch(book, [r for _, r in good], explain=explain, with_sensitivity=False)
+    out = []
+    for (n, row), res in zip(good, results):
+        out.append({"row": n, "id": row.get("id"), "title": row.get("title"), **res})
+    return {"rulebook": book.ref, "scored": len(out), "rejected": len(bad), "results": out, "errors": bad}
+
+
+def to_json(value: Any) -> Any:
+    """Make a result JSON-ready: Decimals as strings, numbers as plain numbers, NaN as null."""
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,204 @@
+"""Plain-words explanations: the trace line of every rule, and what would change the outcome."""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+import numpy_financial as npf
+
+from ..finance.money import format_money
+from .evaluation import Evaluation
+from .facts import CATALOGUE
+from .loader import DIMENSIONS
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([a-z]+))?\}")
+
+
+def show(value: Any, fmt: str, currency: str) -> str:
+    """A fact's value as people read it."""
+    if isinstance(value, str):
+        return value or "none"
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    value = float(value)
+    if fmt == "money":
+        return format_money(round(value, 2), currency)
+    if fmt == "pct":
+        return f"{value * 100:.1f}%".replace(".0%", "%")
+    if fmt == "years":
+        return f"{value:.1f} years"
+    if fmt == "int":
+        return f"{value:,.0f}"
+    if fmt == "ratio":
+        return f"{value:.2f}"
+    return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def value_of(ev: Evaluation, name: str, i: int) -> Any:
+    v = ev.facts[name][i]
+    return v if isinstance(v, str) else (v.item() if hasattr(v, "item") else v)
+
+
+def render(template: str, ev: Evaluation, i: int, extra: dict[str, str] | None = None) -> str:
+    """Fill ``{fact}`` or ``{fact|format}`` placeholders; only catalogue names are read."""
+    currency = ev.book.currency
+
+    def fill(m: re.Match[str]) -> str:
+        name, fmt = m.group(1), m.group(2)
+        if extra and name in extra:
+            return extra[name]
+        if name not in CATALOGUE:
+            return m.group(0)
+        return show(value_of(ev, name, i), fmt or CATALOGUE[name].fmt, currency)
+    return _PLACEHOLDER.sub(fill, template)
+
+
+def _inputs(ev: Evaluation, names: tuple[str, ...], i: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in names:
+        if CATALOGUE[name].kind == "set":
+            continue
+        v = value_of(ev, name, i)
+        out[name] = None if isinstance(v, float) and not math.isfinite(v) else v
+    return out
+
+
+def trace(ev: Evaluation, i: int) -> list[dict[str, Any]]:
+    """One line per rule evaluated for proposal ``i``, in the rulebook's order."""
+    book, lines = ev.book, []
+    if ev.fast_track[i]:
+        cls = next(c for c in book.fast_track if c.name == ev.fast_track_class[i])
+        lines.append({"rule": f"fast-track:{cls.name}", "kind": "fast_track", "outcome": "pass", "points": 0,
+                      "message": f"fast track: {cls.description} is a pre-approved technology class "
+                                 f"({cls.when.text}); the environmental side needs no custom assessment",
+                      "inputs": _inputs(ev, cls.when.names, i)})
+    for g in book.gates:
+        ok = bool(ev.gate_pass[g.id][i])
+        own = bool(g.when.evaluate({k: v[i:i + 1] for k, v in ev.facts.items()})[0]) if ok and ev.fast_track[i] \
+            and g.dimension == "environmental" else ok
+        if ok and not own:
+            message, outcome = f"{render(g.says_fail, ev, i)}, but the fast track covers it", "pass"
+        elif ok:
+            message, outcome = render(g.says_pass, ev, i), "pass"
+        else:
+            message, outcome = render(g.says_fail, ev, i), "fail" if g.on_fail == "ineligible" else "refer"
+        lines.append({"rule": g.id, "kind": "gate", "outcome": outcome, "points": 0, "message": message,
+                      "inputs": _inputs(ev, g.when.names, i)})
+    for dim in DIMENSIONS:
+        for r in book.scoring[dim]:
+            k = int(ev.band[r.id][i])
+            pts = float(ev.points[r.id][i])
+            value = show(_rule_value(ev, r, i), r.fmt, book.currency)
+            says = r.bands[k].says if k >= 0 and r.bands[k].says else (r.otherwise if k < 0 else r.description)
+            text = render(says, ev, i, {"value": value})
+            lines.append({"rule": r.id, "kind": f"score:{dim}", "outcome": "pass" if pts > 0 else "fail",
+                          "points": pts, "message": f"{text}: +{pts:g}",
+                          "inputs": _inputs(ev, tuple(dict.fromkeys(
+                              (*(r.value.names if r.value else ()), *(n for b in r.bands for n in b.when.names)))), i)})
+    for note in book.notes:
+        if ev.notes[note.id][i]:
+            lines.append({"rule": note.id, "kind": "note", "outcome": "info", "points": 0,
+                          "message": render(note.says, ev, i), "inputs": _inputs(ev, note.when.names, i)})
+    s = {k: int(v[i]) for k, v in ev.scores.items()}
+    d = book.decision
+    lines.append({"rule": "decision", "kind": "decision", "outcome": "info", "points": s["total"],
+                  "message": _decision_text(ev, i, s, d), "inputs": {}})
+    return lines
+
+
+def _rule_value(ev: Evaluation, r: Any, i: int) -> Any:
+    if r.value is None:
+        return None
+    v = np.asarray(r.value.evaluate({k: a[i:i + 1] for k, a in ev.facts.items()}), dtype=float)
+    return float(np.broadcast_to(v, (1,))[0])
+
+
+def _decision_text(ev: Evaluation, i: int, s: dict[str, int], d: dict[str, float]) -> str:
+    weights = " + ".join(f"{ev.book.weights[k]:g}×{k} {s[k]}" for k in DIMENSIONS)
+    failed = [g for g in ev.book.gates if not ev.gate_pass[g.id][i]]
+    decision = ev.decision[i]
+    if any(g.on_fail == "ineligible" for g in failed):
+        why = "a hard eligibility gate failed: " + ", ".join(g.id for g in failed if g.on_fail == "ineligible")
+    elif failed and decision == "referred":
+        why = "a gate asks for a person's judgement: " + ", ".join(g.id for g in failed)
+    elif decision == "eligible":
+        why = f"total {s['total']} reaches {d['eligible_from']:g}"
+    elif decision == "referred" and s["total"] >= d["eligible_from"]:
+        why = f"a dimension scores under {d['min_each']:g}"
+    elif decision == "referred":
+        why = f"total {s['total']} is between {d['referred_from']:g} and {d['eligible_from']:g}"
+    else:
+        why = f"total {s['total']} is under {d['referred_from']:g}"
+    return f"score {weights} = {s['total']}; {decision}: {why}"
+
+
+def _lever(ev: Evaluation, i: int, fact: str, op: str, threshold: float) -> str | None:
+    """What the SME could change so that ``fact op threshold`` holds."""
+    f = {k: value_of(ev, k, i) for k in ("investment", "annual_savings", "annual_extra_operating_cost",
+                                          "economic_life_years", "main_baseline_specific",
+                                          "main_projected_output", "main_indicator")}
+    money = lambda v: format_money(round(v, 2), ev.book.currency)  # noqa: E731
+    extra = f["annual_extra_operating_cost"] if math.isfinite(f["annual_extra_operating_cost"]) else 0.0
+    rate = ev.book.finance["discount_rate"]
+    if fact in ("simple_payback_years", "simple_payback_with_grant") and op in ("<", "<=") and threshold > 0:
+        need = f["investment"] / threshold + extra
+        return (f"annual savings of {money(need)} (now {money(f['annual_savings'])}), or an investment of at most "
+                f"{money((f['annual_savings'] - extra) * threshold)}, would bring simple payback to {threshold:g} years")
+    if fact in ("npv", "npv_with_grant") and op in (">", ">=") and f["economic_life_years"] > 0:
+        factor = -float(npf.pv(rate, f["economic_life_years"], 1.0))
+        need = (f["investment"] + threshold) / factor + extra
+        return f"annual savings of {money(need)} (now {money(f['annual_savings'])}) would make the NPV reach {money(threshold)}"
+    if fact == "irr" and op in (">", ">=") and f["economic_life_years"] > 0:
+        need = -float(npf.pmt(threshold, f["economic_life_years"], f["investment"])) + extra
+        return f"annual savings of {money(need)} (now {money(f['annual_savings'])}) would lift the IRR to {threshold:.0%}"
+    if fact == "main_improvement" and op in (">", ">=") and math.isfinite(f["main_baseline_specific"] or np.nan):
+        qty = f["main_baseline_specific"] * (1 - threshold) * f["main_projected_output"]
+        word = "under" if op == ">" else "at most"
+        return (f"a projected {f['main_indicator'].replace('_', ' ')} consumption {word} {qty:,.0f} a year at the "
+                f"same output would reach the {threshold:.0%} improvement")
+    if fact in CATALOGUE:
+        spec = CATALOGUE[fact]
+        current = show(value_of(ev, fact, i), spec.fmt, ev.book.currency)
+        words = {"<": "under", "<=": "at most", ">": "over", ">=": "at least", "==": "exactly", "!=": "other than"}[op]
+        return f"{spec.description} would need to be {words} {show(threshold, spec.fmt, ev.book.currency)} (now {current})"
+    return None
+
+
+def _holds(value: float, op: str, threshold: float) -> bool:
+    return {"<": value < threshold, "<=": value <= threshold, ">": value > threshold,
+            ">=": value >= threshold, "==": value == threshold, "!=": value != threshold}[op]
+
+
+def hints(ev: Evaluation, i: int, limit: int = 6) -> list[str]:
+    """What would change the outcome: failed gates first, then the next band of weak scores."""
+    out: list[str] = []
+    for g in ev.book.gates:
+        if ev.gate_pass[g.id][i]:
+            continue
+        for fact, op, threshold in g.when.comparisons:
+            v = value_of(ev, fact, i)
+            if isinstance(v, float) and math.isfinite(v) and _holds(v, op, threshold):
+                continue
+            lever = _lever(ev, i, fact, op, threshold)
+            if lever:
+                out.append(f"to pass {g.id}: {lever}")
+    for dim in sorted(("technical", "economic", "environmental"), key=lambda d: ev.scores[d][i]):
+        for r in ev.book.scoring[dim]:
+            k = int(ev.band[r.id][i])
+            better = r.bands[:k] if k >= 0 else r.bands
+            better = [b for b in better if b.points > (r.bands[k].points if k >= 0 else 0)]
+            if not better:
+                continue
+            target = better[-1]  # the nearest better band
+            gain = target.points - (r.bands[k].points if k >= 0 else 0)
+            for fact, op, threshold in target.when.comparisons:
+                v = value_of(ev, fact, i)
+                if isinstance(v, float) and math.isfinite(v) and _holds(v, op, threshold):
+                    continue
+                lever = _lever(ev, i, fact, op, threshold)
+                if lever:
+                    out.append(f"+{gain:g} {dim} points on {r.id}: {lever}")
+                break
+    return list(dict.fromkeys(out))[:limit]

@@ -1,0 +1,62 @@
+"""REST: the what-if score, batch scoring, rulebooks and rule-change simulation."""
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from ..auth.current import current_actor
+from ..errors import ValidationFailed
+from . import batch_io, services
+from ..proposals.schemas import ScoreRequestSchema
+from .schemas import AssessmentSchema, BatchResultSchema, RulebookSchema, RulebookSummarySchema, SimulationRequestSchema, SimulationResultSchema
+
+blp = Blueprint("scoring_api", __name__, url_prefix="/api/v1", description="Scoring and rulebooks")
+
+
+class BatchArgsSchema(Schema):
+    rulebook = fields.String(required=True, metadata={"description": "rulebook id, e.g. gctf-vn"})
+    version = fields.String(load_default=None)
+
+
+@blp.route("/score")
+class ScoreView(MethodView):
+    @blp.arguments(ScoreRequestSchema)
+    @blp.response(200, AssessmentSchema)
+    def post(self, body):
+        """Score a proposal body without saving it (the what-if)."""
+        return services.what_if(current_actor(), body)
+
+
+@blp.route("/score/batch")
+class BatchView(MethodView):
+    @blp.arguments(BatchArgsSchema, location="query")
+    @blp.response(200, BatchResultSchema)
+    def post(self, args):
+        """Score a CSV upload or a JSON list of proposals; bad rows are listed by row number."""
+        rows = batch_io.rows_from_request(request)
+        return services.score_batch(current_actor(), args["rulebook"], args["version"], rows)
+
+
+@blp.route("/rulebooks")
+class RulebooksView(MethodView):
+    @blp.response(200, RulebookSummarySchema(many=True))
+    def get(self):
+        """List the installed rulebooks with id, version, hash and source."""
+        return services.list_rulebooks(current_actor())
+
+
+@blp.route("/rulebooks/<rulebook_id>/<version>")
+class RulebookView(MethodView):
+    @blp.response(200, RulebookSchema)
+    def get(self, rulebook_id, version):
+        """Show one rulebook as data."""
+        return services.get_rulebook(current_actor(), rulebook_id, version)
+
+
+@blp.route("/rulebooks/simulate")
+class SimulateView(MethodView):
+    @blp.arguments(SimulationRequestSchema)
+    @blp.response(200, SimulationResultSchema)
+    def post(self, data):
+        """Show which decisions and grant bands a draft rulebook would change (fund admins)."""
+        return services.simulate_draft(current_actor(), data["rulebook_yaml"], data["credit_line_id"])

@@ -1,0 +1,75 @@
+// Proposal form: indicator rows, units that follow the stream, and the live what-if verdict.
+(function () {
+  const form = document.getElementById("proposal-form");
+  if (!form) return;
+  const csrf = document.querySelector("meta[name=csrf-token]").content;
+  const table = document.querySelector("#indicator-table tbody");
+  const rowsInput = document.getElementById("indicator_rows");
+
+  function syncUnit(select) {
+    const unit = select.selectedOptions[0].dataset.unit;
+    select.closest("tr").querySelector("input.unit").value = unit;
+  }
+  table.addEventListener("change", (e) => { if (e.target.matches("select.stream")) syncUnit(e.target); });
+  table.querySelectorAll("select.stream").forEach(syncUnit);
+
+  document.getElementById("add-indicator").addEventListener("click", () => {
+    const n = table.rows.length;
+    const clone = table.rows[0].cloneNode(true);
+    clone.querySelectorAll("[name]").forEach((el) => {
+      el.name = el.name.replace(/^indicators\.\d+\./, `indicators.${n}.`);
+      if (el.tagName === "INPUT" && !el.readOnly) el.value = "";
+    });
+    clone.querySelectorAll(".error").forEach((el) => el.remove());
+    table.appendChild(clone);
+    rowsInput.value = table.rows.length;
+    syncUnit(clone.querySelector("select.stream"));
+  });
+
+  function body() {
+    const data = new FormData(form);
+    const out = { technology: {}, indicators: [] };
+    const money = ["investment", "eligible_cost", "loan_amount", "own_contribution", "annual_savings", "annual_extra_operating_cost"];
+    for (const k of ["title", "currency", "output_unit", "main_indicator"]) if (data.get(k)) out[k] = data.get(k);
+    for (const k of money) if (data.get(k)) out[k] = Number(data.get(k)).toFixed(2);
+    for (const k of ["economic_life_years", "implementation_months", "credit_line_id", "enterprise_id"]) if (data.get(k)) out[k] = parseInt(data.get(k), 10);
+    out.cp_options = data.getAll("cp_options");
+    for (const k of ["description", "supplier", "readiness", "class"]) if (data.get(`technology.${k}`)) out.technology[k] = data.get(`technology.${k}`);
+    for (let n = 0; n < table.rows.length; n++) {
+      const row = {};
+      for (const c of ["stream", "unit", "baseline_quantity", "baseline_output", "projected_quantity", "projected_output"]) row[c] = data.get(`indicators.${n}.${c}`) || "";
+      if (row.baseline_quantity && row.baseline_output && row.projected_quantity && row.projected_output) out.indicators.push(row);
+    }
+    return out;
+  }
+
+  const status = document.getElementById("whatif-status");
+  const result = document.getElementById("whatif-result");
+  const set = (id, v) => { document.getElementById(id).textContent = v; };
+  let timer = null, seq = 0;
+  async function recalc() {
+    const mine = ++seq;
+    const res = await fetch("/api/v1/score", { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: JSON.stringify(body()) });
+    if (mine !== seq) return;  // a newer edit already asked again
+    const json = await res.json();
+    if (!res.ok) {
+      result.hidden = true;
+      const fields = Object.keys(json.errors || {});
+      status.textContent = fields.length ? `Still missing or invalid: ${fields.join(", ")}` : json.message;
+      return;
+    }
+    status.textContent = "Verdict for the figures above (not saved):";
+    result.hidden = false;
+    set("whatif-decision", json.decision);
+    for (const k of ["total", "technical", "economic", "environmental"]) set(`whatif-${k}`, json.scores[k]);
+    set("whatif-npv", json.metrics.npv === null ? "n/a" : Number(json.metrics.npv).toLocaleString());
+    set("whatif-payback", json.metrics.simple_payback_years ?? "never");
+    set("whatif-improvement", json.metrics.main_improvement === null ? "n/a" : `${(json.metrics.main_improvement * 100).toFixed(1)}%`);
+    const hints = document.getElementById("whatif-hints");
+    hints.replaceChildren(...(json.hints || []).map((h) => { const li = document.createElement("li"); li.textContent = h; return li; }));
+  }
+  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(recalc, 400); });
+  form.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(recalc, 200); });
+  recalc();
+})();

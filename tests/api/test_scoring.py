@@ -1,0 +1,174 @@
+"""Submission and scoring through the API: assessment, what-if, batch, rulebooks, simulation, review."""
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from creditline.audit.models import AuditEvent
+from creditline.extensions import db
+from creditline.proposals.models import Assessment, Proposal
+
+from ..factories import proposal_body
+
+
+@pytest.fixture
+def ids(client, token_for):
+    sme = token_for("sme")
+    ent = client.get("/api/v1/enterprises", headers=sme).get_json()["items"][0]["id"]
+    line = client.get("/api/v1/credit-lines", headers=sme).get_json()["items"][0]["id"]
+    return {"ent": ent, "line": line}
+
+
+def counts(app):
+    with app.app_context():
+        return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Proposal, Assessment, AuditEvent))
+
+
+def submitted(client, token_for, ids, **overrides):
+    sme = token_for("sme")
+    pid = client.post("/api/v1/proposals", headers=sme, json=proposal_body(ids["line"], ids["ent"], **overrides)).get_json()["id"]
+    res = client.post(f"/api/v1/proposals/{pid}/submit", headers=sme, json={})
+    assert res.status_code == 200, res.get_json()
+    return pid
+
+
+def test_submission_scores_and_keeps_the_rulebook_identity(client, token_for, ids):
+    pid = submitted(client, token_for, ids)
+    assert client.get(f"/api/v1/proposals/{pid}", headers=token_for("sme")).get_json()["status"] == "eligible"
+    a = client.get(f"/api/v1/proposals/{pid}/assessment", headers=token_for("sme")).get_json()
+    assert a["decision"] == "eligible"
+    assert a["rulebook"]["id"] == "gctf-vn" and a["rulebook"]["version"] == "2007.1"
+    assert a["rulebook"]["hash"].startswith("sha256:")
+    assert a["metrics"]["npv"] == "22891.34" and a["metrics"]["grant_band"]["amount"] == "20000.00"
+    assert any(t["message"] == "simple payback 5.0 years is under the 5-year limit: +20" for t in a["trace"])
+    assert len(a["sensitivity"]) == 6
+    assert "quotation" in a["documents_missing"]
+
+
+def test_an_ineligible_submission_says_why_and_what_would_pass(client, token_for, ids):
+    weak = [{"stream": "water", "unit": "m3", "baseline_quantity": "100000", "baseline_output": "5000",
+             "projected_quantity": "85000", "projected_output": "5000"}]
+    pid = submitted(client, token_for, ids, indicators=weak)
+    a = client.get(f"/api/v1/proposals/{pid}/assessment", headers=token_for("sme")).get_json()
+    assert a["decision"] == "ineligible"
+    assert any("70,000" in h for h in a["hints"])
+
+
+def test_what_if_scores_without_saving_anything(app, client, token_for, ids):
+    before = counts(app)
+    body = proposal_body(ids["line"], ids["ent"], annual_savings="40000.00")
+    res = client.post("/api/v1/score", headers=token_for("sme"), json=body)
+    assert res.status_code == 200, res.get_json()
+    assert res.get_json()["metrics"]["simple_payback_years"] == 2.86
+    assert counts(app) == before
+
+
+def test_what_if_accepts_an_enterprise_object_and_names_bad_fields(client, token_for, ids):
+    body = proposal_body(ids["line"], ids["ent"])
+    del body["enterprise_id"]
+    body["enterprise"] = {"legal_name": "Prospect Co.", "tax_id": "0312345678", "country": "VN", "isic_code": "1313",
+                          "employees": 40, "annual_turnover": "900000.00", "total_assets": "700000.00",
+                          "domestic_ownership_share": 1, "operating_since": "2026-09-01"}
+    res = client.post("/api/v1/score", headers=token_for("sme"), json=body).get_json()
+    assert res["decision"] == "ineligible" and "operating-six-months" in [t["rule"] for t in res["trace"] if t["outcome"] == "fail"]
+    bad = proposal_body(ids["line"], ids["ent"], loan_amount="150000.00")
+    res = client.post("/api/v1/score", headers=token_for("sme"), json=bad)
+    assert res.status_code == 422 and "loan_amount" in res.get_json()["errors"]
+
+
+def _flat(**extra):
+    row = {"id": "A1", "title": "Dyeing", "currency": "USD", "investment": "100000", "eligible_cost": "95000",
+           "loan_amount": "80000", "own_contribution": "20000", "economic_life_years": "10",
+           "annual_savings": "25000", "annual_extra_operating_cost": "5000", "implementation_months": "6",
+           "cp_options": "technology_change", "technology_readiness": "commercial", "employees": "180",
+           "domestic_ownership_share": "1", "operating_since": "2001-03-01", "total_assets": "4200000",
+           "main_indicator": "water", "water_baseline_quantity": "100000", "water_baseline_output": "5000",
+           "water_projected_quantity": "45000", "water_projected_output": "5000"}
+    row.update(extra)
+    return row
+
+
+def test_batch_csv_reports_bad_rows_by_number_and_scores_the_rest(client, token_for):
+    rows = [_flat(), _flat(id="A2", water_projected_output="0"), _flat(id="A3", loan_amount="120000")]
+    header = list(rows[0])
+    text = ",".join(header) + "\n" + "\n".join(",".join(r[h] for h in header) for r in rows) + "\n"
+    res = client.post("/api/v1/score/batch?rulebook=gctf-vn", headers=token_for("bank_officer"),
+                      data={"file": (io.BytesIO(text.encode()), "batch.csv")}, content_type="multipart/form-data")
+    body = res.get_json()
+    assert res.status_code == 200, body
+    assert body["scored"] == 1 and body["rejected"] == 2
+    assert body["results"][0]["decision"] == "eligible" and body["results"][0]["id"] == "A1"
+    assert body["errors"][0] == {"row": 2, "errors": {"indicators.0.projected_output": ["must be more than zero"]}}
+    assert "loan_amount" in body["errors"][1]["errors"]
+
+
+def test_batch_json_and_sme_is_refused(client, token_for):
+    rows = [{**proposal_body(1, 1), "enterprise": {"employees": 100, "domestic_ownership_share": "1",
+                                                   "operating_since": "2000-01-01"}}]
+    res = client.post("/api/v1/score/batch?rulebook=gctf-co", headers=token_for("fund_admin"), json=rows)
+    assert res.status_code == 200 and res.get_json()["rulebook"]["id"] == "gctf-co"
+    assert client.post("/api/v1/score/batch?rulebook=gctf-vn", headers=token_for("sme"), json=rows).status_code == 403
+    res = client.post("/api/v1/score/batch?rulebook=nope", headers=token_for("fund_admin"), json=rows)
+    assert res.status_code == 422 and "rulebook" in res.get_json()["errors"]
+
+
+def test_rulebooks_are_listed_and_shown(client, token_for):
+    books = client.get("/api/v1/rulebooks", headers=token_for("sme")).get_json()
+    assert {b["id"] for b in books} == {"gctf-vn", "gctf-co", "gctf-pe", "ebrd-ee"}
+    vn = client.get("/api/v1/rulebooks/gctf-vn/2007.1", headers=token_for("sme")).get_json()
+    assert vn["grant_bands"]["cap"] == 200000 and any(r["id"] == "loan-bounds" for r in vn["rules"])
+    assert client.get("/api/v1/rulebooks/gctf-vn/1999", headers=token_for("sme")).status_code == 404
+
+
+def test_simulation_shows_changed_decisions_for_fund_admins_only(client, token_for, ids):
+    submitted(client, token_for, ids)
+    text = client.get("/api/v1/rulebooks/gctf-vn/2007.1", headers=token_for("fund_admin")).get_json()["text"]
+    draft = text.replace("main_improvement >= 0.30", "main_improvement >= 0.60").replace('"2007.1"', '"2027.1"')
+    res = client.post("/api/v1/rulebooks/simulate", headers=token_for("fund_admin"), json={"rulebook_yaml": draft})
+    body = res.get_json()
+    assert res.status_code == 200, body
+    # The demo's two proposals and this one; both dyeing proposals cut water 55%, under 60%.
+    assert body["compared"] == 3 and body["decision_changes"] == {"eligible → ineligible": 2}
+    assert {c["decision_after"] for c in body["changes"]} == {"ineligible"}
+    assert client.post("/api/v1/rulebooks/simulate", headers=token_for("sme"), json={"rulebook_yaml": draft}).status_code == 403
+    broken = client.post("/api/v1/rulebooks/simulate", headers=token_for("fund_admin"),
+                         json={"rulebook_yaml": draft.replace("worse_count == 0", "worse_count == ")})
+    assert broken.status_code == 422 and "no-side-effects" in str(broken.get_json()["errors"])
+
+
+def test_ncpc_review_confirms_or_corrects_and_the_sme_sees_it(client, token_for, ids):
+    pid = submitted(client, token_for, ids)
+    fix = {"outcome": "corrected", "comments": "Metered baseline is lower than claimed",
+           "corrections": [{"stream": "water", "baseline_quantity": "60000"}]}
+    res = client.post(f"/api/v1/proposals/{pid}/technical-review", headers=token_for("verifier"), json=fix)
+    assert res.status_code in (200, 201), res.get_json()
+    p = client.get(f"/api/v1/proposals/{pid}", headers=token_for("sme")).get_json()
+    assert p["status"] == "ineligible"  # 60,000 → 45,000 m3 is a 25% cut, under the 30% threshold
+    reviews = client.get(f"/api/v1/proposals/{pid}/technical-review", headers=token_for("sme")).get_json()
+    assert "Metered baseline" in str(reviews)
+    assert client.post(f"/api/v1/proposals/{pid}/technical-review", headers=token_for("sme"), json=fix).status_code == 403
+
+
+def test_flask_score_writes_one_row_per_proposal(app, tmp_path):
+    rows = [_flat(), _flat(id="A2", cp_options="teleportation")]
+    header = list(rows[0])
+    src = tmp_path / "in.csv"
+    src.write_text(",".join(header) + "\n" + "\n".join(",".join(r[h] for h in header) for r in rows) + "\n")
+    out = tmp_path / "out.csv"
+    result = app.test_cli_runner().invoke(args=["score", str(src), "--rulebook", "gctf-vn", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 scored, 1 rejected" in result.output
+    import pandas as pd
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert table["decision"].tolist() == ["eligible", "rejected"]
+    assert table.loc[0, "npv"] == "22891.34" and "cp_options" in table.loc[1, "errors"]
+
+
+def test_flask_rules_check_names_every_problem(app, tmp_path):
+    ok = app.test_cli_runner().invoke(args=["rules", "check"])
+    assert ok.exit_code == 0 and ok.output.count("ok ") == 4
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(open(app.config["RULES_DIR"] + "/gctf-vn.yaml").read().replace("points: 40", "points: 45"))
+    res = app.test_cli_runner().invoke(args=["rules", "check", str(bad)])
+    assert res.exit_code == 1
+    assert "scoring.technical" in res.output and "add up to 105" in res.output

@@ -1,0 +1,57 @@
+"""An SME drafts a proposal in the browser, sees the what-if verdict, submits it and reads why."""
+from .conftest import sign_in
+
+
+def test_sme_submits_a_proposal_and_reads_its_explanation(page):
+    sign_in(page, "owner@textile.example")
+    page.get_by_role("link", name="Proposals").first.click()
+    page.get_by_role("link", name="New proposal").click()
+
+    page.get_by_label("Title").fill("Condensate return and boiler economiser")
+    page.get_by_label("technology change").check()
+    page.get_by_label("Total investment").fill("60000")
+    page.get_by_label("Eligible cost").fill("58000")
+    page.get_by_label("Loan requested").fill("48000")
+    page.get_by_label("Own contribution").fill("12000")
+    page.get_by_label("Annual savings").fill("21000")
+    page.get_by_label("Annual extra operating cost").fill("1000")
+    page.get_by_label("Economic life (years)").fill("10")
+    page.get_by_label("Implementation (months)").fill("4")
+    page.get_by_label("Equipment", exact=True).fill("Economiser and condensate return loop")
+    page.get_by_label("Supplier").fill("Spirax Sarco")
+    page.get_by_label("Readiness").select_option("commercial")
+    page.get_by_label("Unit of production output").fill("t")
+    page.get_by_label("Main indicator").select_option("coal")
+    page.get_by_label("Stream 1").select_option("coal")
+    page.get_by_label("baseline quantity 1").fill("1200")
+    page.get_by_label("baseline output 1").fill("5000")
+    page.get_by_label("projected quantity 1").fill("720")
+    page.get_by_label("projected output 1").fill("5000")
+
+    # The what-if panel scores the figures as they are typed, before anything is saved.
+    decision = page.locator("#whatif-decision")
+    decision.wait_for(state="visible")
+    assert decision.inner_text() in {"eligible", "referred", "ineligible"}
+
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Draft saved").wait_for()
+    page.get_by_role("button", name="Submit for scoring").click()
+    page.wait_for_url("**/assessment")
+    assert page.get_by_role("heading", name="Every rule, explained").is_visible()
+    trace = page.get_by_test_id("trace")
+    assert trace.locator("tbody tr").count() >= 5
+    assert "payback" in trace.inner_text()
+    assert page.get_by_test_id("scores").is_visible()
+
+
+def test_incomplete_submission_lists_the_problems(page):
+    sign_in(page, "owner@rolling.example")
+    page.goto("/proposals/new")
+    page.get_by_label("Title").fill("Induction furnace")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Draft saved").wait_for()
+    page.get_by_role("button", name="Submit for scoring").click()
+    problems = page.get_by_test_id("submission-problems")
+    problems.wait_for()
+    text = problems.inner_text()
+    assert "investment" in text and "main_indicator" in text and "Nothing was changed" in text

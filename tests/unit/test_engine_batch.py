@@ -1,0 +1,60 @@
+"""Single-proposal and batch evaluation give identical results (hypothesis, all four rulebooks)."""
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from creditline.rules import engine
+from creditline.vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, TECHNOLOGY_READINESS
+
+from .rule_data import BOOKS, book
+
+LOADED = {name: book(name) for name in BOOKS}
+CLASSES = ["", "textile_dyeing_low_liquor_ratio", "boiler_economiser", "led_lighting", "unknown_kit"]
+
+amount = st.integers(min_value=1, max_value=2_000_000).map(lambda c: f"{c}.{c % 100:02d}")
+quantity = st.decimals(min_value="0.5", max_value="5000000", places=2).map(str)
+
+
+@st.composite
+def indicator(draw, stream):
+    return {"stream": stream, "unit": STREAM_UNITS[stream], "baseline_quantity": draw(quantity),
+            "baseline_output": draw(quantity), "projected_quantity": draw(st.one_of(st.just("0"), quantity)),
+            "projected_output": draw(quantity)}
+
+
+@st.composite
+def proposal(draw):
+    streams = draw(st.lists(st.sampled_from(list(STREAM_UNITS)), min_size=1, max_size=4, unique=True))
+    investment = draw(st.integers(min_value=1000, max_value=3_000_000))
+    loan = draw(st.integers(min_value=1, max_value=investment))
+    return {
+        "title": "generated", "cp_options": draw(st.lists(st.sampled_from(CP_OPTIONS), min_size=1, max_size=3, unique=True)),
+        "investment": f"{investment}.00", "loan_amount": f"{loan}.00", "own_contribution": f"{investment - loan}.00",
+        "eligible_cost": f"{draw(st.integers(min_value=0, max_value=investment))}.00",
+        "economic_life_years": draw(st.integers(min_value=1, max_value=30)),
+        "annual_savings": draw(st.one_of(st.just("0"), amount)),
+        "annual_extra_operating_cost": draw(st.one_of(st.none(), st.just("0"), amount)),
+        "implementation_months": draw(st.integers(min_value=1, max_value=36)),
+        "technology": {"readiness": draw(st.sampled_from(TECHNOLOGY_READINESS)), "class": draw(st.sampled_from(CLASSES))},
+        "main_indicator": draw(st.sampled_from(streams)),
+        "indicators": [draw(indicator(s)) for s in streams],
+        "documents": draw(st.lists(st.sampled_from(list(DOCUMENT_KINDS)), unique=True)),
+        "other_incentives": draw(st.lists(st.just({"name": "other grant"}), max_size=1)),
+        "enterprise": {"employees": draw(st.integers(min_value=1, max_value=900)),
+                       "annual_turnover": str(draw(st.integers(min_value=0, max_value=90_000_000))),
+                       "total_assets": str(draw(st.integers(min_value=0, max_value=60_000_000))),
+                       "domestic_ownership_share": draw(st.sampled_from(["0", "0.4", "0.51", "1"])),
+                       "operating_since": draw(st.sampled_from(["2026-10-01", "2020-01-15", "1998-06-15"])),
+                       "isic_code": draw(st.sampled_from(["1313", "2410", "1200", "1101", "9200"])), "country": "VN"},
+        "as_of": "2026-11-23",
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(proposal(), min_size=1, max_size=8), name=st.sampled_from(BOOKS))
+def test_batch_equals_one_at_a_time(rows, name):
+    b = LOADED[name]
+    for r in rows:
+        assert engine.validate_proposal_row(r) == {}, engine.validate_proposal_row(r)
+    batch = engine.to_json(engine.assess_batch(b, rows))
+    single = [engine.to_json(engine.assess(b, r)) for r in rows]
+    assert batch == single
