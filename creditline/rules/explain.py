@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import numpy_financial as npf
@@ -171,34 +171,31 @@ def _holds(value: float, op: str, threshold: float) -> bool:
             ">=": value >= threshold, "==": value == threshold, "!=": value != threshold}[op]
 
 
+def _levers(ev: Evaluation, i: int, comparisons: list[tuple[str, str, float]]) -> Iterator[str]:
+    """A lever for each comparison row ``i`` does not yet meet."""
+    for fact, op, threshold in comparisons:
+        v = value_of(ev, fact, i)
+        if isinstance(v, float) and math.isfinite(v) and _holds(v, op, threshold):
+            continue
+        lever = _lever(ev, i, fact, op, threshold)
+        if lever:
+            yield lever
+
+
 def hints(ev: Evaluation, i: int, limit: int = 6) -> list[str]:
     """What would change the outcome: failed gates first, then the next band of weak scores."""
     out: list[str] = []
     for g in ev.book.gates:
-        if ev.gate_pass[g.id][i]:
-            continue
-        for fact, op, threshold in g.when.comparisons:
-            v = value_of(ev, fact, i)
-            if isinstance(v, float) and math.isfinite(v) and _holds(v, op, threshold):
-                continue
-            lever = _lever(ev, i, fact, op, threshold)
-            if lever:
-                out.append(f"to pass {g.id}: {lever}")
+        if not ev.gate_pass[g.id][i]:
+            out += [f"to pass {g.id}: {lever}" for lever in _levers(ev, i, g.when.comparisons)]
     for dim in sorted(("technical", "economic", "environmental"), key=lambda d: ev.scores[d][i]):
         for r in ev.book.scoring[dim]:
             k = int(ev.band[r.id][i])
-            better = r.bands[:k] if k >= 0 else r.bands
-            better = [b for b in better if b.points > (r.bands[k].points if k >= 0 else 0)]
-            if not better:
-                continue
-            target = better[-1]  # the nearest better band
-            gain = target.points - (r.bands[k].points if k >= 0 else 0)
-            for fact, op, threshold in target.when.comparisons:
-                v = value_of(ev, fact, i)
-                if isinstance(v, float) and math.isfinite(v) and _holds(v, op, threshold):
-                    continue
-                lever = _lever(ev, i, fact, op, threshold)
-                if lever:
-                    out.append(f"+{gain:g} {dim} points on {r.id}: {lever}")
-                break
+            now = r.bands[k].points if k >= 0 else 0
+            better = [b for b in (r.bands[:k] if k >= 0 else r.bands) if b.points > now]
+            if better:
+                target = better[-1]  # the nearest better band
+                # One lever per rule: the first unmet comparison of that band.
+                out += [f"+{target.points - now:g} {dim} points on {r.id}: {lever}"
+                        for lever in _levers(ev, i, target.when.comparisons)][:1]
     return list(dict.fromkeys(out))[:limit]

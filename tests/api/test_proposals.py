@@ -8,14 +8,6 @@ from creditline.proposals.models import Proposal
 from ..factories import proposal_body
 
 
-@pytest.fixture
-def ids(client, token_for):
-    sme = token_for("sme")
-    ent = client.get("/api/v1/enterprises", headers=sme).get_json()["items"][0]["id"]
-    line = client.get("/api/v1/credit-lines", headers=sme).get_json()["items"][0]["id"]
-    return {"ent": ent, "line": line}
-
-
 def count(app):
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Proposal))
