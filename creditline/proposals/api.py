@@ -1,12 +1,13 @@
 """REST: proposals, their assessment and the NCPC technical review."""
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..auth.current import current_actor
 from ..scoring.schemas import AssessmentSchema
 from ..scoring.services import assessment_view, score_and_store
-from . import services
-from .schemas import (ProposalCreateSchema, ProposalBodySchema, ProposalPageSchema,
+from . import documents, services
+from .schemas import (DocumentSchema, ProposalCreateSchema, ProposalBodySchema, ProposalPageSchema,
                       ProposalQueryArgsSchema, ProposalSchema, SubmitSchema, TechnicalReviewOutSchema,
                       TechnicalReviewSchema, WithdrawSchema)
 
@@ -89,3 +90,22 @@ class TechnicalReviewView(MethodView):
     def post(self, data, proposal_id):
         """Confirm or correct the baseline and main indicator (NCPC verifiers)."""
         return services.review_proposal(current_actor(), proposal_id, data, score_and_store)
+
+
+@blp.route("/<int:proposal_id>/documents")
+class DocumentsView(MethodView):
+    @blp.response(200, DocumentSchema(many=True))
+    def get(self, proposal_id):
+        """List the proposal's documents with their SHA-256."""
+        return services.get_proposal(current_actor(), proposal_id).documents
+
+    @blp.response(201, DocumentSchema)
+    @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
+        "type": "object", "properties": {"kind": {"type": "string"}, "file": {"type": "string", "format": "binary"}}}}}})
+    def post(self, proposal_id):
+        """Upload a checklist document (multipart: kind, file); the SHA-256 is kept."""
+        upload = request.files.get("file")
+        return documents.add_document(current_actor(), proposal_id, request.form.get("kind"),
+                                      upload.read() if upload else None,
+                                      (upload.filename if upload else None) or "document",
+                                      upload.mimetype if upload else "")

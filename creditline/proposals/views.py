@@ -10,8 +10,8 @@ from ..creditlines.services import list_credit_lines
 from ..enterprises.services import list_enterprises
 from ..errors import DomainError, ValidationFailed
 from ..scoring.services import assessment_view, score_and_store
-from ..vocabulary import CP_OPTIONS, STREAM_UNITS, TECHNOLOGY_READINESS
-from . import services
+from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, TECHNOLOGY_READINESS
+from . import documents, services
 from .forms import flatten_errors, form_to_body
 from .models import PROPOSAL_LIFECYCLE
 from .schemas import ProposalBodySchema, ProposalCreateSchema, TechnicalReviewSchema
@@ -96,7 +96,22 @@ def detail(proposal_id: int):
         assessment = None
     return render_template("proposals/detail.html", p=p, assessment=assessment, actor=actor,
                            reviews=services.reviews_of(actor, proposal_id),
-                           allowed=PROPOSAL_LIFECYCLE.allowed(p.status))
+                           allowed=PROPOSAL_LIFECYCLE.allowed(p.status), document_kinds=DOCUMENT_KINDS,
+                           doc_states=documents.OPEN_STATES)
+
+
+@bp.route("/<int:proposal_id>/documents", methods=["POST"])
+@login_required
+def add_document(proposal_id: int):
+    upload = request.files.get("file")
+    try:
+        documents.add_document(current_actor(), proposal_id, request.form.get("kind"),
+                               upload.read() if upload and upload.filename else None,
+                               upload.filename if upload else "", upload.mimetype if upload else "")
+        flash("Document uploaded.", "success")
+    except ValidationFailed as exc:
+        flash("Not uploaded: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items()), "error")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 
 
 @bp.route("/<int:proposal_id>/submit", methods=["POST"])

@@ -164,3 +164,21 @@ def test_flask_rules_check_names_every_problem(app, tmp_path):
     res = app.test_cli_runner().invoke(args=["rules", "check", str(bad)])
     assert res.exit_code == 1
     assert "scoring.technical" in res.output and "add up to 105" in res.output
+
+
+def test_uploaded_documents_leave_the_checklist(client, token_for, ids):
+    sme = token_for("sme")
+    pid = client.post("/api/v1/proposals", headers=sme, json=proposal_body(ids["line"], ids["ent"])).get_json()["id"]
+    res = client.post(f"/api/v1/proposals/{pid}/documents", headers=sme, content_type="multipart/form-data",
+                      data={"kind": "quotation", "file": (io.BytesIO(b"Thies quotation 2026-11"), "quote.pdf")})
+    assert res.status_code == 201, res.get_json()
+    assert len(res.get_json()["sha256"]) == 64
+    bad = client.post(f"/api/v1/proposals/{pid}/documents", headers=sme, content_type="multipart/form-data",
+                      data={"kind": "horoscope", "file": (io.BytesIO(b"x"), "x.pdf")})
+    assert bad.status_code == 422 and "kind" in bad.get_json()["errors"]
+    other = client.post(f"/api/v1/proposals/{pid}/documents", headers=token_for("owner@rolling.example"),
+                        content_type="multipart/form-data", data={"kind": "quotation", "file": (io.BytesIO(b"x"), "x.pdf")})
+    assert other.status_code == 404
+    client.post(f"/api/v1/proposals/{pid}/submit", headers=sme, json={})
+    a = client.get(f"/api/v1/proposals/{pid}/assessment", headers=sme).get_json()
+    assert "quotation" not in a["documents_missing"] and "technical_datasheet" in a["documents_missing"]
