@@ -105,14 +105,18 @@ def _prepare(df: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def _raise_for_row(df: pd.DataFrame, i: int, fee_col: pd.Series) -> None:
     """Re-run the scalar validation on one row so the batch refuses it in the same words."""
-    row = df.iloc[i]
-    label = df.index[i]
-    start = row["start"]
-    start = start.to_pydatetime() if isinstance(start, pd.Timestamp) else start
+    def plain(value: Any) -> Any:
+        # Messages should read "got 10", not "got np.int64(10)".
+        if isinstance(value, pd.Timestamp):
+            return value.to_pydatetime()
+        return value.item() if isinstance(value, np.generic) else value
+
+    row = {c: plain(df[c].iloc[i]) for c in COLUMNS}
+    label = plain(df.index[i])
     try:
         validate_terms(row["principal"], row["annual_rate"], row["tenor_months"],
-                       row["grace_months"], row["frequency"], row["method"], start,
-                       fee_col.iloc[i])
+                       row["grace_months"], row["frequency"], row["method"], row["start"],
+                       plain(fee_col.iloc[i]))
     except (ValueError, TypeError) as exc:
         raise ValueError(f"loan {label!r}: {exc}") from exc
     raise ValueError(f"loan {label!r}: the loan terms cannot be scheduled")
