@@ -179,6 +179,9 @@ def days_past_due_batch(loan: np.ndarray, due_date: np.ndarray, unpaid: np.ndarr
     today = np.datetime64(as_of, "D").astype(np.int64)
     if n_loans is None:
         n_loans = int(loan.max()) + 1 if loan.size else 0
+    if loan.size and (loan.min() < 0 or loan.max() >= n_loans):
+        raise ValueError(f"loan numbers must run from 0 to n_loans - 1 ({n_loans - 1}), got "
+                         f"{int(loan.min())} to {int(loan.max())}")
     late = (np.asarray(unpaid) > 0) & (day < today)
     oldest = np.full(n_loans, today, dtype=np.int64)
     np.minimum.at(oldest, loan[late], day[late])

@@ -39,10 +39,10 @@ def _cents(value: Any, name: str) -> int:
     return money_to_cents(amount)
 
 
-def _capped(amount: Decimal, cap: Any | None) -> Decimal:
+def _capped(amount: Decimal, cap: Any | None, name: str) -> Decimal:
     if cap is None:
         return amount
-    return min(amount, to_money(_amount(cap, "cap")))
+    return min(amount, to_money(_amount(cap, name)))
 
 
 def guarantee_cover(loan_principal: Decimal, coverage_share: Decimal,
@@ -62,7 +62,7 @@ def guarantee_cover(loan_principal: Decimal, coverage_share: Decimal,
         raise ValueError(f"coverage_share {share} plus other_guarantors_share {others} is "
                          f"{share + others}, more than max_total_share {limit}; at most "
                          f"{max(limit - others, Decimal(0))} can be covered by this guarantee")
-    return _capped(to_money(share * principal), cap_per_loan)
+    return _capped(to_money(share * principal), cap_per_loan, "cap_per_loan")
 
 
 def guarantee_fee(principal: Decimal, fee_rate: Decimal,
@@ -80,7 +80,7 @@ def claim_amount(coverage_share: Decimal, outstanding_principal_at_default: Deci
     """What the fund pays on default: its share of the outstanding principal, up to the cap."""
     share = _share(coverage_share, "coverage_share")
     outstanding = _amount(outstanding_principal_at_default, "outstanding_principal_at_default")
-    return _capped(to_money(share * outstanding), cap)
+    return _capped(to_money(share * outstanding), cap, "cap")
 
 
 def share_recovery(recovery: Decimal, claim_paid: Decimal,

@@ -75,8 +75,15 @@ class LoanTerms:
         return 12 // self.months_per_period
 
 
+def _number(value: Any, name: str) -> Decimal:
+    try:
+        return to_decimal(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+
 def _whole_cents(value: Any, name: str) -> Decimal:
-    amount = to_decimal(value)
+    amount = _number(value, name)
     if not amount.is_finite() or amount != amount.quantize(CENT):
         raise ValueError(f"{name} must be a whole number of cents, got {value!r}")
     return amount.quantize(CENT)
@@ -84,7 +91,7 @@ def _whole_cents(value: Any, name: str) -> Decimal:
 
 def check_rate(annual_rate: Any) -> Decimal:
     """Validate an annual rate: 0 <= rate < 1 with at most eight decimal places."""
-    rate = to_decimal(annual_rate)
+    rate = _number(annual_rate, "annual_rate")
     if not rate.is_finite() or rate < 0 or rate >= 1:
         raise ValueError(f"annual_rate must be at least 0 and below 1 (0.12 for 12%), "
                          f"got {annual_rate!r}")
@@ -119,10 +126,16 @@ def validate_terms(principal: Any, annual_rate: Any, tenor_months: Any, grace_mo
     rate = check_rate(annual_rate)
     step = months_per_period(frequency)
     check_method(method)
+    months = []
     for name, value in (("tenor_months", tenor_months), ("grace_months", grace_months)):
-        if isinstance(value, bool) or int(value) != value:
+        try:
+            whole = int(value)
+        except (TypeError, ValueError):
+            whole = None
+        if isinstance(value, bool) or whole is None or whole != value:
             raise ValueError(f"{name} must be a whole number of months, got {value!r}")
-    tenor, grace = int(tenor_months), int(grace_months)
+        months.append(whole)
+    tenor, grace = months
     if tenor <= 0 or tenor % step:
         raise ValueError(f"tenor_months must be a positive multiple of {step} for {frequency} "
                          f"installments, got {tenor_months!r}")

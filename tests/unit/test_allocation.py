@@ -124,6 +124,9 @@ def test_days_past_due_batch_matches_and_ignores_order() -> None:
     unpaid = np.array([100, 0, 1, 500, 0])
     assert days_past_due_batch(loan, due, unpaid, dt.date(2025, 4, 30), 4).tolist() == [
         0, 61, 89, 0]
+    assert days_past_due_batch(loan, due, unpaid, dt.date(2025, 4, 30)).tolist() == [0, 61, 89]
+    with pytest.raises(ValueError, match="loan numbers"):
+        days_past_due_batch(loan, due, unpaid, dt.date(2025, 4, 30), 2)
 
 
 @settings(max_examples=100, deadline=None)

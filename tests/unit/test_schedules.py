@@ -105,6 +105,10 @@ def test_semiannual_and_annual_periods() -> None:
     ({"method": "balloon"}, "method"),
     ({"fee_per_installment": D("-1")}, "fee_per_installment"),
     ({"start": "2025-01-01"}, "start"),
+    ({"principal": None}, "principal"),
+    ({"annual_rate": "twelve"}, "annual_rate"),
+    ({"tenor_months": None}, "tenor_months"),
+    ({"tenor_months": 12.5}, "tenor_months"),
 ])
 def test_bad_terms_are_refused_naming_the_argument(change: dict, argument: str) -> None:
     terms: dict[str, Any] = {"principal": D("1000"), "annual_rate": D("0.1"), "tenor_months": 12,
