@@ -25,7 +25,7 @@ def two_due() -> list[Due]:
 
 def test_oldest_installment_first_fee_then_interest_then_principal() -> None:
     a = allocate_payment(D("1000"), two_due())
-    assert [(l.number, l.fee, l.interest, l.principal) for l in a.lines] == [
+    assert [(x.number, x.fee, x.interest, x.principal) for x in a.lines] == [
         (1, D("0.00"), D("60.00"), D("900.00")), (2, D("5.00"), D("35.00"), D("0.00"))]
     assert (a.fee, a.interest, a.principal, a.prepayment) == (D("5.00"), D("95.00"),
                                                               D("900.00"), D("0.00"))
@@ -38,7 +38,7 @@ def test_oldest_installment_first_fee_then_interest_then_principal() -> None:
 
 def test_small_payment_goes_to_the_oldest_fee_and_interest_only() -> None:
     a = allocate_payment(D("30.01"), two_due())
-    assert [(l.number, l.interest, l.principal) for l in a.lines] == [(1, D("30.01"), D("0.00"))]
+    assert [(x.number, x.interest, x.principal) for x in a.lines] == [(1, D("30.01"), D("0.00"))]
 
 
 def test_excess_is_a_principal_prepayment_up_to_the_outstanding_principal() -> None:
