@@ -11,7 +11,8 @@ The rules (the batch path in :mod:`creditline.finance.schedules_batch` follows t
   rounded half-up to the cent;
 - the last installment repays whatever principal is left, so the rounding residue lands there
   and the principal parts sum to the principal exactly; an installment never repays more than
-  the balance nor a negative amount (this only bites on loans of a few cents);
+  the balance nor a negative amount (this only bites on loans of a few cents, or near a 100%
+  rate where the rounded interest can reach the level payment);
 - due dates are the start date plus k periods, clamped to the month end (31 Jan + 1 month is
   28 or 29 Feb, + 2 months is 31 Mar).
 

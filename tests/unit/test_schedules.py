@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from creditline.finance.schedules import (FREQUENCIES, Installment, build_schedule,
-                                          reschedule_after_prepayment, schedule_totals)
+from creditline.finance.schedules import (FREQUENCIES, Installment, annuity_payment,
+                                          build_schedule, reschedule_after_prepayment,
+                                          schedule_totals)
 from creditline.finance.schedules_batch import build_schedules, installments
 
 D = Decimal
@@ -210,9 +211,17 @@ def test_schedule_invariants(terms: dict[str, Any]) -> None:
         assert r.fee == terms["fee_per_installment"]
         for amount in (r.principal, r.interest, r.total, r.balance_after):
             assert amount == amount.quantize(D("0.01"))
-    amortizing = s[grace:-1]
-    if terms["method"] == "annuity" and terms["principal"] >= 1000:
-        assert len({r.principal + r.interest for r in amortizing}) <= 1
+    if terms["method"] == "annuity":
+        ppy = 12 // FREQUENCIES[terms["frequency"]]
+        level = annuity_payment(terms["principal"], terms["annual_rate"], ppy, len(s) - grace)
+        # Every amortizing installment but the last pays the level amount, unless the interest
+        # alone reaches it (extreme rate on a tiny loan: interest only, never a negative
+        # principal) or the balance runs out first.
+        for r in s[grace:-1]:
+            if r.interest >= level:
+                assert r.principal == 0
+            elif r.principal + r.interest != level:
+                assert r.balance_after == 0
 
 
 @settings(max_examples=100, deadline=None)
