@@ -145,11 +145,18 @@ class TechnicalReviewOutSchema(TechnicalReviewSchema):
     created_at = fields.DateTime()
 
 
+class WhatIfEnterpriseSchema(EnterpriseSchema):
+    """An enterprise that is not registered yet, described for a what-if score."""
+
+    class Meta:
+        exclude = ("organisation_id",)
+
+
 class ScoreRequestSchema(ProposalBodySchema):
     """The what-if body: a proposal, with an ``enterprise`` object instead of an id if wanted."""
 
     credit_line_id = fields.Integer(required=True)
-    enterprise = fields.Nested(EnterpriseSchema(exclude=("organisation_id",)))
+    enterprise = fields.Nested(WhatIfEnterpriseSchema)
     documents = fields.List(fields.String(), load_default=list)
 
 

@@ -35,6 +35,7 @@ CATALOGUE: dict[str, Fact] = {
     "months_operating": Fact(NUM, "months the enterprise has operated", "int"),
     "country": Fact(TEXT, "country (ISO alpha-2)", "text"),
     "isic_code": Fact(TEXT, "ISIC Rev.4 class", "text"),
+    "isic_class": Fact(TEXT, "ISIC Rev.4 class digits, without the section letter (e.g. 1313)", "text"),
     "isic_division": Fact(TEXT, "ISIC Rev.4 division (first two digits)", "text"),
     # the proposal
     "currency": Fact(TEXT, "currency of the proposal", "text"),
@@ -165,7 +166,9 @@ def derive(book: Any, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     n = len(f["investment"])
     with np.errstate(all="ignore"):
         inv = f["investment"]
-        f["isic_division"] = np.array([c[:2] for c in f["isic_code"]], dtype=object)
+        # Enterprises may give the class with its section letter (C1313) or without (1313).
+        f["isic_class"] = np.array(["".join(ch for ch in c if ch.isdigit()) for c in f["isic_code"]], dtype=object)
+        f["isic_division"] = np.array([c[:2] for c in f["isic_class"]], dtype=object)
         f["own_share"] = f["own_contribution"] / inv
         f["eligible_share"] = f["eligible_cost"] / inv
         f["net_annual_savings"] = f["annual_savings"] - np.nan_to_num(f["annual_extra_operating_cost"])
