@@ -73,9 +73,9 @@ class Loan(TimestampMixin, db.Model):
     installments: Mapped[list[Installment]] = relationship(
         cascade="all, delete-orphan", order_by="Installment.number", lazy="selectin")
     disbursements: Mapped[list[Disbursement]] = relationship(
-        cascade="all, delete-orphan", order_by="Disbursement.id", lazy="selectin")
+        back_populates="loan", cascade="all, delete-orphan", order_by="Disbursement.id", lazy="selectin")
     payments: Mapped[list[Payment]] = relationship(
-        cascade="all, delete-orphan", order_by="Payment.id", lazy="selectin")
+        back_populates="loan", cascade="all, delete-orphan", order_by="Payment.id", lazy="selectin")
 
     @property
     def disbursed(self) -> Decimal:
@@ -87,8 +87,13 @@ class Loan(TimestampMixin, db.Model):
 
     @property
     def outstanding_principal(self) -> Decimal:
-        """Principal lent out and not yet repaid."""
-        return self.disbursed - sum((i.principal_paid for i in self.installments), ZERO)
+        """Principal lent out and not yet repaid: the unpaid principal of the schedule.
+
+        Prepaid principal is not booked on an installment; it shrinks the recomputed schedule.
+        """
+        if not self.installments:
+            return self.disbursed
+        return sum((i.principal - i.principal_paid for i in self.installments), ZERO)
 
     @property
     def net_annual_savings(self) -> Decimal | None:
@@ -148,6 +153,8 @@ class Disbursement(db.Model):
     created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    loan: Mapped[Loan] = relationship(back_populates="disbursements")
+
 
 class Payment(db.Model):
     """A repayment and how it was applied (fees, interest, principal, prepayment)."""
@@ -166,6 +173,8 @@ class Payment(db.Model):
     mode: Mapped[str | None] = mapped_column(String(20))  # shorten | lower_installment
     created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    loan: Mapped[Loan] = relationship(back_populates="payments")
 
 
 @scope(Loan)
