@@ -10,12 +10,15 @@ def register_blueprints(app: Flask) -> None:
     """Register the REST blueprints (CSRF-exempt: they use bearer tokens) and the pages."""
     from .audit.api import blp as audit_api
     from .auth.api import blp as auth_api
+    from .guarantees.api import blp as guarantees_api
     from .creditlines.api import blp as creditlines_api
     from .enterprises.api import blp as enterprises_api
+    from .loans.api import blp as loans_api
     from .proposals.api import blp as proposals_api
     from .scoring.api import blp as scoring_api
 
-    for blp in (auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, audit_api):
+    for blp in (guarantees_api, auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, loans_api,
+                audit_api):
         # Cookie-authenticated API calls are CSRF-checked in auth.current instead.
         csrf.exempt(blp)
         api.register_blueprint(blp)

@@ -5,3 +5,5 @@ from .creditlines.models import CreditLine  # noqa: F401
 from .enterprises.models import Enterprise  # noqa: F401
 from .files.models import StoredFile  # noqa: F401
 from .proposals.models import Assessment, Proposal, ProposalDocument, ProposalIndicator, TechnicalReview  # noqa: F401
+from .loans.models import Disbursement, Installment, Loan, Payment  # noqa: F401
+from .guarantees.models import Guarantee, Recovery  # noqa: F401

@@ -1,0 +1,92 @@
+"""A guarantee on a loan, the call on default, and the recoveries shared with the bank."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.permissions import Actor, scope, scope_filter
+from ..database import utcnow
+from ..extensions import db
+from ..loans.models import Loan
+from ..states import Lifecycle
+
+MONEY = Numeric(16, 2)
+GUARANTEE_LIFECYCLE = Lifecycle(
+    "guarantee",
+    {
+        "issued": ("called", "released"),
+        "called": ("paid",),
+        "paid": (),       # the claim is paid; recoveries may still come in
+        "released": (),   # the loan was repaid: the cover is freed
+    },
+    initial="issued",
+)
+LIVE = ("issued", "called")
+
+
+class Guarantee(db.Model):
+    __tablename__ = "guarantee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loan.id"), unique=True)
+    credit_line_id: Mapped[int] = mapped_column(ForeignKey("credit_line.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    coverage_share: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    cap: Mapped[Decimal | None] = mapped_column(MONEY)
+    other_guarantors_share: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0"))
+    covered_amount: Mapped[Decimal] = mapped_column(MONEY)
+    fee_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    fee: Mapped[Decimal] = mapped_column(MONEY)
+    proceeds_to_approved_items: Mapped[bool] = mapped_column(Boolean, default=True)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="issued")
+    issued_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The call: outstanding principal at default, and the claim (coverage x outstanding, capped).
+    outstanding_at_default: Mapped[Decimal | None] = mapped_column(MONEY)
+    claim_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    called_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    loan: Mapped[Loan] = relationship()
+    recoveries: Mapped[list[Recovery]] = relationship(back_populates="guarantee", order_by="Recovery.id",
+                                                      lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def recovered(self) -> Decimal:
+        return sum((r.amount for r in self.recoveries), Decimal("0.00"))
+
+    @property
+    def recovered_by_fund(self) -> Decimal:
+        return sum((r.fund_part for r in self.recoveries), Decimal("0.00"))
+
+
+class Recovery(db.Model):
+    """Money recovered after default, shared pro rata between the fund and the bank."""
+
+    __tablename__ = "recovery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guarantee_id: Mapped[int] = mapped_column(ForeignKey("guarantee.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    fund_part: Mapped[Decimal] = mapped_column(MONEY)
+    bank_part: Mapped[Decimal] = mapped_column(MONEY)
+    value_date: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    guarantee: Mapped[Guarantee] = relationship(back_populates="recoveries")
+
+
+@scope(Guarantee)
+def _guarantee_scope(actor: Actor):  # type: ignore[no-untyped-def]
+    cond = scope_filter(Loan, actor)
+    from sqlalchemy import select
+    return Guarantee.loan_id.in_(select(Loan.id).where(cond)) if cond is not None else None

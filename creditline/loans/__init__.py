@@ -1,0 +1,1 @@
+"""Loans: terms, approval, disbursement, schedule, repayment and arrears."""

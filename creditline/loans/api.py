@@ -1,0 +1,108 @@
+"""REST: loans, their decisions, disbursements, payments and repayment schedule."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..auth.current import current_actor
+from . import services
+from .schemas import (ApproveSchema, DeclineSchema, DisbursementInSchema, DisbursementSchema, LoanCreateSchema,
+                      LoanPageSchema, LoanQueryArgsSchema, LoanSchema, PaymentInSchema, PaymentOutSchema,
+                      PaymentSchema, ScheduleArgsSchema, ScheduleSchema)
+
+blp = Blueprint("loans_api", __name__, url_prefix="/api/v1/loans",
+                description="Loans: terms, approval, disbursement, repayment")
+
+CSV_COLUMNS = ("number", "due_date", "principal", "interest", "fee", "total", "balance_after",
+               "principal_paid", "interest_paid", "fee_paid", "status")
+
+
+@blp.route("")
+class LoansView(MethodView):
+    @blp.arguments(LoanQueryArgsSchema, location="query")
+    @blp.response(200, LoanPageSchema)
+    def get(self, args):
+        """List the loans the caller may see (filter by status or proposal)."""
+        return services.list_loans(current_actor(), args)
+
+    @blp.arguments(LoanCreateSchema)
+    @blp.response(201, LoanSchema)
+    def post(self, data):
+        """Propose loan terms on an eligible proposal (bank officers of its bank)."""
+        return services.propose_loan(current_actor(), data)
+
+
+@blp.route("/<int:loan_id>")
+class LoanView(MethodView):
+    @blp.response(200, LoanSchema)
+    def get(self, loan_id):
+        """Show one loan with its balances and debt service coverage."""
+        return services.get_loan(current_actor(), loan_id)
+
+
+@blp.route("/<int:loan_id>/approve")
+class ApproveView(MethodView):
+    @blp.arguments(ApproveSchema)
+    @blp.response(200, LoanSchema)
+    def post(self, data, loan_id):
+        """Approve the proposed terms (credit committee; not the proposer)."""
+        return services.approve_loan(current_actor(), loan_id, data.get("comment"))
+
+
+@blp.route("/<int:loan_id>/decline")
+class DeclineView(MethodView):
+    @blp.arguments(DeclineSchema)
+    @blp.response(200, LoanSchema)
+    def post(self, data, loan_id):
+        """Decline the proposed terms with a reason (credit committee; not the proposer)."""
+        return services.decline_loan(current_actor(), loan_id, data["reason"])
+
+
+@blp.route("/<int:loan_id>/disburse")
+class DisburseView(MethodView):
+    @blp.arguments(DisbursementInSchema)
+    @blp.response(201, DisbursementSchema)
+    def post(self, data, loan_id):
+        """Record a tranche paid out; the first fixes the schedule from its value date."""
+        return services.disburse(current_actor(), loan_id, data)
+
+
+@blp.route("/<int:loan_id>/payments")
+class PaymentsView(MethodView):
+    @blp.response(200, PaymentSchema(many=True))
+    def get(self, loan_id):
+        """List the loan's payments and how each was applied."""
+        return services.payments_of(current_actor(), loan_id)
+
+    @blp.arguments(PaymentInSchema)
+    @blp.response(201, PaymentOutSchema)
+    def post(self, data, loan_id):
+        """Record a repayment; the excess over what is due prepays principal (choose a mode)."""
+        return services.record_payment(current_actor(), loan_id, data)
+
+
+@blp.route("/<int:loan_id>/schedule")
+class ScheduleView(MethodView):
+    @blp.arguments(ScheduleArgsSchema, location="query")
+    @blp.response(200, ScheduleSchema)
+    @blp.alt_response(200, description="the same installments as CSV (Accept: text/csv or ?format=csv)",
+                      content_type="text/csv", success=True)
+    def get(self, args, loan_id):
+        """The installment schedule as JSON, or as CSV."""
+        schedule = services.schedule_of(services.get_loan(current_actor(), loan_id))
+        wants_csv = args.get("format") == "csv" or (
+            args.get("format") is None
+            and request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv")
+        if not wants_csv:
+            return schedule
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for row in schedule["installments"]:
+            writer.writerow([row[c].isoformat() if c == "due_date" else row[c] for c in CSV_COLUMNS])
+        return Response(out.getvalue(), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="loan-{loan_id}-schedule.csv"'})

@@ -1,0 +1,410 @@
+"""Loans through the API: from the demo's eligible proposal to repaid, to the cent; bad input is a
+4xx naming the problem and changes nothing; scope, four eyes, arrears, tranches, CSV."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import func, select
+
+from creditline.audit.models import AuditEvent
+from creditline.extensions import db
+from creditline.finance.schedules import build_schedule, reschedule_after_prepayment
+from creditline.loans.models import Disbursement, Installment, Loan, Payment
+
+D = Decimal
+TABLES = (Loan, Installment, Disbursement, Payment, AuditEvent)
+TERMS = {"principal": "80000.00", "annual_rate": 0.12, "tenor_months": 12, "frequency": "monthly",
+         "method": "annuity"}
+
+
+def first_of_next_month(today: dt.date | None = None) -> dt.date:
+    """A start date on or after today (approval happens today) with no month-end clamping."""
+    today = today or dt.date.today()
+    return (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+START = first_of_next_month()
+
+
+def counts(app) -> dict[str, int]:
+    with app.app_context():
+        got = {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in TABLES}
+        db.session.remove()
+    return got
+
+
+@pytest.fixture
+def proposal_id(client, token_for):
+    items = client.get("/api/v1/proposals?status=eligible", headers=token_for("bank_officer")).get_json()["items"]
+    (p,) = [p for p in items if p["title"] == "Low liquor ratio jet dyeing machines"]
+    return p["id"]
+
+
+def propose(client, token_for, proposal_id, **terms):
+    return client.post("/api/v1/loans", headers=token_for("bank_officer"),
+                       json={"proposal_id": proposal_id, **TERMS, **terms})
+
+
+@pytest.fixture
+def approved(client, token_for, proposal_id):
+    res = propose(client, token_for, proposal_id)
+    assert res.status_code == 201, res.get_json()
+    loan_id = res.get_json()["id"]
+    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json={})
+    assert res.status_code == 200, res.get_json()
+    return loan_id
+
+
+@pytest.fixture
+def active(client, token_for, approved):
+    res = client.post(f"/api/v1/loans/{approved}/disburse", headers=token_for("bank_officer"),
+                      json={"amount": "80000.00", "value_date": START.isoformat(), "reference": "TT-1"})
+    assert res.status_code == 201, res.get_json()
+    return approved
+
+
+def pay(client, token_for, loan_id, amount, on, **extra):
+    return client.post(f"/api/v1/loans/{loan_id}/payments", headers=token_for("bank_officer"),
+                       json={"amount": str(amount), "currency": "USD", "value_date": on.isoformat(), **extra})
+
+
+def schedule(client, token_for, loan_id):
+    res = client.get(f"/api/v1/loans/{loan_id}/schedule", headers=token_for("sme"))
+    assert res.status_code == 200, res.get_json()
+    return res.get_json()["installments"]
+
+
+def test_loan_from_proposal_to_repaid_to_the_cent(client, token_for, proposal_id):
+    officer, committee = token_for("bank_officer"), token_for("credit_committee")
+    res = propose(client, token_for, proposal_id,
+                  disbursement_plan=[{"date": START.isoformat(), "amount": "80000.00"}])
+    assert res.status_code == 201, res.get_json()
+    loan = res.get_json()
+    loan_id = loan["id"]
+    assert loan["status"] == "proposed" and loan["principal"] == "80000.00" and loan["currency"] == "USD"
+    assert loan["annual_rate"] == 0.12 and loan["allowed_transitions"] == ["approved", "declined", "withdrawn"]
+    # DSCR with the real terms: net savings 25,000 - 5,000 over the peak loan year's debt service.
+    pro_forma = build_schedule(D("80000"), D("0.12"), 12, 0, "monthly", "annuity", START)
+    service = sum(r.total for r in pro_forma)
+    assert loan["annual_debt_service"] == str(service)
+    assert loan["debt_service_coverage"] == float((D("20000") / service).quantize(D("0.0001")))
+    assert pro_forma[0].total == D("7107.90")
+
+    # The proposer's bank officer cannot approve; the committee can, once.
+    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=officer, json={})
+    assert res.status_code == 403 and "credit_committee" in res.get_json()["message"]
+    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=committee, json={"comment": "fine"})
+    assert res.status_code == 200 and res.get_json()["status"] == "approved"
+    assert res.get_json()["decided_by"] is not None
+
+    res = client.post(f"/api/v1/loans/{loan_id}/disburse", headers=officer,
+                      json={"amount": "80000.00", "value_date": START.isoformat()})
+    assert res.status_code == 201, res.get_json()
+    assert res.get_json()["loan"]["status"] == "active" and res.get_json()["loan"]["start_date"] == START.isoformat()
+    rows = schedule(client, token_for, loan_id)
+    assert len(rows) == 12
+    assert rows[0] == {"number": 1, "due_date": (START + relativedelta(months=1)).isoformat(),
+                       "principal": "6307.90", "interest": "800.00", "fee": "0.00", "total": "7107.90",
+                       "balance_after": "73692.10", "principal_paid": "0.00", "interest_paid": "0.00",
+                       "fee_paid": "0.00", "status": "scheduled"}
+    assert [r["total"] for r in rows] == [str(r.total) for r in pro_forma]
+    assert rows[-1]["balance_after"] == "0.00"
+
+    # Installment 1 on its due date: interest then principal, nothing prepaid.
+    due1 = dt.date.fromisoformat(rows[0]["due_date"])
+    res = pay(client, token_for, loan_id, "7107.90", due1)
+    assert res.status_code == 201, res.get_json()
+    body = res.get_json()
+    assert body["allocation"]["lines"] == [{"number": 1, "fee": "0.00", "interest": "800.00", "principal": "6307.90"}]
+    assert body["prepayment"] == "0.00" and body["loan"]["outstanding_principal"] == "73692.10"
+
+    # Installment 2 plus 10,000 of prepayment, shortening the loan.
+    due2 = dt.date.fromisoformat(rows[1]["due_date"])
+    res = pay(client, token_for, loan_id, D(rows[1]["total"]) + 10000, due2, mode="shorten")
+    assert res.status_code == 201, res.get_json()
+    assert res.get_json()["prepayment"] == "10000.00" and res.get_json()["mode"] == "shorten"
+    balance = D(rows[1]["balance_after"]) - 10000
+    expected = reschedule_after_prepayment(pro_forma[2:], balance, D("0.12"), "monthly", "annuity", "shorten")
+    rows = schedule(client, token_for, loan_id)
+    assert [r["status"] for r in rows[:2]] == ["paid", "paid"]
+    assert [(r["number"], r["total"], r["balance_after"]) for r in rows[2:]] == \
+        [(r.number, str(r.total), str(r.balance_after)) for r in expected]
+    assert len(rows) < 12 and rows[2]["total"] == "7107.90"
+
+    # Installment 3 plus 5,000, keeping the dates with a lower installment.
+    due3 = dt.date.fromisoformat(rows[2]["due_date"])
+    res = pay(client, token_for, loan_id, D(rows[2]["total"]) + 5000, due3, mode="lower_installment")
+    assert res.status_code == 201, res.get_json()
+    count_before = len(rows)
+    lowered = reschedule_after_prepayment(expected[1:], expected[0].balance_after - 5000, D("0.12"),
+                                          "monthly", "annuity", "lower_installment")
+    rows = schedule(client, token_for, loan_id)
+    assert len(rows) == count_before
+    assert [(r["total"], r["balance_after"]) for r in rows[3:]] == [(str(r.total), str(r.balance_after)) for r in lowered]
+    assert D(rows[3]["total"]) < D("7107.90")
+
+    # One cent too much is refused with the maximum; the maximum itself repays the loan.
+    due4 = dt.date.fromisoformat(rows[3]["due_date"])
+    # Installment 4's interest and fee, and all the principal still owed (its balance before).
+    maximum = D(rows[3]["interest"]) + D(rows[3]["fee"]) + D(rows[3]["principal"]) + D(rows[3]["balance_after"])
+    res = pay(client, token_for, loan_id, maximum + D("0.01"), due4)
+    assert res.status_code == 422 and res.get_json()["maximum"] == str(maximum)
+    assert str(maximum) in res.get_json()["message"] and "amount" in res.get_json()["errors"]
+    res = pay(client, token_for, loan_id, maximum, due4)
+    assert res.status_code == 201, res.get_json()
+    loan = res.get_json()["loan"]
+    assert loan["status"] == "repaid" and loan["outstanding_principal"] == "0.00"
+    assert loan["allowed_transitions"] == []
+
+    payments = client.get(f"/api/v1/loans/{loan_id}/payments", headers=officer).get_json()
+    assert len(payments) == 4
+    principal_paid = sum(D(p["allocation"]["principal"]) + D(p["allocation"]["prepayment"]) for p in payments)
+    interest_paid = sum(D(p["allocation"]["interest"]) for p in payments)
+    assert principal_paid == D("80000.00")
+    assert sum(D(p["amount"]) for p in payments) == principal_paid + interest_paid
+    rows = schedule(client, token_for, loan_id)
+    prepaid = sum(D(p["prepayment"]) for p in payments)
+    assert prepaid == D("15000.00") + D(rows[-1]["balance_after"])  # the payoff prepaid the rest
+    assert sum(D(r["principal"]) for r in rows) + prepaid == D("80000.00")
+    assert all(r["status"] == "paid" for r in rows)
+    # A repaid loan takes no more money.
+    res = pay(client, token_for, loan_id, "1.00", due4)
+    assert res.status_code == 409 and res.get_json()["current_state"] == "repaid"
+
+
+def test_bad_terms_are_422_naming_each_field_and_save_nothing(app, client, token_for, proposal_id):
+    before = counts(app)
+    res = propose(client, token_for, proposal_id, principal="100000.01", currency="EUR", annual_rate=1.5,
+                  tenor_months=13, grace_months=0, frequency="quarterly", fee_per_installment="-1.00",
+                  disbursement_plan=[{"amount": "60000.00"}, {"amount": "50000.00"}])
+    assert res.status_code == 422
+    errors = res.get_json()["errors"]
+    assert "larger than the proposal's investment (100000.00)" in errors["principal"][0]
+    assert "lends in USD, not EUR" in errors["currency"][0]
+    assert "annual_rate" in errors["annual_rate"][0]
+    assert "multiple of 3 months" in errors["tenor_months"][0]
+    assert "fee_per_installment" in errors
+    assert counts(app) == before
+    res = propose(client, token_for, proposal_id, tenor_months=12, grace_months=12)
+    assert res.status_code == 422 and "shorter than the tenor" in res.get_json()["errors"]["grace_months"][0]
+    res = propose(client, token_for, proposal_id, disbursement_plan=[{"amount": "60000.00"}, {"amount": "20000.01"}])
+    assert res.status_code == 422 and "80000.01" in res.get_json()["errors"]["disbursement_plan"][0]
+    res = propose(client, token_for, proposal_id, frequency="weekly")
+    assert res.status_code == 422 and "frequency" in res.get_json()["errors"]
+    assert counts(app) == before
+
+
+def test_only_one_loan_per_proposal_and_only_on_eligible_ones(client, token_for, proposal_id, approved):
+    res = propose(client, token_for, proposal_id)
+    assert res.status_code == 409 and "already has loan" in res.get_json()["message"]
+
+
+def test_the_proposer_cannot_approve_or_decline_four_eyes(app, client, token_for, proposal_id):
+    from creditline.auth.models import Organisation
+    from creditline.auth.services import create_user
+    with app.app_context():
+        bank = db.session.execute(select(Organisation).where(Organisation.name == "Mekong Partner Bank")).scalar_one()
+        create_user(None, email="both@bank.example", name="Do Both", password="a-long-password",
+                    organisation_id=bank.id, roles=["bank_officer", "credit_committee"])
+        db.session.remove()
+    both = token_for("both@bank.example")
+    res = client.post("/api/v1/loans", headers=both, json={"proposal_id": proposal_id, **TERMS})
+    assert res.status_code == 201
+    loan_id = res.get_json()["id"]
+    before = counts(app)
+    for action, body in (("approve", {}), ("decline", {"reason": "my own loan"})):
+        res = client.post(f"/api/v1/loans/{loan_id}/{action}", headers=both, json=body)
+        assert res.status_code == 403 and res.get_json()["code"] == "four_eyes", res.get_json()
+    assert counts(app) == before
+    # Someone else declines it, with a reason; a declined loan cannot be approved.
+    res = client.post(f"/api/v1/loans/{loan_id}/decline", headers=token_for("credit_committee"), json={})
+    assert res.status_code == 422 and "reason" in res.get_json()["errors"]
+    res = client.post(f"/api/v1/loans/{loan_id}/decline", headers=token_for("credit_committee"),
+                      json={"reason": "collateral missing"})
+    assert res.status_code == 200 and res.get_json()["decline_reason"] == "collateral missing"
+    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json={})
+    assert res.status_code == 409 and res.get_json()["current_state"] == "declined"
+
+
+def test_approving_twice_is_409_and_changes_nothing(app, client, token_for, approved):
+    before = counts(app)
+    res = client.post(f"/api/v1/loans/{approved}/approve", headers=token_for("credit_committee"), json={})
+    assert res.status_code == 409 and res.get_json()["code"] == "invalid_transition"
+    assert "cannot go from 'approved' to 'approved'" in res.get_json()["message"]
+    assert counts(app) == before
+
+
+def test_disbursement_rules(app, client, token_for, approved):
+    officer = token_for("bank_officer")
+    url = f"/api/v1/loans/{approved}/disburse"
+    before = counts(app)
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    cases = [
+        ({"amount": "80000.01", "value_date": START.isoformat()}, "amount", "80000.00 of the approved principal"),
+        ({"amount": "-1.00", "value_date": START.isoformat()}, "amount", "more than zero"),
+        ({"amount": "1000.00", "value_date": yesterday.isoformat()}, "value_date", "was approved on"),
+    ]
+    for body, field, fragment in cases:
+        res = client.post(url, headers=officer, json=body)
+        assert res.status_code == 422, res.get_json()
+        assert fragment in res.get_json()["errors"][field][0]
+    res = client.post(url, headers=token_for("credit_committee"), json={"amount": "1.00", "value_date": START.isoformat()})
+    assert res.status_code == 403
+    assert counts(app) == before
+    # A payment before any disbursement: the loan is not being repaid yet.
+    res = pay(client, token_for, approved, "10.00", START)
+    assert res.status_code == 409 and res.get_json()["current_state"] == "approved"
+    assert counts(app) == before
+
+
+def test_tranches_never_exceed_the_principal_and_respread_the_schedule(app, client, token_for, approved):
+    officer = token_for("bank_officer")
+    url = f"/api/v1/loans/{approved}/disburse"
+    assert client.post(url, headers=officer, json={"amount": "50000.00", "value_date": START.isoformat()}).status_code == 201
+    first = build_schedule(D("50000"), D("0.12"), 12, 0, "monthly", "annuity", START)
+    rows = schedule(client, token_for, approved)
+    assert [r["total"] for r in rows] == [str(r.total) for r in first]
+    before = counts(app)
+    second_day = START + dt.timedelta(days=10)
+    res = client.post(url, headers=officer, json={"amount": "30000.01", "value_date": second_day.isoformat()})
+    assert res.status_code == 422 and "only 30000.00" in res.get_json()["errors"]["amount"][0]
+    res = client.post(url, headers=officer, json={"amount": "1.00", "value_date": (START - dt.timedelta(days=1)).isoformat()})
+    assert res.status_code == 422 and "value_date" in res.get_json()["errors"]
+    assert counts(app) == before
+    res = client.post(url, headers=officer, json={"amount": "30000.00", "value_date": second_day.isoformat()})
+    assert res.status_code == 201
+    assert res.get_json()["loan"]["disbursed"] == "80000.00"
+    rows = schedule(client, token_for, approved)
+    # Nothing was due yet: the whole 80,000 is spread over the same twelve dates.
+    whole = build_schedule(D("80000"), D("0.12"), 12, 0, "monthly", "annuity", START)
+    assert [(r["due_date"], r["total"]) for r in rows] == [(r.due_date.isoformat(), str(r.total)) for r in whole]
+    res = client.post(url, headers=officer, json={"amount": "0.01", "value_date": second_day.isoformat()})
+    assert res.status_code == 422 and "only 0.00" in res.get_json()["errors"]["amount"][0]
+
+
+def test_bad_payments_are_4xx_naming_the_problem_and_change_nothing(app, client, token_for, active):
+    due1 = dt.date.fromisoformat(schedule(client, token_for, active)[0]["due_date"])
+    before = counts(app)
+    cases = [
+        ({"currency": "EUR"}, "1000.00", due1, "currency", "the loan is in USD; a payment in EUR"),
+        ({}, "-5.00", due1, "amount", "more than zero"),
+        ({}, "0.00", due1, "amount", "more than zero"),
+        ({}, "100.00", START - dt.timedelta(days=1), "value_date", f"first disbursed on {START}"),
+        ({}, "20000.00", due1, "mode", "shorten or lower_installment"),
+        ({"mode": "sideways"}, "20000.00", due1, "mode", "Must be one of"),
+    ]
+    for extra, amount, on, field, fragment in cases:
+        body = {"amount": amount, "currency": "USD", "value_date": on.isoformat(), **extra}
+        res = client.post(f"/api/v1/loans/{active}/payments", headers=token_for("bank_officer"), json=body)
+        assert res.status_code == 422, res.get_json()
+        assert fragment in str(res.get_json()["errors"][field]), res.get_json()
+    res = pay(client, token_for, active, "80800.01", due1)
+    assert res.status_code == 422 and res.get_json()["maximum"] == "80800.00"
+    for role in ("sme", "credit_committee", "fund_admin"):
+        res = client.post(f"/api/v1/loans/{active}/payments", headers=token_for(role),
+                          json={"amount": "1.00", "currency": "USD", "value_date": due1.isoformat()})
+        assert res.status_code == 403
+    assert counts(app) == before
+
+
+def test_partial_payment_and_arrears(app, client, token_for, active):
+    from creditline.loans.services import update_arrears
+    rows = schedule(client, token_for, active)
+    due1 = dt.date.fromisoformat(rows[0]["due_date"])
+    # 900 pays the 800 interest and 100 of principal: the installment is partly paid.
+    res = pay(client, token_for, active, "900.00", due1)
+    assert res.status_code == 201
+    assert res.get_json()["allocation"]["lines"] == [{"number": 1, "fee": "0.00", "interest": "800.00", "principal": "100.00"}]
+    assert schedule(client, token_for, active)[0]["status"] == "partly_paid"
+    with app.app_context():
+        loan = db.session.get(Loan, active)
+        update_arrears(loan, due1 + dt.timedelta(days=5), 90)
+        assert (loan.status, loan.days_past_due) == ("in_arrears", 5)
+        update_arrears(loan, due1 + dt.timedelta(days=91), 90)
+        assert (loan.status, loan.days_past_due) == ("defaulted", 91)
+        db.session.remove()
+    # A late payment on the defaulted loan is still applied (recovery); it stays defaulted.
+    res = pay(client, token_for, active, "6207.90", due1 + dt.timedelta(days=92))
+    assert res.status_code == 201, res.get_json()
+    assert res.get_json()["loan"]["status"] == "defaulted"
+    with app.app_context():
+        actions = db.session.execute(select(AuditEvent.action).where(AuditEvent.entity_type == "loan")
+                                     .order_by(AuditEvent.seq)).scalars().all()
+        db.session.remove()
+    assert actions[-3:] == ["loan.in_arrears", "loan.defaulted", "loan.payment"]
+
+
+def test_payment_of_the_due_amount_cures_arrears(app, client, token_for, active):
+    from creditline.loans.services import update_arrears
+    rows = schedule(client, token_for, active)
+    due1 = dt.date.fromisoformat(rows[0]["due_date"])
+    with app.app_context():
+        update_arrears(db.session.get(Loan, active), due1 + dt.timedelta(days=3), 90)
+        db.session.remove()
+    res = pay(client, token_for, active, rows[0]["total"], due1 + dt.timedelta(days=3))
+    assert res.status_code == 201
+    assert res.get_json()["loan"]["status"] == "active" and res.get_json()["loan"]["days_past_due"] == 0
+
+
+def test_schedule_as_csv(client, token_for, active):
+    for kwargs in ({"query_string": {"format": "csv"}}, {"headers": {"Accept": "text/csv"}}):
+        headers = {**token_for("sme"), **kwargs.pop("headers", {})}
+        res = client.get(f"/api/v1/loans/{active}/schedule", headers=headers, **kwargs)
+        assert res.status_code == 200 and res.mimetype == "text/csv"
+        table = list(csv.DictReader(io.StringIO(res.get_data(as_text=True))))
+        assert len(table) == 12
+        assert table[0]["total"] == "7107.90" and table[0]["interest"] == "800.00"
+        assert table[-1]["balance_after"] == "0.00"
+        assert sum(D(r["principal"]) for r in table) == D("80000.00")
+
+
+def test_pro_forma_schedule_before_disbursement(client, token_for, approved):
+    res = client.get(f"/api/v1/loans/{approved}/schedule", headers=token_for("credit_committee"))
+    body = res.get_json()
+    assert body["pro_forma"] is True and len(body["installments"]) == 12
+    assert body["totals"]["principal"] == "80000.00"
+
+
+def test_scope_and_listing(client, token_for, approved):
+    for who, status in (("sme", 200), ("verifier", 200), ("fund_admin", 200), ("auditor", 200),
+                        ("owner@rolling.example", 404)):
+        assert client.get(f"/api/v1/loans/{approved}", headers=token_for(who)).status_code == status, who
+    listing = client.get("/api/v1/loans", headers=token_for("owner@rolling.example")).get_json()
+    assert listing["total"] == 0
+    listing = client.get("/api/v1/loans?status=approved", headers=token_for("sme")).get_json()
+    assert [x["id"] for x in listing["items"]] == [approved]
+    assert client.get("/api/v1/loans?status=repaid", headers=token_for("sme")).get_json()["total"] == 0
+    assert client.get("/api/v1/loans?status=bogus", headers=token_for("sme")).status_code == 422
+
+
+def test_a_proposal_with_an_approved_loan_cannot_be_withdrawn(app, client, token_for, proposal_id, approved):
+    before = counts(app)
+    res = client.post(f"/api/v1/proposals/{proposal_id}/withdraw", headers=token_for("sme"),
+                      json={"reason": "found cheaper money"})
+    assert res.status_code == 409 and "approved" in res.get_json()["message"]
+    assert counts(app) == before
+
+
+def test_withdrawn_proposal_stops_a_proposed_loan(client, token_for, proposal_id):
+    loan_id = propose(client, token_for, proposal_id).get_json()["id"]
+    res = client.post(f"/api/v1/proposals/{proposal_id}/withdraw", headers=token_for("sme"),
+                      json={"reason": "found cheaper money"})
+    assert res.status_code == 200
+    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json={})
+    assert res.status_code == 409 and "withdrawn" in res.get_json()["message"]
+
+
+def test_every_step_is_audited(app, client, token_for, active):
+    due1 = dt.date.fromisoformat(schedule(client, token_for, active)[0]["due_date"])
+    assert pay(client, token_for, active, "7107.90", due1).status_code == 201
+    with app.app_context():
+        actions = db.session.execute(select(AuditEvent.action).where(AuditEvent.entity_type == "loan",
+                                                                     AuditEvent.entity_id == active)
+                                     .order_by(AuditEvent.seq)).scalars().all()
+        db.session.remove()
+    assert actions == ["loan.proposed", "loan.approved", "loan.disbursed", "loan.active", "loan.payment"]
