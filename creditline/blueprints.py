@@ -14,8 +14,12 @@ def register_blueprints(app: Flask) -> None:
     from .enterprises.api import blp as enterprises_api
     from .proposals.api import blp as proposals_api
     from .scoring.api import blp as scoring_api
+    from .monitoring.api import blp as monitoring_api
+    from .verifications.api import blp as verifications_api
+    from .grants.api import blp as grants_api
 
-    for blp in (auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, audit_api):
+    for blp in (auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, monitoring_api,
+                verifications_api, grants_api, audit_api):
         # Cookie-authenticated API calls are CSRF-checked in auth.current instead.
         csrf.exempt(blp)
         api.register_blueprint(blp)

@@ -5,3 +5,6 @@ from .creditlines.models import CreditLine  # noqa: F401
 from .enterprises.models import Enterprise  # noqa: F401
 from .files.models import StoredFile  # noqa: F401
 from .proposals.models import Assessment, Proposal, ProposalDocument, ProposalIndicator, TechnicalReview  # noqa: F401
+from .monitoring.models import MonitoringPlan, MonitoringReport, ReportedQuantity, ReportEvidence, ReportingPeriod  # noqa: F401
+from .verifications.models import Verification  # noqa: F401
+from .grants.models import Grant  # noqa: F401
