@@ -29,8 +29,12 @@ def register_blueprints(app: Flask) -> None:
     from .home import bp as home_pages
     from .proposals.views import bp as proposal_pages
     from .scoring.views import bp as rulebook_pages
+    from .monitoring.views import bp as monitoring_pages
+    from .verifications.views import bp as verification_pages
+    from .grants.views import bp as grant_pages
 
     from .proposals import steps  # noqa: F401  (registers the home page's next steps)
 
-    for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages):
+    for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages, monitoring_pages,
+               verification_pages, grant_pages):
         app.register_blueprint(bp)

@@ -54,8 +54,19 @@ class ReportsView(MethodView):
         return services.reports_of(current_actor(), proposal_id)
 
     @blp.response(201, ReportSchema(many=True))
+    @blp.doc(requestBody={"content": {
+        "application/json": {"schema": {"type": "object"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+        "text/csv": {"schema": {"type": "string"}}}})
     def post(self, proposal_id):
-        """Report one period (an object) or several (a list); any bad item stores nothing."""
+        """Report one period (an object), several (a list), or upload CSV/XLSX; any bad row stores nothing."""
+        if request.files:
+            upload = next(iter(request.files.values()))
+            return services.submit_upload(current_actor(), proposal_id, upload.read(), upload.filename or "upload.csv")
+        if request.mimetype == "text/csv":
+            return services.submit_upload(current_actor(), proposal_id, request.get_data(), "upload.csv")
+        if request.mimetype.endswith("spreadsheetml.sheet"):
+            return services.submit_upload(current_actor(), proposal_id, request.get_data(), "upload.xlsx")
         items, single = _report_items()
         return services.submit_reports(current_actor(), proposal_id, items, source="json", single=single)
 
@@ -69,3 +80,12 @@ class EvidenceView(MethodView):
         return services.add_evidence(current_actor(), report_id, upload.read() if upload else None,
                                      (upload.filename if upload else None) or "evidence",
                                      upload.mimetype if upload else "", request.form.get("description"))
+
+
+@blp.route("/proposals/<int:proposal_id>/monitoring-reports/template.<fmt>")
+class TemplateView(MethodView):
+    def get(self, proposal_id, fmt):
+        """Download the upload template (csv or xlsx) with the plan's periods and indicators."""
+        from flask import Response
+        data, name, kind = services.template_for(current_actor(), proposal_id, fmt)
+        return Response(data, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -235,3 +235,45 @@ def reports_of(actor: Actor, proposal_id: int) -> list[MonitoringReport]:
     plan = plan_of(actor, proposal_id)
     return [q.report for q in plan.periods if q.report is not None]
 
+
+
+def submit_upload(actor: Actor, proposal_id: int, data: bytes | None, filename: str) -> list[MonitoringReport]:
+    """Store the periods of a CSV or Excel upload; every bad row is reported and nothing is stored."""
+    from . import tabular
+
+    require_role(actor, "sme", "verifier", "senior_verifier", action="report monitoring data")
+    plan = plan_of(actor, proposal_id)
+    if not data:
+        raise ValidationFailed("the upload is empty", {"file": ["choose a CSV or Excel file"]})
+    parsed = tabular.parse(data, filename, plan.units)
+    if parsed.errors:
+        errors: dict[str, list[str]] = {}
+        for e in parsed.errors:
+            errors.setdefault(f"row {e.row}: {e.column}" if e.row else e.column, []).append(e.reason)
+        raise ValidationFailed(f"the file was not stored: {len(parsed.errors)} problem(s)", errors)
+    first_row = {n: min(item["rows"].values()) for n, item in enumerate(parsed.items)}
+    items = [{k: v for k, v in item.items() if k != "rows"} for item in parsed.items]
+    source = "xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else "csv"
+    try:
+        return submit_reports(actor, proposal_id, items, source=source)
+    except ValidationFailed as exc:
+        # Name the spreadsheet row instead of the item number.
+        renamed: dict[str, list[str]] = {}
+        for key, messages in exc.errors.items():
+            parts = key.split(".", 2)
+            if parts[0] == "reports" and len(parts) > 1 and parts[1].isdigit():
+                key = f"row {first_row[int(parts[1])]}: {parts[2] if len(parts) > 2 else 'period'}"
+            renamed.setdefault(key, []).extend(messages)
+        raise ValidationFailed(exc.message, renamed) from None
+
+
+def template_for(actor: Actor, proposal_id: int, fmt: str) -> tuple[bytes, str, str]:
+    """The upload template of a plan: bytes, file name and content type."""
+    from . import tabular
+
+    plan = plan_of(actor, proposal_id)
+    fmt = "xlsx" if fmt == "xlsx" else "csv"
+    open_periods = [q.label for q in plan.periods if q.report is None] or [q.label for q in plan.periods]
+    data = tabular.template(open_periods, plan.units, plan.output_unit, fmt)
+    kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "text/csv")
+    return data, f"monitoring-report-proposal-{proposal_id}.{fmt}", kind

@@ -111,3 +111,22 @@ class RejectView(MethodView):
     def post(self, data, verification_id):
         """Return the proposed decision to the verifier, with the reason."""
         return services.reject(current_actor(), verification_id, data["comment"] or "")
+
+
+@blp.route("/verifications/<int:verification_id>/certificate.pdf")
+class CertificateView(MethodView):
+    def get(self, verification_id):
+        """The verification certificate as a PDF (confirmed verifications only)."""
+        from flask import Response
+
+        from ..errors import Conflict
+        from ..extensions import db
+        from ..grants.models import Grant
+        from .certificate import certificate_pdf
+
+        v = services.get_verification(current_actor(), verification_id)
+        if v.status != "confirmed":
+            raise Conflict("a certificate exists only for a confirmed verification", current_state=v.status,
+                           allowed=VERIFICATION_LIFECYCLE.allowed(v.status))
+        grant = db.session.query(Grant).filter_by(verification_id=v.id).one_or_none()
+        return Response(certificate_pdf(services.certificate_data(v, grant)), mimetype="application/pdf")

@@ -158,3 +158,54 @@ def ensure_no_open_verification(p: Proposal) -> None:
         Verification.proposal_id == p.id, Verification.status.in_(("computed", "proposed", "returned"))))
     if open_one:
         raise Conflict(f"verification {open_one} of this proposal is still open", current_state="open", allowed=[])
+
+
+def ready_to_verify(actor: Actor) -> list[Proposal]:
+    """Proposals in scope with reports received and no verification open: the verifier's to-do list."""
+    from ..monitoring.models import MonitoringPlan, ReportingPeriod
+
+    has_reports = select(MonitoringPlan.proposal_id).join(ReportingPeriod, ReportingPeriod.plan_id == MonitoringPlan.id) \
+        .join(MonitoringReport, MonitoringReport.period_id == ReportingPeriod.id)
+    open_ones = select(Verification.proposal_id).where(Verification.status.in_(("computed", "proposed", "returned")))
+    stmt = visible(Proposal, actor).where(Proposal.id.in_(has_reports), Proposal.id.notin_(open_ones))
+    return list(db.session.scalars(stmt.order_by(Proposal.id)).all())
+
+
+def people_of(v: Verification) -> dict[str, Any]:
+    """Names of the verifier who proposed and the senior verifier who confirmed."""
+    from ..auth.models import User
+
+    def name(user_id: int | None) -> str | None:
+        user = db.session.get(User, user_id) if user_id else None
+        return f"{user.name} <{user.email}>" if user else None
+    return {"proposed_by": name(v.proposed_by), "confirmed_by": name(v.confirmed_by)}
+
+
+def certificate_number(v: Verification) -> str:
+    """A stable, human-readable certificate number."""
+    return f"{v.rulebook_id.upper()}-V{v.id:06d}"
+
+
+def certificate_data(v: Verification, grant: Any | None) -> dict[str, Any]:
+    """Everything the certificate shows, as plain values."""
+    r = v.result
+    people = people_of(v)
+    if grant is None:
+        grant_text = "none (the decision is not 'verified')"
+    elif grant.status == "blocked":
+        grant_text = f"none: {grant.reason}"
+    else:
+        grant_text = (f"{float(grant.rate) * 100:.0f}% of {grant.currency} {grant.basis_amount:,.2f} = "
+                      f"{grant.currency} {grant.amount:,.2f} ({grant.status})")
+    return {"number": certificate_number(v), "enterprise": v.proposal.enterprise.legal_name,
+            "proposal": v.proposal.title, "credit_line": v.proposal.credit_line.name,
+            "rulebook": {"id": v.rulebook_id, "version": v.rulebook_version, "hash": v.rulebook_hash},
+            "periods": f"{', '.join(v.periods)} ({r['window']['start']} to {r['window']['end']})",
+            "ipmvp_option": v.ipmvp_option, "output_unit": r.get("output_unit", ""), "indicators": r["indicators"],
+            "main_improvement": r.get("main_improvement"), "net_improvement": r.get("net_improvement"),
+            "offset_method": r.get("offset_method", ""), "co2e": r.get("co2e_avoided_t_per_year"),
+            "worse": [w["message"] for w in r.get("worse", [])], "sufficient": r.get("sufficient"),
+            "flags": [f["message"] for f in r.get("sufficiency", [])], "decision": v.decision, "grant": grant_text,
+            "proposed_by": people["proposed_by"], "proposed_at": v.proposed_at.date().isoformat() if v.proposed_at else "",
+            "confirmed_by": people["confirmed_by"],
+            "confirmed_at": v.confirmed_at.date().isoformat() if v.confirmed_at else ""}
