@@ -34,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
     from .grants.views import bp as grant_pages
 
     from .proposals import steps  # noqa: F401  (registers the home page's next steps)
+    from .monitoring import jobs  # noqa: F401  (registers its daily step)
 
     for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages, monitoring_pages,
                verification_pages, grant_pages):

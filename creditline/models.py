@@ -8,3 +8,5 @@ from .proposals.models import Assessment, Proposal, ProposalDocument, ProposalIn
 from .monitoring.models import MonitoringPlan, MonitoringReport, ReportedQuantity, ReportEvidence, ReportingPeriod  # noqa: F401
 from .verifications.models import Verification  # noqa: F401
 from .grants.models import Grant  # noqa: F401
+from .notifications.models import Notification  # noqa: F401
+from .jobs.models import JobRun  # noqa: F401
