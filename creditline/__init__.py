@@ -38,6 +38,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     register_cli(app)
 
+    from .jobs import scheduler
+    scheduler.init_app(app)
+
     from .templating import init_app as init_templating
     init_templating(app)
     return app

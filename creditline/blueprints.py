@@ -16,9 +16,12 @@ def register_blueprints(app: Flask) -> None:
     from .loans.api import blp as loans_api
     from .proposals.api import blp as proposals_api
     from .scoring.api import blp as scoring_api
+    from .monitoring.api import blp as monitoring_api
+    from .verifications.api import blp as verifications_api
+    from .grants.api import blp as grants_api
 
-    for blp in (guarantees_api, auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, loans_api,
-                audit_api):
+    for blp in (auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, loans_api, guarantees_api,
+                monitoring_api, verifications_api, grants_api, audit_api):
         # Cookie-authenticated API calls are CSRF-checked in auth.current instead.
         csrf.exempt(blp)
         api.register_blueprint(blp)
@@ -28,8 +31,13 @@ def register_blueprints(app: Flask) -> None:
     from .home import bp as home_pages
     from .proposals.views import bp as proposal_pages
     from .scoring.views import bp as rulebook_pages
+    from .monitoring.views import bp as monitoring_pages
+    from .verifications.views import bp as verification_pages
+    from .grants.views import bp as grant_pages
 
     from .proposals import steps  # noqa: F401  (registers the home page's next steps)
+    from .monitoring import jobs  # noqa: F401  (registers its daily step)
 
-    for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages):
+    for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages, monitoring_pages,
+               verification_pages, grant_pages):
         app.register_blueprint(bp)

@@ -55,4 +55,17 @@ def next_steps(actor: Actor) -> list[NextStep]:
 def index():
     actor = current_actor()
     summaries = [(role, ROLE_SUMMARY[role]) for role in sorted(actor.roles) if role in ROLE_SUMMARY]
-    return render_template("home.html", summaries=summaries, steps=next_steps(actor))
+    from .notifications.services import unread
+
+    return render_template("home.html", summaries=summaries, steps=next_steps(actor), notifications=unread(actor))
+
+
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@login_required
+def read_notification(notification_id: int):
+    from flask import redirect, url_for
+
+    from .notifications.services import mark_read
+
+    n = mark_read(current_actor(), notification_id)
+    return redirect(n.url or url_for("home.index"))

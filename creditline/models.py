@@ -7,3 +7,8 @@ from .files.models import StoredFile  # noqa: F401
 from .proposals.models import Assessment, Proposal, ProposalDocument, ProposalIndicator, TechnicalReview  # noqa: F401
 from .loans.models import Disbursement, Installment, Loan, Payment  # noqa: F401
 from .guarantees.models import Guarantee, Recovery  # noqa: F401
+from .monitoring.models import MonitoringPlan, MonitoringReport, ReportedQuantity, ReportEvidence, ReportingPeriod  # noqa: F401
+from .verifications.models import Verification  # noqa: F401
+from .grants.models import Grant  # noqa: F401
+from .notifications.models import Notification  # noqa: F401
+from .jobs.models import JobRun  # noqa: F401

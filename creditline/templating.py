@@ -15,6 +15,8 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Proposals", "proposals.index", frozenset({"sme", "bank_officer", "credit_committee", "verifier",
                                                "senior_verifier", "fund_admin", "auditor"})),
     ("Review queue", "proposals.review_queue", frozenset({"verifier", "senior_verifier"})),
+    ("Verifications", "verifications.queue", frozenset({"verifier", "senior_verifier", "fund_admin", "auditor"})),
+    ("Grants", "grants.queue", frozenset({"fund_admin", "auditor", "sme"})),
     ("Rulebooks", "rulebooks.index", frozenset({"fund_admin", "auditor"})),
 ]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from ..verification.sufficiency import resolve_settings
 from ..vocabulary import DOCUMENT_KINDS, STREAMS
 from .expressions import NUM, Compiled, ExpressionError, compile_expression
 from .facts import CATALOGUE, FACT_TYPES, SETS
@@ -315,6 +316,12 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
         if key in guarantee:
             c.number(guarantee, key, "guarantee", 0, 1)
     grant_bands = _grant_bands(c, doc.get("grant_bands"))
+    monitoring = c.mapping(doc.get("monitoring") or {}, "monitoring")
+    try:
+        resolve_settings({**(monitoring.get("verification") or {}),
+                          "offset_method": monitoring.get("offset_method", "min_of_all")})
+    except (ValueError, TypeError, KeyError) as exc:
+        c.fail("monitoring", str(exc))
     if c.problems:
         raise RulebookError(c.problems)
     return Rulebook(
@@ -322,7 +329,7 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
         sources=[str(s) for s in doc.get("sources") or []], finance=finance, gates=gates, scoring=scoring,
         weights=weights, decision=decision, notes=notes, emission_factors=factors, guarantee=guarantee,
         grant_bands=grant_bands, fast_track=fast, fast_track_score=float(ft.get("score", 100)),
-        documents=documents, sensitivity=sens, arrears=arrears, monitoring=dict(doc.get("monitoring") or {}),
+        documents=documents, sensitivity=sens, arrears=arrears, monitoring=dict(monitoring),
         text=text, hash="sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), doc=doc)
 
 

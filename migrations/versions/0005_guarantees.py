@@ -1,7 +1,7 @@
 """guarantees and recoveries
 
 Revision ID: 0005_guarantees
-Revises: 0003_loans
+Revises: 0004_monitoring
 Create Date: 2026-11-23 02:36:15.615439
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_guarantees'
-down_revision = '0003_loans'
+down_revision = '0004_monitoring'
 branch_labels = None
 depends_on = None
 

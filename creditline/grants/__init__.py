@@ -1,0 +1,1 @@
+"""Incentive grants: calculated from a confirmed verification, approved, paid exactly once."""

@@ -1,0 +1,84 @@
+"""REST: grants, their approval and payment."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ..auth.current import current_actor
+from ..pagination import PageArgsSchema, page_schema
+from ..schemas import Money
+from . import services
+from .models import GRANT_LIFECYCLE, PAID_AS
+
+blp = Blueprint("grants_api", __name__, url_prefix="/api/v1", description="Incentive grants")
+
+
+class GrantSchema(Schema):
+    id = fields.Integer()
+    verification_id = fields.Integer()
+    proposal_id = fields.Integer()
+    credit_line_id = fields.Integer()
+    currency = fields.String()
+    improvement = fields.Float(allow_none=True)
+    rate = fields.Float()
+    basis = fields.String()
+    basis_amount = Money()
+    amount = Money()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    paid_as = fields.String()
+    approved_by = fields.Integer(allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
+    paid_by = fields.Integer(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
+    payment_reference = fields.String(allow_none=True)
+    allowed_transitions = fields.Function(lambda g: GRANT_LIFECYCLE.allowed(g.status))
+
+
+class ListArgs(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf(GRANT_LIFECYCLE.states))
+
+
+class ApproveSchema(Schema):
+    paid_as = fields.String(load_default=None, validate=validate.OneOf(PAID_AS))
+
+
+class PaySchema(Schema):
+    reference = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+
+GrantPage = page_schema(GrantSchema, "GrantPage")
+
+
+@blp.route("/grants")
+class ListView(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, GrantPage)
+    def get(self, args):
+        """Grants in scope (status=calculated is the fund's approval queue)."""
+        return services.list_grants(current_actor(), args)
+
+
+@blp.route("/grants/<int:grant_id>")
+class OneView(MethodView):
+    @blp.response(200, GrantSchema)
+    def get(self, grant_id):
+        """One grant with its band, amount, status and the reason when blocked."""
+        return services.get_grant(current_actor(), grant_id)
+
+
+@blp.route("/grants/<int:grant_id>/approve")
+class ApproveView(MethodView):
+    @blp.arguments(ApproveSchema)
+    @blp.response(200, GrantSchema)
+    def post(self, data, grant_id):
+        """Approve within the remaining grant budget (fund admins)."""
+        return services.approve_grant(current_actor(), grant_id, data["paid_as"])
+
+
+@blp.route("/grants/<int:grant_id>/pay")
+class PayView(MethodView):
+    @blp.arguments(PaySchema)
+    @blp.response(200, GrantSchema)
+    def post(self, data, grant_id):
+        """Pay an approved grant; a second payment is refused (409)."""
+        return services.pay_grant(current_actor(), grant_id, data["reference"])

@@ -1,0 +1,38 @@
+"""Pages: the fund's grant approval and payment queue."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..auth.current import current_actor
+from ..errors import DomainError
+from . import services
+
+bp = Blueprint("grants", __name__, url_prefix="/grants")
+
+
+@bp.route("")
+@login_required
+def queue():
+    actor = current_actor()
+    status = request.args.get("status", "calculated")
+    page = services.list_grants(actor, {"status": status or None, "page": request.args.get("page", 1, type=int),
+                                        "per_page": 25})
+    return render_template("grants/queue.html", page=page, status=status, actor=actor)
+
+
+@bp.route("/<int:grant_id>/<action>", methods=["POST"])
+@login_required
+def act(grant_id: int, action: str):
+    actor = current_actor()
+    try:
+        if action == "approve":
+            services.approve_grant(actor, grant_id, request.form.get("paid_as") or None)
+            flash(f"Grant {grant_id} approved.", "success")
+        elif action == "pay":
+            services.pay_grant(actor, grant_id, request.form.get("reference") or None)
+            flash(f"Grant {grant_id} paid.", "success")
+    except DomainError as exc:
+        details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in (exc.errors or {}).items())
+        flash(f"Not done: {exc.message}{': ' + details if details else ''}", "error")
+    return redirect(url_for("grants.queue", status=request.form.get("back", "calculated")))

@@ -1,0 +1,66 @@
+"""APScheduler wiring and the ``flask jobs`` / ``flask scheduler`` commands."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from .daily import run_daily
+
+
+def _tick(app: Flask) -> None:
+    with app.app_context():
+        run_daily(date.today())
+
+
+def start_scheduler(app: Flask):  # type: ignore[no-untyped-def]
+    """Start a background scheduler that runs the daily job at 01:00 (and once at start-up)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(_tick, "cron", hour=1, minute=0, args=[app], id="daily", coalesce=True, max_instances=1)
+    scheduler.add_job(_tick, "date", args=[app], id="startup")
+    scheduler.start()
+    app.extensions["scheduler"] = scheduler
+    return scheduler
+
+
+def init_app(app: Flask) -> None:
+    if app.config.get("SCHEDULER_ENABLED"):
+        start_scheduler(app)
+
+
+@click.group("jobs")
+def jobs_cli() -> None:
+    """Run scheduled jobs by hand (tests and operators replay a day)."""
+
+
+@jobs_cli.command("run-daily")
+@click.option("--date", "day", default=None, help="YYYY-MM-DD (default: today)")
+@with_appcontext
+def run_daily_command(day: str | None) -> None:
+    """Run the daily job for a given day; running it twice changes nothing more."""
+    try:
+        when = date.fromisoformat(day) if day else date.today()
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+    summary = run_daily(when)
+    click.echo(json.dumps({"date": when.isoformat(), **summary}, indent=1, default=str))
+
+
+@click.command("scheduler")
+@click.argument("action", type=click.Choice(["run"]))
+@with_appcontext
+def scheduler_command(action: str) -> None:
+    """Run the scheduler in this process until stopped (the one scheduler of a deployment)."""
+    start_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo("scheduler running: the daily job at 01:00 UTC; Ctrl+C to stop")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        current_app.extensions["scheduler"].shutdown()

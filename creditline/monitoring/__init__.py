@@ -1,0 +1,1 @@
+"""Monitoring: plans, reporting periods, reports and their evidence."""

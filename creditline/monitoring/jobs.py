@@ -1,0 +1,48 @@
+"""Daily step: monitoring reports due soon or overdue, and verifications waiting for a second pair of eyes."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from ..enterprises.models import Enterprise
+from ..extensions import db
+from ..jobs.daily import daily_step
+from ..notifications.services import queue, users_of
+from ..proposals.models import Proposal
+from ..verifications.models import Verification
+from .models import MonitoringPlan, ReportingPeriod
+
+DUE_SOON_DAYS = 7
+
+
+@daily_step("monitoring")
+def remind(day: date) -> dict[str, Any]:
+    due_soon = overdue = waiting = 0
+    rows = db.session.execute(
+        select(ReportingPeriod, MonitoringPlan, Proposal)
+        .join(MonitoringPlan, MonitoringPlan.id == ReportingPeriod.plan_id)
+        .join(Proposal, Proposal.id == MonitoringPlan.proposal_id)
+        .where(ReportingPeriod.due_date <= day + timedelta(days=DUE_SOON_DAYS))).all()
+    for period, plan, p in rows:
+        if period.report is not None:
+            continue
+        sme_org = db.session.scalar(select(Enterprise.organisation_id).where(Enterprise.id == p.enterprise_id))
+        url = f"/proposals/{p.id}/monitoring"
+        if period.due_date < day:
+            ncpc = p.credit_line.ncpc_id
+            overdue += queue(users_of(sme_org, "sme") + users_of(ncpc, "verifier"), "report_overdue",
+                             f"Monitoring report {period.label} is overdue", f"'{p.title}': the report for {period.start} "
+                             f"to {period.end} was due on {period.due_date}.", f"report_overdue:{period.id}", url,
+                             ("proposal", p.id))
+        else:
+            due_soon += queue(users_of(sme_org, "sme"), "report_due", f"Monitoring report {period.label} is due on "
+                              f"{period.due_date}", f"'{p.title}': report the production output and every indicator "
+                              f"for {period.start} to {period.end}.", f"report_due:{period.id}", url, ("proposal", p.id))
+    for v in db.session.scalars(select(Verification).where(Verification.status == "proposed")):
+        seniors = [u for u in users_of(v.proposal.credit_line.ncpc_id, "senior_verifier") if u != v.proposed_by]
+        waiting += queue(seniors, "verification_waiting", f"Verification V{v.id} waits for your confirmation",
+                         f"'{v.proposal.title}': proposed '{v.decision}'.", f"verification_waiting:{v.id}:{v.proposed_at}",
+                         f"/verifications/{v.id}", ("verification", v.id))
+    return {"report_due": due_soon, "report_overdue": overdue, "verification_waiting": waiting}

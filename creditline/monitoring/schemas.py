@@ -1,0 +1,94 @@
+"""Monitoring plan and report bodies and answers."""
+from marshmallow import Schema, fields, validate
+
+from ..vocabulary import STREAMS
+from .models import IPMVP_OPTIONS
+
+OFFSETS = ("main_only", "min_of_all", "deduct_worse", "weighted_co2e")
+
+
+class PlanIndicatorSchema(Schema):
+    stream = fields.String(required=True, validate=validate.OneOf(STREAMS))
+    unit = fields.String(required=True)
+    baseline_quantity = fields.Decimal(required=True, as_string=True)
+    baseline_output = fields.Decimal(required=True, as_string=True)
+
+
+class PeriodSchema(Schema):
+    label = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    reported = fields.Boolean(dump_only=True)
+
+
+class PlanBodySchema(Schema):
+    main_indicator = fields.String(validate=validate.OneOf(STREAMS))
+    output_unit = fields.String(validate=validate.Length(min=1, max=32))
+    indicators = fields.List(fields.Nested(PlanIndicatorSchema),
+                             metadata={"description": "default: the proposal's indicators as reviewed"})
+    baseline_start = fields.Date(required=True)
+    baseline_end = fields.Date(required=True)
+    ipmvp_option = fields.String(load_default="B", validate=validate.OneOf(IPMVP_OPTIONS))
+    offset_method = fields.String(validate=validate.OneOf(OFFSETS))
+    periods = fields.List(fields.Nested(PeriodSchema))
+    reporting_start = fields.Date(metadata={"description": "with no periods: monthly periods from this date"})
+    reporting_periods = fields.Integer(validate=validate.Range(min=1, max=60))
+    notes = fields.String(allow_none=True)
+
+
+class PlanSchema(Schema):
+    id = fields.Integer()
+    proposal_id = fields.Integer()
+    main_indicator = fields.String()
+    output_unit = fields.String()
+    indicators = fields.List(fields.Dict())
+    baseline_start = fields.Date()
+    baseline_end = fields.Date()
+    ipmvp_option = fields.String()
+    offset_method = fields.String()
+    notes = fields.String(allow_none=True)
+    periods = fields.Method("_periods")
+
+    def _periods(self, plan):
+        return [{"label": q.label, "start": q.start.isoformat(), "end": q.end.isoformat(),
+                 "due_date": q.due_date.isoformat(), "reported": q.report is not None} for q in plan.periods]
+
+
+class QuantitySchema(Schema):
+    stream = fields.String(required=True)
+    unit = fields.String(load_default=None)
+    quantity = fields.Raw(required=True, metadata={"description": "decimal string"})
+
+
+class QuantityOutSchema(Schema):
+    stream = fields.String()
+    unit = fields.String()
+    quantity = fields.Decimal(as_string=True)
+
+
+class ReportBodySchema(Schema):
+    period = fields.String(required=True)
+    production_output = fields.Raw(required=True, metadata={"description": "decimal string, more than zero"})
+    quantities = fields.List(fields.Nested(QuantitySchema), required=True)
+
+
+class EvidenceSchema(Schema):
+    id = fields.Integer()
+    description = fields.String(allow_none=True)
+    filename = fields.String(attribute="file.filename")
+    sha256 = fields.String(attribute="file.sha256")
+    uploaded_by = fields.Integer(attribute="file.uploaded_by")
+
+
+class ReportSchema(Schema):
+    id = fields.Integer()
+    period = fields.String(attribute="period.label")
+    start = fields.Date(attribute="period.start")
+    end = fields.Date(attribute="period.end")
+    production_output = fields.Decimal(as_string=True)
+    source = fields.String()
+    submitted_by = fields.Integer()
+    submitted_at = fields.DateTime()
+    quantities = fields.List(fields.Nested(QuantityOutSchema))
+    evidence = fields.List(fields.Nested(EvidenceSchema))

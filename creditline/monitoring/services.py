@@ -1,0 +1,279 @@
+"""Monitoring plans and reports: validated whole, stored in one transaction, audited."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+
+from ..audit.services import record
+from ..auth.permissions import Actor, get_visible, require_role
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..extensions import db
+from ..files.services import store_file
+from ..finance.schedules import add_months
+from ..proposals.models import Proposal
+from ..scoring.services import rulebook_of
+from ..vocabulary import STREAM_UNITS
+from .models import (MonitoringPlan, MonitoringReport, ReportedQuantity, ReportEvidence,
+                     ReportingPeriod)
+
+# A plan is set once the proposal is accepted for financing (or is further on).
+PLANNABLE = ("eligible", "technically_reviewed", "financed")
+OFFSET_METHODS = ("main_only", "min_of_all", "deduct_worse", "weighted_co2e")
+REPORT_DUE_DAYS = 15
+
+
+def _decimal(value: Any, field: str, errors: dict[str, list[str]], positive: bool = False) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip())
+        if not number.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError, TypeError):
+        errors.setdefault(field, []).append(f"not a number: {value!r}")
+        return None
+    if number < 0 or (positive and number == 0):
+        errors.setdefault(field, []).append("must be more than zero" if positive else "cannot be negative")
+        return None
+    return number
+
+
+def plan_of(actor: Actor, proposal_id: int) -> MonitoringPlan:
+    """The proposal's monitoring plan (404 when there is none or it is out of scope)."""
+    p = get_visible(Proposal, proposal_id, actor, what="proposal")
+    plan = db.session.scalar(select(MonitoringPlan).where(MonitoringPlan.proposal_id == p.id))
+    if plan is None:
+        raise NotFound(f"proposal {proposal_id} has no monitoring plan yet")
+    return plan
+
+
+def monthly_periods(first_start: date, count: int) -> list[dict[str, Any]]:
+    """Consecutive calendar-month periods from ``first_start``, each due 15 days after its end."""
+    out = []
+    for k in range(count):
+        start = add_months(first_start, k)
+        end = add_months(first_start, k + 1) - timedelta(days=1)
+        out.append({"label": f"M{k + 1:02d}", "start": start, "end": end,
+                    "due_date": end + timedelta(days=REPORT_DUE_DAYS)})
+    return out
+
+
+def _plan_problems(p: Proposal, data: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    streams = [i["stream"] for i in data["indicators"]]
+    for n, ind in enumerate(data["indicators"]):
+        where = f"indicators.{n}"
+        if STREAM_UNITS.get(ind["stream"]) != ind["unit"]:
+            errors[f"{where}.unit"] = [f"{ind['stream']} is measured in {STREAM_UNITS.get(ind['stream'])}"]
+        _decimal(ind["baseline_quantity"], f"{where}.baseline_quantity", errors, positive=True)
+        _decimal(ind["baseline_output"], f"{where}.baseline_output", errors, positive=True)
+    if len(set(streams)) != len(streams):
+        errors["indicators"] = ["each stream once"]
+    if data["main_indicator"] not in streams:
+        errors["main_indicator"] = [f"{data['main_indicator']} is not among the plan's indicators"]
+    if data["baseline_end"] < data["baseline_start"]:
+        errors["baseline_end"] = ["the baseline ends before it starts"]
+    labels = [q["label"] for q in data["periods"]]
+    if len(set(labels)) != len(labels):
+        errors["periods"] = ["each period label once"]
+    last_end = data["baseline_end"]
+    for n, q in enumerate(sorted(data["periods"], key=lambda q: q["start"])):
+        if q["end"] < q["start"]:
+            errors[f"periods.{n}.end"] = ["the period ends before it starts"]
+        if q["start"] <= last_end:
+            errors[f"periods.{n}.start"] = [f"period {q['label']} starts on {q['start']}, before the "
+                                            f"baseline or the previous period ends ({last_end})"]
+        last_end = max(last_end, q["end"])
+    return errors
+
+
+def set_plan(actor: Actor, proposal_id: int, data: dict[str, Any]) -> MonitoringPlan:
+    """Set (or, before any report, replace) the monitoring plan of a financed proposal."""
+    require_role(actor, "verifier", "senior_verifier", action="set monitoring plans")
+    p = get_visible(Proposal, proposal_id, actor, what="proposal")
+    if p.status not in PLANNABLE:
+        raise Conflict(f"a {p.status} proposal cannot be monitored; it must be accepted for financing first",
+                       current_state=p.status, allowed=[])
+    data = dict(data)
+    if not data.get("indicators"):
+        data["indicators"] = [{"stream": i.stream, "unit": i.unit, "baseline_quantity": i.baseline_quantity,
+                               "baseline_output": i.baseline_output} for i in p.indicators]
+    data.setdefault("main_indicator", p.main_indicator)
+    data["output_unit"] = data.get("output_unit") or p.output_unit or "unit"
+    book = rulebook_of(p.credit_line)
+    if not data.get("periods"):
+        count = int(data.pop("reporting_periods", None) or book.monitoring.get("reporting_periods", 6))
+        data["periods"] = monthly_periods(data.pop("reporting_start"), count)
+    data.pop("reporting_start", None)
+    data.pop("reporting_periods", None)
+    data.setdefault("offset_method", book.monitoring.get("offset_method", "min_of_all"))
+    errors = _plan_problems(p, data)
+    if errors:
+        raise ValidationFailed("the monitoring plan is not valid", errors)
+    plan = db.session.scalar(select(MonitoringPlan).where(MonitoringPlan.proposal_id == p.id))
+    before = None
+    if plan is not None:
+        if any(q.report is not None for q in plan.periods):
+            raise Conflict("reports exist for this plan; it can no longer be replaced", current_state="reporting",
+                           allowed=[])
+        before = plan_view(plan)
+        plan.periods.clear()
+        db.session.flush()
+    else:
+        plan = MonitoringPlan(proposal_id=p.id, created_by=actor.user_id)
+        db.session.add(plan)
+    for key in ("main_indicator", "output_unit", "baseline_start", "baseline_end", "ipmvp_option",
+                "offset_method", "notes"):
+        if key in data:
+            setattr(plan, key, data[key])
+    plan.indicators = [{"stream": i["stream"], "unit": i["unit"], "baseline_quantity": str(i["baseline_quantity"]),
+                        "baseline_output": str(i["baseline_output"])} for i in data["indicators"]]
+    plan.periods = [ReportingPeriod(label=q["label"], start=q["start"], end=q["end"], due_date=q["due_date"])
+                    for q in sorted(data["periods"], key=lambda q: q["start"])]
+    db.session.flush()
+    record(actor, "monitoring_plan.set", "monitoring_plan", plan.id, before, plan_view(plan))
+    db.session.commit()
+    return plan
+
+
+def plan_view(plan: MonitoringPlan) -> dict[str, Any]:
+    """The plan as plain data (audit and API)."""
+    return {"proposal_id": plan.proposal_id, "main_indicator": plan.main_indicator, "output_unit": plan.output_unit,
+            "indicators": plan.indicators, "baseline_start": plan.baseline_start.isoformat(),
+            "baseline_end": plan.baseline_end.isoformat(), "ipmvp_option": plan.ipmvp_option,
+            "offset_method": plan.offset_method,
+            "periods": [{"label": q.label, "start": q.start.isoformat(), "end": q.end.isoformat(),
+                         "due_date": q.due_date.isoformat()} for q in plan.periods]}
+
+
+def _report_problems(plan: MonitoringPlan, n: int | None, item: dict[str, Any],
+                     seen: set[str]) -> tuple[dict[str, list[str]], dict[str, Decimal], Decimal | None]:
+    prefix = "" if n is None else f"reports.{n}."
+    errors: dict[str, list[str]] = {}
+    periods = {q.label: q for q in plan.periods}
+    label = str(item.get("period", ""))
+    if label not in periods:
+        errors[f"{prefix}period"] = [f"period {label!r} is not in the plan (periods: {', '.join(periods)})"]
+    elif periods[label].report is not None or label in seen:
+        errors[f"{prefix}period"] = [f"period {label} has already been reported"]
+    seen.add(label)
+    output = _decimal(item.get("production_output"), f"{prefix}production_output", errors, positive=True)
+    quantities: dict[str, Decimal] = {}
+    units = plan.units
+    for k, q in enumerate(item.get("quantities") or []):
+        where = f"{prefix}quantities.{k}"
+        stream = q.get("stream")
+        if stream not in units:
+            errors[f"{where}.stream"] = [f"{stream!r} is not an indicator of the plan ({', '.join(units)})"]
+            continue
+        if q.get("unit") and q["unit"] != units[stream]:
+            errors[f"{where}.unit"] = [f"{stream} is reported in {units[stream]} in the plan, not {q['unit']}"]
+        if stream in quantities:
+            errors[f"{where}.stream"] = [f"{stream} is listed twice"]
+        value = _decimal(q.get("quantity"), f"{where}.quantity", errors)
+        if value is not None:
+            quantities[stream] = value
+    missing = [s for s in units if s not in quantities and not any(k.startswith(f"{prefix}quantities") for k in errors)]
+    if missing:
+        errors[f"{prefix}quantities"] = [f"missing: {', '.join(missing)}"]
+    return errors, quantities, output
+
+
+def submit_reports(actor: Actor, proposal_id: int, items: list[dict[str, Any]], source: str = "json",
+                   single: bool = False) -> list[MonitoringReport]:
+    """Store reports for one or more periods; any problem rejects them all and stores nothing."""
+    require_role(actor, "sme", "verifier", "senior_verifier", action="report monitoring data")
+    plan = plan_of(actor, proposal_id)
+    errors: dict[str, list[str]] = {}
+    checked = []
+    seen: set[str] = set()
+    for n, item in enumerate(items):
+        problems, quantities, output = _report_problems(plan, None if single else n, item, seen)
+        errors.update(problems)
+        checked.append((item, quantities, output))
+    if not items:
+        errors["reports"] = ["send at least one period"]
+    if errors:
+        raise ValidationFailed("the report was not stored: " + f"{len(errors)} problem(s)", errors)
+    periods = {q.label: q for q in plan.periods}
+    reports = []
+    for item, quantities, output in checked:
+        period = periods[str(item["period"])]
+        report = MonitoringReport(plan_id=plan.id, period_id=period.id, production_output=output, source=source,
+                                  submitted_by=actor.user_id)
+        report.quantities = [ReportedQuantity(stream=s, unit=plan.units[s], quantity=q) for s, q in quantities.items()]
+        db.session.add(report)
+        db.session.flush()
+        record(actor, "monitoring_report.submitted", "monitoring_report", report.id, None,
+               {"period": period.label, "production_output": str(output), "source": source,
+                "quantities": {s: str(q) for s, q in quantities.items()}})
+        reports.append(report)
+    db.session.commit()
+    return reports
+
+
+def add_evidence(actor: Actor, report_id: int, data: bytes | None, filename: str, content_type: str,
+                 description: str | None) -> ReportEvidence:
+    """Attach an evidence file to a report; a new upload is a new file, nothing is replaced."""
+    require_role(actor, "sme", "verifier", "senior_verifier", action="add evidence")
+    report = get_visible(MonitoringReport, report_id, actor, what="monitoring report")
+    if data is None:
+        raise ValidationFailed("send a multipart form with the file", {"file": ["required"]})
+    stored = store_file(actor, data, filename, content_type, kind="evidence")
+    ev = ReportEvidence(report_id=report.id, file_id=stored.id, description=description)
+    db.session.add(ev)
+    db.session.flush()
+    record(actor, "monitoring_report.evidence_added", "monitoring_report", report.id, None,
+           {"file": stored.filename, "sha256": stored.sha256})
+    db.session.commit()
+    return ev
+
+
+def reports_of(actor: Actor, proposal_id: int) -> list[MonitoringReport]:
+    """The plan's reports in period order."""
+    plan = plan_of(actor, proposal_id)
+    return [q.report for q in plan.periods if q.report is not None]
+
+
+
+def submit_upload(actor: Actor, proposal_id: int, data: bytes | None, filename: str) -> list[MonitoringReport]:
+    """Store the periods of a CSV or Excel upload; every bad row is reported and nothing is stored."""
+    from . import tabular
+
+    require_role(actor, "sme", "verifier", "senior_verifier", action="report monitoring data")
+    plan = plan_of(actor, proposal_id)
+    if not data:
+        raise ValidationFailed("the upload is empty", {"file": ["choose a CSV or Excel file"]})
+    parsed = tabular.parse(data, filename, plan.units)
+    if parsed.errors:
+        errors: dict[str, list[str]] = {}
+        for e in parsed.errors:
+            errors.setdefault(f"row {e.row}: {e.column}" if e.row else e.column, []).append(e.reason)
+        raise ValidationFailed(f"the file was not stored: {len(parsed.errors)} problem(s)", errors)
+    first_row = {n: min(item["rows"].values()) for n, item in enumerate(parsed.items)}
+    items = [{k: v for k, v in item.items() if k != "rows"} for item in parsed.items]
+    source = "xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else "csv"
+    try:
+        return submit_reports(actor, proposal_id, items, source=source)
+    except ValidationFailed as exc:
+        # Name the spreadsheet row instead of the item number.
+        renamed: dict[str, list[str]] = {}
+        for key, messages in exc.errors.items():
+            parts = key.split(".", 2)
+            if parts[0] == "reports" and len(parts) > 1 and parts[1].isdigit():
+                key = f"row {first_row[int(parts[1])]}: {parts[2] if len(parts) > 2 else 'period'}"
+            renamed.setdefault(key, []).extend(messages)
+        raise ValidationFailed(exc.message, renamed) from None
+
+
+def template_for(actor: Actor, proposal_id: int, fmt: str) -> tuple[bytes, str, str]:
+    """The upload template of a plan: bytes, file name and content type."""
+    from . import tabular
+
+    plan = plan_of(actor, proposal_id)
+    fmt = "xlsx" if fmt == "xlsx" else "csv"
+    open_periods = [q.label for q in plan.periods if q.report is None] or [q.label for q in plan.periods]
+    data = tabular.template(open_periods, plan.units, plan.output_unit, fmt)
+    kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "text/csv")
+    return data, f"monitoring-report-proposal-{proposal_id}.{fmt}", kind

@@ -1,0 +1,104 @@
+"""Pages: the monitoring plan (NCPC), and the SME's report entry, upload and evidence."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..auth.current import current_actor
+from ..errors import NotFound, ValidationFailed
+from ..proposals import services as proposals
+from . import services
+
+bp = Blueprint("monitoring", __name__)
+
+
+def _errors_text(exc: ValidationFailed) -> str:
+    return "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
+
+
+@bp.route("/proposals/<int:proposal_id>/monitoring")
+@login_required
+def page(proposal_id: int):
+    actor = current_actor()
+    p = proposals.get_proposal(actor, proposal_id)
+    try:
+        plan = services.plan_of(actor, proposal_id)
+    except NotFound:
+        plan = None
+    today = date.today()
+    return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=today,
+                           errors=request.args.get("errors"))
+
+
+@bp.route("/proposals/<int:proposal_id>/monitoring/plan", methods=["POST"])
+@login_required
+def set_plan(proposal_id: int):
+    f = request.form
+    try:
+        data = {"baseline_start": date.fromisoformat(f["baseline_start"]),
+                "baseline_end": date.fromisoformat(f["baseline_end"]),
+                "reporting_start": date.fromisoformat(f["reporting_start"]),
+                "reporting_periods": int(f.get("reporting_periods") or 6),
+                "ipmvp_option": f.get("ipmvp_option", "B"), "offset_method": f.get("offset_method") or None}
+        if not data["offset_method"]:
+            data.pop("offset_method")
+        services.set_plan(current_actor(), proposal_id, data)
+        flash("Monitoring plan set.", "success")
+    except (KeyError, ValueError) as exc:
+        flash(f"Not saved: give the baseline and reporting dates as YYYY-MM-DD ({exc})", "error")
+    except ValidationFailed as exc:
+        flash(f"Not saved: {_errors_text(exc)}", "error")
+    return redirect(url_for("monitoring.page", proposal_id=proposal_id))
+
+
+@bp.route("/proposals/<int:proposal_id>/monitoring/report", methods=["POST"])
+@login_required
+def report(proposal_id: int):
+    actor = current_actor()
+    f = request.form
+    plan = services.plan_of(actor, proposal_id)
+    item = {"period": f.get("period", ""), "production_output": f.get("production_output", ""),
+            "quantities": [{"stream": s, "unit": plan.units[s], "quantity": f.get(f"q.{s}", "")} for s in plan.streams]}
+    try:
+        services.submit_reports(actor, proposal_id, [item], source="form", single=True)
+        flash(f"Period {item['period']} reported.", "success")
+    except ValidationFailed as exc:
+        flash(f"Nothing was stored: {_errors_text(exc)}", "error")
+    return redirect(url_for("monitoring.page", proposal_id=proposal_id))
+
+
+@bp.route("/monitoring-reports/<int:report_id>/evidence", methods=["POST"])
+@login_required
+def evidence(report_id: int):
+    upload = request.files.get("file")
+    proposal_id = request.form.get("proposal_id", type=int)
+    try:
+        services.add_evidence(current_actor(), report_id, upload.read() if upload and upload.filename else None,
+                              upload.filename if upload else "", upload.mimetype if upload else "",
+                              request.form.get("description"))
+        flash("Evidence stored with its SHA-256.", "success")
+    except ValidationFailed as exc:
+        flash(f"Not stored: {_errors_text(exc)}", "error")
+    return redirect(url_for("monitoring.page", proposal_id=proposal_id) if proposal_id else request.referrer or "/")
+
+
+@bp.route("/proposals/<int:proposal_id>/monitoring/upload", methods=["POST"])
+@login_required
+def upload(proposal_id: int):
+    upload = request.files.get("file")
+    try:
+        reports = services.submit_upload(current_actor(), proposal_id, upload.read() if upload else None,
+                                         upload.filename if upload else "")
+        flash(f"{len(reports)} period(s) stored from {upload.filename}.", "success")
+    except ValidationFailed as exc:
+        flash(f"Nothing was stored. {exc.message}: {_errors_text(exc)}", "error")
+    return redirect(url_for("monitoring.page", proposal_id=proposal_id))
+
+
+@bp.route("/proposals/<int:proposal_id>/monitoring/template.<fmt>")
+@login_required
+def template(proposal_id: int, fmt: str):
+    data, name, kind = services.template_for(current_actor(), proposal_id, fmt)
+    return Response(data, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})

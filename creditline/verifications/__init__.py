@@ -1,0 +1,1 @@
+"""Verification of the benefit achieved, with the four-eyes decision."""

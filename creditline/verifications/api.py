@@ -1,0 +1,132 @@
+"""REST: verifications and their four-eyes decision."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ..auth.current import current_actor
+from ..pagination import PageArgsSchema, page_schema
+from . import services
+from .models import DECISIONS, VERIFICATION_LIFECYCLE
+
+blp = Blueprint("verifications_api", __name__, url_prefix="/api/v1", description="Verification of benefits")
+
+
+class CreateSchema(Schema):
+    ipmvp_option = fields.String(validate=validate.OneOf(("A", "B", "C", "D")))
+    periods = fields.List(fields.String(), metadata={"description": "labels; default: every reported period"})
+    supersedes_id = fields.Integer(allow_none=True, metadata={"description": "the confirmed verification this corrects"})
+
+
+class ProposeSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    comment = fields.String(required=True, validate=validate.Length(min=3, max=5000))
+
+
+class CommentSchema(Schema):
+    comment = fields.String(load_default=None, validate=validate.Length(max=5000))
+
+
+class VerificationSchema(Schema):
+    id = fields.Integer()
+    proposal_id = fields.Integer()
+    supersedes_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    decision = fields.String(allow_none=True)
+    ipmvp_option = fields.String()
+    periods = fields.List(fields.String())
+    result = fields.Dict()
+    evidence = fields.List(fields.Dict())
+    rulebook = fields.Function(lambda v: {"id": v.rulebook_id, "version": v.rulebook_version, "hash": v.rulebook_hash})
+    created_by = fields.Integer()
+    created_at = fields.DateTime()
+    proposed_by = fields.Integer(allow_none=True)
+    proposed_at = fields.DateTime(allow_none=True)
+    proposal_comment = fields.String(allow_none=True)
+    confirmed_by = fields.Integer(allow_none=True)
+    confirmed_at = fields.DateTime(allow_none=True)
+    confirm_comment = fields.String(allow_none=True)
+    # design §5 verdict fields, lifted from the result
+    main_improvement = fields.Function(lambda v: v.result.get("main_improvement"))
+    worse = fields.Function(lambda v: v.result.get("worse"))
+    sufficiency = fields.Function(lambda v: v.result.get("sufficiency"))
+    allowed_transitions = fields.Function(lambda v: VERIFICATION_LIFECYCLE.allowed(v.status))
+
+
+class ListArgs(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf(VERIFICATION_LIFECYCLE.states))
+    proposal_id = fields.Integer()
+
+
+VerificationPage = page_schema(VerificationSchema, "VerificationPage")
+
+
+@blp.route("/proposals/<int:proposal_id>/verifications")
+class CreateView(MethodView):
+    @blp.arguments(CreateSchema)
+    @blp.response(201, VerificationSchema)
+    def post(self, data, proposal_id):
+        """Compute a verification from the reports (NCPC verifiers)."""
+        return services.create_verification(current_actor(), proposal_id, data)
+
+
+@blp.route("/verifications")
+class ListView(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, VerificationPage)
+    def get(self, args):
+        """Verifications in scope (status=proposed is the senior verifier's queue)."""
+        return services.list_verifications(current_actor(), args)
+
+
+@blp.route("/verifications/<int:verification_id>")
+class OneView(MethodView):
+    @blp.response(200, VerificationSchema)
+    def get(self, verification_id):
+        """A verification: per-indicator figures, flags, decision and grant."""
+        return services.get_verification(current_actor(), verification_id)
+
+
+@blp.route("/verifications/<int:verification_id>/propose")
+class ProposeView(MethodView):
+    @blp.arguments(ProposeSchema)
+    @blp.response(200, VerificationSchema)
+    def post(self, data, verification_id):
+        """Propose verified, rejected or more_data, with a comment."""
+        return services.propose(current_actor(), verification_id, data["decision"], data["comment"])
+
+
+@blp.route("/verifications/<int:verification_id>/confirm")
+class ConfirmView(MethodView):
+    @blp.arguments(CommentSchema)
+    @blp.response(200, VerificationSchema)
+    def post(self, data, verification_id):
+        """Confirm (a senior verifier who did not propose it); final."""
+        return services.confirm(current_actor(), verification_id, data["comment"])
+
+
+@blp.route("/verifications/<int:verification_id>/reject")
+class RejectView(MethodView):
+    @blp.arguments(CommentSchema)
+    @blp.response(200, VerificationSchema)
+    def post(self, data, verification_id):
+        """Return the proposed decision to the verifier, with the reason."""
+        return services.reject(current_actor(), verification_id, data["comment"] or "")
+
+
+@blp.route("/verifications/<int:verification_id>/certificate.pdf")
+class CertificateView(MethodView):
+    def get(self, verification_id):
+        """The verification certificate as a PDF (confirmed verifications only)."""
+        from flask import Response
+
+        from ..errors import Conflict
+        from ..extensions import db
+        from ..grants.models import Grant
+        from .certificate import certificate_pdf
+
+        v = services.get_verification(current_actor(), verification_id)
+        if v.status != "confirmed":
+            raise Conflict("a certificate exists only for a confirmed verification", current_state=v.status,
+                           allowed=VERIFICATION_LIFECYCLE.allowed(v.status))
+        grant = db.session.query(Grant).filter_by(verification_id=v.id).one_or_none()
+        return Response(certificate_pdf(services.certificate_data(v, grant)), mimetype="application/pdf")

@@ -1,0 +1,211 @@
+"""Verify a proposal's reported benefit and take the four-eyes decision on it."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ..audit.services import record
+from ..auth.permissions import Actor, check_four_eyes, get_visible, require_role, visible
+from ..database import utcnow
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..monitoring.models import MonitoringReport, ReportEvidence
+from ..monitoring.services import plan_of
+from ..pagination import Page, paginate
+from ..proposals.models import Proposal
+from ..scoring.services import rulebook_of
+from ..verification.calc import verify
+from .models import DECISIONS, VERIFICATION_LIFECYCLE, Verification
+
+# What a grant calculation needs once a verification is confirmed; set by the grants package,
+# which sits above this one, so verifying does not import paying.
+ON_CONFIRMED: list[Any] = []
+
+
+def verification_settings(book: Any, plan: Any) -> dict[str, Any]:
+    """The data-sufficiency settings: the rulebook's, with the plan's offset method."""
+    return {**(book.monitoring.get("verification") or {}), "offset_method": plan.offset_method}
+
+
+def _inputs(plan: Any, reports: list[MonitoringReport]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    days = (plan.baseline_end - plan.baseline_start).days + 1
+    plan_dict = {"main_indicator": plan.main_indicator, "output_unit": plan.output_unit,
+                 "indicators": [{**i, "baseline_days": days} for i in plan.indicators],
+                 "reporting_start": min(r.period.start for r in reports).isoformat(),
+                 "reporting_end": max(r.period.end for r in reports).isoformat()}
+    periods = [{"period": n, "start": r.period.start.isoformat(), "end": r.period.end.isoformat(),
+                "output": r.production_output, "quantities": {q.stream: q.quantity for q in r.quantities}}
+               for n, r in enumerate(reports, start=1)]
+    return plan_dict, periods
+
+
+def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Verification:
+    """Compute the verification figures from the plan's reports (verifiers)."""
+    require_role(actor, "verifier", "senior_verifier", action="verify benefits")
+    plan = plan_of(actor, proposal_id)
+    p = plan.proposal
+    ensure_no_open_verification(p)
+    wanted = data.get("periods")
+    reports = [q.report for q in plan.periods if q.report is not None and (not wanted or q.label in wanted)]
+    errors: dict[str, list[str]] = {}
+    if wanted:
+        unknown = sorted(set(wanted) - {r.period.label for r in reports})
+        if unknown:
+            errors["periods"] = [f"no report for period(s) {', '.join(unknown)}"]
+    if not reports:
+        errors.setdefault("periods", []).append("there are no monitoring reports to verify yet")
+    old = None
+    if data.get("supersedes_id") is not None:
+        old = db.session.get(Verification, data["supersedes_id"])
+        if old is None or old.proposal_id != p.id:
+            errors["supersedes_id"] = [f"verification {data['supersedes_id']} is not one of this proposal's"]
+        elif old.status != "confirmed":
+            errors["supersedes_id"] = ["only a confirmed verification is corrected by a new one"]
+        elif db.session.scalar(select(Verification.id).where(Verification.supersedes_id == old.id)):
+            errors["supersedes_id"] = [f"verification {old.id} has already been corrected"]
+    if errors:
+        raise ValidationFailed("the verification cannot be made", errors)
+    book = rulebook_of(p.credit_line)
+    plan_dict, periods = _inputs(plan, reports)
+    result = verify(plan_dict, periods, verification_settings(book, plan), book.emission_factors)
+    evidence = [{"report_period": r.period.label, "filename": e.file.filename, "sha256": e.file.sha256,
+                 "uploaded_by": e.file.uploaded_by, "description": e.description}
+                for r in reports for e in db.session.scalars(select(ReportEvidence).where(ReportEvidence.report_id == r.id))]
+    v = Verification(proposal_id=p.id, plan_id=plan.id, supersedes_id=old.id if old else None,
+                     ipmvp_option=data.get("ipmvp_option") or plan.ipmvp_option,
+                     periods=[r.period.label for r in reports], result=result, evidence=evidence,
+                     rulebook_id=book.id, rulebook_version=book.version, rulebook_hash=book.hash,
+                     created_by=actor.user_id)
+    db.session.add(v)
+    db.session.flush()
+    record(actor, "verification.computed", "verification", v.id, None,
+           {"proposal_id": p.id, "periods": v.periods, "main_improvement": result["main_improvement"],
+            "net_improvement": result["net_improvement"], "sufficient": result["sufficient"],
+            "supersedes_id": v.supersedes_id})
+    db.session.commit()
+    return v
+
+
+def _move(actor: Actor, v: Verification, target: str, **after: Any) -> None:
+    VERIFICATION_LIFECYCLE.check(v.status, target)
+    before = {"status": v.status}
+    v.status = target
+    record(actor, f"verification.{target}", "verification", v.id, before, {"status": target, **after})
+
+
+def propose(actor: Actor, verification_id: int, decision: str, comment: str) -> Verification:
+    """The verifier proposes verified, rejected or more data needed, with a comment."""
+    require_role(actor, "verifier", "senior_verifier", action="propose verification decisions")
+    v = get_visible(Verification, verification_id, actor, what="verification")
+    if decision not in DECISIONS:
+        raise ValidationFailed("unknown decision", {"decision": [f"one of {', '.join(DECISIONS)}"]})
+    if decision == "verified" and not v.result.get("sufficient", False):
+        blocking = [f["message"] for f in v.result.get("sufficiency", []) if f.get("blocking")]
+        raise ValidationFailed("the data are not sufficient to verify the benefit",
+                               {"decision": blocking or ["the data are not sufficient"]})
+    _move(actor, v, "proposed", decision=decision, comment=comment)
+    v.decision, v.proposal_comment = decision, comment
+    v.proposed_by, v.proposed_at = actor.user_id, utcnow()
+    db.session.commit()
+    return v
+
+
+def confirm(actor: Actor, verification_id: int, comment: str | None) -> Verification:
+    """A senior verifier who did not propose it confirms; the result is then immutable."""
+    require_role(actor, "senior_verifier", action="confirm verifications")
+    v = get_visible(Verification, verification_id, actor, what="verification")
+    check_four_eyes(actor, v.proposed_by, "verification")
+    _move(actor, v, "confirmed", decision=v.decision, comment=comment)
+    v.confirmed_by, v.confirmed_at, v.confirm_comment = actor.user_id, utcnow(), comment
+    db.session.flush()
+    for hook in ON_CONFIRMED:
+        hook(actor, v)
+    db.session.commit()
+    return v
+
+
+def reject(actor: Actor, verification_id: int, comment: str) -> Verification:
+    """A senior verifier returns the proposed decision to the verifier, with the reason."""
+    require_role(actor, "senior_verifier", action="reject verification decisions")
+    v = get_visible(Verification, verification_id, actor, what="verification")
+    check_four_eyes(actor, v.proposed_by, "verification")
+    if not comment or len(comment.strip()) < 3:
+        raise ValidationFailed("say why the decision is returned", {"comment": ["required"]})
+    _move(actor, v, "returned", comment=comment)
+    v.confirm_comment = comment
+    db.session.commit()
+    return v
+
+
+def get_verification(actor: Actor, verification_id: int) -> Verification:
+    return get_visible(Verification, verification_id, actor, what="verification")
+
+
+def list_verifications(actor: Actor, args: dict[str, Any]) -> Page:
+    """Verifications in scope, newest first; filter by status (the senior's queue is 'proposed')."""
+    stmt = visible(Verification, actor)
+    if args.get("status"):
+        stmt = stmt.where(Verification.status == args["status"])
+    if args.get("proposal_id"):
+        stmt = stmt.where(Verification.proposal_id == args["proposal_id"])
+    return paginate(stmt.order_by(Verification.id.desc()), args["page"], args["per_page"])
+
+
+def ensure_no_open_verification(p: Proposal) -> None:
+    """Refuse a second unconfirmed verification of the same proposal."""
+    open_one = db.session.scalar(select(Verification.id).where(
+        Verification.proposal_id == p.id, Verification.status.in_(("computed", "proposed", "returned"))))
+    if open_one:
+        raise Conflict(f"verification {open_one} of this proposal is still open", current_state="open", allowed=[])
+
+
+def ready_to_verify(actor: Actor) -> list[Proposal]:
+    """Proposals in scope with reports received and no verification open: the verifier's to-do list."""
+    from ..monitoring.models import MonitoringPlan, ReportingPeriod
+
+    has_reports = select(MonitoringPlan.proposal_id).join(ReportingPeriod, ReportingPeriod.plan_id == MonitoringPlan.id) \
+        .join(MonitoringReport, MonitoringReport.period_id == ReportingPeriod.id)
+    open_ones = select(Verification.proposal_id).where(Verification.status.in_(("computed", "proposed", "returned")))
+    stmt = visible(Proposal, actor).where(Proposal.id.in_(has_reports), Proposal.id.notin_(open_ones))
+    return list(db.session.scalars(stmt.order_by(Proposal.id)).all())
+
+
+def people_of(v: Verification) -> dict[str, Any]:
+    """Names of the verifier who proposed and the senior verifier who confirmed."""
+    from ..auth.models import User
+
+    def name(user_id: int | None) -> str | None:
+        user = db.session.get(User, user_id) if user_id else None
+        return f"{user.name} <{user.email}>" if user else None
+    return {"proposed_by": name(v.proposed_by), "confirmed_by": name(v.confirmed_by)}
+
+
+def certificate_number(v: Verification) -> str:
+    """A stable, human-readable certificate number."""
+    return f"{v.rulebook_id.upper()}-V{v.id:06d}"
+
+
+def certificate_data(v: Verification, grant: Any | None) -> dict[str, Any]:
+    """Everything the certificate shows, as plain values."""
+    r = v.result
+    people = people_of(v)
+    if grant is None:
+        grant_text = "none (the decision is not 'verified')"
+    elif grant.status == "blocked":
+        grant_text = f"none: {grant.reason}"
+    else:
+        grant_text = (f"{float(grant.rate) * 100:.0f}% of {grant.currency} {grant.basis_amount:,.2f} = "
+                      f"{grant.currency} {grant.amount:,.2f} ({grant.status})")
+    return {"number": certificate_number(v), "enterprise": v.proposal.enterprise.legal_name,
+            "proposal": v.proposal.title, "credit_line": v.proposal.credit_line.name,
+            "rulebook": {"id": v.rulebook_id, "version": v.rulebook_version, "hash": v.rulebook_hash},
+            "periods": f"{', '.join(v.periods)} ({r['window']['start']} to {r['window']['end']})",
+            "ipmvp_option": v.ipmvp_option, "output_unit": r.get("output_unit", ""), "indicators": r["indicators"],
+            "main_improvement": r.get("main_improvement"), "net_improvement": r.get("net_improvement"),
+            "offset_method": r.get("offset_method", ""), "co2e": r.get("co2e_avoided_t_per_year"),
+            "worse": [w["message"] for w in r.get("worse", [])], "sufficient": r.get("sufficient"),
+            "flags": [f["message"] for f in r.get("sufficiency", [])], "decision": v.decision, "grant": grant_text,
+            "proposed_by": people["proposed_by"], "proposed_at": v.proposed_at.date().isoformat() if v.proposed_at else "",
+            "confirmed_by": people["confirmed_by"],
+            "confirmed_at": v.confirmed_at.date().isoformat() if v.confirmed_at else ""}

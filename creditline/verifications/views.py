@@ -1,0 +1,103 @@
+"""Pages: the verifiers' queue, the verification page with its chart and the four-eyes forms."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..auth.current import current_actor
+from ..errors import DomainError, ValidationFailed
+from ..grants.models import Grant
+from ..extensions import db
+from ..pagination import Page
+from . import services
+from .chart import specific_consumption_chart
+
+bp = Blueprint("verifications", __name__)
+
+
+def _problem(exc: DomainError) -> str:
+    details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in (exc.errors or {}).items())
+    return f"{exc.message}{': ' + details if details else ''}"
+
+
+@bp.route("/verifications")
+@login_required
+def queue():
+    actor = current_actor()
+    status = request.args.get("status") or ("proposed" if actor.has("senior_verifier") else None)
+    page: Page = services.list_verifications(actor, {"status": status, "page": request.args.get("page", 1, type=int),
+                                                     "per_page": 25})
+    ready = services.ready_to_verify(actor) if actor.has("verifier", "senior_verifier") else []
+    return render_template("verifications/queue.html", page=page, ready=ready, status=status)
+
+
+@bp.route("/proposals/<int:proposal_id>/verify", methods=["POST"])
+@login_required
+def start(proposal_id: int):
+    try:
+        v = services.create_verification(current_actor(), proposal_id, {})
+    except DomainError as exc:
+        flash(f"Not verified: {_problem(exc)}", "error")
+        return redirect(url_for("monitoring.page", proposal_id=proposal_id))
+    return redirect(url_for("verifications.detail", verification_id=v.id))
+
+
+@bp.route("/verifications/<int:verification_id>")
+@login_required
+def detail(verification_id: int):
+    actor = current_actor()
+    v = services.get_verification(actor, verification_id)
+    grant = db.session.query(Grant).filter_by(verification_id=v.id).one_or_none()
+    return render_template("verifications/detail.html", v=v, r=v.result, actor=actor, grant=grant,
+                           chart=specific_consumption_chart(v.result))
+
+
+@bp.route("/verifications/<int:verification_id>/<action>", methods=["POST"])
+@login_required
+def act(verification_id: int, action: str):
+    actor = current_actor()
+    comment = request.form.get("comment", "")
+    try:
+        if action == "propose":
+            services.propose(actor, verification_id, request.form.get("decision", ""), comment)
+        elif action == "confirm":
+            services.confirm(actor, verification_id, comment or None)
+        elif action == "reject":
+            services.reject(actor, verification_id, comment)
+        else:
+            raise ValidationFailed("unknown action", {"action": [action]})
+        flash({"propose": "Decision proposed; a senior verifier will confirm it.",
+               "confirm": "Verification confirmed.", "reject": "Returned to the verifier."}[action], "success")
+    except DomainError as exc:
+        flash(f"Not done: {_problem(exc)}", "error")
+    return redirect(url_for("verifications.detail", verification_id=verification_id))
+
+
+@bp.route("/verifications/<int:verification_id>/certificate")
+@login_required
+def certificate(verification_id: int):
+    actor = current_actor()
+    v = services.get_verification(actor, verification_id)
+    if v.status != "confirmed":
+        flash("A certificate exists only for a confirmed verification.", "error")
+        return redirect(url_for("verifications.detail", verification_id=v.id))
+    grant = db.session.query(Grant).filter_by(verification_id=v.id).one_or_none()
+    return render_template("verifications/certificate.html", v=v, r=v.result, grant=grant,
+                           people=services.people_of(v))
+
+
+@bp.route("/verifications/<int:verification_id>/certificate.pdf")
+@login_required
+def certificate_pdf(verification_id: int):
+    from flask import Response
+
+    from .certificate import certificate_pdf as render_pdf
+
+    v = services.get_verification(current_actor(), verification_id)
+    if v.status != "confirmed":
+        flash("A certificate exists only for a confirmed verification.", "error")
+        return redirect(url_for("verifications.detail", verification_id=v.id))
+    grant = db.session.query(Grant).filter_by(verification_id=v.id).one_or_none()
+    data = render_pdf(services.certificate_data(v, grant))
+    name = f"certificate-{services.certificate_number(v)}.pdf"
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -1,0 +1,173 @@
+"""From monitoring plan to paid grant through the API: four eyes, sufficiency, exactly once."""
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from creditline.extensions import db
+from creditline.grants.models import Grant
+from creditline.monitoring.models import MonitoringReport
+
+PLAN = {"baseline_start": "2025-01-01", "baseline_end": "2025-12-31", "reporting_start": "2026-03-01",
+        "reporting_periods": 6, "ipmvp_option": "B"}
+
+
+def monthly(water_per_t="9", kwh_per_t="140", outputs=(420, 410, 430, 425, 415, 405)):
+    """Six months of the dyeing house after the new machines: water 9 m3/t (was 20), power 140 kWh/t
+    (was 180), wastewater 8.2 m3/t (was 18.4)."""
+    return [{"period": f"M{k + 1:02d}", "production_output": str(out),
+             "quantities": [{"stream": "water", "unit": "m3", "quantity": str(out * float(water_per_t))},
+                            {"stream": "electricity", "unit": "kWh", "quantity": str(out * float(kwh_per_t))},
+                            {"stream": "wastewater", "unit": "m3", "quantity": f"{out * 8.2:.1f}"}]}
+            for k, out in enumerate(outputs)]
+
+
+@pytest.fixture
+def textile(client, token_for):
+    """The demo's eligible dyeing proposal."""
+    items = client.get("/api/v1/proposals?status=eligible", headers=token_for("fund_admin")).get_json()["items"]
+    return next(p["id"] for p in items if p["title"].startswith("Low liquor"))
+
+
+def planned(client, token_for, pid):
+    res = client.post(f"/api/v1/proposals/{pid}/monitoring-plan", headers=token_for("verifier"), json=PLAN)
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()
+
+
+def reported(client, token_for, pid, reports=None):
+    res = client.post(f"/api/v1/proposals/{pid}/monitoring-reports", headers=token_for("sme"),
+                      json={"reports": reports or monthly()})
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()
+
+
+def verified(client, token_for, pid, **body):
+    res = client.post(f"/api/v1/proposals/{pid}/verifications", headers=token_for("verifier"), json=body)
+    assert res.status_code == 201, res.get_json()
+    return res.get_json()
+
+
+def test_plan_defaults_to_monthly_periods_from_the_rulebook(client, token_for, textile):
+    plan = planned(client, token_for, textile)
+    assert [p["label"] for p in plan["periods"]] == ["M01", "M02", "M03", "M04", "M05", "M06"]
+    assert plan["periods"][0] == {"label": "M01", "start": "2026-03-01", "end": "2026-03-31",
+                                  "due_date": "2026-04-15", "reported": False}
+    assert {i["stream"] for i in plan["indicators"]} == {"water", "electricity", "wastewater"}
+    assert client.post(f"/api/v1/proposals/{textile}/monitoring-plan", headers=token_for("sme"), json=PLAN).status_code == 403
+
+
+@pytest.mark.parametrize("mutate,field,fragment", [
+    (lambda r: r[0].update(period="M13"), "reports.0.period", "not in the plan"),
+    (lambda r: r[1].update(period="M01"), "reports.1.period", "already been reported"),
+    (lambda r: r[2]["quantities"][0].update(quantity="-5"), "reports.2.quantities.0.quantity", "negative"),
+    (lambda r: r[3].update(production_output="0"), "reports.3.production_output", "more than zero"),
+    (lambda r: r[4]["quantities"][1].update(unit="MWh"), "reports.4.quantities.1.unit", "kWh"),
+    (lambda r: r[5]["quantities"].pop(), "reports.5.quantities", "missing: wastewater"),
+])
+def test_bad_reports_name_the_field_and_store_nothing(app, client, token_for, textile, mutate, field, fragment):
+    planned(client, token_for, textile)
+    reports = monthly()
+    mutate(reports)
+    res = client.post(f"/api/v1/proposals/{textile}/monitoring-reports", headers=token_for("sme"), json={"reports": reports})
+    assert res.status_code == 422
+    assert fragment in " ".join(res.get_json()["errors"][field])
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MonitoringReport)) == 0
+
+
+def test_whole_chain_to_a_paid_grant_exactly_once(client, token_for, textile):
+    planned(client, token_for, textile)
+    reports = reported(client, token_for, textile)
+    ev = client.post(f"/api/v1/monitoring-reports/{reports[0]['id']}/evidence", headers=token_for("sme"),
+                     content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(b"water meter M01: 3780 m3"), "meter-m01.txt"), "description": "meter"})
+    assert ev.status_code == 201 and len(ev.get_json()["sha256"]) == 64
+    v = verified(client, token_for, textile)
+    assert v["result"]["indicators"]["water"]["improvement"] == 0.55
+    assert v["main_improvement"] == 0.55 and v["result"]["sufficient"] is True
+    assert v["evidence"][0]["filename"] == "meter-m01.txt" and v["ipmvp_option"] == "B"
+    vid = v["id"]
+    propose = client.post(f"/api/v1/verifications/{vid}/propose", headers=token_for("verifier"),
+                          json={"decision": "verified", "comment": "Meters and invoices agree"})
+    assert propose.status_code == 200
+    # The verifier cannot confirm their own proposal, even holding the senior role elsewhere.
+    assert client.post(f"/api/v1/verifications/{vid}/confirm", headers=token_for("verifier"), json={}).status_code == 403
+    ok = client.post(f"/api/v1/verifications/{vid}/confirm", headers=token_for("senior_verifier"), json={"comment": "Agreed"})
+    assert ok.status_code == 200 and ok.get_json()["status"] == "confirmed"
+    again = client.post(f"/api/v1/verifications/{vid}/confirm", headers=token_for("senior_verifier"), json={})
+    assert again.status_code == 409
+    grants = client.get("/api/v1/grants?status=calculated", headers=token_for("fund_admin")).get_json()["items"]
+    assert len(grants) == 1
+    g = grants[0]
+    # 55% is over 50%: 25% of the USD 80,000 credit.
+    assert (g["rate"], g["amount"], g["basis"]) == (0.25, "20000.00", "loan_amount")
+    approve = client.post(f"/api/v1/grants/{g['id']}/approve", headers=token_for("fund_admin"), json={"paid_as": "enterprise"})
+    assert approve.status_code == 200 and approve.get_json()["status"] == "approved"
+    assert client.post(f"/api/v1/grants/{g['id']}/approve", headers=token_for("fund_admin"), json={}).status_code == 409
+    paid = client.post(f"/api/v1/grants/{g['id']}/pay", headers=token_for("fund_admin"), json={"reference": "SWIFT-1"})
+    assert paid.status_code == 200 and paid.get_json()["status"] == "paid"
+    second = client.post(f"/api/v1/grants/{g['id']}/pay", headers=token_for("fund_admin"), json={"reference": "SWIFT-2"})
+    assert second.status_code == 409
+    assert client.get(f"/api/v1/grants/{g['id']}", headers=token_for("sme")).get_json()["payment_reference"] == "SWIFT-1"
+
+
+def test_insufficient_data_cannot_be_verified(client, token_for, textile):
+    planned(client, token_for, textile)
+    reported(client, token_for, textile, monthly()[:2])
+    v = verified(client, token_for, textile)
+    assert v["result"]["sufficient"] is False
+    res = client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"),
+                      json={"decision": "verified", "comment": "looks fine"})
+    assert res.status_code == 422 and "period" in " ".join(res.get_json()["errors"]["decision"])
+    more = client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"),
+                       json={"decision": "more_data", "comment": "Report the remaining months"})
+    assert more.status_code == 200
+
+
+def test_weak_result_or_double_funding_blocks_the_grant_with_the_reason(app, client, token_for, textile):
+    planned(client, token_for, textile)
+    reported(client, token_for, textile, monthly(water_per_t="16", kwh_per_t="180"))  # water -20% only
+    v = verified(client, token_for, textile)
+    client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"),
+                json={"decision": "verified", "comment": "A real but small gain"})
+    client.post(f"/api/v1/verifications/{v['id']}/confirm", headers=token_for("senior_verifier"), json={})
+    g = client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"][0]
+    assert g["status"] == "blocked" and g["amount"] == "0.00"
+    assert "20.0% is not over 30%" in g["reason"]
+    assert client.post(f"/api/v1/grants/{g['id']}/approve", headers=token_for("fund_admin"), json={}).status_code == 409
+
+
+def test_a_correction_is_a_new_verification_that_supersedes_the_grant(client, token_for, textile):
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    first = verified(client, token_for, textile)
+    client.post(f"/api/v1/verifications/{first['id']}/propose", headers=token_for("verifier"),
+                json={"decision": "verified", "comment": "checked on site"})
+    client.post(f"/api/v1/verifications/{first['id']}/confirm", headers=token_for("senior_verifier"), json={})
+    second = verified(client, token_for, textile, supersedes_id=first["id"], ipmvp_option="C")
+    assert second["supersedes_id"] == first["id"]
+    dup = client.post(f"/api/v1/proposals/{textile}/verifications", headers=token_for("verifier"),
+                      json={"supersedes_id": first["id"]})
+    assert dup.status_code == 409  # the correction is still open
+    client.post(f"/api/v1/verifications/{second['id']}/propose", headers=token_for("verifier"),
+                json={"decision": "verified", "comment": "whole-facility check"})
+    client.post(f"/api/v1/verifications/{second['id']}/confirm", headers=token_for("senior_verifier"), json={})
+    statuses = sorted(g["status"] for g in client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"])
+    assert statuses == ["calculated", "superseded"]
+
+
+def test_grant_budget_is_respected(app, client, token_for, textile):
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    v = verified(client, token_for, textile)
+    client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"), json={"decision": "verified", "comment": "checked on site"})
+    client.post(f"/api/v1/verifications/{v['id']}/confirm", headers=token_for("senior_verifier"), json={})
+    line = client.get("/api/v1/credit-lines", headers=token_for("fund_admin")).get_json()["items"][0]["id"]
+    client.patch(f"/api/v1/credit-lines/{line}", headers=token_for("fund_admin"), json={"grant_budget": "15000.00"})
+    g = client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"][0]
+    res = client.post(f"/api/v1/grants/{g['id']}/approve", headers=token_for("fund_admin"), json={})
+    assert res.status_code == 422 and "15000.00 left" in " ".join(res.get_json()["errors"]["amount"])
+    with app.app_context():
+        assert db.session.get(Grant, g["id"]).status == "calculated"

@@ -1,0 +1,71 @@
+"""Reading monitoring uploads: every bad row named by row number and column, templates round-trip."""
+import io
+
+import pandas as pd
+
+from creditline.monitoring.tabular import parse, template
+from creditline.verifications.certificate import latin1
+
+UNITS = {"water": "m3", "electricity": "kWh"}
+
+
+def csv(rows):
+    return pd.DataFrame(rows).to_csv(index=False).encode()
+
+
+def good_rows():
+    return [{"period": p, "production_output": "420", "stream": s, "unit": u, "quantity": q}
+            for p in ("M01", "M02") for (s, u), q in zip(UNITS.items(), ("3780", "58800.5"))]
+
+
+def test_a_good_csv_and_the_same_xlsx_read_the_same():
+    from_csv = parse(csv(good_rows()), "r.csv", UNITS)
+    buf = io.BytesIO()
+    pd.DataFrame(good_rows()).to_excel(buf, index=False)
+    from_xlsx = parse(buf.getvalue(), "r.xlsx", UNITS)
+    assert from_csv.errors == [] and from_xlsx.errors == []
+    assert [i["period"] for i in from_csv.items] == ["M01", "M02"]
+    assert str(from_csv.items[0]["quantities"][1]["quantity"]) == "58800.5"
+    assert [(i["period"], str(i["production_output"])) for i in from_xlsx.items] == \
+        [(i["period"], str(i["production_output"])) for i in from_csv.items]
+
+
+def test_every_bad_row_is_reported_at_once():
+    rows = good_rows()
+    rows[0]["quantity"] = "-1"
+    rows[1]["unit"] = "MWh"
+    rows[2]["production_output"] = "0"
+    rows.append({"period": "M02", "production_output": "420", "stream": "steam", "unit": "t", "quantity": "1"})
+    out = parse(csv(rows), "r.csv", UNITS)
+    found = {(e.row, e.column) for e in out.errors}
+    assert {(2, "quantity"), (3, "unit"), (4, "production_output"), (6, "stream")} <= found
+
+
+def test_duplicates_different_outputs_and_missing_indicators():
+    rows = good_rows()
+    rows[1]["production_output"] = "421"
+    rows.append(dict(rows[2]))
+    rows = [r for r in rows if not (r["period"] == "M02" and r["stream"] == "electricity")]
+    out = parse(csv(rows), "r.csv", UNITS)
+    reasons = " | ".join(f"{e.row}:{e.column}:{e.reason}" for e in out.errors)
+    assert "3:production_output" in reasons and "already on row" in reasons
+
+
+def test_files_that_are_not_what_they_claim():
+    assert "not an Excel workbook" in parse(b"period,stream\n", "r.xlsx", UNITS).errors[0].reason
+    assert parse(bytes(range(256)) * 4, "r.csv", UNITS).errors
+    assert "missing column" in parse(b"a,b\n1,2\n", "r.csv", UNITS).errors[0].reason
+    assert ".csv or .xlsx" in parse(b"x", "r.pdf", UNITS).errors[0].reason
+
+
+def test_templates_round_trip_once_filled():
+    for fmt in ("csv", "xlsx"):
+        raw = template(["M01"], UNITS, "t", fmt)
+        frame = pd.read_csv(io.BytesIO(raw), dtype=str) if fmt == "csv" else pd.read_excel(io.BytesIO(raw), dtype=str)
+        frame["production_output"], frame["quantity"] = "100", "5"
+        out = parse(frame.to_csv(index=False).encode(), "t.csv", UNITS)
+        assert out.errors == [] and out.items[0]["period"] == "M01"
+
+
+def test_certificate_text_survives_vietnamese_names():
+    assert latin1("Công ty Đông Á → 25% ≥ 30%") == "Cong ty Dong A -> 25% >= 30%"
