@@ -37,6 +37,8 @@ def register_blueprints(app: Flask) -> None:
 
     from .proposals import steps  # noqa: F401  (registers the home page's next steps)
     from .monitoring import jobs  # noqa: F401  (registers its daily step)
+    from .loans import jobs as loan_jobs  # noqa: F401  (arrears, installments due, guarantee release)
+    from .grants import loan_link  # noqa: F401  (a grant's basis, loan conditions, principal reduction)
 
     for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages, monitoring_pages,
                verification_pages, grant_pages):

@@ -39,6 +39,12 @@ def _decimal(value: Any, field: str, errors: dict[str, list[str]], positive: boo
     return number
 
 
+def _financed(p: Proposal) -> bool:
+    from ..loans.models import APPROVED_STATES, Loan
+
+    return db.session.scalar(select(Loan.id).where(Loan.proposal_id == p.id, Loan.status.in_(APPROVED_STATES))) is not None
+
+
 def plan_of(actor: Actor, proposal_id: int) -> MonitoringPlan:
     """The proposal's monitoring plan (404 when there is none or it is out of scope)."""
     p = get_visible(Proposal, proposal_id, actor, what="proposal")
@@ -92,8 +98,8 @@ def set_plan(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Monitoring
     """Set (or, before any report, replace) the monitoring plan of a financed proposal."""
     require_role(actor, "verifier", "senior_verifier", action="set monitoring plans")
     p = get_visible(Proposal, proposal_id, actor, what="proposal")
-    if p.status not in PLANNABLE:
-        raise Conflict(f"a {p.status} proposal cannot be monitored; it must be accepted for financing first",
+    if p.status not in PLANNABLE or not _financed(p):
+        raise Conflict("only a financed proposal is monitored: its loan must be approved first",
                        current_state=p.status, allowed=[])
     data = dict(data)
     if not data.get("indicators"):

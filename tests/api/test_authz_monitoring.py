@@ -2,7 +2,7 @@
 import pytest
 
 from .test_authz_matrix import ROLES, expect
-from .test_verification_chain import planned, reported, verified
+from .test_verification_chain import financed, planned, reported, verified
 
 MATRIX = [
     ("read plan", "GET", "/api/v1/proposals/{p}/monitoring-plan", None, expect(200)),
@@ -36,6 +36,7 @@ def chain(client, token_for):
     """Plan, six reports, a confirmed verification with its grant, and a proposed correction."""
     items = client.get("/api/v1/proposals?status=eligible", headers=token_for("fund_admin")).get_json()["items"]
     p = next(i["id"] for i in items if i["title"].startswith("Low liquor"))
+    financed(client, token_for, p)
     planned(client, token_for, p)
     reports = reported(client, token_for, p)
     first = verified(client, token_for, p)

@@ -60,3 +60,37 @@ def test_a_proposed_verification_reminds_the_senior_not_the_proposer(app, client
 def test_bad_date_is_refused(app):
     res = app.test_cli_runner().invoke(args=["jobs", "run-daily", "--date", "23/11/2026"])
     assert res.exit_code != 0 and "YYYY-MM-DD" in res.output
+
+
+def test_daily_job_moves_loans_through_arrears_once_per_day(app, client, token_for, textile):  # noqa: F811
+    from dateutil.relativedelta import relativedelta
+
+    from creditline.loans.models import Loan
+
+    from .test_verification_chain import first_of_next_month
+
+    start = first_of_next_month()
+    first_due = start + relativedelta(months=1)
+    day = (first_due + relativedelta(days=10)).isoformat()
+    step = run(app, day)["loans"]
+    assert step["status_changes"] == 1 and step["loans_checked"] == 1
+    assert run(app, day)["loans"]["status_changes"] == 0  # a replay changes nothing
+    with app.app_context():
+        loan = db.session.scalar(select(Loan))
+        assert (loan.status, loan.days_past_due) == ("in_arrears", 10)
+    later = (first_due + relativedelta(days=91)).isoformat()
+    assert run(app, later)["loans"]["status_changes"] == 1
+    with app.app_context():
+        loan = db.session.scalar(select(Loan))
+        assert (loan.status, loan.days_past_due) == ("defaulted", 91)
+    assert count(app, "loan_in_arrears") >= 1 and count(app, "loan_defaulted") >= 1
+
+
+def test_installments_due_within_a_week_are_announced(app, client, token_for, textile):  # noqa: F811
+    from dateutil.relativedelta import relativedelta
+
+    from .test_verification_chain import first_of_next_month
+
+    first_due = first_of_next_month() + relativedelta(months=1)
+    assert run(app, (first_due - relativedelta(days=3)).isoformat())["loans"]["notifications"] == 2  # SME and officer
+    assert run(app, (first_due - relativedelta(days=2)).isoformat())["loans"]["notifications"] == 0

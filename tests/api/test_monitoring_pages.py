@@ -4,7 +4,7 @@ import io
 import pandas as pd
 import pytest
 
-from .test_verification_chain import monthly
+from .test_verification_chain import financed, monthly
 
 
 @pytest.fixture
@@ -19,7 +19,9 @@ def signed_in(app, demo):
 @pytest.fixture
 def textile(client, token_for):
     items = client.get("/api/v1/proposals?status=eligible", headers=token_for("fund_admin")).get_json()["items"]
-    return next(p["id"] for p in items if p["title"].startswith("Low liquor"))
+    pid = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
+    financed(client, token_for, pid)
+    return pid
 
 
 def filled_template(sme, pid, fmt="csv", tweak=None):

@@ -1,6 +1,7 @@
 """From monitoring plan to paid grant through the API: four eyes, sufficiency, exactly once."""
 import io
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -23,11 +24,31 @@ def monthly(water_per_t="9", kwh_per_t="140", outputs=(420, 410, 430, 425, 415, 
             for k, out in enumerate(outputs)]
 
 
+def first_of_next_month() -> date:
+    return (date.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def financed(client, token_for, pid):
+    """Lend USD 80,000 over three years on the proposal: propose, approve (four eyes), disburse."""
+    res = client.post("/api/v1/loans", headers=token_for("bank_officer"), json={
+        "proposal_id": pid, "principal": "80000.00", "annual_rate": 0.10, "tenor_months": 36,
+        "frequency": "monthly", "method": "annuity"})
+    assert res.status_code == 201, res.get_json()
+    loan = res.get_json()["id"]
+    assert client.post(f"/api/v1/loans/{loan}/approve", headers=token_for("credit_committee"), json={}).status_code == 200
+    res = client.post(f"/api/v1/loans/{loan}/disburse", headers=token_for("bank_officer"),
+                      json={"amount": "80000.00", "value_date": first_of_next_month().isoformat()})
+    assert res.status_code == 201, res.get_json()
+    return loan
+
+
 @pytest.fixture
 def textile(client, token_for):
-    """The demo's eligible dyeing proposal."""
+    """The demo's eligible dyeing proposal, financed by an active loan."""
     items = client.get("/api/v1/proposals?status=eligible", headers=token_for("fund_admin")).get_json()["items"]
-    return next(p["id"] for p in items if p["title"].startswith("Low liquor"))
+    pid = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
+    financed(client, token_for, pid)
+    return pid
 
 
 def planned(client, token_for, pid):
@@ -111,6 +132,35 @@ def test_whole_chain_to_a_paid_grant_exactly_once(client, token_for, textile):
     second = client.post(f"/api/v1/grants/{g['id']}/pay", headers=token_for("fund_admin"), json={"reference": "SWIFT-2"})
     assert second.status_code == 409
     assert client.get(f"/api/v1/grants/{g['id']}", headers=token_for("sme")).get_json()["payment_reference"] == "SWIFT-1"
+
+
+def test_the_grant_reduces_the_loan_principal_and_the_schedule_follows(client, token_for, textile):
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    v = verified(client, token_for, textile)
+    client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"),
+                json={"decision": "verified", "comment": "checked on site"})
+    client.post(f"/api/v1/verifications/{v['id']}/confirm", headers=token_for("senior_verifier"), json={})
+    loan = client.get("/api/v1/loans", headers=token_for("bank_officer")).get_json()["items"][0]["id"]
+    before = client.get(f"/api/v1/loans/{loan}/schedule", headers=token_for("sme")).get_json()["installments"]
+    g = client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"][0]
+    assert g["paid_as"] == "principal_reduction" and g["amount"] == "20000.00"
+    client.post(f"/api/v1/grants/{g['id']}/approve", headers=token_for("fund_admin"), json={})
+    paid = client.post(f"/api/v1/grants/{g['id']}/pay", headers=token_for("fund_admin"), json={})
+    assert paid.status_code == 200, paid.get_json()
+    after = client.get(f"/api/v1/loans/{loan}/schedule", headers=token_for("sme")).get_json()["installments"]
+    owed = lambda rows: sum(Decimal(r["principal"]) for r in rows)  # noqa: E731
+    assert owed(before) - owed(after) == Decimal("20000.00")
+    assert len(after) == len(before) and Decimal(after[0]["total"]) < Decimal(before[0]["total"])
+    assert after[-1]["balance_after"] == "0.00"
+
+
+def test_no_loan_no_grant(client, token_for):
+    """A proposal is only monitored once a loan is approved for it."""
+    items = client.get("/api/v1/proposals?status=eligible", headers=token_for("fund_admin")).get_json()["items"]
+    pid = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
+    res = client.post(f"/api/v1/proposals/{pid}/monitoring-plan", headers=token_for("verifier"), json=PLAN)
+    assert res.status_code == 409 and "loan must be approved" in res.get_json()["message"]
 
 
 def test_insufficient_data_cannot_be_verified(client, token_for, textile):

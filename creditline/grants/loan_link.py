@@ -1,0 +1,87 @@
+"""Where grants meet loans: the basis of a grant, when a loan forbids one, and paying it off the principal.
+
+Kept apart from both packages so neither imports the other: this module registers the hooks
+the grants service calls (``BASIS_PROVIDERS``, ``CONDITIONS``, ``PRINCIPAL_REDUCERS``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ..auth.permissions import Actor
+from ..errors import Conflict
+from ..extensions import db
+from ..finance import schedules as sched
+from ..loans.models import APPROVED_STATES, SERVICING_STATES, Installment, Loan, Payment
+from ..loans.services import snapshot, transition
+from ..audit.services import record
+from ..proposals.models import Proposal
+from ..verifications.models import Verification
+from . import services
+from .models import Grant
+
+ZERO = Decimal("0.00")
+
+
+def loan_of(p: Proposal) -> Loan | None:
+    return db.session.scalar(select(Loan).where(Loan.proposal_id == p.id))
+
+
+def _basis(p: Proposal) -> Decimal | None:
+    """A 'loan_amount' basis means the approved credit, once there is one."""
+    loan = loan_of(p)
+    return loan.principal if loan is not None and loan.status in APPROVED_STATES else None
+
+
+def _loan_condition(p: Proposal, v: Verification) -> str | None:
+    loan = loan_of(p)
+    if loan is None or loan.status not in APPROVED_STATES:
+        return "no approved loan finances this proposal"
+    if loan.status == "repaid":
+        return f"loan {loan.id} was repaid before the verification was confirmed"
+    return None
+
+
+def reduce_principal(actor: Actor, g: Grant) -> str:
+    """Pay a grant as a principal prepayment: later installments are lowered, the tenor is kept."""
+    loan = db.session.execute(select(Loan).where(Loan.proposal_id == g.proposal_id).with_for_update()).scalar_one_or_none()
+    if loan is None or loan.status not in SERVICING_STATES or not loan.installments:
+        raise Conflict("the loan is not being repaid, so its principal cannot be reduced; approve the grant "
+                       "to be paid to the enterprise instead", current_state=loan.status if loan else "none", allowed=[])
+    today = dt.date.today()
+    remaining = [r for r in loan.installments if r.due_date > today and r.principal_paid == 0]
+    not_yet_due = sum((r.principal for r in remaining), ZERO)
+    if not remaining or g.amount > not_yet_due:
+        raise Conflict(f"the grant {g.currency} {g.amount} is more than the principal not yet due; pay it to the "
+                       "enterprise instead", current_state=loan.status, allowed=[])
+    before = snapshot(loan)
+    new_balance = not_yet_due - g.amount
+    finance_rows = [sched.Installment(r.number, r.due_date, r.principal, r.interest, r.fee, r.principal + r.interest + r.fee,
+                                      r.balance_after) for r in remaining]
+    recomputed = sched.reschedule_after_prepayment(finance_rows, new_balance, loan.annual_rate, loan.frequency,
+                                                   loan.method, "lower_installment") if new_balance > 0 else []
+    for old in remaining:
+        loan.installments.remove(old)
+    db.session.flush()
+    for r in recomputed:
+        loan.installments.append(Installment(number=r.number, due_date=r.due_date, principal=r.principal,
+                                             interest=r.interest, fee=r.fee, balance_after=r.balance_after,
+                                             principal_paid=ZERO, interest_paid=ZERO, fee_paid=ZERO, status="scheduled"))
+    loan.installments.sort(key=lambda r: r.number)
+    loan.payments.append(Payment(amount=g.amount, currency=g.currency, value_date=today, reference=g.payment_reference,
+                                 prepayment=g.amount, mode="lower_installment", created_by=actor.user_id,
+                                 allocation={"lines": [], "fee": "0.00", "interest": "0.00", "principal": "0.00",
+                                             "prepayment": str(g.amount), "grant_id": g.id}))
+    db.session.flush()
+    record(actor, "loan.grant_reduction", "loan", loan.id, before, {**snapshot(loan), "grant_id": g.id,
+                                                                    "amount": str(g.amount)})
+    if loan.outstanding_principal == 0:
+        transition(actor, loan, "repaid", grant_id=g.id)
+    return f"loan {loan.id} principal reduced by {g.currency} {g.amount}; {len(recomputed)} installments recomputed"
+
+
+services.BASIS_PROVIDERS.append(_basis)
+services.CONDITIONS.append(_loan_condition)
+services.PRINCIPAL_REDUCERS.append(reduce_principal)
