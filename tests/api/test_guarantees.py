@@ -126,3 +126,15 @@ def test_only_the_bank_and_the_fund_touch_guarantees(client, token_for, approved
     assert client.get(f"/api/v1/guarantees/{gid}", headers=token_for("sme")).status_code == 200
     assert client.get(f"/api/v1/guarantees/{gid}", headers=token_for("owner@rolling.example")).status_code == 404
     assert client.get("/api/v1/credit-lines/1/exposure", headers=token_for("bank_officer")).status_code == 403
+
+
+def test_exposure_page_shows_the_fund_position(app, client, token_for, approved):  # noqa: F811
+    gid = issue(client, token_for, approved).get_json()["id"]
+    admin = app.test_client()
+    admin.post("/login", data={"email": "admin@fund.example", "password": "green-credit-demo"})
+    page = admin.get("/guarantees").get_data(as_text=True)
+    assert "guarantee exposure" in page and "USD 1,960,000" in page and "USD 40,000" in page
+    officer = app.test_client()
+    officer.post("/login", data={"email": "officer@bank.example", "password": "green-credit-demo"})
+    page = officer.get("/guarantees").get_data(as_text=True)
+    assert "guarantee exposure" not in page and f"G{gid}" in page
