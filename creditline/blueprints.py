@@ -35,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
     from .verifications.views import bp as verification_pages
     from .grants.views import bp as grant_pages
     from .guarantees.views import bp as guarantee_pages
+    from .loans.pages import bp as loan_pages
 
     from .proposals import steps  # noqa: F401  (registers the home page's next steps)
     from .monitoring import jobs  # noqa: F401  (registers its daily step)
@@ -42,5 +43,5 @@ def register_blueprints(app: Flask) -> None:
     from .grants import loan_link  # noqa: F401  (a grant's basis, loan conditions, principal reduction)
 
     for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages, monitoring_pages,
-               verification_pages, grant_pages, guarantee_pages):
+               verification_pages, grant_pages, guarantee_pages, loan_pages):
         app.register_blueprint(bp)

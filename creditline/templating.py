@@ -16,6 +16,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
                                                "senior_verifier", "fund_admin", "auditor"})),
     ("Review queue", "proposals.review_queue", frozenset({"verifier", "senior_verifier"})),
     ("Verifications", "verifications.queue", frozenset({"verifier", "senior_verifier", "fund_admin", "auditor"})),
+    ("Loans", "loans.index", frozenset({"sme", "bank_officer", "credit_committee", "fund_admin", "auditor"})),
     ("Guarantees", "guarantees.index", frozenset({"fund_admin", "auditor", "bank_officer", "credit_committee"})),
     ("Grants", "grants.queue", frozenset({"fund_admin", "auditor", "sme"})),
     ("Rulebooks", "rulebooks.index", frozenset({"fund_admin", "auditor"})),

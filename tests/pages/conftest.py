@@ -30,15 +30,21 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
+def live_app(tmp_path_factory):
+    """The app behind the live server, for tests that prepare data through the services."""
     path = tmp_path_factory.mktemp("live") / "live.db"
-    app = make_app(f"sqlite:///{path}")
+    app = make_app(f"sqlite:///{path}", UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")))
     with app.app_context():
         db.create_all()
         from creditline.demo import seed_demo
         seed_demo()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -1,0 +1,119 @@
+"""Pages: the bank's application queue, loan terms, the committee's queue and the loan page."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from marshmallow import Schema, ValidationError
+from sqlalchemy import select
+
+from ..auth.current import current_actor
+from ..auth.permissions import visible
+from ..errors import DomainError
+from ..extensions import db
+from ..guarantees import services as guarantees
+from ..guarantees.models import Guarantee
+from ..proposals.models import Proposal
+from . import services
+from .models import Loan
+from .schemas import DeclineSchema, DisbursementInSchema, LoanCreateSchema, PaymentInSchema
+
+bp = Blueprint("loans", __name__, url_prefix="/loans")
+
+
+def _form(schema: Schema, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
+    raw.update(extra or {})
+    return schema.load(raw)
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                         for k, v in exc.normalized_messages().items())
+    assert isinstance(exc, DomainError)
+    details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in (exc.errors or {}).items())
+    return f"{exc.message}{': ' + details if details else ''}"
+
+
+@bp.route("")
+@login_required
+def index():
+    actor = current_actor()
+    status = request.args.get("status") or None
+    page = services.list_loans(actor, {"status": status, "page": request.args.get("page", 1, type=int), "per_page": 25})
+    waiting = []
+    if actor.has("bank_officer"):
+        lent = select(Loan.proposal_id)
+        waiting = db.session.scalars(visible(Proposal, actor).where(
+            Proposal.status.in_(services.LENDABLE_PROPOSAL_STATES), Proposal.id.notin_(lent))
+            .order_by(Proposal.submitted_at)).all()
+    return render_template("loans/index.html", page=page, status=status, waiting=waiting, actor=actor)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    actor = current_actor()
+    pid = request.args.get("proposal_id", type=int) or request.form.get("proposal_id", type=int)
+    p = db.session.scalar(visible(Proposal, actor).where(Proposal.id == pid)) if pid else None
+    if request.method == "POST":
+        try:
+            data = _form(LoanCreateSchema())
+            loan = services.propose_loan(actor, data)
+            flash("Loan terms proposed; the credit committee decides.", "success")
+            return redirect(url_for("loans.detail", loan_id=loan.id))
+        except (ValidationError, DomainError) as exc:
+            db.session.rollback()
+            flash(f"Not proposed: {_problem(exc)}", "error")
+    return render_template("loans/new.html", p=p)
+
+
+@bp.route("/<int:loan_id>")
+@login_required
+def detail(loan_id: int):
+    actor = current_actor()
+    loan = services.get_loan(actor, loan_id)
+    guarantee = db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id))
+    return render_template("loans/detail.html", loan=loan, schedule=services.schedule_of(loan), actor=actor,
+                           guarantee=guarantee)
+
+
+@bp.route("/<int:loan_id>/<action>", methods=["POST"])
+@login_required
+def act(loan_id: int, action: str):
+    actor = current_actor()
+    messages = {"approve": "Loan approved.", "decline": "Loan declined.", "disburse": "Disbursement recorded.",
+                "pay": "Payment recorded.", "guarantee": "Guarantee issued.", "call": "Guarantee called.",
+                "pay-claim": "Claim paid.", "recovery": "Recovery recorded."}
+    try:
+        if action == "approve":
+            services.approve_loan(actor, loan_id, request.form.get("comment") or None)
+        elif action == "decline":
+            services.decline_loan(actor, loan_id, _form(DeclineSchema())["reason"])
+        elif action == "disburse":
+            services.disburse(actor, loan_id, _form(DisbursementInSchema()))
+        elif action == "pay":
+            loan = services.get_loan(actor, loan_id)
+            services.record_payment(actor, loan_id, _form(PaymentInSchema(), {"currency": loan.currency}))
+        elif action == "guarantee":
+            guarantees.issue_guarantee(actor, loan_id, {"proceeds_to_approved_items":
+                                                        request.form.get("proceeds_to_approved_items") == "on"})
+        elif action in ("call", "pay-claim", "recovery"):
+            gid = db.session.scalar(select(Guarantee.id).where(Guarantee.loan_id == loan_id))
+            if action == "call":
+                guarantees.call_guarantee(actor, gid)
+            elif action == "pay-claim":
+                guarantees.pay_claim(actor, gid)
+            else:
+                guarantees.record_recovery(actor, gid, {"amount": request.form.get("amount", "0"),
+                                                        "reference": request.form.get("reference")})
+        else:
+            raise ValidationError({"action": [f"unknown action {action}"]})
+        flash(messages[action], "success")
+    except (ValidationError, DomainError, ArithmeticError, ValueError) as exc:
+        db.session.rollback()
+        reason = _problem(exc) if isinstance(exc, (ValidationError, DomainError)) else "give a valid amount"
+        flash(f"Not done: {reason}", "error")
+    return redirect(url_for("loans.detail", loan_id=loan_id))
