@@ -115,10 +115,100 @@ def bench_days_past_due(n_loans: int) -> np.ndarray:
     return dpd
 
 
+def bench_daily_job(n_loans: int, db_url: str) -> None:
+    """The daily job over ``n_loans`` active loans with a year of installments and payments in a database."""
+    import os
+    import tempfile
+    from decimal import Decimal
+
+    from sqlalchemy import insert, select, text
+
+    from creditline import create_app
+    from creditline.auth.models import User
+    from creditline.creditlines.models import CreditLine
+    from creditline.demo import seed_demo
+    from creditline.enterprises.models import Enterprise
+    from creditline.extensions import db
+    from creditline.jobs.daily import run_daily
+    from creditline.loans.models import Installment, Loan, Payment
+    from creditline.proposals.models import Proposal
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "TESTING": True, "SECRET_KEY": "bench",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "UPLOAD_DIR": tempfile.mkdtemp(prefix="bench-uploads-")})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        seed_demo()
+        officer = db.session.scalar(select(User.id).where(User.email == "officer@bank.example"))
+        owner = db.session.scalar(select(User.id).where(User.email == "owner@textile.example"))
+        ent = db.session.scalar(select(Enterprise.id))
+        line = db.session.scalar(select(CreditLine))
+        bank = line.banks[0].id
+        as_of = dt.date(2026, 11, 15)
+        rng = np.random.default_rng(5)
+        t0 = time.perf_counter()
+        chunk = 20_000
+        first_pid = (db.session.scalar(select(db.func.max(Proposal.id))) or 0) + 1
+        first_lid = (db.session.scalar(select(db.func.max(Loan.id))) or 0) + 1
+        for start in range(0, n_loans, chunk):
+            ids = range(start, min(start + chunk, n_loans))
+            db.session.execute(insert(Proposal), [dict(id=first_pid + i, enterprise_id=ent, credit_line_id=line.id,
+                                                        title=f"bench {i}", created_by=owner, status="eligible",
+                                                        bank_id=bank, currency="USD") for i in ids])
+            db.session.execute(insert(Loan), [dict(id=first_lid + i, proposal_id=first_pid + i, bank_id=bank,
+                                                   currency="USD", principal=Decimal("12000.00"),
+                                                   annual_rate=Decimal("0.1"), tenor_months=12, frequency="monthly",
+                                                   method="equal_principal", proposed_by=officer, status="active",
+                                                   start_date=dt.date(2025, 11, 1)) for i in ids])
+            # Twelve monthly installments over the past year; most paid, some loans behind.
+            behind = rng.integers(0, 6, size=len(ids)) * (rng.random(len(ids)) < 0.15)
+            inst, pays = [], []
+            for k, i in enumerate(ids):
+                for n in range(1, 13):
+                    due = dt.date(2025, 11, 1) + dt.timedelta(days=30 * n)
+                    paid = due <= as_of and n <= 12 - behind[k]
+                    inst.append(dict(loan_id=first_lid + i, number=n, due_date=due, principal=Decimal("1000.00"),
+                                     interest=Decimal("50.00"), fee=Decimal("0.00"),
+                                     balance_after=Decimal(12000 - 1000 * n), status="paid" if paid else "scheduled",
+                                     principal_paid=Decimal("1000.00") if paid else Decimal("0"),
+                                     interest_paid=Decimal("50.00") if paid else Decimal("0"), fee_paid=Decimal("0")))
+                    if paid:
+                        pays.append(dict(loan_id=first_lid + i, amount=Decimal("1050.00"), currency="USD",
+                                         value_date=due, allocation={}, created_by=officer))
+            db.session.execute(insert(Installment), inst)
+            db.session.execute(insert(Payment), pays)
+            db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+        print(f"daily job on {db.engine.dialect.name}: loaded {n_loans:,} loans, {n_loans * 12:,} installments "
+              f"and their payments in {time.perf_counter() - t0:.1f} s")
+        t1 = time.perf_counter()
+        first = run_daily(as_of)
+        t2 = time.perf_counter()
+        again = run_daily(as_of)
+        t3 = time.perf_counter()
+        print(f"  first run {t2 - t1:.2f} s: {first['loans']}")
+        print(f"  replay of the same day {t3 - t2:.2f} s: {again['loans']}")
+        db.session.remove()
+    if db_url.startswith("sqlite:///") and os.environ.get("KEEP_BENCH_DB") is None:
+        os.unlink(db_url.removeprefix("sqlite:///"))
+
+
 def main() -> None:
+    import os
+    import tempfile
+
     n_loans = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     bench_schedules(generate_loans(n_loans))
     bench_days_past_due(n_loans)
+    sqlite_path = os.path.join(tempfile.mkdtemp(prefix="bench-"), "loans.db")
+    bench_daily_job(n_loans, f"sqlite:///{sqlite_path}")
+    if os.environ.get("CREDITLINE_BENCH_DATABASE_URL"):
+        bench_daily_job(n_loans, os.environ["CREDITLINE_BENCH_DATABASE_URL"])
+    else:
+        print("set CREDITLINE_BENCH_DATABASE_URL=postgresql+psycopg://... to time the daily job on PostgreSQL too")
 
 
 if __name__ == "__main__":

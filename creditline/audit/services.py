@@ -75,6 +75,35 @@ def record(actor: Actor | None, action: str, entity_type: str, entity_id: int | 
     return event
 
 
+def record_many(actor: Actor | None, events: list[tuple[str, str, int | None, dict[str, Any] | None,
+                                                       dict[str, Any] | None]]) -> int:
+    """Append many events (action, entity type, id, before, after) with one read of the chain's tail.
+
+    The batch jobs change thousands of rows at once; chaining them in memory and inserting them
+    together keeps the daily job fast without weakening the chain.
+    """
+    if not events:
+        return 0
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
+    session.flush()
+    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    now = utcnow()
+    rows = []
+    for action, entity_type, entity_id, before, after in events:
+        seq += 1
+        event = AuditEvent(seq=seq, occurred_at=now, actor_id=actor.user_id if actor else None,
+                           actor_email=actor.email if actor else None, action=action, entity_type=entity_type,
+                           entity_id=entity_id, before=normalise(before), after=normalise(after), prev_hash=prev)
+        event.hash = prev = event_hash(event)
+        rows.append(event)
+    session.add_all(rows)
+    session.flush()
+    return len(rows)
+
+
 @dataclass(frozen=True)
 class ChainReport:
     checked: int

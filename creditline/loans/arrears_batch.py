@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select, update
 
-from ..audit.services import record
+from ..audit.services import record_many
 from ..creditlines.models import CreditLine
 from ..extensions import db
 from ..finance.allocation import days_past_due_batch
@@ -64,15 +64,16 @@ def update_all_arrears(day: date) -> dict[str, Any]:
         db.session.execute(update(Loan), [{"id": int(ids[k]), "days_past_due": int(dpd[k]),
                                            "status": str(new_status[k]), "arrears_as_of": day} for k in changed])
     moved = [k for k in changed if new_status[k] != status[k]]
+    events = []
     for k in moved:
         path = [status[k], new_status[k]]
         if status[k] == "active" and new_status[k] == "defaulted":
             path = ["active", "in_arrears", "defaulted"]
         for a, b in zip(path, path[1:]):
             LOAN_LIFECYCLE.check(a, b)
-            record(None, f"loan.{b}", "loan", int(ids[k]), {"status": a},
-                   {"status": b, "days_past_due": int(dpd[k]), "as_of": day.isoformat()})
+            events.append((f"loan.{b}", "loan", int(ids[k]), {"status": a},
+                           {"status": b, "days_past_due": int(dpd[k]), "as_of": day.isoformat()}))
+    record_many(None, events)
     db.session.expire_all()
-    pick = lambda target: [db.session.get(Loan, int(ids[k])) for k in moved if new_status[k] == target]  # noqa: E731
-    return {"checked": len(loans), "status_changes": len(moved), "now_in_arrears": pick("in_arrears"),
-            "now_defaulted": pick("defaulted")}
+    moves = [{"loan_id": int(ids[k]), "status": str(new_status[k]), "days_past_due": int(dpd[k])} for k in moved]
+    return {"checked": len(loans), "status_changes": len(moved), "moves": moves}

@@ -9,7 +9,9 @@ from sqlalchemy import select
 from ..extensions import db
 from ..guarantees.services import release_repaid
 from ..jobs.daily import daily_step
-from ..notifications.services import queue, users_of
+from ..enterprises.models import Enterprise
+from ..notifications.services import Message, queue_many, users_of
+from ..proposals.models import Proposal
 from .arrears_batch import update_all_arrears
 from .models import Installment, Loan
 
@@ -19,22 +21,35 @@ DUE_SOON_DAYS = 7
 @daily_step("loans")
 def loans_step(day: date) -> dict[str, Any]:
     changed = update_all_arrears(day)
-    due = 0
+    members: dict[tuple[int, str], list[int]] = {}
+
+    def people(org: int, role: str) -> list[int]:
+        if (org, role) not in members:
+            members[(org, role)] = users_of(org, role)
+        return members[(org, role)]
+    messages = []
     rows = db.session.execute(
-        select(Installment, Loan).join(Loan, Loan.id == Installment.loan_id)
+        select(Installment, Loan.id, Loan.currency, Loan.bank_id, Proposal.title, Enterprise.organisation_id)
+        .join(Loan, Loan.id == Installment.loan_id).join(Proposal, Proposal.id == Loan.proposal_id)
+        .join(Enterprise, Enterprise.id == Proposal.enterprise_id)
         .where(Loan.status.in_(("active", "in_arrears")), Installment.status != "paid",
                Installment.due_date > day, Installment.due_date <= day + timedelta(days=DUE_SOON_DAYS))).all()
-    for inst, loan in rows:
-        sme_org = loan.proposal.enterprise.organisation_id
-        due += queue(users_of(sme_org, "sme") + users_of(loan.bank_id, "bank_officer"), "installment_due",
-                     f"Installment {inst.number} of loan {loan.id} is due on {inst.due_date}",
-                     f"{loan.currency} {inst.unpaid:,.2f} for '{loan.proposal.title}'.",
-                     f"installment_due:{inst.id}:{inst.due_date}", f"/loans/{loan.id}", ("loan", loan.id))
-    for loan in changed["now_in_arrears"] + changed["now_defaulted"]:
-        due += queue(users_of(loan.bank_id, "bank_officer") + users_of(loan.proposal.enterprise.organisation_id, "sme"),
-                     f"loan_{loan.status}", f"Loan {loan.id} is {loan.status.replace('_', ' ')}",
-                     f"{loan.days_past_due} days past due on {day}.", f"loan_{loan.status}:{loan.id}",
-                     f"/loans/{loan.id}", ("loan", loan.id))
+    for inst, loan_id, currency, bank_id, title, sme_org in rows:
+        messages.append(Message(people(sme_org, "sme") + people(bank_id, "bank_officer"), "installment_due",
+                                f"Installment {inst.number} of loan {loan_id} is due on {inst.due_date}",
+                                f"{currency} {inst.unpaid:,.2f} for '{title}'.",
+                                f"installment_due:{inst.id}:{inst.due_date}", f"/loans/{loan_id}", ("loan", loan_id)))
+    moved = {m["loan_id"]: m for m in changed["moves"] if m["status"] != "active"}
+    parties = db.session.execute(
+        select(Loan.id, Loan.bank_id, Enterprise.organisation_id).join(Proposal, Proposal.id == Loan.proposal_id)
+        .join(Enterprise, Enterprise.id == Proposal.enterprise_id).where(Loan.id.in_(list(moved)))).all() if moved else []
+    for loan_id, bank_id, sme_org in parties:
+        m = moved[loan_id]
+        messages.append(Message(people(bank_id, "bank_officer") + people(sme_org, "sme"), f"loan_{m['status']}",
+                                f"Loan {loan_id} is {m['status'].replace('_', ' ')}",
+                                f"{m['days_past_due']} days past due on {day}.", f"loan_{m['status']}:{loan_id}",
+                                f"/loans/{loan_id}", ("loan", loan_id)))
+    due = queue_many(messages)
     released = release_repaid(None)
     return {"loans_checked": changed["checked"], "status_changes": changed["status_changes"],
             "notifications": due, "guarantees_released": released}

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
 
 from ..auth.models import Organisation, User, UserRole
 from ..auth.permissions import Actor
@@ -13,20 +15,43 @@ from ..extensions import db
 from .models import Notification
 
 
+@dataclass
+class Message:
+    user_ids: Iterable[int]
+    kind: str
+    subject: str
+    body: str
+    key: str
+    url: str | None = None
+    entity: tuple[str, int] | None = None
+
+
+CHUNK = 500
+
+
+def queue_many(messages: Iterable[Message]) -> int:
+    """Queue many notifications at once, skipping every (key, user) queued before; returns how many were added."""
+    rows: dict[str, dict] = {}
+    for m in messages:
+        for uid in set(m.user_ids):
+            dedupe = f"{m.key}:user:{uid}"
+            rows[dedupe] = dict(user_id=uid, kind=m.kind, subject=m.subject[:200], body=m.body, url=m.url,
+                                entity_type=m.entity[0] if m.entity else None,
+                                entity_id=m.entity[1] if m.entity else None, dedupe_key=dedupe, created_at=utcnow())
+    keys = list(rows)
+    for start in range(0, len(keys), CHUNK):
+        for seen in db.session.scalars(select(Notification.dedupe_key).where(
+                Notification.dedupe_key.in_(keys[start:start + CHUNK]))):
+            rows.pop(seen, None)
+    if rows:
+        db.session.execute(insert(Notification), list(rows.values()))
+    return len(rows)
+
+
 def queue(user_ids: Iterable[int], kind: str, subject: str, body: str, key: str, url: str | None = None,
           entity: tuple[str, int] | None = None) -> int:
     """Add one notification per user unless the same key was queued before; returns how many were added."""
-    added = 0
-    for uid in sorted(set(user_ids)):
-        dedupe = f"{key}:user:{uid}"
-        if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe)):
-            continue
-        db.session.add(Notification(user_id=uid, kind=kind, subject=subject[:200], body=body, url=url,
-                                    entity_type=entity[0] if entity else None, entity_id=entity[1] if entity else None,
-                                    dedupe_key=dedupe))
-        added += 1
-    db.session.flush()
-    return added
+    return queue_many([Message(user_ids, kind, subject, body, key, url, entity)])
 
 
 def users_of(organisation_id: int, *roles: str) -> list[int]:

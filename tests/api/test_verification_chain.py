@@ -221,3 +221,47 @@ def test_grant_budget_is_respected(app, client, token_for, textile):
     assert res.status_code == 422 and "15000.00 left" in " ".join(res.get_json()["errors"]["amount"])
     with app.app_context():
         assert db.session.get(Grant, g["id"]).status == "calculated"
+
+
+def _confirmed_grant(client, token_for, pid, **verification):
+    v = verified(client, token_for, pid, **verification)
+    client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"),
+                json={"decision": "verified", "comment": "checked on site"})
+    assert client.post(f"/api/v1/verifications/{v['id']}/confirm", headers=token_for("senior_verifier"),
+                       json={}).status_code == 200
+    return v, next(g for g in client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"]
+                   if g["verification_id"] == v["id"])
+
+
+def test_declared_other_incentive_blocks_the_grant(app, client, token_for, textile):
+    from creditline.proposals.models import Proposal
+    with app.app_context():
+        p = db.session.get(Proposal, textile)
+        p.other_incentives = [{"name": "Provincial clean-technology subsidy", "amount": "5000.00"}]
+        db.session.commit()
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    _, g = _confirmed_grant(client, token_for, textile)
+    assert g["status"] == "blocked" and "double funding" in g["reason"] and "Provincial" in g["reason"]
+
+
+def test_a_second_grant_for_a_paid_proposal_is_blocked(client, token_for, textile):
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    first, g = _confirmed_grant(client, token_for, textile)
+    client.post(f"/api/v1/grants/{g['id']}/approve", headers=token_for("fund_admin"), json={"paid_as": "enterprise"})
+    assert client.post(f"/api/v1/grants/{g['id']}/pay", headers=token_for("fund_admin"), json={}).status_code == 200
+    _, again = _confirmed_grant(client, token_for, textile, supersedes_id=first["id"])
+    assert again["status"] == "blocked" and f"grant {g['id']} has already been committed" in again["reason"]
+
+
+def test_no_grant_once_the_loan_is_repaid(app, client, token_for, textile):
+    from creditline.loans.models import Loan
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    with app.app_context():
+        loan = db.session.scalar(select(Loan))
+        loan.status = "repaid"  # repaid early, before the verification is confirmed
+        db.session.commit()
+    _, g = _confirmed_grant(client, token_for, textile)
+    assert g["status"] == "blocked" and "repaid before the verification" in g["reason"]
