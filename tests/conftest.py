@@ -109,3 +109,47 @@ def token_for(app, demo):
         return cache[email]
 
     return headers
+
+
+OUTSIDER_USERS = {
+    # A second credit line's partners: none of them may see the demo line's objects.
+    "bank_officer": "officer@otherbank.example",
+    "credit_committee": "committee@otherbank.example",
+    "verifier": "verifier@otherncpc.example",
+    "senior_verifier": "senior@otherncpc.example",
+    "auditor": "auditor@otherbank.example",  # an auditor outside the fund sees only its bank's scope
+}
+
+
+@pytest.fixture
+def outsiders(app, demo, token_for) -> dict:
+    """A second credit line (Colombia) with its own bank, NCPC and users, for scope tests.
+
+    Returns ``{"line": id, "headers": {role: Authorization header}}``; every demo object must
+    answer 404 to these users, as if it did not exist.
+    """
+    from datetime import date
+    from decimal import Decimal
+
+    from creditline.auth.services import create_organisation, create_user
+    from creditline.creditlines.services import create_credit_line
+    from creditline.rulebooks import registry
+
+    with app.app_context():
+        bank = create_organisation(None, "bank", "Bancolombia Verde", "CO")
+        ncpc = create_organisation(None, "ncpc", "Centro Nacional de Producción Más Limpia", "CO")
+        fund = create_organisation(None, "fund", "Other Trust Fund", "CH")
+        orgs = {"bank_officer": bank, "credit_committee": bank, "verifier": ncpc,
+                "senior_verifier": ncpc, "auditor": bank}
+        for role, email in OUTSIDER_USERS.items():
+            create_user(None, email=email, name=email.split("@")[0], password="outsider-pass",
+                        organisation_id=orgs[role].id, roles=[role])
+        book = registry().latest("gctf-co")
+        line = create_credit_line(None, dict(
+            name="GCTF Colombia", country="CO", currency="USD", rulebook_id=book.id,
+            rulebook_version=book.version, ncpc_id=ncpc.id, fund_id=fund.id, bank_ids=[bank.id],
+            guarantee_capacity=Decimal("1000000.00"), grant_budget=Decimal("1000000.00"),
+            status="open", opened_on=date(2003, 1, 1)))
+        line_id = line.id
+        db.session.remove()
+    return {"line": line_id, "headers": {role: token_for(email) for role, email in OUTSIDER_USERS.items()}}
