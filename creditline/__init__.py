@@ -13,6 +13,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
     app.config.update(load_config(config))
 
+    from .errors import BoundedIntegerConverter
+    # Before any route is added: every <int:...> id then stops at what the database can hold.
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
     from . import models  # noqa: F401  (every table registered before migrations look)
     from .extensions import api, csrf, db, login_manager, migrate
 

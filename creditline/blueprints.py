@@ -36,6 +36,9 @@ def register_blueprints(app: Flask) -> None:
     from .grants.views import bp as grant_pages
     from .guarantees.views import bp as guarantee_pages
     from .loans.pages import bp as loan_pages
+    from .creditlines.views import bp as credit_line_pages
+    from .auth.admin_views import bp as admin_pages
+    from .audit.views import bp as audit_pages
 
     from .proposals import steps  # noqa: F401  (registers the home page's next steps)
     from .monitoring import jobs  # noqa: F401  (registers its daily step)
@@ -43,5 +46,6 @@ def register_blueprints(app: Flask) -> None:
     from .grants import loan_link  # noqa: F401  (a grant's basis, loan conditions, principal reduction)
 
     for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages, monitoring_pages,
-               verification_pages, grant_pages, guarantee_pages, loan_pages):
+               verification_pages, grant_pages, guarantee_pages, loan_pages, credit_line_pages, admin_pages,
+               audit_pages):
         app.register_blueprint(bp)

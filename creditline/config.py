@@ -7,6 +7,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "dev-only-change-me"
+# Session cookies are signed with SECRET_KEY: below 32 characters it can be guessed offline.
+MIN_SECRET_LENGTH = 32
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -68,6 +70,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     }
     if overrides:
         cfg.update(overrides)
-    if cfg["ENV_NAME"] == "production" and cfg["SECRET_KEY"] in (None, "", DEFAULT_SECRET):
-        raise ConfigError("CREDITLINE_SECRET_KEY must be set to a private value in production")
+    if cfg["ENV_NAME"] == "production":
+        secret = cfg["SECRET_KEY"]
+        if secret in (None, "", DEFAULT_SECRET):
+            raise ConfigError("CREDITLINE_SECRET_KEY must be set to a private value in production")
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"CREDITLINE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters "
+                              f"in production (got {len(secret)})")
     return cfg

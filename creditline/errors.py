@@ -9,7 +9,10 @@ import logging
 from typing import Any
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
+from marshmallow import INCLUDE, Schema, fields
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +30,8 @@ class DomainError(Exception):
         self.extra = extra
 
     def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "status": self.status, "message": self.message}
-        if self.errors:
-            body["errors"] = self.errors
+        body: dict[str, Any] = {"code": self.code, "status": self.status, "message": self.message,
+                                "errors": self.errors}
         body.update(self.extra)
         return body
 
@@ -82,6 +84,36 @@ class InvalidTransition(Conflict):
         )
 
 
+class ErrorSchema(Schema):
+    """The JSON error every API failure answers with (design §5)."""
+
+    class Meta:
+        # Some errors add context, e.g. a refused transition's current_state and allowed.
+        unknown = INCLUDE
+
+    code = fields.String(required=True, metadata={"description": "Machine-readable error code",
+                                                  "example": "validation_error"})
+    status = fields.Integer(required=True, metadata={"description": "HTTP status code", "example": 422})
+    message = fields.String(required=True, metadata={"description": "What went wrong, for people"})
+    errors = fields.Dict(keys=fields.String(), required=True,
+                         metadata={"description": "Per field (or row): the list of problems; {} if none"})
+
+
+# PostgreSQL's INTEGER columns stop here; a larger path id could never name a row.
+MAX_DB_ID = 2**31 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """The ``<int:...>`` converter, limited to ids a database column can hold.
+
+    An out-of-range id then fails to match the route (404) instead of overflowing the driver.
+    """
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = MAX_DB_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
               415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests"}
@@ -110,20 +142,20 @@ def http_error_body(exc: HTTPException) -> tuple[dict[str, Any], int]:
     """Turn a werkzeug/flask-smorest HTTP exception into the design's JSON error."""
     status = exc.code or 500
     body: dict[str, Any] = {"code": HTTP_CODES.get(status, "error"), "status": status,
-                            "message": exc.description or exc.name}
+                            "message": exc.description or exc.name, "errors": {}}
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages")
     if messages is not None:
         body["errors"] = flatten_webargs_errors(messages)
         if status == 422:
-            fields = ", ".join(sorted(body["errors"]))
-            body["message"] = f"invalid input: {fields}"
+            names = ", ".join(sorted(body["errors"]))
+            body["message"] = f"invalid input: {names}"
     if status == 400 and "json" in f"{exc.description} {messages}".lower():
         body["message"] = "the request body is not valid JSON"
     message = data.get("message")
     if message:
         body["message"] = message
-    if data.get("errors") and "errors" not in body:
+    if data.get("errors") and not body["errors"]:
         body["errors"] = data["errors"]
     return body, status
 
@@ -140,13 +172,26 @@ def register_error_handlers(app: Flask) -> None:
         flash(exc.message, "error")
         return redirect(request.referrer or "/")
 
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError):  # type: ignore[no-untyped-def]
+        # A safety net: services check uniqueness first, so this means a race or a missed check.
+        from .extensions import db
+
+        db.session.rollback()
+        log.warning("integrity error on %s %s: %s", request.method, request.path, exc.orig)
+        message = "this conflicts with existing data (a duplicate or a missing reference); nothing was changed"
+        if is_api_request():
+            return jsonify({"code": "conflict", "status": 409, "message": message, "errors": {}}), 409
+        flash(message[:1].upper() + message[1:] + ".", "error")
+        return redirect(request.referrer or "/")
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         if isinstance(exc, HTTPException):
             return app.extensions["creditline.http_error"](exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if is_api_request():
-            return jsonify({"code": "internal_error", "status": 500,
+            return jsonify({"code": "internal_error", "status": 500, "errors": {},
                             "message": "something went wrong on our side; nothing was changed"}), 500
         return render_template("error.html", status=500,
                                message="Something went wrong on our side; nothing was changed."), 500

@@ -17,19 +17,32 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Review queue", "proposals.review_queue", frozenset({"verifier", "senior_verifier"})),
     ("Verifications", "verifications.queue", frozenset({"verifier", "senior_verifier", "fund_admin", "auditor"})),
     ("Loans", "loans.index", frozenset({"sme", "bank_officer", "credit_committee", "fund_admin", "auditor"})),
+    ("Loan decisions", "loans.decisions", frozenset({"credit_committee"})),
     ("Guarantees", "guarantees.index", frozenset({"fund_admin", "auditor", "bank_officer", "credit_committee"})),
     ("Grants", "grants.queue", frozenset({"fund_admin", "auditor", "sme"})),
     ("Rulebooks", "rulebooks.index", frozenset({"fund_admin", "auditor"})),
+    ("Credit lines", "creditlines.index", frozenset({"fund_admin"})),
+    ("Users", "admin.users", frozenset({"fund_admin"})),
+    ("Audit trail", "audit.index", frozenset({"fund_admin", "auditor"})),
 ]
+
+
+# Pages only the whole fund's people open (an auditor placed at a bank reads its own scope).
+PORTFOLIO_PAGES = frozenset({"audit.index"})
 
 
 def _nav() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
+    from .auth.permissions import Actor
+
     roles = current_user.roles
+    portfolio = Actor.of(current_user).sees_portfolio
     items = []
     for label, endpoint, allowed in NAVIGATION:
         if allowed and not roles.intersection(allowed):
+            continue
+        if endpoint in PORTFOLIO_PAGES and not portfolio:
             continue
         try:
             items.append((label, url_for(endpoint)))

@@ -29,6 +29,7 @@ class AuditQueryArgsSchema(PageArgsSchema):
     entity_type = fields.String()
     entity_id = fields.Integer()
     actor_id = fields.Integer()
+    actor_email = fields.String()
     action = fields.String()
 
 

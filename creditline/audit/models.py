@@ -28,3 +28,20 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.seq} {self.action} {self.entity_type}:{self.entity_id}>"
+
+
+class AuditHead(db.Model):
+    """One row: the seq and hash of the newest event, moved in the same transaction as each append.
+
+    Deleting the newest events leaves the chain itself consistent; the head then no longer
+    matches, so ``flask audit verify`` still sees it.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def __repr__(self) -> str:
+        return f"<AuditHead {self.seq} {self.hash[:12]}>"

@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from ..auth.permissions import Actor, require_role
+from ..auth.permissions import Actor, require_portfolio
 from ..database import utcnow
 from ..extensions import db
 from ..pagination import Page, paginate
-from .models import AuditEvent
+from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+HEAD_ID = 1
 
 
 def _jsonable(value: Any) -> Any:
@@ -44,6 +45,7 @@ def event_hash(event: AuditEvent) -> str:
     """Hash an event's content together with the hash of the event before it."""
     payload = {
         "seq": event.seq, "at": _timestamp(event.occurred_at), "actor": event.actor_id,
+        "actor_email": event.actor_email,
         "action": event.action, "entity": [event.entity_type, event.entity_id],
         "before": event.before, "after": event.after, "prev": event.prev_hash,
     }
@@ -72,7 +74,17 @@ def record(actor: Actor | None, action: str, entity_type: str, entity_id: int | 
     )
     event.hash = event_hash(event)
     session.add(event)
+    _move_head(event.seq, event.hash)
     return event
+
+
+def _move_head(seq: int, hash_: str) -> None:
+    # Same transaction as the append: the head and the newest event always commit together.
+    head = db.session.get(AuditHead, HEAD_ID)
+    if head is None:
+        db.session.add(AuditHead(id=HEAD_ID, seq=seq, hash=hash_))
+    else:
+        head.seq, head.hash = seq, hash_
 
 
 def record_many(actor: Actor | None, events: list[tuple[str, str, int | None, dict[str, Any] | None,
@@ -100,6 +112,7 @@ def record_many(actor: Actor | None, events: list[tuple[str, str, int | None, di
         event.hash = prev = event_hash(event)
         rows.append(event)
     session.add_all(rows)
+    _move_head(seq, prev)
     session.flush()
     return len(rows)
 
@@ -116,7 +129,10 @@ class ChainReport:
 
 
 def verify_chain(batch: int = 5000) -> ChainReport:
-    """Walk the chain in order and report the first event whose link or content is broken."""
+    """Walk the chain in order and report the first event whose link or content is broken.
+
+    Then compare the end of the chain with the head, which catches the newest events deleted.
+    """
     prev = GENESIS
     expected_seq = 1
     checked = 0
@@ -126,7 +142,7 @@ def verify_chain(batch: int = 5000) -> ChainReport:
             select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
         ).scalars().all()
         if not rows:
-            return ChainReport(checked, None, None)
+            return _check_head(checked, last_seq, prev)
         for event in rows:
             if event.seq != expected_seq:
                 return ChainReport(checked, event.seq, f"event {expected_seq} is missing")
@@ -140,16 +156,39 @@ def verify_chain(batch: int = 5000) -> ChainReport:
             last_seq = event.seq
 
 
+def _check_head(checked: int, last_seq: int, last_hash: str) -> ChainReport:
+    head = db.session.get(AuditHead, HEAD_ID)
+    if head is None:
+        if last_seq == 0:
+            return ChainReport(0, None, None)  # an empty trail
+        return ChainReport(checked, last_seq + 1, "the chain head is missing, so the newest events "
+                                                   "cannot be vouched for")
+    if head.seq > last_seq:
+        return ChainReport(checked, last_seq + 1, f"events {last_seq + 1} to {head.seq} are missing "
+                                                  "(the newest events were deleted)")
+    if head.seq < last_seq or head.hash != last_hash:
+        return ChainReport(checked, head.seq, "the chain head does not match the newest event")
+    return ChainReport(checked, None, None)
+
+
 def count_events() -> int:
     """Count the events in the trail."""
     return db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
 def list_events(actor: Actor, args: dict[str, Any]) -> Page:
-    """List audit events, newest first (fund admins and auditors)."""
-    require_role(actor, "fund_admin", "auditor", action="read the audit trail")
+    """List audit events, newest first (fund admins and the fund's auditors)."""
+    require_portfolio(actor, action="read the audit trail")
     stmt = select(AuditEvent).order_by(AuditEvent.seq.desc())
     for key in ("entity_type", "entity_id", "actor_id", "action"):
         if args.get(key) is not None:
             stmt = stmt.where(getattr(AuditEvent, key) == args[key])
+    if args.get("actor_email"):
+        stmt = stmt.where(func.lower(AuditEvent.actor_email) == args["actor_email"].strip().lower())
     return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
+
+
+def entity_types() -> list[str]:
+    """Return the entity types the trail holds, for the page's filter."""
+    return list(db.session.execute(select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type))
+                .scalars())

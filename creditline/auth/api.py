@@ -2,11 +2,11 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from ..errors import Unauthorized
-from ..pagination import PageArgsSchema
 from . import services
 from .current import bearer_token, current_actor
-from .schemas import (OrganisationPageSchema, OrganisationSchema, TokenRequestSchema, TokenSchema,
-                      UserPageSchema, UserQueryArgsSchema, UserSchema)
+from .schemas import (OrganisationPageSchema, OrganisationQueryArgsSchema, OrganisationSchema,
+                      OrganisationUpdateSchema, TokenRequestSchema, TokenSchema, UserPageSchema,
+                      UserQueryArgsSchema, UserSchema, UserUpdateSchema)
 
 blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Sign-in, users, organisations")
 
@@ -40,11 +40,11 @@ class MeView(MethodView):
 
 @blp.route("/organisations")
 class OrganisationsView(MethodView):
-    @blp.arguments(PageArgsSchema, location="query")
+    @blp.arguments(OrganisationQueryArgsSchema, location="query")
     @blp.response(200, OrganisationPageSchema)
     def get(self, args):
-        """List organisations (fund admins and auditors)."""
-        return services.list_organisations(current_actor(), args["page"], args["per_page"])
+        """List organisations, optionally of one kind (fund admins and the fund's auditors)."""
+        return services.list_organisations(current_actor(), args["page"], args["per_page"], args.get("kind"))
 
     @blp.arguments(OrganisationSchema)
     @blp.response(201, OrganisationSchema)
@@ -53,12 +53,26 @@ class OrganisationsView(MethodView):
         return services.create_organisation(current_actor(), data["kind"], data["name"], data["country"])
 
 
+@blp.route("/organisations/<int:org_id>")
+class OrganisationView(MethodView):
+    @blp.response(200, OrganisationSchema)
+    def get(self, org_id):
+        """Show one organisation (fund admins and the fund's auditors)."""
+        return services.get_organisation(current_actor(), org_id)
+
+    @blp.arguments(OrganisationUpdateSchema)
+    @blp.response(200, OrganisationSchema)
+    def patch(self, data, org_id):
+        """Rename an organisation or change its country (fund admins)."""
+        return services.update_organisation(current_actor(), org_id, data)
+
+
 @blp.route("/users")
 class UsersView(MethodView):
     @blp.arguments(UserQueryArgsSchema, location="query")
     @blp.response(200, UserPageSchema)
     def get(self, args):
-        """List users (fund admins and auditors)."""
+        """List users (fund admins and the fund's auditors)."""
         return services.list_users(current_actor(), args)
 
     @blp.arguments(UserSchema)
@@ -66,6 +80,20 @@ class UsersView(MethodView):
     def post(self, data):
         """Create a user with roles that fit the organisation (fund admins)."""
         return services.create_user(current_actor(), **data)
+
+
+@blp.route("/users/<int:user_id>")
+class UserView(MethodView):
+    @blp.response(200, UserSchema)
+    def get(self, user_id):
+        """Show one user (fund admins and the fund's auditors)."""
+        return services.read_user(current_actor(), user_id)
+
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data, user_id):
+        """Change a user's name or roles, or reset their password (fund admins)."""
+        return services.update_user(current_actor(), user_id, data)
 
 
 @blp.route("/users/<int:user_id>/disable")

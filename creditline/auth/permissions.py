@@ -95,6 +95,14 @@ def require_role(actor: Actor, *roles: str, action: str = "do this") -> None:
         raise Forbidden(f"you need the role {' or '.join(roles)} to {action}")
 
 
+def require_portfolio(actor: Actor, action: str = "do this") -> None:
+    """Raise Forbidden unless the actor sees the whole fund (fund admins, the fund's auditors)."""
+    require_role(actor, *sorted(PORTFOLIO_ROLES), action=action)
+    if not actor.sees_portfolio:
+        # An auditor placed at a bank or NCPC reads only its own organisation's scope.
+        raise Forbidden(f"only the fund's administrators and auditors may {action}")
+
+
 def check_four_eyes(actor: Actor, proposer_id: int | None, what: str) -> None:
     """Refuse when the person confirming is the one who proposed (four eyes)."""
     if proposer_id is not None and proposer_id == actor.user_id:

@@ -18,6 +18,15 @@ class OrganisationSchema(Schema):
     country = fields.String(required=True, validate=COUNTRY)
 
 
+class OrganisationUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=2, max=200))
+    country = fields.String(validate=COUNTRY)
+
+
+class OrganisationQueryArgsSchema(PageArgsSchema):
+    kind = fields.String(validate=validate.OneOf(ORG_KINDS))
+
+
 class UserSchema(Schema):
     id = fields.Integer(dump_only=True)
     email = fields.Email(required=True)
@@ -28,6 +37,13 @@ class UserSchema(Schema):
                         validate=validate.Length(min=1))
     active = fields.Boolean(dump_only=True)
     organisation = fields.Nested(OrganisationSchema, dump_only=True)
+
+
+class UserUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=2, max=200))
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
+    password = fields.String(load_only=True, validate=validate.Length(min=10, max=200),
+                             metadata={"description": "A new password: resets it and ends the user's tokens"})
 
 
 class TokenSchema(Schema):

@@ -4,9 +4,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import record
 from ..database import as_utc, utcnow
@@ -14,7 +16,7 @@ from ..errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..pagination import Page, paginate
 from .models import ORG_KINDS, ROLE_ORG_KINDS, ApiToken, Organisation, User, UserRole
-from .permissions import Actor, require_role
+from .permissions import Actor, require_portfolio, require_role
 
 BAD_CREDENTIALS = "wrong email or password"
 
@@ -23,27 +25,50 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _dummy_hash() -> str:
+    # Hashed once per method, so an unknown e-mail costs the same time as a known one.
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _DUMMY_HASHES[method]
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _refuse(user: User | None, email: str, reason: str) -> Unauthorized:
+    """Audit a refused sign-in, commit it, and return the error the caller raises."""
+    record(None, "auth.sign_in_failed", "user", user.id if user else None, None,
+           {"email": email, "reason": reason})
+    db.session.commit()
+    if reason == "disabled":  # only said after the right password: it reveals nothing new
+        return Unauthorized("this account is disabled")
+    # Unknown, wrong and locked all answer alike, so sign-in never tells which accounts exist.
+    return Unauthorized(BAD_CREDENTIALS)
+
+
 def authenticate(email: str, password: str, now: datetime | None = None) -> User:
     """Check a password; count failures and lock the account for a while after too many."""
     now = now or utcnow()
-    user = db.session.execute(
-        select(User).where(func.lower(User.email) == email.strip().lower())
-    ).scalar_one_or_none()
+    tried = email.strip().lower()
+    user = db.session.execute(select(User).where(func.lower(User.email) == tried)).scalar_one_or_none()
     if user is None:
-        raise Unauthorized(BAD_CREDENTIALS)
+        check_password_hash(_dummy_hash(), password)
+        raise _refuse(None, tried, "unknown_email")
+    password_ok = user.check_password(password)
     locked_until = as_utc(user.locked_until)
     if locked_until and locked_until > now:
-        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        raise Unauthorized(f"too many failed sign-ins; try again in {minutes} minutes",
-                           locked_until=locked_until.isoformat())
-    if not user.check_password(password) or not user.active:
+        raise _refuse(user, tried, "locked")
+    if not password_ok:
         user.failed_logins += 1
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
             user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
             user.failed_logins = 0
-            record(None, "user.locked", "user", user.id, None, {"email": user.email})
-        db.session.commit()
-        raise Unauthorized(BAD_CREDENTIALS if user.active else "this account is disabled")
+            record(None, "user.locked", "user", user.id, None,
+                   {"email": user.email, "locked_until": user.locked_until})
+        raise _refuse(user, tried, "wrong_password")
+    if not user.active:
+        raise _refuse(user, tried, "disabled")
     if user.failed_logins or user.locked_until:
         user.failed_logins = 0
         user.locked_until = None
@@ -58,6 +83,9 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     token = ApiToken(token_hash=_token_digest(plain), user_id=user.id, created_at=now,
                      expires_at=now + timedelta(seconds=current_app.config["TOKEN_TTL_SECONDS"]))
     db.session.add(token)
+    db.session.flush()
+    record(Actor.of(user), "token.issued", "api_token", token.id, None,
+           {"user_id": user.id, "expires_at": token.expires_at})
     db.session.commit()
     return plain, token
 
@@ -85,6 +113,8 @@ def revoke_token(plain: str) -> None:
     ).scalar_one_or_none()
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
+        record(Actor.of(token.user), "token.revoked", "api_token", token.id, {"revoked_at": None},
+               {"revoked_at": token.revoked_at})
         db.session.commit()
 
 
@@ -148,6 +178,12 @@ def create_user(actor: Actor | None, *, email: str, name: str, password: str,
     return user
 
 
+def _revoke_tokens(user: User) -> None:
+    for token in db.session.execute(select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars():
+        token.revoked_at = utcnow()
+
+
 def set_user_active(actor: Actor, user_id: int, active: bool) -> User:
     """Enable or disable an account; disabling also ends its tokens."""
     require_role(actor, "fund_admin", action="disable users")
@@ -157,33 +193,122 @@ def set_user_active(actor: Actor, user_id: int, active: bool) -> User:
     before = {"active": user.active}
     user.active = active
     if not active:
-        for token in db.session.execute(select(ApiToken).where(
-                ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars():
-            token.revoked_at = utcnow()
+        _revoke_tokens(user)
     record(actor, "user.enabled" if active else "user.disabled", "user", user.id, before,
            {"active": active})
     db.session.commit()
     return user
 
 
+def user_snapshot(user: User) -> dict[str, Any]:
+    """Return the audited state of a user (never the password hash)."""
+    return {"email": user.email, "name": user.name, "organisation_id": user.organisation_id,
+            "roles": sorted(user.roles), "active": user.active}
+
+
+def update_user(actor: Actor, user_id: int, data: dict[str, Any]) -> User:
+    """Change a user's name or roles, or reset their password (fund admins)."""
+    require_role(actor, "fund_admin", action="change users")
+    user = get_user(user_id)
+    before = user_snapshot(user)
+    errors: dict[str, list[str]] = {}
+    roles = data.get("roles")
+    if roles is not None:
+        errors.update(_validate_roles(roles, user.organisation.kind))
+        if user.id == actor.user_id and "fund_admin" not in roles:
+            # Otherwise the last administrator could lock the whole fund out of the platform.
+            errors.setdefault("roles", []).append("you cannot take the fund_admin role from yourself")
+    password = data.get("password")
+    if password is not None and len(password) < 10:
+        errors["password"] = ["use at least 10 characters"]
+    if errors:
+        raise ValidationFailed("the user cannot be changed", errors)
+    if "name" in data:
+        user.name = data["name"]
+    if roles is not None and set(roles) != user.roles:
+        keep = [r for r in user.role_rows if r.role in roles]
+        user.role_rows = keep + [UserRole(role=r) for r in sorted(set(roles) - user.roles)]
+    after = user_snapshot(user)
+    if password is not None:
+        user.set_password(password)
+        user.failed_logins = 0
+        user.locked_until = None
+        _revoke_tokens(user)  # whoever held the old password loses its tokens too
+        after["password_reset"] = True
+    record(actor, "user.updated", "user", user.id, before, after)
+    db.session.commit()
+    return user
+
+
+def update_organisation(actor: Actor, org_id: int, data: dict[str, Any]) -> Organisation:
+    """Rename an organisation or change its country (fund admins)."""
+    require_role(actor, "fund_admin", action="change organisations")
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(f"organisation {org_id} not found")
+    name = data.get("name")
+    if name is not None and name != org.name and db.session.scalar(
+            select(Organisation.id).where(Organisation.name == name, Organisation.id != org.id)):
+        raise ValidationFailed("the organisation cannot be changed",
+                               {"name": [f"an organisation named '{name}' already exists"]})
+    before = {"name": org.name, "country": org.country}
+    if name is not None:
+        org.name = name
+    if data.get("country") is not None:
+        org.country = data["country"].upper()
+    record(actor, "organisation.updated", "organisation", org.id, before,
+           {"name": org.name, "country": org.country})
+    db.session.commit()
+    return org
+
+
+def require_user_manager(actor: Actor) -> None:
+    """Refuse anyone but a fund admin the pages that change users."""
+    require_role(actor, "fund_admin", action="manage users")
+
+
 def list_organisations(actor: Actor, page: int, per_page: int, kind: str | None = None) -> Page:
-    """List organisations (fund admins and auditors)."""
-    require_role(actor, "fund_admin", "auditor", action="list organisations")
+    """List organisations (fund admins and the fund's auditors)."""
+    require_portfolio(actor, action="list organisations")
     stmt = select(Organisation).order_by(Organisation.name)
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
     return paginate(stmt, page, per_page)
 
 
+def organisation_choices(actor: Actor, kind: str | None = None) -> list[Organisation]:
+    """Return every organisation (of a kind), for the pick lists of the admin pages."""
+    require_portfolio(actor, action="list organisations")
+    stmt = select(Organisation).order_by(Organisation.name)
+    if kind:
+        stmt = stmt.where(Organisation.kind == kind)
+    return list(db.session.execute(stmt).scalars())
+
+
+def get_organisation(actor: Actor, org_id: int) -> Organisation:
+    """Load one organisation (fund admins and the fund's auditors)."""
+    require_portfolio(actor, action="read organisations")
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(f"organisation {org_id} not found")
+    return org
+
+
 def list_users(actor: Actor, args: dict) -> Page:
-    """List users, filtered by organisation or role (fund admins and auditors)."""
-    require_role(actor, "fund_admin", "auditor", action="list users")
+    """List users, filtered by organisation or role (fund admins and the fund's auditors)."""
+    require_portfolio(actor, action="list users")
     stmt = select(User).order_by(User.email)
     if args.get("organisation_id"):
         stmt = stmt.where(User.organisation_id == args["organisation_id"])
     if args.get("role"):
         stmt = stmt.where(User.role_rows.any(UserRole.role == args["role"]))
     return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
+
+
+def read_user(actor: Actor, user_id: int) -> User:
+    """Load one user (fund admins and the fund's auditors)."""
+    require_portfolio(actor, action="read users")
+    return get_user(user_id)
 
 
 def get_user(user_id: int) -> User:

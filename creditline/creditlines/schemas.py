@@ -33,6 +33,8 @@ class CreditLineSchema(Schema):
 
 class CreditLineUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=3, max=200))
+    currency = fields.String(validate=CURRENCY)
+    ncpc_id = fields.Integer()
     rulebook_id = fields.String()
     rulebook_version = fields.String()
     bank_ids = fields.List(fields.Integer())

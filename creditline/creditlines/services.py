@@ -37,6 +37,13 @@ def _orgs_of_kind(ids: list[int], kind: str, field: str, errors: dict[str, list[
     return [found[i] for i in ids if i in found]
 
 
+def _name_taken(name: str, other_than: int | None = None) -> bool:
+    stmt = select(CreditLine.id).where(CreditLine.name == name)
+    if other_than is not None:
+        stmt = stmt.where(CreditLine.id != other_than)
+    return db.session.scalar(stmt) is not None
+
+
 def _check_rulebook(rulebook_id: str, version: str, errors: dict[str, list[str]]) -> None:
     if registry().find(rulebook_id, version) is None:
         errors.setdefault("rulebook_version", []).append(
@@ -48,7 +55,7 @@ def create_credit_line(actor: Actor | None, data: dict[str, Any]) -> CreditLine:
     if actor is not None:
         require_role(actor, "fund_admin", action="create credit lines")
     errors: dict[str, list[str]] = {}
-    if db.session.scalar(select(CreditLine.id).where(CreditLine.name == data["name"])):
+    if _name_taken(data["name"]):
         errors["name"] = [f"a credit line named '{data['name']}' already exists"]
     banks = _orgs_of_kind(data.get("bank_ids", []), "bank", "bank_ids", errors)
     _orgs_of_kind([data["ncpc_id"]], "ncpc", "ncpc_id", errors)
@@ -67,23 +74,41 @@ def create_credit_line(actor: Actor | None, data: dict[str, Any]) -> CreditLine:
 
 
 def update_credit_line(actor: Actor, line_id: int, data: dict[str, Any]) -> CreditLine:
-    """Change a credit line's terms, banks, rulebook or status."""
+    """Change a credit line's name, terms, banks, NCPC, rulebook, currency or status."""
     require_role(actor, "fund_admin", action="change credit lines")
     line = get_visible(CreditLine, line_id, actor, what="credit line")
     before = snapshot(line)
+    data = dict(data)
     errors: dict[str, list[str]] = {}
-    if "bank_ids" in data:
-        line.banks = _orgs_of_kind(data.pop("bank_ids"), "bank", "bank_ids", errors)
+    name = data.get("name")
+    if name is not None and _name_taken(name, line.id):
+        errors["name"] = [f"a credit line named '{name}' already exists"]
+    banks = _orgs_of_kind(data.pop("bank_ids"), "bank", "bank_ids", errors) if "bank_ids" in data else None
+    if "ncpc_id" in data:
+        _orgs_of_kind([data["ncpc_id"]], "ncpc", "ncpc_id", errors)
     if "rulebook_id" in data or "rulebook_version" in data:
         _check_rulebook(data.get("rulebook_id", line.rulebook_id),
                         data.get("rulebook_version", line.rulebook_version), errors)
+    if data.get("currency", line.currency) != line.currency and _has_proposals(line.id):
+        # Proposals, loans and grants were priced in the old currency.
+        errors["currency"] = [f"proposals already use {line.currency}; the currency can no longer change"]
     if errors:
         raise ValidationFailed("the credit line cannot be changed", errors)
+    if banks is not None:
+        line.banks = banks
     for key, value in data.items():
         setattr(line, key, value)
-    record(actor, "credit_line.updated", "credit_line", line.id, before, snapshot(line))
+    after = snapshot(line)
+    if after != before:
+        record(actor, "credit_line.updated", "credit_line", line.id, before, after)
     db.session.commit()
     return line
+
+
+def _has_proposals(line_id: int) -> bool:
+    from ..proposals.models import Proposal  # proposals depend on credit lines, not the reverse
+
+    return db.session.scalar(select(Proposal.id).where(Proposal.credit_line_id == line_id).limit(1)) is not None
 
 
 def list_credit_lines(actor: Actor, args: dict[str, Any]) -> Page:
@@ -94,6 +119,26 @@ def list_credit_lines(actor: Actor, args: dict[str, Any]) -> Page:
     if args.get("country"):
         stmt = stmt.where(CreditLine.country == args["country"])
     return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
+
+
+def manage_credit_lines(actor: Actor, args: dict[str, Any]) -> Page:
+    """List every credit line for the fund admins' management page."""
+    require_role(actor, "fund_admin", action="manage credit lines")
+    return list_credit_lines(actor, args)
+
+
+def line_for_edit(actor: Actor, line_id: int) -> CreditLine:
+    """Load a credit line a fund admin is about to change."""
+    require_role(actor, "fund_admin", action="change credit lines")
+    return get_visible(CreditLine, line_id, actor, what="credit line")
+
+
+def line_choices(actor: Actor) -> dict[str, list[Organisation]]:
+    """Return the banks, NCPCs and funds a credit line form offers (fund admins)."""
+    require_role(actor, "fund_admin", action="manage credit lines")
+    orgs = db.session.execute(select(Organisation).where(Organisation.kind.in_(("bank", "ncpc", "fund")))
+                              .order_by(Organisation.name)).scalars().all()
+    return {kind: [o for o in orgs if o.kind == kind] for kind in ("bank", "ncpc", "fund")}
 
 
 def get_credit_line(actor: Actor, line_id: int) -> CreditLine:

@@ -59,3 +59,71 @@ def test_cli_verify(app, demo):
         db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "BROKEN at event 2" in result.output
+
+
+def test_an_edited_actor_email_is_detected(app, demo):
+    with app.app_context():
+        target = db.session.execute(select(AuditEvent).where(AuditEvent.actor_email.is_not(None))
+                                    .order_by(AuditEvent.seq).limit(1)).scalar_one()
+        db.session.execute(update(AuditEvent).where(AuditEvent.id == target.id)
+                           .values(actor_email="someone.else@fund.example"))
+        db.session.commit()
+        report = verify_chain()
+        assert report.broken_at == target.seq and "changed" in report.reason
+
+
+def test_deleting_the_newest_events_is_detected(app, demo):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        last = db.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1))
+        db.session.execute(AuditEvent.__table__.delete().where(AuditEvent.seq >= last - 1))
+        db.session.commit()
+        report = verify_chain()
+        assert report.checked == last - 2
+        assert report.broken_at == last - 1
+        assert report.reason == f"events {last - 1} to {last} are missing (the newest events were deleted)"
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"BROKEN at event {last - 1}" in result.output
+    assert "the newest events were deleted" in result.output
+
+
+def test_a_missing_or_forged_head_is_detected(app, demo):
+    from creditline.audit.models import AuditHead
+
+    with app.app_context():
+        last = db.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1))
+        db.session.execute(update(AuditHead).values(hash="f" * 64))
+        db.session.commit()
+        report = verify_chain()
+        assert report.broken_at == last and "does not match" in report.reason
+        db.session.execute(AuditHead.__table__.delete())
+        db.session.commit()
+        assert "head is missing" in verify_chain().reason
+
+
+def test_the_head_follows_every_append(app, client, token_for):
+    from creditline.audit.models import AuditHead
+
+    admin = token_for("fund_admin")
+    line = client.get("/api/v1/credit-lines", headers=admin).get_json()["items"][0]["id"]
+    client.patch(f"/api/v1/credit-lines/{line}", json={"grant_budget": "2000000.00"}, headers=admin)
+    with app.app_context():
+        newest = db.session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
+        head = db.session.get(AuditHead, 1)
+        assert (head.seq, head.hash) == (newest.seq, newest.hash)
+        assert verify_chain().ok
+
+
+def test_events_filter_by_actor(client, token_for):
+    admin, committee = token_for("fund_admin"), token_for("credit_committee")
+    me = client.get("/api/v1/auth/me", headers=admin).get_json()["id"]
+    line = client.get("/api/v1/credit-lines", headers=admin).get_json()["items"][0]["id"]
+    client.patch(f"/api/v1/credit-lines/{line}", json={"grant_budget": "2000000.00"}, headers=admin)
+    page = client.get(f"/api/v1/audit-events?actor_id={me}&per_page=200", headers=admin).get_json()
+    assert page["total"] == len(page["items"]) >= 2
+    assert {e["actor_id"] for e in page["items"]} == {me}
+    assert {e["actor_email"] for e in page["items"]} == {"admin@fund.example"}
+    assert [e["action"] for e in page["items"]][:2] == ["credit_line.updated", "token.issued"]
+    other = client.get("/api/v1/auth/me", headers=committee).get_json()["id"]
+    theirs = client.get(f"/api/v1/audit-events?actor_id={other}", headers=admin).get_json()["items"]
+    assert [e["action"] for e in theirs] == ["token.issued"]

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from creditline.audit.models import AuditEvent
 from creditline.auth.models import ApiToken, User
 from creditline.database import utcnow
 from creditline.demo import DEMO_PASSWORD
@@ -27,7 +28,8 @@ def test_token_grants_access_and_names_the_user(client, demo):
 def test_wrong_password_is_401_with_json_error(client, demo):
     res = login(client, "officer@bank.example", "nope-nope-nope")
     assert res.status_code == 401
-    assert res.get_json() == {"code": "unauthorized", "status": 401, "message": "wrong email or password"}
+    assert res.get_json() == {"code": "unauthorized", "status": 401, "message": "wrong email or password",
+                              "errors": {}}
 
 
 def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client, demo):
@@ -41,13 +43,69 @@ def test_account_locks_after_five_failures_even_for_the_right_password(app, clie
         assert login(client, "officer@bank.example", "bad-password").status_code == 401
     res = login(client, "officer@bank.example")
     assert res.status_code == 401
-    assert "too many failed sign-ins" in res.get_json()["message"]
     with app.app_context():
         user = db.session.execute(select(User).where(User.email == "officer@bank.example")).scalar_one()
         assert user.locked_until is not None
         user.locked_until = utcnow() - timedelta(seconds=1)  # the lock has run out
         db.session.commit()
     assert login(client, "officer@bank.example").status_code == 201
+
+
+def test_a_locked_account_answers_exactly_like_an_unknown_email(client, demo):
+    for _ in range(5):
+        login(client, "officer@bank.example", "bad-password")
+    locked = login(client, "officer@bank.example")  # the right password, during the lock
+    unknown = login(client, "nobody@bank.example", "whatever-it-is")
+    wrong = login(client, "committee@bank.example", "bad-password")
+    assert locked.status_code == unknown.status_code == wrong.status_code == 401
+    assert locked.get_json() == unknown.get_json() == wrong.get_json() == {
+        "code": "unauthorized", "status": 401, "message": "wrong email or password", "errors": {}}
+
+
+def test_a_disabled_account_is_named_only_after_the_right_password(client, token_for):
+    admin = token_for("fund_admin")
+    me = client.get("/api/v1/auth/me", headers=token_for("bank_officer")).get_json()
+    assert client.post(f"/api/v1/users/{me['id']}/disable", headers=admin).status_code == 200
+    assert login(client, "officer@bank.example", "bad-password").get_json()["message"] == "wrong email or password"
+    assert login(client, "officer@bank.example").get_json()["message"] == "this account is disabled"
+
+
+def events(app, action):
+    with app.app_context():
+        rows = db.session.execute(select(AuditEvent).where(AuditEvent.action == action)
+                                  .order_by(AuditEvent.seq)).scalars().all()
+        return [(r.actor_id, r.actor_email, r.entity_type, r.entity_id, r.before, r.after) for r in rows]
+
+
+def test_failed_sign_ins_and_the_lockout_are_audited(app, client, demo):
+    with app.app_context():
+        officer = db.session.execute(select(User).where(User.email == "officer@bank.example")).scalar_one().id
+    login(client, "Nobody@Example.org", "whatever")
+    for _ in range(5):
+        login(client, "officer@bank.example", "bad-password")
+    login(client, "officer@bank.example")
+    failed = events(app, "auth.sign_in_failed")
+    assert failed[0] == (None, None, "user", None, None, {"email": "nobody@example.org", "reason": "unknown_email"})
+    assert [e[5]["reason"] for e in failed[1:]] == ["wrong_password"] * 5 + ["locked"]
+    assert {e[3] for e in failed[1:]} == {officer}
+    locked = events(app, "user.locked")
+    assert len(locked) == 1 and locked[0][3] == officer and locked[0][0] is None
+    assert locked[0][5]["email"] == "officer@bank.example" and locked[0][5]["locked_until"]
+    assert not events(app, "token.issued")  # nothing was handed out
+
+
+def test_token_issue_and_revoke_are_audited(app, client, demo):
+    token = login(client, "admin@fund.example").get_json()["token"]
+    assert client.delete("/api/v1/auth/token", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+    with app.app_context():
+        admin = db.session.execute(select(User).where(User.email == "admin@fund.example")).scalar_one().id
+        token_id = db.session.execute(select(ApiToken.id).where(ApiToken.user_id == admin)).scalar_one()
+    issued, revoked = events(app, "token.issued"), events(app, "token.revoked")
+    assert len(issued) == 1 and len(revoked) == 1
+    assert issued[0][:4] == (admin, "admin@fund.example", "api_token", token_id)
+    assert issued[0][5]["user_id"] == admin
+    assert revoked[0][:5] == (admin, "admin@fund.example", "api_token", token_id, {"revoked_at": None})
+    assert revoked[0][5]["revoked_at"]
 
 
 def test_revoked_token_is_refused(client, demo):

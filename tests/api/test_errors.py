@@ -90,3 +90,76 @@ def test_openapi_document_lists_the_routes(client):
     paths = res.get_json()["paths"]
     assert "/api/v1/auth/token" in paths and "/api/v1/enterprises/{ent_id}" in paths
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def credit_lines(app):
+    from creditline.creditlines.models import CreditLine
+    with app.app_context():
+        return {line.id: (line.name, line.grant_budget) for line in db.session.execute(select(CreditLine)).scalars()}
+
+
+def test_renaming_a_credit_line_to_a_taken_name_is_422(app, client, token_for, outsiders):
+    admin = token_for("fund_admin")
+    demo_line = client.get("/api/v1/credit-lines?country=VN", headers=admin).get_json()["items"][0]
+    before = credit_lines(app)
+    res = client.patch(f"/api/v1/credit-lines/{demo_line['id']}", headers=admin,
+                       json={"name": "GCTF Colombia", "grant_budget": "1.00"})
+    assert res.status_code == 422
+    assert res.get_json()["errors"] == {"name": ["a credit line named 'GCTF Colombia' already exists"]}
+    assert credit_lines(app) == before
+    # Keeping its own name is no clash.
+    res = client.patch(f"/api/v1/credit-lines/{demo_line['id']}", headers=admin, json={"name": demo_line["name"]})
+    assert res.status_code == 200
+
+
+def test_a_unique_constraint_the_service_missed_is_409_json(app, client, token_for, outsiders, monkeypatch):
+    from creditline.creditlines import services
+
+    monkeypatch.setattr(services, "_name_taken", lambda name, other_than=None: False)  # as in a race
+    admin = token_for("fund_admin")
+    demo_line = client.get("/api/v1/credit-lines?country=VN", headers=admin).get_json()["items"][0]
+    before = credit_lines(app)
+    res = client.patch(f"/api/v1/credit-lines/{demo_line['id']}", headers=admin,
+                       json={"name": "GCTF Colombia", "grant_budget": "1.00"})
+    assert res.status_code == 409
+    body = res.get_json()
+    assert body["code"] == "conflict" and body["errors"] == {} and "nothing was changed" in body["message"]
+    assert credit_lines(app) == before
+
+
+def test_an_id_too_large_for_the_database_is_404(client, token_for):
+    admin = token_for("fund_admin")
+    for path in ("/api/v1/credit-lines/99999999999999999999999", "/api/v1/credit-lines/2147483648",
+                 "/api/v1/users/99999999999999999999999", "/api/v1/enterprises/99999999999999999999999"):
+        res = client.get(path, headers=admin)
+        assert res.status_code == 404, path
+        assert res.get_json()["code"] == "not_found"
+    res = client.patch("/api/v1/credit-lines/99999999999999999999999", headers=admin, json={"name": "Xyz"})
+    assert res.status_code == 404
+    # The largest id a column holds is still a normal, missing id.
+    res = client.get("/api/v1/credit-lines/2147483647", headers=admin)
+    assert res.status_code == 404 and res.get_json()["message"] == "credit line 2147483647 not found"
+
+
+def test_openapi_documents_the_error_body_the_app_sends(client, token_for):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    error = spec["components"]["schemas"]["Error"]
+    assert {k: v["type"] for k, v in error["properties"].items()} == {
+        "code": "string", "status": "integer", "message": "string", "errors": "object"}
+    sent = client.get("/api/v1/credit-lines/999999", headers=token_for("fund_admin")).get_json()
+    assert set(sent) == set(error["properties"]) and sent["errors"] == {}
+    assert isinstance(sent["code"], str) and sent["status"] == 404
+    # Both ApproveSchema classes (loans and grants) are documented, under distinct names.
+    names = spec["components"]["schemas"]
+    assert {n for n in names if n.endswith("Approve")} in ({"Approve", "GrantsApprove"}, {"Approve", "LoansApprove"})
+
+
+def test_the_app_starts_without_schema_name_warnings(tmp_path):
+    import warnings
+
+    from ..conftest import make_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        app = make_app(f"sqlite:///{tmp_path / 'w.db'}")
+        assert app.test_client().get("/api/v1/openapi.json").status_code == 200

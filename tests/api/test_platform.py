@@ -16,8 +16,21 @@ def test_production_refuses_default_secret(monkeypatch):
     monkeypatch.delenv("CREDITLINE_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_config()
-    monkeypatch.setenv("CREDITLINE_SECRET_KEY", "a-real-secret-from-the-vault")
-    assert load_config()["SECRET_KEY"] == "a-real-secret-from-the-vault"
+    monkeypatch.setenv("CREDITLINE_SECRET_KEY", "a-real-secret-from-the-vault-2026-xyz")
+    assert load_config()["SECRET_KEY"] == "a-real-secret-from-the-vault-2026-xyz"
+
+
+def test_production_refuses_a_short_secret(monkeypatch):
+    monkeypatch.setenv("CREDITLINE_ENV", "production")
+    monkeypatch.setenv("CREDITLINE_SECRET_KEY", "x" * 31)
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        load_config()
+    monkeypatch.setenv("CREDITLINE_SECRET_KEY", "x" * 32)
+    assert load_config()["SECRET_KEY"] == "x" * 32
+    # Development keeps working with the default secret.
+    monkeypatch.setenv("CREDITLINE_ENV", "development")
+    monkeypatch.delenv("CREDITLINE_SECRET_KEY")
+    assert load_config()["SECRET_KEY"] == "dev-only-change-me"
 
 
 def test_database_url_comes_from_the_environment(monkeypatch):

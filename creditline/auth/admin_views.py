@@ -1,0 +1,125 @@
+"""Pages: fund admins manage organisations and users (list, create, roles, passwords, access)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from marshmallow import ValidationError
+
+from ..errors import ValidationFailed
+from ..proposals.forms import flatten_errors
+from . import services
+from .current import current_actor
+from .models import ORG_KINDS, ROLE_ORG_KINDS, ROLES
+from .schemas import OrganisationSchema, UserSchema, UserUpdateSchema
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _text(*names: str) -> dict[str, Any]:
+    body = {k: (request.form.get(k) or "").strip() for k in names}
+    return {k: v for k, v in body.items() if v != ""}
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value and 0 < value < 2**31 else None
+
+
+def _errors(exc: ValidationError | ValidationFailed) -> dict[str, list[str]]:
+    messages = exc.messages if isinstance(exc, ValidationError) else exc.errors
+    flat = flatten_errors(messages)
+    merged: dict[str, list[str]] = {}
+    for key, value in flat.items():  # roles.0 -> roles: the page shows one list of boxes
+        merged.setdefault(key.split(".")[0], []).extend(value)
+    return merged
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@login_required
+def organisations():
+    actor = current_actor()
+    kind = request.args.get("kind") if request.args.get("kind") in ORG_KINDS else None
+    body: dict[str, Any] = {"kind": kind or ""}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        body = _text("kind", "name", "country")
+        try:
+            data = OrganisationSchema().load(body)
+            org = services.create_organisation(actor, data["kind"], data["name"], data["country"])
+        except (ValidationError, ValidationFailed) as exc:
+            errors = _errors(exc)
+        else:
+            flash(f"{org.name} is created.", "success")
+            return redirect(url_for("admin.organisations", kind=org.kind))
+    page = services.list_organisations(actor, max(1, request.args.get("page", 1, type=int)), 25, kind)
+    return render_template("admin/organisations.html", page=page, kind=kind, kinds=ORG_KINDS, body=body,
+                           errors=errors, can_manage=actor.has("fund_admin")), 422 if errors else 200
+
+
+@bp.route("/users")
+@login_required
+def users():
+    actor = current_actor()
+    args = {"page": max(1, request.args.get("page", 1, type=int)), "per_page": 25,
+            "organisation_id": _int_arg("organisation_id"),
+            "role": request.args.get("role") if request.args.get("role") in ROLES else None}
+    page = services.list_users(actor, args)
+    return render_template("admin/users.html", page=page, args=args, roles=ROLES,
+                           organisations=services.organisation_choices(actor), can_manage=actor.has("fund_admin"))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+def new_user():
+    actor = current_actor()
+    services.require_user_manager(actor)
+    body: dict[str, Any] = {"roles": [], "organisation_id": _int_arg("organisation_id")}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        body = _text("email", "name", "password", "organisation_id")
+        body["roles"] = request.form.getlist("roles")
+        try:
+            user = services.create_user(actor, **UserSchema().load(body))
+        except (ValidationError, ValidationFailed) as exc:
+            errors = _errors(exc)
+        else:
+            flash(f"{user.email} is created.", "success")
+            return redirect(url_for("admin.user", user_id=user.id))
+    body.pop("password", None)  # never sent back into the page
+    return render_template("admin/user_form.html", user=None, body=body, errors=errors, roles=ROLES,
+                           role_kinds=ROLE_ORG_KINDS, organisations=services.organisation_choices(actor)), \
+        422 if errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def user(user_id: int):
+    actor = current_actor()
+    services.require_user_manager(actor)
+    target = services.read_user(actor, user_id)
+    body: dict[str, Any] = {"name": target.name, "roles": sorted(target.roles)}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        body = _text("name", "password")
+        body["roles"] = request.form.getlist("roles")
+        try:
+            services.update_user(actor, target.id, UserUpdateSchema().load(body))
+        except (ValidationError, ValidationFailed) as exc:
+            errors = _errors(exc)
+        else:
+            flash(f"{target.email} is saved" + (" and has a new password." if "password" in body else "."), "success")
+            return redirect(url_for("admin.user", user_id=target.id))
+    body.pop("password", None)
+    return render_template("admin/user_form.html", user=target, body=body, errors=errors, roles=ROLES,
+                           role_kinds=ROLE_ORG_KINDS, organisations=[]), 422 if errors else 200
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@login_required
+def set_active(user_id: int):
+    active = request.form.get("active") == "1"
+    target = services.set_user_active(current_actor(), user_id, active)
+    flash(f"{target.email} is {'enabled' if active else 'disabled; its tokens are revoked'}.", "success")
+    return redirect(url_for("admin.user", user_id=target.id))
