@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from ..auth.current import current_actor
 from ..scoring.schemas import AssessmentSchema
-from ..scoring.services import assessment_view, score_and_store
+from ..scoring.services import assessment_view, replay_assessment, score_and_store
 from . import documents, services
 from .schemas import (DocumentSchema, ProposalCreateSchema, ProposalBodySchema, ProposalPageSchema,
                       ProposalQueryArgsSchema, ProposalSchema, SubmitSchema, TechnicalReviewOutSchema,
@@ -76,6 +76,14 @@ class AssessmentView(MethodView):
     def get(self, proposal_id):
         """Show the latest assessment with its full explanation."""
         return assessment_view(services.latest_assessment(current_actor(), proposal_id))
+
+
+@blp.route("/<int:proposal_id>/assessments/<int:assessment_id>/replay")
+class ReplayView(MethodView):
+    @blp.response(200, AssessmentSchema)
+    def get(self, proposal_id, assessment_id):
+        """Re-run a stored assessment on its inputs with the exact rulebook text that made it."""
+        return replay_assessment(current_actor(), proposal_id, assessment_id)
 
 
 @blp.route("/<int:proposal_id>/technical-review")

@@ -6,6 +6,7 @@ from ..auth.permissions import Actor, get_visible, require_role
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..files.services import store_file
+from ..rulebooks import registry
 from ..vocabulary import DOCUMENT_KINDS
 from .models import Proposal, ProposalDocument
 
@@ -37,3 +38,10 @@ def add_document(actor: Actor, proposal_id: int, kind: str | None, data: bytes |
            {"kind": kind, "file": stored.filename, "sha256": stored.sha256})
     db.session.commit()
     return doc
+
+
+def missing_documents(p: Proposal) -> list[str]:
+    """The kinds the line's rulebook requires that the proposal does not carry yet (never blocking)."""
+    book = registry().get(p.credit_line.rulebook_id, p.credit_line.rulebook_version)
+    have = {d.kind for d in p.documents}
+    return [d["kind"] for d in (book.documents if book else []) if d["required"] and d["kind"] not in have]

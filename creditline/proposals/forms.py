@@ -12,6 +12,7 @@ INT_FIELDS = ("economic_life_years", "implementation_months", "credit_line_id", 
 INDICATOR_COLUMNS = ("stream", "unit", "baseline_quantity", "baseline_output", "projected_quantity",
                      "projected_output")
 TECH_FIELDS = ("description", "supplier", "readiness", "class")
+COST_COLUMNS = ("category", "description", "amount")
 
 
 def form_to_body(form: MultiDict) -> dict[str, Any]:
@@ -39,6 +40,17 @@ def form_to_body(form: MultiDict) -> dict[str, Any]:
             rows.append(row)
     if rows or form.get("indicator_rows"):
         body["indicators"] = rows
+    items = []
+    for n in range(int(form.get("cost_rows") or 0)):
+        item = {c: (form.get(f"cost_items.{n}.{c}") or "").strip() for c in COST_COLUMNS}
+        # A row without an amount or description is an unused line of the table.
+        if item["amount"] or item["description"]:
+            items.append(item)
+    if items:
+        body["cost_items"] = items
+        body.pop("eligible_cost", None)  # computed from the items (the form says so)
+    elif form.get("cost_rows"):
+        body["cost_items"] = None
     return body
 
 

@@ -63,6 +63,8 @@ class Proposal(TimestampMixin, db.Model):
     output_unit: Mapped[str | None] = mapped_column(String(32))
     main_indicator: Mapped[str | None] = mapped_column(String(32))
     other_incentives: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The budget by category ({category, description, amount}); eligible_cost is derived from it.
+    cost_items: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
@@ -125,6 +127,21 @@ class Assessment(db.Model):
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class RulebookSnapshot(db.Model):
+    """The exact text of a rulebook the first time it scored, so old decisions stay explainable."""
+
+    __tablename__ = "rulebook_snapshot"
+
+    hash: Mapped[str] = mapped_column(String(80), primary_key=True)
+    rulebook_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<RulebookSnapshot {self.rulebook_id} {self.version} {self.hash[:19]}>"
 
 
 class TechnicalReview(db.Model):

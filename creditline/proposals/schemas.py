@@ -1,28 +1,48 @@
 """Proposal shapes (design §5): drafts may be partial; submission validates in the service."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..enterprises.schemas import EnterpriseSchema
 from ..pagination import PageArgsSchema, page_schema
+from ..rules.costs import COST_CATEGORIES
 from ..schemas import CURRENCY, Money
 from ..vocabulary import CP_OPTIONS, STREAM_UNITS, STREAMS, TECHNOLOGY_READINESS
+from .documents import missing_documents
 from .models import PROPOSAL_LIFECYCLE
 
-QUANTITY = dict(as_string=True, validate=validate.Range(min=0, error="must be zero or more"))
+# The columns are Numeric(16, 2) and Numeric(20, 4): larger figures are typing errors anyway.
+MAX_AMOUNT = Decimal("99999999999999.99")
+MAX_QUANTITY = Decimal("9999999999999999")
+
+
+def Amount(**kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
+    """Money (a decimal string, never NaN or infinite) that fits its column."""
+    field = Money(**kwargs)
+    field.validators.append(validate.Range(max=MAX_AMOUNT, error="must be at most {max}"))
+    return field
+
+
+def Quantity(*, positive: bool, error: str, **kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
+    """A yearly quantity or output: zero or more (or more than zero), within its column."""
+    return fields.Decimal(as_string=True, validate=[
+        validate.Range(min=0, min_inclusive=not positive, error=error),
+        validate.Range(max=MAX_QUANTITY, error="must be at most {max}")], **kwargs)
+
+
+OUTPUT_ERROR = "production output must be more than zero"
 
 
 class IndicatorSchema(Schema):
     stream = fields.String(required=True, validate=validate.OneOf(STREAMS, error="unknown indicator stream '{input}'"))
     unit = fields.String(required=True)
-    baseline_quantity = fields.Decimal(required=True, **QUANTITY)
-    baseline_output = fields.Decimal(required=True, as_string=True,
-                                     validate=validate.Range(min=0, min_inclusive=False,
-                                                             error="production output must be more than zero"))
-    projected_quantity = fields.Decimal(required=True, **QUANTITY)
-    projected_output = fields.Decimal(required=True, as_string=True,
-                                      validate=validate.Range(min=0, min_inclusive=False,
-                                                              error="production output must be more than zero"))
+    # A zero baseline has no specific consumption to improve on (the improvement divides by it).
+    baseline_quantity = Quantity(required=True, positive=True, error="the baseline quantity must be more than zero")
+    baseline_output = Quantity(required=True, positive=True, error=OUTPUT_ERROR)
+    projected_quantity = Quantity(required=True, positive=False, error="must be zero or more")
+    projected_output = Quantity(required=True, positive=True, error=OUTPUT_ERROR)
 
     @validates_schema
     def _unit_fits_stream(self, data, **_):
@@ -41,8 +61,17 @@ class TechnologySchema(Schema):
 
 class IncentiveSchema(Schema):
     source = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    amount = Money(load_default=None, allow_none=True)
+    amount = Amount(load_default=None, allow_none=True)
     description = fields.String(load_default="")
+
+
+class CostItemSchema(Schema):
+    """One line of the investment budget; the rulebook says which categories are eligible."""
+
+    category = fields.String(required=True, validate=validate.OneOf(
+        COST_CATEGORIES, error="unknown cost category '{input}' (known: {choices})"))
+    description = fields.String(load_default="", validate=validate.Length(max=500))
+    amount = Amount(required=True)
 
 
 class ProposalBodySchema(Schema):
@@ -55,19 +84,21 @@ class ProposalBodySchema(Schema):
     cp_options = fields.List(fields.String(validate=validate.OneOf(
         CP_OPTIONS, error="unknown CP option type '{input}'")))
     currency = fields.String(validate=CURRENCY)
-    investment = Money(allow_zero=False, allow_none=True)
-    eligible_cost = Money(allow_none=True)
-    loan_amount = Money(allow_zero=False, allow_none=True)
-    own_contribution = Money(allow_none=True)
+    investment = Amount(allow_zero=False, allow_none=True)
+    eligible_cost = Amount(allow_none=True)
+    loan_amount = Amount(allow_zero=False, allow_none=True)
+    own_contribution = Amount(allow_none=True)
     economic_life_years = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=50))
-    annual_savings = Money(allow_none=True)
-    annual_extra_operating_cost = Money(allow_none=True)
+    annual_savings = Amount(allow_none=True)
+    annual_extra_operating_cost = Amount(allow_none=True)
     implementation_months = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=120))
     technology = fields.Nested(TechnologySchema)
     output_unit = fields.String(allow_none=True, validate=validate.Length(min=1, max=32))
     main_indicator = fields.String(allow_none=True, validate=validate.OneOf(STREAMS))
     indicators = fields.List(fields.Nested(IndicatorSchema))
     other_incentives = fields.List(fields.Nested(IncentiveSchema))
+    cost_items = fields.List(fields.Nested(CostItemSchema), allow_none=True, metadata={
+        "description": "the budget by category; when given, eligible_cost is the sum of the eligible items"})
     bank_id = fields.Integer(allow_none=True)
 
     @validates_schema
@@ -102,9 +133,14 @@ class ProposalSchema(ProposalCreateSchema):
     documents = fields.List(fields.Nested(DocumentSchema), dump_only=True)
     allowed_transitions = fields.Method("_allowed", dump_only=True)
     latest_decision = fields.String(dump_only=True, allow_none=True)
+    documents_missing = fields.Method("_missing", dump_only=True, metadata={
+        "description": "documents the rulebook's checklist still expects (not blocking submission)"})
 
     def _allowed(self, obj):
         return PROPOSAL_LIFECYCLE.allowed(obj.status)
+
+    def _missing(self, obj):
+        return missing_documents(obj)
 
 
 class ProposalQueryArgsSchema(PageArgsSchema):
@@ -127,8 +163,8 @@ class WithdrawSchema(Schema):
 
 class ReviewCorrectionSchema(Schema):
     stream = fields.String(required=True, validate=validate.OneOf(STREAMS))
-    baseline_quantity = fields.Decimal(as_string=True, **{k: v for k, v in QUANTITY.items() if k != "as_string"})
-    baseline_output = fields.Decimal(as_string=True, validate=validate.Range(min=0, min_inclusive=False))
+    baseline_quantity = Quantity(positive=True, error="the baseline quantity must be more than zero")
+    baseline_output = Quantity(positive=True, error=OUTPUT_ERROR)
 
 
 class TechnicalReviewSchema(Schema):

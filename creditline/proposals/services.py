@@ -12,22 +12,27 @@ from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..enterprises.models import Enterprise
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..pagination import Page, paginate
+from ..rulebooks import registry
+from ..rules.costs import disagreement, split_costs
 from .models import PROPOSAL_LIFECYCLE, Assessment, Proposal, ProposalIndicator, TechnicalReview
 from .submission import submission_problems
 
 SCALAR_FIELDS = ("title", "description", "cp_options", "currency", "investment", "eligible_cost",
                  "loan_amount", "own_contribution", "economic_life_years", "annual_savings",
                  "annual_extra_operating_cost", "implementation_months", "technology",
-                 "output_unit", "main_indicator", "other_incentives", "bank_id")
+                 "output_unit", "main_indicator", "other_incentives", "cost_items", "bank_id")
 INDICATOR_FIELDS = ("stream", "unit", "baseline_quantity", "baseline_output",
                     "projected_quantity", "projected_output")
 EDITABLE_STATES = ("draft",)
+REVIEWER_ROLES = ("verifier", "senior_verifier")
 
 # Packages further down the lifecycle (loans) add reasons a withdrawal must be refused.
 WITHDRAW_GUARDS: list[Callable[[Proposal], str | None]] = []
+# Called after a withdrawal, in its transaction (the loans package withdraws a pending loan application).
+WITHDRAW_HOOKS: list[Callable[[Actor, Proposal], None]] = []
 
 
 def to_body(p: Proposal) -> dict[str, Any]:
@@ -74,7 +79,7 @@ def _open_line(actor: Actor, line_id: int, errors: dict[str, list[str]]) -> Cred
 def _apply(p: Proposal, data: dict[str, Any]) -> None:
     for key in SCALAR_FIELDS:
         if key in data:
-            setattr(p, key, data[key])
+            setattr(p, key, _jsonable(data[key]) if key == "cost_items" and data[key] is not None else data[key])
     if "indicators" in data:
         p.indicators = [ProposalIndicator(**{f: row[f] for f in INDICATOR_FIELDS}) for row in data["indicators"]]
 
@@ -85,6 +90,20 @@ def _check_currency(line: CreditLine | None, data: dict[str, Any], errors: dict[
         errors["currency"] = [f"the credit line '{line.name}' lends in {line.currency}, not {currency}"]
 
 
+def _derive_eligible_cost(line: CreditLine | None, data: dict[str, Any], items: list[dict[str, Any]] | None,
+                          errors: dict[str, list[str]]) -> None:
+    """With cost items, the eligible cost is the sum of the items the line's rulebook finances."""
+    book = registry().get(line.rulebook_id, line.rulebook_version) if line is not None else None
+    if not items or book is None:
+        return
+    split = split_costs(items, book.eligible_costs, f"{book.id} {book.version}")
+    reason = disagreement(data.get("eligible_cost"), split)
+    if reason:
+        errors["eligible_cost"] = [reason]
+    else:
+        data["eligible_cost"] = split.eligible_total
+
+
 def create_proposal(actor: Actor, data: dict[str, Any]) -> Proposal:
     """Save a new draft for one of the caller's enterprises."""
     require_role(actor, "sme", action="draft proposals")
@@ -92,6 +111,7 @@ def create_proposal(actor: Actor, data: dict[str, Any]) -> Proposal:
     _own_enterprise(actor, data["enterprise_id"], errors)
     line = _open_line(actor, data["credit_line_id"], errors)
     _check_currency(line, data, errors)
+    _derive_eligible_cost(line, data, data.get("cost_items"), errors)
     if errors:
         raise ValidationFailed("the proposal cannot be saved", errors)
     p = Proposal(enterprise_id=data["enterprise_id"], credit_line_id=data["credit_line_id"],
@@ -121,6 +141,7 @@ def update_proposal(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Pro
     if "credit_line_id" in data and data["credit_line_id"] != p.credit_line_id:
         line = _open_line(actor, data["credit_line_id"], errors)
     _check_currency(line, data, errors)
+    _derive_eligible_cost(line, data, data["cost_items"] if "cost_items" in data else p.cost_items, errors)
     if errors:
         raise ValidationFailed("the proposal cannot be saved", errors)
     before = snapshot(p)
@@ -174,6 +195,8 @@ def withdraw_proposal(actor: Actor, proposal_id: int, reason: str) -> Proposal:
             raise Conflict(refusal, current_state=p.status, allowed=[])
     transition(actor, p, "withdrawn", reason=reason)
     p.withdrawn_reason = reason
+    for hook in WITHDRAW_HOOKS:
+        hook(actor, p)
     db.session.commit()
     return p
 
@@ -181,7 +204,7 @@ def withdraw_proposal(actor: Actor, proposal_id: int, reason: str) -> Proposal:
 def review_proposal(actor: Actor, proposal_id: int, data: dict[str, Any],
                     scorer: Callable[..., Assessment]) -> TechnicalReview:
     """Record the NCPC's technical review; corrections to the baseline re-score the proposal."""
-    require_role(actor, "verifier", "senior_verifier", action="review proposals")
+    require_role(actor, *REVIEWER_ROLES, action="review proposals")
     p = get_visible(Proposal, proposal_id, actor, what="proposal")
     PROPOSAL_LIFECYCLE.check(p.status, "technically_reviewed")
     errors: dict[str, list[str]] = {}
@@ -194,6 +217,13 @@ def review_proposal(actor: Actor, proposal_id: int, data: dict[str, Any],
         errors["main_indicator"] = [f"the proposal has no {main} indicator"]
     if data["outcome"] == "corrected" and not data["corrections"] and main == p.main_indicator:
         errors["corrections"] = ["a correction must change the baseline or the main indicator"]
+    if data["outcome"] == "confirmed":
+        # A confirmation keeps the scored baseline; a change must go through 'corrected', which re-scores.
+        if data["corrections"]:
+            errors["corrections"] = ["a confirmation cannot carry corrections; record the outcome 'corrected'"]
+        if main != p.main_indicator:
+            errors["main_indicator"] = [f"a confirmation keeps the main indicator {p.main_indicator}; "
+                                        "record the outcome 'corrected' to change it"]
     if errors:
         raise ValidationFailed("the review cannot be recorded", errors)
     before = snapshot(p)
@@ -220,6 +250,7 @@ def review_proposal(actor: Actor, proposal_id: int, data: dict[str, Any],
 
 
 def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with Decimals as strings, for a JSON column."""
     return [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()} for row in rows]
 
 
@@ -252,9 +283,31 @@ def latest_assessment(actor: Actor, proposal_id: int) -> Assessment:
     found = db.session.execute(select(Assessment).where(Assessment.proposal_id == p.id)
                                .order_by(Assessment.id.desc()).limit(1)).scalar_one_or_none()
     if found is None:
-        from ..errors import NotFound
         raise NotFound(f"proposal {proposal_id} has not been scored yet; submit it first")
     return found
+
+
+def assessment_of(actor: Actor, proposal_id: int, assessment_id: int) -> Assessment:
+    """Return one assessment of a proposal the caller may see."""
+    p = get_visible(Proposal, proposal_id, actor, what="proposal")
+    found = db.session.execute(select(Assessment).where(Assessment.proposal_id == p.id,
+                                                        Assessment.id == assessment_id)).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"assessment {assessment_id} of proposal {proposal_id} not found")
+    return found
+
+
+
+def review_form(actor: Actor, proposal_id: int) -> Proposal:
+    """Open a proposal for technical review (NCPC verifiers only)."""
+    require_role(actor, *REVIEWER_ROLES, action="review proposals")
+    return get_visible(Proposal, proposal_id, actor, what="proposal")
+
+
+def review_queue(actor: Actor, page: int) -> Page:
+    """Eligible proposals waiting for the NCPC's technical review, oldest first."""
+    require_role(actor, *REVIEWER_ROLES, action="review proposals")
+    return list_proposals(actor, {"status": "eligible", "sort": "created_at", "page": page})
 
 
 def reviews_of(actor: Actor, proposal_id: int) -> list[TechnicalReview]:

@@ -9,6 +9,7 @@ from ..auth.current import current_actor
 from ..creditlines.services import list_credit_lines
 from ..enterprises.services import list_enterprises
 from ..errors import DomainError, ValidationFailed
+from ..rules.costs import COST_CATEGORIES
 from ..scoring.services import assessment_view, score_and_store
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, TECHNOLOGY_READINESS
 from . import documents, services
@@ -23,7 +24,7 @@ def _choices(actor):
     lines = list_credit_lines(actor, {"status": "open", "per_page": 200}).items
     enterprises = list_enterprises(actor, {"per_page": 200}).items
     return dict(lines=lines, enterprises=enterprises, cp_options=CP_OPTIONS, streams=STREAM_UNITS,
-                readiness=TECHNOLOGY_READINESS)
+                readiness=TECHNOLOGY_READINESS, cost_categories=COST_CATEGORIES)
 
 
 @bp.route("")
@@ -97,7 +98,7 @@ def detail(proposal_id: int):
     return render_template("proposals/detail.html", p=p, assessment=assessment, actor=actor,
                            reviews=services.reviews_of(actor, proposal_id),
                            allowed=PROPOSAL_LIFECYCLE.allowed(p.status), document_kinds=DOCUMENT_KINDS,
-                           doc_states=documents.OPEN_STATES)
+                           doc_states=documents.OPEN_STATES, missing=documents.missing_documents(p))
 
 
 @bp.route("/<int:proposal_id>/documents", methods=["POST"])
@@ -124,9 +125,13 @@ def submit(proposal_id: int):
     except ValidationFailed as exc:
         p = services.get_proposal(actor, proposal_id)
         return render_template("proposals/detail.html", p=p, assessment=None, actor=actor, reviews=[],
-                               allowed=PROPOSAL_LIFECYCLE.allowed(p.status),
+                               allowed=PROPOSAL_LIFECYCLE.allowed(p.status), document_kinds=DOCUMENT_KINDS,
+                               doc_states=documents.OPEN_STATES, missing=documents.missing_documents(p),
                                problems=exc.errors), 422
-    flash(f"Submitted and scored: {p.status.replace('_', ' ')}.", "success")
+    missing = documents.missing_documents(p)
+    flash(f"Submitted and scored: {p.status.replace('_', ' ')}."
+          + (f" Still missing from the checklist (not blocking): {', '.join(k.replace('_', ' ') for k in missing)}."
+             if missing else " The document checklist is complete."), "success")
     return redirect(url_for("proposals.assessment", proposal_id=proposal_id))
 
 
@@ -162,9 +167,7 @@ def assessment(proposal_id: int):
 @bp.route("/reviews")
 @login_required
 def review_queue():
-    actor = current_actor()
-    page = services.list_proposals(actor, {"status": "eligible", "sort": "created_at",
-                                           "page": request.args.get("page", 1, type=int)})
+    page = services.review_queue(current_actor(), request.args.get("page", 1, type=int))
     return render_template("proposals/review_queue.html", page=page)
 
 
@@ -172,7 +175,7 @@ def review_queue():
 @login_required
 def review(proposal_id: int):
     actor = current_actor()
-    p = services.get_proposal(actor, proposal_id)
+    p = services.review_form(actor, proposal_id)
     errors: dict = {}
     if request.method == "POST":
         corrections = []

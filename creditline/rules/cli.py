@@ -8,11 +8,11 @@ import click
 import pandas as pd
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from ..errors import ValidationFailed
 from ..rulebooks import registry
-from . import engine
 from .facts import CATALOGUE
 from .loader import RulebookError, load_rulebook
 
@@ -29,6 +29,8 @@ def rules_cli() -> None:
 @with_appcontext
 def check_command(paths: tuple[str, ...]) -> None:
     """Validate every rulebook of RULES_DIR (or the given files); exit 1 on any problem."""
+    from ..scoring.services import changed_rulebooks
+
     files = [Path(p) for p in paths] or sorted(Path(current_app.config["RULES_DIR"]).glob("*.yaml"))
     problems = 0
     for path in files:
@@ -39,8 +41,16 @@ def check_command(paths: tuple[str, ...]) -> None:
             for p in exc.problems:
                 click.echo(f"ERROR {p}", err=True)
             continue
+        try:
+            changed = changed_rulebooks([book])
+        except SQLAlchemyError:
+            changed = []  # no database yet: nothing has been scored, so nothing can have changed
+        for p in changed:
+            click.echo(f"ERROR {p}", err=True)
+        problems += len(changed)
         rules = len(book.gates) + sum(len(r) for r in book.scoring.values())
-        click.echo(f"ok    {path}: {book.id} {book.version}, {rules} rules, {book.hash[:19]}…")
+        if not changed:
+            click.echo(f"ok    {path}: {book.id} {book.version}, {rules} rules, {book.hash[:19]}…")
     if problems:
         click.echo(f"{problems} problem(s) found", err=True)
         sys.exit(1)
@@ -61,6 +71,7 @@ def facts_command() -> None:
 @with_appcontext
 def score_command(file: str, rulebook_id: str, version: str | None, out_path: str) -> None:
     """Score every proposal row of a CSV; bad rows are reported and do not stop the others."""
+    from ..scoring.batch import score_rows
     from ..scoring.batch_io import rows_from_csv
     from ..scoring.results import result_rows
 
@@ -74,15 +85,15 @@ def score_command(file: str, rulebook_id: str, version: str | None, out_path: st
     results, errors = [], []
     with tqdm(total=len(rows), unit="proposal", file=sys.stderr) as bar:
         for start in range(0, len(rows), CHUNK):
-            part = engine.score_rows(book, rows[start:start + CHUNK])
-            for r in part["results"]:
-                r["row"] += start
-            for e in part["errors"]:
-                e["row"] += start
+            part = score_rows(book, rows[start:start + CHUNK], first_row=start + 1)
             results += part["results"]
             errors += part["errors"]
             bar.update(len(rows[start:start + CHUNK]))
-    pd.DataFrame(result_rows(results, errors)).to_csv(out_path, index=False)
+    table = pd.DataFrame(result_rows(results, errors))
+    for col in [c for c in table.columns if c.startswith("score_")]:
+        # Rejected rows have no scores; a nullable integer keeps 100 from being written as 100.0.
+        table[col] = table[col].astype("Int64")
+    table.to_csv(out_path, index=False)
     click.echo(f"{len(results)} scored, {len(errors)} rejected with {book.id} {book.version}; wrote {out_path}")
     for e in errors[:20]:
         click.echo(f"row {e['row']}: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in e["errors"].items()), err=True)

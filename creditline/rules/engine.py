@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ..finance.money import to_money
+from ..finance.money import format_money, to_money
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, STREAMS
+from .costs import CostSplit, disagreement, split_costs
 from .evaluation import Evaluation, evaluate, failed_rules
 from .explain import hints, trace
 from .facts import columns, improvement_table
@@ -107,14 +108,41 @@ def sensitivity(book: Rulebook, cols: dict[str, np.ndarray]) -> list[list[dict[s
     return out
 
 
+def with_cost_items(book: Rulebook, row: dict[str, Any]) -> tuple[dict[str, Any], CostSplit | None]:
+    """The row with its eligible cost derived from its cost items (unchanged when it has none)."""
+    items = row.get("cost_items")
+    if not items:
+        return row, None
+    split = split_costs(items, book.eligible_costs, f"{book.id} {book.version}")
+    return {**row, "eligible_cost": split.eligible_total}, split
+
+
+def _cost_trace(book: Rulebook, split: CostSplit) -> dict[str, Any]:
+    money = lambda v: format_money(v, book.currency)  # noqa: E731
+    message = f"eligible cost {money(split.eligible_total)}: the sum of {len(split.counted)} eligible item(s)"
+    if split.excluded:
+        message += "; left out: " + "; ".join(
+            f"{x['category'].replace('_', ' ')}{' (' + x['description'] + ')' if x['description'] else ''} "
+            f"{money(x['amount'])}, because {x['reason']}" for x in split.excluded)
+    return {"rule": "eligible-costs", "kind": "info", "outcome": "info", "points": 0, "message": message,
+            "inputs": {"eligible_categories": list(book.eligible_costs)}}
+
+
 def assess_batch(book: Rulebook, rows: list[dict[str, Any]], explain: bool = True,
                  with_sensitivity: bool = True) -> list[dict[str, Any]]:
     """Assess many proposal rows (already valid) in one vectorised evaluation."""
     if not rows:
         return []
-    cols = columns(rows)
+    prepared = [with_cost_items(book, r) for r in rows]
+    cols = columns([r for r, _ in prepared])
     ev = evaluate(book, cols)
     results = [result_of(ev, i, explain) for i in range(ev.n)]
+    for r, (_, split) in zip(results, prepared):
+        if split is not None:
+            r["eligible_costs"] = {"total": split.eligible_total, "counted": split.counted,
+                                   "excluded": split.excluded}
+            if explain:
+                r["trace"].insert(0, _cost_trace(book, split))
     if with_sensitivity:
         for r, s in zip(results, sensitivity(book, cols)):
             r["sensitivity"] = s
@@ -201,23 +229,11 @@ def validate_proposal_row(row: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
-def score_rows(book: Rulebook, rows: list[dict[str, Any]], explain: bool = False) -> dict[str, Any]:
-    """Validate and score rows; a bad row is listed by number (1 = first row) and skipped."""
-    good: list[tuple[int, dict[str, Any]]] = []
-    bad: list[dict[str, Any]] = []
-    for n, row in enumerate(rows, start=1):
-        problems = validate_proposal_row(row)
-        if row.get("currency") and row["currency"] != book.currency:
-            problems.setdefault("currency", []).append(f"the rulebook lends in {book.currency}")
-        if problems:
-            bad.append({"row": n, "errors": problems})
-        else:
-            good.append((n, row))
-    results = assess_batch(book, [r for _, r in good], explain=explain, with_sensitivity=False)
-    out = []
-    for (n, row), res in zip(good, results):
-        out.append({"row": n, "id": row.get("id"), "title": row.get("title"), **res})
-    return {"rulebook": book.ref, "scored": len(out), "rejected": len(bad), "results": out, "errors": bad}
+def cost_problems(book: Rulebook, row: dict[str, Any]) -> dict[str, list[str]]:
+    """A stated eligible cost that contradicts the row's cost items under this rulebook."""
+    _, split = with_cost_items(book, row)
+    reason = disagreement(row.get("eligible_cost"), split) if split is not None else None
+    return {"eligible_cost": [reason]} if reason else {}
 
 
 def to_json(value: Any) -> Any:

@@ -63,7 +63,14 @@ def _const(value: Any) -> tuple[str, Evaluator]:
     if isinstance(value, bool):
         return BOOL, lambda f: value
     if isinstance(value, (int, float)):
-        return NUM, lambda f: float(value)
+        # Checked at load: a 400-digit literal or 1e400 would overflow or be infinite at scoring time.
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ExpressionError(f"the number {str(value)[:20]}… is too large") from None
+        if not np.isfinite(number):
+            raise ExpressionError(f"the number {value!r} is not finite")
+        return NUM, lambda f: number
     if isinstance(value, str):
         return TEXT, lambda f: value
     raise ExpressionError(f"constant {value!r} is not a number, text or true/false")

@@ -11,6 +11,7 @@ import yaml
 
 from ..verification.sufficiency import resolve_settings
 from ..vocabulary import DOCUMENT_KINDS, STREAMS
+from .costs import COST_CATEGORIES
 from .expressions import NUM, Compiled, ExpressionError, compile_expression
 from .facts import CATALOGUE, FACT_TYPES, SETS
 
@@ -103,6 +104,8 @@ class Rulebook:
     hash: str
     path: str = ""
     doc: dict[str, Any] = field(default_factory=dict)
+    # Cost categories the line finances (all of them when the rulebook does not say).
+    eligible_costs: tuple[str, ...] = COST_CATEGORIES
 
     @property
     def ref(self) -> dict[str, str]:
@@ -316,6 +319,11 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
         if key in guarantee:
             c.number(guarantee, key, "guarantee", 0, 1)
     grant_bands = _grant_bands(c, doc.get("grant_bands"))
+    costs = c.mapping(doc.get("eligible_costs") or {}, "eligible_costs")
+    categories = costs.get("categories", list(COST_CATEGORIES))
+    if not isinstance(categories, list) or not all(k in COST_CATEGORIES for k in categories):
+        c.fail("eligible_costs", f"field 'categories' must list categories among {', '.join(COST_CATEGORIES)}")
+        categories = []
     monitoring = c.mapping(doc.get("monitoring") or {}, "monitoring")
     try:
         resolve_settings({**(monitoring.get("verification") or {}),
@@ -330,7 +338,12 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
         weights=weights, decision=decision, notes=notes, emission_factors=factors, guarantee=guarantee,
         grant_bands=grant_bands, fast_track=fast, fast_track_score=float(ft.get("score", 100)),
         documents=documents, sensitivity=sens, arrears=arrears, monitoring=dict(monitoring),
-        text=text, hash="sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), doc=doc)
+        text=text, hash=content_hash(text), doc=doc, eligible_costs=tuple(categories))
+
+
+def content_hash(text: str) -> str:
+    """The SHA-256 of a rulebook's text, as assessments store it."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def load_rulebook(path: str | Path) -> Rulebook:

@@ -5,10 +5,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..auth.current import current_actor
-from ..errors import ValidationFailed
-from . import batch_io, services
 from ..proposals.schemas import ScoreRequestSchema
-from .schemas import AssessmentSchema, BatchResultSchema, RulebookSchema, RulebookSummarySchema, SimulationRequestSchema, SimulationResultSchema
+from . import batch_io, services
+from .schemas import (AssessmentSchema, BatchResultSchema, BatchRowSchema, RulebookQueryArgsSchema, RulebookSchema,
+                      RulebookSummarySchema, SimulationRequestSchema, SimulationResultSchema)
 
 blp = Blueprint("scoring_api", __name__, url_prefix="/api/v1", description="Scoring and rulebooks")
 
@@ -27,10 +27,26 @@ class ScoreView(MethodView):
         return services.what_if(current_actor(), body)
 
 
+BATCH_CSV_HELP = ("one row per proposal: the scalar proposal fields (title, investment, loan_amount, ...), "
+                  "cp_options and documents separated by ';', technology_readiness, technology_class, the "
+                  "enterprise's employees, annual_turnover, total_assets, domestic_ownership_share, "
+                  "operating_since, isic_code, country, and per stream <stream>_baseline_quantity, "
+                  "<stream>_baseline_output, <stream>_projected_quantity, <stream>_projected_output")
+BATCH_BODY = {"required": True, "content": {
+    "application/json": {"schema": {"type": "array", "minItems": 1,
+                                    "items": BatchRowSchema},
+                         "description": "a JSON list of proposal bodies (or {\"proposals\": [...]})"},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary", "description": BATCH_CSV_HELP}}}},
+    "text/csv": {"schema": {"type": "string", "description": BATCH_CSV_HELP}},
+}}
+
+
 @blp.route("/score/batch")
 class BatchView(MethodView):
     @blp.arguments(BatchArgsSchema, location="query")
     @blp.response(200, BatchResultSchema)
+    @blp.doc(requestBody=BATCH_BODY)
     def post(self, args):
         """Score a CSV upload or a JSON list of proposals; bad rows are listed by row number."""
         rows = batch_io.rows_from_request(request)
@@ -47,10 +63,11 @@ class RulebooksView(MethodView):
 
 @blp.route("/rulebooks/<rulebook_id>/<version>")
 class RulebookView(MethodView):
+    @blp.arguments(RulebookQueryArgsSchema, location="query")
     @blp.response(200, RulebookSchema)
-    def get(self, rulebook_id, version):
-        """Show one rulebook as data."""
-        return services.get_rulebook(current_actor(), rulebook_id, version)
+    def get(self, args, rulebook_id, version):
+        """Show one rulebook as data; with ``hash``, exactly the text that scored an assessment."""
+        return services.get_rulebook(current_actor(), rulebook_id, version, args["hash"])
 
 
 @blp.route("/rulebooks/simulate")

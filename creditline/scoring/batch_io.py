@@ -41,15 +41,16 @@ def flat_to_proposal(row: dict[str, Any]) -> dict[str, Any]:
     for col in PROPOSAL_COLUMNS:
         value = _clean(row.get(col))
         if value is not None:
-            out[col] = int(float(value)) if col in INT_COLUMNS and _is_number(value) else value
+            out[col] = _whole(value) if col in INT_COLUMNS else value
     options = _clean(row.get("cp_options"))
     out["cp_options"] = [o.strip() for o in options.split(";") if o.strip()] if options else []
-    out["technology"] = {k: _clean(row.get(f"technology_{k}")) for k in ("readiness", "class", "description", "supplier")}
+    tech = {k: _clean(row.get(f"technology_{k}")) for k in ("readiness", "class", "description", "supplier")}
+    out["technology"] = {k: v for k, v in tech.items() if v is not None}
     enterprise = {}
     for col in ENTERPRISE_COLUMNS:
         value = _clean(row.get(col))
         if value is not None:
-            enterprise[col] = int(float(value)) if col in INT_COLUMNS and _is_number(value) else value
+            enterprise[col] = _whole(value) if col in INT_COLUMNS else value
     out["enterprise"] = enterprise
     indicators = []
     for stream, unit in STREAM_UNITS.items():
@@ -62,12 +63,13 @@ def flat_to_proposal(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _is_number(value: str) -> bool:
+def _whole(value: str) -> Any:
+    # Spreadsheets write 10 as "10.0"; anything else stays text for the schema to name.
     try:
-        float(value)
+        number = float(value)
     except ValueError:
-        return False
-    return True
+        return value
+    return int(number) if number.is_integer() else value
 
 
 def rows_from_csv(data: bytes) -> list[dict[str, Any]]:
@@ -81,7 +83,7 @@ def rows_from_csv(data: bytes) -> list[dict[str, Any]]:
     return [flat_to_proposal(r) for r in frame.to_dict(orient="records")]
 
 
-def rows_from_request(request: Request) -> list[dict[str, Any]]:
+def rows_from_request(request: Request) -> list[Any]:
     """Read the batch from a CSV upload, a text/csv body, or a JSON list."""
     if request.files:
         upload = next(iter(request.files.values()))
@@ -94,6 +96,5 @@ def rows_from_request(request: Request) -> list[dict[str, Any]]:
     if not isinstance(payload, list) or not payload:
         raise ValidationFailed("send a CSV file or a JSON list of proposals",
                                {"body": ["expected a non-empty JSON list or a CSV upload"]})
-    if not all(isinstance(item, dict) for item in payload):
-        raise ValidationFailed("every item must be a proposal object", {"body": ["a list of objects"]})
+    # An item that is not an object is reported by its row number with the others.
     return payload

@@ -1,6 +1,8 @@
 """Assessment output (design §5) and the batch and simulation shapes."""
 from marshmallow import Schema, fields, validate
 
+from ..proposals.schemas import ScoreRequestSchema
+
 
 class RulebookRefSchema(Schema):
     id = fields.String()
@@ -29,6 +31,15 @@ class SensitivityRowSchema(Schema):
     change = fields.Float()
     decision = fields.String()
     npv = fields.String(allow_none=True)
+    irr = fields.Float(allow_none=True)
+    simple_payback_years = fields.Float(allow_none=True)
+    total = fields.Integer()
+
+
+class CostSplitSchema(Schema):
+    total = fields.String()
+    counted = fields.List(fields.Dict())
+    excluded = fields.List(fields.Dict(), metadata={"description": "items left out, each with its reason"})
 
 
 class AssessmentSchema(Schema):
@@ -43,6 +54,15 @@ class AssessmentSchema(Schema):
     hints = fields.List(fields.String())
     sensitivity = fields.List(fields.Nested(SensitivityRowSchema))
     documents_missing = fields.List(fields.String())
+    eligible_costs = fields.Nested(CostSplitSchema, allow_none=True)
+
+
+class BatchRowSchema(ScoreRequestSchema):
+    """One batch row: the what-if body with its own id; loaded partially, the engine checks the rest."""
+
+    credit_line_id = fields.Integer(load_default=None)
+    id = fields.Raw(load_default=None, metadata={"description": "your reference, echoed in the result"})
+    as_of = fields.Date(load_default=None, metadata={"description": "score as of this date (default today)"})
 
 
 class BatchRowErrorSchema(Schema):
@@ -82,6 +102,11 @@ class RulebookSummarySchema(Schema):
     sources = fields.List(fields.String())
 
 
+class RulebookQueryArgsSchema(Schema):
+    hash = fields.String(load_default=None, metadata={
+        "description": "the content hash an assessment stored: answers that exact text, even if the file changed"})
+
+
 class RuleSchema(Schema):
     id = fields.String()
     kind = fields.String()
@@ -98,7 +123,10 @@ class RulebookSchema(RulebookSummarySchema):
     documents = fields.List(fields.Dict())
     fast_track = fields.List(fields.Dict())
     emission_factors = fields.Dict()
+    eligible_costs = fields.List(fields.String())
     sensitivity = fields.Dict()
     arrears = fields.Dict()
     monitoring = fields.Dict()
     text = fields.String(metadata={"description": "the YAML file, as loaded (its SHA-256 is the hash)"})
+    source = fields.String(metadata={"description": "file: the installed file; snapshot: the text kept when "
+                                                    "it was first used to score (the file has changed since)"})

@@ -5,17 +5,19 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..creditlines.models import CreditLine
 from ..enterprises.models import Enterprise
 from ..enterprises.services import snapshot as enterprise_facts
-from ..errors import NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from ..proposals.models import Assessment, Proposal
-from ..proposals.services import to_body
+from ..proposals.models import Assessment, Proposal, RulebookSnapshot
+from ..proposals.services import assessment_of, to_body
 from ..rulebooks import registry
 from ..rules import engine, simulate as simulation
+from . import batch
 from ..rules.loader import Rulebook, RulebookError, parse_rulebook
 
 
@@ -37,10 +39,56 @@ def assessment_view(a: Assessment) -> dict[str, Any]:
     return {**a.result, "id": a.id, "proposal_id": a.proposal_id, "created_at": a.created_at}
 
 
+def _snapshots(rulebook_id: str, version: str) -> list[RulebookSnapshot]:
+    return list(db.session.execute(select(RulebookSnapshot).where(
+        RulebookSnapshot.rulebook_id == rulebook_id, RulebookSnapshot.version == str(version))
+        .order_by(RulebookSnapshot.created_at)).scalars())
+
+
+def changed_rulebooks(books: list[Rulebook]) -> list[str]:
+    """Why each rulebook whose id and version already scored with other text must not be used."""
+    problems = []
+    for book in books:
+        known = [s.hash for s in _snapshots(book.id, book.version)]
+        if known and book.hash not in known:
+            problems.append(f"{book.path or book.id}: {book.id} {book.version} scored proposals as {known[0]}, "
+                            f"but its text now hashes to {book.hash}; publish changes under a new version")
+    return problems
+
+
+def keep_snapshot(book: Rulebook) -> None:
+    """Keep the rulebook's text by hash; refuse a changed text under a version that already scored."""
+    problems = changed_rulebooks([book])
+    if problems:
+        raise Conflict(problems[0])
+    if db.session.get(RulebookSnapshot, book.hash) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(RulebookSnapshot(hash=book.hash, rulebook_id=book.id, version=book.version, text=book.text))
+    except IntegrityError:
+        pass  # another request kept the same text first
+
+
+def book_for_hash(content_hash: str) -> Rulebook:
+    """The exact rulebook that made a decision: from memory, else from its stored snapshot."""
+    book = registry().by_hash(content_hash)
+    if book is not None:
+        return book
+    snap = db.session.get(RulebookSnapshot, content_hash)
+    if snap is None:
+        raise NotFound(f"no rulebook with content hash {content_hash}")
+    return parse_rulebook(snap.text, f"snapshot {snap.rulebook_id} {snap.version}")
+
+
 def score_and_store(actor: Actor | None, p: Proposal) -> Assessment:
     """Score a proposal against its line's rulebook and add an immutable assessment (caller commits)."""
     book = rulebook_of(p.credit_line)
-    result = engine.assess(book, engine_input(to_body(p), enterprise_facts(p.enterprise)))
+    keep_snapshot(book)
+    row = engine_input(to_body(p), enterprise_facts(p.enterprise))
+    result = engine.assess(book, row)
+    # The inputs as scored, so the decision can be re-run later with the snapshot of the rulebook.
+    result["input"] = row
     scores = result["scores"]
     a = Assessment(proposal_id=p.id, rulebook_id=result["rulebook"]["id"],
                    rulebook_version=result["rulebook"]["version"], rulebook_hash=result["rulebook"]["hash"],
@@ -51,6 +99,16 @@ def score_and_store(actor: Actor | None, p: Proposal) -> Assessment:
     db.session.add(a)
     db.session.flush()
     return a
+
+
+def replay_assessment(actor: Actor, proposal_id: int, assessment_id: int) -> dict[str, Any]:
+    """Re-run a stored assessment on its stored inputs with the exact rulebook text that made it."""
+    a = assessment_of(actor, proposal_id, assessment_id)
+    row = a.result.get("input")
+    if row is None:
+        raise NotFound(f"assessment {assessment_id} was stored without its inputs and cannot be re-run")
+    again = engine.to_json(engine.assess(book_for_hash(a.rulebook_hash), row))
+    return {**again, "id": a.id, "proposal_id": a.proposal_id, "created_at": a.created_at}
 
 
 def what_if(actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
@@ -69,14 +127,18 @@ def what_if(actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
     else:
         errors["enterprise"] = ["give enterprise_id or an enterprise object"]
         enterprise = {}
+    if line.status != "open":
+        errors["credit_line_id"] = [f"the credit line '{line.name}' is closed to new proposals"]
     if body.get("currency") and body["currency"] != line.currency:
         errors["currency"] = [f"the credit line lends in {line.currency}, not {body['currency']}"]
     body.setdefault("currency", line.currency)
+    book = rulebook_of(line)
     problems = engine.validate_proposal_row(engine_input(body, enterprise))
+    problems.update(engine.cost_problems(book, body))
     errors.update({k: v for k, v in problems.items() if k not in errors})
     if errors:
         raise ValidationFailed("the proposal cannot be scored yet", errors)
-    return engine.to_json(engine.assess(rulebook_of(line), engine_input(body, enterprise)))
+    return engine.to_json(engine.assess(book, engine_input(body, enterprise)))
 
 
 def score_batch(actor: Actor, rulebook_id: str, version: str | None, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -85,10 +147,10 @@ def score_batch(actor: Actor, rulebook_id: str, version: str | None, rows: list[
     book = registry().get(rulebook_id, version) if version else registry().latest(rulebook_id)
     if book is None:
         raise ValidationFailed("unknown rulebook", {"rulebook": [f"no rulebook {rulebook_id} {version or ''}".strip()]})
-    return engine.score_rows(book, rows)
+    return batch.score_rows(book, rows)
 
 
-def _book_view(book: Rulebook, full: bool = False) -> dict[str, Any]:
+def _book_view(book: Rulebook, full: bool = False, source: str = "file") -> dict[str, Any]:
     view: dict[str, Any] = {"id": book.id, "version": book.version, "name": book.name, "hash": book.hash,
                             "currency": book.currency, "effective_from": book.effective_from,
                             "sources": book.sources}
@@ -98,7 +160,8 @@ def _book_view(book: Rulebook, full: bool = False) -> dict[str, Any]:
                     documents=book.documents, fast_track=[{"class": c.name, "description": c.description,
                                                            "when": c.when.text} for c in book.fast_track],
                     emission_factors=book.emission_factors, sensitivity=book.sensitivity,
-                    arrears=book.arrears, monitoring=book.monitoring, text=book.text)
+                    arrears=book.arrears, monitoring=book.monitoring, text=book.text,
+                    eligible_costs=list(book.eligible_costs), source=source)
     return view
 
 
@@ -107,12 +170,18 @@ def list_rulebooks(actor: Actor) -> list[dict[str, Any]]:
     return [_book_view(b) for b in registry().all()]
 
 
-def get_rulebook(actor: Actor, rulebook_id: str, version: str) -> dict[str, Any]:
-    """One rulebook as data, with its rules and its text."""
+def get_rulebook(actor: Actor, rulebook_id: str, version: str, content_hash: str | None = None) -> dict[str, Any]:
+    """One rulebook as data; the text that scored under this id and version wins over a changed file."""
     book = registry().get(rulebook_id, version)
-    if book is None:
-        raise NotFound(f"no rulebook {rulebook_id} version {version}")
-    return _book_view(book, full=True)
+    if content_hash is None and book is not None and not changed_rulebooks([book]):
+        return _book_view(book, full=True)
+    snaps = _snapshots(rulebook_id, version)
+    wanted = content_hash or (snaps[0].hash if snaps else None)
+    if wanted is None or (book is None or book.hash != wanted) and wanted not in {s.hash for s in snaps}:
+        raise NotFound(f"no rulebook {rulebook_id} version {version}" + (f" with hash {content_hash}" if content_hash else ""))
+    if book is not None and book.hash == wanted:
+        return _book_view(book, full=True)
+    return _book_view(book_for_hash(wanted), full=True, source="snapshot")
 
 
 def rulebook_text(actor: Actor, rulebook_id: str, version: str) -> str:

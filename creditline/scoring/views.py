@@ -20,7 +20,7 @@ def index():
 @bp.route("/<rulebook_id>/<version>")
 @login_required
 def detail(rulebook_id: str, version: str):
-    book = services.get_rulebook(current_actor(), rulebook_id, version)
+    book = services.get_rulebook(current_actor(), rulebook_id, version, request.args.get("hash") or None)
     return render_template("rulebooks/detail.html", book=book)
 
 

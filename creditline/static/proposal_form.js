@@ -26,6 +26,20 @@
     syncUnit(clone.querySelector("select.stream"));
   });
 
+  const costs = document.querySelector("#cost-table tbody");
+  document.getElementById("add-cost").addEventListener("click", () => {
+    const n = costs.rows.length;
+    const clone = costs.rows[0].cloneNode(true);
+    clone.querySelectorAll("[name]").forEach((el) => {
+      el.name = el.name.replace(/^cost_items\.\d+\./, `cost_items.${n}.`);
+      el.setAttribute("aria-label", el.getAttribute("aria-label").replace(/\d+$/, String(n + 1)));
+      if (el.tagName === "INPUT") el.value = "";
+    });
+    clone.querySelectorAll(".error").forEach((el) => el.remove());
+    costs.appendChild(clone);
+    document.getElementById("cost_rows").value = costs.rows.length;
+  });
+
   function body() {
     const data = new FormData(form);
     const out = { technology: {}, indicators: [] };
@@ -40,6 +54,13 @@
       for (const c of ["stream", "unit", "baseline_quantity", "baseline_output", "projected_quantity", "projected_output"]) row[c] = data.get(`indicators.${n}.${c}`) || "";
       if (row.baseline_quantity && row.baseline_output && row.projected_quantity && row.projected_output) out.indicators.push(row);
     }
+    const items = [];
+    for (let n = 0; n < costs.rows.length; n++) {
+      const amount = data.get(`cost_items.${n}.amount`);
+      if (amount) items.push({ category: data.get(`cost_items.${n}.category`), description: data.get(`cost_items.${n}.description`) || "", amount: Number(amount).toFixed(2) });
+    }
+    // With items the eligible cost is computed; a stale typed figure would only contradict them.
+    if (items.length) { out.cost_items = items; delete out.eligible_cost; }
     return out;
   }
 

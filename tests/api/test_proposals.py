@@ -41,7 +41,7 @@ def test_full_draft_round_trips_money_as_strings(client, token_for, ids):
      "indicators", "unknown indicator stream"),
     ({"indicators": [{"stream": "water", "unit": "m3", "baseline_quantity": "-5",
                       "baseline_output": "10", "projected_quantity": "1", "projected_output": "10"}]},
-     "indicators", "zero or more"),
+     "indicators", "the baseline quantity must be more than zero"),
     ({"indicators": [{"stream": "water", "unit": "m3", "baseline_quantity": "5",
                       "baseline_output": "0", "projected_quantity": "1", "projected_output": "10"}]},
      "indicators", "production output must be more than zero"),
@@ -118,3 +118,50 @@ def test_withdraw_needs_a_reason_and_is_final(client, token_for, ids):
     again = client.post(f"/api/v1/proposals/{pid}/withdraw", headers=sme, json={"reason": "again"})
     assert again.status_code == 409
     assert again.get_json()["current_state"] == "withdrawn" and again.get_json()["allowed"] == []
+
+
+def _indicator(**values):
+    row = {"stream": "water", "unit": "m3", "baseline_quantity": "100000", "baseline_output": "5000",
+           "projected_quantity": "45000", "projected_output": "5000"}
+    row.update(values)
+    return [row]
+
+
+# (override, the error path, a fragment of its message): refused by POST /proposals and POST /score alike.
+REFUSED = [
+    ({"indicators": _indicator(baseline_quantity="0")}, ("indicators", "0", "baseline_quantity"),
+     "the baseline quantity must be more than zero"),
+    ({"indicators": _indicator(projected_quantity="-1")}, ("indicators", "0", "projected_quantity"), "zero or more"),
+    ({"indicators": _indicator(projected_output="0")}, ("indicators", "0", "projected_output"),
+     "production output must be more than zero"),
+    ({"investment": 1e400}, ("investment",), "nan or infinity"),
+    ({"investment": "1e400"}, ("investment",), "Not a valid number"),
+    ({"investment": "NaN"}, ("investment",), "nan or infinity"),
+    ({"investment": "Infinity"}, ("investment",), "nan or infinity"),
+    ({"investment": "1e20"}, ("investment",), "must be at most"),
+]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/proposals", "/api/v1/score"])
+@pytest.mark.parametrize("override,where,fragment", REFUSED)
+def test_impossible_figures_are_422_naming_the_field_and_save_nothing(app, client, token_for, ids, path,
+                                                                     override, where, fragment):
+    from .test_scoring import counts
+    before = counts(app)
+    res = client.post(path, headers=token_for("sme"), json=proposal_body(ids["line"], ids["ent"], **override))
+    assert res.status_code == 422, res.get_json()
+    errors = res.get_json()["errors"]
+    for key in where:
+        errors = errors[key]
+    assert any(fragment in m for m in errors), errors
+    assert counts(app) == before
+
+
+def test_what_if_on_a_closed_credit_line_is_422_naming_the_line(app, client, token_for, ids):
+    from .test_scoring import counts
+    client.patch(f"/api/v1/credit-lines/{ids['line']}", json={"status": "closed"}, headers=token_for("fund_admin"))
+    before = counts(app)
+    res = client.post("/api/v1/score", headers=token_for("sme"), json=proposal_body(ids["line"], ids["ent"]))
+    assert res.status_code == 422
+    assert "closed" in res.get_json()["errors"]["credit_line_id"][0]
+    assert counts(app) == before

@@ -90,7 +90,7 @@ def test_batch_csv_reports_bad_rows_by_number_and_scores_the_rest(client, token_
     assert res.status_code == 200, body
     assert body["scored"] == 1 and body["rejected"] == 2
     assert body["results"][0]["decision"] == "eligible" and body["results"][0]["id"] == "A1"
-    assert body["errors"][0] == {"row": 2, "errors": {"indicators.0.projected_output": ["must be more than zero"]}}
+    assert body["errors"][0] == {"row": 2, "errors": {"indicators.0.projected_output": ["production output must be more than zero"]}}
     assert "loan_amount" in body["errors"][1]["errors"]
 
 
@@ -182,3 +182,84 @@ def test_uploaded_documents_leave_the_checklist(client, token_for, ids):
     client.post(f"/api/v1/proposals/{pid}/submit", headers=sme, json={})
     a = client.get(f"/api/v1/proposals/{pid}/assessment", headers=sme).get_json()
     assert "quotation" not in a["documents_missing"] and "technical_datasheet" in a["documents_missing"]
+
+
+@pytest.mark.parametrize("review,field", [
+    ({"corrections": [{"stream": "water", "baseline_quantity": "60000"}]}, "corrections"),
+    ({"main_indicator": "electricity"}, "main_indicator"),
+])
+def test_a_confirmation_cannot_change_the_baseline_silently(app, client, token_for, ids, review, field):
+    pid = submitted(client, token_for, ids)
+    verifier = token_for("verifier")
+    before = counts(app)
+    body = {"outcome": "confirmed", "comments": "Visited the plant", **review}
+    res = client.post(f"/api/v1/proposals/{pid}/technical-review", headers=verifier, json=body)
+    assert res.status_code == 422
+    assert "corrected" in res.get_json()["errors"][field][0]
+    assert counts(app) == before
+    p = client.get(f"/api/v1/proposals/{pid}", headers=token_for("sme")).get_json()
+    assert p["status"] == "eligible" and p["main_indicator"] == "water"
+    assert p["indicators"][0]["baseline_quantity"].startswith("100000")
+    ok = client.post(f"/api/v1/proposals/{pid}/technical-review", headers=token_for("verifier"),
+                     json={"outcome": "confirmed", "comments": "Visited the plant"})
+    assert ok.status_code == 201
+    assert client.get(f"/api/v1/proposals/{pid}", headers=token_for("sme")).get_json()["status"] == "technically_reviewed"
+
+
+def test_assessment_shows_specific_consumption_what_gets_worse_and_full_sensitivity(client, token_for, ids):
+    indicators = [
+        {"stream": "water", "unit": "m3", "baseline_quantity": "100000", "baseline_output": "5000",
+         "projected_quantity": "45000", "projected_output": "5000"},
+        {"stream": "electricity", "unit": "kWh", "baseline_quantity": "900000", "baseline_output": "5000",
+         "projected_quantity": "990000", "projected_output": "5000"},
+    ]
+    pid = submitted(client, token_for, ids, indicators=indicators)
+    a = client.get(f"/api/v1/proposals/{pid}/assessment", headers=token_for("sme")).get_json()
+    m = a["metrics"]
+    assert m["worse"] == ["electricity"]
+    assert m["improvement"] == {"water": 0.55, "electricity": -0.1}
+    assert m["specific_consumption"]["water"] == {"baseline": 20.0, "projected": 9.0}
+    assert m["specific_consumption"]["electricity"] == {"baseline": 180.0, "projected": 198.0}
+    assert a["decision"] == "referred"  # the side-effects gate refers it to the NCPC
+    savings_down = next(s for s in a["sensitivity"] if s["factor"] == "annual_savings" and s["change"] == -0.2)
+    # Savings 20,000 less 5,000 extra cost over 10 years at 10%: NPV -7,831.49, payback 6.67 years.
+    assert savings_down["npv"] == "-7831.49" and savings_down["simple_payback_years"] == 6.67
+    assert savings_down["irr"] == 0.0814 and isinstance(savings_down["total"], int)
+
+
+def test_assessment_page_shows_specific_consumption_and_the_sensitivity_table(app, client, token_for, ids):
+    pid = submitted(client, token_for, ids)
+    page = app.test_client()
+    assert page.post("/login", data={"email": "owner@textile.example", "password": "green-credit-demo"}).status_code == 302
+    html = page.get(f"/proposals/{pid}/assessment").get_data(as_text=True)
+    table = html.split('data-testid="specific-consumption"')[1].split("</table>")[0]
+    assert ">20<" in table and ">9<" in table and ">180<" in table and ">140<" in table
+    sensitivity = html.split('data-testid="sensitivity"')[1].split("</table>")[0]
+    assert "IRR" in sensitivity and "Simple payback" in sensitivity and "Total score" in sensitivity
+    assert "-20%" in sensitivity and "6.67 y" in sensitivity
+
+
+def test_submission_says_which_documents_are_still_missing(app, client, token_for, ids):
+    sme = token_for("sme")
+    pid = client.post("/api/v1/proposals", headers=sme, json=proposal_body(ids["line"], ids["ent"])).get_json()["id"]
+    client.post(f"/api/v1/proposals/{pid}/documents", headers=sme, content_type="multipart/form-data",
+                data={"kind": "quotation", "file": (io.BytesIO(b"quote"), "quote.pdf")})
+    res = client.post(f"/api/v1/proposals/{pid}/submit", headers=sme, json={})
+    assert res.status_code == 200
+    assert res.get_json()["status"] == "eligible"  # missing documents never block
+    assert res.get_json()["documents_missing"] == ["technical_datasheet", "financial_statements",
+                                                    "business_registration", "ownership_declaration"]
+
+
+def test_the_page_after_submitting_lists_the_missing_documents(app, client, token_for, ids):
+    sme = token_for("sme")
+    pid = client.post("/api/v1/proposals", headers=sme, json=proposal_body(ids["line"], ids["ent"])).get_json()["id"]
+    page = app.test_client()
+    page.post("/login", data={"email": "owner@textile.example", "password": "green-credit-demo"})
+    res = page.post(f"/proposals/{pid}/submit", follow_redirects=True)
+    html = res.get_data(as_text=True)
+    assert res.status_code == 200
+    assert "Still missing from the checklist (not blocking): quotation, technical datasheet" in html
+    detail = page.get(f"/proposals/{pid}").get_data(as_text=True)
+    missing = detail.split('data-testid="documents-missing"')[1].split("</div>")[0]
+    assert "supplier quotations for the equipment" in missing and "declaration of ownership" in missing

@@ -55,3 +55,21 @@ def test_incomplete_submission_lists_the_problems(page):
     problems.wait_for()
     text = problems.inner_text()
     assert "investment" in text and "main_indicator" in text and "Nothing was changed" in text
+
+
+def test_sme_lists_budget_items_and_the_eligible_cost_is_computed(page):
+    sign_in(page, "owner@textile.example")
+    page.goto("/proposals/new")
+    page.get_by_label("Title").fill("Jet dyeing with a new effluent tank")
+    page.get_by_label("Total investment").fill("100000")
+    page.get_by_label("Cost category 1").select_option("equipment")
+    page.get_by_label("Cost description 1").fill("two jet dyeing machines")
+    page.get_by_label("Cost amount 1").fill("85000")
+    page.get_by_role("button", name="Add an item").click()
+    page.get_by_label("Cost category 2").select_option("land")
+    page.get_by_label("Cost description 2").fill("plot for the tank")
+    page.get_by_label("Cost amount 2").fill("15000")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Draft saved").wait_for()
+    money = page.locator(".card", has_text="Eligible cost").first.inner_text()
+    assert "eligible cost\tusd 85,000" in money.lower() and "land: plot for the tank\tUSD 15,000" in money

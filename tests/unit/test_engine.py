@@ -10,6 +10,7 @@ from creditline.rules import engine
 from creditline.rules.grants import grant_for, grant_rate
 from creditline.rules.loader import RulebookError, parse_rulebook
 from creditline.rules.simulate import compare_portfolio
+from creditline.scoring.batch import score_rows
 
 from .rule_data import BOOKS, book, row, water
 
@@ -121,12 +122,12 @@ def test_documents_checklist_lists_what_is_missing():
 
 def test_batch_rows_report_bad_rows_by_number_and_field_and_score_the_rest():
     rows = [row(), row(loan_amount="200000.00"), row(indicators=water("100", "50", output="0")), row(cp_options=["magic"])]
-    out = engine.score_rows(book("gctf-vn"), rows)
+    out = score_rows(book("gctf-vn"), rows)
     assert out["scored"] == 1 and out["rejected"] == 3
     assert [e["row"] for e in out["errors"]] == [2, 3, 4]
     assert "loan_amount" in out["errors"][0]["errors"]
-    assert out["errors"][1]["errors"]["indicators.0.projected_output"] == ["must be more than zero"]
-    assert "cp_options" in out["errors"][2]["errors"]
+    assert out["errors"][1]["errors"]["indicators.0.projected_output"] == ["production output must be more than zero"]
+    assert out["errors"][2]["errors"] == {"cp_options.0": ["unknown CP option type 'magic'"]}
     assert out["results"][0]["row"] == 1
 
 
@@ -150,3 +151,18 @@ def test_simulation_lists_the_decisions_a_stricter_draft_would_change():
     assert out["compared"] == 2 and out["decision_changes"] == {"eligible → ineligible": 1}
     assert [c["id"] for c in out["changes"]] == [1]
     assert out["changes"][0]["failed_rules_after"] == ["min-improvement"]
+
+
+def test_a_rulebook_sets_its_own_sensitivity_steps_and_factors():
+    text = book("gctf-vn").text + "\nsensitivity:\n  steps: [-0.3, -0.1, 0.1]\n  factors: [annual_savings, investment]\n"
+    b = parse_rulebook(text, "steps.yaml")
+    out = engine.assess(b, row())["sensitivity"]
+    assert [(s["factor"], s["change"]) for s in out] == [
+        ("annual_savings", -0.3), ("annual_savings", -0.1), ("annual_savings", 0.1),
+        ("investment", -0.3), ("investment", -0.1), ("investment", 0.1)]
+    # Savings 25,000 x 0.7 = 17,500 less 5,000 extra cost: 12,500 a year for 10 years on 100,000.
+    worst = out[0]
+    assert worst["simple_payback_years"] == 8.0 and worst["npv"] == Decimal("-23192.91")
+    assert worst["decision"] == "referred" and worst["total"] == 65 and isinstance(worst["total"], int)
+    cheaper = out[3]
+    assert cheaper["simple_payback_years"] == 3.5 and cheaper["irr"] == round(float(npf.irr([-70000] + [20000] * 10)), 4)

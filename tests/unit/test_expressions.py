@@ -61,3 +61,42 @@ def test_unsafe_or_wrong_conditions_are_refused_at_load(text, reason):
     with pytest.raises(ExpressionError) as err:
         compile_expression(text, FACT_TYPES, SETS)
     assert reason in str(err.value)
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("import os", "cannot read"),
+    ("__import__('os')", "unknown function '__import__'"),
+    ("__import__('os').system('id') == 0", "not an allowed function call"),
+    ("while True: pass", "cannot read"),
+    ("for x in y: pass", "cannot read"),
+    ("[x for x in y]", "not allowed"),
+    ("{x: 1 for x in cp_options}", "not allowed"),
+    ("any(x > 0 for x in [npv])", "unknown function 'any'"),
+    ("max((x for x in [npv]), 0) > 1", "not allowed"),
+    ("lambda: npv > 0", "not allowed"),
+    ("(lambda x: x)(npv) > 0", "not an allowed function"),
+    ("npv.real > 0", "not allowed"),
+    ("readiness.upper() == 'X'", "not an allowed function"),
+    ("getattr(npv, 'real') > 0", "unknown function"),
+    ("2 ** 100000 > npv", "not allowed"),
+    ("npv ** 2 > 0", "not allowed"),
+    ("npv > " + "9" * 400, "too large"),
+    ("npv > 1e400", "not finite"),
+    ("(" * 260 + "npv > 0" + ")" * 260, "limited to 500 characters"),
+    ("not " * 130 + "npv > 0", "limited to 500 characters"),
+    ("-" * 200 + "1 < npv", "limited to 120 parts"),
+    ("npv > 0 or " * 40 + "npv > 0", "limited to 120 parts"),
+])
+def test_code_loops_and_resource_bombs_are_refused_at_load(text, reason):
+    with pytest.raises(ExpressionError) as err:
+        compile_expression(text, FACT_TYPES, SETS)
+    assert reason in str(err.value)
+
+
+def test_accepted_nesting_and_big_numbers_stay_bounded():
+    # The deepest nesting that fits in the length cap parses and evaluates quickly and correctly.
+    deep = "(" * 90 + "npv > 0" + ")" * 90
+    assert run(deep, npv=[-1.0, 1.0]).tolist() == [False, True]
+    # Arithmetic that overflows gives inf or nan, which comparisons treat as not passing or passing plainly.
+    assert run("npv * 1e308 * 1e308 > 0", npv=[1.0, -1.0]).tolist() == [True, False]
+    assert run("npv / 0 > 0", npv=[0.0]).tolist() == [False]
