@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Numeric, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.permissions import Actor, scope, scope_filter
@@ -17,14 +17,20 @@ MONEY = Numeric(16, 2)
 GUARANTEE_LIFECYCLE = Lifecycle(
     "guarantee",
     {
+        # The bank asks; the fund issues within its capacity, or declines with a reason.
+        "requested": ("issued", "declined"),
         "issued": ("called", "released"),
         "called": ("paid",),
-        "paid": (),       # the claim is paid; recoveries may still come in
-        "released": (),   # the loan was repaid: the cover is freed
+        "paid": ("recovered",),    # the first recovery after the claim was paid
+        "recovered": (),           # later recoveries keep it recovered
+        "released": (),            # the loan was repaid: the cover is freed
+        "declined": (),
     },
-    initial="issued",
+    initial="requested",
 )
 LIVE = ("issued", "called")
+# Guarantees whose claim the fund has paid: money received on the loan is shared as a recovery.
+CLAIM_PAID = ("paid", "recovered")
 
 
 class Guarantee(db.Model):
@@ -41,10 +47,16 @@ class Guarantee(db.Model):
     fee_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     fee: Mapped[Decimal] = mapped_column(MONEY)
     proceeds_to_approved_items: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The last due date of the loan's schedule: None until the first disbursement fixes it.
     valid_until: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12), default="issued")
-    issued_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="requested")
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    declined_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decline_reason: Mapped[str | None] = mapped_column(Text)
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The call: outstanding principal at default, and the claim (coverage x outstanding, capped).
     outstanding_at_default: Mapped[Decimal | None] = mapped_column(MONEY)
@@ -54,7 +66,7 @@ class Guarantee(db.Model):
     paid_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    loan: Mapped[Loan] = relationship()
+    loan: Mapped[Loan] = relationship(foreign_keys=[loan_id])
     recoveries: Mapped[list[Recovery]] = relationship(back_populates="guarantee", order_by="Recovery.id",
                                                       lazy="selectin", cascade="all, delete-orphan")
 
@@ -79,6 +91,8 @@ class Recovery(db.Model):
     bank_part: Mapped[Decimal] = mapped_column(MONEY)
     value_date: Mapped[date] = mapped_column(Date)
     reference: Mapped[str | None] = mapped_column(String(100))
+    # The loan payment that carried the money: every recovery also lowers the loan's principal.
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
     recorded_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -1,4 +1,4 @@
-"""Issue guarantees within the fund's capacity, call them on default, pay claims once, share recoveries."""
+"""Request and issue guarantees within the fund's capacity, call them on default, pay claims once, share recoveries."""
 from __future__ import annotations
 
 from datetime import date
@@ -13,14 +13,16 @@ from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..finance.guarantee_math import claim_amount, guarantee_cover, guarantee_fee, share_recovery
+from ..finance.guarantee_math import claim_amount, guarantee_cover, guarantee_fee
 from ..finance.money import to_money
-from ..loans.models import Loan
+from ..loans.models import LOAN_LIFECYCLE, Loan
 from ..pagination import Page, paginate
 from ..scoring.services import rulebook_of
-from .models import GUARANTEE_LIFECYCLE, LIVE, Guarantee, Recovery
+from .models import CLAIM_PAID, GUARANTEE_LIFECYCLE, Guarantee, Recovery
+from .recoveries import apply_recovery
 
-GUARANTEEABLE = ("approved", "active")
+# Loan states in which a guarantee may be requested and issued.
+GUARANTEEABLE = ("approved", "disbursed", "active")
 ZERO = Decimal("0.00")
 
 
@@ -29,36 +31,53 @@ def _snapshot(g: Guarantee) -> dict[str, Any]:
             if g.claim_amount is not None else None, "recovered": str(g.recovered)}
 
 
+def move(actor: Actor | None, g: Guarantee, target: str, **extra: Any) -> None:
+    """Move a guarantee along its lifecycle and audit the step (the caller commits)."""
+    GUARANTEE_LIFECYCLE.check(g.status, target)
+    before = _snapshot(g)
+    g.status = target
+    record(actor, f"guarantee.{target}", "guarantee", g.id, before, {**_snapshot(g), **extra})
+
+
+def _refuse(g: Guarantee, message: str) -> Conflict:
+    return Conflict(message, current_state=g.status, allowed=GUARANTEE_LIFECYCLE.allowed(g.status))
+
+
 def exposure(line: CreditLine) -> dict[str, Any]:
     """The fund's guarantee position on a credit line, recomputed from the guarantees and loans."""
     guarantees = list(db.session.scalars(select(Guarantee).where(Guarantee.credit_line_id == line.id)))
-    issued = sum((g.covered_amount for g in guarantees), ZERO)
+    ever_issued = [g for g in guarantees if g.status not in ("requested", "declined")]
+    issued = sum((g.covered_amount for g in ever_issued), ZERO)
+    requested = sum((g.covered_amount for g in guarantees if g.status == "requested"), ZERO)
     live = [g for g in guarantees if g.status == "issued" and g.loan.status != "repaid"]
     # Exposure today: the share of what is still owed, capped, for every guarantee not yet called.
     outstanding = sum((min(to_money(g.coverage_share * g.loan.outstanding_principal), g.cap or Decimal("1e15"))
                        for g in live), ZERO)
-    called = sum((g.claim_amount or ZERO for g in guarantees if g.status in ("called", "paid")), ZERO)
-    paid = sum((g.claim_amount or ZERO for g in guarantees if g.status == "paid"), ZERO)
+    called = sum((g.claim_amount or ZERO for g in guarantees if g.status in ("called", *CLAIM_PAID)), ZERO)
+    paid = sum((g.claim_amount or ZERO for g in guarantees if g.status in CLAIM_PAID), ZERO)
     recovered = sum((g.recovered_by_fund for g in guarantees), ZERO)
     committed = sum((g.covered_amount for g in live), ZERO) + sum(
         (g.claim_amount or ZERO for g in guarantees if g.status == "called"), ZERO) + (paid - recovered)
     return {"credit_line_id": line.id, "currency": line.currency, "capacity": line.guarantee_capacity,
-            "issued": issued, "outstanding_exposure": outstanding, "called": called, "paid": paid,
-            "recovered": recovered, "committed": committed, "remaining_capacity": line.guarantee_capacity - committed,
-            "guarantees": len(guarantees), "live": len(live)}
+            "issued": issued, "requested": requested, "outstanding_exposure": outstanding, "called": called,
+            "paid": paid, "recovered": recovered, "committed": committed,
+            "remaining_capacity": line.guarantee_capacity - committed, "guarantees": len(ever_issued),
+            "live": len(live)}
 
 
-def issue_guarantee(actor: Actor, loan_id: int, data: dict[str, Any]) -> Guarantee:
-    """Cover an approved loan by the rulebook's terms, refusing anything beyond the remaining capacity."""
-    require_role(actor, "bank_officer", "fund_admin", action="request guarantees")
+def request_guarantee(actor: Actor, loan_id: int, data: dict[str, Any]) -> Guarantee:
+    """The lending bank asks the fund to cover an approved loan by the rulebook's terms."""
+    require_role(actor, "bank_officer", action="request guarantees")
     loan = get_visible(Loan, loan_id, actor, what="loan")
+    if loan.bank_id != actor.organisation_id:
+        raise ValidationFailed("only the lending bank may request its guarantee", {"loan_id": ["not your bank's loan"]})
     if loan.status not in GUARANTEEABLE:
-        raise Conflict(f"a {loan.status} loan cannot be guaranteed; it must be approved", current_state=loan.status,
-                       allowed=[])
-    if db.session.scalar(select(Guarantee.id).where(Guarantee.loan_id == loan.id)):
-        raise Conflict(f"loan {loan.id} already has a guarantee", current_state="guaranteed", allowed=[])
-    line = db.session.execute(select(CreditLine).where(CreditLine.id == loan.proposal.credit_line_id)
-                              .with_for_update()).scalar_one()
+        raise Conflict(f"a {loan.status} loan cannot be guaranteed; it must be approved and not yet in arrears",
+                       current_state=loan.status, allowed=LOAN_LIFECYCLE.allowed(loan.status))
+    existing = db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id))
+    if existing is not None:
+        raise _refuse(existing, f"loan {loan.id} already has guarantee {existing.id} ({existing.status})")
+    line = loan.proposal.credit_line
     terms = rulebook_of(line).guarantee
     share = Decimal(str(data.get("coverage_share") or terms.get("coverage", "0.5")))
     cap = terms.get("cap")
@@ -75,25 +94,56 @@ def issue_guarantee(actor: Actor, loan_id: int, data: dict[str, Any]) -> Guarant
         errors["other_guarantors_share"] = [str(exc)]
         covered = ZERO
     if errors:
-        db.session.rollback()
-        raise ValidationFailed("the guarantee cannot be issued", errors)
-    remaining = exposure(line)["remaining_capacity"]
-    if covered > remaining:
-        db.session.rollback()
-        raise ValidationFailed("the fund's guarantee capacity is exhausted",
-                               {"coverage_share": [f"{line.currency} {covered} of cover asked, {line.currency} "
-                                                   f"{remaining} of capacity left"]})
+        raise ValidationFailed("the guarantee cannot be requested", errors)
     fee_rate = Decimal(str(terms.get("fee_rate", "0")))
     free = to_items and terms.get("fee_free_when_proceeds_to_approved_items", True)
     g = Guarantee(loan_id=loan.id, credit_line_id=line.id, currency=line.currency, coverage_share=share,
                   cap=Decimal(str(cap)) if cap is not None else None, other_guarantors_share=others,
                   covered_amount=covered, fee_rate=fee_rate, fee=guarantee_fee(loan.principal, fee_rate, bool(free)),
-                  proceeds_to_approved_items=to_items, valid_until=_end_of_loan(loan), issued_by=actor.user_id)
+                  proceeds_to_approved_items=to_items, valid_until=_end_of_loan(loan),
+                  status=GUARANTEE_LIFECYCLE.initial, requested_by=actor.user_id, requested_at=utcnow())
     db.session.add(g)
     db.session.flush()
-    record(actor, "guarantee.issued", "guarantee", g.id, None,
-           {"loan_id": loan.id, "covered_amount": str(covered), "fee": str(g.fee), "remaining_capacity":
-            str(remaining - covered)})
+    record(actor, "guarantee.requested", "guarantee", g.id, None,
+           {**_snapshot(g), "loan_id": loan.id, "fee": str(g.fee), "coverage_share": str(share)})
+    db.session.commit()
+    return g
+
+
+def issue_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
+    """The fund issues a requested guarantee, refusing anything beyond the remaining capacity."""
+    require_role(actor, "fund_admin", action="issue guarantees")
+    g = get_visible(Guarantee, guarantee_id, actor, what="guarantee")
+    GUARANTEE_LIFECYCLE.check(g.status, "issued")
+    loan = g.loan
+    if loan.status not in GUARANTEEABLE:
+        raise _refuse(g, f"loan {loan.id} is {loan.status}; only an approved loan not in arrears can be guaranteed; "
+                         f"decline the request instead")
+    # Lock the line so two issues cannot both take the last of the capacity.
+    line = db.session.execute(select(CreditLine).where(CreditLine.id == g.credit_line_id)
+                              .with_for_update()).scalar_one()
+    remaining = exposure(line)["remaining_capacity"]
+    if g.covered_amount > remaining:
+        db.session.rollback()
+        raise ValidationFailed("the fund's guarantee capacity is exhausted",
+                               {"covered_amount": [f"{line.currency} {g.covered_amount} of cover asked, "
+                                                   f"{line.currency} {remaining} of capacity left"]})
+    g.issued_by, g.issued_at = actor.user_id, utcnow()
+    g.valid_until = _end_of_loan(loan)
+    move(actor, g, "issued", remaining_capacity=str(remaining - g.covered_amount))
+    db.session.commit()
+    return g
+
+
+def decline_guarantee(actor: Actor, guarantee_id: int, reason: str) -> Guarantee:
+    """The fund declines a guarantee request, with a reason."""
+    require_role(actor, "fund_admin", action="decline guarantees")
+    g = get_visible(Guarantee, guarantee_id, actor, what="guarantee")
+    if not reason or len(reason.strip()) < 3:
+        raise ValidationFailed("say why the guarantee is declined", {"reason": ["a reason is required"]})
+    GUARANTEE_LIFECYCLE.check(g.status, "declined")
+    g.declined_by, g.declined_at, g.decline_reason = actor.user_id, utcnow(), reason.strip()
+    move(actor, g, "declined", reason=g.decline_reason)
     db.session.commit()
     return g
 
@@ -106,16 +156,15 @@ def call_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
     """The bank calls the guarantee of a defaulted loan: claim = coverage x outstanding principal, capped."""
     require_role(actor, "bank_officer", action="call guarantees")
     g = get_visible(Guarantee, guarantee_id, actor, what="guarantee")
-    if g.loan.status != "defaulted":
-        raise Conflict(f"loan {g.loan_id} is {g.loan.status}, not defaulted; only a defaulted loan's guarantee "
-                       "can be called", current_state=g.status, allowed=[])
     GUARANTEE_LIFECYCLE.check(g.status, "called")
-    before = _snapshot(g)
+    if g.loan.status != "defaulted":
+        raise _refuse(g, f"loan {g.loan_id} is {g.loan.status}, not defaulted; only a defaulted loan's guarantee "
+                         "can be called")
     outstanding = g.loan.outstanding_principal
     g.outstanding_at_default = outstanding
     g.claim_amount = claim_amount(g.coverage_share, outstanding, g.cap)
-    g.status, g.called_by, g.called_at = "called", actor.user_id, utcnow()
-    record(actor, "guarantee.called", "guarantee", g.id, before, _snapshot(g))
+    g.called_by, g.called_at = actor.user_id, utcnow()
+    move(actor, g, "called", outstanding_at_default=str(outstanding))
     db.session.commit()
     return g
 
@@ -125,12 +174,14 @@ def pay_claim(actor: Actor, guarantee_id: int) -> Guarantee:
     require_role(actor, "fund_admin", action="pay guarantee claims")
     g = get_visible(Guarantee, guarantee_id, actor, what="guarantee")
     GUARANTEE_LIFECYCLE.check(g.status, "paid")
+    # The conditional update is the check that holds under a race; the audit follows it.
     done = db.session.execute(update(Guarantee).where(Guarantee.id == g.id, Guarantee.status == "called")
                               .values(status="paid", paid_by=actor.user_id, paid_at=utcnow())
                               .execution_options(synchronize_session=False))
     if done.rowcount != 1:
         db.session.rollback()
-        raise Conflict(f"the claim of guarantee {g.id} has already been paid", current_state="paid", allowed=[])
+        db.session.refresh(g)
+        raise _refuse(g, f"the claim of guarantee {g.id} has already been paid")
     record(actor, "guarantee.paid", "guarantee", g.id, {"status": "called"},
            {"status": "paid", "claim_amount": str(g.claim_amount)})
     db.session.commit()
@@ -139,29 +190,12 @@ def pay_claim(actor: Actor, guarantee_id: int) -> Guarantee:
 
 
 def record_recovery(actor: Actor, guarantee_id: int, data: dict[str, Any]) -> Recovery:
-    """Money recovered after the claim was paid, shared pro rata between the fund and the bank."""
+    """Money recovered after the claim was paid: lowers the loan and is shared pro rata with the fund."""
     require_role(actor, "bank_officer", "fund_admin", action="record recoveries")
     g = get_visible(Guarantee, guarantee_id, actor, what="guarantee")
-    if g.status != "paid":
-        raise Conflict("recoveries are shared once the claim is paid", current_state=g.status, allowed=[])
-    amount = to_money(data["amount"])
-    left = g.outstanding_at_default - g.recovered
-    if amount <= 0:
-        raise ValidationFailed("the recovery must be more than zero", {"amount": ["must be more than zero"]})
-    if amount > left:
-        raise ValidationFailed("more than was lost", {"amount": [f"at most {g.currency} {left} is left to recover"]})
-    if data.get("currency") and data["currency"] != g.currency:
-        raise ValidationFailed("wrong currency", {"currency": [f"the guarantee is in {g.currency}"]})
-    fund, bank = share_recovery(amount, g.claim_amount, g.outstanding_at_default)
-    rec = Recovery(guarantee_id=g.id, amount=amount, fund_part=fund, bank_part=bank,
-                   value_date=data.get("value_date") or date.today(), reference=data.get("reference"),
-                   recorded_by=actor.user_id)
-    db.session.add(rec)
-    db.session.flush()
-    record(actor, "guarantee.recovery", "guarantee", g.id, None,
-           {"amount": str(amount), "fund_part": str(fund), "bank_part": str(bank)})
-    db.session.commit()
-    return rec
+    if g.status not in CLAIM_PAID:
+        raise _refuse(g, "recoveries are shared once the claim is paid")
+    return apply_recovery(actor, g.loan, g, data).recovery
 
 
 def release_repaid(actor: Actor | None = None) -> int:
@@ -169,18 +203,20 @@ def release_repaid(actor: Actor | None = None) -> int:
     released = 0
     for g in db.session.scalars(select(Guarantee).join(Loan, Loan.id == Guarantee.loan_id)
                                 .where(Guarantee.status == "issued", Loan.status == "repaid")):
-        record(actor, "guarantee.released", "guarantee", g.id, {"status": "issued"}, {"status": "released"})
-        g.status, g.released_at = "released", utcnow()
+        g.released_at = utcnow()
+        move(actor, g, "released", loan_status="repaid")
         released += 1
     db.session.flush()
     return released
 
 
 def get_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
+    """Load one guarantee in the caller's scope (404 otherwise)."""
     return get_visible(Guarantee, guarantee_id, actor, what="guarantee")
 
 
 def list_guarantees(actor: Actor, args: dict[str, Any]) -> Page:
+    """List the guarantees in scope, newest first, optionally by status or credit line."""
     stmt = visible(Guarantee, actor)
     if args.get("status"):
         stmt = stmt.where(Guarantee.status == args["status"])

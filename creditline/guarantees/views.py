@@ -1,11 +1,13 @@
-"""Pages: the fund's guarantee exposure per credit line, and the guarantees list."""
+"""Pages: the fund's guarantee exposure per credit line, its request queue, and the guarantees list."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..auth.current import current_actor
 from ..creditlines.services import list_credit_lines
+from ..errors import DomainError
+from ..extensions import db
 from . import services
 
 bp = Blueprint("guarantees", __name__, url_prefix="/guarantees")
@@ -18,8 +20,32 @@ def index():
     status = request.args.get("status") or None
     page = services.list_guarantees(actor, {"status": status, "page": request.args.get("page", 1, type=int),
                                             "per_page": 25})
-    exposures = []
+    exposures, requests = [], None
     if actor.has("fund_admin", "auditor"):
         lines = list_credit_lines(actor, {"page": 1, "per_page": 100}).items
         exposures = [(line, services.exposure_of(actor, line.id)) for line in lines]
-    return render_template("guarantees/index.html", page=page, status=status, exposures=exposures, actor=actor)
+    if actor.has("fund_admin"):
+        requests = services.list_guarantees(actor, {"status": "requested", "page": 1, "per_page": 25})
+    return render_template("guarantees/index.html", page=page, status=status, exposures=exposures,
+                           requests=requests, actor=actor)
+
+
+@bp.route("/<int:guarantee_id>/<action>", methods=["POST"])
+@login_required
+def act(guarantee_id: int, action: str):
+    """Issue or decline a guarantee request from the fund's queue."""
+    actor = current_actor()
+    try:
+        if action == "issue":
+            services.issue_guarantee(actor, guarantee_id)
+            flash(f"Guarantee G{guarantee_id} issued.", "success")
+        elif action == "decline":
+            services.decline_guarantee(actor, guarantee_id, request.form.get("reason", ""))
+            flash(f"Guarantee G{guarantee_id} declined.", "success")
+        else:
+            flash(f"Not done: unknown action {action}", "error")
+    except DomainError as exc:
+        db.session.rollback()
+        details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in (exc.errors or {}).items())
+        flash(f"Not done: {exc.message}{': ' + details if details else ''}", "error")
+    return redirect(url_for("guarantees.index"))

@@ -1,15 +1,22 @@
-"""The daily job: every package registers a step; running a day twice changes nothing more.
+"""The daily job: every package registers a step; a day is run once, whoever starts it.
 
-Idempotence comes from two places. Each step computes state from the date (days past due,
-what is due or overdue) rather than incrementing anything, and notifications carry a dedupe
-key. A ``job_run`` row per day also records the run; a replay of the same day re-checks and
-finds nothing new to do.
+Idempotence comes from three places. Each step computes state from the date (days past due,
+what is due or overdue) rather than incrementing anything; notifications carry a dedupe key;
+and a ``job_run`` row per day, unique on (job, day), claims the day.
 
 Only one scheduler fires the job: the app starts APScheduler only when
-``CREDITLINE_SCHEDULER_ENABLED`` is set (run it in one process, or use ``flask scheduler run``),
-and on PostgreSQL the run additionally takes a transaction-level advisory lock, so two
-schedulers started by mistake still run the day one after the other, the second finding
-nothing to do.
+``CREDITLINE_SCHEDULER_ENABLED`` is set (run it in one process, or use ``flask scheduler run``).
+Should two runners start the same day anyway, the first statement of a run inserts the day's
+``job_run`` row, in the run's own transaction:
+
+- on PostgreSQL a transaction-level advisory lock is taken first, so the second runner waits
+  for the first to commit, then finds the day claimed and does nothing;
+- on SQLite the insert takes the database's write lock: the second runner waits (the driver's
+  busy timeout) and then finds the day claimed, or gives up on the lock; either way it does
+  nothing and reports ``skipped``.
+
+A run that fails rolls back its claim with everything else, so the next tick runs the day again.
+An operator replays a day on purpose with ``flask jobs run-daily --date D --replay``.
 """
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..database import utcnow
 from ..extensions import db
@@ -36,15 +44,39 @@ def daily_step(name: str) -> Callable[[Step], Step]:
     return register
 
 
-def run_daily(day: date) -> dict[str, Any]:
-    """Run every step for ``day`` in one transaction; return what each step did."""
+def _claim(day: date, replay: bool) -> JobRun | None:
+    """Insert (or, for a replay, update) the day's row as the run's first write; None if it is taken."""
+    session = db.session
+    if replay:
+        run = session.scalar(select(JobRun).where(JobRun.job == "daily", JobRun.run_date == day))
+        if run is not None:
+            run.started_at = utcnow()
+            session.flush()  # the write lock, before any step reads
+            return run
+    run = JobRun(job="daily", run_date=day, summary={})
+    session.add(run)
+    try:
+        session.flush()
+    except (IntegrityError, OperationalError):
+        # IntegrityError: the day has been run. OperationalError: SQLite's write lock is held by
+        # another runner beyond the busy timeout.
+        session.rollback()
+        return None
+    return run
+
+
+def run_daily(day: date, replay: bool = False) -> dict[str, Any]:
+    """Run every step for ``day`` in one transaction, once; return what each step did.
+
+    A second run of a day that has been (or is being) run does nothing and returns
+    ``{"skipped": ...}``; ``replay=True`` runs the steps again (they find nothing new to do).
+    """
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_ID})
-    run = session.scalar(select(JobRun).where(JobRun.job == "daily", JobRun.run_date == day))
+    run = _claim(day, replay)
     if run is None:
-        run = JobRun(job="daily", run_date=day)
-        session.add(run)
+        return {"skipped": f"the daily job of {day} has already been run or is running elsewhere"}
     summary: dict[str, Any] = {}
     for name, step in STEPS:
         summary[name] = step(day)

@@ -17,13 +17,22 @@ def _tick(app: Flask) -> None:
         run_daily(date.today())
 
 
-def start_scheduler(app: Flask):  # type: ignore[no-untyped-def]
-    """Start a background scheduler that runs the daily job at 01:00 (and once at start-up)."""
+def build_scheduler(app: Flask, run_at_start: bool = True):  # type: ignore[no-untyped-def]
+    """A background scheduler with the daily job at 01:00 UTC (and once at start-up), not started."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(_tick, "cron", hour=1, minute=0, args=[app], id="daily", coalesce=True, max_instances=1)
-    scheduler.add_job(_tick, "date", args=[app], id="startup")
+    scheduler.add_job(_tick, "cron", hour=1, minute=0, args=[app], id="daily", coalesce=True, max_instances=1,
+                      misfire_grace_time=6 * 3600)
+    if run_at_start:
+        # A process started after 01:00 still runs today's job; a day already run is skipped.
+        scheduler.add_job(_tick, "date", args=[app], id="startup")
+    return scheduler
+
+
+def start_scheduler(app: Flask, run_at_start: bool = True):  # type: ignore[no-untyped-def]
+    """Start the background scheduler that runs the daily job (the one scheduler of a deployment)."""
+    scheduler = build_scheduler(app, run_at_start)
     scheduler.start()
     app.extensions["scheduler"] = scheduler
     return scheduler
@@ -41,14 +50,15 @@ def jobs_cli() -> None:
 
 @jobs_cli.command("run-daily")
 @click.option("--date", "day", default=None, help="YYYY-MM-DD (default: today)")
+@click.option("--replay", is_flag=True, help="run the steps again for a day already run (they find nothing new)")
 @with_appcontext
-def run_daily_command(day: str | None) -> None:
-    """Run the daily job for a given day; running it twice changes nothing more."""
+def run_daily_command(day: str | None, replay: bool) -> None:
+    """Run the daily job for a given day, once: a day already run is skipped unless --replay."""
     try:
         when = date.fromisoformat(day) if day else date.today()
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
-    summary = run_daily(when)
+    summary = run_daily(when, replay=replay)
     click.echo(json.dumps({"date": when.isoformat(), **summary}, indent=1, default=str))
 
 

@@ -9,10 +9,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..auth.current import current_actor
-from . import services
+from . import repayments, services
 from .schemas import (ApproveSchema, DeclineSchema, DisbursementInSchema, DisbursementSchema, LoanCreateSchema,
                       LoanPageSchema, LoanQueryArgsSchema, LoanSchema, PaymentInSchema, PaymentOutSchema,
-                      PaymentSchema, ScheduleArgsSchema, ScheduleSchema)
+                      PaymentSchema, ScheduleArgsSchema, ScheduleSchema, WriteOffSchema)
 
 blp = Blueprint("loans_api", __name__, url_prefix="/api/v1/loans",
                 description="Loans: terms, approval, disbursement, repayment")
@@ -32,7 +32,7 @@ class LoansView(MethodView):
     @blp.arguments(LoanCreateSchema)
     @blp.response(201, LoanSchema)
     def post(self, data):
-        """Propose loan terms on an eligible proposal (bank officers of its bank)."""
+        """Apply for a loan: terms on an eligible proposal (bank officers of its bank)."""
         return services.propose_loan(current_actor(), data)
 
 
@@ -49,7 +49,7 @@ class ApproveView(MethodView):
     @blp.arguments(ApproveSchema)
     @blp.response(200, LoanSchema)
     def post(self, data, loan_id):
-        """Approve the proposed terms (credit committee; not the proposer)."""
+        """Approve the terms applied for (credit committee; not the proposer)."""
         return services.approve_loan(current_actor(), loan_id, data.get("comment"))
 
 
@@ -58,7 +58,7 @@ class DeclineView(MethodView):
     @blp.arguments(DeclineSchema)
     @blp.response(200, LoanSchema)
     def post(self, data, loan_id):
-        """Decline the proposed terms with a reason (credit committee; not the proposer)."""
+        """Decline the terms applied for, with a reason (credit committee; not the proposer)."""
         return services.decline_loan(current_actor(), loan_id, data["reason"])
 
 
@@ -71,6 +71,15 @@ class DisburseView(MethodView):
         return services.disburse(current_actor(), loan_id, data)
 
 
+@blp.route("/<int:loan_id>/write-off")
+class WriteOffView(MethodView):
+    @blp.arguments(WriteOffSchema)
+    @blp.response(200, LoanSchema)
+    def post(self, data, loan_id):
+        """Write off a defaulted loan with a reason (the lending bank's officer; call its guarantee first)."""
+        return services.write_off(current_actor(), loan_id, data["reason"])
+
+
 @blp.route("/<int:loan_id>/payments")
 class PaymentsView(MethodView):
     @blp.response(200, PaymentSchema(many=True))
@@ -81,8 +90,8 @@ class PaymentsView(MethodView):
     @blp.arguments(PaymentInSchema)
     @blp.response(201, PaymentOutSchema)
     def post(self, data, loan_id):
-        """Record a repayment; the excess over what is due prepays principal (choose a mode)."""
-        return services.record_payment(current_actor(), loan_id, data)
+        """Record a repayment dated today or earlier; the excess over what is due prepays principal (choose a mode)."""
+        return repayments.record_payment(current_actor(), loan_id, data)
 
 
 @blp.route("/<int:loan_id>/schedule")

@@ -2,12 +2,13 @@
 
 The daily job reads (loan, due date, unpaid) for every installment already due, computes days
 past due with :func:`days_past_due_batch` (the same rule as the one-loan path), and writes back
-only the loans whose figures changed, with an audit event per status change. Running it twice
-for the same day finds nothing to change.
+only the loans whose figures changed, with an audit event per status change. A ``disbursed``
+loan whose first installment has fallen due becomes ``active`` first. Running it twice for the
+same day finds nothing to change.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ def update_all_arrears(day: date) -> dict[str, Any]:
         .join(Proposal, Proposal.id == Loan.proposal_id).where(Loan.status.in_(SERVICING_STATES))
         .order_by(Loan.id)).all()
     if not loans:
-        return {"checked": 0, "status_changes": 0, "now_in_arrears": [], "now_defaulted": []}
+        return {"checked": 0, "status_changes": 0, "moves": []}
     ids = np.fromiter((r[0] for r in loans), dtype=np.int64, count=len(loans))
     status = np.array([r[1] for r in loans], dtype=object)
     stored_dpd = np.fromiter((r[2] or 0 for r in loans), dtype=np.int64, count=len(loans))
@@ -57,8 +58,14 @@ def update_all_arrears(day: date) -> dict[str, Any]:
     due = np.array([r[1] for r in rows], dtype="datetime64[D]")
     amounts = np.ones(len(rows))  # every row selected is unpaid
     dpd = days_past_due_batch(position, due, amounts, day, n_loans=len(loans))
+    # A disbursed loan stays so until its first due date (or its last tranche, recorded elsewhere).
+    fell_due = set(db.session.scalars(
+        select(Installment.loan_id).join(Loan, Loan.id == Installment.loan_id)
+        .where(Loan.status == "disbursed", Installment.due_date <= day).distinct()))
+    waiting = (status == "disbursed") & ~np.isin(ids, np.fromiter(fell_due, dtype=np.int64, count=len(fell_due)))
     new_status = np.where((status == "defaulted") | (dpd > threshold), "defaulted",
                           np.where(dpd > 0, "in_arrears", "active")).astype(object)
+    new_status[waiting] = "disbursed"
     changed = np.flatnonzero((dpd != stored_dpd) | (new_status != status))
     if changed.size:
         db.session.execute(update(Loan), [{"id": int(ids[k]), "days_past_due": int(dpd[k]),
@@ -66,14 +73,21 @@ def update_all_arrears(day: date) -> dict[str, Any]:
     moved = [k for k in changed if new_status[k] != status[k]]
     events = []
     for k in moved:
-        path = [status[k], new_status[k]]
-        if status[k] == "active" and new_status[k] == "defaulted":
-            path = ["active", "in_arrears", "defaulted"]
+        path = [status[k]]
+        if path[-1] == "disbursed":
+            path.append("active")
+        if path[-1] == "active" and new_status[k] == "defaulted":
+            path.append("in_arrears")
+        if path[-1] != new_status[k]:
+            path.append(new_status[k])
         for a, b in zip(path, path[1:]):
             LOAN_LIFECYCLE.check(a, b)
             events.append((f"loan.{b}", "loan", int(ids[k]), {"status": a},
                            {"status": b, "days_past_due": int(dpd[k]), "as_of": day.isoformat()}))
     record_many(None, events)
     db.session.expire_all()
-    moves = [{"loan_id": int(ids[k]), "status": str(new_status[k]), "days_past_due": int(dpd[k])} for k in moved]
+    # ``since``: the oldest unpaid due date, which names the arrears episode (a loan that falls
+    # behind again later starts a new episode and is announced again).
+    moves = [{"loan_id": int(ids[k]), "status": str(new_status[k]), "days_past_due": int(dpd[k]),
+              "since": (day - timedelta(days=int(dpd[k]))).isoformat()} for k in moved]
     return {"checked": len(loans), "status_changes": len(moved), "moves": moves}

@@ -32,7 +32,7 @@ def loans_step(day: date) -> dict[str, Any]:
         select(Installment, Loan.id, Loan.currency, Loan.bank_id, Proposal.title, Enterprise.organisation_id)
         .join(Loan, Loan.id == Installment.loan_id).join(Proposal, Proposal.id == Loan.proposal_id)
         .join(Enterprise, Enterprise.id == Proposal.enterprise_id)
-        .where(Loan.status.in_(("active", "in_arrears")), Installment.status != "paid",
+        .where(Loan.status.in_(("disbursed", "active", "in_arrears")), Installment.status != "paid",
                Installment.due_date > day, Installment.due_date <= day + timedelta(days=DUE_SOON_DAYS))).all()
     for inst, loan_id, currency, bank_id, title, sme_org in rows:
         messages.append(Message(people(sme_org, "sme") + people(bank_id, "bank_officer"), "installment_due",
@@ -47,7 +47,8 @@ def loans_step(day: date) -> dict[str, Any]:
         m = moved[loan_id]
         messages.append(Message(people(bank_id, "bank_officer") + people(sme_org, "sme"), f"loan_{m['status']}",
                                 f"Loan {loan_id} is {m['status'].replace('_', ' ')}",
-                                f"{m['days_past_due']} days past due on {day}.", f"loan_{m['status']}:{loan_id}",
+                                f"{m['days_past_due']} days past due on {day}.",
+                                f"loan_{m['status']}:{loan_id}:{m['since']}",
                                 f"/loans/{loan_id}", ("loan", loan_id)))
     due = queue_many(messages)
     released = release_repaid(None)

@@ -19,21 +19,31 @@ from ..states import Lifecycle
 LOAN_LIFECYCLE = Lifecycle(
     "loan",
     {
-        "proposed": ("approved", "declined", "withdrawn"),
-        "approved": ("active",),  # the first disbursement makes it active
+        # The bank officer's terms wait for the credit committee; withdrawing the proposal
+        # withdraws them.
+        "applied": ("approved", "declined", "withdrawn"),
+        "approved": ("disbursed",),       # the first tranche is paid out
+        # `disbursed`: tranches are still being paid out (less than the approved principal is
+        # out) and no installment has fallen due yet. It becomes `active` with the tranche that
+        # completes the principal, or on the first due date, whichever comes first. Payments
+        # and arrears apply in both states.
+        "disbursed": ("active",),
         "active": ("in_arrears", "repaid"),
-        "in_arrears": ("active", "defaulted", "repaid"),
-        "defaulted": (),
+        # A payoff while in arrears first cures the arrears (in_arrears -> active -> repaid).
+        "in_arrears": ("active", "defaulted"),
+        # Curing a default is a decision for people; a defaulted loan is written off or kept.
+        "defaulted": ("written_off",),
+        "written_off": (),
         "declined": (),
         "withdrawn": (),
         "repaid": (),
     },
-    initial="proposed",
+    initial="applied",
 )
 # States in which the loan is lent out and payments are accepted.
-SERVICING_STATES = ("active", "in_arrears", "defaulted")
+SERVICING_STATES = ("disbursed", "active", "in_arrears", "defaulted")
 # Once a loan is approved its proposal can no longer be withdrawn.
-APPROVED_STATES = ("approved", "active", "in_arrears", "defaulted", "repaid")
+APPROVED_STATES = ("approved", "disbursed", "active", "in_arrears", "defaulted", "written_off", "repaid")
 
 MONEY = Numeric(14, 2)
 ZERO = Decimal("0.00")
@@ -45,7 +55,7 @@ class Loan(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), unique=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="proposed", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="applied", index=True)
     currency: Mapped[str] = mapped_column(String(3))
     principal: Mapped[Decimal] = mapped_column(MONEY)
     annual_rate: Mapped[Decimal] = mapped_column(Numeric(9, 8))
@@ -68,6 +78,9 @@ class Loan(TimestampMixin, db.Model):
     # The proposal's debt service coverage recomputed with these terms (peak loan year).
     annual_debt_service: Mapped[Decimal | None] = mapped_column(MONEY)
     debt_service_coverage: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+    written_off_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    written_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    write_off_reason: Mapped[str | None] = mapped_column(Text)
 
     proposal: Mapped[Proposal] = relationship()
     installments: Mapped[list[Installment]] = relationship(

@@ -1,6 +1,7 @@
 """Pages: the bank's application queue, loan terms, the committee's queue and the loan page."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -13,19 +14,26 @@ from ..auth.permissions import visible
 from ..errors import DomainError
 from ..extensions import db
 from ..guarantees import services as guarantees
+from ..guarantees.schemas import RecoverySchema as RecoveryFormSchema
 from ..guarantees.models import Guarantee
 from ..proposals.models import Proposal
-from . import services
+from . import repayments, services
 from .models import Loan
-from .schemas import DeclineSchema, DisbursementInSchema, LoanCreateSchema, PaymentInSchema
+from .schemas import DeclineSchema, DisbursementInSchema, LoanCreateSchema, PaymentInSchema, WriteOffSchema
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
 
 
 def _form(schema: Schema, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    raw = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token" and v != "" and not k.startswith("plan-")}
     raw.update(extra or {})
     return schema.load(raw)
+
+
+def _plan_rows() -> list[dict[str, str]]:
+    """The tranche table's rows as typed (``plan-date`` / ``plan-amount`` repeated), blank rows dropped."""
+    dates, amounts = request.form.getlist("plan-date"), request.form.getlist("plan-amount")
+    return [{"date": d, "amount": a} for d, a in zip(dates, amounts) if d or a]
 
 
 def _problem(exc: Exception) -> str:
@@ -58,16 +66,27 @@ def new():
     actor = current_actor()
     pid = request.args.get("proposal_id", type=int) or request.form.get("proposal_id", type=int)
     p = db.session.scalar(visible(Proposal, actor).where(Proposal.id == pid)) if pid else None
+    plan = _plan_rows() if request.method == "POST" else []
     if request.method == "POST":
         try:
-            data = _form(LoanCreateSchema())
+            data = _form(LoanCreateSchema(), {"disbursement_plan": [
+                {k: v for k, v in row.items() if v} for row in plan]})
             loan = services.propose_loan(actor, data)
             flash("Loan terms proposed; the credit committee decides.", "success")
             return redirect(url_for("loans.detail", loan_id=loan.id))
         except (ValidationError, DomainError) as exc:
             db.session.rollback()
             flash(f"Not proposed: {_problem(exc)}", "error")
-    return render_template("loans/new.html", p=p)
+    return render_template("loans/new.html", p=p, plan=plan, form=request.form)
+
+
+@bp.route("/decisions")
+@login_required
+def decisions():
+    """The credit committee's queue: loan applications this person did not propose."""
+    actor = current_actor()
+    page = services.decision_queue(actor, request.args.get("page", 1, type=int))
+    return render_template("loans/decisions.html", page=page, actor=actor)
 
 
 @bp.route("/<int:loan_id>")
@@ -77,7 +96,7 @@ def detail(loan_id: int):
     loan = services.get_loan(actor, loan_id)
     guarantee = db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id))
     return render_template("loans/detail.html", loan=loan, schedule=services.schedule_of(loan), actor=actor,
-                           guarantee=guarantee)
+                           guarantee=guarantee, today=date.today().isoformat())
 
 
 @bp.route("/<int:loan_id>/<action>", methods=["POST"])
@@ -85,8 +104,9 @@ def detail(loan_id: int):
 def act(loan_id: int, action: str):
     actor = current_actor()
     messages = {"approve": "Loan approved.", "decline": "Loan declined.", "disburse": "Disbursement recorded.",
-                "pay": "Payment recorded.", "guarantee": "Guarantee issued.", "call": "Guarantee called.",
-                "pay-claim": "Claim paid.", "recovery": "Recovery recorded."}
+                "pay": "Payment recorded.", "guarantee": "Guarantee requested from the fund.",
+                "call": "Guarantee called.", "pay-claim": "Claim paid.", "recovery": "Recovery recorded.",
+                "write-off": "Loan written off."}
     try:
         if action == "approve":
             services.approve_loan(actor, loan_id, request.form.get("comment") or None)
@@ -96,10 +116,12 @@ def act(loan_id: int, action: str):
             services.disburse(actor, loan_id, _form(DisbursementInSchema()))
         elif action == "pay":
             loan = services.get_loan(actor, loan_id)
-            services.record_payment(actor, loan_id, _form(PaymentInSchema(), {"currency": loan.currency}))
+            repayments.record_payment(actor, loan_id, _form(PaymentInSchema(), {"currency": loan.currency}))
+        elif action == "write-off":
+            services.write_off(actor, loan_id, _form(WriteOffSchema())["reason"])
         elif action == "guarantee":
-            guarantees.issue_guarantee(actor, loan_id, {"proceeds_to_approved_items":
-                                                        request.form.get("proceeds_to_approved_items") == "on"})
+            guarantees.request_guarantee(actor, loan_id, {"proceeds_to_approved_items":
+                                                          request.form.get("proceeds_to_approved_items") == "on"})
         elif action in ("call", "pay-claim", "recovery"):
             gid = db.session.scalar(select(Guarantee.id).where(Guarantee.loan_id == loan_id))
             if action == "call":
@@ -107,8 +129,7 @@ def act(loan_id: int, action: str):
             elif action == "pay-claim":
                 guarantees.pay_claim(actor, gid)
             else:
-                guarantees.record_recovery(actor, gid, {"amount": request.form.get("amount", "0"),
-                                                        "reference": request.form.get("reference")})
+                guarantees.record_recovery(actor, gid, _form(RecoveryFormSchema()))
         else:
             raise ValidationError({"action": [f"unknown action {action}"]})
         flash(messages[action], "success")

@@ -1,7 +1,10 @@
 """Loan shapes: money as decimal strings, rates as numbers between 0 and 1, dates in ISO 8601."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..finance.schedules import FREQUENCIES, METHODS, RESCHEDULE_MODES
 from ..pagination import PageArgsSchema, page_schema
@@ -9,9 +12,25 @@ from ..schemas import CURRENCY, Money
 from .models import LOAN_LIFECYCLE
 
 
+CENT = Decimal("0.01")
+
+
+class Cents(fields.Decimal):
+    """A decimal amount in whole cents: "100.005" is refused (422 naming the field), never rounded."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        try:
+            raw = Decimal(str(value).strip()) if not isinstance(value, (bool, dict, list)) else None
+        except (InvalidOperation, ValueError):
+            raw = None
+        if raw is not None and raw.is_finite() and raw != raw.quantize(CENT):
+            raise ValidationError(f"must be a whole number of cents (at most two decimal places), got {value}")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def Amount(**kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
-    """A signed decimal string; the service says why zero or a negative amount is refused."""
-    return fields.Decimal(as_string=True, places=2, **kwargs)
+    """A signed decimal string in whole cents; the service says why zero or a negative amount is refused."""
+    return Cents(as_string=True, places=2, **kwargs)
 
 
 class TrancheSchema(Schema):
@@ -65,6 +84,10 @@ class LoanSchema(Schema):
     decided_by = fields.Integer(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     decline_reason = fields.String(allow_none=True)
+    written_off_by = fields.Integer(allow_none=True)
+    written_off_at = fields.DateTime(allow_none=True)
+    write_off_reason = fields.String(allow_none=True)
+    undisbursed = Money()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -79,6 +102,10 @@ class ApproveSchema(Schema):
 
 
 class DeclineSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class WriteOffSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
 

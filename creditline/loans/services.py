@@ -1,20 +1,22 @@
-"""Propose, decide, disburse and service loans; each public function is one audited transaction.
+"""Apply for, decide, disburse and write off loans; each public function is one audited transaction.
 
-Money rules (the maths itself lives in :mod:`creditline.finance`):
+Money rules (the maths itself lives in :mod:`creditline.finance`; repayments in
+:mod:`creditline.loans.repayments`):
 
 - the schedule is built at the first disbursement, from its value date, on the amount actually
   disbursed; a later tranche re-spreads the new balance over the installments still to come
   (same due dates, a new level payment), so interest is only ever charged on money lent out;
-- a payment goes to the installments due on its value date (oldest first; fee, interest,
-  principal); anything left prepays principal and the rest of the schedule is recomputed,
-  keeping the due dates with a lower installment or keeping the installment with fewer dates;
-- a loan whose disbursed principal is all repaid becomes ``repaid``.
+- the upfront fee is charged at the first disbursement: it is added to the fee of the first
+  installment, so it falls due with it and the payment waterfall takes it first; it counts in
+  the debt service coverage (the first loan year carries it);
+- the guarantee's validity follows the schedule: the last due date, set at the first
+  disbursement and moved whenever the schedule's end moves.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -25,18 +27,20 @@ from ..database import as_utc, utcnow
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..finance import schedules as sched
-from ..finance.allocation import Due, Overpayment, allocate_payment, arrears_status, days_past_due
+from ..guarantees.models import Guarantee
 from ..pagination import Page, paginate
-from ..proposals.models import Proposal
-from ..proposals.services import WITHDRAW_GUARDS
-from .models import (APPROVED_STATES, LOAN_LIFECYCLE, SERVICING_STATES, ZERO, Disbursement, Installment,
-                     Loan, Payment)
+from ..proposals.models import PROPOSAL_LIFECYCLE, Proposal
+from ..proposals.services import WITHDRAW_GUARDS, WITHDRAW_HOOKS
+from .models import APPROVED_STATES, LOAN_LIFECYCLE, ZERO, Disbursement, Installment, Loan, Payment
+from .schedule import _as_finance, _refresh_coverage, pro_forma_schedule, schedule_of, with_upfront_fee  # noqa: F401
 
 # The proposal states in which a bank may propose loan terms.
 LENDABLE_PROPOSAL_STATES = ("eligible", "technically_reviewed")
 TERM_FIELDS = ("principal", "annual_rate", "tenor_months", "grace_months", "frequency", "method",
                "fee_per_installment", "upfront_fee")
 DEFAULT_DEFAULT_AFTER_DAYS = 90
+# Loan states in which a tranche may still be paid out.
+DISBURSABLE = ("approved", "disbursed", "active")
 
 
 # -- audit helpers ---------------------------------------------------------------------------
@@ -56,6 +60,29 @@ def transition(actor: Actor | None, loan: Loan, target: str, **extra: Any) -> No
     before = loan.status
     loan.status = target
     record(actor, f"loan.{target}", "loan", loan.id, {"status": before}, {"status": target, **extra})
+
+
+def promote_if_due(actor: Actor | None, loan: Loan, as_of: dt.date, **extra: Any) -> None:
+    """Move a ``disbursed`` loan to ``active`` once fully disbursed or once an installment is due."""
+    if loan.status != "disbursed":
+        return
+    if loan.undisbursed <= 0 or any(r.due_date <= as_of for r in loan.installments):
+        transition(actor, loan, "active", **extra)
+
+
+def mark_repaid(actor: Actor | None, loan: Loan, **extra: Any) -> None:
+    """Close a loan whose principal is all repaid, curing arrears first (in_arrears -> active -> repaid)."""
+    loan.days_past_due = 0
+    if loan.status == "disbursed":
+        transition(actor, loan, "active", **extra)
+    if loan.status == "in_arrears":
+        transition(actor, loan, "active", **extra)
+    transition(actor, loan, "repaid", **extra)
+
+
+def refuse(loan: Loan, message: str) -> Conflict:
+    """A 409 for a loan in the wrong state, with its real next states."""
+    return Conflict(message, current_state=loan.status, allowed=LOAN_LIFECYCLE.allowed(loan.status))
 
 
 def _s(value: Decimal) -> str:
@@ -79,61 +106,16 @@ def list_loans(actor: Actor, args: dict[str, Any]) -> Page:
     return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
 
 
+def decision_queue(actor: Actor, page: int = 1) -> Page:
+    """Loan applications waiting for the committee that this person did not propose, oldest first."""
+    require_role(actor, "credit_committee", action="decide loans")
+    stmt = visible(Loan, actor).where(Loan.status == "applied", Loan.proposed_by != actor.user_id)
+    return paginate(stmt.order_by(Loan.created_at, Loan.id), page, 25)
+
+
 def payments_of(actor: Actor, loan_id: int) -> list[Payment]:
     """List a loan's payments, oldest first."""
     return list(get_loan(actor, loan_id).payments)
-
-
-def _as_finance(rows: Sequence[Installment]) -> list[sched.Installment]:
-    return [sched.Installment(r.number, r.due_date, r.principal, r.interest, r.fee,
-                              r.principal + r.interest + r.fee, r.balance_after) for r in rows]
-
-
-def pro_forma_schedule(loan: Loan, start: dt.date | None = None) -> list[sched.Installment]:
-    """The schedule the terms give if the whole principal were disbursed on ``start``."""
-    if start is None:
-        planned = [dt.date.fromisoformat(t["date"]) for t in loan.disbursement_plan or [] if t.get("date")]
-        start = min(planned) if planned else dt.date.today()
-    return sched.build_schedule(loan.principal, loan.annual_rate, loan.tenor_months, loan.grace_months,
-                                loan.frequency, loan.method, start, loan.fee_per_installment)
-
-
-def schedule_of(loan: Loan) -> dict[str, Any]:
-    """The loan's schedule: the stored one once disbursed, else the pro-forma one."""
-    if loan.installments:
-        rows = [dict(number=r.number, due_date=r.due_date, principal=r.principal, interest=r.interest,
-                     fee=r.fee, total=r.total, balance_after=r.balance_after, principal_paid=r.principal_paid,
-                     interest_paid=r.interest_paid, fee_paid=r.fee_paid, status=r.status)
-                for r in loan.installments]
-        pro_forma = False
-    else:
-        rows = [dict(number=r.number, due_date=r.due_date, principal=r.principal, interest=r.interest,
-                     fee=r.fee, total=r.total, balance_after=r.balance_after, principal_paid=ZERO,
-                     interest_paid=ZERO, fee_paid=ZERO, status="pro_forma")
-                for r in pro_forma_schedule(loan)]
-        pro_forma = True
-    totals = {k: sum((r[k] for r in rows), ZERO) for k in ("principal", "interest", "fee", "total")}
-    return {"loan_id": loan.id, "currency": loan.currency, "status": loan.status, "pro_forma": pro_forma,
-            "installments": rows, "totals": totals}
-
-
-# -- debt service coverage -------------------------------------------------------------------
-
-def peak_annual_debt_service(schedule: Sequence[sched.Installment], frequency: str) -> Decimal:
-    """The largest sum of installments (principal, interest, fees) falling in one loan year."""
-    per_year = 12 // sched.months_per_period(frequency)
-    years: dict[int, Decimal] = {}
-    for i, row in enumerate(schedule):
-        years[i // per_year] = years.get(i // per_year, ZERO) + row.total
-    return max(years.values(), default=ZERO)
-
-
-def _refresh_coverage(loan: Loan, schedule: Sequence[sched.Installment]) -> None:
-    service = peak_annual_debt_service(schedule, loan.frequency)
-    loan.annual_debt_service = service
-    net = loan.net_annual_savings
-    loan.debt_service_coverage = (None if net is None or service <= 0 else
-                                  (net / service).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
 # -- proposing and deciding ------------------------------------------------------------------
@@ -197,11 +179,13 @@ def propose_loan(actor: Actor, data: dict[str, Any]) -> Loan:
                                {"proposal_id": ["this proposal was sent to another bank"]})
     if proposal.status not in LENDABLE_PROPOSAL_STATES:
         raise Conflict(f"a loan can only be proposed on an eligible or technically reviewed proposal; "
-                       f"this one is {proposal.status}", current_state=proposal.status, allowed=[])
+                       f"this one is {proposal.status}", current_state=proposal.status,
+                       allowed=PROPOSAL_LIFECYCLE.allowed(proposal.status))
     existing = db.session.execute(select(Loan).where(Loan.proposal_id == proposal.id)).scalar_one_or_none()
     if existing is not None:
         raise Conflict(f"proposal {proposal.id} already has loan {existing.id} ({existing.status})",
-                       loan_id=existing.id, current_state=existing.status, allowed=[])
+                       loan_id=existing.id, current_state=existing.status,
+                       allowed=LOAN_LIFECYCLE.allowed(existing.status))
     errors = _term_problems(proposal, data)
     if errors:
         raise ValidationFailed(f"the loan terms are not valid: {', '.join(sorted(errors))}", errors)
@@ -218,7 +202,7 @@ def propose_loan(actor: Actor, data: dict[str, Any]) -> Loan:
     _refresh_coverage(loan, pro_forma_schedule(loan))
     db.session.add(loan)
     db.session.flush()
-    record(actor, "loan.proposed", "loan", loan.id, None, snapshot(loan))
+    record(actor, "loan.applied", "loan", loan.id, None, snapshot(loan))
     db.session.commit()
     return loan
 
@@ -231,12 +215,11 @@ def _decidable(actor: Actor, loan_id: int, action: str) -> Loan:
 
 
 def approve_loan(actor: Actor, loan_id: int, comment: str | None = None) -> Loan:
-    """Approve proposed terms (credit committee; never the proposer)."""
+    """Approve the terms applied for (credit committee; never the proposer)."""
     loan = _decidable(actor, loan_id, "approve")
     LOAN_LIFECYCLE.check(loan.status, "approved")
     if loan.proposal.status not in LENDABLE_PROPOSAL_STATES:
-        raise Conflict(f"the proposal is {loan.proposal.status}; the loan can no longer be approved",
-                       current_state=loan.status, allowed=["withdrawn"])
+        raise refuse(loan, f"the proposal is {loan.proposal.status}; the loan can no longer be approved")
     loan.decided_by, loan.decided_at = actor.user_id, utcnow()
     transition(actor, loan, "approved", comment=comment)
     db.session.commit()
@@ -244,7 +227,7 @@ def approve_loan(actor: Actor, loan_id: int, comment: str | None = None) -> Loan
 
 
 def decline_loan(actor: Actor, loan_id: int, reason: str) -> Loan:
-    """Decline proposed terms with a reason (credit committee; never the proposer)."""
+    """Decline the terms applied for, with a reason (credit committee; never the proposer)."""
     loan = _decidable(actor, loan_id, "decline")
     if not reason or len(reason.strip()) < 3:
         raise ValidationFailed("say why the loan is declined", {"reason": ["a reason is required"]})
@@ -295,12 +278,21 @@ def _respread(remaining: list[Installment], new_balance: Decimal, loan: Loan) ->
             for old, new in zip(remaining, built)]
 
 
+def _sync_guarantee_validity(loan: Loan) -> dt.date | None:
+    """Keep the guarantee valid to the loan's last due date (None until there is a schedule)."""
+    g = db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id,
+                                                  Guarantee.status.in_(("requested", "issued"))))
+    if g is None or not loan.installments:
+        return None
+    g.valid_until = loan.installments[-1].due_date
+    return g.valid_until
+
+
 def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
-    """Record a tranche paid out; the first makes the loan active and fixes the schedule."""
+    """Record a tranche paid out; the first fixes the schedule and charges the upfront fee."""
     loan = _bank_officer_of(actor, loan_id, "record disbursements")
-    if loan.status not in ("approved", "active"):
-        raise Conflict(f"only an approved or active loan can be disbursed; this one is {loan.status}",
-                       current_state=loan.status, allowed=LOAN_LIFECYCLE.allowed(loan.status))
+    if loan.status not in DISBURSABLE:
+        raise refuse(loan, f"only an approved loan still being paid out can be disbursed; this one is {loan.status}")
     amount: Decimal = data["amount"]
     value_date: dt.date = data["value_date"]
     errors: dict[str, list[str]] = {}
@@ -330,137 +322,51 @@ def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
         loan.start_date = value_date
         rows = sched.build_schedule(amount, loan.annual_rate, loan.tenor_months, loan.grace_months,
                                     loan.frequency, loan.method, value_date, loan.fee_per_installment)
-        _store(loan, rows)
+        _store(loan, with_upfront_fee(rows, loan.upfront_fee))
     else:
         rows = _respread(remaining, loan.outstanding_principal + amount, loan)
         _replace_remaining(loan, remaining, rows)
     loan.disbursements.append(tranche)
     db.session.flush()
-    record(actor, "loan.disbursed", "loan", loan.id, before,
-           {**snapshot(loan), "disbursement": {"id": tranche.id, "amount": amount, "value_date": value_date}})
+    valid_until = _sync_guarantee_validity(loan)
+    record(actor, "loan.disbursement", "loan", loan.id, before,
+           {**snapshot(loan), "disbursement": {"id": tranche.id, "amount": amount, "value_date": value_date},
+            "upfront_fee_charged": loan.upfront_fee if first else ZERO, "guarantee_valid_until": valid_until})
     if first:
-        transition(actor, loan, "active", disbursement_id=tranche.id)
+        transition(actor, loan, "disbursed", disbursement_id=tranche.id)
+    promote_if_due(actor, loan, dt.date.today(), disbursement_id=tranche.id)
     _refresh_coverage(loan, _as_finance(loan.installments))
     db.session.commit()
     return tranche
 
 
-# -- repayments ------------------------------------------------------------------------------
+# -- writing off -----------------------------------------------------------------------------
 
-def _status_of(row: Installment) -> str:
-    if row.unpaid == 0:
-        return "paid"
-    return "partly_paid" if row.paid > 0 else "scheduled"
+def write_off(actor: Actor, loan_id: int, reason: str) -> Loan:
+    """Write off a defaulted loan (the lending bank's officer), with a reason.
 
-
-def record_payment(actor: Actor, loan_id: int, data: dict[str, Any]) -> Payment:
-    """Apply a repayment: what is due first (fee, interest, principal), the rest prepays principal."""
-    loan = _bank_officer_of(actor, loan_id, "record payments")
-    if loan.status not in SERVICING_STATES:
-        raise Conflict(f"payments are only taken on a loan being repaid; this one is {loan.status}",
-                       current_state=loan.status, allowed=LOAN_LIFECYCLE.allowed(loan.status))
-    amount: Decimal = data["amount"]
-    value_date: dt.date = data["value_date"]
-    mode: str | None = data.get("mode")
-    errors: dict[str, list[str]] = {}
-    if data["currency"] != loan.currency:
-        errors["currency"] = [f"the loan is in {loan.currency}; a payment in {data['currency']} cannot be "
-                              f"applied to it"]
-    if amount <= 0:
-        errors["amount"] = ["must be more than zero"]
-    first_out = min(d.value_date for d in loan.disbursements)
-    if value_date < first_out:
-        errors["value_date"] = [f"the loan was first disbursed on {first_out}; a payment cannot be dated "
-                                f"{value_date}"]
-    if errors:
-        raise ValidationFailed(f"the payment cannot be recorded: {', '.join(sorted(errors))}", errors)
-
-    rows = list(loan.installments)
-    due_rows = [r for r in rows if r.due_date <= value_date]
-    due = [Due(r.number, r.due_date, r.fee, r.interest, r.principal, r.fee_paid, r.interest_paid,
-               r.principal_paid) for r in due_rows]
-    outstanding = loan.outstanding_principal
-    try:
-        allocation = allocate_payment(amount, due, outstanding)
-    except Overpayment as exc:
-        raise ValidationFailed(f"a payment of {amount} is more than the loan owes on {value_date}; at most "
-                               f"{exc.maximum} can be accepted",
-                               {"amount": [f"at most {exc.maximum} can be accepted on {value_date}"]},
-                               maximum=_s(exc.maximum)) from None
-    new_balance = outstanding - allocation.principal - allocation.prepayment
-    if allocation.prepayment > 0 and new_balance > 0 and mode is None:
-        raise ValidationFailed(
-            f"{allocation.prepayment} of this payment prepays principal; say whether to shorten the loan "
-            f"or lower the installments", {"mode": ["choose shorten or lower_installment"]},
-            prepayment=_s(allocation.prepayment))
-
-    before = snapshot(loan)
-    by_number = {r.number: r for r in due_rows}
-    for line in allocation.lines:
-        row = by_number[line.number]
-        row.fee_paid += line.fee
-        row.interest_paid += line.interest
-        row.principal_paid += line.principal
-        row.status = _status_of(row)
-    if allocation.prepayment > 0:
-        remaining = [r for r in rows if r.due_date > value_date]
-        recomputed = sched.reschedule_after_prepayment(
-            _as_finance(remaining), new_balance, loan.annual_rate, loan.frequency, loan.method,
-            mode or "shorten")
-        _replace_remaining(loan, remaining, recomputed)
-    payment = Payment(amount=amount, currency=data["currency"], value_date=value_date,
-                      reference=data.get("reference"), prepayment=allocation.prepayment,
-                      mode=mode if allocation.prepayment > 0 else None, created_by=actor.user_id,
-                      allocation={"lines": [{"number": ln.number, "fee": _s(ln.fee), "interest": _s(ln.interest),
-                                             "principal": _s(ln.principal)} for ln in allocation.lines],
-                                  "fee": _s(allocation.fee), "interest": _s(allocation.interest),
-                                  "principal": _s(allocation.principal), "prepayment": _s(allocation.prepayment)})
-    loan.payments.append(payment)
-    db.session.flush()
-    record(actor, "loan.payment", "loan", loan.id, before,
-           {**snapshot(loan), "payment": {"id": payment.id, "amount": amount, "value_date": value_date,
-                                          **payment.allocation}})
-    if loan.outstanding_principal == 0 and loan.status in ("active", "in_arrears"):
-        loan.days_past_due = 0
-        loan.arrears_as_of = value_date
-        transition(actor, loan, "repaid", payment_id=payment.id)
-    elif loan.status != "repaid":
-        _apply_arrears(actor, loan, value_date, _default_after_days(loan))
-    if allocation.prepayment > 0 and loan.installments:
-        _refresh_coverage(loan, _as_finance(loan.installments))
-    db.session.commit()
-    return payment
-
-
-# -- arrears ---------------------------------------------------------------------------------
-
-def _default_after_days(loan: Loan) -> int:
-    from ..scoring.services import rulebook_of
-    try:
-        return int(rulebook_of(loan.proposal.credit_line).arrears.get("default_after_days",
-                                                                       DEFAULT_DEFAULT_AFTER_DAYS))
-    except Exception:  # noqa: BLE001 - an uninstalled rulebook must not block a repayment
-        return DEFAULT_DEFAULT_AFTER_DAYS
-
-
-def _apply_arrears(actor: Actor | None, loan: Loan, as_of: dt.date, default_after_days: int) -> None:
-    if loan.status not in SERVICING_STATES:
-        return
-    dpd = days_past_due(((r.due_date, r.unpaid) for r in loan.installments), as_of)
-    target = arrears_status(dpd, default_after_days, loan.status)
-    loan.days_past_due, loan.arrears_as_of = dpd, as_of
-    if target == loan.status:
-        return
-    if target == "defaulted" and loan.status == "active":
-        transition(actor, loan, "in_arrears", days_past_due=dpd, as_of=as_of)
-    transition(actor, loan, target, days_past_due=dpd, as_of=as_of)
-
-
-def update_arrears(loan: Loan, as_of: dt.date, default_after_days: int | None = None,
-                   actor: Actor | None = None) -> Loan:
-    """Recompute days past due and the arrears status as of a date (the daily job calls this)."""
-    _apply_arrears(actor, loan, as_of,
-                   default_after_days if default_after_days is not None else _default_after_days(loan))
+    A guarantee the fund still covers must be called first: writing off does not end the
+    fund's cover, the call does, and a called or paid guarantee stays as it is (recoveries on
+    the written-off loan are still shared). A guarantee request the fund has not decided dies
+    with the loan (declined, with the reason).
+    """
+    loan = _bank_officer_of(actor, loan_id, "write off loans")
+    if not reason or len(reason.strip()) < 3:
+        raise ValidationFailed("say why the loan is written off", {"reason": ["a reason is required"]})
+    LOAN_LIFECYCLE.check(loan.status, "written_off")
+    g = db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id))
+    if g is not None and g.status == "issued":
+        raise Conflict(f"guarantee {g.id} still covers this loan; call it before writing the loan off",
+                       current_state=loan.status, allowed=LOAN_LIFECYCLE.allowed(loan.status),
+                       guarantee_id=g.id, guarantee_state=g.status)
+    loan.written_off_by, loan.written_off_at, loan.write_off_reason = actor.user_id, utcnow(), reason.strip()
+    transition(actor, loan, "written_off", reason=loan.write_off_reason,
+               outstanding_principal=loan.outstanding_principal)
+    if g is not None and g.status == "requested":
+        from ..guarantees.services import move
+        g.declined_by, g.declined_at = actor.user_id, utcnow()
+        g.decline_reason = f"loan {loan.id} was written off"
+        move(actor, g, "declined", reason=g.decline_reason)
     db.session.commit()
     return loan
 
@@ -474,4 +380,12 @@ def _refuse_withdrawal_after_approval(proposal: Proposal) -> str | None:
     return None
 
 
+def _withdraw_applied_loan(actor: Actor, proposal: Proposal) -> None:
+    """Withdrawing the proposal withdraws the loan application waiting on it."""
+    loan = db.session.execute(select(Loan).where(Loan.proposal_id == proposal.id)).scalar_one_or_none()
+    if loan is not None and loan.status == "applied":
+        transition(actor, loan, "withdrawn", reason=proposal.withdrawn_reason or "the proposal was withdrawn")
+
+
 WITHDRAW_GUARDS.append(_refuse_withdrawal_after_approval)
+WITHDRAW_HOOKS.append(_withdraw_applied_loan)

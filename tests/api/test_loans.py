@@ -23,12 +23,22 @@ TERMS = {"principal": "80000.00", "annual_rate": 0.12, "tenor_months": 12, "freq
 
 
 def first_of_next_month(today: dt.date | None = None) -> dt.date:
-    """A start date on or after today (approval happens today) with no month-end clamping."""
+    """A start date on or after today with no month-end clamping."""
     today = today or dt.date.today()
     return (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-START = first_of_next_month()
+# Payments cannot be dated in the future, so the test loans start 14 months ago: a whole
+# twelve-month schedule lies in the past. Their approval is back-dated to START (``backdate``).
+START = (dt.date.today().replace(day=1) - relativedelta(months=14))
+
+
+def backdate(app, loan_id: int, on: dt.date = START) -> None:
+    """Pretend the committee approved the loan on ``on`` (disbursements cannot precede approval)."""
+    with app.app_context():
+        db.session.get(Loan, loan_id).decided_at = dt.datetime.combine(on, dt.time(0, 0), tzinfo=dt.timezone.utc)
+        db.session.commit()
+        db.session.remove()
 
 
 def counts(app) -> dict[str, int]:
@@ -51,12 +61,13 @@ def propose(client, token_for, proposal_id, **terms):
 
 
 @pytest.fixture
-def approved(client, token_for, proposal_id):
+def approved(app, client, token_for, proposal_id):
     res = propose(client, token_for, proposal_id)
     assert res.status_code == 201, res.get_json()
     loan_id = res.get_json()["id"]
     res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json={})
     assert res.status_code == 200, res.get_json()
+    backdate(app, loan_id)
     return loan_id
 
 
@@ -79,14 +90,14 @@ def schedule(client, token_for, loan_id):
     return res.get_json()["installments"]
 
 
-def test_loan_from_proposal_to_repaid_to_the_cent(client, token_for, proposal_id):
+def test_loan_from_proposal_to_repaid_to_the_cent(app, client, token_for, proposal_id):
     officer, committee = token_for("bank_officer"), token_for("credit_committee")
     res = propose(client, token_for, proposal_id,
                   disbursement_plan=[{"date": START.isoformat(), "amount": "80000.00"}])
     assert res.status_code == 201, res.get_json()
     loan = res.get_json()
     loan_id = loan["id"]
-    assert loan["status"] == "proposed" and loan["principal"] == "80000.00" and loan["currency"] == "USD"
+    assert loan["status"] == "applied" and loan["principal"] == "80000.00" and loan["currency"] == "USD"
     assert loan["annual_rate"] == 0.12 and loan["allowed_transitions"] == ["approved", "declined", "withdrawn"]
     # DSCR with the real terms: net savings 25,000 - 5,000 over the peak loan year's debt service.
     pro_forma = build_schedule(D("80000"), D("0.12"), 12, 0, "monthly", "annuity", START)
@@ -101,10 +112,12 @@ def test_loan_from_proposal_to_repaid_to_the_cent(client, token_for, proposal_id
     res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=committee, json={"comment": "fine"})
     assert res.status_code == 200 and res.get_json()["status"] == "approved"
     assert res.get_json()["decided_by"] is not None
+    backdate(app, loan_id)
 
     res = client.post(f"/api/v1/loans/{loan_id}/disburse", headers=officer,
                       json={"amount": "80000.00", "value_date": START.isoformat()})
     assert res.status_code == 201, res.get_json()
+    # The whole principal is out: disbursed, then active at once.
     assert res.get_json()["loan"]["status"] == "active" and res.get_json()["loan"]["start_date"] == START.isoformat()
     rows = schedule(client, token_for, loan_id)
     assert len(rows) == 12
@@ -243,7 +256,7 @@ def test_disbursement_rules(app, client, token_for, approved):
     officer = token_for("bank_officer")
     url = f"/api/v1/loans/{approved}/disburse"
     before = counts(app)
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = START - dt.timedelta(days=1)  # the day before the (back-dated) approval
     cases = [
         ({"amount": "80000.01", "value_date": START.isoformat()}, "amount", "80000.00 of the approved principal"),
         ({"amount": "-1.00", "value_date": START.isoformat()}, "amount", "more than zero"),
@@ -289,6 +302,8 @@ def test_tranches_never_exceed_the_principal_and_respread_the_schedule(app, clie
 
 def test_bad_payments_are_4xx_naming_the_problem_and_change_nothing(app, client, token_for, active):
     due1 = dt.date.fromisoformat(schedule(client, token_for, active)[0]["due_date"])
+    for role in ("sme", "credit_committee", "fund_admin"):
+        token_for(role)  # issuing a token is audited: issue them before counting
     before = counts(app)
     cases = [
         ({"currency": "EUR"}, "1000.00", due1, "currency", "the loan is in USD; a payment in EUR"),
@@ -313,7 +328,7 @@ def test_bad_payments_are_4xx_naming_the_problem_and_change_nothing(app, client,
 
 
 def test_partial_payment_and_arrears(app, client, token_for, active):
-    from creditline.loans.services import update_arrears
+    from creditline.loans.repayments import update_arrears
     rows = schedule(client, token_for, active)
     due1 = dt.date.fromisoformat(rows[0]["due_date"])
     # 900 pays the 800 interest and 100 of principal: the installment is partly paid.
@@ -340,7 +355,7 @@ def test_partial_payment_and_arrears(app, client, token_for, active):
 
 
 def test_payment_of_the_due_amount_cures_arrears(app, client, token_for, active):
-    from creditline.loans.services import update_arrears
+    from creditline.loans.repayments import update_arrears
     rows = schedule(client, token_for, active)
     due1 = dt.date.fromisoformat(rows[0]["due_date"])
     with app.app_context():
@@ -383,6 +398,7 @@ def test_scope_and_listing(client, token_for, approved):
 
 
 def test_a_proposal_with_an_approved_loan_cannot_be_withdrawn(app, client, token_for, proposal_id, approved):
+    token_for("sme")
     before = counts(app)
     res = client.post(f"/api/v1/proposals/{proposal_id}/withdraw", headers=token_for("sme"),
                       json={"reason": "found cheaper money"})
@@ -390,13 +406,24 @@ def test_a_proposal_with_an_approved_loan_cannot_be_withdrawn(app, client, token
     assert counts(app) == before
 
 
-def test_withdrawn_proposal_stops_a_proposed_loan(client, token_for, proposal_id):
+def test_withdrawing_the_proposal_withdraws_the_loan_application(app, client, token_for, proposal_id):
     loan_id = propose(client, token_for, proposal_id).get_json()["id"]
     res = client.post(f"/api/v1/proposals/{proposal_id}/withdraw", headers=token_for("sme"),
                       json={"reason": "found cheaper money"})
     assert res.status_code == 200
+    loan = client.get(f"/api/v1/loans/{loan_id}", headers=token_for("bank_officer")).get_json()
+    assert (loan["status"], loan["allowed_transitions"]) == ("withdrawn", [])
+    token_for("credit_committee")
+    before = counts(app)
     res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json={})
-    assert res.status_code == 409 and "withdrawn" in res.get_json()["message"]
+    body = res.get_json()
+    assert res.status_code == 409 and (body["current_state"], body["allowed"]) == ("withdrawn", [])
+    assert counts(app) == before
+    with app.app_context():
+        event = db.session.execute(select(AuditEvent).where(AuditEvent.entity_type == "loan",
+                                                            AuditEvent.action == "loan.withdrawn")).scalar_one()
+        assert event.after["reason"] == "found cheaper money" and event.before == {"status": "applied"}
+        db.session.remove()
 
 
 def test_every_step_is_audited(app, client, token_for, active):
@@ -407,4 +434,97 @@ def test_every_step_is_audited(app, client, token_for, active):
                                                                      AuditEvent.entity_id == active)
                                      .order_by(AuditEvent.seq)).scalars().all()
         db.session.remove()
-    assert actions == ["loan.proposed", "loan.approved", "loan.disbursed", "loan.active", "loan.payment"]
+    assert actions == ["loan.applied", "loan.approved", "loan.disbursement", "loan.disbursed", "loan.active",
+                       "loan.payment"]
+
+
+def test_payments_are_never_in_the_future_nor_before_the_latest_one(app, client, token_for, active):
+    rows = schedule(client, token_for, active)
+    due1, due2 = (dt.date.fromisoformat(r["due_date"]) for r in rows[:2])
+    token_for("sme")
+    before = counts(app)
+    # Three years ahead would once have defaulted the loan; now it is refused and nothing changes.
+    future = dt.date.today() + relativedelta(years=3)
+    res = pay(client, token_for, active, rows[0]["total"], future)
+    assert res.status_code == 422 and "after today" in res.get_json()["errors"]["value_date"][0]
+    res = pay(client, token_for, active, "1.00", dt.date.today() + dt.timedelta(days=1))
+    assert res.status_code == 422 and "value_date" in res.get_json()["errors"]
+    assert counts(app) == before
+    loan = client.get(f"/api/v1/loans/{active}", headers=token_for("sme")).get_json()
+    assert (loan["status"], loan["days_past_due"]) == ("active", 0)
+    assert pay(client, token_for, active, rows[1]["total"], due2).status_code == 201
+    before = counts(app)
+    res = pay(client, token_for, active, rows[0]["total"], due1)
+    assert res.status_code == 422
+    message = res.get_json()["errors"]["value_date"][0]
+    assert f"latest recorded payment is dated {due2}" in message and "date order" in message
+    assert counts(app) == before
+    # The same day as the latest payment is fine.
+    assert pay(client, token_for, active, "10.00", due2).status_code == 201
+
+
+def test_fractions_of_a_cent_are_refused_not_rounded(app, client, token_for, approved, proposal_id):
+    token_for("sme")
+    before = counts(app)
+    url = f"/api/v1/loans/{approved}/disburse"
+    for amount in ("100.005", 100.005, "0.001"):
+        res = client.post(url, headers=token_for("bank_officer"), json={"amount": amount, "value_date": START.isoformat()})
+        assert res.status_code == 422 and "whole number of cents" in res.get_json()["errors"]["amount"][0], amount
+    assert client.post(url, headers=token_for("bank_officer"),
+                       json={"amount": "80000.00", "value_date": START.isoformat()}).status_code == 201
+    before = counts(app)
+    due1 = START + relativedelta(months=1)
+    res = pay(client, token_for, approved, "100.005", due1)
+    assert res.status_code == 422 and "whole number of cents" in res.get_json()["errors"]["amount"][0]
+    assert counts(app) == before
+    assert pay(client, token_for, approved, "100.50", due1).get_json()["amount"] == "100.50"
+
+
+def test_the_upfront_fee_is_charged_first_and_counts_in_debt_service(app, client, token_for, proposal_id):
+    res = propose(client, token_for, proposal_id, upfront_fee="800.00")
+    loan = res.get_json()
+    assert res.status_code == 201, loan
+    pro_forma = build_schedule(D("80000"), D("0.12"), 12, 0, "monthly", "annuity", START)
+    service = sum(r.total for r in pro_forma) + D("800.00")
+    assert loan["annual_debt_service"] == str(service)
+    assert loan["debt_service_coverage"] == float((D("20000") / service).quantize(D("0.0001")))
+    loan_id = loan["id"]
+    assert client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json={}).status_code == 200
+    backdate(app, loan_id)
+    assert client.post(f"/api/v1/loans/{loan_id}/disburse", headers=token_for("bank_officer"),
+                       json={"amount": "80000.00", "value_date": START.isoformat()}).status_code == 201
+    rows = schedule(client, token_for, loan_id)
+    assert (rows[0]["fee"], rows[0]["total"], rows[1]["fee"]) == ("800.00", "7907.90", "0.00")
+    # The fee is taken first, before the interest and the principal.
+    res = pay(client, token_for, loan_id, "1000.00", START + relativedelta(months=1))
+    assert res.get_json()["allocation"]["lines"] == [{"number": 1, "fee": "800.00", "interest": "200.00",
+                                                      "principal": "0.00"}]
+
+
+def test_disbursed_until_the_last_tranche_or_the_first_due_date(app, client, token_for, approved):
+    from creditline.loans.arrears_batch import update_all_arrears
+    url = f"/api/v1/loans/{approved}/disburse"
+    today = dt.date.today()
+    res = client.post(url, headers=token_for("bank_officer"), json={"amount": "50000.00", "value_date": today.isoformat()})
+    loan = res.get_json()["loan"]
+    assert res.status_code == 201 and (loan["status"], loan["allowed_transitions"]) == ("disbursed", ["active"])
+    assert loan["undisbursed"] == "30000.00"
+    # Payments are taken while disbursed (here an early prepayment).
+    res = pay(client, token_for, approved, "100.00", today, mode="lower_installment")
+    assert res.status_code == 201 and res.get_json()["loan"]["status"] == "disbursed"
+    first_due = today + relativedelta(months=1)
+    with app.app_context():
+        assert update_all_arrears(first_due - dt.timedelta(days=1))["status_changes"] == 0
+        moved = update_all_arrears(first_due)
+        db.session.commit()
+        assert moved["moves"] == [{"loan_id": approved, "status": "active", "days_past_due": 0,
+                                   "since": first_due.isoformat()}]
+        assert db.session.get(Loan, approved).status == "active"
+        db.session.remove()
+    # The last tranche on a loan still disbursed makes it active at once.
+    with app.app_context():
+        db.session.get(Loan, approved).status = "disbursed"
+        db.session.commit()
+        db.session.remove()
+    res = client.post(url, headers=token_for("bank_officer"), json={"amount": "30000.00", "value_date": today.isoformat()})
+    assert res.status_code == 201 and res.get_json()["loan"]["status"] == "active"

@@ -1,0 +1,84 @@
+"""Guarantee shapes: money as decimal strings in whole cents, shares as numbers between 0 and 1."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ..loans.schemas import Amount
+from ..pagination import PageArgsSchema, page_schema
+from ..schemas import CURRENCY, Money, Share
+from .models import GUARANTEE_LIFECYCLE
+
+
+class RecoverySchema(Schema):
+    id = fields.Integer(dump_only=True)
+    amount = Amount(required=True, metadata={"description": "whole cents; applied to the loan's principal"})
+    currency = fields.String(load_only=True, validate=CURRENCY)
+    payment_id = fields.Integer(dump_only=True, metadata={"description": "the loan payment it was booked as"})
+    fund_part = Money(dump_only=True)
+    bank_part = Money(dump_only=True)
+    value_date = fields.Date()
+    reference = fields.String(validate=validate.Length(max=100))
+
+
+class GuaranteeSchema(Schema):
+    id = fields.Integer()
+    loan_id = fields.Integer()
+    credit_line_id = fields.Integer()
+    currency = fields.String()
+    coverage_share = fields.Float()
+    cap = Money(allow_none=True)
+    other_guarantors_share = fields.Float()
+    covered_amount = Money()
+    fee_rate = fields.Float()
+    fee = Money()
+    proceeds_to_approved_items = fields.Boolean()
+    valid_until = fields.Date(allow_none=True)
+    status = fields.String()
+    outstanding_at_default = Money(allow_none=True)
+    claim_amount = Money(allow_none=True)
+    recovered = Money()
+    recovered_by_fund = Money()
+    recoveries = fields.List(fields.Nested(RecoverySchema))
+    requested_by = fields.Integer(allow_none=True)
+    requested_at = fields.DateTime(allow_none=True)
+    issued_by = fields.Integer(allow_none=True)
+    issued_at = fields.DateTime(allow_none=True)
+    declined_at = fields.DateTime(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
+    called_at = fields.DateTime(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
+    allowed_transitions = fields.Function(lambda g: GUARANTEE_LIFECYCLE.allowed(g.status))
+
+
+class DeclineGuaranteeSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class RequestSchema(Schema):
+    coverage_share = Share(metadata={"description": "default: the rulebook's coverage"})
+    other_guarantors_share = Share(load_default=0)
+    proceeds_to_approved_items = fields.Boolean(load_default=True)
+
+
+class ListArgs(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf(GUARANTEE_LIFECYCLE.states))
+    credit_line_id = fields.Integer()
+
+
+class ExposureSchema(Schema):
+    credit_line_id = fields.Integer()
+    currency = fields.String()
+    capacity = Money()
+    issued = Money()
+    requested = Money(metadata={"description": "cover asked in requests the fund has not decided"})
+    outstanding_exposure = Money()
+    called = Money()
+    paid = Money()
+    recovered = Money()
+    committed = Money()
+    remaining_capacity = fields.Decimal(as_string=True, places=2)
+    guarantees = fields.Integer()
+    live = fields.Integer()
+
+
+GuaranteePage = page_schema(GuaranteeSchema, "GuaranteePage")
