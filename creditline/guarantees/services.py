@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from ..audit.services import record
-from ..auth.permissions import Actor, get_visible, require_role, visible
+from ..auth.permissions import Actor, get_visible, require_portfolio, require_role, visible
 from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
@@ -226,6 +226,7 @@ def list_guarantees(actor: Actor, args: dict[str, Any]) -> Page:
 
 
 def exposure_of(actor: Actor, credit_line_id: int) -> dict[str, Any]:
-    """The exposure page and API (fund admins and auditors)."""
-    require_role(actor, "fund_admin", "auditor", action="see the fund's exposure")
+    """The exposure page and API (the fund's administrators and auditors)."""
+    # The exposure sums every partner bank's loans, so an auditor placed at a bank may not see it.
+    require_portfolio(actor, action="see the fund's exposure")
     return exposure(get_visible(CreditLine, credit_line_id, actor, what="credit line"))

@@ -21,7 +21,7 @@ def index():
     page = services.list_guarantees(actor, {"status": status, "page": request.args.get("page", 1, type=int),
                                             "per_page": 25})
     exposures, requests = [], None
-    if actor.has("fund_admin", "auditor"):
+    if actor.sees_portfolio:
         lines = list_credit_lines(actor, {"page": 1, "per_page": 100}).items
         exposures = [(line, services.exposure_of(actor, line.id)) for line in lines]
     if actor.has("fund_admin"):

@@ -93,8 +93,14 @@ OUTSIDER_MATRIX = [
      outside(403, bank_officer=404)),
     ("record recovery", "POST", "/api/v1/guarantees/{guarantee}/recoveries", {"amount": "100.00"}, "paid",
      outside(403, bank_officer=404)),
-    ("exposure", "GET", "/api/v1/credit-lines/{line}/exposure", None, "proposal", outside(403, auditor=404)),
+    # The exposure sums every bank's loans: only the fund's own people read it.
+    ("exposure", "GET", "/api/v1/credit-lines/{line}/exposure", None, "proposal", outside(403)),
 ]
+
+
+def test_an_auditor_at_a_bank_cannot_read_even_its_own_lines_exposure(client, outsiders):
+    res = client.get(f"/api/v1/credit-lines/{outsiders['line']}/exposure", headers=outsiders["headers"]["auditor"])
+    assert res.status_code == 403 and res.get_json()["code"] == "forbidden"
 
 
 def _actor(email: str) -> Actor:
