@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import current_app
 
 from ..auth.permissions import Actor
-from ..errors import ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from .models import StoredFile
 
@@ -23,9 +23,10 @@ def store_file(actor: Actor, data: bytes, filename: str, content_type: str, kind
         raise ValidationFailed("the file is empty", {field: [f"{filename or 'the file'} is empty"]})
     digest = hashlib.sha256(data).hexdigest()
     path = _path_for(digest)
-    if not path.exists():
+    if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
         # Content addressing: the same bytes land at the same place, so a write is idempotent
-        # and nothing already stored can be overwritten with other content.
+        # and nothing already stored can be overwritten with other content; bytes altered on
+        # disk are repaired by the next upload of the original.
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)
@@ -39,9 +40,15 @@ def store_file(actor: Actor, data: bytes, filename: str, content_type: str, kind
 
 
 def read_file(row: StoredFile) -> bytes:
-    """Return a stored file's bytes, checking they still match the digest."""
-    data = _path_for(row.sha256).read_bytes()
-    if hashlib.sha256(data).hexdigest() != row.sha256:
-        raise ValidationFailed("the stored file no longer matches its digest",
-                               {"file": [f"{row.filename} was altered on disk"]})
+    """Return a stored file's bytes, refusing (409) bytes that no longer match the digest or are gone."""
+    try:
+        data = _path_for(row.sha256).read_bytes()
+    except FileNotFoundError:
+        raise Conflict(f"{row.filename} is missing from the file store", current_state="missing",
+                       allowed=[], errors={"file": [f"no bytes stored for SHA-256 {row.sha256}"]}) from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != row.sha256:
+        # Evidence must be what was uploaded; serving altered bytes would defeat the digest.
+        raise Conflict(f"{row.filename} no longer matches its SHA-256 and is not served", current_state="altered",
+                       allowed=[], errors={"file": [f"stored {row.sha256}, now {actual}"]})
     return data

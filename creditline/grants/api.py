@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
 from ..schemas import Money
-from . import services
+from . import incentives, services
 from .models import GRANT_LIFECYCLE, PAID_AS
 
 blp = Blueprint("grants_api", __name__, url_prefix="/api/v1", description="Incentive grants")
@@ -47,6 +47,51 @@ class PaySchema(Schema):
 
 
 GrantPage = page_schema(GrantSchema, "GrantPage")
+
+
+class OtherIncentiveBodySchema(Schema):
+    source = fields.String(required=True, validate=validate.Length(min=2, max=200),
+                           metadata={"description": "who grants it, e.g. a provincial clean-technology fund"})
+    amount = Money(required=True, allow_zero=False)
+    date = fields.Date(required=True, metadata={"description": "when it was granted or promised"})
+    currency = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{3}$"),
+                             metadata={"description": "default: the credit line's currency"})
+
+
+class OtherIncentiveSchema(Schema):
+    source = fields.String()
+    description = fields.String(allow_none=True)
+    amount = fields.String(allow_none=True)
+    currency = fields.String(allow_none=True)
+    date = fields.String(allow_none=True)
+    declared_by = fields.Integer(allow_none=True)
+    declared_at = fields.String(allow_none=True)
+
+
+class ProposalGrantStatusSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+
+
+class OtherIncentivesSchema(Schema):
+    proposal_id = fields.Integer()
+    other_incentives = fields.List(fields.Nested(OtherIncentiveSchema))
+    grants = fields.List(fields.Nested(ProposalGrantStatusSchema))
+
+
+@blp.route("/proposals/<int:proposal_id>/other-incentives")
+class OtherIncentivesView(MethodView):
+    @blp.response(200, OtherIncentivesSchema)
+    def get(self, proposal_id):
+        """Other incentives declared for the investment, and the proposal's grants."""
+        return incentives.incentives_of(current_actor(), proposal_id)
+
+    @blp.arguments(OtherIncentiveBodySchema)
+    @blp.response(201, OtherIncentivesSchema)
+    def post(self, data, proposal_id):
+        """Declare another grant or incentive for a financed investment (the SME or a fund admin); blocks the grant."""
+        return incentives.declare_other_incentive(current_actor(), proposal_id, data)
 
 
 @blp.route("/grants")

@@ -1,7 +1,7 @@
 """Where grants meet loans: the basis of a grant, when a loan forbids one, and paying it off the principal.
 
 Kept apart from both packages so neither imports the other: this module registers the hooks
-the grants service calls (``BASIS_PROVIDERS``, ``CONDITIONS``, ``PRINCIPAL_REDUCERS``).
+the grants service calls (``BASIS_PROVIDERS``, the ``loan_outstanding`` condition, ``PRINCIPAL_REDUCERS``).
 """
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ from ..errors import Conflict
 from ..extensions import db
 from ..finance import schedules as sched
 from ..loans.models import APPROVED_STATES, SERVICING_STATES, Installment, Loan, Payment
-from ..loans.services import snapshot, transition
+from ..loans.services import mark_repaid, snapshot
 from ..audit.services import record
 from ..proposals.models import Proposal
-from ..verifications.models import Verification
 from . import services
 from .models import Grant
 
 ZERO = Decimal("0.00")
+# A grant is due while the loan is owed; not once it is repaid or written off.
+OUTSTANDING_STATES = tuple(s for s in APPROVED_STATES if s not in ("repaid", "written_off"))
 
 
 def loan_of(p: Proposal) -> Loan | None:
@@ -35,13 +36,16 @@ def _basis(p: Proposal) -> Decimal | None:
     return loan.principal if loan is not None and loan.status in APPROVED_STATES else None
 
 
-def _loan_condition(p: Proposal, v: Verification) -> str | None:
+def _loan_outstanding(p: Proposal, g: Grant | None) -> str | None:
+    """The rulebook condition ``loan_outstanding``: an approved loan that is not repaid or written off."""
     loan = loan_of(p)
     if loan is None or loan.status not in APPROVED_STATES:
         return "no approved loan finances this proposal"
-    if loan.status == "repaid":
+    if loan.status in OUTSTANDING_STATES:
+        return None
+    if loan.status == "repaid" and g is None:
         return f"loan {loan.id} was repaid before the verification was confirmed"
-    return None
+    return f"loan {loan.id} is {loan.status.replace('_', ' ')}: a grant is due only while the loan is outstanding"
 
 
 def reduce_principal(actor: Actor, g: Grant) -> str:
@@ -78,10 +82,10 @@ def reduce_principal(actor: Actor, g: Grant) -> str:
     record(actor, "loan.grant_reduction", "loan", loan.id, before, {**snapshot(loan), "grant_id": g.id,
                                                                     "amount": str(g.amount)})
     if loan.outstanding_principal == 0:
-        transition(actor, loan, "repaid", grant_id=g.id)
+        mark_repaid(actor, loan, grant_id=g.id)
     return f"loan {loan.id} principal reduced by {g.currency} {g.amount}; {len(recomputed)} installments recomputed"
 
 
 services.BASIS_PROVIDERS.append(_basis)
-services.CONDITIONS.append(_loan_condition)
+services.CONDITIONS["loan_outstanding"] = _loan_outstanding
 services.PRINCIPAL_REDUCERS.append(reduce_principal)

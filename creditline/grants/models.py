@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Numeric, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.permissions import Actor, scope
@@ -19,7 +19,9 @@ GRANT_LIFECYCLE = Lifecycle(
     "grant",
     {
         "calculated": ("approved", "blocked", "superseded"),
-        "approved": ("paid", "superseded"),
+        # A condition that fails after approval (another incentive declared, the loan repaid)
+        # blocks it before it is paid.
+        "approved": ("paid", "blocked", "superseded"),
         "blocked": (),
         "paid": (),
         "superseded": (),
@@ -27,10 +29,16 @@ GRANT_LIFECYCLE = Lifecycle(
     initial="calculated",
 )
 PAID_AS = ("principal_reduction", "enterprise")
+COMMITTED = ("approved", "paid")
+_COMMITTED_SQL = text("status IN ('approved', 'paid')")
 
 
 class Grant(db.Model):
     __tablename__ = "incentive_grant"
+    # At most one grant committed (approved or paid) per proposal, whatever the service does:
+    # a partial unique index, which SQLite and PostgreSQL both enforce.
+    __table_args__ = (Index("uq_incentive_grant_committed_proposal", "proposal_id", unique=True,
+                            sqlite_where=_COMMITTED_SQL, postgresql_where=_COMMITTED_SQL),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # One grant per verification, enforced by the database as well as the service.

@@ -1,10 +1,11 @@
-"""Grants: calculated on confirmation, approved within the budget, paid exactly once."""
+"""Grants: calculated on confirmation, approved within the budget, paid exactly once per proposal."""
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, Callable
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..auth.permissions import Actor, get_visible, require_role, visible
@@ -18,14 +19,19 @@ from ..rules.grants import grant_for
 from ..scoring.services import rulebook_of
 from ..verifications import services as verifications
 from ..verifications.models import Verification
-from .models import GRANT_LIFECYCLE, PAID_AS, Grant
+from .models import COMMITTED, GRANT_LIFECYCLE, PAID_AS, Grant
 
-COMMITTED = ("approved", "paid")
-# Packages further down (loans) add: the amount a "loan_amount" basis means, reasons a grant
-# must be withheld (a loan repaid before verification), and how a principal reduction is paid.
+# Packages further down (loans) add: the amount a "loan_amount" basis means, named conditions a
+# rulebook may require (``loan_outstanding``), and how a principal reduction is paid.
 BASIS_PROVIDERS: list[Callable[[Proposal], Decimal | None]] = []
-CONDITIONS: list[Callable[[Proposal, Verification], str | None]] = []
+# A condition gets the proposal and the grant being checked (None while it is being calculated)
+# and returns the reason no grant is due, or None.
+Condition = Callable[[Proposal, "Grant | None"], "str | None"]
+CONDITIONS: dict[str, Condition] = {}
 PRINCIPAL_REDUCERS: list[Callable[[Actor, Grant], str]] = []
+# What a rulebook that lists no ``grant_bands.conditions`` requires.
+DEFAULT_CONDITIONS = ("loan_outstanding", "no_other_grant")
+ZERO = Decimal("0.00")
 
 
 def _basis(p: Proposal, basis: str) -> Decimal:
@@ -38,8 +44,50 @@ def _basis(p: Proposal, basis: str) -> Decimal:
     return p.loan_amount or Decimal("0")
 
 
-def _block_reasons(p: Proposal, v: Verification, rate: float, improvement: float | None,
-                   bands: dict[str, Any]) -> list[str]:
+def _same_investment(a: Proposal, b: Proposal) -> bool:
+    return (a.title or "").strip().casefold() == (b.title or "").strip().casefold() and a.investment == b.investment
+
+
+def _no_other_grant(p: Proposal, g: Grant | None) -> str | None:
+    """Double funding: an incentive the enterprise declared, or a grant of ours for the same investment."""
+    reasons = []
+    if p.other_incentives:
+        names = ", ".join(str(i.get("name") or i.get("source") or i) for i in p.other_incentives)
+        reasons.append(f"double funding: the enterprise declared another incentive for this investment ({names})")
+    # The same investment proposed again (a second proposal of the enterprise) must not be paid twice.
+    others = db.session.execute(
+        select(Grant, Proposal).join(Proposal, Proposal.id == Grant.proposal_id)
+        .where(Proposal.enterprise_id == p.enterprise_id, Proposal.id != p.id, Grant.status.in_(COMMITTED))).all()
+    for other, q in others:
+        if _same_investment(p, q):
+            reasons.append(f"double funding: grant {other.id} ({other.status}) was committed for proposal {q.id} "
+                           f"'{q.title}', the same investment")
+    return "; ".join(reasons) or None
+
+
+CONDITIONS["no_other_grant"] = _no_other_grant
+
+
+def condition_reasons(p: Proposal, g: Grant | None = None) -> list[str]:
+    """Why no grant is due for the proposal now: the rulebook's conditions, and one committed grant at most."""
+    reasons = []
+    committed = select(Grant.id).where(Grant.proposal_id == p.id, Grant.status.in_(COMMITTED))
+    if g is not None:
+        committed = committed.where(Grant.id != g.id)
+    earlier = db.session.scalar(committed)
+    if earlier:
+        reasons.append(f"double funding: grant {earlier} has already been committed for this proposal")
+    names = rulebook_of(p.credit_line).grant_bands.get("conditions")
+    for name in DEFAULT_CONDITIONS if names is None else names:
+        check = CONDITIONS.get(name)
+        # Fail closed: a condition the system cannot check is not taken as met.
+        reason = check(p, g) if check else f"the rulebook requires '{name}', a grant condition this system does not know"
+        if reason:
+            reasons.append(reason)
+    return reasons
+
+
+def _block_reasons(p: Proposal, rate: float, improvement: float | None, bands: dict[str, Any]) -> list[str]:
     reasons = []
     if improvement is None:
         reasons.append("the verified improvement could not be computed")
@@ -47,36 +95,33 @@ def _block_reasons(p: Proposal, v: Verification, rate: float, improvement: float
         first = min(b["over"] for b in bands["bands"])
         word = "at least" if bands.get("inclusive") else "over"
         reasons.append(f"the verified improvement {improvement:.1%} is not {word} {first:.0%}, the first grant band")
-    if p.other_incentives:
-        names = ", ".join(str(i.get("name") or i.get("source") or i) for i in p.other_incentives)
-        reasons.append(f"double funding: the enterprise declared another incentive for this investment ({names})")
-    earlier = db.session.scalar(select(Grant.id).where(Grant.proposal_id == p.id, Grant.status.in_(COMMITTED)))
-    if earlier:
-        reasons.append(f"double funding: grant {earlier} has already been committed for this proposal")
-    reasons += [r for r in (c(p, v) for c in CONDITIONS) if r]
-    return reasons
+    return reasons + condition_reasons(p)
+
+
+def _supersede_old_grant(actor: Actor, v: Verification) -> None:
+    old = db.session.scalar(select(Grant).where(Grant.verification_id == v.supersedes_id))
+    if old is not None and old.status in ("calculated", "approved"):
+        GRANT_LIFECYCLE.check(old.status, "superseded")
+        record(actor, "grant.superseded", "grant", old.id, {"status": old.status}, {"status": "superseded",
+                                                                                     "by_verification": v.id})
+        old.status = "superseded"
+        db.session.flush()
 
 
 def calculate_grant(actor: Actor, v: Verification) -> Grant | None:
-    """On a confirmed 'verified' decision, size the grant by the rulebook's bands (in the caller's transaction)."""
+    """On confirmation, retire the grant a correction replaces; on 'verified', size the new one by the rulebook's bands."""
+    if v.supersedes_id:
+        # A correction replaces the old figures whatever it decides, so the old grant goes too.
+        _supersede_old_grant(actor, v)
     if v.decision != "verified":
         return None
     p = v.proposal
-    book = rulebook_of(p.credit_line)
-    bands = book.grant_bands
-    if v.supersedes_id:
-        old = db.session.scalar(select(Grant).where(Grant.verification_id == v.supersedes_id))
-        if old is not None and old.status in ("calculated", "approved"):
-            GRANT_LIFECYCLE.check(old.status, "superseded")
-            record(actor, "grant.superseded", "grant", old.id, {"status": old.status}, {"status": "superseded",
-                                                                                         "by_verification": v.id})
-            old.status = "superseded"
-            db.session.flush()
+    bands = rulebook_of(p.credit_line).grant_bands
     net = v.result.get("net_improvement")
     improvement = net if net is not None else v.result.get("main_improvement")
     basis_amount = _basis(p, bands["basis"])
     rate, amount = grant_for(improvement if improvement is not None else float("nan"), basis_amount, bands)
-    reasons = _block_reasons(p, v, rate, improvement, bands)
+    reasons = _block_reasons(p, rate, improvement, bands)
     g = Grant(verification_id=v.id, proposal_id=p.id, credit_line_id=p.credit_line_id, currency=p.credit_line.currency,
               improvement=Decimal(str(round(improvement, 6))) if improvement is not None else None,
               rate=Decimal(str(rate)), basis=bands["basis"], basis_amount=basis_amount,
@@ -100,13 +145,54 @@ def _remaining_budget(line: CreditLine) -> Decimal:
 
 def _conditional_move(g: Grant, source: str, target: str, **values: Any) -> None:
     """Move status only if it is still ``source``: of two racing requests, exactly one wins."""
-    result = db.session.execute(update(Grant).where(Grant.id == g.id, Grant.status == source)
-                                .values(status=target, **values).execution_options(synchronize_session=False))
+    try:
+        result = db.session.execute(update(Grant).where(Grant.id == g.id, Grant.status == source)
+                                    .values(status=target, **values).execution_options(synchronize_session=False))
+    except IntegrityError:
+        # The partial unique index: another grant of the proposal was committed meanwhile.
+        db.session.rollback()
+        raise Conflict(f"another grant has already been committed for proposal {g.proposal_id}; "
+                       f"grant {g.id} cannot be {target} too", current_state=source,
+                       allowed=GRANT_LIFECYCLE.allowed(source)) from None
     if result.rowcount != 1:
         db.session.rollback()
         current = db.session.scalar(select(Grant.status).where(Grant.id == g.id))
         raise Conflict(f"grant {g.id} is already {current}", current_state=current,
                        allowed=GRANT_LIFECYCLE.allowed(current or ""))
+
+
+def _lock_line(g: Grant) -> CreditLine:
+    """Lock the grant's credit line: approvals and payments of one line then happen one at a time."""
+    return db.session.execute(select(CreditLine).where(CreditLine.id == g.credit_line_id).with_for_update()).scalar_one()
+
+
+def _block_if_no_longer_due(actor: Actor, g: Grant) -> None:
+    """Re-check the conditions at approval and payment; a grant no longer due is blocked, with the reason."""
+    reasons = condition_reasons(g.proposal, g)
+    if not reasons:
+        return
+    reason = "; ".join(reasons)
+    source = g.status
+    _conditional_move(g, source, "blocked", reason=reason, amount=ZERO)
+    record(actor, "grant.blocked", "grant", g.id, {"status": source, "amount": str(g.amount)},
+           {"status": "blocked", "amount": str(ZERO), "reason": reason})
+    db.session.commit()
+    raise Conflict(f"grant {g.id} is no longer due and has been blocked: {reason}", current_state="blocked",
+                   allowed=[])
+
+
+def block_open_grants(actor: Actor, p: Proposal, reason: str) -> list[int]:
+    """Block the proposal's grants not yet paid (in the caller's transaction); return their ids."""
+    blocked = []
+    for g in db.session.scalars(select(Grant).where(Grant.proposal_id == p.id,
+                                                    Grant.status.in_(("calculated", "approved")))):
+        record(actor, "grant.blocked", "grant", g.id, {"status": g.status, "amount": str(g.amount)},
+               {"status": "blocked", "amount": str(ZERO), "reason": reason})
+        GRANT_LIFECYCLE.check(g.status, "blocked")
+        g.status, g.amount, g.reason = "blocked", ZERO, reason
+        blocked.append(g.id)
+    db.session.flush()
+    return blocked
 
 
 def approve_grant(actor: Actor, grant_id: int, paid_as: str | None = None) -> Grant:
@@ -116,8 +202,12 @@ def approve_grant(actor: Actor, grant_id: int, paid_as: str | None = None) -> Gr
     GRANT_LIFECYCLE.check(g.status, "approved")
     if paid_as is not None and paid_as not in PAID_AS:
         raise ValidationFailed("unknown way to pay", {"paid_as": [f"one of {', '.join(PAID_AS)}"]})
-    # Lock the credit line so two approvals cannot both spend the last of the budget.
-    line = db.session.execute(select(CreditLine).where(CreditLine.id == g.credit_line_id).with_for_update()).scalar_one()
+    # Lock the credit line so two approvals cannot both spend the last of the budget, nor
+    # commit two grants for one proposal.
+    line = _lock_line(g)
+    db.session.refresh(g)
+    GRANT_LIFECYCLE.check(g.status, "approved")
+    _block_if_no_longer_due(actor, g)
     remaining = _remaining_budget(line)
     if g.amount > remaining:
         db.session.rollback()
@@ -141,6 +231,10 @@ def pay_grant(actor: Actor, grant_id: int, reference: str | None = None) -> Gran
     if g.paid_as == "principal_reduction" and not PRINCIPAL_REDUCERS:
         raise Conflict("this grant is to reduce a loan's principal, and no loan is recorded for the proposal; "
                        "approve it to be paid to the enterprise instead", current_state=g.status, allowed=["paid"])
+    _lock_line(g)
+    db.session.refresh(g)
+    GRANT_LIFECYCLE.check(g.status, "paid")
+    _block_if_no_longer_due(actor, g)
     _conditional_move(g, "approved", "paid", paid_by=actor.user_id, paid_at=utcnow(),
                       payment_reference=reference or f"GR-{g.id:06d}")
     db.session.refresh(g)

@@ -71,9 +71,17 @@ class ReportsView(MethodView):
         return services.submit_reports(current_actor(), proposal_id, items, source="json", single=single)
 
 
+EVIDENCE_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "the evidence (invoice, meter reading, lab result); stored by SHA-256"},
+                   "description": {"type": "string", "maxLength": 200, "description": "what the file shows"}}}}}}
+
+
 @blp.route("/monitoring-reports/<int:report_id>/evidence")
 class EvidenceView(MethodView):
     @blp.response(201, EvidenceSchema)
+    @blp.doc(requestBody=EVIDENCE_BODY)
     def post(self, report_id):
         """Attach an evidence file (multipart: file, description); stored with its SHA-256."""
         upload = request.files.get("file")

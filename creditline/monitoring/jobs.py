@@ -19,6 +19,7 @@ DUE_SOON_DAYS = 7
 
 @daily_step("monitoring")
 def remind(day: date) -> dict[str, Any]:
+    """Remind the SME and the NCPC's verifiers of reports due soon or overdue, and seniors of proposals waiting."""
     due_soon = overdue = waiting = 0
     rows = db.session.execute(
         select(ReportingPeriod, MonitoringPlan, Proposal)
@@ -30,14 +31,15 @@ def remind(day: date) -> dict[str, Any]:
             continue
         sme_org = db.session.scalar(select(Enterprise.organisation_id).where(Enterprise.id == p.enterprise_id))
         url = f"/proposals/{p.id}/monitoring"
+        # The NCPC's verifiers hear of it too: they follow up with the enterprise and review the report.
+        people = users_of(sme_org, "sme") + users_of(p.credit_line.ncpc_id, "verifier")
         if period.due_date < day:
-            ncpc = p.credit_line.ncpc_id
-            overdue += queue(users_of(sme_org, "sme") + users_of(ncpc, "verifier"), "report_overdue",
+            overdue += queue(people, "report_overdue",
                              f"Monitoring report {period.label} is overdue", f"'{p.title}': the report for {period.start} "
                              f"to {period.end} was due on {period.due_date}.", f"report_overdue:{period.id}", url,
                              ("proposal", p.id))
         else:
-            due_soon += queue(users_of(sme_org, "sme"), "report_due", f"Monitoring report {period.label} is due on "
+            due_soon += queue(people, "report_due", f"Monitoring report {period.label} is due on "
                               f"{period.due_date}", f"'{p.title}': report the production output and every indicator "
                               f"for {period.start} to {period.end}.", f"report_due:{period.id}", url, ("proposal", p.id))
     for v in db.session.scalars(select(Verification).where(Verification.status == "proposed")):

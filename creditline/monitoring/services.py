@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..audit.services import record
 from ..auth.permissions import Actor, get_visible, require_role
@@ -23,6 +23,8 @@ from .models import (MonitoringPlan, MonitoringReport, ReportedQuantity, ReportE
 PLANNABLE = ("eligible", "technically_reviewed", "financed")
 OFFSET_METHODS = ("main_only", "min_of_all", "deduct_worse", "weighted_co2e")
 REPORT_DUE_DAYS = 15
+# The follow-up window after start-up when a rulebook does not give one (the GCTF's 3 to 6 months).
+DEFAULT_FOLLOW_UP_MONTHS = (3, 6)
 
 
 def _decimal(value: Any, field: str, errors: dict[str, list[str]], positive: bool = False) -> Decimal | None:
@@ -39,10 +41,25 @@ def _decimal(value: Any, field: str, errors: dict[str, list[str]], positive: boo
     return number
 
 
-def _financed(p: Proposal) -> bool:
+def is_financed(p: Proposal) -> bool:
+    """Whether a loan has been approved for the proposal."""
     from ..loans.models import APPROVED_STATES, Loan
 
     return db.session.scalar(select(Loan.id).where(Loan.proposal_id == p.id, Loan.status.in_(APPROVED_STATES))) is not None
+
+
+def first_disbursement(p: Proposal) -> date | None:
+    """The value date of the first tranche paid out on the proposal's loan, if any."""
+    from ..loans.models import Disbursement, Loan
+
+    return db.session.scalar(select(func.min(Disbursement.value_date)).join(Loan, Loan.id == Disbursement.loan_id)
+                             .where(Loan.proposal_id == p.id))
+
+
+def default_reporting_start(p: Proposal, disbursed: date, follow_up_months: Any) -> date:
+    """Start-up (first disbursement plus the implementation months), then the rulebook's first follow-up month."""
+    window = follow_up_months or DEFAULT_FOLLOW_UP_MONTHS
+    return add_months(disbursed, int(p.implementation_months or 0) + int(window[0]))
 
 
 def plan_of(actor: Actor, proposal_id: int) -> MonitoringPlan:
@@ -65,7 +82,8 @@ def monthly_periods(first_start: date, count: int) -> list[dict[str, Any]]:
     return out
 
 
-def _plan_problems(p: Proposal, data: dict[str, Any]) -> dict[str, list[str]]:
+def _plan_problems(p: Proposal, data: dict[str, Any], disbursed: date | None,
+                   start_field: str | None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     streams = [i["stream"] for i in data["indicators"]]
     for n, ind in enumerate(data["indicators"]):
@@ -84,12 +102,21 @@ def _plan_problems(p: Proposal, data: dict[str, Any]) -> dict[str, list[str]]:
     if len(set(labels)) != len(labels):
         errors["periods"] = ["each period label once"]
     last_end = data["baseline_end"]
-    for n, q in enumerate(sorted(data["periods"], key=lambda q: q["start"])):
+    # Name each period by its place in the body, while checking them in date order.
+    for n, q in sorted(enumerate(data["periods"]), key=lambda nq: nq[1]["start"]):
         if q["end"] < q["start"]:
             errors[f"periods.{n}.end"] = ["the period ends before it starts"]
+        if q["due_date"] < q["end"]:
+            errors[f"periods.{n}.due_date"] = [f"period {q['label']} is due on {q['due_date']}, before it ends "
+                                               f"on {q['end']}"]
         if q["start"] <= last_end:
             errors[f"periods.{n}.start"] = [f"period {q['label']} starts on {q['start']}, before the "
                                             f"baseline or the previous period ends ({last_end})"]
+        if disbursed is not None and q["start"] < disbursed and (start_field is None or start_field not in errors):
+            # The benefit of an investment cannot be measured before the loan has paid for it.
+            where = start_field or f"periods.{n}.start"
+            errors.setdefault(where, []).append(f"period {q['label']} starts on {q['start']}, before the loan's "
+                                                f"first disbursement on {disbursed}")
         last_end = max(last_end, q["end"])
     return errors
 
@@ -98,7 +125,7 @@ def set_plan(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Monitoring
     """Set (or, before any report, replace) the monitoring plan of a financed proposal."""
     require_role(actor, "verifier", "senior_verifier", action="set monitoring plans")
     p = get_visible(Proposal, proposal_id, actor, what="proposal")
-    if p.status not in PLANNABLE or not _financed(p):
+    if p.status not in PLANNABLE or not is_financed(p):
         raise Conflict("only a financed proposal is monitored: its loan must be approved first",
                        current_state=p.status, allowed=[])
     data = dict(data)
@@ -108,13 +135,23 @@ def set_plan(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Monitoring
     data.setdefault("main_indicator", p.main_indicator)
     data["output_unit"] = data.get("output_unit") or p.output_unit or "unit"
     book = rulebook_of(p.credit_line)
+    disbursed = first_disbursement(p)
+    start_field = None
     if not data.get("periods"):
-        count = int(data.pop("reporting_periods", None) or book.monitoring.get("reporting_periods", 6))
-        data["periods"] = monthly_periods(data.pop("reporting_start"), count)
+        start = data.get("reporting_start")
+        if start is None and disbursed is None:
+            raise ValidationFailed("the monitoring plan is not valid", {"reporting_start": [
+                "required until the loan is disbursed (then it defaults to the rulebook's follow-up after start-up)"]})
+        if start is None:
+            start = default_reporting_start(p, disbursed, book.monitoring.get("follow_up_months_after_start_up"))
+        else:
+            start_field = "reporting_start"
+        count = int(data.get("reporting_periods") or book.monitoring.get("reporting_periods", 6))
+        data["periods"] = monthly_periods(start, count)
     data.pop("reporting_start", None)
     data.pop("reporting_periods", None)
     data.setdefault("offset_method", book.monitoring.get("offset_method", "min_of_all"))
-    errors = _plan_problems(p, data)
+    errors = _plan_problems(p, data, disbursed, start_field)
     if errors:
         raise ValidationFailed("the monitoring plan is not valid", errors)
     plan = db.session.scalar(select(MonitoringPlan).where(MonitoringPlan.proposal_id == p.id))
@@ -226,6 +263,8 @@ def add_evidence(actor: Actor, report_id: int, data: bytes | None, filename: str
     report = get_visible(MonitoringReport, report_id, actor, what="monitoring report")
     if data is None:
         raise ValidationFailed("send a multipart form with the file", {"file": ["required"]})
+    if description and len(description) > 200:
+        raise ValidationFailed("the description is too long", {"description": ["at most 200 characters"]})
     stored = store_file(actor, data, filename, content_type, kind="evidence")
     ev = ReportEvidence(report_id=report.id, file_id=stored.id, description=description)
     db.session.add(ev)
@@ -242,7 +281,6 @@ def reports_of(actor: Actor, proposal_id: int) -> list[MonitoringReport]:
     return [q.report for q in plan.periods if q.report is not None]
 
 
-
 def submit_upload(actor: Actor, proposal_id: int, data: bytes | None, filename: str) -> list[MonitoringReport]:
     """Store the periods of a CSV or Excel upload; every bad row is reported and nothing is stored."""
     from . import tabular
@@ -251,7 +289,7 @@ def submit_upload(actor: Actor, proposal_id: int, data: bytes | None, filename: 
     plan = plan_of(actor, proposal_id)
     if not data:
         raise ValidationFailed("the upload is empty", {"file": ["choose a CSV or Excel file"]})
-    parsed = tabular.parse(data, filename, plan.units)
+    parsed = tabular.parse(data, filename, plan.units, {q.label: q.report is not None for q in plan.periods})
     if parsed.errors:
         errors: dict[str, list[str]] = {}
         for e in parsed.errors:
@@ -278,7 +316,8 @@ def template_for(actor: Actor, proposal_id: int, fmt: str) -> tuple[bytes, str, 
     from . import tabular
 
     plan = plan_of(actor, proposal_id)
-    fmt = "xlsx" if fmt == "xlsx" else "csv"
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound(f"there is no {fmt!r} template; download template.csv or template.xlsx")
     open_periods = [q.label for q in plan.periods if q.report is None] or [q.label for q in plan.periods]
     data = tabular.template(open_periods, plan.units, plan.output_unit, fmt)
     kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "text/csv")

@@ -55,7 +55,12 @@ def _frame(data: bytes, filename: str) -> pd.DataFrame:
     if name.endswith((".xlsx", ".xlsm")):
         if not zipfile.is_zipfile(io.BytesIO(data)):
             raise ValueError(f"{filename} is not an Excel workbook (an .xlsx file is a zip archive)")
-        return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl")
+        try:
+            return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl")
+        except Exception as exc:  # noqa: BLE001  openpyxl raises KeyError, BadZipFile, ValueError...
+            # Any zip that openpyxl cannot read (a .docx, a zipped CSV) is simply not a workbook.
+            raise ValueError(f"{filename} is not an Excel workbook that can be read "
+                             f"({type(exc).__name__}); save it as .xlsx from Excel or upload a CSV") from None
     if name.endswith(".csv") or not name:
         try:
             return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
@@ -72,8 +77,12 @@ def _number(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def parse(data: bytes, filename: str, units: dict[str, str]) -> Parsed:
-    """Read an upload into report items; the plan's periods and duplicates are checked by the service."""
+def parse(data: bytes, filename: str, units: dict[str, str], periods: dict[str, bool] | None = None) -> Parsed:
+    """Read an upload into report items, reporting every problem in one pass.
+
+    ``periods`` maps the plan's period labels to whether each is already reported; with it, a
+    period outside the plan or reported before is named at the period's first row.
+    """
     out = Parsed()
     try:
         frame = _frame(data, filename)
@@ -94,8 +103,16 @@ def parse(data: bytes, filename: str, units: dict[str, str]) -> Parsed:
         if not period:
             out.errors.append(RowError(i, "period", "required"))
             continue
-        item = by_period.setdefault(period, {"period": period, "production_output": None, "quantities": [],
-                                             "_rows": {}})
+        item = by_period.get(period)
+        if item is None:
+            item = by_period[period] = {"period": period, "production_output": None, "quantities": [], "_rows": {},
+                                        "_last": i}
+            if periods is not None and period not in periods:
+                out.errors.append(RowError(i, "period", f"period {period!r} is not in the plan "
+                                                        f"(periods: {', '.join(periods)})"))
+            elif periods is not None and periods[period]:
+                out.errors.append(RowError(i, "period", f"period {period} has already been reported"))
+        item["_last"] = i
         output = _number(rec["production_output"])
         if output is None or output <= 0:
             out.errors.append(RowError(i, "production_output", f"must be a number more than zero, not {rec['production_output']!r}"))
@@ -107,22 +124,25 @@ def parse(data: bytes, filename: str, units: dict[str, str]) -> Parsed:
         if stream not in units:
             out.errors.append(RowError(i, "stream", f"{stream!r} is not an indicator of the plan ({', '.join(units)})"))
             continue
-        if str(rec["unit"]).strip() != units[stream]:
-            out.errors.append(RowError(i, "unit", f"{stream} is reported in {units[stream]}, not {rec['unit']!r}"))
         if stream in item["_rows"]:
             out.errors.append(RowError(i, "stream", f"{stream} for period {period} is already on row {item['_rows'][stream]}"))
             continue
+        # The row stands for its indicator even when a cell is wrong, so the indicator is not
+        # also reported missing: that cell is the one problem to fix.
+        item["_rows"][stream] = i
+        if str(rec["unit"]).strip() != units[stream]:
+            out.errors.append(RowError(i, "unit", f"{stream} is reported in {units[stream]}, not {rec['unit']!r}"))
         quantity = _number(rec["quantity"])
         if quantity is None or quantity < 0:
             out.errors.append(RowError(i, "quantity", f"must be a number, zero or more, not {rec['quantity']!r}"))
             continue
-        item["_rows"][stream] = i
         item["quantities"].append({"stream": stream, "unit": units[stream], "quantity": quantity})
     for period, item in by_period.items():
         absent = [s for s in units if s not in item["_rows"]]
-        if absent and not any(e.row in item["_rows"].values() for e in out.errors):
-            out.errors.append(RowError(max(item["_rows"].values(), default=1), "stream",
-                                       f"period {period} has no row for {', '.join(absent)}"))
+        if absent:
+            out.errors.append(RowError(item["_last"], "stream", f"period {period} has no row for {', '.join(absent)}"))
+        item.pop("_last")
         item["rows"] = item.pop("_rows")
         out.items.append(item)
+    out.errors.sort(key=lambda e: e.row)
     return out

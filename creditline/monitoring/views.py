@@ -27,9 +27,11 @@ def page(proposal_id: int):
         plan = services.plan_of(actor, proposal_id)
     except NotFound:
         plan = None
-    today = date.today()
-    return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=today,
-                           errors=request.args.get("errors"))
+    from ..verifications.services import current_confirmed
+
+    return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=date.today(),
+                           errors=request.args.get("errors"), confirmed=current_confirmed(p.id),
+                           financed=services.is_financed(p))
 
 
 @bp.route("/proposals/<int:proposal_id>/monitoring/plan", methods=["POST"])
@@ -39,9 +41,11 @@ def set_plan(proposal_id: int):
     try:
         data = {"baseline_start": date.fromisoformat(f["baseline_start"]),
                 "baseline_end": date.fromisoformat(f["baseline_end"]),
-                "reporting_start": date.fromisoformat(f["reporting_start"]),
-                "reporting_periods": int(f.get("reporting_periods") or 6),
                 "ipmvp_option": f.get("ipmvp_option", "B"), "offset_method": f.get("offset_method") or None}
+        if f.get("reporting_start"):
+            data["reporting_start"] = date.fromisoformat(f["reporting_start"])
+        if f.get("reporting_periods"):
+            data["reporting_periods"] = int(f["reporting_periods"])
         if not data["offset_method"]:
             data.pop("offset_method")
         services.set_plan(current_actor(), proposal_id, data)
@@ -102,3 +106,25 @@ def upload(proposal_id: int):
 def template(proposal_id: int, fmt: str):
     data, name, kind = services.template_for(current_actor(), proposal_id, fmt)
     return Response(data, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/proposals/<int:proposal_id>/other-incentives", methods=["POST"])
+@login_required
+def other_incentive(proposal_id: int):
+    from marshmallow import ValidationError
+
+    from ..errors import Conflict
+    from ..grants import incentives
+    from ..grants.api import OtherIncentiveBodySchema
+
+    form = {k: v.strip() for k, v in request.form.items() if k in ("source", "amount", "date") and v.strip()}
+    try:
+        data = OtherIncentiveBodySchema().load(form)
+        incentives.declare_other_incentive(current_actor(), proposal_id, data)
+        flash("Incentive declared: no grant of this credit line will be paid for this investment.", "success")
+    except ValidationError as exc:
+        flash("Not declared: " + "; ".join(f"{k}: {', '.join(map(str, v))}"
+                                           for k, v in exc.normalized_messages().items()), "error")
+    except (ValidationFailed, Conflict) as exc:
+        flash(f"Not declared: {exc.message}", "error")
+    return redirect(url_for("monitoring.page", proposal_id=proposal_id))

@@ -49,6 +49,8 @@ class VerificationSchema(Schema):
     main_improvement = fields.Function(lambda v: v.result.get("main_improvement"))
     worse = fields.Function(lambda v: v.result.get("worse"))
     sufficiency = fields.Function(lambda v: v.result.get("sufficiency"))
+    grant = fields.Function(lambda v: services.grant_summary(v), metadata={
+        "description": "rate, amount and reason (why no grant is due, or why it is blocked)"})
     allowed_transitions = fields.Function(lambda v: VERIFICATION_LIFECYCLE.allowed(v.status))
 
 
@@ -113,6 +115,26 @@ class RejectView(MethodView):
         return services.reject(current_actor(), verification_id, data["comment"] or "")
 
 
+@blp.route("/verifications/<int:verification_id>/withdraw")
+class WithdrawView(MethodView):
+    @blp.arguments(CommentSchema)
+    @blp.response(200, VerificationSchema)
+    def post(self, data, verification_id):
+        """The verifier who proposed takes the decision back (e.g. the only senior verifier proposed it)."""
+        return services.withdraw(current_actor(), verification_id, data["comment"])
+
+
+@blp.route("/verifications/<int:verification_id>/evidence/<int:number>")
+class EvidenceFileView(MethodView):
+    @blp.response(200, content_type="application/octet-stream")
+    def get(self, verification_id, number):
+        """Download evidence file ``number`` (1-based) of the verification; 409 if its bytes no longer match the SHA-256."""
+        from flask import Response
+
+        data, name, kind = services.evidence_file(current_actor(), verification_id, number)
+        return Response(data, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @blp.route("/verifications/<int:verification_id>/certificate.pdf")
 class CertificateView(MethodView):
     def get(self, verification_id):
@@ -120,13 +142,10 @@ class CertificateView(MethodView):
         from flask import Response
 
         from ..errors import Conflict
-        from ..extensions import db
-        from ..grants.models import Grant
         from .certificate import certificate_pdf
 
         v = services.get_verification(current_actor(), verification_id)
         if v.status != "confirmed":
             raise Conflict("a certificate exists only for a confirmed verification", current_state=v.status,
                            allowed=VERIFICATION_LIFECYCLE.allowed(v.status))
-        grant = db.session.query(Grant).filter_by(verification_id=v.id).one_or_none()
-        return Response(certificate_pdf(services.certificate_data(v, grant)), mimetype="application/pdf")
+        return Response(certificate_pdf(services.certificate_data(v, v.grant)), mimetype="application/pdf")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,14 +14,18 @@ from ..monitoring.models import MonitoringPlan, proposals_in_scope
 from ..proposals.models import Proposal
 from ..states import Lifecycle
 
+if TYPE_CHECKING:
+    from ..grants.models import Grant
+
 DECISIONS = ("verified", "rejected", "more_data")
 
 VERIFICATION_LIFECYCLE = Lifecycle(
     "verification",
     {
         "computed": ("proposed",),
-        # The senior verifier confirms, or returns it to the verifier with a reason.
-        "proposed": ("confirmed", "returned"),
+        # The senior verifier confirms, or returns it to the verifier with a reason; the proposer
+        # may withdraw it (back to computed), so a sole senior who proposed does not leave it stuck.
+        "proposed": ("confirmed", "returned", "computed"),
         "returned": ("proposed",),
         # Confirmed is final: a correction is a new verification that supersedes this one.
         "confirmed": (),
@@ -57,6 +61,12 @@ class Verification(db.Model):
 
     proposal: Mapped[Proposal] = relationship()
     plan: Mapped[MonitoringPlan] = relationship()
+    # Read-only: the grants package (above this one) owns the row; named by string, not imported.
+    grant: Mapped[Optional["Grant"]] = relationship(
+        "Grant", primaryjoin="Grant.verification_id == Verification.id", uselist=False, viewonly=True)
+
+    def __repr__(self) -> str:
+        return f"<Verification {self.id} {self.status} {self.decision}>"
 
 
 @scope(Verification)

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..audit.services import record
 from ..auth.permissions import Actor, check_four_eyes, get_visible, require_role, visible
 from ..database import utcnow
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..monitoring.models import MonitoringReport, ReportEvidence
 from ..monitoring.services import plan_of
@@ -46,6 +46,12 @@ def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) ->
     plan = plan_of(actor, proposal_id)
     p = plan.proposal
     ensure_no_open_verification(p)
+    current = current_confirmed(p.id)
+    if current is not None and data.get("supersedes_id") is None:
+        # Two confirmed verifications side by side would each earn a grant for one investment.
+        raise Conflict(f"verification {current.id} of this proposal is confirmed; a new verification must "
+                       f"correct it (supersedes_id {current.id})", current_state="confirmed", allowed=[],
+                       errors={"supersedes_id": [f"required: verification {current.id} is confirmed"]})
     wanted = data.get("periods")
     reports = [q.report for q in plan.periods if q.report is not None and (not wanted or q.label in wanted)]
     errors: dict[str, list[str]] = {}
@@ -69,8 +75,10 @@ def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) ->
     book = rulebook_of(p.credit_line)
     plan_dict, periods = _inputs(plan, reports)
     result = verify(plan_dict, periods, verification_settings(book, plan), book.emission_factors)
-    evidence = [{"report_period": r.period.label, "filename": e.file.filename, "sha256": e.file.sha256,
-                 "uploaded_by": e.file.uploaded_by, "description": e.description}
+    evidence = [{"report_period": r.period.label, "report_id": r.id, "evidence_id": e.id,
+                 "filename": e.file.filename, "sha256": e.file.sha256, "content_type": e.file.content_type,
+                 "uploaded_by": e.file.uploaded_by, "uploaded_at": e.file.uploaded_at.isoformat(),
+                 "description": e.description}
                 for r in reports for e in db.session.scalars(select(ReportEvidence).where(ReportEvidence.report_id == r.id))]
     v = Verification(proposal_id=p.id, plan_id=plan.id, supersedes_id=old.id if old else None,
                      ipmvp_option=data.get("ipmvp_option") or plan.ipmvp_option,
@@ -87,11 +95,24 @@ def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) ->
     return v
 
 
-def _move(actor: Actor, v: Verification, target: str, **after: Any) -> None:
+def _move(actor: Actor, v: Verification, target: str, event: str | None = None, note: str | None = None,
+          **values: Any) -> None:
+    """Change status only if nobody else changed it first: of racing requests exactly one wins, the rest get 409."""
     VERIFICATION_LIFECYCLE.check(v.status, target)
-    before = {"status": v.status}
-    v.status = target
-    record(actor, f"verification.{target}", "verification", v.id, before, {"status": target, **after})
+    source = v.status
+    result = db.session.execute(update(Verification).where(Verification.id == v.id, Verification.status == source)
+                                .values(status=target, **values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        current = db.session.scalar(select(Verification.status).where(Verification.id == v.id))
+        raise Conflict(f"verification {v.id} is already {current}", current_state=current,
+                       allowed=VERIFICATION_LIFECYCLE.allowed(current or ""))
+    db.session.refresh(v)
+    after = {k: (val.isoformat() if hasattr(val, "isoformat") else val) for k, val in values.items()}
+    if note:
+        after["comment"] = note
+    record(actor, event or f"verification.{target}", "verification", v.id, {"status": source},
+           {"status": target, **after})
 
 
 def propose(actor: Actor, verification_id: int, decision: str, comment: str) -> Verification:
@@ -104,9 +125,8 @@ def propose(actor: Actor, verification_id: int, decision: str, comment: str) -> 
         blocking = [f["message"] for f in v.result.get("sufficiency", []) if f.get("blocking")]
         raise ValidationFailed("the data are not sufficient to verify the benefit",
                                {"decision": blocking or ["the data are not sufficient"]})
-    _move(actor, v, "proposed", decision=decision, comment=comment)
-    v.decision, v.proposal_comment = decision, comment
-    v.proposed_by, v.proposed_at = actor.user_id, utcnow()
+    _move(actor, v, "proposed", decision=decision, proposal_comment=comment, proposed_by=actor.user_id,
+          proposed_at=utcnow())
     db.session.commit()
     return v
 
@@ -116,9 +136,7 @@ def confirm(actor: Actor, verification_id: int, comment: str | None) -> Verifica
     require_role(actor, "senior_verifier", action="confirm verifications")
     v = get_visible(Verification, verification_id, actor, what="verification")
     check_four_eyes(actor, v.proposed_by, "verification")
-    _move(actor, v, "confirmed", decision=v.decision, comment=comment)
-    v.confirmed_by, v.confirmed_at, v.confirm_comment = actor.user_id, utcnow(), comment
-    db.session.flush()
+    _move(actor, v, "confirmed", confirmed_by=actor.user_id, confirmed_at=utcnow(), confirm_comment=comment)
     for hook in ON_CONFIRMED:
         hook(actor, v)
     db.session.commit()
@@ -132,8 +150,19 @@ def reject(actor: Actor, verification_id: int, comment: str) -> Verification:
     check_four_eyes(actor, v.proposed_by, "verification")
     if not comment or len(comment.strip()) < 3:
         raise ValidationFailed("say why the decision is returned", {"comment": ["required"]})
-    _move(actor, v, "returned", comment=comment)
-    v.confirm_comment = comment
+    _move(actor, v, "returned", confirm_comment=comment)
+    db.session.commit()
+    return v
+
+
+def withdraw(actor: Actor, verification_id: int, comment: str | None) -> Verification:
+    """The verifier who proposed a decision takes it back (another verifier may then propose)."""
+    require_role(actor, "verifier", "senior_verifier", action="withdraw verification decisions")
+    v = get_visible(Verification, verification_id, actor, what="verification")
+    if v.status == "proposed" and v.proposed_by != actor.user_id:
+        raise Forbidden("only the verifier who proposed this decision can withdraw it")
+    _move(actor, v, "computed", event="verification.withdrawn", note=comment, decision=None, proposed_by=None,
+          proposed_at=None, proposal_comment=None)
     db.session.commit()
     return v
 
@@ -152,6 +181,53 @@ def list_verifications(actor: Actor, args: dict[str, Any]) -> Page:
     return paginate(stmt.order_by(Verification.id.desc()), args["page"], args["per_page"])
 
 
+def current_confirmed(proposal_id: int) -> Verification | None:
+    """The proposal's confirmed verification that no later one corrects, if any."""
+    corrected = select(Verification.supersedes_id).where(Verification.supersedes_id.is_not(None))
+    return db.session.scalar(select(Verification).where(
+        Verification.proposal_id == proposal_id, Verification.status == "confirmed",
+        Verification.id.notin_(corrected)).order_by(Verification.id.desc()).limit(1))
+
+
+def grant_summary(v: Verification) -> dict[str, Any]:
+    """Design §5 ``grant``: rate, amount and reason, from the grant row or the reason there is none."""
+    g = v.grant
+    if g is not None:
+        return {"id": g.id, "status": g.status, "rate": float(g.rate), "amount": f"{g.amount:.2f}",
+                "currency": g.currency, "basis": g.basis, "basis_amount": f"{g.basis_amount:.2f}", "reason": g.reason}
+    if v.status != "confirmed":
+        reason = "no grant until the decision is confirmed"
+    else:
+        reason = f"no grant: the confirmed decision is '{v.decision}', not 'verified'"
+    return {"id": None, "status": None, "rate": None, "amount": None, "currency": None, "basis": None,
+            "basis_amount": None, "reason": reason}
+
+
+def evidence_file(actor: Actor, verification_id: int, number: int) -> tuple[bytes, str, str]:
+    """An evidence file of a verification (1-based), checked against its SHA-256: bytes, name and type."""
+    from ..files.models import StoredFile
+    from ..files.services import read_file
+
+    v = get_visible(Verification, verification_id, actor, what="verification")
+    if not 1 <= number <= len(v.evidence or []):
+        raise NotFound(f"verification {verification_id} has no evidence file {number}")
+    entry = v.evidence[number - 1]
+    row = db.session.scalar(select(StoredFile).where(StoredFile.sha256 == entry["sha256"]).order_by(StoredFile.id)
+                            .limit(1))
+    if row is None:
+        raise NotFound(f"evidence file {entry['filename']} is not stored")
+    return read_file(row), entry["filename"], entry.get("content_type") or row.content_type
+
+
+def uploaders(v: Verification) -> dict[int, str]:
+    """Names of the people who uploaded the verification's evidence, by user id."""
+    from ..auth.models import User
+
+    ids = {e["uploaded_by"] for e in v.evidence or [] if e.get("uploaded_by")}
+    users = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
+    return {u.id: f"{u.name} <{u.email}>" for u in users}
+
+
 def ensure_no_open_verification(p: Proposal) -> None:
     """Refuse a second unconfirmed verification of the same proposal."""
     open_one = db.session.scalar(select(Verification.id).where(
@@ -161,13 +237,15 @@ def ensure_no_open_verification(p: Proposal) -> None:
 
 
 def ready_to_verify(actor: Actor) -> list[Proposal]:
-    """Proposals in scope with reports received and no verification open: the verifier's to-do list."""
+    """Proposals in scope with reports received and no verification open or confirmed: the verifier's to-do list."""
     from ..monitoring.models import MonitoringPlan, ReportingPeriod
 
     has_reports = select(MonitoringPlan.proposal_id).join(ReportingPeriod, ReportingPeriod.plan_id == MonitoringPlan.id) \
         .join(MonitoringReport, MonitoringReport.period_id == ReportingPeriod.id)
-    open_ones = select(Verification.proposal_id).where(Verification.status.in_(("computed", "proposed", "returned")))
-    stmt = visible(Proposal, actor).where(Proposal.id.in_(has_reports), Proposal.id.notin_(open_ones))
+    # A confirmed one means done: a correction is started from the monitoring page, naming it.
+    started = select(Verification.proposal_id).where(
+        Verification.status.in_(("computed", "proposed", "returned", "confirmed")))
+    stmt = visible(Proposal, actor).where(Proposal.id.in_(has_reports), Proposal.id.notin_(started))
     return list(db.session.scalars(stmt.order_by(Proposal.id)).all())
 
 
@@ -190,7 +268,9 @@ def certificate_data(v: Verification, grant: Any | None) -> dict[str, Any]:
     """Everything the certificate shows, as plain values."""
     r = v.result
     people = people_of(v)
-    if grant is None:
+    if grant is None and v.status == "confirmed":
+        grant_text = grant_summary(v)["reason"]
+    elif grant is None:
         grant_text = "none (the decision is not 'verified')"
     elif grant.status == "blocked":
         grant_text = f"none: {grant.reason}"

@@ -6,8 +6,6 @@ from flask_login import login_required
 
 from ..auth.current import current_actor
 from ..errors import DomainError, ValidationFailed
-from ..grants.models import Grant
-from ..extensions import db
 from ..pagination import Page
 from . import services
 from .chart import specific_consumption_chart
@@ -34,8 +32,9 @@ def queue():
 @bp.route("/proposals/<int:proposal_id>/verify", methods=["POST"])
 @login_required
 def start(proposal_id: int):
+    supersedes = request.form.get("supersedes_id", type=int)
     try:
-        v = services.create_verification(current_actor(), proposal_id, {})
+        v = services.create_verification(current_actor(), proposal_id, {"supersedes_id": supersedes} if supersedes else {})
     except DomainError as exc:
         flash(f"Not verified: {_problem(exc)}", "error")
         return redirect(url_for("monitoring.page", proposal_id=proposal_id))
@@ -47,8 +46,8 @@ def start(proposal_id: int):
 def detail(verification_id: int):
     actor = current_actor()
     v = services.get_verification(actor, verification_id)
-    grant = db.session.query(Grant).filter_by(verification_id=v.id).one_or_none()
-    return render_template("verifications/detail.html", v=v, r=v.result, actor=actor, grant=grant,
+    return render_template("verifications/detail.html", v=v, r=v.result, actor=actor, grant=v.grant,
+                           grant_summary=services.grant_summary(v), uploaders=services.uploaders(v),
                            chart=specific_consumption_chart(v.result))
 
 
@@ -64,13 +63,25 @@ def act(verification_id: int, action: str):
             services.confirm(actor, verification_id, comment or None)
         elif action == "reject":
             services.reject(actor, verification_id, comment)
+        elif action == "withdraw":
+            services.withdraw(actor, verification_id, comment or None)
         else:
             raise ValidationFailed("unknown action", {"action": [action]})
         flash({"propose": "Decision proposed; a senior verifier will confirm it.",
-               "confirm": "Verification confirmed.", "reject": "Returned to the verifier."}[action], "success")
+               "confirm": "Verification confirmed.", "reject": "Returned to the verifier.",
+               "withdraw": "Proposal withdrawn; the verification can be proposed again."}[action], "success")
     except DomainError as exc:
         flash(f"Not done: {_problem(exc)}", "error")
     return redirect(url_for("verifications.detail", verification_id=verification_id))
+
+
+@bp.route("/verifications/<int:verification_id>/evidence/<int:number>")
+@login_required
+def evidence(verification_id: int, number: int):
+    from flask import Response
+
+    data, name, kind = services.evidence_file(current_actor(), verification_id, number)
+    return Response(data, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/verifications/<int:verification_id>/certificate")
@@ -81,8 +92,7 @@ def certificate(verification_id: int):
     if v.status != "confirmed":
         flash("A certificate exists only for a confirmed verification.", "error")
         return redirect(url_for("verifications.detail", verification_id=v.id))
-    grant = db.session.query(Grant).filter_by(verification_id=v.id).one_or_none()
-    return render_template("verifications/certificate.html", v=v, r=v.result, grant=grant,
+    return render_template("verifications/certificate.html", v=v, r=v.result, grant=v.grant,
                            people=services.people_of(v))
 
 
@@ -97,7 +107,6 @@ def certificate_pdf(verification_id: int):
     if v.status != "confirmed":
         flash("A certificate exists only for a confirmed verification.", "error")
         return redirect(url_for("verifications.detail", verification_id=v.id))
-    grant = db.session.query(Grant).filter_by(verification_id=v.id).one_or_none()
-    data = render_pdf(services.certificate_data(v, grant))
+    data = render_pdf(services.certificate_data(v, v.grant))
     name = f"certificate-{services.certificate_number(v)}.pdf"
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -1,11 +1,12 @@
-"""Racing approvals and payments of one grant on PostgreSQL: exactly one of each succeeds."""
+"""Races on PostgreSQL: approvals, payments and confirmations; exactly one of each succeeds, the rest get 409."""
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from creditline.audit.models import AuditEvent
 from creditline.extensions import db
+from creditline.grants.models import Grant
 
 from .test_verification_chain import planned, reported, textile, verified  # noqa: F401  (fixture)
 
@@ -55,3 +56,48 @@ def test_two_approvals_and_two_payments_racing_pay_exactly_once(app, client, tok
         assert len(paid) == 1
     assert client.get(f"/api/v1/grants/{g['id']}", headers=admin).get_json()["status"] == "paid"
     assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_racing_confirmations_confirm_once_and_the_rest_get_409(app, client, token_for, textile):  # noqa: F811
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    v = verified(client, token_for, textile)
+    client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"),
+                json={"decision": "verified", "comment": "checked on site"})
+    statuses = race(app, token_for("senior_verifier"), f"/api/v1/verifications/{v['id']}/confirm", {}, n=4)
+    assert statuses == [200, 409, 409, 409]
+    with app.app_context():
+        assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "verification.confirmed")).all()) == 1
+        assert db.session.scalar(select(func.count()).select_from(Grant)) == 1
+    assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_racing_approvals_of_two_grants_for_one_proposal_commit_one(app, client, token_for, textile):  # noqa: F811
+    """Two calculated grants for one proposal (as the code before the fix could leave): only one is approved."""
+    from .test_grant_conditions import second_grant_row
+
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    v = verified(client, token_for, textile)
+    client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"),
+                json={"decision": "verified", "comment": "checked on site"})
+    client.post(f"/api/v1/verifications/{v['id']}/confirm", headers=token_for("senior_verifier"), json={})
+    first = client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"][0]["id"]
+    twin = second_grant_row(app, first)
+    admin = token_for("fund_admin")
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def approve(gid):
+        c = app.test_client()
+        barrier.wait()
+        statuses.append(c.post(f"/api/v1/grants/{gid}/approve", headers=admin, json={"paid_as": "enterprise"}).status_code)
+    threads = [threading.Thread(target=approve, args=(gid,)) for gid in (first, twin)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 409]
+    with app.app_context():
+        committed = db.session.scalars(select(Grant.status).where(Grant.status.in_(("approved", "paid")))).all()
+        assert committed == ["approved"]

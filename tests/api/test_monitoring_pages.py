@@ -42,7 +42,7 @@ def filled_template(sme, pid, fmt="csv", tweak=None):
 def test_plan_upload_verify_confirm_certificate_and_grant(signed_in, textile):
     verifier, sme = signed_in("verifier@ncpc.example"), signed_in("owner@textile.example")
     res = verifier.post(f"/proposals/{textile}/monitoring/plan", data={
-        "baseline_start": "2025-01-01", "baseline_end": "2025-12-31", "reporting_start": "2026-03-01",
+        "baseline_start": "2025-01-01", "baseline_end": "2025-12-31", "reporting_start": "",
         "reporting_periods": "6", "ipmvp_option": "B"}, follow_redirects=True)
     assert "Monitoring plan set." in res.get_data(as_text=True)
     bad = filled_template(sme, textile, tweak=lambda f: f.loc.__setitem__((3, "quantity"), "-7"))
@@ -79,3 +79,47 @@ def test_plan_upload_verify_confirm_certificate_and_grant(signed_in, textile):
 def test_sme_sees_an_empty_state_before_the_plan(signed_in, textile):
     page = signed_in("owner@textile.example").get(f"/proposals/{textile}/monitoring").get_data(as_text=True)
     assert "has not set the monitoring plan yet" in page
+
+
+def test_the_sme_declares_another_incentive_on_the_monitoring_page(app, signed_in, textile):
+    from .test_verification_chain import PLAN
+    verifier, sme = signed_in("verifier@ncpc.example"), signed_in("owner@textile.example")
+    verifier.post(f"/proposals/{textile}/monitoring/plan", data={**PLAN, "reporting_start": ""})
+    page = sme.get(f"/proposals/{textile}/monitoring").get_data(as_text=True)
+    assert 'data-testid="incentive-form"' in page and "None declared." in page
+    assert 'data-testid="incentive-form"' not in verifier.get(f"/proposals/{textile}/monitoring").get_data(as_text=True)
+    res = sme.post(f"/proposals/{textile}/other-incentives", data={"source": "City energy fund", "amount": "0",
+                                                                    "date": "2026-10-01"}, follow_redirects=True)
+    assert "Not declared: amount: must be more than zero" in res.get_data(as_text=True)
+    res = sme.post(f"/proposals/{textile}/other-incentives", data={"source": "City energy fund", "amount": "2500",
+                                                                    "date": "2026-10-01"}, follow_redirects=True)
+    text = res.get_data(as_text=True)
+    assert "Incentive declared" in text and "City energy fund" in text and "USD 2500.00" in text
+
+
+def test_the_verification_page_shows_uploaders_downloads_and_the_proposer_s_way_out(app, client, token_for,
+                                                                                    signed_in, textile):
+    from .test_verification_chain import planned, reported, verified
+    planned(client, token_for, textile)
+    reports = reported(client, token_for, textile)
+    client.post(f"/api/v1/monitoring-reports/{reports[0]['id']}/evidence", headers=token_for("sme"),
+                content_type="multipart/form-data", data={"file": (io.BytesIO(b"invoice M01"), "invoice-m01.pdf")})
+    v = verified(client, token_for, textile)
+    senior = signed_in("senior@ncpc.example")
+    page = senior.get(f"/verifications/{v['id']}").get_data(as_text=True)
+    assert "invoice-m01.pdf" in page and "owner@textile.example" in page
+    assert f'href="/verifications/{v["id"]}/evidence/1"' in page
+    assert senior.get(f"/verifications/{v['id']}/evidence/1").data == b"invoice M01"
+    assert "no grant until the decision is confirmed" in page
+    senior.post(f"/verifications/{v['id']}/propose", data={"decision": "verified", "comment": "I checked it myself"})
+    page = senior.get(f"/verifications/{v['id']}").get_data(as_text=True)
+    assert 'data-testid="withdraw-form"' in page and 'data-testid="confirm-form"' not in page
+    res = senior.post(f"/verifications/{v['id']}/withdraw", data={"comment": ""}, follow_redirects=True)
+    assert "Proposal withdrawn" in res.get_data(as_text=True)
+    verifier = signed_in("verifier@ncpc.example")
+    verifier.post(f"/verifications/{v['id']}/propose", data={"decision": "verified", "comment": "meters agree"})
+    senior.post(f"/verifications/{v['id']}/confirm", data={"comment": ""})
+    monitoring = verifier.get(f"/proposals/{textile}/monitoring").get_data(as_text=True)
+    assert f"Verify again, correcting V{v['id']}" in monitoring
+    res = verifier.post(f"/proposals/{textile}/verify", data={"supersedes_id": str(v["id"])}, follow_redirects=True)
+    assert f"corrects <a href=\"/verifications/{v['id']}\">V{v['id']}</a>" in res.get_data(as_text=True)

@@ -4,14 +4,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
 from creditline.extensions import db
 from creditline.grants.models import Grant
 from creditline.monitoring.models import MonitoringReport
 
-PLAN = {"baseline_start": "2025-01-01", "baseline_end": "2025-12-31", "reporting_start": "2026-03-01",
-        "reporting_periods": 6, "ipmvp_option": "B"}
+# No reporting_start: the plan starts reporting after start-up (see test_plan_defaults_...).
+PLAN = {"baseline_start": "2025-01-01", "baseline_end": "2025-12-31", "reporting_periods": 6, "ipmvp_option": "B"}
 
 
 def monthly(water_per_t="9", kwh_per_t="140", outputs=(420, 410, 430, 425, 415, 405)):
@@ -26,6 +27,12 @@ def monthly(water_per_t="9", kwh_per_t="140", outputs=(420, 410, 430, 425, 415, 
 
 def first_of_next_month() -> date:
     return (date.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def reporting_start() -> date:
+    """Where the demo dyeing plan starts by default: disbursed on the first of next month, six
+    implementation months to start-up, then gctf-vn's first follow-up month (3)."""
+    return first_of_next_month() + relativedelta(months=6 + 3)
 
 
 def financed(client, token_for, pid):
@@ -73,8 +80,10 @@ def verified(client, token_for, pid, **body):
 def test_plan_defaults_to_monthly_periods_from_the_rulebook(client, token_for, textile):
     plan = planned(client, token_for, textile)
     assert [p["label"] for p in plan["periods"]] == ["M01", "M02", "M03", "M04", "M05", "M06"]
-    assert plan["periods"][0] == {"label": "M01", "start": "2026-03-01", "end": "2026-03-31",
-                                  "due_date": "2026-04-15", "reported": False}
+    start = reporting_start()
+    end = start + relativedelta(months=1) - timedelta(days=1)
+    assert plan["periods"][0] == {"label": "M01", "start": start.isoformat(), "end": end.isoformat(),
+                                  "due_date": (end + timedelta(days=15)).isoformat(), "reported": False}
     assert {i["stream"] for i in plan["indicators"]} == {"water", "electricity", "wastewater"}
     assert client.post(f"/api/v1/proposals/{textile}/monitoring-plan", headers=token_for("sme"), json=PLAN).status_code == 403
 
@@ -265,3 +274,112 @@ def test_no_grant_once_the_loan_is_repaid(app, client, token_for, textile):
         db.session.commit()
     _, g = _confirmed_grant(client, token_for, textile)
     assert g["status"] == "blocked" and "repaid before the verification" in g["reason"]
+
+
+def ncpc_user(app, email, *roles):
+    """Add a person to the demo NCPC with the given roles (the demo has one senior verifier)."""
+    from creditline.auth.models import User
+    from creditline.auth.services import create_user
+    with app.app_context():
+        ncpc = db.session.scalar(select(User.organisation_id).where(User.email == "verifier@ncpc.example"))
+        create_user(None, email=email, name=email.split("@")[0], password="a-long-password",
+                    organisation_id=ncpc, roles=list(roles))
+        db.session.remove()
+    return email
+
+
+def proposed(client, token_for, vid, who="verifier", decision="verified"):
+    res = client.post(f"/api/v1/verifications/{vid}/propose", headers=token_for(who),
+                      json={"decision": decision, "comment": "checked on site"})
+    assert res.status_code == 200, res.get_json()
+    return res.get_json()
+
+
+def verification_count(app):
+    from creditline.verifications.models import Verification
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Verification))
+
+
+def test_a_new_verification_must_correct_the_confirmed_one(app, client, token_for, textile):
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    first, g = _confirmed_grant(client, token_for, textile)
+    res = client.post(f"/api/v1/proposals/{textile}/verifications", headers=token_for("verifier"), json={})
+    assert res.status_code == 409
+    body = res.get_json()
+    assert body["errors"] == {"supersedes_id": [f"required: verification {first['id']} is confirmed"]}
+    assert verification_count(app) == 1
+    # The correction is allowed, and only one grant is ever payable.
+    second, g2 = _confirmed_grant(client, token_for, textile, supersedes_id=first["id"])
+    grants = {x["id"]: x["status"] for x in client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"]}
+    assert grants == {g["id"]: "superseded", g2["id"]: "calculated"}
+    # The superseded one can no longer be corrected: the current one must be named.
+    res = client.post(f"/api/v1/proposals/{textile}/verifications", headers=token_for("verifier"),
+                      json={"supersedes_id": first["id"]})
+    assert res.status_code == 422 and "already been corrected" in res.get_json()["errors"]["supersedes_id"][0]
+
+
+def test_the_verification_carries_its_grant(client, token_for, textile):
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    v = verified(client, token_for, textile)
+    assert v["grant"] == {"id": None, "status": None, "rate": None, "amount": None, "currency": None, "basis": None,
+                          "basis_amount": None, "reason": "no grant until the decision is confirmed"}
+    proposed(client, token_for, v["id"])
+    client.post(f"/api/v1/verifications/{v['id']}/confirm", headers=token_for("senior_verifier"), json={})
+    grant = client.get(f"/api/v1/verifications/{v['id']}", headers=token_for("sme")).get_json()["grant"]
+    g = client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"][0]
+    assert grant == {"id": g["id"], "status": "calculated", "rate": 0.25, "amount": "20000.00", "currency": "USD",
+                     "basis": "loan_amount", "basis_amount": "80000.00", "reason": None}
+
+
+def test_a_rejecting_correction_withdraws_the_old_grant(client, token_for, textile):
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    first, g = _confirmed_grant(client, token_for, textile)
+    second = verified(client, token_for, textile, supersedes_id=first["id"])
+    proposed(client, token_for, second["id"], decision="rejected")
+    res = client.post(f"/api/v1/verifications/{second['id']}/confirm", headers=token_for("senior_verifier"), json={})
+    assert res.status_code == 200
+    assert res.get_json()["grant"]["reason"] == "no grant: the confirmed decision is 'rejected', not 'verified'"
+    assert client.get(f"/api/v1/grants/{g['id']}", headers=token_for("fund_admin")).get_json()["status"] == "superseded"
+
+
+def test_a_senior_who_proposed_can_withdraw_and_another_senior_can_confirm(app, client, token_for, textile):
+    from creditline.audit.models import AuditEvent
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    v = verified(client, token_for, textile)
+    proposed(client, token_for, v["id"], who="senior_verifier")
+    # The only senior proposed: they may not confirm or return it ...
+    for action in ("confirm", "reject"):
+        res = client.post(f"/api/v1/verifications/{v['id']}/{action}", headers=token_for("senior_verifier"),
+                          json={"comment": "my own"})
+        assert res.status_code == 403 and res.get_json()["code"] == "four_eyes"
+    # ... nor may anyone else take their proposal back.
+    res = client.post(f"/api/v1/verifications/{v['id']}/withdraw", headers=token_for("verifier"), json={})
+    assert res.status_code == 403
+    res = client.post(f"/api/v1/verifications/{v['id']}/withdraw", headers=token_for("senior_verifier"),
+                      json={"comment": "I went on site myself; a colleague should propose"})
+    assert res.status_code == 200
+    back = res.get_json()
+    assert (back["status"], back["decision"], back["proposed_by"]) == ("computed", None, None)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "verification.withdrawn", AuditEvent.entity_id == v["id"])) == 1
+    assert client.post(f"/api/v1/verifications/{v['id']}/withdraw", headers=token_for("senior_verifier"),
+                       json={}).status_code == 409
+    proposed(client, token_for, v["id"], who="verifier")
+    ok = client.post(f"/api/v1/verifications/{v['id']}/confirm", headers=token_for("senior_verifier"), json={})
+    assert ok.status_code == 200 and ok.get_json()["status"] == "confirmed"
+
+
+def test_with_two_seniors_the_other_one_confirms(app, client, token_for, textile):
+    second_senior = ncpc_user(app, "senior2@ncpc.example", "senior_verifier")
+    planned(client, token_for, textile)
+    reported(client, token_for, textile)
+    v = verified(client, token_for, textile)
+    proposed(client, token_for, v["id"], who="senior_verifier")
+    ok = client.post(f"/api/v1/verifications/{v['id']}/confirm", headers=token_for(second_senior), json={})
+    assert ok.status_code == 200 and ok.get_json()["grant"]["amount"] == "20000.00"

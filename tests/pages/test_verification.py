@@ -42,7 +42,7 @@ def financed(live_app):
         loans.disburse(actor("officer@bank.example"), loan.id, {"amount": Decimal("80000.00"), "value_date": start})
         monitoring.set_plan(actor("verifier@ncpc.example"), p.id, {
             "baseline_start": date(2025, 1, 1), "baseline_end": date(2025, 12, 31),
-            "reporting_start": date(2026, 3, 1), "reporting_periods": 6, "ipmvp_option": "B"})
+            "reporting_periods": 6, "ipmvp_option": "B"})  # reporting starts after start-up by default
         ids = p.id, loan.id
         db.session.remove()
     return ids

@@ -1,5 +1,6 @@
 """Reading monitoring uploads: every bad row named by row number and column, templates round-trip."""
 import io
+import zipfile
 
 import pandas as pd
 
@@ -37,8 +38,29 @@ def test_every_bad_row_is_reported_at_once():
     rows[2]["production_output"] = "0"
     rows.append({"period": "M02", "production_output": "420", "stream": "steam", "unit": "t", "quantity": "1"})
     out = parse(csv(rows), "r.csv", UNITS)
-    found = {(e.row, e.column) for e in out.errors}
-    assert {(2, "quantity"), (3, "unit"), (4, "production_output"), (6, "stream")} <= found
+    # Exactly these: the bad quantity on row 2 does not also make "M01 has no row for water".
+    assert [(e.row, e.column) for e in out.errors] == [(2, "quantity"), (3, "unit"), (4, "production_output"),
+                                                       (6, "stream")]
+
+
+def test_a_bad_cell_is_one_problem_not_two():
+    rows = good_rows()
+    rows[0]["quantity"] = "lots"
+    rows[3]["unit"] = ""
+    out = parse(csv(rows), "r.csv", UNITS)
+    assert [(e.row, e.column) for e in out.errors] == [(2, "quantity"), (5, "unit")]
+    assert "no row for" not in " ".join(e.reason for e in out.errors)
+
+
+def test_periods_outside_the_plan_and_already_reported_come_with_the_row_errors():
+    rows = good_rows() + [{"period": "M13", "production_output": "400", "stream": s, "unit": u, "quantity": "1"}
+                          for s, u in UNITS.items()]
+    rows[2]["quantity"] = "-3"  # M02 water
+    out = parse(csv(rows), "r.csv", UNITS, {"M01": True, "M02": False, "M03": False})
+    assert [(e.row, e.column, e.reason) for e in out.errors] == [
+        (2, "period", "period M01 has already been reported"),
+        (4, "quantity", "must be a number, zero or more, not '-3'"),
+        (6, "period", "period 'M13' is not in the plan (periods: M01, M02, M03)")]
 
 
 def test_duplicates_different_outputs_and_missing_indicators():
@@ -47,12 +69,26 @@ def test_duplicates_different_outputs_and_missing_indicators():
     rows.append(dict(rows[2]))
     rows = [r for r in rows if not (r["period"] == "M02" and r["stream"] == "electricity")]
     out = parse(csv(rows), "r.csv", UNITS)
-    reasons = " | ".join(f"{e.row}:{e.column}:{e.reason}" for e in out.errors)
-    assert "3:production_output" in reasons and "already on row" in reasons
+    assert [(e.row, e.column, e.reason) for e in out.errors] == [
+        (3, "production_output", "period M01 has 420 on another row"),
+        (5, "stream", "water for period M02 is already on row 4"),
+        (5, "stream", "period M02 has no row for electricity")]
+
+
+def zipped(name, content):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(name, content)
+    return buf.getvalue()
 
 
 def test_files_that_are_not_what_they_claim():
     assert "not an Excel workbook" in parse(b"period,stream\n", "r.xlsx", UNITS).errors[0].reason
+    # A zip archive, but not a workbook: openpyxl's KeyError becomes the same clear problem.
+    for archive in (zipped("report.csv", "period,stream\nM01,water\n"), zipped("[Content_Types].xml", "<x/>")):
+        out = parse(archive, "r.xlsx", UNITS)
+        assert [(e.row, e.column) for e in out.errors] == [(0, "file")] and out.items == []
+        assert "r.xlsx is not an Excel workbook" in out.errors[0].reason
     assert parse(bytes(range(256)) * 4, "r.csv", UNITS).errors
     assert "missing column" in parse(b"a,b\n1,2\n", "r.csv", UNITS).errors[0].reason
     assert ".csv or .xlsx" in parse(b"x", "r.pdf", UNITS).errors[0].reason
