@@ -1,7 +1,7 @@
 """at most one committed grant per proposal
 
-Revision ID: 0006_grant_committed_once
-Revises: 0008_loan_lifecycle
+Revision ID: 0007_grant_committed_once
+Revises: 0006_loan_lifecycle
 Create Date: 2026-11-23 07:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_grant_committed_once'
-down_revision = '0008_loan_lifecycle'
+revision = '0007_grant_committed_once'
+down_revision = '0006_loan_lifecycle'
 branch_labels = None
 depends_on = None
 

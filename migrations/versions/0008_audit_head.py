@@ -1,7 +1,7 @@
 """audit trail: the one-row head anchor, and actor_email inside each event's hash
 
-Revision ID: 0009_audit_head
-Revises: 0006_grant_committed_once
+Revision ID: 0008_audit_head
+Revises: 0007_grant_committed_once
 Create Date: 2026-11-23 07:30:00
 
 Existing events were hashed without ``actor_email``. The chain is first checked with the old
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_audit_head'
-down_revision = '0006_grant_committed_once'
+revision = '0008_audit_head'
+down_revision = '0007_grant_committed_once'
 branch_labels = None
 depends_on = None
 

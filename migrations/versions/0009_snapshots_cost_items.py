@@ -1,7 +1,7 @@
 """rulebook snapshots by content hash; proposal cost items
 
-Revision ID: 0007_rulebook_snapshots_cost_items
-Revises: 0009_audit_head
+Revision ID: 0009_snapshots_cost_items
+Revises: 0008_audit_head
 
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_rulebook_snapshots_cost_items'
-down_revision = '0009_audit_head'
+revision = '0009_snapshots_cost_items'
+down_revision = '0008_audit_head'
 branch_labels = None
 depends_on = None
 

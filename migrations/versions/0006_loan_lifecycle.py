@@ -1,6 +1,6 @@
 """loan lifecycle of design §2 (applied, disbursed, written_off) and guarantee requests
 
-Revision ID: 0008_loan_lifecycle
+Revision ID: 0006_loan_lifecycle
 Revises: 0005_guarantees
 Create Date: 2026-11-24 09:00:00
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_loan_lifecycle'
+revision = '0006_loan_lifecycle'
 down_revision = '0005_guarantees'
 branch_labels = None
 depends_on = None
