@@ -25,6 +25,9 @@ class NextStep:
 StepProvider = Callable[[Actor], list[NextStep]]
 STEP_PROVIDERS: list[StepProvider] = []
 
+ROLE_LABELS = {"sme": "SME", "bank_officer": "Bank officer", "credit_committee": "Credit committee",
+               "verifier": "Verifier", "senior_verifier": "Senior verifier", "fund_admin": "Fund administrator",
+               "auditor": "Auditor"}
 ROLE_SUMMARY = {
     "sme": "Register your enterprise, draft and submit proposals, follow your loan and report monitoring data.",
     "bank_officer": "Screen eligible applications sent to your bank, propose loan terms, record disbursements and repayments.",
@@ -54,7 +57,7 @@ def next_steps(actor: Actor) -> list[NextStep]:
 @login_required
 def index():
     actor = current_actor()
-    summaries = [(role, ROLE_SUMMARY[role]) for role in sorted(actor.roles) if role in ROLE_SUMMARY]
+    summaries = [(role, ROLE_LABELS[role], ROLE_SUMMARY[role]) for role in sorted(actor.roles) if role in ROLE_SUMMARY]
     from .notifications.services import unread
 
     return render_template("home.html", summaries=summaries, steps=next_steps(actor), notifications=unread(actor))
