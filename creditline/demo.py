@@ -3,7 +3,8 @@
 The story follows domain-facts.md: the Swiss-funded Green Credit Trust Fund (USD 5 million: 2
 million for guarantees, 3 million for reimbursements) with the Viet Nam Cleaner Production
 Centre, one partner bank, and two SMEs like those the line financed (textile dyeing, metal
-rolling). Every demo user signs in with DEMO_PASSWORD.
+rolling). Every demo user signs in with DEMO_PASSWORD. Unless ``--no-story``, the command then
+plays the line's history up to today (:mod:`creditline.demo_story`): a paid grant, a loan in arrears.
 """
 from __future__ import annotations
 
@@ -136,9 +137,12 @@ def seed_demo() -> dict[str, int]:
 
 @click.command("demo")
 @click.option("--no-migrate", is_flag=True, help="Do not upgrade the schema first.")
+@click.option("--no-story", is_flag=True, help="Only the submitted proposals: skip the loans, grant and arrears.")
 @with_appcontext
-def demo_command(no_migrate: bool) -> None:
+def demo_command(no_migrate: bool, no_story: bool) -> None:
     """Upgrade the schema and seed the demo data (once; a second run changes nothing)."""
+    from .demo_story import STORY_USERS, seed_story
+
     if not no_migrate:
         from flask_migrate import upgrade
         upgrade()
@@ -147,6 +151,13 @@ def demo_command(no_migrate: bool) -> None:
         return
     counts = seed_demo()
     click.echo(f"demo data seeded: {counts}")
+    users = list(DEMO_USERS)
+    if not no_story:
+        story = seed_story(date.today())
+        users += STORY_USERS
+        click.echo(f"story played to {date.today()}: dyeing grant {story['textile']['grant_amount']} paid off "
+                   f"loan {story['textile']['loan_id']}; coconut mill's loan {story['coconut']['loan_id']} is "
+                   f"{story['coconut_loan_status']}")
     click.echo(f"sign in at http://127.0.0.1:5000/login with any of these (password {DEMO_PASSWORD}):")
-    for email, _, _, roles in DEMO_USERS:
+    for email, _, _, roles in users:
         click.echo(f"  {email:28} {', '.join(roles)}")

@@ -9,6 +9,7 @@ same day finds nothing to change.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,8 @@ from ..proposals.models import Proposal
 from ..rulebooks import registry
 from .models import LOAN_LIFECYCLE, SERVICING_STATES, Installment, Loan
 from .services import DEFAULT_DEFAULT_AFTER_DAYS
+
+CENT = Decimal("0.01")
 
 
 def _default_days_by_line() -> dict[int, int]:
@@ -50,10 +53,12 @@ def update_all_arrears(day: date) -> dict[str, Any]:
                             count=len(loans))
     unpaid = (Installment.principal + Installment.interest + Installment.fee
               - Installment.principal_paid - Installment.interest_paid - Installment.fee_paid)
+    # Amounts are whole cents; SQLite sums NUMERIC columns as floats, so a paid installment can
+    # leave 2e-13 "unpaid": only a cent or more is owed.
     rows = db.session.execute(
         select(Installment.loan_id, Installment.due_date, unpaid)
         .join(Loan, Loan.id == Installment.loan_id)
-        .where(Loan.status.in_(SERVICING_STATES), Installment.due_date < day, unpaid > 0)).all()
+        .where(Loan.status.in_(SERVICING_STATES), Installment.due_date < day, unpaid >= CENT)).all()
     position = np.searchsorted(ids, np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
     due = np.array([r[1] for r in rows], dtype="datetime64[D]")
     amounts = np.ones(len(rows))  # every row selected is unpaid
