@@ -44,6 +44,8 @@ def register_blueprints(app: Flask) -> None:
     from .monitoring import jobs  # noqa: F401  (registers its daily step)
     from .loans import jobs as loan_jobs  # noqa: F401  (arrears, installments due, guarantee release)
     from .grants import loan_link  # noqa: F401  (a grant's basis, loan conditions, principal reduction)
+    from .loans import steps as loan_steps  # noqa: F401  (home page: loans and guarantees waiting)
+    from .verifications import steps as verification_steps  # noqa: F401  (home page: reports, verifications, grants)
 
     for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages, monitoring_pages,
                verification_pages, grant_pages, guarantee_pages, loan_pages, credit_line_pages, admin_pages,

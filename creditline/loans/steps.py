@@ -1,0 +1,80 @@
+"""Home-page next steps for loans and guarantees: what each role has waiting."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import url_for
+from sqlalchemy import func, select
+
+from ..auth.permissions import Actor, visible
+from ..extensions import db
+from ..guarantees.models import Guarantee
+from ..home import NextStep, step_provider
+from ..finance.money import format_money
+from .models import SERVICING_STATES, Installment, Loan
+
+# An SME with many loans gets the first few; the loans page lists the rest.
+MAX_LOANS_SHOWN = 5
+
+
+def _count(model: type, actor: Actor, *conditions) -> int:  # type: ignore[no-untyped-def]
+    stmt = visible(model, actor, select(func.count(model.id)))
+    for c in conditions:
+        stmt = stmt.where(c)
+    return db.session.scalar(stmt) or 0
+
+
+def _next_installment(loan: Loan, today: date) -> Installment | None:
+    unpaid = (Installment.principal + Installment.interest + Installment.fee
+              - Installment.principal_paid - Installment.interest_paid - Installment.fee_paid)
+    return db.session.scalars(select(Installment).where(Installment.loan_id == loan.id, unpaid > 0,
+                                                        Installment.due_date >= today)
+                              .order_by(Installment.due_date).limit(1)).first()
+
+
+def _sme_loan_step(loan: Loan, today: date) -> NextStep:
+    url = url_for("loans.detail", loan_id=loan.id)
+    if loan.status in ("in_arrears", "defaulted"):
+        return NextStep(f"Loan {loan.id} is {loan.status.replace('_', ' ')}",
+                        f"{loan.days_past_due} days past due: pay what is due to cure it.", url)
+    nxt = _next_installment(loan, today)
+    if nxt is None:
+        return NextStep(f"Loan {loan.id} is {loan.status}", "No installment falls due any more.", url)
+    due = nxt.principal + nxt.interest + nxt.fee - nxt.principal_paid - nxt.interest_paid - nxt.fee_paid
+    return NextStep(f"Loan {loan.id}: next installment {format_money(due, loan.currency)}",
+                    f"Installment {nxt.number} is due on {nxt.due_date.isoformat()}.", url)
+
+
+@step_provider
+def loan_steps(actor: Actor) -> list[NextStep]:
+    """Tell SMEs about their loans, banks about decisions and servicing, the fund about requests."""
+    steps: list[NextStep] = []
+    today = date.today()
+    if actor.has("sme"):
+        loans = db.session.scalars(visible(Loan, actor).where(Loan.status.in_(SERVICING_STATES))
+                                   .order_by(Loan.id).limit(MAX_LOANS_SHOWN)).all()
+        steps.extend(_sme_loan_step(loan, today) for loan in loans)
+    if actor.has("credit_committee"):
+        waiting = _count(Loan, actor, Loan.status == "applied", Loan.proposed_by != actor.user_id)
+        steps.append(NextStep("Loan decisions waiting", "Approve or decline terms another officer proposed.",
+                              url_for("loans.decisions"), waiting or None))
+    if actor.has("bank_officer"):
+        to_disburse = _count(Loan, actor, Loan.status.in_(("approved", "disbursed")))
+        if to_disburse:
+            steps.append(NextStep("Loans to disburse", "Approved loans with principal still to pay out.",
+                                  url_for("loans.index", status="approved"), to_disburse))
+        arrears = _count(Loan, actor, Loan.status == "in_arrears")
+        if arrears:
+            steps.append(NextStep("Loans in arrears", "Follow up with the borrowers before the default threshold.",
+                                  url_for("loans.index", status="in_arrears"), arrears))
+        to_call = _count(Loan, actor, Loan.status == "defaulted",
+                         Loan.id.in_(select(Guarantee.loan_id).where(Guarantee.status == "issued")))
+        if to_call:
+            steps.append(NextStep("Guarantees you can call", "Defaulted loans whose guarantee is still issued.",
+                                  url_for("loans.index", status="defaulted"), to_call))
+    if actor.has("fund_admin"):
+        requested = _count(Guarantee, actor, Guarantee.status == "requested")
+        called = _count(Guarantee, actor, Guarantee.status == "called")
+        steps.append(NextStep("Guarantee requests and claims", "Issue or decline requests within the capacity; "
+                              "pay called guarantees.", url_for("guarantees.index"), (requested + called) or None))
+    return steps

@@ -1,0 +1,65 @@
+"""Home-page next steps for monitoring, verification and grants: what each role has waiting."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import url_for
+from sqlalchemy import func, select
+
+from ..auth.permissions import Actor, visible
+from ..extensions import db
+from ..grants.models import Grant
+from ..home import NextStep, step_provider
+from ..monitoring.models import MonitoringPlan, MonitoringReport, ReportingPeriod, proposals_in_scope
+from .models import Verification
+
+# Periods are announced to the SME this long before their due date.
+REPORT_NOTICE = timedelta(days=30)
+
+
+def _verifications(actor: Actor, *conditions) -> int:  # type: ignore[no-untyped-def]
+    stmt = select(func.count(Verification.id)).where(*conditions)
+    ids = proposals_in_scope(actor)
+    if ids is not None:
+        stmt = stmt.where(Verification.proposal_id.in_(ids))
+    return db.session.scalar(stmt) or 0
+
+
+def _reports_due(actor: Actor, today: date) -> list[NextStep]:
+    reported = select(MonitoringReport.period_id)
+    rows = db.session.execute(
+        visible(MonitoringPlan, actor, select(MonitoringPlan.proposal_id, func.count(ReportingPeriod.id),
+                                              func.min(ReportingPeriod.due_date)))
+        .join(ReportingPeriod, ReportingPeriod.plan_id == MonitoringPlan.id)
+        .where(ReportingPeriod.id.not_in(reported), ReportingPeriod.due_date <= today + REPORT_NOTICE)
+        .group_by(MonitoringPlan.proposal_id).order_by(MonitoringPlan.proposal_id)).all()
+    steps = []
+    for proposal_id, count, first_due in rows:
+        when = "overdue since" if first_due < today else "first due on"
+        steps.append(NextStep("Monitoring reports to send", f"Proposal {proposal_id}: {when} {first_due.isoformat()}; "
+                              "enter the figures or upload the CSV/Excel template.",
+                              url_for("monitoring.page", proposal_id=proposal_id), count))
+    return steps
+
+
+@step_provider
+def verification_steps(actor: Actor) -> list[NextStep]:
+    """Tell SMEs which reports are due, verifiers what to verify, the fund which grants wait."""
+    steps: list[NextStep] = []
+    if actor.has("sme"):
+        steps.extend(_reports_due(actor, date.today()))
+    if actor.has("verifier"):
+        to_propose = _verifications(actor, Verification.status.in_(("computed", "returned")))
+        steps.append(NextStep("Verifications to propose", "Check the figures and flags, then propose a result.",
+                              url_for("verifications.queue"), to_propose or None))
+    if actor.has("senior_verifier"):
+        to_confirm = _verifications(actor, Verification.status == "proposed",
+                                    Verification.proposed_by != actor.user_id)
+        steps.append(NextStep("Verifications to confirm", "A second pair of eyes on results another verifier proposed.",
+                              url_for("verifications.queue"), to_confirm or None))
+    if actor.has("fund_admin"):
+        waiting = db.session.scalar(visible(Grant, actor, select(func.count(Grant.id)))
+                                    .where(Grant.status.in_(("calculated", "approved")))) or 0
+        steps.append(NextStep("Grants to approve and pay", "Within the remaining grant budget, exactly once.",
+                              url_for("grants.queue"), waiting or None))
+    return steps
