@@ -26,6 +26,9 @@ def register_blueprints(app: Flask) -> None:
         csrf.exempt(blp)
         api.register_blueprint(blp)
 
+    from .apidocs import bp as apidocs
+    app.register_blueprint(apidocs)
+
     from .auth.views import bp as auth_pages
     from .enterprises.views import bp as enterprise_pages
     from .home import bp as home_pages

@@ -59,7 +59,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "/docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Served by creditline.apidocs from the swagger-ui-bundle package: many partner banks'
+        # networks block CDNs, and the docs must work offline.
+        "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
         "API_SPEC_OPTIONS": {
             "info": {"description": "Green credit line: proposals, scoring, loans, guarantees, "
                                     "verification and incentive grants."},

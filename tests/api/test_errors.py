@@ -92,6 +92,17 @@ def test_openapi_document_lists_the_routes(client):
     assert client.get("/api/v1/docs").status_code == 200
 
 
+def test_interactive_docs_load_their_files_from_the_app_not_a_cdn(client):
+    html = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "http" not in html.split("<script>")[0], "the docs page must not load anything from outside"
+    for name in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"):
+        assert f"/api/v1/docs/assets/{name}" in html
+        res = client.get(f"/api/v1/docs/assets/{name}")
+        assert res.status_code == 200 and len(res.data) > 10_000
+    missing = client.get("/api/v1/docs/assets/nothing.js")
+    assert missing.status_code == 404 and missing.get_json()["code"] == "not_found"
+
+
 def credit_lines(app):
     from creditline.creditlines.models import CreditLine
     with app.app_context():
