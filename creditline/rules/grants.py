@@ -16,6 +16,10 @@ from typing import Any
 
 import numpy as np
 
+# The conditions a rulebook may list under ``grant_bands.conditions``; the grants service holds
+# one check per name (creditline.grants), and a test keeps the two lists equal.
+GRANT_CONDITIONS = ("loan_outstanding", "no_other_grant")
+
 
 def grant_rate(improvement: Any, bands: dict[str, Any]) -> np.ndarray:
     """The grant rate for each improvement (0 where no band is reached or it is unknown)."""

@@ -14,6 +14,7 @@ from ..vocabulary import DOCUMENT_KINDS, STREAMS
 from .costs import COST_CATEGORIES
 from .expressions import NUM, Compiled, ExpressionError, compile_expression
 from .facts import CATALOGUE, FACT_TYPES, SETS
+from .grants import GRANT_CONDITIONS
 
 DIMENSIONS = ("technical", "economic", "environmental")
 ON_FAIL = ("ineligible", "refer")
@@ -246,6 +247,15 @@ def _grant_bands(c: _Checker, doc: Any) -> dict[str, Any]:
     overs = [b["over"] for b in bands]
     if overs != sorted(overs) or len(set(overs)) != len(overs):
         c.fail(where, "bands must be listed by rising 'over' threshold, each threshold once")
+    conditions = doc.get("conditions")
+    if conditions is not None:
+        if not isinstance(conditions, list) or not all(isinstance(n, str) for n in conditions):
+            c.fail(where, "field 'conditions' must be a list of condition names")
+        else:
+            for name in conditions:
+                if name not in GRANT_CONDITIONS:
+                    c.fail(where, f"unknown condition '{name}' in 'conditions'; "
+                                  f"known: {', '.join(GRANT_CONDITIONS)}")
     return {**doc, "scale": scale, "basis": basis, "bands": bands,
             "cap": c.number(doc, "cap", where, 0, None, default=None),
             "inclusive": bool(doc.get("inclusive", False))}

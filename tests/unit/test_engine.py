@@ -12,7 +12,7 @@ from creditline.rules.loader import RulebookError, parse_rulebook
 from creditline.rules.simulate import compare_portfolio
 from creditline.scoring.batch import score_rows
 
-from .rule_data import BOOKS, book, row, water
+from .rule_data import BOOKS, RULES, book, row, water
 
 
 @pytest.mark.parametrize("name", BOOKS)
@@ -166,3 +166,20 @@ def test_a_rulebook_sets_its_own_sensitivity_steps_and_factors():
     assert worst["decision"] == "referred" and worst["total"] == 65 and isinstance(worst["total"], int)
     cheaper = out[3]
     assert cheaper["simple_payback_years"] == 3.5 and cheaper["irr"] == round(float(npf.irr([-70000] + [20000] * 10)), 4)
+
+
+def test_unknown_grant_conditions_are_refused_when_the_rulebook_loads():
+    text = (RULES / "ebrd-ee.yaml").read_text()
+    assert "conditions: [loan_outstanding, no_other_grant]" in text
+    with pytest.raises(RulebookError) as err:
+        parse_rulebook(text.replace("conditions: [loan_outstanding, no_other_grant]",
+                                    "conditions: [loan_outstanding, moon_is_full]"), "rules/ebrd-ee.yaml")
+    assert any("grant_bands" in e and "moon_is_full" in e for e in err.value.problems)
+
+
+def test_every_grant_condition_a_rulebook_may_name_has_a_check():
+    from creditline import create_app  # noqa: F401  (the grants package registers its checks on import)
+    from creditline.grants import loan_link  # noqa: F401
+    from creditline.grants.services import CONDITIONS
+    from creditline.rules.grants import GRANT_CONDITIONS
+    assert set(CONDITIONS) == set(GRANT_CONDITIONS)
