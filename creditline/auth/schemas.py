@@ -1,5 +1,5 @@
 """Sign-in, token, organisation and user shapes."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from ..pagination import PageArgsSchema, page_schema
 from ..schemas import COUNTRY
@@ -37,6 +37,13 @@ class UserSchema(Schema):
                         validate=validate.Length(min=1))
     active = fields.Boolean(dump_only=True)
     organisation = fields.Nested(OrganisationSchema, dump_only=True)
+
+    @post_dump
+    def _sorted_roles(self, data: dict, **_: object) -> dict:
+        # Roles are a set: answer them in one order whatever the database returns.
+        if "roles" in data:
+            data["roles"] = sorted(data["roles"])
+        return data
 
 
 class UserUpdateSchema(Schema):
