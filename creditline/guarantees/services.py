@@ -215,6 +215,11 @@ def get_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
     return get_visible(Guarantee, guarantee_id, actor, what="guarantee")
 
 
+def guarantee_of(loan: Loan) -> Guarantee | None:
+    """The guarantee of a loan the caller may already see, if there is one."""
+    return db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id))
+
+
 def list_guarantees(actor: Actor, args: dict[str, Any]) -> Page:
     """List the guarantees in scope, newest first, optionally by status or credit line."""
     stmt = visible(Guarantee, actor)

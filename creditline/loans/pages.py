@@ -7,18 +7,14 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from marshmallow import Schema, ValidationError
-from sqlalchemy import select
 
 from ..auth.current import current_actor
-from ..auth.permissions import visible
 from ..errors import DomainError
 from ..extensions import db
 from ..guarantees import services as guarantees
 from ..guarantees.schemas import RecoverySchema as RecoveryFormSchema
-from ..guarantees.models import Guarantee
-from ..proposals.models import Proposal
+from ..proposals import services as proposals
 from . import repayments, services
-from .models import Loan
 from .schemas import DeclineSchema, DisbursementInSchema, LoanCreateSchema, PaymentInSchema, WriteOffSchema
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
@@ -51,12 +47,7 @@ def index():
     actor = current_actor()
     status = request.args.get("status") or None
     page = services.list_loans(actor, {"status": status, "page": request.args.get("page", 1, type=int), "per_page": 25})
-    waiting = []
-    if actor.has("bank_officer"):
-        lent = select(Loan.proposal_id)
-        waiting = db.session.scalars(visible(Proposal, actor).where(
-            Proposal.status.in_(services.LENDABLE_PROPOSAL_STATES), Proposal.id.notin_(lent))
-            .order_by(Proposal.submitted_at)).all()
+    waiting = services.applications_waiting(actor) if actor.has("bank_officer") else []
     return render_template("loans/index.html", page=page, status=status, waiting=waiting, actor=actor)
 
 
@@ -65,7 +56,7 @@ def index():
 def new():
     actor = current_actor()
     pid = request.args.get("proposal_id", type=int) or request.form.get("proposal_id", type=int)
-    p = db.session.scalar(visible(Proposal, actor).where(Proposal.id == pid)) if pid else None
+    p = proposals.get_proposal(actor, pid) if pid else None
     plan = _plan_rows() if request.method == "POST" else []
     if request.method == "POST":
         try:
@@ -94,7 +85,7 @@ def decisions():
 def detail(loan_id: int):
     actor = current_actor()
     loan = services.get_loan(actor, loan_id)
-    guarantee = db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id))
+    guarantee = guarantees.guarantee_of(loan)
     return render_template("loans/detail.html", loan=loan, schedule=services.schedule_of(loan), actor=actor,
                            guarantee=guarantee, today=date.today().isoformat())
 
@@ -123,13 +114,15 @@ def act(loan_id: int, action: str):
             guarantees.request_guarantee(actor, loan_id, {"proceeds_to_approved_items":
                                                           request.form.get("proceeds_to_approved_items") == "on"})
         elif action in ("call", "pay-claim", "recovery"):
-            gid = db.session.scalar(select(Guarantee.id).where(Guarantee.loan_id == loan_id))
+            g = guarantees.guarantee_of(services.get_loan(actor, loan_id))
+            if g is None:
+                raise ValidationError({"guarantee": ["this loan has no guarantee"]})
             if action == "call":
-                guarantees.call_guarantee(actor, gid)
+                guarantees.call_guarantee(actor, g.id)
             elif action == "pay-claim":
-                guarantees.pay_claim(actor, gid)
+                guarantees.pay_claim(actor, g.id)
             else:
-                guarantees.record_recovery(actor, gid, _form(RecoveryFormSchema()))
+                guarantees.record_recovery(actor, g.id, _form(RecoveryFormSchema()))
         else:
             raise ValidationError({"action": [f"unknown action {action}"]})
         flash(messages[action], "success")

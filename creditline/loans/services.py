@@ -113,6 +113,13 @@ def decision_queue(actor: Actor, page: int = 1) -> Page:
     return paginate(stmt.order_by(Loan.created_at, Loan.id), page, 25)
 
 
+def applications_waiting(actor: Actor) -> list[Proposal]:
+    """Lendable proposals sent to the officer's bank that have no loan yet, oldest first."""
+    lent = select(Loan.proposal_id)
+    return list(db.session.scalars(visible(Proposal, actor).where(
+        Proposal.status.in_(LENDABLE_PROPOSAL_STATES), Proposal.id.notin_(lent)).order_by(Proposal.submitted_at)))
+
+
 def payments_of(actor: Actor, loan_id: int) -> list[Payment]:
     """List a loan's payments, oldest first."""
     return list(get_loan(actor, loan_id).payments)

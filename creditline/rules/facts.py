@@ -15,7 +15,7 @@ import numpy as np
 
 from ..finance.metrics import debt_service_coverage, economic_metrics
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, ENERGY_STREAMS, STREAMS
-from .expressions import BOOL, NUM, SET, TEXT
+from .expressions import NUM, SET, TEXT
 from .grants import grant_amount_cents, grant_rate
 
 

@@ -1,6 +1,4 @@
 """Grant conditions: the rulebook's list, re-checked at approval and payment; double funding however it appears."""
-from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select

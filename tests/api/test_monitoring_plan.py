@@ -1,7 +1,6 @@
 """Monitoring plans start after start-up, uploads name every problem at once, evidence is served only intact."""
 import io
 import zipfile
-from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd

@@ -58,7 +58,7 @@ def loan_id_of(url: str) -> int:
 
 def test_officer_proposes_committee_approves_then_disbursement_and_payment(page, live_app):
     sign_in(page, "officer@bank.example")
-    page.get_by_role("link", name="Loans").first.click()
+    page.get_by_role("link", name="Loans", exact=True).first.click()
     apps = page.get_by_test_id("applications")
     apps.get_by_role("row", name="Low liquor ratio jet dyeing machines").get_by_role("link", name="Propose terms").click()
     page.get_by_label("Annual rate").fill("0.10")
@@ -126,7 +126,7 @@ def test_application_to_repaid_with_a_tranche_plan_and_the_guarantee_released(pa
 
     # The committee finds it in its queue.
     sign_in(page, "committee@bank.example")
-    page.get_by_role("link", name="Loan decisions").click()
+    page.get_by_role("link", name="Loan decisions", exact=True).click()
     page.get_by_test_id("decisions").get_by_role("row", name="Journey A jet dyeing line").get_by_role(
         "link", name="Decide").click()
     page.get_by_role("button", name="Approve the loan").click()
@@ -140,7 +140,7 @@ def test_application_to_repaid_with_a_tranche_plan_and_the_guarantee_released(pa
     assert "requested" in page.get_by_test_id("guarantee").inner_text()
 
     sign_in(page, "admin@fund.example")
-    page.get_by_role("link", name="Guarantees").click()
+    page.get_by_role("link", name="Guarantees", exact=True).click()
     queue = page.get_by_test_id("guarantee-requests")
     queue.get_by_role("row", name=f"L{loan_id}").get_by_role("button", name=re.compile("^Issue G")).click()
     page.get_by_text(re.compile(r"Guarantee G\d+ issued")).wait_for()

@@ -4,7 +4,7 @@ from .conftest import sign_in
 
 def test_sme_submits_a_proposal_and_reads_its_explanation(page):
     sign_in(page, "owner@textile.example")
-    page.get_by_role("link", name="Proposals").first.click()
+    page.get_by_role("link", name="Proposals", exact=True).first.click()
     page.get_by_role("link", name="New proposal").click()
 
     page.get_by_label("Title").fill("Condensate return and boiler economiser")
