@@ -8,9 +8,10 @@ time):
 (a) scoring prepared columns: the rulebook evaluation plus every finance metric, IRR included,
     over column arrays already built;
 (b) the end-to-end batch path from rows, exactly what ``POST /score/batch`` and ``flask score``
-    run (:func:`creditline.scoring.batch.score_rows`): every row checked by the what-if's schema
-    and the engine's completeness check, the columns built, the evaluation, one result per row;
-    with the time of each stage.
+    run (:func:`creditline.scoring.batch.score_rows`): every row checked (column-wise fast checks
+    read from the what-if's schema; the rows they cannot decide through the schema and the engine's
+    completeness check), the columns built, the evaluation, one result per row; with the time of
+    each stage.
 
 Then the same gates and point bands run through the ``zen-engine`` package one proposal per call
 (fed the metrics our engine computed, since a decision table cannot compute an IRR).
@@ -32,9 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from creditline.rules import engine  # noqa: E402
 from creditline.rules.evaluation import evaluate  # noqa: E402
-from creditline.rules.facts import SETS, columns  # noqa: E402
+from creditline.rules.facts import SETS  # noqa: E402
 from creditline.rules.loader import DIMENSIONS, load_rulebook  # noqa: E402
-from creditline.scoring.batch import row_problems, score_rows  # noqa: E402
+from creditline.scoring.batch import score_rows  # noqa: E402
+from creditline.scoring.batch_fast import fast_check  # noqa: E402
 from creditline.vocabulary import CP_OPTIONS, STREAM_UNITS, TECHNOLOGY_READINESS  # noqa: E402
 
 STREAMS = list(STREAM_UNITS)
@@ -195,24 +197,16 @@ def main() -> None:
     # (b) end-to-end from rows, the path the API and the CLI run (measured first, so the peak memory
     # is this path's own, on top of the generated rows).
     t0 = time.perf_counter()
-    out = score_rows(book, rows)
+    stages: dict[str, float] = {}
+    out = score_rows(book, rows, timings=stages)
     tb = time.perf_counter() - t0
     mem_b = peak_mb()
     print(f"(b) end-to-end batch from rows (scoring.batch.score_rows): {tb:.3f} s "
           f"({tb / args.n * 1e6:.1f} µs per proposal; {out['scored']:,} scored, {out['rejected']:,} rejected)")
-    s0 = time.perf_counter()
-    checked = [row_problems(book, r)[0] for r in rows]
-    s1 = time.perf_counter()
-    good = [engine.with_cost_items(book, r)[0] for r in checked if r is not None]
-    del checked
-    cols = columns(good)
-    s2 = time.perf_counter()
-    ev = evaluate(book, cols)
-    s3 = time.perf_counter()
-    [engine.result_of(ev, i, explain=False) for i in range(ev.n)]
-    s4 = time.perf_counter()
-    print(f"    stages: validation (schema + engine checks) {s1 - s0:.3f} s, columns {s2 - s1:.3f} s, "
-          f"evaluation {s3 - s2:.3f} s, result rows {s4 - s3:.3f} s")
+    print("    stages: " + ", ".join(f"{name} {secs:.3f} s" for name, secs in stages.items())
+          + " (validation = the column-wise fast checks plus the schema and engine checks of the rows they"
+            " leave to the schema)")
+    cols = fast_check(book, rows).cols
 
     # (a) prepared columns: the rules and every metric.
     t0 = time.perf_counter()
@@ -243,6 +237,7 @@ def main() -> None:
     print("goals:")
     print(f"  (a) under 1 s for {args.n:,}: {goal(ta < 1)} ({ta:.3f} s)")
     print(f"  (b) under 1 s for {args.n:,}: {goal(tb < 1)} ({tb:.3f} s)")
+    print(f"  (b) under 3 s for {args.n:,} (batch upload target): {goal(tb < 3)} ({tb:.3f} s)")
     print(f"  (b) under 1 GB: {goal(mem_b - base_mb < 1024)} ({mem_b - base_mb:.0f} MB on top of the rows; "
           f"{goal(mem_b < 1024)} for the whole process, {mem_b:.0f} MB)")
     print(f"  identical to single: {goal(same == checked_n and checked_n > 0)} ({same}/{checked_n})")

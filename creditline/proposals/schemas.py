@@ -106,7 +106,8 @@ class ProposalBodySchema(Schema):
         loan, investment = data.get("loan_amount"), data.get("investment")
         if loan is not None and investment is not None and loan > investment:
             raise ValidationError("the loan cannot be larger than the investment", "loan_amount")
-        streams = [i["stream"] for i in data.get("indicators", [])]
+        # Loaded partially (batch rows) an indicator may lack its stream: the engine names that one.
+        streams = [i["stream"] for i in data.get("indicators", []) if "stream" in i]
         if len(streams) != len(set(streams)):
             raise ValidationError("each stream may appear once", "indicators")
 

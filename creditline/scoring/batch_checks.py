@@ -1,0 +1,235 @@
+"""Whole-column checks for the batch fast path, with every bound read from the batch row schema.
+
+The fast path (:mod:`.batch_fast`) only *accepts* values; anything it cannot decide for certain is
+left to the marshmallow schema, so error messages always come from the schema. Here each schema
+field becomes a :class:`FieldRule` (its kind, decimal places, ``Range`` bounds, ``Length`` limits,
+``allow_none``), and :func:`numbers_ok` / :func:`texts_ok` check a whole column of raw values at
+once against it. Numbers are accepted only in a plain form (digits, optionally a dot and digits,
+at most 15 characters) so that float64 holds them exactly enough to compare with the bounds.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable
+
+import numpy as np
+from marshmallow import ValidationError, fields, validate
+
+from .schemas import BatchRowSchema
+
+MISSING: Any = object()  # a key absent from the row (the schema loads partially: absent is allowed)
+# Up to 15 significant digits a decimal string and its float64 compare in the same order as the
+# decimals (float64 keeps 15 digits), so a plain string of at most 15 characters is decided exactly.
+MAX_CHARS = 15
+# Bounds with more digits than float64 keeps (e.g. 99999999999999.99) are compared with a margin:
+# values this close to such a bound, relatively, are left to the schema.
+MARGIN = 1e-12
+
+
+@dataclass(frozen=True)
+class Bound:
+    value: float
+    is_min: bool
+    inclusive: bool
+    exact: bool  # the bound has at most 15 significant digits, so float comparison is exact
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """What one schema field accepts, as far as the fast path needs to know."""
+
+    field: fields.Field
+    kind: str                      # decimal, integer, float, text, date, raw
+    places: Decimal | None         # the quantum a Decimal field rounds to, None if unrounded
+    bounds: tuple[Bound, ...]
+    min_len: int | None
+    max_len: int | None
+    choices: frozenset[str] | None
+    only_length: bool              # a text field whose only validators are Length
+    allow_none: bool
+
+    @property
+    def pattern(self) -> str:
+        """The plain form a number must have to be decided here (without sign, exponent, spaces)."""
+        if self.kind == "integer":
+            return r"\d+"
+        if self.places is not None:
+            return r"\d+(?:\.\d{1,%d})?" % -self.places.as_tuple().exponent
+        return r"\d+(?:\.\d+)?"
+
+
+def _exact(value: Any) -> bool:
+    return len(Decimal(str(value)).normalize().as_tuple().digits) <= MAX_CHARS
+
+
+def rule_of(field: fields.Field) -> FieldRule:
+    """Read a schema field's kind and validators; unknown validators make the field undecidable."""
+    bounds: list[Bound] = []
+    min_len = max_len = None
+    choices = None
+    only_length = True
+    for v in field.validators:
+        if isinstance(v, validate.Range):
+            if v.min is not None:
+                bounds.append(Bound(float(v.min), True, v.min_inclusive, _exact(v.min)))
+            if v.max is not None:
+                bounds.append(Bound(float(v.max), False, v.max_inclusive, _exact(v.max)))
+            only_length = False
+        elif isinstance(v, validate.Length) and v.equal is None:
+            min_len, max_len = v.min, v.max
+        elif isinstance(v, validate.OneOf):
+            choices = frozenset(v.choices)
+            only_length = False
+        else:
+            only_length = False  # e.g. Regexp: checked by running the field itself on each distinct value
+    kind = ("decimal" if isinstance(field, fields.Decimal) else "integer" if isinstance(field, fields.Integer)
+            else "float" if isinstance(field, fields.Float) else "date" if isinstance(field, fields.Date)
+            else "text" if isinstance(field, fields.String) else "raw")
+    return FieldRule(field, kind, getattr(field, "places", None), tuple(bounds), min_len, max_len, choices,
+                     only_length, field.allow_none)
+
+
+_SCHEMA = BatchRowSchema()
+ROW_FIELDS: dict[str, fields.Field] = {f.data_key or name: f for name, f in _SCHEMA.fields.items()}
+ENTERPRISE_FIELDS = {f.data_key or n: f for n, f in ROW_FIELDS["enterprise"].schema.fields.items() if not f.dump_only}
+TECHNOLOGY_FIELDS = {f.data_key or n: f for n, f in ROW_FIELDS["technology"].schema.fields.items()}
+INDICATOR_FIELDS = {f.data_key or n: f for n, f in ROW_FIELDS["indicators"].inner.schema.fields.items()}
+RULES: dict[str, FieldRule] = {
+    **{k: rule_of(f) for k, f in ROW_FIELDS.items()},
+    **{f"enterprise.{k}": rule_of(f) for k, f in ENTERPRISE_FIELDS.items()},
+    **{f"technology.{k}": rule_of(f) for k, f in TECHNOLOGY_FIELDS.items()},
+    **{f"indicators.{k}": rule_of(f) for k, f in INDICATOR_FIELDS.items()},
+}
+
+
+def _absent_or_none(values: list[Any], rule: FieldRule, required: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(empty, ok-if-empty): absent passes unless the engine requires it; None also needs allow_none."""
+    absent = np.fromiter((v is MISSING for v in values), bool, len(values))
+    none = np.fromiter((v is None for v in values), bool, len(values))
+    ok = np.zeros(len(values), bool) if required else (absent | (none & rule.allow_none))
+    return absent | none, ok
+
+
+def _all_plain(texts: list[str], pattern: str) -> np.ndarray:
+    """Which texts have the plain form; one regex pass over the joined column in the usual case."""
+    if not texts:
+        return np.zeros(0, bool)
+    whole = re.compile(r"(?:%s\n)*%s" % (pattern, pattern))
+    if whole.fullmatch("\n".join(texts)):
+        return np.ones(len(texts), bool)
+    one = re.compile(pattern)
+    return np.fromiter((one.fullmatch(t) is not None for t in texts), bool, len(texts))
+
+
+# Stand-ins for what is not text, chosen so no plain number matches them.
+_ABSENT, _NONE, _OTHER = "\x01", "\x00", "\x02"
+
+
+def _as_text(value: Any, kind: str) -> str:
+    """The text the schema reads a non-str number from (``str(value)``), or a stand-in."""
+    if value is MISSING:
+        return _ABSENT
+    if value is None:
+        return _NONE
+    t = type(value)
+    if t is int and kind != "float":
+        return str(value)
+    if t is float and kind == "decimal":
+        return str(value)
+    if (t is int or t is float) and kind == "float":
+        return repr(float(value)) if abs(value) < 1e15 else _OTHER
+    return _OTHER
+
+
+def numbers_ok(values: list[Any], rule: FieldRule, required: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(ok, floats): values the field surely accepts, and their float values (NaN when empty).
+
+    The float is what the engine's columns hold for the loaded value: for a plain decimal string
+    with no more decimals than the field keeps, rounding to the field's places changes nothing.
+    """
+    n = len(values)
+    kind = rule.kind
+    texts = [v if type(v) is str else _as_text(v, kind) for v in values]
+    arr = np.array(texts, dtype=object)
+    absent, none = arr == _ABSENT, arr == _NONE
+    plain = _all_plain(texts, rule.pattern if kind != "float" else r"\d+(?:\.\d+)?(?:e-\d+)?")
+    if kind != "float":
+        plain &= np.fromiter(map(len, texts), np.int64, n) <= MAX_CHARS
+    x = np.full(n, np.nan)
+    if plain.any():
+        x[plain] = arr[plain].astype(float)
+    ok = plain
+    with np.errstate(invalid="ignore"):
+        for b in rule.bounds:
+            inside = (x > b.value) | ((x == b.value) & b.inclusive) if b.is_min else \
+                (x < b.value) | ((x == b.value) & b.inclusive)
+            if not b.exact:
+                inside &= np.abs(x - b.value) > MARGIN * max(abs(b.value), 1.0)
+            ok &= inside
+    ok &= np.isfinite(x)
+    if absent.any() or none.any():
+        ok = np.where(absent, not required, np.where(none, rule.allow_none and not required, ok))
+    return ok, np.where(ok & ~absent & ~none, x, np.nan)
+
+
+def _field_accepts(field: fields.Field) -> Callable[[Any], bool]:
+    def accepts(value: Any) -> bool:
+        try:
+            field.deserialize(value)
+        except ValidationError:
+            return False
+        return True
+    return accepts
+
+
+def texts_ok(values: list[Any], rule: FieldRule, required: bool = False) -> np.ndarray:
+    """Which text values the field surely accepts (lengths checked directly; other validators per distinct value)."""
+    n = len(values)
+    if values.count(MISSING) == n:  # a column nobody filled in: the common case for optional texts
+        return np.full(n, not required)
+    accepts, seen = _field_accepts(rule.field), {}
+    lo, hi = rule.min_len, rule.max_len
+
+    def check(v: Any) -> bool:
+        if v is MISSING:
+            return not required
+        if v is None:
+            return rule.allow_none and not required
+        if not isinstance(v, str):
+            return False
+        if rule.only_length:
+            return (lo is None or len(v) >= lo) and (hi is None or len(v) <= hi)
+        # Choices, country and ISIC codes repeat: run the schema field once per distinct value.
+        if v not in seen:
+            seen[v] = accepts(v)
+        return seen[v]
+    return np.fromiter(map(check, values), bool, n)
+
+
+def dates_ok(values: list[Any], rule: FieldRule, latest: date | None = None) -> tuple[np.ndarray, list[date | None]]:
+    """(ok, dates): ISO dates read by the schema's own parser, optionally no later than ``latest``."""
+    empty, ok_empty = _absent_or_none(values, rule, False)
+    seen: dict[str, date | None] = {}
+    parsed: list[date | None] = []
+    for v in values:
+        if not isinstance(v, str):
+            parsed.append(None)
+            continue
+        if v not in seen:
+            try:
+                seen[v] = rule.field.deserialize(v)
+            except ValidationError:
+                seen[v] = None
+        parsed.append(seen[v])
+    ok = np.fromiter((d is not None and (latest is None or d <= latest) for d in parsed), bool, len(values))
+    return np.where(empty, ok_empty, ok), parsed
+
+
+def integers_ok(values: list[Any], rule: FieldRule) -> np.ndarray:
+    """Unbounded integer ids: only a plain int (or empty where allowed) is accepted."""
+    empty, ok_empty = _absent_or_none(values, rule, False)
+    ok = np.fromiter((type(v) is int for v in values), bool, len(values))
+    return np.where(empty, ok_empty, ok)
