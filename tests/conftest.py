@@ -153,3 +153,18 @@ def outsiders(app, demo, token_for) -> dict:
         line_id = line.id
         db.session.remove()
     return {"line": line_id, "headers": {role: token_for(email) for role, email in OUTSIDER_USERS.items()}}
+
+
+@pytest.fixture
+def session_for(app, demo):
+    """Return a function that gives a test client signed in to the pages as a demo user."""
+    from creditline.demo import DEMO_PASSWORD
+
+    def signed_in(email_or_role: str, password: str = DEMO_PASSWORD) -> FlaskClient:
+        browser = app.test_client()
+        email = ROLE_USERS.get(email_or_role, email_or_role)
+        res = browser.post("/login", data={"email": email, "password": password})
+        assert res.status_code == 302, f"{email} could not sign in: {res.status_code}"
+        return browser
+
+    return signed_in

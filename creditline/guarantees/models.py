@@ -24,7 +24,8 @@ GUARANTEE_LIFECYCLE = Lifecycle(
         "paid": ("recovered",),    # the first recovery after the claim was paid
         "recovered": (),           # later recoveries keep it recovered
         "released": (),            # the loan was repaid: the cover is freed
-        "declined": (),
+        # A declined request may be made again (say, once capacity is freed); one row per loan.
+        "declined": ("requested",),
     },
     initial="requested",
 )

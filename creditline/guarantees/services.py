@@ -75,7 +75,7 @@ def request_guarantee(actor: Actor, loan_id: int, data: dict[str, Any]) -> Guara
         raise Conflict(f"a {loan.status} loan cannot be guaranteed; it must be approved and not yet in arrears",
                        current_state=loan.status, allowed=LOAN_LIFECYCLE.allowed(loan.status))
     existing = db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id))
-    if existing is not None:
+    if existing is not None and existing.status != "declined":
         raise _refuse(existing, f"loan {loan.id} already has guarantee {existing.id} ({existing.status})")
     line = loan.proposal.credit_line
     terms = rulebook_of(line).guarantee
@@ -97,14 +97,23 @@ def request_guarantee(actor: Actor, loan_id: int, data: dict[str, Any]) -> Guara
         raise ValidationFailed("the guarantee cannot be requested", errors)
     fee_rate = Decimal(str(terms.get("fee_rate", "0")))
     free = to_items and terms.get("fee_free_when_proceeds_to_approved_items", True)
-    g = Guarantee(loan_id=loan.id, credit_line_id=line.id, currency=line.currency, coverage_share=share,
-                  cap=Decimal(str(cap)) if cap is not None else None, other_guarantors_share=others,
-                  covered_amount=covered, fee_rate=fee_rate, fee=guarantee_fee(loan.principal, fee_rate, bool(free)),
-                  proceeds_to_approved_items=to_items, valid_until=_end_of_loan(loan),
-                  status=GUARANTEE_LIFECYCLE.initial, requested_by=actor.user_id, requested_at=utcnow())
-    db.session.add(g)
+    terms_now = dict(credit_line_id=line.id, currency=line.currency, coverage_share=share,
+                     cap=Decimal(str(cap)) if cap is not None else None, other_guarantors_share=others,
+                     covered_amount=covered, fee_rate=fee_rate, fee=guarantee_fee(loan.principal, fee_rate, bool(free)),
+                     proceeds_to_approved_items=to_items, valid_until=_end_of_loan(loan),
+                     requested_by=actor.user_id, requested_at=utcnow())
+    if existing is not None:
+        # Asked again after a decline: the same row, with today's terms and the decision cleared.
+        g, before = existing, {**_snapshot(existing), "decline_reason": existing.decline_reason}
+        GUARANTEE_LIFECYCLE.check(g.status, "requested")
+        for key, value in terms_now.items():
+            setattr(g, key, value)
+        g.status, g.declined_by, g.declined_at, g.decline_reason = "requested", None, None, None
+    else:
+        g, before = Guarantee(loan_id=loan.id, status=GUARANTEE_LIFECYCLE.initial, **terms_now), None
+        db.session.add(g)
     db.session.flush()
-    record(actor, "guarantee.requested", "guarantee", g.id, None,
+    record(actor, "guarantee.requested", "guarantee", g.id, before,
            {**_snapshot(g), "loan_id": loan.id, "fee": str(g.fee), "coverage_share": str(share)})
     db.session.commit()
     return g

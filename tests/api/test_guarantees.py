@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 from creditline.creditlines.models import CreditLine
+from creditline.audit.models import AuditEvent
 from creditline.extensions import db
 from creditline.guarantees.models import Guarantee
 from creditline.guarantees.services import exposure
@@ -86,8 +87,21 @@ def test_the_fund_declines_a_request_with_a_reason(app, client, token_for, appro
     assert res.status_code == 200
     assert (res.get_json()["status"], res.get_json()["decline_reason"]) == ("declined", "the items are not green")
     res = client.post(f"/api/v1/guarantees/{gid}/issue", headers=token_for("fund_admin"))
-    assert res.status_code == 409 and (res.get_json()["current_state"], res.get_json()["allowed"]) == ("declined", [])
+    assert res.status_code == 409 and (res.get_json()["current_state"], res.get_json()["allowed"]) == ("declined",
+                                                                                                     ["requested"])
     assert line_exposure(client, token_for)["remaining_capacity"] == "2000000.00"
+    # The bank may ask again (one guarantee row per loan): the request is renewed, the decision cleared.
+    again = request(client, token_for, approved)
+    assert again.status_code == 201, again.get_json()
+    g = again.get_json()
+    assert (g["id"], g["status"], g["decline_reason"], g["declined_at"]) == (gid, "requested", None, None)
+    res = client.post(f"/api/v1/guarantees/{gid}/issue", headers=token_for("fund_admin"))
+    assert res.status_code == 200 and res.get_json()["status"] == "issued"
+    with app.app_context():
+        actions = [e.action for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.entity_type == "guarantee", AuditEvent.entity_id == gid)
+            .order_by(AuditEvent.seq))]
+    assert actions == ["guarantee.requested", "guarantee.declined", "guarantee.requested", "guarantee.issued"]
 
 
 def test_fee_total_cover_and_capacity_rules(app, client, token_for, approved):  # noqa: F811
@@ -287,3 +301,17 @@ def test_guarantee_on_an_unapproved_loan_is_409_with_the_loans_next_states(clien
     res = request(client, token_for, loan_id)
     assert res.status_code == 409
     assert (res.get_json()["current_state"], res.get_json()["allowed"]) == ("applied", ["approved", "declined", "withdrawn"])
+
+
+def test_the_loan_page_offers_a_new_request_after_a_decline(client, token_for, session_for, approved):  # noqa: F811
+    gid = request(client, token_for, approved).get_json()["id"]
+    officer = session_for("bank_officer")
+    assert "Request the guarantee again" not in officer.get(f"/loans/{approved}").get_data(as_text=True)
+    client.post(f"/api/v1/guarantees/{gid}/decline", headers=token_for("fund_admin"), json={"reason": "no capacity now"})
+    html = officer.get(f"/loans/{approved}").get_data(as_text=True)
+    assert "Declined: no capacity now." in html and "Request the guarantee again" in html
+    # Only the bank's officer is offered it.
+    assert "Request the guarantee again" not in session_for("credit_committee").get(f"/loans/{approved}").get_data(as_text=True)
+    res = officer.post(f"/loans/{approved}/guarantee", data={"proceeds_to_approved_items": "on"})
+    assert res.status_code == 302
+    assert client.get(f"/api/v1/guarantees/{gid}", headers=token_for("bank_officer")).get_json()["status"] == "requested"

@@ -19,42 +19,39 @@ def story(app, demo) -> None:
         db.session.remove()
 
 
-def home_of(client, email: str, password: str = DEMO_PASSWORD) -> str:
-    res = client.post("/login", data={"email": email, "password": password})
-    assert res.status_code == 302, res.data
-    page = client.get("/")
-    assert page.status_code == 200
-    return page.get_data(as_text=True)
+@pytest.fixture
+def steps_of(session_for):
+    """Return a function giving the text of a user's 'What to do next' list."""
+    def text(email: str, password: str = DEMO_PASSWORD) -> str:
+        page = session_for(email, password).get("/")
+        assert page.status_code == 200
+        return " ".join(re.sub(r"<[^>]+>", " ", page.get_data(as_text=True).split("What to do next")[-1]).split())
+    return text
 
 
-def steps_text(client, email: str, password: str = DEMO_PASSWORD) -> str:
-    html = home_of(client.application.test_client(), email, password)
-    return " ".join(re.sub(r"<[^>]+>", " ", html.split("What to do next")[-1]).split())
-
-
-def test_the_sme_sees_its_next_installment(client, story):
-    text = steps_text(client, "owner@textile.example")
+def test_the_sme_sees_its_next_installment(steps_of, story):
+    text = steps_of("owner@textile.example")
     # After the grant the dyeing loan's installments are lower; the next one is the 17th.
     assert re.search(r"Loan \d+: next installment USD [\d,]+\.\d\d Installment 17 is due on", text), text
 
 
-def test_the_sme_in_arrears_is_told_and_sees_its_reports_due(client, story):
-    text = steps_text(client, "owner@coconut.example")
+def test_the_sme_in_arrears_is_told_and_sees_its_reports_due(steps_of, story):
+    text = steps_of("owner@coconut.example")
     assert re.search(r"Loan \d+ is in arrears \d+ days past due", text), text
     assert "Monitoring reports to send" in text
 
 
-def test_the_bank_and_the_fund_see_what_waits_for_them(client, story):
-    assert "Loans in arrears" in steps_text(client, "officer@bank.example")
-    assert "Loan decisions waiting" in steps_text(client, "committee@bank.example")
-    fund = steps_text(client, "admin@fund.example")
+def test_the_bank_and_the_fund_see_what_waits_for_them(steps_of, story):
+    assert "Loans in arrears" in steps_of("officer@bank.example")
+    assert "Loan decisions waiting" in steps_of("committee@bank.example")
+    fund = steps_of("admin@fund.example")
     assert "Guarantee requests and claims" in fund and "Grants to approve and pay" in fund
-    assert "Verifications to confirm" in steps_text(client, "senior@ncpc.example")
+    assert "Verifications to confirm" in steps_of("senior@ncpc.example")
 
 
-def test_an_outsider_sees_nothing_of_the_demo_line(client, story, outsiders):
-    text = steps_text(client, "officer@otherbank.example", "outsider-pass")
+def test_an_outsider_sees_nothing_of_the_demo_line(steps_of, story, outsiders):
+    text = steps_of("officer@otherbank.example", "outsider-pass")
     assert "Loans in arrears" not in text and "Loans to disburse" not in text
     # The step is always there for a committee member; the demo line's loans never count in it.
-    committee = steps_text(client, "committee@otherbank.example", "outsider-pass")
+    committee = steps_of("committee@otherbank.example", "outsider-pass")
     assert "Loan decisions waiting" in committee and not re.search(r"\d+ Loan decisions waiting", committee)
