@@ -1,6 +1,7 @@
 """Unbound extensions; create_app binds them."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -32,6 +33,24 @@ def schema_name(schema: Any) -> str:
     return name
 
 
+def _numeric_bounds(self: Any, field: Any, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """Give OpenAPI ``minimum``/``maximum`` as numbers.
+
+    apispec serialises a bound with its field, so a Decimal field that travels as a string (our
+    money and quantities) gets ``"minimum": "0.00"``, which the OpenAPI schema forbids.
+    """
+    return {key: float(Decimal(str(ret[key]))) for key in ("minimum", "maximum")
+            if isinstance(ret.get(key), (str, Decimal))}
+
+
+class CreditlinePlugin(MarshmallowPlugin):
+    """apispec's marshmallow plugin with the bounds fix above, so openapi.json validates."""
+
+    def init_spec(self, spec: Any) -> None:
+        super().init_spec(spec)
+        self.converter.add_attribute_function(_numeric_bounds)
+
+
 class CreditlineApi(Api):
     """flask-smorest's Api documenting our error body instead of its default one."""
 
@@ -42,4 +61,4 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-api = CreditlineApi(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
+api = CreditlineApi(spec_kwargs={"marshmallow_plugin": CreditlinePlugin(schema_name_resolver=schema_name)})

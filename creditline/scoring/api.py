@@ -32,10 +32,10 @@ BATCH_CSV_HELP = ("one row per proposal: the scalar proposal fields (title, inve
                   "enterprise's employees, annual_turnover, total_assets, domestic_ownership_share, "
                   "operating_since, isic_code, country, and per stream <stream>_baseline_quantity, "
                   "<stream>_baseline_output, <stream>_projected_quantity, <stream>_projected_output")
-BATCH_BODY = {"required": True, "content": {
-    "application/json": {"schema": {"type": "array", "minItems": 1,
-                                    "items": BatchRowSchema},
-                         "description": "a JSON list of proposal bodies (or {\"proposals\": [...]})"},
+BATCH_BODY = {"required": True, "description": "a JSON list of proposal bodies (or {\"proposals\": [...]}), "
+                                               "or a CSV file, uploaded or sent as the body", "content": {
+    "application/json": {"schema": {"type": "array", "minItems": 1, "items": BatchRowSchema,
+                                    "description": "proposal bodies, as for POST /score"}},
     "multipart/form-data": {"schema": {"type": "object", "properties": {
         "file": {"type": "string", "format": "binary", "description": BATCH_CSV_HELP}}}},
     "text/csv": {"schema": {"type": "string", "description": BATCH_CSV_HELP}},

@@ -92,6 +92,13 @@ def test_openapi_document_lists_the_routes(client):
     assert client.get("/api/v1/docs").status_code == 200
 
 
+def test_the_openapi_document_is_valid_openapi_3(client):
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+    spec = client.get("/api/v1/openapi.json").get_json()
+    problems = [f"{list(e.absolute_path)}: {e.message[:200]}" for e in OpenAPIV30SpecValidator(spec).iter_errors()]
+    assert problems == []
+
+
 def test_interactive_docs_load_their_files_from_the_app_not_a_cdn(client):
     html = client.get("/api/v1/docs").get_data(as_text=True)
     assert "http" not in html.split("<script>")[0], "the docs page must not load anything from outside"
