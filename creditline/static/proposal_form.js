@@ -6,6 +6,19 @@
   const table = document.querySelector("#indicator-table tbody");
   const rowsInput = document.getElementById("indicator_rows");
 
+  // Name a field as the form shows it: its label, or its fieldset's legend, or its section heading.
+  function labelOf(name) {
+    const el = form.querySelector(`[name="${name}"]`) || form.querySelector(`[name^="${name}."]`);
+    const legend = el && el.closest("fieldset") && el.closest("fieldset").querySelector("legend");
+    if (legend) return legend.textContent.trim().toLowerCase();
+    if (el && el.labels && el.labels.length) return el.labels[0].textContent.trim().toLowerCase();
+    if (el && el.closest("section")) {
+      const heading = el.closest("section").querySelector("h2");
+      if (heading) return heading.textContent.trim().toLowerCase();
+    }
+    return name.replace(/[._]/g, " ");
+  }
+
   function syncUnit(select) {
     const unit = select.selectedOptions[0].dataset.unit;
     select.closest("tr").querySelector("input.unit").value = unit;
@@ -76,7 +89,7 @@
     const json = await res.json();
     if (!res.ok) {
       result.hidden = true;
-      const fields = Object.keys(json.errors || {});
+      const fields = [...new Set(Object.keys(json.errors || {}).map(labelOf))];
       status.textContent = fields.length ? `Still missing or invalid: ${fields.join(", ")}` : json.message;
       return;
     }
