@@ -310,11 +310,9 @@ def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
                             f"to disburse, not {amount}"]
     approved_on = as_utc(loan.decided_at).date() if loan.decided_at else None
     last = max((d.value_date for d in loan.disbursements), default=None)
-    if value_date > dt.date.today():
-        # Like payments: the book records money that has moved; a planned tranche is in the plan.
-        errors["value_date"] = [f"a disbursement cannot be dated after today ({dt.date.today()}); "
-                                f"{value_date} is in the future"]
-    elif approved_on and value_date < approved_on:
+    # A value-dated transfer may be booked ahead of its date (unlike payments, whose arrears are
+    # judged as of their date), so a future tranche date is accepted.
+    if approved_on and value_date < approved_on:
         errors["value_date"] = [f"the loan was approved on {approved_on}; a disbursement cannot be "
                                 f"dated {value_date}"]
     elif last and value_date < last:
