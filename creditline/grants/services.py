@@ -13,6 +13,7 @@ from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..finance.money import to_money
 from ..pagination import Page, paginate
 from ..proposals.models import Proposal
 from ..rules.grants import grant_for
@@ -140,7 +141,24 @@ verifications.ON_CONFIRMED.append(calculate_grant)
 def _remaining_budget(line: CreditLine) -> Decimal:
     used = db.session.scalar(select(func.coalesce(func.sum(Grant.amount), 0)).where(
         Grant.credit_line_id == line.id, Grant.status.in_(COMMITTED)))
-    return line.grant_budget - Decimal(str(used))
+    # SQLite sums NUMERIC as a float: back to whole cents before comparing money.
+    return line.grant_budget - to_money(used)
+
+
+def budget_positions(actor: Actor) -> list[dict[str, Any]]:
+    """Each credit line's grant budget: approved, paid and what remains (the fund's people only)."""
+    if not actor.sees_portfolio:
+        return []
+    lines = db.session.scalars(visible(CreditLine, actor).order_by(CreditLine.name)).all()
+    sums = db.session.execute(select(Grant.credit_line_id, Grant.status, func.sum(Grant.amount))
+                              .where(Grant.status.in_(COMMITTED)).group_by(Grant.credit_line_id, Grant.status)).all()
+    used = {(line_id, status): to_money(total) for line_id, status, total in sums}
+    out = []
+    for line in lines:
+        approved, paid = used.get((line.id, "approved"), ZERO), used.get((line.id, "paid"), ZERO)
+        out.append({"line": line, "budget": line.grant_budget, "approved": approved, "paid": paid,
+                    "remaining": line.grant_budget - approved - paid})
+    return out
 
 
 def _conditional_move(g: Grant, source: str, target: str, **values: Any) -> None:

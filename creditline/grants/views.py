@@ -18,7 +18,8 @@ def queue():
     status = request.args.get("status", "calculated")
     page = services.list_grants(actor, {"status": status or None, "page": request.args.get("page", 1, type=int),
                                         "per_page": 25})
-    return render_template("grants/queue.html", page=page, status=status, actor=actor)
+    return render_template("grants/queue.html", page=page, status=status, actor=actor,
+                           budgets=services.budget_positions(actor))
 
 
 @bp.route("/<int:grant_id>/<action>", methods=["POST"])

@@ -266,3 +266,17 @@ def test_the_ebrd_rulebook_lists_the_conditions_the_system_checks(app):
     with app.app_context():
         listed = registry().latest("ebrd-ee").grant_bands["conditions"]
     assert listed == ["loan_outstanding", "no_other_grant"] and set(listed) <= set(CONDITIONS)
+
+
+def test_the_grants_page_shows_the_budget_to_the_fund_only(app, demo, session_for):
+    from datetime import date
+
+    from creditline.demo_story import seed_story
+    with app.app_context():
+        seed_story(date.today())
+        db.session.remove()
+    html = session_for("fund_admin").get("/grants").get_data(as_text=True)
+    # The demo line's USD 3,000,000 budget less the dyeing grant of USD 20,000 paid in the story.
+    assert 'data-testid="grant-budget"' in html
+    assert "USD 3,000,000" in html and "USD 20,000" in html and "USD 2,980,000" in html
+    assert 'data-testid="grant-budget"' not in session_for("owner@textile.example").get("/grants").get_data(as_text=True)
