@@ -103,6 +103,12 @@ class ErrorSchema(Schema):
 MAX_DB_ID = 2**31 - 1
 
 
+def require_id(value: int | None, field: str) -> None:
+    """Refuse an id no row can have (pages read some ids without a schema)."""
+    if value is not None and not 0 < value <= MAX_DB_ID:
+        raise ValidationFailed(f"invalid {field}", {field: [f"must be an id from 1 to {MAX_DB_ID}"]})
+
+
 class BoundedIntegerConverter(IntegerConverter):
     """The ``<int:...>`` converter, limited to ids a database column can hold.
 

@@ -6,19 +6,20 @@ from marshmallow import Schema, fields
 from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
 from . import services
+from ..schemas import Id
 
 blp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit-events", description="Audit trail")
 
 
 class AuditEventSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     seq = fields.Integer()
     occurred_at = fields.DateTime()
-    actor_id = fields.Integer(allow_none=True)
+    actor_id = Id(allow_none=True)
     actor_email = fields.String(allow_none=True)
     action = fields.String()
     entity_type = fields.String()
-    entity_id = fields.Integer(allow_none=True)
+    entity_id = Id(allow_none=True)
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
     prev_hash = fields.String()
@@ -27,8 +28,8 @@ class AuditEventSchema(Schema):
 
 class AuditQueryArgsSchema(PageArgsSchema):
     entity_type = fields.String()
-    entity_id = fields.Integer()
-    actor_id = fields.Integer()
+    entity_id = Id()
+    actor_id = Id()
     actor_email = fields.String()
     action = fields.String()
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import login_required, login_user
 from marshmallow import ValidationError
 
 from ..errors import ValidationFailed
+from ..pagination import id_arg, page_arg
 from ..proposals.forms import flatten_errors
 from . import services
 from .current import current_actor
@@ -20,11 +21,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _text(*names: str) -> dict[str, Any]:
     body = {k: (request.form.get(k) or "").strip() for k in names}
     return {k: v for k, v in body.items() if v != ""}
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value and 0 < value < 2**31 else None
 
 
 def _errors(exc: ValidationError | ValidationFailed) -> dict[str, list[str]]:
@@ -53,7 +49,7 @@ def organisations():
         else:
             flash(f"{org.name} is created.", "success")
             return redirect(url_for("admin.organisations", kind=org.kind))
-    page = services.list_organisations(actor, max(1, request.args.get("page", 1, type=int)), 25, kind)
+    page = services.list_organisations(actor, page_arg(), 25, kind)
     return render_template("admin/organisations.html", page=page, kind=kind, kinds=ORG_KINDS, body=body,
                            errors=errors, can_manage=actor.has("fund_admin")), 422 if errors else 200
 
@@ -62,8 +58,8 @@ def organisations():
 @login_required
 def users():
     actor = current_actor()
-    args = {"page": max(1, request.args.get("page", 1, type=int)), "per_page": 25,
-            "organisation_id": _int_arg("organisation_id"),
+    args = {"page": page_arg(), "per_page": 25,
+            "organisation_id": id_arg("organisation_id"),
             "role": request.args.get("role") if request.args.get("role") in ROLES else None}
     page = services.list_users(actor, args)
     return render_template("admin/users.html", page=page, args=args, roles=ROLES,
@@ -75,7 +71,7 @@ def users():
 def new_user():
     actor = current_actor()
     services.require_user_manager(actor)
-    body: dict[str, Any] = {"roles": [], "organisation_id": _int_arg("organisation_id")}
+    body: dict[str, Any] = {"roles": [], "organisation_id": id_arg("organisation_id")}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         body = _text("email", "name", "password", "organisation_id")
@@ -109,6 +105,8 @@ def user(user_id: int):
         except (ValidationError, ValidationFailed) as exc:
             errors = _errors(exc)
         else:
+            if target.id == actor.user_id and "password" in body:
+                login_user(target)  # a reset ends every session; the admin's own stays open on this browser
             flash(f"{target.email} is saved" + (" and has a new password." if "password" in body else "."), "success")
             return redirect(url_for("admin.user", user_id=target.id))
     body.pop("password", None)

@@ -1,11 +1,13 @@
 """Who is calling: a bearer token for API clients, the session cookie for people."""
 from __future__ import annotations
 
+import hmac
+
 from flask import Flask, g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from ..errors import Unauthorized
+from ..errors import MAX_DB_ID, Unauthorized
 from ..extensions import csrf, db, login_manager
 from .models import User
 from .permissions import Actor
@@ -19,9 +21,16 @@ API_BODY_TYPES = {"application/json", "multipart/form-data", "text/csv",
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """Load the signed-in user unless their password or access changed since they signed in."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not 0 < int(user_id) <= MAX_DB_ID:
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    # Sessions from before a reset or a disable carry another version: they end here.
+    return user if hmac.compare_digest(version, user.session_key) else None
 
 
 def bearer_token() -> str | None:

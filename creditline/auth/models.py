@@ -1,6 +1,8 @@
 """Organisations, users with hashed passwords and roles, and API tokens."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -52,6 +54,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped when the password is reset or the account disabled: older sessions stop loading.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -64,6 +68,22 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # flask-login reads this
         return self.active
+
+    @property
+    def session_key(self) -> str:
+        """A fingerprint of the password hash and the session version, keyed by the app's secret."""
+        # Also changes when a password is set outside the services (the CLI), not only on a bump.
+        secret = str(current_app.config["SECRET_KEY"]).encode()
+        state = f"{self.password_hash}|{self.session_version or 0}".encode()
+        return hmac.new(secret, state, hashlib.sha256).hexdigest()[:32]
+
+    def get_id(self) -> str:
+        """Return the session id flask-login stores: the user id and the session key."""
+        return f"{self.id}:{self.session_key}"
+
+    def end_sessions(self) -> None:
+        """Sign the user out of every browser: sessions signed in before stop loading."""
+        self.session_version = (self.session_version or 0) + 1
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password``."""

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, post_dump, validate
 
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import COUNTRY
+from ..schemas import COUNTRY, Id
 from .models import ORG_KINDS, ROLES
 
 
@@ -12,7 +12,7 @@ class TokenRequestSchema(Schema):
 
 
 class OrganisationSchema(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     kind = fields.String(required=True, validate=validate.OneOf(ORG_KINDS))
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     country = fields.String(required=True, validate=COUNTRY)
@@ -28,11 +28,11 @@ class OrganisationQueryArgsSchema(PageArgsSchema):
 
 
 class UserSchema(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     email = fields.Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Id(required=True)
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
                         validate=validate.Length(min=1))
     active = fields.Boolean(dump_only=True)
@@ -61,7 +61,7 @@ class TokenSchema(Schema):
 
 
 class UserQueryArgsSchema(PageArgsSchema):
-    organisation_id = fields.Integer()
+    organisation_id = Id()
     role = fields.String(validate=validate.OneOf(ROLES))
 
 

@@ -185,7 +185,7 @@ def _revoke_tokens(user: User) -> None:
 
 
 def set_user_active(actor: Actor, user_id: int, active: bool) -> User:
-    """Enable or disable an account; disabling also ends its tokens."""
+    """Enable or disable an account; disabling also ends its tokens and web sessions."""
     require_role(actor, "fund_admin", action="disable users")
     user = get_user(user_id)
     if user.id == actor.user_id and not active:
@@ -194,6 +194,7 @@ def set_user_active(actor: Actor, user_id: int, active: bool) -> User:
     user.active = active
     if not active:
         _revoke_tokens(user)
+        user.end_sessions()  # enabling again later must not revive them
     record(actor, "user.enabled" if active else "user.disabled", "user", user.id, before,
            {"active": active})
     db.session.commit()
@@ -233,7 +234,8 @@ def update_user(actor: Actor, user_id: int, data: dict[str, Any]) -> User:
         user.set_password(password)
         user.failed_logins = 0
         user.locked_until = None
-        _revoke_tokens(user)  # whoever held the old password loses its tokens too
+        _revoke_tokens(user)  # whoever held the old password loses its tokens and sessions too
+        user.end_sessions()
         after["password_reset"] = True
     record(actor, "user.updated", "user", user.id, before, after)
     db.session.commit()

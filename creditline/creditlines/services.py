@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..auth.models import Organisation
@@ -44,10 +45,15 @@ def _name_taken(name: str, other_than: int | None = None) -> bool:
     return db.session.scalar(stmt) is not None
 
 
-def _check_rulebook(rulebook_id: str, version: str, errors: dict[str, list[str]]) -> None:
-    if registry().find(rulebook_id, version) is None:
+def _check_rulebook(rulebook_id: str, version: str, currency: str | None, errors: dict[str, list[str]]) -> None:
+    book = registry().find(rulebook_id, version)
+    if book is None:
         errors.setdefault("rulebook_version", []).append(
             f"no rulebook {rulebook_id} version {version} in rules/")
+    elif currency and book.currency != currency:
+        # The rulebook's thresholds and grant bands are amounts in its own currency.
+        errors.setdefault("rulebook_id", []).append(
+            f"rulebook {rulebook_id} {version} is written in {book.currency}; the credit line lends in {currency}")
 
 
 def create_credit_line(actor: Actor | None, data: dict[str, Any]) -> CreditLine:
@@ -60,7 +66,7 @@ def create_credit_line(actor: Actor | None, data: dict[str, Any]) -> CreditLine:
     banks = _orgs_of_kind(data.get("bank_ids", []), "bank", "bank_ids", errors)
     _orgs_of_kind([data["ncpc_id"]], "ncpc", "ncpc_id", errors)
     _orgs_of_kind([data["fund_id"]], "fund", "fund_id", errors)
-    _check_rulebook(data["rulebook_id"], data["rulebook_version"], errors)
+    _check_rulebook(data["rulebook_id"], data["rulebook_version"], data["currency"], errors)
     if errors:
         raise ValidationFailed("the credit line cannot be created", errors)
     fields = {k: v for k, v in data.items() if k != "bank_ids"}
@@ -86,9 +92,10 @@ def update_credit_line(actor: Actor, line_id: int, data: dict[str, Any]) -> Cred
     banks = _orgs_of_kind(data.pop("bank_ids"), "bank", "bank_ids", errors) if "bank_ids" in data else None
     if "ncpc_id" in data:
         _orgs_of_kind([data["ncpc_id"]], "ncpc", "ncpc_id", errors)
-    if "rulebook_id" in data or "rulebook_version" in data:
+    if {"rulebook_id", "rulebook_version", "currency"} & data.keys():
         _check_rulebook(data.get("rulebook_id", line.rulebook_id),
-                        data.get("rulebook_version", line.rulebook_version), errors)
+                        data.get("rulebook_version", line.rulebook_version),
+                        data.get("currency", line.currency), errors)
     if data.get("currency", line.currency) != line.currency and _has_proposals(line.id):
         # Proposals, loans and grants were priced in the old currency.
         errors["currency"] = [f"proposals already use {line.currency}; the currency can no longer change"]
@@ -113,7 +120,8 @@ def _has_proposals(line_id: int) -> bool:
 
 def list_credit_lines(actor: Actor, args: dict[str, Any]) -> Page:
     """List the credit lines the caller may see."""
-    stmt = visible(CreditLine, actor).order_by(CreditLine.name)
+    # The lists show each line's NCPC (banks load eagerly already): one query, not one per row.
+    stmt = visible(CreditLine, actor).options(selectinload(CreditLine.ncpc)).order_by(CreditLine.name)
     if args.get("status"):
         stmt = stmt.where(CreditLine.status == args["status"])
     if args.get("country"):

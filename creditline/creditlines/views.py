@@ -11,6 +11,7 @@ from ..auth.current import current_actor
 from ..auth.permissions import Actor
 from ..errors import ValidationFailed
 from ..home import NextStep, step_provider
+from ..pagination import page_arg
 from ..proposals.forms import flatten_errors
 from ..rulebooks import registry
 from . import services
@@ -57,7 +58,7 @@ def _render(actor: Actor, line: Any, body: dict[str, Any], errors: dict[str, Any
 @login_required
 def index():
     actor = current_actor()
-    args = {"page": max(1, request.args.get("page", 1, type=int)), "per_page": 25,
+    args = {"page": page_arg(), "per_page": 25,
             "status": request.args.get("status") if request.args.get("status") in CREDIT_LINE_STATUSES else None}
     page = services.manage_credit_lines(actor, args)
     return render_template("creditlines/list.html", page=page, status=args["status"],

@@ -4,15 +4,15 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import COUNTRY, Money, Share
+from ..schemas import COUNTRY, Id, Money, Share
 
 # ISIC Rev.4: a section letter followed by a 2-4 digit division/group/class, or digits alone.
 ISIC = validate.Regexp(r"^[A-U]?\d{2,4}$", error="use an ISIC Rev.4 code such as C1313 or 1313")
 
 
 class EnterpriseSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    organisation_id = fields.Integer(load_default=None,
+    id = Id(dump_only=True)
+    organisation_id = Id(load_default=None,
                                      metadata={"description": "fund admins only: the SME organisation"})
     legal_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     tax_id = fields.String(required=True, validate=validate.Length(min=3, max=64))

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import Money
+from ..schemas import Id, Money
 from . import incentives, services
 from .models import GRANT_LIFECYCLE, PAID_AS
 
@@ -13,10 +13,10 @@ blp = Blueprint("grants_api", __name__, url_prefix="/api/v1", description="Incen
 
 
 class GrantSchema(Schema):
-    id = fields.Integer()
-    verification_id = fields.Integer()
-    proposal_id = fields.Integer()
-    credit_line_id = fields.Integer()
+    id = Id()
+    verification_id = Id()
+    proposal_id = Id()
+    credit_line_id = Id()
     currency = fields.String()
     improvement = fields.Float(allow_none=True)
     rate = fields.Float()
@@ -26,9 +26,9 @@ class GrantSchema(Schema):
     status = fields.String()
     reason = fields.String(allow_none=True)
     paid_as = fields.String()
-    approved_by = fields.Integer(allow_none=True)
+    approved_by = Id(allow_none=True)
     approved_at = fields.DateTime(allow_none=True)
-    paid_by = fields.Integer(allow_none=True)
+    paid_by = Id(allow_none=True)
     paid_at = fields.DateTime(allow_none=True)
     payment_reference = fields.String(allow_none=True)
     allowed_transitions = fields.Function(lambda g: GRANT_LIFECYCLE.allowed(g.status))
@@ -64,18 +64,18 @@ class OtherIncentiveSchema(Schema):
     amount = fields.String(allow_none=True)
     currency = fields.String(allow_none=True)
     date = fields.String(allow_none=True)
-    declared_by = fields.Integer(allow_none=True)
+    declared_by = Id(allow_none=True)
     declared_at = fields.String(allow_none=True)
 
 
 class ProposalGrantStatusSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     status = fields.String()
     reason = fields.String(allow_none=True)
 
 
 class OtherIncentivesSchema(Schema):
-    proposal_id = fields.Integer()
+    proposal_id = Id()
     other_incentives = fields.List(fields.Nested(OtherIncentiveSchema))
     grants = fields.List(fields.Nested(ProposalGrantStatusSchema))
 

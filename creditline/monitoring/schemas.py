@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from ..vocabulary import STREAMS
 from .models import IPMVP_OPTIONS
+from ..schemas import Id
 
 OFFSETS = ("main_only", "min_of_all", "deduct_worse", "weighted_co2e")
 
@@ -38,8 +39,8 @@ class PlanBodySchema(Schema):
 
 
 class PlanSchema(Schema):
-    id = fields.Integer()
-    proposal_id = fields.Integer()
+    id = Id()
+    proposal_id = Id()
     main_indicator = fields.String()
     output_unit = fields.String()
     indicators = fields.List(fields.Dict())
@@ -74,21 +75,21 @@ class ReportBodySchema(Schema):
 
 
 class EvidenceSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     description = fields.String(allow_none=True)
     filename = fields.String(attribute="file.filename")
     sha256 = fields.String(attribute="file.sha256")
-    uploaded_by = fields.Integer(attribute="file.uploaded_by")
+    uploaded_by = Id(attribute="file.uploaded_by")
 
 
 class ReportSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     period = fields.String(attribute="period.label")
     start = fields.Date(attribute="period.start")
     end = fields.Date(attribute="period.end")
     production_output = fields.Decimal(as_string=True)
     source = fields.String()
-    submitted_by = fields.Integer()
+    submitted_by = Id()
     submitted_at = fields.DateTime()
     quantities = fields.List(fields.Nested(QuantityOutSchema))
     evidence = fields.List(fields.Nested(EvidenceSchema))

@@ -13,6 +13,16 @@ INDICATOR_COLUMNS = ("stream", "unit", "baseline_quantity", "baseline_output", "
                      "projected_output")
 TECH_FIELDS = ("description", "supplier", "readiness", "class")
 COST_COLUMNS = ("category", "description", "amount")
+# The most table rows the page can post back; the row counts come from the browser, so they are bounded.
+MAX_FORM_ROWS = 100
+
+
+def row_count(form: MultiDict, name: str) -> int:
+    """Read a table's row count from the form: garbage gives 0, anything else is clamped to 0..MAX_FORM_ROWS."""
+    text = (form.get(name) or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return 0
+    return min(int(text) if len(text) <= 4 else MAX_FORM_ROWS, MAX_FORM_ROWS)
 
 
 def form_to_body(form: MultiDict) -> dict[str, Any]:
@@ -34,14 +44,14 @@ def form_to_body(form: MultiDict) -> dict[str, Any]:
     if tech:
         body["technology"] = tech
     rows = []
-    for n in range(int(form.get("indicator_rows") or 0)):
+    for n in range(row_count(form, "indicator_rows")):
         row = {c: (form.get(f"indicators.{n}.{c}") or "").strip() for c in INDICATOR_COLUMNS}
         if any(row[c] for c in INDICATOR_COLUMNS if c not in ("stream", "unit")):
             rows.append(row)
     if rows or form.get("indicator_rows"):
         body["indicators"] = rows
     items = []
-    for n in range(int(form.get("cost_rows") or 0)):
+    for n in range(row_count(form, "cost_rows")):
         item = {c: (form.get(f"cost_items.{n}.{c}") or "").strip() for c in COST_COLUMNS}
         # A row without an amount or description is an unused line of the table.
         if item["amount"] or item["description"]:

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..enterprises.schemas import EnterpriseSchema
 from ..pagination import PageArgsSchema, page_schema
 from ..rules.costs import COST_CATEGORIES
-from ..schemas import CURRENCY, Money
+from ..schemas import CURRENCY, Id, Money
 from ..vocabulary import CP_OPTIONS, STREAM_UNITS, STREAMS, TECHNOLOGY_READINESS
 from .documents import missing_documents
 from .models import PROPOSAL_LIFECYCLE
@@ -77,8 +77,8 @@ class CostItemSchema(Schema):
 class ProposalBodySchema(Schema):
     """The proposal body of design §5; every field optional so drafts can be saved."""
 
-    credit_line_id = fields.Integer()
-    enterprise_id = fields.Integer()
+    credit_line_id = Id()
+    enterprise_id = Id()
     title = fields.String(validate=validate.Length(min=3, max=200))
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     cp_options = fields.List(fields.String(validate=validate.OneOf(
@@ -99,7 +99,7 @@ class ProposalBodySchema(Schema):
     other_incentives = fields.List(fields.Nested(IncentiveSchema))
     cost_items = fields.List(fields.Nested(CostItemSchema), allow_none=True, metadata={
         "description": "the budget by category; when given, eligible_cost is the sum of the eligible items"})
-    bank_id = fields.Integer(allow_none=True)
+    bank_id = Id(allow_none=True)
 
     @validates_schema
     def _amounts_fit(self, data, **_):
@@ -113,13 +113,13 @@ class ProposalBodySchema(Schema):
 
 
 class ProposalCreateSchema(ProposalBodySchema):
-    credit_line_id = fields.Integer(required=True)
-    enterprise_id = fields.Integer(required=True)
+    credit_line_id = Id(required=True)
+    enterprise_id = Id(required=True)
     title = fields.String(required=True, validate=validate.Length(min=3, max=200))
 
 
 class DocumentSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     kind = fields.String()
     filename = fields.String(attribute="file.filename")
     sha256 = fields.String(attribute="file.sha256")
@@ -127,7 +127,7 @@ class DocumentSchema(Schema):
 
 
 class ProposalSchema(ProposalCreateSchema):
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     status = fields.String(dump_only=True)
     submitted_at = fields.DateTime(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
@@ -146,15 +146,15 @@ class ProposalSchema(ProposalCreateSchema):
 
 class ProposalQueryArgsSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(PROPOSAL_LIFECYCLE.states))
-    credit_line_id = fields.Integer()
-    enterprise_id = fields.Integer()
+    credit_line_id = Id()
+    enterprise_id = Id()
     q = fields.String()
     sort = fields.String(load_default="-created_at", validate=validate.OneOf(
         ["created_at", "-created_at", "title", "-title", "loan_amount", "-loan_amount", "status", "-status"]))
 
 
 class SubmitSchema(Schema):
-    bank_id = fields.Integer(load_default=None, allow_none=True,
+    bank_id = Id(load_default=None, allow_none=True,
                              metadata={"description": "partner bank to send it to; the only one by default"})
 
 
@@ -176,9 +176,9 @@ class TechnicalReviewSchema(Schema):
 
 
 class TechnicalReviewOutSchema(TechnicalReviewSchema):
-    id = fields.Integer()
-    proposal_id = fields.Integer()
-    reviewer_id = fields.Integer()
+    id = Id()
+    proposal_id = Id()
+    reviewer_id = Id()
     created_at = fields.DateTime()
 
 
@@ -192,7 +192,7 @@ class WhatIfEnterpriseSchema(EnterpriseSchema):
 class ScoreRequestSchema(ProposalBodySchema):
     """The what-if body: a proposal, with an ``enterprise`` object instead of an id if wanted."""
 
-    credit_line_id = fields.Integer(required=True)
+    credit_line_id = Id(required=True)
     enterprise = fields.Nested(WhatIfEnterpriseSchema)
     documents = fields.List(fields.String(), load_default=list)
 

@@ -12,7 +12,7 @@ from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..enterprises.models import Enterprise
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed, require_id
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..rulebooks import registry
@@ -166,6 +166,7 @@ def reopen_proposal(actor: Actor, proposal_id: int) -> Proposal:
 def submit_proposal(actor: Actor, proposal_id: int, bank_id: int | None, scorer: Callable[..., Assessment]) -> Proposal:
     """Validate fully, submit, score against the line's rulebook and record the decision."""
     require_role(actor, "sme", action="submit proposals")
+    require_id(bank_id, "bank_id")
     p = get_visible(Proposal, proposal_id, actor, what="proposal")
     PROPOSAL_LIFECYCLE.check(p.status, "submitted")
     if bank_id is not None:

@@ -57,7 +57,12 @@ def submission_problems(p: Any) -> dict[str, list[str]]:
         add("own_contribution",
             f"loan {loan} plus own contribution {own} must equal the investment {investment}")
     if investment is not None and p.eligible_cost is not None and p.eligible_cost > investment:
-        add("eligible_cost", "the eligible cost cannot exceed the investment")
+        # With cost items the eligible cost is their sum, so the items are what must change.
+        if p.cost_items:
+            add("cost_items", f"the eligible cost items add up to {p.eligible_cost}, more than the "
+                              f"investment {investment}")
+        else:
+            add("eligible_cost", "the eligible cost cannot exceed the investment")
     if not p.indicators:
         add("indicators", "add at least one indicator with its baseline and projected quantities")
     streams = {i.stream for i in p.indicators}

@@ -9,6 +9,7 @@ from ..auth.current import current_actor
 from ..creditlines.services import list_credit_lines
 from ..enterprises.services import list_enterprises
 from ..errors import DomainError, ValidationFailed
+from ..pagination import page_arg
 from ..rules.costs import COST_CATEGORIES
 from ..scoring.services import assessment_view, score_and_store
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, TECHNOLOGY_READINESS
@@ -31,7 +32,7 @@ def _choices(actor):
 @login_required
 def index():
     actor = current_actor()
-    args = {"page": request.args.get("page", 1, type=int), "per_page": 25,
+    args = {"page": page_arg(), "per_page": 25,
             "status": request.args.get("status") or None,
             "sort": request.args.get("sort", "-created_at"), "q": request.args.get("q") or None}
     if args["sort"] not in ("created_at", "-created_at", "title", "-title", "loan_amount",
@@ -167,7 +168,7 @@ def assessment(proposal_id: int):
 @bp.route("/reviews")
 @login_required
 def review_queue():
-    page = services.review_queue(current_actor(), request.args.get("page", 1, type=int))
+    page = services.review_queue(current_actor(), page_arg())
     return render_template("proposals/review_queue.html", page=page)
 
 

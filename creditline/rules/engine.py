@@ -230,10 +230,20 @@ def validate_proposal_row(row: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def cost_problems(book: Rulebook, row: dict[str, Any]) -> dict[str, list[str]]:
-    """A stated eligible cost that contradicts the row's cost items under this rulebook."""
+    """Cost items that contradict a stated eligible cost, or whose eligible sum exceeds the investment."""
     _, split = with_cost_items(book, row)
-    reason = disagreement(row.get("eligible_cost"), split) if split is not None else None
-    return {"eligible_cost": [reason]} if reason else {}
+    if split is None:
+        return {}
+    problems: dict[str, list[str]] = {}
+    reason = disagreement(row.get("eligible_cost"), split)
+    if reason:
+        problems["eligible_cost"] = [reason]
+    investment = _number(row, "investment", {}, required=False)
+    if investment is not None and split.eligible_total > investment:
+        # Submission refuses an eligible cost above the investment; scoring must refuse it too.
+        problems["cost_items"] = [f"the eligible cost items add up to {split.eligible_total}, more than the "
+                                  f"investment {investment}"]
+    return problems
 
 
 def to_json(value: Any) -> Any:

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..proposals.schemas import ScoreRequestSchema
+from ..schemas import Id
 
 
 class RulebookRefSchema(Schema):
@@ -43,8 +44,8 @@ class CostSplitSchema(Schema):
 
 
 class AssessmentSchema(Schema):
-    id = fields.Integer(allow_none=True)
-    proposal_id = fields.Integer(allow_none=True)
+    id = Id(allow_none=True)
+    proposal_id = Id(allow_none=True)
     created_at = fields.DateTime(allow_none=True)
     decision = fields.String()
     rulebook = fields.Nested(RulebookRefSchema)
@@ -60,7 +61,7 @@ class AssessmentSchema(Schema):
 class BatchRowSchema(ScoreRequestSchema):
     """One batch row: the what-if body with its own id; loaded partially, the engine checks the rest."""
 
-    credit_line_id = fields.Integer(load_default=None)
+    credit_line_id = Id(load_default=None)
     id = fields.Raw(load_default=None, metadata={"description": "your reference, echoed in the result"})
     as_of = fields.Date(load_default=None, metadata={"description": "score as of this date (default today)"})
 
@@ -80,7 +81,7 @@ class BatchResultSchema(Schema):
 
 class SimulationRequestSchema(Schema):
     rulebook_yaml = fields.String(required=True, metadata={"description": "the draft rulebook, as YAML text"})
-    credit_line_id = fields.Integer(load_default=None, allow_none=True,
+    credit_line_id = Id(load_default=None, allow_none=True,
                                     metadata={"description": "limit to one line's proposals"})
 
 

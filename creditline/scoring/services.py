@@ -11,7 +11,7 @@ from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..creditlines.models import CreditLine
 from ..enterprises.models import Enterprise
 from ..enterprises.services import snapshot as enterprise_facts
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed, require_id
 from ..extensions import db
 from ..proposals.models import Assessment, Proposal, RulebookSnapshot
 from ..proposals.services import assessment_of, to_body
@@ -199,6 +199,7 @@ def require_simulation_role(actor: Actor) -> None:
 def simulate_draft(actor: Actor, draft_yaml: str, credit_line_id: int | None) -> dict[str, Any]:
     """Compare a draft rulebook with the current ones over the existing proposals."""
     require_simulation_role(actor)
+    require_id(credit_line_id, "credit_line_id")
     try:
         draft = parse_rulebook(draft_yaml, "draft")
     except RulebookError as exc:

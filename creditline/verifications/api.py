@@ -7,6 +7,7 @@ from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
 from . import services
 from .models import DECISIONS, VERIFICATION_LIFECYCLE
+from ..schemas import Id
 
 blp = Blueprint("verifications_api", __name__, url_prefix="/api/v1", description="Verification of benefits")
 
@@ -14,7 +15,7 @@ blp = Blueprint("verifications_api", __name__, url_prefix="/api/v1", description
 class CreateSchema(Schema):
     ipmvp_option = fields.String(validate=validate.OneOf(("A", "B", "C", "D")))
     periods = fields.List(fields.String(), metadata={"description": "labels; default: every reported period"})
-    supersedes_id = fields.Integer(allow_none=True, metadata={"description": "the confirmed verification this corrects"})
+    supersedes_id = Id(allow_none=True, metadata={"description": "the confirmed verification this corrects"})
 
 
 class ProposeSchema(Schema):
@@ -27,9 +28,9 @@ class CommentSchema(Schema):
 
 
 class VerificationSchema(Schema):
-    id = fields.Integer()
-    proposal_id = fields.Integer()
-    supersedes_id = fields.Integer(allow_none=True)
+    id = Id()
+    proposal_id = Id()
+    supersedes_id = Id(allow_none=True)
     status = fields.String()
     decision = fields.String(allow_none=True)
     ipmvp_option = fields.String()
@@ -37,12 +38,12 @@ class VerificationSchema(Schema):
     result = fields.Dict()
     evidence = fields.List(fields.Dict())
     rulebook = fields.Function(lambda v: {"id": v.rulebook_id, "version": v.rulebook_version, "hash": v.rulebook_hash})
-    created_by = fields.Integer()
+    created_by = Id()
     created_at = fields.DateTime()
-    proposed_by = fields.Integer(allow_none=True)
+    proposed_by = Id(allow_none=True)
     proposed_at = fields.DateTime(allow_none=True)
     proposal_comment = fields.String(allow_none=True)
-    confirmed_by = fields.Integer(allow_none=True)
+    confirmed_by = Id(allow_none=True)
     confirmed_at = fields.DateTime(allow_none=True)
     confirm_comment = fields.String(allow_none=True)
     # design §5 verdict fields, lifted from the result
@@ -56,7 +57,7 @@ class VerificationSchema(Schema):
 
 class ListArgs(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(VERIFICATION_LIFECYCLE.states))
-    proposal_id = fields.Integer()
+    proposal_id = Id()
 
 
 VerificationPage = page_schema(VerificationSchema, "VerificationPage")

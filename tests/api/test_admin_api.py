@@ -132,6 +132,8 @@ def test_credit_line_patch_changes_ncpc_banks_status_and_money(client, token_for
     demo_ncpc = org_id(client, admin, "Viet Nam Cleaner Production Centre")
     res = client.patch(f"/api/v1/credit-lines/{line}", headers=admin, json={
         "ncpc_id": demo_ncpc, "bank_ids": [other_bank], "status": "closed", "currency": "EUR",
+        # A currency change takes a rulebook written in the new currency with it.
+        "rulebook_id": "ebrd-ee", "rulebook_version": "2024.1",
         "guarantee_capacity": "750000.50", "grant_budget": "250000.25"})
     assert res.status_code == 200, res.get_json()
     body = res.get_json()
