@@ -102,3 +102,30 @@ def share_recovery(recovery: Decimal, claim_paid: Decimal,
     # Integer cents keep the half-up rounding exact whatever the ratio's decimal expansion.
     fund = (2 * rec * claim + outstanding) // (2 * outstanding)
     return cents_to_money(fund), cents_to_money(rec - fund)
+
+
+def share_recovery_so_far(recovery: Decimal, recovered_before: Decimal, fund_before: Decimal,
+                          claim_paid: Decimal, outstanding_at_default: Decimal) -> tuple[Decimal, Decimal]:
+    """Split a recovery into ``(fund_part, bank_part)`` so the running totals stay pro rata.
+
+    The fund's total is ``claim_paid / outstanding_at_default`` of everything recovered so far,
+    rounded half-up to the cent once, never above ``claim_paid``; this recovery's fund part is
+    that total minus the fund parts already booked (so 0.01 three times on a half share gives
+    the fund 0.01 + 0.00 + 0.01, not 0.03). Each part stays between zero and the recovery.
+    """
+    rec = _cents(recovery, "recovery")
+    before = _cents(recovered_before, "recovered_before")
+    fund_booked = _cents(fund_before, "fund_before")
+    claim = _cents(claim_paid, "claim_paid")
+    outstanding = _cents(outstanding_at_default, "outstanding_at_default")
+    if outstanding <= 0:
+        raise ValueError(f"outstanding_at_default must be above zero, got {outstanding_at_default!r}")
+    if claim > outstanding:
+        raise ValueError(f"claim_paid ({claim_paid}) cannot exceed outstanding_at_default "
+                         f"({outstanding_at_default})")
+    total = before + rec
+    # Integer cents keep the half-up rounding exact whatever the ratio's decimal expansion.
+    fund_total = min((2 * total * claim + outstanding) // (2 * outstanding), claim)
+    # Earlier parts booked by older, per-recovery rounding may already be ahead: never take back.
+    fund = min(max(fund_total - fund_booked, 0), rec)
+    return cents_to_money(fund), cents_to_money(rec - fund)

@@ -8,9 +8,10 @@ money received on the loan, whether the bank records it as a borrower payment
 - on the loan it repays principal only, oldest installment first (the claim covered principal;
   interest and fees after default are the bank's to pursue), and is listed among the loan's
   payments with ``allocation.recovery_id``;
-- on the guarantee it is a recovery shared pro rata with the fund (the fund's part is
-  claim / outstanding at default); the first one moves the guarantee from ``paid`` to
-  ``recovered``.
+- on the guarantee it is a recovery shared pro rata with the fund: the fund's running total
+  is claim / outstanding at default of everything recovered so far, rounded once, so many small
+  recoveries do not each round in the fund's favour and the fund never gets more than its
+  claim; the first one moves the guarantee from ``paid`` to ``recovered``.
 
 So the principal recovered on the guarantee is always the outstanding principal at default minus
 what the loan still owes.
@@ -26,7 +27,7 @@ from ..audit.services import record
 from ..auth.permissions import Actor
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..finance.guarantee_math import share_recovery
+from ..finance.guarantee_math import share_recovery_so_far
 from ..loans.models import Loan, Payment
 from ..loans.repayments import date_problems, status_of
 from ..loans.services import snapshot
@@ -53,6 +54,10 @@ def apply_recovery(actor: Actor, loan: Loan, g: Guarantee, data: dict[str, Any])
     """Apply money received after the claim was paid to the loan's principal and share it with the fund."""
     from .services import move
 
+    # Lock the guarantee (PostgreSQL) so concurrent recoveries share from the same running
+    # totals, then reread the loan, whose principal only recoveries change from here on.
+    db.session.refresh(g, with_for_update=True)
+    db.session.refresh(loan)
     amount: Decimal = data["amount"]
     value_date: dt.date = data.get("value_date") or dt.date.today()
     errors: dict[str, list[str]] = {}
@@ -76,7 +81,8 @@ def apply_recovery(actor: Actor, loan: Loan, g: Guarantee, data: dict[str, Any])
             row.status = status_of(row)
             lines.append({"number": row.number, "fee": "0.00", "interest": "0.00", "principal": str(take)})
             rest -= take
-    fund, bank = share_recovery(amount, g.claim_amount, g.outstanding_at_default)
+    fund, bank = share_recovery_so_far(amount, g.recovered, g.recovered_by_fund, g.claim_amount,
+                                       g.outstanding_at_default)
     payment = Payment(amount=amount, currency=g.currency, value_date=value_date, reference=data.get("reference"),
                       prepayment=ZERO, created_by=actor.user_id,
                       allocation={"lines": lines, "fee": "0.00", "interest": "0.00", "principal": str(amount),

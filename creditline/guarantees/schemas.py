@@ -5,15 +5,15 @@ from marshmallow import Schema, fields, validate
 
 from ..loans.schemas import Amount
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import CURRENCY, Money, Share
+from ..schemas import CURRENCY, Id, Money, Share
 from .models import GUARANTEE_LIFECYCLE
 
 
 class RecoverySchema(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     amount = Amount(required=True, metadata={"description": "whole cents; applied to the loan's principal"})
     currency = fields.String(load_only=True, validate=CURRENCY)
-    payment_id = fields.Integer(dump_only=True, metadata={"description": "the loan payment it was booked as"})
+    payment_id = Id(dump_only=True, metadata={"description": "the loan payment it was booked as"})
     fund_part = Money(dump_only=True)
     bank_part = Money(dump_only=True)
     value_date = fields.Date()
@@ -21,9 +21,9 @@ class RecoverySchema(Schema):
 
 
 class GuaranteeSchema(Schema):
-    id = fields.Integer()
-    loan_id = fields.Integer()
-    credit_line_id = fields.Integer()
+    id = Id()
+    loan_id = Id()
+    credit_line_id = Id()
     currency = fields.String()
     coverage_share = fields.Float()
     cap = Money(allow_none=True)
@@ -39,9 +39,9 @@ class GuaranteeSchema(Schema):
     recovered = Money()
     recovered_by_fund = Money()
     recoveries = fields.List(fields.Nested(RecoverySchema))
-    requested_by = fields.Integer(allow_none=True)
+    requested_by = Id(allow_none=True)
     requested_at = fields.DateTime(allow_none=True)
-    issued_by = fields.Integer(allow_none=True)
+    issued_by = Id(allow_none=True)
     issued_at = fields.DateTime(allow_none=True)
     declined_at = fields.DateTime(allow_none=True)
     decline_reason = fields.String(allow_none=True)
@@ -62,11 +62,11 @@ class RequestSchema(Schema):
 
 class ListArgs(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(GUARANTEE_LIFECYCLE.states))
-    credit_line_id = fields.Integer()
+    credit_line_id = Id()
 
 
 class ExposureSchema(Schema):
-    credit_line_id = fields.Integer()
+    credit_line_id = Id()
     currency = fields.String()
     capacity = Money()
     issued = Money()

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..auth.permissions import Actor, get_visible, require_portfolio, require_role, visible
@@ -17,6 +18,7 @@ from ..finance.guarantee_math import claim_amount, guarantee_cover, guarantee_fe
 from ..finance.money import to_money
 from ..loans.models import LOAN_LIFECYCLE, Loan
 from ..pagination import Page, paginate
+from ..proposals.models import Proposal
 from ..scoring.services import rulebook_of
 from .models import CLAIM_PAID, GUARANTEE_LIFECYCLE, Guarantee, Recovery
 from .recoveries import apply_recovery
@@ -24,6 +26,8 @@ from .recoveries import apply_recovery
 # Loan states in which a guarantee may be requested and issued.
 GUARANTEEABLE = ("approved", "disbursed", "active")
 ZERO = Decimal("0.00")
+# What a list row shows: the loan's status and the enterprise, loaded for the whole page at once.
+WITH_LOAN_AND_ENTERPRISE = selectinload(Guarantee.loan).selectinload(Loan.proposal).selectinload(Proposal.enterprise)
 
 
 def _snapshot(g: Guarantee) -> dict[str, Any]:
@@ -45,7 +49,10 @@ def _refuse(g: Guarantee, message: str) -> Conflict:
 
 def exposure(line: CreditLine) -> dict[str, Any]:
     """The fund's guarantee position on a credit line, recomputed from the guarantees and loans."""
-    guarantees = list(db.session.scalars(select(Guarantee).where(Guarantee.credit_line_id == line.id)))
+    # Every guarantee with its recoveries and loan (installments and tranches for the outstanding
+    # principal) in a fixed handful of queries, however many guarantees the line carries.
+    guarantees = list(db.session.scalars(select(Guarantee).where(Guarantee.credit_line_id == line.id)
+                                         .options(selectinload(Guarantee.loan))))
     ever_issued = [g for g in guarantees if g.status not in ("requested", "declined")]
     issued = sum((g.covered_amount for g in ever_issued), ZERO)
     requested = sum((g.covered_amount for g in guarantees if g.status == "requested"), ZERO)
@@ -236,7 +243,8 @@ def list_guarantees(actor: Actor, args: dict[str, Any]) -> Page:
         stmt = stmt.where(Guarantee.status == args["status"])
     if args.get("credit_line_id"):
         stmt = stmt.where(Guarantee.credit_line_id == args["credit_line_id"])
-    return paginate(stmt.order_by(Guarantee.id.desc()), args["page"], args["per_page"])
+    return paginate(stmt.options(WITH_LOAN_AND_ENTERPRISE).order_by(Guarantee.id.desc()), args["page"],
+                    args["per_page"])
 
 
 def exposure_of(actor: Actor, credit_line_id: int) -> dict[str, Any]:

@@ -32,11 +32,17 @@ def _plan_rows() -> list[dict[str, str]]:
     return [{"date": d, "amount": a} for d, a in zip(dates, amounts) if d or a]
 
 
+# What a form may raise: bad input, a refused step, or arithmetic on an amount no schema caught.
+FORM_ERRORS = (ValidationError, DomainError, ArithmeticError, ValueError)
+
+
 def _problem(exc: Exception) -> str:
+    """Say what was wrong with the form, in words fit for a flash message."""
     if isinstance(exc, ValidationError):
         return "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
                          for k, v in exc.normalized_messages().items())
-    assert isinstance(exc, DomainError)
+    if not isinstance(exc, DomainError):
+        return "give a valid amount"
     details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in (exc.errors or {}).items())
     return f"{exc.message}{': ' + details if details else ''}"
 
@@ -65,7 +71,7 @@ def new():
             loan = services.propose_loan(actor, data)
             flash("Loan terms proposed; the credit committee decides.", "success")
             return redirect(url_for("loans.detail", loan_id=loan.id))
-        except (ValidationError, DomainError) as exc:
+        except FORM_ERRORS as exc:
             db.session.rollback()
             flash(f"Not proposed: {_problem(exc)}", "error")
     return render_template("loans/new.html", p=p, plan=plan, form=request.form)
@@ -126,8 +132,7 @@ def act(loan_id: int, action: str):
         else:
             raise ValidationError({"action": [f"unknown action {action}"]})
         flash(messages[action], "success")
-    except (ValidationError, DomainError, ArithmeticError, ValueError) as exc:
+    except FORM_ERRORS as exc:
         db.session.rollback()
-        reason = _problem(exc) if isinstance(exc, (ValidationError, DomainError)) else "give a valid amount"
-        flash(f"Not done: {reason}", "error")
+        flash(f"Not done: {_problem(exc)}", "error")
     return redirect(url_for("loans.detail", loan_id=loan_id))

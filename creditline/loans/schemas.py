@@ -8,11 +8,13 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..finance.schedules import FREQUENCIES, METHODS, RESCHEDULE_MODES
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import CURRENCY, Money
+from ..schemas import CURRENCY, Id, Money
 from .models import LOAN_LIFECYCLE
 
 
 CENT = Decimal("0.01")
+# The largest amount a Numeric(14, 2) money column holds.
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 class Cents(fields.Decimal):
@@ -23,8 +25,16 @@ class Cents(fields.Decimal):
             raw = Decimal(str(value).strip()) if not isinstance(value, (bool, dict, list)) else None
         except (InvalidOperation, ValueError):
             raw = None
-        if raw is not None and raw.is_finite() and raw != raw.quantize(CENT):
-            raise ValidationError(f"must be a whole number of cents (at most two decimal places), got {value}")
+        if raw is not None and raw.is_finite():
+            # Bound first: quantizing "1e28" to the cent overflows the decimal context.
+            if abs(raw) > MAX_AMOUNT:
+                raise ValidationError(f"not a valid amount: at most {MAX_AMOUNT:,} can be stored, got {value}")
+            try:
+                whole_cents = raw == raw.quantize(CENT)
+            except InvalidOperation:
+                raise ValidationError(f"not a valid amount, got {value}") from None
+            if not whole_cents:
+                raise ValidationError(f"must be a whole number of cents (at most two decimal places), got {value}")
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -39,7 +49,7 @@ class TrancheSchema(Schema):
 
 
 class LoanCreateSchema(Schema):
-    proposal_id = fields.Integer(required=True)
+    proposal_id = Id(required=True)
     principal = Amount(required=True)
     currency = fields.String(load_default=None, validate=CURRENCY,
                              metadata={"description": "must be the credit line's; the line's by default"})
@@ -54,12 +64,12 @@ class LoanCreateSchema(Schema):
 
 
 class LoanSchema(Schema):
-    id = fields.Integer()
-    proposal_id = fields.Integer()
+    id = Id()
+    proposal_id = Id()
     proposal_title = fields.String(attribute="proposal.title")
-    enterprise_id = fields.Integer(attribute="proposal.enterprise_id")
-    credit_line_id = fields.Integer(attribute="proposal.credit_line_id")
-    bank_id = fields.Integer()
+    enterprise_id = Id(attribute="proposal.enterprise_id")
+    credit_line_id = Id(attribute="proposal.credit_line_id")
+    bank_id = Id()
     status = fields.String()
     allowed_transitions = fields.List(fields.String())
     currency = fields.String()
@@ -80,11 +90,11 @@ class LoanSchema(Schema):
     net_annual_savings = Money(allow_none=True)
     annual_debt_service = Money(allow_none=True)
     debt_service_coverage = fields.Float(allow_none=True)
-    proposed_by = fields.Integer()
-    decided_by = fields.Integer(allow_none=True)
+    proposed_by = Id()
+    decided_by = Id(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     decline_reason = fields.String(allow_none=True)
-    written_off_by = fields.Integer(allow_none=True)
+    written_off_by = Id(allow_none=True)
     written_off_at = fields.DateTime(allow_none=True)
     write_off_reason = fields.String(allow_none=True)
     undisbursed = Money()
@@ -94,7 +104,7 @@ class LoanSchema(Schema):
 
 class LoanQueryArgsSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(LOAN_LIFECYCLE.states))
-    proposal_id = fields.Integer()
+    proposal_id = Id()
 
 
 class ApproveSchema(Schema):
@@ -116,12 +126,12 @@ class DisbursementInSchema(Schema):
 
 
 class DisbursementSchema(Schema):
-    id = fields.Integer()
-    loan_id = fields.Integer()
+    id = Id()
+    loan_id = Id()
     amount = Money()
     value_date = fields.Date()
     reference = fields.String(allow_none=True)
-    created_by = fields.Integer()
+    created_by = Id()
     created_at = fields.DateTime()
     loan = fields.Nested(LoanSchema, attribute="loan")
 
@@ -151,8 +161,8 @@ class AllocationSchema(Schema):
 
 
 class PaymentSchema(Schema):
-    id = fields.Integer()
-    loan_id = fields.Integer()
+    id = Id()
+    loan_id = Id()
     amount = Money()
     currency = fields.String()
     value_date = fields.Date()
@@ -160,7 +170,7 @@ class PaymentSchema(Schema):
     prepayment = Money()
     mode = fields.String(allow_none=True)
     allocation = fields.Nested(AllocationSchema)
-    created_by = fields.Integer()
+    created_by = Id()
     created_at = fields.DateTime()
 
 
@@ -190,7 +200,7 @@ class TotalsSchema(Schema):
 
 
 class ScheduleSchema(Schema):
-    loan_id = fields.Integer()
+    loan_id = Id()
     currency = fields.String()
     status = fields.String()
     pro_forma = fields.Boolean(metadata={"description": "true until the first disbursement fixes the dates"})

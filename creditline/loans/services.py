@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..auth.permissions import Actor, get_visible, require_role, check_four_eyes, visible
@@ -102,7 +103,8 @@ def list_loans(actor: Actor, args: dict[str, Any]) -> Page:
     for key in ("status", "proposal_id"):
         if args.get(key) is not None:
             stmt = stmt.where(getattr(Loan, key) == args[key])
-    stmt = stmt.order_by(Loan.created_at.desc(), Loan.id.desc())
+    # Each row shows its proposal: load them for the whole page in one query.
+    stmt = stmt.options(selectinload(Loan.proposal)).order_by(Loan.created_at.desc(), Loan.id.desc())
     return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
 
 
@@ -110,6 +112,7 @@ def decision_queue(actor: Actor, page: int = 1) -> Page:
     """Loan applications waiting for the committee that this person did not propose, oldest first."""
     require_role(actor, "credit_committee", action="decide loans")
     stmt = visible(Loan, actor).where(Loan.status == "applied", Loan.proposed_by != actor.user_id)
+    stmt = stmt.options(selectinload(Loan.proposal).selectinload(Proposal.enterprise))
     return paginate(stmt.order_by(Loan.created_at, Loan.id), page, 25)
 
 
@@ -117,7 +120,8 @@ def applications_waiting(actor: Actor) -> list[Proposal]:
     """Lendable proposals sent to the officer's bank that have no loan yet, oldest first."""
     lent = select(Loan.proposal_id)
     return list(db.session.scalars(visible(Proposal, actor).where(
-        Proposal.status.in_(LENDABLE_PROPOSAL_STATES), Proposal.id.notin_(lent)).order_by(Proposal.submitted_at)))
+        Proposal.status.in_(LENDABLE_PROPOSAL_STATES), Proposal.id.notin_(lent))
+        .options(selectinload(Proposal.enterprise)).order_by(Proposal.submitted_at)))
 
 
 def payments_of(actor: Actor, loan_id: int) -> list[Payment]:

@@ -254,7 +254,11 @@ def test_after_the_claim_is_paid_a_borrower_payment_is_a_shared_recovery(app, cl
     loan = client.get(f"/api/v1/loans/{approved}", headers=token_for("bank_officer")).get_json()
     assert loan["outstanding_principal"] == "76000.00"
     g = client.get(f"/api/v1/guarantees/{gid}", headers=token_for("fund_admin")).get_json()
-    assert (g["status"], g["recovered"], g["recovered_by_fund"]) == ("recovered", "4000.00", "2000.01")
+    # Shared from the running total: half of 4000.00 is 2000.00, so this one gives the fund 499.99
+    # (rounding each recovery on its own would have given it 1500.01 + 500.00 = 2000.01).
+    assert (g["status"], g["recovered"], g["recovered_by_fund"]) == ("recovered", "4000.00", "2000.00")
+    assert [(r["fund_part"], r["bank_part"]) for r in g["recoveries"]] == [("1500.01", "1500.00"),
+                                                                         ("499.99", "500.00")]
 
 
 def test_write_off_after_the_call_keeps_the_guarantee_and_exposure(app, client, token_for, approved):  # noqa: F811

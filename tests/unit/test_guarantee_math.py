@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creditline.finance.guarantee_math import (claim_amount, guarantee_cover, guarantee_fee,
-                                               share_recovery)
+                                               share_recovery, share_recovery_so_far)
 
 D = Decimal
 SHARE, CAP, MAX_TOTAL = D("0.5"), D("500000"), D("0.7")
@@ -75,3 +75,54 @@ def test_recovery_parts_add_up_and_follow_the_share(recovery: int, outstanding: 
     assert fund + bank == D(recovery) / 100 and fund >= 0 and bank >= 0
     exact = D(recovery) * claim / outstanding / 100
     assert abs(fund - exact) <= D("0.005")
+
+
+def _share_in_turn(recoveries: list[Decimal], claim: Decimal, outstanding: Decimal) -> list[tuple[Decimal, Decimal]]:
+    parts, recovered, fund = [], D("0"), D("0")
+    for amount in recoveries:
+        part = share_recovery_so_far(amount, recovered, fund, claim, outstanding)
+        parts.append(part)
+        recovered, fund = recovered + amount, fund + part[0]
+    return parts
+
+
+def test_tiny_recoveries_do_not_all_round_to_the_fund() -> None:
+    # Half the loss each: three cents go fund, bank, fund, not all three to the fund.
+    assert _share_in_turn([D("0.01")] * 3, D("500"), D("1000")) == [
+        (D("0.01"), D("0.00")), (D("0.00"), D("0.01")), (D("0.01"), D("0.00"))]
+    # A third: 100 recoveries of a cent give the fund 33 cents, as one recovery of 1.00 would.
+    parts = _share_in_turn([D("0.01")] * 100, D("300"), D("900"))
+    assert sum(f for f, _ in parts) == D("0.33") == share_recovery(D("1.00"), D("300"), D("900"))[0]
+    assert sum(b for _, b in parts) == D("0.67")
+
+
+def test_the_fund_never_gets_more_than_its_claim_nor_takes_back() -> None:
+    # Recoveries beyond the loss at default (bad data): the fund stops at its claim.
+    assert share_recovery_so_far(D("20"), D("100"), D("50"), D("50"), D("100")) == (D("0.00"), D("20.00"))
+    assert share_recovery_so_far(D("60"), D("50"), D("25"), D("50"), D("100")) == (D("25.00"), D("35.00"))
+    # Fund parts booked ahead by the old per-recovery rounding: nothing is taken back, the bank catches up.
+    assert share_recovery_so_far(D("0.01"), D("0.03"), D("0.03"), D("500"), D("1000")) == (D("0.00"), D("0.01"))
+    with pytest.raises(ValueError, match="claim_paid"):
+        share_recovery_so_far(D("1"), D("0"), D("0"), D("3"), D("2"))
+    with pytest.raises(ValueError, match="recovered_before"):
+        share_recovery_so_far(D("1"), D("0.001"), D("0"), D("1"), D("2"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(outstanding=st.integers(1, 10**10), data=st.data())
+def test_running_shares_stay_pro_rata_to_the_cent(outstanding: int, data: st.DataObject) -> None:
+    claim = data.draw(st.integers(0, outstanding))
+    cents = data.draw(st.lists(st.integers(1, max(1, outstanding // 3)), min_size=1, max_size=30))
+    recoveries, total = [], 0
+    for c in cents:
+        if total + c > outstanding:
+            break
+        recoveries.append(D(c) / 100)
+        total += c
+    parts = _share_in_turn(recoveries, D(claim) / 100, D(outstanding) / 100)
+    fund_so_far = D("0")
+    for n, (fund, bank) in enumerate(parts):
+        assert fund + bank == recoveries[n] and fund >= 0 and bank >= 0
+        fund_so_far += fund
+        exact = sum(recoveries[:n + 1]) * claim / outstanding
+        assert abs(fund_so_far - exact) <= D("0.005") and fund_so_far <= D(claim) / 100
