@@ -1,46 +1,23 @@
 """Loan shapes: money as decimal strings, rates as numbers between 0 and 1, dates in ISO 8601."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from ..finance.schedules import FREQUENCIES, METHODS, RESCHEDULE_MODES
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import CURRENCY, Id, Money
+from ..schemas import CURRENCY, Cents, Id, Money
 from .models import LOAN_LIFECYCLE
 
 
-CENT = Decimal("0.01")
 # The largest amount a Numeric(14, 2) money column holds.
 MAX_AMOUNT = Decimal("999999999999.99")
 
 
-class Cents(fields.Decimal):
-    """A decimal amount in whole cents: "100.005" is refused (422 naming the field), never rounded."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
-        try:
-            raw = Decimal(str(value).strip()) if not isinstance(value, (bool, dict, list)) else None
-        except (InvalidOperation, ValueError):
-            raw = None
-        if raw is not None and raw.is_finite():
-            # Bound first: quantizing "1e28" to the cent overflows the decimal context.
-            if abs(raw) > MAX_AMOUNT:
-                raise ValidationError(f"not a valid amount: at most {MAX_AMOUNT:,} can be stored, got {value}")
-            try:
-                whole_cents = raw == raw.quantize(CENT)
-            except InvalidOperation:
-                raise ValidationError(f"not a valid amount, got {value}") from None
-            if not whole_cents:
-                raise ValidationError(f"must be a whole number of cents (at most two decimal places), got {value}")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
 def Amount(**kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
     """A signed decimal string in whole cents; the service says why zero or a negative amount is refused."""
-    return Cents(as_string=True, places=2, **kwargs)
+    return Cents(as_string=True, places=2, max_abs=MAX_AMOUNT, **kwargs)
 
 
 class TrancheSchema(Schema):

@@ -154,7 +154,10 @@ def numbers_ok(values: list[Any], rule: FieldRule, required: bool = False) -> tu
     kind = rule.kind
     texts = [v if type(v) is str else _as_text(v, kind) for v in values]
     arr = np.array(texts, dtype=object)
-    absent, none = arr == _ABSENT, arr == _NONE
+    # From the values themselves: numpy drops a trailing NUL when it compares with a str, so a
+    # stand-in compared by text would make an empty string look like None.
+    absent = np.fromiter((v is MISSING for v in values), bool, n)
+    none = np.fromiter((v is None for v in values), bool, n)
     plain = _all_plain(texts, rule.pattern if kind != "float" else r"\d+(?:\.\d+)?(?:e-\d+)?")
     if kind != "float":
         plain &= np.fromiter(map(len, texts), np.int64, n) <= MAX_CHARS

@@ -83,6 +83,8 @@ def test_the_fund_declares_one_after_approval_and_the_payment_is_refused(app, cl
     ({**INCENTIVE, "amount": "0"}, "amount"), ({**INCENTIVE, "amount": "-5"}, "amount"),
     ({k: v for k, v in INCENTIVE.items() if k != "source"}, "source"), ({**INCENTIVE, "date": "soon"}, "date"),
     ({**INCENTIVE, "currency": "dollars"}, "currency"),
+    # Money is whole cents everywhere: a third decimal is refused, never rounded away.
+    ({**INCENTIVE, "amount": "100.001"}, "amount"), ({**INCENTIVE, "amount": "1e30"}, "amount"),
 ])
 def test_a_bad_declaration_names_the_field_and_changes_nothing(app, client, token_for, calculated, body, field):
     res = client.post(f"/api/v1/proposals/{calculated['p']}/other-incentives", headers=token_for("sme"), json=body)

@@ -135,10 +135,11 @@ REFUSED = [
     ({"indicators": _indicator(projected_output="0")}, ("indicators", "0", "projected_output"),
      "production output must be more than zero"),
     ({"investment": 1e400}, ("investment",), "nan or infinity"),
-    ({"investment": "1e400"}, ("investment",), "Not a valid number"),
+    ({"investment": "1e400"}, ("investment",), "not a valid amount: at most 99,999,999,999,999.99"),
     ({"investment": "NaN"}, ("investment",), "nan or infinity"),
     ({"investment": "Infinity"}, ("investment",), "nan or infinity"),
-    ({"investment": "1e20"}, ("investment",), "must be at most"),
+    ({"investment": "1e20"}, ("investment",), "not a valid amount: at most 99,999,999,999,999.99"),
+    ({"investment": "100000.005"}, ("investment",), "whole number of cents"),
 ]
 
 

@@ -151,3 +151,11 @@ def test_plain_rows_take_the_fast_path_and_odd_ones_the_schema():
             row(enterprise={"operating_since": "2999-01-01"}), row(loan_amount=80000)]
     assert fast_check(BOOK, rows).ok.tolist() == [True, False, False, False, False, False, True]
     assert score_rows(BOOK, rows) == reference(rows)
+
+
+def test_an_empty_string_is_not_taken_for_none():
+    # numpy drops a trailing NUL in string comparisons; the fast path once read "" as None and
+    # accepted an empty eligible cost that the schema refuses.
+    odd = row(eligible_cost="")
+    assert not fast_check(BOOK, [odd]).ok[0]
+    assert row_problems(BOOK, copy.deepcopy(odd))[1] == {"eligible_cost": ["Not a valid number."]}
