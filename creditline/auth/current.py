@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -54,14 +54,30 @@ def current_actor() -> Actor:
     return actor
 
 
+def _reads_json_body() -> bool:
+    """Tell whether the route's view declares a JSON body (flask-smorest's ``arguments``)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    cls = getattr(view, "view_class", None)
+    method = getattr(cls, request.method.lower(), None) if cls is not None else view
+    params = getattr(method, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(p.get("in") == "json" for p in params)
+
+
+def _check_body_type() -> None:
+    """Refuse (415) a body the route cannot read, rather than report its fields missing (422)."""
+    if request.method not in UNSAFE_METHODS or not request.content_length:
+        return
+    json_only = _reads_json_body()
+    if request.mimetype != "application/json" and (json_only or request.mimetype not in API_BODY_TYPES):
+        from werkzeug.exceptions import UnsupportedMediaType
+        accepted = "application/json" if json_only else ", ".join(sorted(API_BODY_TYPES))
+        raise UnsupportedMediaType(f"send the body as {accepted} (got '{request.mimetype or 'no type'}')")
+
+
 def _authenticate_api_request() -> None:
     if not request.path.startswith("/api/"):
         return
-    if request.method in UNSAFE_METHODS and request.content_length:
-        if request.mimetype not in API_BODY_TYPES:
-            from werkzeug.exceptions import UnsupportedMediaType
-            raise UnsupportedMediaType(
-                f"send the body as application/json (got '{request.mimetype or 'no type'}')")
+    _check_body_type()
     token = bearer_token()
     if token:
         g.actor = Actor.of(resolve_token(token))

@@ -1,4 +1,5 @@
 """Bad input always gets the JSON error of design §5, never a 500 or an HTML page."""
+import pytest
 from sqlalchemy import func, select
 
 from creditline.enterprises.models import Enterprise
@@ -30,6 +31,22 @@ def test_wrong_content_type_is_415(client, token_for):
                       content_type="application/x-www-form-urlencoded")
     assert res.status_code == 415
     assert res.get_json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("content_type,body", [("text/csv", "legal_name\nx\n"),
+                                               ("multipart/form-data; boundary=b", "--b--\r\n")])
+def test_a_json_route_refuses_an_upload_type_with_415_and_changes_nothing(app, client, token_for, content_type, body):
+    before = count_enterprises(app)
+    res = client.post("/api/v1/enterprises", data=body, headers=token_for("sme"), content_type=content_type)
+    assert res.status_code == 415 and "application/json" in res.get_json()["message"]
+    assert count_enterprises(app) == before
+
+
+def test_upload_routes_still_take_their_types(client, token_for):
+    csv = "title,investment\nBoiler,1000.00\n"
+    res = client.post("/api/v1/score/batch?rulebook=gctf-vn", data=csv, headers=token_for("bank_officer"),
+                      content_type="text/csv")
+    assert res.status_code == 200 and res.get_json()["rejected"] == 1
 
 
 def test_oversized_body_is_413(app, client, token_for):
