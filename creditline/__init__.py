@@ -1,6 +1,7 @@
 """creditline: a green credit line system (proposals, loans and guarantees, verified grants)."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -8,10 +9,20 @@ from flask import Flask
 from .config import ROOT, load_config
 
 
+def _ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite file (``instance/`` on a fresh clone): SQLite will not."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI and error handlers."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
     app.config.update(load_config(config))
+    _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
 
     from .errors import BoundedIntegerConverter
     # Before any route is added: every <int:...> id then stops at what the database can hold.
