@@ -19,16 +19,16 @@ def only_on_postgres(app):
         pytest.skip("the race needs a server database with row locks (CREDITLINE_TEST_DATABASE_URL)")
 
 
-def race(app, headers, path, body, n=6):
-    """Fire ``n`` identical requests at once from separate threads and clients; return the statuses."""
-    barrier = threading.Barrier(n)
+def race(app, headers, paths, body):
+    """Fire one request per path at once, from separate threads and clients; return the statuses."""
+    barrier = threading.Barrier(len(paths))
     statuses: list[int] = []
 
-    def one():
+    def one(path):
         client = app.test_client()
         barrier.wait()
         statuses.append(client.post(path, headers=headers, json=body).status_code)
-    threads = [threading.Thread(target=one) for _ in range(n)]
+    threads = [threading.Thread(target=one, args=(path,)) for path in paths]
     for t in threads:
         t.start()
     for t in threads:
@@ -36,19 +36,25 @@ def race(app, headers, path, body, n=6):
     return sorted(statuses)
 
 
-def test_two_approvals_and_two_payments_racing_pay_exactly_once(app, client, token_for, textile):  # noqa: F811
-    planned(client, token_for, textile)
-    reported(client, token_for, textile)
-    v = verified(client, token_for, textile)
+def proposed(client, token_for, pid) -> dict:
+    """Plan, report and verify the proposal, and have the verifier propose 'verified'."""
+    planned(client, token_for, pid)
+    reported(client, token_for, pid)
+    v = verified(client, token_for, pid)
     client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"),
                 json={"decision": "verified", "comment": "checked on site"})
+    return v
+
+
+def test_two_approvals_and_two_payments_racing_pay_exactly_once(app, client, token_for, textile):  # noqa: F811
+    v = proposed(client, token_for, textile)
     client.post(f"/api/v1/verifications/{v['id']}/confirm", headers=token_for("senior_verifier"), json={})
     g = client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"][0]
     admin = token_for("fund_admin")
 
-    approvals = race(app, admin, f"/api/v1/grants/{g['id']}/approve", {"paid_as": "enterprise"})
+    approvals = race(app, admin, [f"/api/v1/grants/{g['id']}/approve"] * 6, {"paid_as": "enterprise"})
     assert approvals.count(200) == 1 and set(approvals) == {200, 409}
-    payments = race(app, admin, f"/api/v1/grants/{g['id']}/pay", {"reference": "SWIFT-RACE"})
+    payments = race(app, admin, [f"/api/v1/grants/{g['id']}/pay"] * 6, {"reference": "SWIFT-RACE"})
     assert payments.count(200) == 1 and set(payments) == {200, 409}
 
     with app.app_context():
@@ -59,12 +65,8 @@ def test_two_approvals_and_two_payments_racing_pay_exactly_once(app, client, tok
 
 
 def test_racing_confirmations_confirm_once_and_the_rest_get_409(app, client, token_for, textile):  # noqa: F811
-    planned(client, token_for, textile)
-    reported(client, token_for, textile)
-    v = verified(client, token_for, textile)
-    client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"),
-                json={"decision": "verified", "comment": "checked on site"})
-    statuses = race(app, token_for("senior_verifier"), f"/api/v1/verifications/{v['id']}/confirm", {}, n=4)
+    v = proposed(client, token_for, textile)
+    statuses = race(app, token_for("senior_verifier"), [f"/api/v1/verifications/{v['id']}/confirm"] * 4, {})
     assert statuses == [200, 409, 409, 409]
     with app.app_context():
         assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "verification.confirmed")).all()) == 1
@@ -76,28 +78,13 @@ def test_racing_approvals_of_two_grants_for_one_proposal_commit_one(app, client,
     """Two calculated grants for one proposal (as the code before the fix could leave): only one is approved."""
     from .test_grant_conditions import second_grant_row
 
-    planned(client, token_for, textile)
-    reported(client, token_for, textile)
-    v = verified(client, token_for, textile)
-    client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"),
-                json={"decision": "verified", "comment": "checked on site"})
+    v = proposed(client, token_for, textile)
     client.post(f"/api/v1/verifications/{v['id']}/confirm", headers=token_for("senior_verifier"), json={})
     first = client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"][0]["id"]
     twin = second_grant_row(app, first)
-    admin = token_for("fund_admin")
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def approve(gid):
-        c = app.test_client()
-        barrier.wait()
-        statuses.append(c.post(f"/api/v1/grants/{gid}/approve", headers=admin, json={"paid_as": "enterprise"}).status_code)
-    threads = [threading.Thread(target=approve, args=(gid,)) for gid in (first, twin)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(statuses) == [200, 409]
+    statuses = race(app, token_for("fund_admin"), [f"/api/v1/grants/{gid}/approve" for gid in (first, twin)],
+                    {"paid_as": "enterprise"})
+    assert statuses == [200, 409]
     with app.app_context():
         committed = db.session.scalars(select(Grant.status).where(Grant.status.in_(("approved", "paid")))).all()
         assert committed == ["approved"]
