@@ -1,6 +1,7 @@
 """Pages: fund admins list, create and change credit lines."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,7 +16,7 @@ from ..pagination import page_arg
 from ..proposals.forms import flatten_errors
 from ..rulebooks import registry
 from . import services
-from .models import CREDIT_LINE_STATUSES
+from .models import CREDIT_LINE_STATUSES, CreditLine
 from .schemas import CreditLineSchema, CreditLineUpdateSchema
 
 bp = Blueprint("creditlines", __name__, url_prefix="/credit-lines")
@@ -65,6 +66,19 @@ def index():
                            statuses=CREDIT_LINE_STATUSES)
 
 
+def _save(actor: Actor, line: CreditLine | None, body: dict[str, Any], call: Callable[[], CreditLine],
+          done: str) -> Any:
+    """Run the service; on bad input show the form again with every problem by its field."""
+    try:
+        saved = call()
+    except ValidationError as exc:
+        return _render(actor, line, body, _form_errors(flatten_errors(exc.messages)))
+    except ValidationFailed as exc:
+        return _render(actor, line, body, _form_errors(dict(exc.errors)))
+    flash(f"Credit line {saved.name} is {done}.", "success")
+    return redirect(url_for("creditlines.index"))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
@@ -72,14 +86,8 @@ def create():
     if request.method == "GET":
         return _render(actor, None, {"status": "open"}, {})
     body = _form_body(CREATE_FIELDS)
-    try:
-        line = services.create_credit_line(actor, CreditLineSchema().load(body))
-    except ValidationError as exc:
-        return _render(actor, None, body, _form_errors(flatten_errors(exc.messages)))
-    except ValidationFailed as exc:
-        return _render(actor, None, body, _form_errors(dict(exc.errors)))
-    flash(f"Credit line {line.name} is created.", "success")
-    return redirect(url_for("creditlines.index"))
+    return _save(actor, None, body, lambda: services.create_credit_line(actor, CreditLineSchema().load(body)),
+                 "created")
 
 
 @bp.route("/<int:line_id>/edit", methods=["GET", "POST"])
@@ -92,14 +100,8 @@ def edit(line_id: int):
         state["rulebook"] = f"{line.rulebook_id}@{line.rulebook_version}"
         return _render(actor, line, state, {})
     body = _form_body(EDIT_FIELDS)
-    try:
-        services.update_credit_line(actor, line.id, CreditLineUpdateSchema().load(body))
-    except ValidationError as exc:
-        return _render(actor, line, body, _form_errors(flatten_errors(exc.messages)))
-    except ValidationFailed as exc:
-        return _render(actor, line, body, _form_errors(dict(exc.errors)))
-    flash(f"Credit line {line.name} is saved.", "success")
-    return redirect(url_for("creditlines.index"))
+    return _save(actor, line, body, lambda: services.update_credit_line(actor, line.id,
+                                                                        CreditLineUpdateSchema().load(body)), "saved")
 
 
 @step_provider

@@ -56,6 +56,17 @@ def loan_id_of(url: str) -> int:
     return int(re.search(r"/loans/(\d+)", url).group(1))
 
 
+def disburse_in_full(page, loan_url: str) -> None:
+    """As the bank officer, pay out the whole USD 80,000 on the start date through the loan page."""
+    sign_in(page, "officer@bank.example")
+    page.goto(loan_url)
+    form = page.get_by_test_id("disburse-form")
+    form.get_by_label("Amount").fill("80000")
+    form.get_by_label("Value date").fill(START.isoformat())
+    form.get_by_role("button", name="Record the disbursement").click()
+    page.get_by_text("Disbursement recorded.").wait_for()
+
+
 def test_officer_proposes_committee_approves_then_disbursement_and_payment(page, live_app):
     sign_in(page, "officer@bank.example")
     page.get_by_role("link", name="Loans", exact=True).first.click()
@@ -76,13 +87,7 @@ def test_officer_proposes_committee_approves_then_disbursement_and_payment(page,
     page.get_by_text("Loan approved.").wait_for()
     backdate(live_app, loan_id_of(loan_url))
 
-    sign_in(page, "officer@bank.example")
-    page.goto(loan_url)
-    form = page.get_by_test_id("disburse-form")
-    form.get_by_label("Amount").fill("80000")
-    form.get_by_label("Value date").fill(START.isoformat())
-    form.get_by_role("button", name="Record the disbursement").click()
-    page.get_by_text("Disbursement recorded.").wait_for()
+    disburse_in_full(page, loan_url)
     schedule = page.get_by_test_id("schedule")
     assert schedule.locator("tbody tr").count() == 36
     first_total = schedule.locator("tbody tr").first.locator("td").nth(5).inner_text()
@@ -145,13 +150,7 @@ def test_application_to_repaid_with_a_tranche_plan_and_the_guarantee_released(pa
     queue.get_by_role("row", name=f"L{loan_id}").get_by_role("button", name=re.compile("^Issue G")).click()
     page.get_by_text(re.compile(r"Guarantee G\d+ issued")).wait_for()
 
-    sign_in(page, "officer@bank.example")
-    page.goto(loan_url)
-    form = page.get_by_test_id("disburse-form")
-    form.get_by_label("Amount").fill("80000")
-    form.get_by_label("Value date").fill(START.isoformat())
-    form.get_by_role("button", name="Record the disbursement").click()
-    page.get_by_text("Disbursement recorded.").wait_for()
+    disburse_in_full(page, loan_url)
     assert "valid to" in page.get_by_test_id("guarantee").inner_text()
     pay = page.get_by_test_id("payment-form")
     pay.get_by_label("Amount").fill("80800.00")  # installment 1's interest and the whole principal
