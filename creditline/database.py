@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from . import clock
+
 # Named constraints keep Alembic migrations reproducible on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -21,8 +23,8 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    """Return the current time, timezone-aware in UTC."""
-    return datetime.now(timezone.utc)
+    """Return the current time, timezone-aware in UTC, from the app's one clock."""
+    return clock.now()
 
 
 class TimestampMixin:

@@ -24,6 +24,7 @@ from .extensions import db
 from .proposals.services import create_proposal, submit_proposal
 from .rulebooks import registry
 from .scoring.services import score_and_store
+from . import clock
 
 DEMO_PASSWORD = "green-credit-demo"
 
@@ -153,9 +154,9 @@ def demo_command(no_migrate: bool, no_story: bool) -> None:
     click.echo(f"demo data seeded: {counts}")
     users = list(DEMO_USERS)
     if not no_story:
-        story = seed_story(date.today())
+        story = seed_story(clock.today())
         users += STORY_USERS
-        click.echo(f"story played to {date.today()}: dyeing grant {story['textile']['grant_amount']} paid off "
+        click.echo(f"story played to {clock.today()}: dyeing grant {story['textile']['grant_amount']} paid off "
                    f"loan {story['textile']['loan_id']}; coconut mill's loan {story['coconut']['loan_id']} is "
                    f"{story['coconut_loan_status']}")
     click.echo(f"sign in at http://127.0.0.1:5000/login with any of these (password {DEMO_PASSWORD}):")

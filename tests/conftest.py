@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from creditline import create_app
+from creditline import clock, create_app
 from creditline.extensions import db
+
+# Every test runs on this day unless it sets another (clock.today_is): no test depends on the
+# day the suite runs. CREDITLINE_TEST_TODAY picks another day, to replay the suite as of it.
+TEST_TODAY = date.fromisoformat(os.environ.get("CREDITLINE_TEST_TODAY", "2026-11-17"))
+clock.set_today(TEST_TODAY)  # before test modules import: some compute dates at import time
 
 # CI runs the suite twice: on SQLite, then with this variable pointing at PostgreSQL.
 TEST_DB_URL = os.environ.get("CREDITLINE_TEST_DATABASE_URL")
@@ -58,6 +64,13 @@ def wipe(application: Flask) -> None:
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock() -> Iterator[None]:
+    clock.set_today(TEST_TODAY)
+    yield
+    clock.set_today(TEST_TODAY)
 
 
 @pytest.fixture(autouse=True)

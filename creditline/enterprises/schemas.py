@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from ..pagination import PageArgsSchema, page_schema
 from ..schemas import COUNTRY, Id, Money, Share
+from .. import clock
 
 # ISIC Rev.4: a section letter followed by a 2-4 digit division/group/class, or digits alone.
 ISIC = validate.Regexp(r"^[A-U]?\d{2,4}$", error="use an ISIC Rev.4 code such as C1313 or 1313")
@@ -26,7 +27,7 @@ class EnterpriseSchema(Schema):
 
     @validates("operating_since")
     def _not_future(self, value: date, **_: object) -> None:
-        if value > date.today():
+        if value > clock.today():
             raise ValidationError("cannot be in the future")
 
 

@@ -20,6 +20,7 @@ from ..audit.services import record
 from ..proposals.models import Proposal
 from . import services
 from .models import Grant
+from .. import clock
 
 ZERO = Decimal("0.00")
 # A grant is due while the loan is owed; not once it is repaid or written off.
@@ -54,7 +55,7 @@ def reduce_principal(actor: Actor, g: Grant) -> str:
     if loan is None or loan.status not in SERVICING_STATES or not loan.installments:
         raise Conflict("the loan is not being repaid, so its principal cannot be reduced; approve the grant "
                        "to be paid to the enterprise instead", current_state=loan.status if loan else "none", allowed=[])
-    today = dt.date.today()
+    today = clock.today()
     remaining = [r for r in loan.installments if r.due_date > today and r.principal_paid == 0]
     not_yet_due = sum((r.principal for r in remaining), ZERO)
     if not remaining or g.amount > not_yet_due:

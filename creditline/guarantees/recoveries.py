@@ -32,6 +32,7 @@ from ..loans.models import Loan, Payment
 from ..loans.repayments import date_problems, status_of
 from ..loans.services import snapshot
 from .models import Guarantee, Recovery
+from .. import clock
 
 ZERO = Decimal("0.00")
 
@@ -59,7 +60,7 @@ def apply_recovery(actor: Actor, loan: Loan, g: Guarantee, data: dict[str, Any])
     db.session.refresh(g, with_for_update=True)
     db.session.refresh(loan)
     amount: Decimal = data["amount"]
-    value_date: dt.date = data.get("value_date") or dt.date.today()
+    value_date: dt.date = data.get("value_date") or clock.today()
     errors: dict[str, list[str]] = {}
     if data.get("currency") and data["currency"] != g.currency:
         errors["currency"] = [f"the guarantee and the loan are in {g.currency}, not {data['currency']}"]

@@ -10,11 +10,12 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .daily import run_daily
+from .. import clock
 
 
 def _tick(app: Flask) -> None:
     with app.app_context():
-        run_daily(date.today())
+        run_daily(clock.today())
 
 
 def build_scheduler(app: Flask, run_at_start: bool = True):  # type: ignore[no-untyped-def]
@@ -55,7 +56,7 @@ def jobs_cli() -> None:
 def run_daily_command(day: str | None, replay: bool) -> None:
     """Run the daily job for a given day, once: a day already run is skipped unless --replay."""
     try:
-        when = date.fromisoformat(day) if day else date.today()
+        when = date.fromisoformat(day) if day else clock.today()
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
     summary = run_daily(when, replay=replay)

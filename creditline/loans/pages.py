@@ -16,6 +16,7 @@ from ..guarantees.schemas import RecoverySchema as RecoveryFormSchema
 from ..proposals import services as proposals
 from . import repayments, services
 from .schemas import DeclineSchema, DisbursementInSchema, LoanCreateSchema, PaymentInSchema, WriteOffSchema
+from .. import clock
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
 
@@ -93,7 +94,7 @@ def detail(loan_id: int):
     loan = services.get_loan(actor, loan_id)
     guarantee = guarantees.guarantee_of(loan)
     return render_template("loans/detail.html", loan=loan, schedule=services.schedule_of(loan), actor=actor,
-                           guarantee=guarantee, today=date.today().isoformat())
+                           guarantee=guarantee, today=clock.today().isoformat())
 
 
 @bp.route("/<int:loan_id>/<action>", methods=["POST"])

@@ -31,6 +31,7 @@ from .models import SERVICING_STATES, Installment, Loan, Payment
 from .services import (DEFAULT_DEFAULT_AFTER_DAYS, _as_finance, _bank_officer_of, _refresh_coverage,
                        _replace_remaining, _s, _sync_guarantee_validity, mark_repaid, promote_if_due, refuse,
                        snapshot, transition)
+from .. import clock
 
 
 def status_of(row: Installment) -> str:
@@ -42,7 +43,7 @@ def status_of(row: Installment) -> str:
 
 def date_problems(loan: Loan, value_date: dt.date, today: dt.date | None = None) -> dict[str, list[str]]:
     """Why money received on ``value_date`` cannot be applied to the loan, by field (empty: it can)."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if value_date > today:
         return {"value_date": [f"a payment cannot be dated after today ({today}); {value_date} is in the future"]}
     first_out = min((d.value_date for d in loan.disbursements), default=None)
@@ -59,7 +60,7 @@ def date_problems(loan: Loan, value_date: dt.date, today: dt.date | None = None)
 def arrears_date(loan: Loan, value_date: dt.date) -> dt.date:
     """The date a payment's arrears are judged on: its own, never before the last check nor after today."""
     latest_check = loan.arrears_as_of or value_date
-    return min(dt.date.today(), max(value_date, latest_check))
+    return min(clock.today(), max(value_date, latest_check))
 
 
 def record_payment(actor: Actor, loan_id: int, data: dict[str, Any]) -> Payment:

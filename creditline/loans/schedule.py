@@ -9,6 +9,7 @@ from typing import Any
 
 from ..finance import schedules as sched
 from .models import ZERO, Installment, Loan
+from .. import clock
 
 
 def _as_finance(rows: Sequence[Installment]) -> list[sched.Installment]:
@@ -20,7 +21,7 @@ def pro_forma_schedule(loan: Loan, start: dt.date | None = None) -> list[sched.I
     """The schedule the terms give if the whole principal were disbursed on ``start``."""
     if start is None:
         planned = [dt.date.fromisoformat(t["date"]) for t in loan.disbursement_plan or [] if t.get("date")]
-        start = min(planned) if planned else dt.date.today()
+        start = min(planned) if planned else clock.today()
     rows = sched.build_schedule(loan.principal, loan.annual_rate, loan.tenor_months, loan.grace_months,
                                 loan.frequency, loan.method, start, loan.fee_per_installment)
     return with_upfront_fee(rows, loan.upfront_fee)

@@ -34,6 +34,7 @@ from ..proposals.models import PROPOSAL_LIFECYCLE, Proposal
 from ..proposals.services import WITHDRAW_GUARDS, WITHDRAW_HOOKS
 from .models import APPROVED_STATES, LOAN_LIFECYCLE, ZERO, Disbursement, Installment, Loan, Payment
 from .schedule import _as_finance, _refresh_coverage, pro_forma_schedule, schedule_of, with_upfront_fee  # noqa: F401
+from .. import clock
 
 # The proposal states in which a bank may propose loan terms.
 LENDABLE_PROPOSAL_STATES = ("eligible", "technically_reviewed")
@@ -347,7 +348,7 @@ def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
             "upfront_fee_charged": loan.upfront_fee if first else ZERO, "guarantee_valid_until": valid_until})
     if first:
         transition(actor, loan, "disbursed", disbursement_id=tranche.id)
-    promote_if_due(actor, loan, dt.date.today(), disbursement_id=tranche.id)
+    promote_if_due(actor, loan, clock.today(), disbursement_id=tranche.id)
     _refresh_coverage(loan, _as_finance(loan.installments))
     db.session.commit()
     return tranche

@@ -12,6 +12,7 @@ from ..guarantees.models import Guarantee
 from ..home import NextStep, step_provider
 from ..finance.money import format_money
 from .models import SERVICING_STATES, Installment, Loan
+from .. import clock
 
 # An SME with many loans gets the first few; the loans page lists the rest.
 MAX_LOANS_SHOWN = 5
@@ -49,7 +50,7 @@ def _sme_loan_step(loan: Loan, today: date) -> NextStep:
 def loan_steps(actor: Actor) -> list[NextStep]:
     """Tell SMEs about their loans, banks about decisions and servicing, the fund about requests."""
     steps: list[NextStep] = []
-    today = date.today()
+    today = clock.today()
     if actor.has("sme"):
         loans = db.session.scalars(visible(Loan, actor).where(Loan.status.in_(SERVICING_STATES))
                                    .order_by(Loan.id).limit(MAX_LOANS_SHOWN)).all()

@@ -10,6 +10,7 @@ from ..auth.current import current_actor
 from ..errors import NotFound, ValidationFailed
 from ..proposals import services as proposals
 from . import services
+from .. import clock
 
 bp = Blueprint("monitoring", __name__)
 
@@ -29,7 +30,7 @@ def page(proposal_id: int):
         plan = None
     from ..verifications.services import current_confirmed
 
-    return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=date.today(),
+    return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=clock.today(),
                            errors=request.args.get("errors"), confirmed=current_confirmed(p.id),
                            financed=services.is_financed(p))
 

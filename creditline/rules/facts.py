@@ -17,6 +17,7 @@ from ..finance.metrics import debt_service_coverage, economic_metrics
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, ENERGY_STREAMS, STREAMS
 from .expressions import NUM, SET, TEXT
 from .grants import grant_amount_cents, grant_rate
+from .. import clock
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def columns(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
         else:
             values = [str(r.get(name) or "") for r in rows]
         cols[name] = np.array(values, dtype=object)
-    today = date.today()
+    today = clock.today()
     cols["months_operating"] = np.array([_months_between(e.get("operating_since"), r.get("as_of") or today)
                                          for e, r in zip(ents, rows)], dtype=float)
     cols["cp_options"] = np.array([_mask(r.get("cp_options"), SETS["cp_options"]) for r in rows], dtype=np.int64)

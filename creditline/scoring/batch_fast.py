@@ -22,6 +22,7 @@ from ..rules.loader import Rulebook
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, STREAMS
 from .batch_checks import (ENTERPRISE_FIELDS, INDICATOR_FIELDS, MISSING, ROW_FIELDS, RULES, TECHNOLOGY_FIELDS,
                            FieldRule, dates_ok, integers_ok, numbers_ok, texts_ok)
+from .. import clock
 
 ROW_KEYS = frozenset(ROW_FIELDS)
 ENTERPRISE_KEYS = frozenset(ENTERPRISE_FIELDS)
@@ -152,7 +153,7 @@ def _values(source: list[dict[str, Any]], keys: Iterable[str]) -> dict[str, list
 
 def fast_check(book: Rulebook, rows: list[Any], today: date | None = None) -> FastBatch:
     """Accept the rows the schema and the engine surely accept; build their columns as ``facts.columns`` would."""
-    today = today or date.today()
+    today = today or clock.today()
     shapes = _Shapes(rows)
     ok, n = shapes.ok, len(rows)
     row_values, ent_values = _values(shapes.rows, ROW_KEYS), _values(shapes.ents, ENTERPRISE_KEYS)

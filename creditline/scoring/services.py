@@ -19,6 +19,7 @@ from ..rulebooks import registry
 from ..rules import engine, simulate as simulation
 from . import batch
 from ..rules.loader import Rulebook, RulebookError, parse_rulebook
+from .. import clock
 
 
 def rulebook_of(line: CreditLine):  # type: ignore[no-untyped-def]
@@ -31,7 +32,7 @@ def rulebook_of(line: CreditLine):  # type: ignore[no-untyped-def]
 
 def engine_input(body: dict[str, Any], enterprise: dict[str, Any], as_of: date | None = None) -> dict[str, Any]:
     """Add the enterprise and the evaluation date to a proposal body, as the engine expects."""
-    return {**body, "enterprise": enterprise, "as_of": (as_of or date.today()).isoformat()}
+    return {**body, "enterprise": enterprise, "as_of": (as_of or clock.today()).isoformat()}
 
 
 def assessment_view(a: Assessment) -> dict[str, Any]:

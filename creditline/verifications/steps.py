@@ -12,6 +12,7 @@ from ..grants.models import Grant
 from ..home import NextStep, step_provider
 from ..monitoring.models import MonitoringPlan, MonitoringReport, ReportingPeriod, proposals_in_scope
 from .models import Verification
+from .. import clock
 
 # Periods are announced to the SME this long before their due date.
 REPORT_NOTICE = timedelta(days=30)
@@ -47,7 +48,7 @@ def verification_steps(actor: Actor) -> list[NextStep]:
     """Tell SMEs which reports are due, verifiers what to verify, the fund which grants wait."""
     steps: list[NextStep] = []
     if actor.has("sme"):
-        steps.extend(_reports_due(actor, date.today()))
+        steps.extend(_reports_due(actor, clock.today()))
     if actor.has("verifier"):
         to_propose = _verifications(actor, Verification.status.in_(("computed", "returned")))
         steps.append(NextStep("Verifications to propose", "Check the figures and flags, then propose a result.",

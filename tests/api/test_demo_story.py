@@ -18,13 +18,14 @@ from creditline.notifications.models import Notification
 from creditline.proposals.models import Proposal
 from creditline.scoring.services import rulebook_of
 from creditline.verifications.models import Verification
+from creditline import clock
 
 
 @pytest.fixture
 def story(app) -> dict:
     with app.app_context():
         seed_demo()
-        result = seed_story(date.today())
+        result = seed_story(clock.today())
         db.session.remove()
     return result
 
@@ -58,14 +59,14 @@ def test_the_dyeing_grant_is_paid_once_as_a_principal_reduction(story, ctx):
     g = grants[0]
     assert (g.status, g.amount, g.rate, g.paid_as) == ("paid", expected, rate, "principal_reduction")
     reductions = [x for x in loan.payments if x.allocation.get("grant_id") == g.id]
-    assert len(reductions) == 1 and reductions[0].prepayment == expected and reductions[0].value_date == date.today()
+    assert len(reductions) == 1 and reductions[0].prepayment == expected and reductions[0].value_date == clock.today()
     # Every installment due so far was paid on its day; the grant came off what is still to come.
-    due = [r for r in loan.installments if r.due_date <= date.today()]
+    due = [r for r in loan.installments if r.due_date <= clock.today()]
     assert len(due) == 16 and all(r.status == "paid" for r in due)
     repaid = sum((r.principal_paid for r in loan.installments), Decimal("0"))
     assert loan.disbursed == TEXTILE_LOAN["principal"]
     assert loan.outstanding_principal == TEXTILE_LOAN["principal"] - repaid - expected
-    assert sum((r.principal for r in loan.installments if r.due_date > date.today()), Decimal("0")) \
+    assert sum((r.principal for r in loan.installments if r.due_date > clock.today()), Decimal("0")) \
         == loan.outstanding_principal
     assert len(loan.installments) == TEXTILE_LOAN["tenor_months"] and loan.installments[-1].balance_after == 0
     assert (loan.status, loan.days_past_due) == ("active", 0)

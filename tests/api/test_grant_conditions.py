@@ -10,6 +10,7 @@ from creditline.grants.models import Grant
 from creditline.loans.models import Loan
 
 from .test_verification_chain import (_confirmed_grant, financed, planned, reported,  # noqa: F401
+from creditline import clock
                                       textile, verified)
 
 INCENTIVE = {"source": "Provincial clean-technology fund", "amount": "5000.00", "date": "2026-10-01"}
@@ -275,7 +276,7 @@ def test_the_grants_page_shows_the_budget_to_the_fund_only(app, demo, session_fo
 
     from creditline.demo_story import seed_story
     with app.app_context():
-        seed_story(date.today())
+        seed_story(clock.today())
         db.session.remove()
     html = session_for("fund_admin").get("/grants").get_data(as_text=True)
     # The demo line's USD 3,000,000 budget less the dyeing grant of USD 20,000 paid in the story.

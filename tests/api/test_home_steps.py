@@ -10,12 +10,13 @@ import pytest
 from creditline.demo import DEMO_PASSWORD
 from creditline.demo_story import seed_story
 from creditline.extensions import db
+from creditline import clock
 
 
 @pytest.fixture
 def story(app, demo) -> None:
     with app.app_context():
-        seed_story(date.today())
+        seed_story(clock.today())
         db.session.remove()
 
 

@@ -11,6 +11,7 @@ from creditline.extensions import db
 from creditline.notifications.models import Notification
 
 from .test_verification_chain import monthly, planned, reported, textile, verified  # noqa: F401
+from creditline import clock
 
 
 def run(app, day, replay=False):
@@ -140,14 +141,14 @@ def test_a_repaid_loan_frees_its_guarantee_and_the_other_steps_still_run(app, cl
     # Installment 1's interest (800.00) and the whole principal repay the loan.
     res = pay(client, token_for, loan_id, "80800.00", START + relativedelta(months=1))
     assert res.status_code == 201 and res.get_json()["loan"]["status"] == "repaid"
-    summary = run(app, dt.date.today().isoformat())
+    summary = run(app, clock.today().isoformat())
     assert summary["loans"]["loans_checked"] == 0 and summary["loans"]["guarantees_released"] == 1
     assert "monitoring" in summary
     g = client.get(f"/api/v1/guarantees/{gid}", headers=token_for("fund_admin")).get_json()
     assert (g["status"], g["allowed_transitions"]) == ("released", [])
     ex = line_exposure(client, token_for)
     assert (ex["remaining_capacity"], ex["live"], ex["outstanding_exposure"]) == ("2000000.00", 0, "0.00")
-    assert run(app, dt.date.today().isoformat(), "--replay")["loans"]["guarantees_released"] == 0
+    assert run(app, clock.today().isoformat(), "--replay")["loans"]["guarantees_released"] == 0
 
 
 def test_a_second_arrears_episode_is_announced_again(app, client, token_for, demo):

@@ -15,6 +15,7 @@ from creditline.audit.models import AuditEvent
 from creditline.extensions import db
 from creditline.finance.schedules import build_schedule, reschedule_after_prepayment
 from creditline.loans.models import Disbursement, Installment, Loan, Payment
+from creditline import clock
 
 D = Decimal
 TABLES = (Loan, Installment, Disbursement, Payment, AuditEvent)
@@ -24,13 +25,13 @@ TERMS = {"principal": "80000.00", "annual_rate": 0.12, "tenor_months": 12, "freq
 
 def first_of_next_month(today: dt.date | None = None) -> dt.date:
     """A start date on or after today with no month-end clamping."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     return (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 # Payments cannot be dated in the future, so the test loans start 14 months ago: a whole
 # twelve-month schedule lies in the past. Their approval is back-dated to START (``backdate``).
-START = (dt.date.today().replace(day=1) - relativedelta(months=14))
+START = (clock.today().replace(day=1) - relativedelta(months=14))
 
 
 def backdate(app, loan_id: int, on: dt.date = START) -> None:
@@ -444,10 +445,10 @@ def test_payments_are_never_in_the_future_nor_before_the_latest_one(app, client,
     token_for("sme")
     before = counts(app)
     # Three years ahead would once have defaulted the loan; now it is refused and nothing changes.
-    future = dt.date.today() + relativedelta(years=3)
+    future = clock.today() + relativedelta(years=3)
     res = pay(client, token_for, active, rows[0]["total"], future)
     assert res.status_code == 422 and "after today" in res.get_json()["errors"]["value_date"][0]
-    res = pay(client, token_for, active, "1.00", dt.date.today() + dt.timedelta(days=1))
+    res = pay(client, token_for, active, "1.00", clock.today() + dt.timedelta(days=1))
     assert res.status_code == 422 and "value_date" in res.get_json()["errors"]
     assert counts(app) == before
     loan = client.get(f"/api/v1/loans/{active}", headers=token_for("sme")).get_json()
@@ -504,7 +505,7 @@ def test_the_upfront_fee_is_charged_first_and_counts_in_debt_service(app, client
 def test_disbursed_until_the_last_tranche_or_the_first_due_date(app, client, token_for, approved):
     from creditline.loans.arrears_batch import update_all_arrears
     url = f"/api/v1/loans/{approved}/disburse"
-    today = dt.date.today()
+    today = clock.today()
     res = client.post(url, headers=token_for("bank_officer"), json={"amount": "50000.00", "value_date": today.isoformat()})
     loan = res.get_json()["loan"]
     assert res.status_code == 201 and (loan["status"], loan["allowed_transitions"]) == ("disbursed", ["active"])

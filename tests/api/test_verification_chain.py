@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from creditline.extensions import db
 from creditline.grants.models import Grant
 from creditline.monitoring.models import MonitoringReport
+from creditline import clock
 
 # No reporting_start: the plan starts reporting after start-up (see test_plan_defaults_...).
 PLAN = {"baseline_start": "2025-01-01", "baseline_end": "2025-12-31", "reporting_periods": 6, "ipmvp_option": "B"}
@@ -26,7 +27,7 @@ def monthly(water_per_t="9", kwh_per_t="140", outputs=(420, 410, 430, 425, 415, 
 
 
 def first_of_next_month() -> date:
-    return (date.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    return (clock.today().replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def reporting_start() -> date:

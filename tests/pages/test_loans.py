@@ -24,8 +24,9 @@ from creditline.proposals.services import create_proposal, submit_proposal
 from creditline.scoring.services import score_and_store
 
 from .conftest import sign_in
+from creditline import clock
 
-START = date.today().replace(day=1) - relativedelta(months=14)
+START = clock.today().replace(day=1) - relativedelta(months=14)
 
 
 def actor(email: str) -> Actor:
@@ -160,7 +161,7 @@ def test_application_to_repaid_with_a_tranche_plan_and_the_guarantee_released(pa
     assert "repaid" in page.locator("h1").inner_text()
 
     with live_app.app_context():
-        run_daily(date.today(), replay=True)  # what `flask jobs run-daily` does
+        run_daily(clock.today(), replay=True)  # what `flask jobs run-daily` does
         db.session.remove()
     page.reload()
     assert "released" in page.get_by_test_id("guarantee").inner_text()

@@ -18,6 +18,7 @@ from creditline.proposals.services import create_proposal, submit_proposal
 from creditline.scoring.services import score_and_store
 
 from .conftest import sign_in
+from creditline import clock
 
 
 def actor(email):
@@ -38,7 +39,7 @@ def financed(live_app):
             "proposal_id": p.id, "principal": Decimal("80000.00"), "annual_rate": Decimal("0.10"), "tenor_months": 36,
             "frequency": "monthly", "method": "annuity"})
         loans.approve_loan(actor("committee@bank.example"), loan.id)
-        start = (date.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+        start = (clock.today().replace(day=1) + timedelta(days=32)).replace(day=1)
         loans.disburse(actor("officer@bank.example"), loan.id, {"amount": Decimal("80000.00"), "value_date": start})
         monitoring.set_plan(actor("verifier@ncpc.example"), p.id, {
             "baseline_start": date(2025, 1, 1), "baseline_end": date(2025, 12, 31),
