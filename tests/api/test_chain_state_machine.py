@@ -1,0 +1,258 @@
+"""Random walks through the whole chain, as the people in it would act, in any order.
+
+A hypothesis state machine drives the API as the bank officer, the committee, the fund, the
+NCPC and the SME, while time moves on and the daily job runs. Most actions are refused in most
+states; what matters is that after every step nothing answered 5xx and the books still hold:
+
+- money is conserved on every loan: what was disbursed is repaid principal (payments, grant
+  principal reductions, recoveries) plus what is still outstanding;
+- a grant is paid at most once per proposal;
+- the fund never guarantees more than the line's capacity;
+- the audit chain verifies.
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from sqlalchemy import func, select
+
+from creditline import clock
+from creditline.audit.services import verify_chain
+from creditline.creditlines.models import CreditLine
+from creditline.extensions import db
+from creditline.grants.models import Grant
+from creditline.guarantees.services import exposure
+from creditline.loans.models import Loan
+from tests.conftest import wipe
+
+# The story starts here and time only moves forward, as it does for real users.
+START = date(2024, 1, 15)
+EXAMPLES = int(os.environ.get("CREDITLINE_STATEFUL_EXAMPLES", "12"))
+STEPS = int(os.environ.get("CREDITLINE_STATEFUL_STEPS", "35"))
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("30000"), places=2)
+
+
+SEEN: Counter[tuple[str, int]] = Counter()  # (route, status): what the walks reached
+
+
+def _post(client, path, headers, body=None):
+    res = client.post(path, headers=headers, json=body or {})
+    assert res.status_code < 500, (path, res.status_code, res.get_data(as_text=True)[:500])
+    SEEN[("/".join(part if not part.isdigit() else "{id}" for part in path.split("/")), res.status_code)] += 1
+    return res
+
+
+class Chain(RuleBasedStateMachine):
+    """One credit line, its demo proposals, and everybody acting on them at random."""
+
+    app = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.client = self.app.test_client()
+        self.loan: int | None = None
+        self.status: str | None = None  # the loan's status as last read, to spend steps where they count
+        self.guarantee: int | None = None
+        self.plan = False
+
+    @initialize()
+    def seed(self) -> None:
+        from creditline.demo import seed_demo
+        wipe(self.app)
+        clock.set_today(START)
+        with self.app.app_context():
+            seed_demo()
+            db.session.remove()
+        self._sign_in()
+        items = self.client.get("/api/v1/proposals?status=eligible", headers=self.h["fund_admin"]).get_json()["items"]
+        self.proposal = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
+
+    def _refresh(self) -> None:
+        if self.loan is not None:
+            self.status = self.client.get(f"/api/v1/loans/{self.loan}", headers=self.h["bank_officer"]).get_json()["status"]
+
+    def _sign_in(self) -> None:
+        self.h = {role: self._token(role) for role in
+                  ("sme", "bank_officer", "credit_committee", "verifier", "senior_verifier", "fund_admin")}
+
+    def _token(self, role: str) -> dict[str, str]:
+        from tests.conftest import ROLE_USERS
+        res = self.client.post("/api/v1/auth/token", json={"email": ROLE_USERS[role], "password": "green-credit-demo"})
+        assert res.status_code in (200, 201), res.get_json()
+        return {"Authorization": f"Bearer {res.get_json()['token']}"}
+
+    # -- time ------------------------------------------------------------------------------
+
+    @rule(days=st.integers(min_value=1, max_value=120))
+    def time_passes(self, days: int) -> None:
+        from creditline.jobs.daily import run_daily
+        clock.set_today(clock.today() + timedelta(days=days))
+        with self.app.app_context():
+            run_daily(clock.today())
+            db.session.remove()
+        self._sign_in()  # tokens expire while months pass, as they would for the people
+        self._refresh()
+
+    # -- lending ---------------------------------------------------------------------------
+
+    @precondition(lambda self: self.loan is None)
+    @rule(principal=st.sampled_from(["80000.00", "60000.00", "45000.50"]),
+          tenor=st.sampled_from([12, 24, 36]), grace=st.sampled_from([0, 3]))
+    def officer_proposes_terms(self, principal: str, tenor: int, grace: int) -> None:
+        res = _post(self.client, "/api/v1/loans", self.h["bank_officer"], {
+            "proposal_id": self.proposal, "principal": principal, "annual_rate": "0.10",
+            "tenor_months": tenor, "grace_months": grace, "frequency": "monthly", "method": "annuity"})
+        if res.status_code == 201:
+            self.loan = res.get_json()["id"]
+            self._refresh()
+
+    @precondition(lambda self: self.status == "applied")
+    @rule(approve=st.sampled_from([True, True, True, True, False]))
+    def committee_decides(self, approve: bool) -> None:
+        if approve:
+            _post(self.client, f"/api/v1/loans/{self.loan}/approve", self.h["credit_committee"])
+        else:
+            _post(self.client, f"/api/v1/loans/{self.loan}/decline", self.h["credit_committee"],
+                  {"reason": "collateral not sufficient"})
+        self._refresh()
+
+    @precondition(lambda self: self.status in ("approved", "disbursed"))
+    @rule(amount=st.sampled_from(["80000.00", "40000.00", "20000.00", "1000.00"]),
+          back=st.sampled_from([0, 0, 0, 5]))
+    def officer_disburses(self, amount: str, back: int) -> None:
+        day = clock.today() - timedelta(days=back)
+        _post(self.client, f"/api/v1/loans/{self.loan}/disburse", self.h["bank_officer"],
+              {"amount": amount, "value_date": day.isoformat()})
+        self._refresh()
+
+    @precondition(lambda self: self.status in ("disbursed", "active", "in_arrears", "defaulted", "written_off"))
+    @rule(amount=amounts, mode=st.sampled_from([None, "shorten", "lower_installment"]))
+    def officer_records_payment(self, amount: Decimal, mode: str | None) -> None:
+        body = {"amount": str(amount), "currency": "USD", "value_date": clock.today().isoformat()}
+        if mode:
+            body["mode"] = mode
+        _post(self.client, f"/api/v1/loans/{self.loan}/payments", self.h["bank_officer"], body)
+        self._refresh()
+
+    @precondition(lambda self: self.status in ("in_arrears", "defaulted"))
+    @rule()
+    def officer_writes_off(self) -> None:
+        _post(self.client, f"/api/v1/loans/{self.loan}/write-off", self.h["bank_officer"],
+              {"reason": "the enterprise closed"})
+        self._refresh()
+
+    # -- guarantees ------------------------------------------------------------------------
+
+    @precondition(lambda self: self.status not in (None, "applied", "declined") and self.guarantee is None)
+    @rule(share=st.sampled_from([None, 0.5, 0.3]))
+    def officer_requests_guarantee(self, share: float | None) -> None:
+        res = _post(self.client, f"/api/v1/loans/{self.loan}/guarantee", self.h["bank_officer"],
+                    {} if share is None else {"coverage_share": share})
+        if res.status_code == 201:
+            self.guarantee = res.get_json()["id"]
+
+    @precondition(lambda self: self.guarantee is not None)
+    @rule(action=st.sampled_from(["issue", "call", "pay"]))
+    def guarantee_moves(self, action: str) -> None:
+        who = "bank_officer" if action == "call" else "fund_admin"
+        _post(self.client, f"/api/v1/guarantees/{self.guarantee}/{action}", self.h[who])
+
+    @precondition(lambda self: self.guarantee is not None)
+    @rule(amount=amounts)
+    def bank_records_recovery(self, amount: Decimal) -> None:
+        _post(self.client, f"/api/v1/guarantees/{self.guarantee}/recoveries", self.h["bank_officer"],
+              {"amount": str(amount), "currency": "USD", "value_date": clock.today().isoformat()})
+
+    # -- monitoring, verification, grant ---------------------------------------------------
+
+    @precondition(lambda self: self.status not in (None, "applied", "approved", "declined") and not self.plan)
+    @rule()
+    def verifier_sets_plan(self) -> None:
+        res = _post(self.client, f"/api/v1/proposals/{self.proposal}/monitoring-plan", self.h["verifier"],
+                    {"baseline_start": "2023-01-01", "baseline_end": "2023-12-31", "reporting_periods": 3,
+                     "ipmvp_option": "B"})
+        self.plan = res.status_code == 201
+
+    @precondition(lambda self: self.plan)
+    @rule(water_per_t=st.sampled_from(["9", "12", "19"]))
+    def sme_reports_ended_periods(self, water_per_t: str) -> None:
+        plan = self.client.get(f"/api/v1/proposals/{self.proposal}/monitoring-plan", headers=self.h["sme"]).get_json()
+        due = [p for p in plan.get("periods", []) if not p.get("reported")
+               and date.fromisoformat(p["end"]) < clock.today()]
+        if not due:
+            return
+        out = 420
+        reports = [{"period": p["label"], "production_output": str(out),
+                    "quantities": [{"stream": "water", "unit": "m3", "quantity": str(out * int(water_per_t))},
+                                   {"stream": "electricity", "unit": "kWh", "quantity": str(out * 140)},
+                                   {"stream": "wastewater", "unit": "m3", "quantity": f"{out * 8.2:.1f}"}]}
+                   for p in due]
+        _post(self.client, f"/api/v1/proposals/{self.proposal}/monitoring-reports", self.h["sme"], {"reports": reports})
+
+    @precondition(lambda self: self.plan)
+    @rule()
+    def verifiers_verify(self) -> None:
+        res = _post(self.client, f"/api/v1/proposals/{self.proposal}/verifications", self.h["verifier"])
+        if res.status_code != 201:
+            return
+        vid = res.get_json()["id"]
+        if _post(self.client, f"/api/v1/verifications/{vid}/propose", self.h["verifier"],
+                 {"decision": "verified", "comment": "meters agree"}).status_code == 200:
+            _post(self.client, f"/api/v1/verifications/{vid}/confirm", self.h["senior_verifier"], {"comment": "ok"})
+
+    @precondition(lambda self: self.plan)
+    @rule(pay=st.booleans())
+    def fund_moves_grants(self, pay: bool) -> None:
+        items = self.client.get("/api/v1/grants", headers=self.h["fund_admin"]).get_json()["items"]
+        for g in items:
+            if g["status"] == "calculated":
+                _post(self.client, f"/api/v1/grants/{g['id']}/approve", self.h["fund_admin"], {"paid_as": "enterprise"})
+            elif g["status"] == "approved" and pay:
+                _post(self.client, f"/api/v1/grants/{g['id']}/pay", self.h["fund_admin"], {"reference": "SWIFT-9"})
+
+    # -- what must always hold -------------------------------------------------------------
+
+    @invariant()
+    def books_hold(self) -> None:
+        if not hasattr(self, "h"):
+            return
+        with self.app.app_context():
+            for loan in db.session.scalars(select(Loan)):
+                repaid = sum((Decimal(p.allocation.get("principal", "0")) + p.prepayment for p in loan.payments),
+                             Decimal("0"))
+                assert loan.disbursed == repaid + loan.outstanding_principal, (
+                    f"loan {loan.id} ({loan.status}): disbursed {loan.disbursed}, repaid {repaid}, "
+                    f"outstanding {loan.outstanding_principal}")
+                assert loan.outstanding_principal >= 0
+            paid = db.session.execute(select(Grant.proposal_id, func.count()).where(Grant.status == "paid")
+                                      .group_by(Grant.proposal_id)).all()
+            assert all(n == 1 for _, n in paid), paid
+            for line in db.session.scalars(select(CreditLine)):
+                e = exposure(line)
+                assert e["committed"] <= e["capacity"], e
+            report = verify_chain()
+            assert report.ok, report
+            db.session.remove()
+
+
+@pytest.mark.stateful
+def test_the_chain_holds_under_random_walks(app):
+    Chain.app = app
+    run = Chain.TestCase
+    run.settings = settings(max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=True,
+                            suppress_health_check=list(HealthCheck))
+    run().runTest()
+    if os.environ.get("CREDITLINE_STATEFUL_DEBUG"):
+        for key, n in sorted(SEEN.items()):
+            print(key, n)
+    # The walks must reach the far end of the chain, or they prove little.
+    assert any(route.endswith("/disburse") and status == 201 for route, status in SEEN), SEEN
+    assert any(route.endswith("/payments") and status == 201 for route, status in SEEN), SEEN
