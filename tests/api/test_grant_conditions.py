@@ -8,9 +8,9 @@ from creditline.audit.models import AuditEvent
 from creditline.extensions import db
 from creditline.grants.models import Grant
 from creditline.loans.models import Loan
+from creditline import clock
 
 from .test_verification_chain import (_confirmed_grant, financed, planned, reported,  # noqa: F401
-from creditline import clock
                                       textile, verified)
 
 INCENTIVE = {"source": "Provincial clean-technology fund", "amount": "5000.00", "date": "2026-10-01"}
