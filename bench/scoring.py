@@ -242,7 +242,11 @@ def main() -> None:
           f"{goal(mem_b < 1024)} for the whole process, {mem_b:.0f} MB)")
     print(f"  identical to single: {goal(same == checked_n and checked_n > 0)} ({same}/{checked_n})")
 
-    import zen
+    try:
+        import zen
+    except ImportError:
+        print("zen-engine not installed: pip install -e '.[bench]' for the comparison")
+        return
     decision = zen.ZenEngine().create_decision(zen_model(book))
     idx = rng.choice(ev.n, size=min(args.zen, ev.n), replace=False)
     inputs = zen_inputs(ev, idx)
