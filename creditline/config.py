@@ -44,6 +44,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance / "evidence")),
         # Uploads of monitoring data and evidence are the largest bodies we accept.
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+        # One proposal document (quotation, data sheet, statements); the body limit above is the outer bound.
+        "MAX_DOCUMENT_BYTES": _env_int("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024),
         "PASSWORD_HASH_METHOD": "scrypt",
         "TOKEN_TTL_SECONDS": _env_int("TOKEN_TTL_SECONDS", 8 * 3600),
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),

@@ -71,6 +71,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PayloadTooLarge(DomainError):
+    """An upload over a configured size limit; ``errors`` names the file."""
+
+    status = 413
+    code = "payload_too_large"
+
+
 class InvalidTransition(Conflict):
     """A state change the lifecycle table does not allow."""
 

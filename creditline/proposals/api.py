@@ -6,8 +6,9 @@ from flask_smorest import Blueprint
 from ..auth.current import current_actor
 from ..scoring.schemas import AssessmentSchema
 from ..scoring.services import assessment_view, replay_assessment, score_and_store
-from . import documents, services
-from .schemas import (DocumentSchema, ProposalCreateSchema, ProposalBodySchema, ProposalPageSchema,
+from ..files.disposition import download
+from . import checklist, documents, services
+from .schemas import (DocumentCheckBodySchema, DocumentCheckSchema, DocumentSchema, ProposalCreateSchema, ProposalBodySchema, ProposalPageSchema,
                       ProposalQueryArgsSchema, ProposalSchema, SubmitSchema, TechnicalReviewOutSchema,
                       TechnicalReviewSchema, WithdrawSchema)
 
@@ -117,3 +118,53 @@ class DocumentsView(MethodView):
                                       upload.read() if upload else None,
                                       (upload.filename if upload else None) or "document",
                                       upload.mimetype if upload else "")
+
+
+DOCUMENT_FILE_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {"file": {
+        "type": "string", "format": "binary",
+        "description": "PDF, PNG, JPEG, XLSX, DOCX or CSV, checked by content; at most MAX_DOCUMENT_BYTES"}}}}}}
+
+
+@blp.route("/<int:proposal_id>/documents/<int:document_id>")
+class DocumentView(MethodView):
+    @blp.response(200, DocumentSchema)
+    @blp.doc(requestBody=DOCUMENT_FILE_BODY)
+    def put(self, proposal_id, document_id):
+        """Replace a draft's document with another file (SMEs; 409 once submitted)."""
+        upload = request.files.get("file")
+        return documents.replace_document(current_actor(), proposal_id, document_id,
+                                          upload.read() if upload else None,
+                                          (upload.filename if upload else None) or "document")
+
+    @blp.response(204)
+    def delete(self, proposal_id, document_id):
+        """Delete a draft's document (SMEs; 409 once submitted); the audit trail keeps its digest."""
+        documents.delete_document(current_actor(), proposal_id, document_id)
+
+
+@blp.route("/<int:proposal_id>/documents/<int:document_id>/file")
+class DocumentFileView(MethodView):
+    @blp.doc(responses={"200": {"description": "the file, as an attachment"},
+                        "409": {"description": "the stored bytes no longer match the SHA-256"}})
+    def get(self, proposal_id, document_id):
+        """Download a document (everyone the proposal is shared with), checked against its SHA-256."""
+        data, name, kind = documents.open_document(current_actor(), proposal_id, document_id)
+        return download(data, name, kind)
+
+
+@blp.route("/<int:proposal_id>/document-checklist")
+class ChecklistView(MethodView):
+    @blp.response(200, DocumentCheckSchema(many=True))
+    def get(self, proposal_id):
+        """The bank's checklist: one row per required document type, with its verdict."""
+        return checklist.checklist(current_actor(), proposal_id)
+
+
+@blp.route("/<int:proposal_id>/document-checklist/<kind>")
+class ChecklistItemView(MethodView):
+    @blp.arguments(DocumentCheckBodySchema)
+    @blp.response(200, DocumentCheckSchema)
+    def put(self, data, proposal_id, kind):
+        """Mark a required document type checked or not acceptable, with a note (bank officers)."""
+        return checklist.mark(current_actor(), proposal_id, kind, data["status"], data.get("note"))

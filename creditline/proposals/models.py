@@ -109,6 +109,21 @@ class ProposalDocument(db.Model):
     file: Mapped[StoredFile] = relationship(lazy="joined")
 
 
+class DocumentCheck(db.Model):
+    """The bank's verdict on one required document type of a proposal: checked or not acceptable."""
+
+    __tablename__ = "document_check"
+    __table_args__ = (UniqueConstraint("proposal_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # checked | not_acceptable
+    note: Mapped[str | None] = mapped_column(Text)
+    checked_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Assessment(db.Model):
     """An immutable scoring result; re-scoring adds a new one."""
 

@@ -124,6 +124,23 @@ class DocumentSchema(Schema):
     filename = fields.String(attribute="file.filename")
     sha256 = fields.String(attribute="file.sha256")
     size = fields.Integer(attribute="file.size")
+    content_type = fields.String(attribute="file.content_type", metadata={"description": "detected from the bytes"})
+
+
+class DocumentCheckBodySchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("checked", "not_acceptable")))
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000),
+                         metadata={"description": "required when not acceptable"})
+
+
+class DocumentCheckSchema(Schema):
+    kind = fields.String()
+    label = fields.String()
+    documents = fields.List(fields.Integer())
+    status = fields.String(metadata={"description": "pending, checked or not_acceptable"})
+    note = fields.String(allow_none=True)
+    checked_by = fields.Integer(allow_none=True)
+    checked_at = fields.DateTime(allow_none=True)
 
 
 class ProposalSchema(ProposalCreateSchema):

@@ -8,12 +8,12 @@ from marshmallow import ValidationError
 from ..auth.current import current_actor
 from ..creditlines.services import list_credit_lines
 from ..enterprises.services import list_enterprises
-from ..errors import DomainError, ValidationFailed
+from ..errors import Conflict, DomainError, PayloadTooLarge, ValidationFailed
 from ..pagination import page_arg
 from ..rules.costs import COST_CATEGORIES
 from ..scoring.services import assessment_view, score_and_store
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, TECHNOLOGY_READINESS
-from . import documents, services
+from . import checklist, documents, services
 from .forms import flatten_errors, form_to_body
 from .models import PROPOSAL_LIFECYCLE
 from .schemas import ProposalBodySchema, ProposalCreateSchema, TechnicalReviewSchema
@@ -99,7 +99,8 @@ def detail(proposal_id: int):
     return render_template("proposals/detail.html", p=p, assessment=assessment, actor=actor,
                            reviews=services.reviews_of(actor, proposal_id),
                            allowed=PROPOSAL_LIFECYCLE.allowed(p.status), document_kinds=DOCUMENT_KINDS,
-                           doc_states=documents.OPEN_STATES, missing=documents.missing_documents(p))
+                           doc_states=documents.OPEN_STATES, missing=documents.missing_documents(p),
+                           checklist=checklist.checklist_rows(p) if p.status in checklist.CHECKABLE_STATES else [])
 
 
 @bp.route("/<int:proposal_id>/documents", methods=["POST"])
@@ -111,7 +112,7 @@ def add_document(proposal_id: int):
                                upload.read() if upload and upload.filename else None,
                                upload.filename if upload else "", upload.mimetype if upload else "")
         flash("Document uploaded.", "success")
-    except ValidationFailed as exc:
+    except (ValidationFailed, PayloadTooLarge, Conflict) as exc:
         flash("Not uploaded: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items()), "error")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 
@@ -199,3 +200,6 @@ def review(proposal_id: int):
             flash("Technical review recorded; the SME can see it.", "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal_id))
     return render_template("proposals/review.html", p=p, errors=errors), 422 if errors else 200
+
+
+from . import document_views  # noqa: E402,F401  (its routes live on this blueprint)
