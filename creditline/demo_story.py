@@ -40,6 +40,7 @@ from .jobs.daily import run_daily
 from .loans.models import Loan
 from .loans.repayments import record_payment
 from .loans.services import approve_loan, disburse, propose_loan
+from .monitoring.review import review_report
 from .monitoring.services import add_evidence, submit_reports, set_plan
 from .proposals.models import Proposal
 from .proposals.services import create_proposal, submit_proposal
@@ -163,6 +164,8 @@ def _textile(month: date, today: date) -> dict[str, Any]:
                                             for r in _textile_reports())
     add_evidence(_actor("owner@textile.example"), reports[-1].id, meters.encode(), "water-meter-readings.csv",
                  "text/csv", "Monthly readings of the dyeing house water meter")
+    for r in reports:
+        review_report(verifier, r.id, "accept", "Figures agree with the meter log")
     v = create_verification(verifier, p.id, {"ipmvp_option": "B"})
     propose(verifier, v.id, "verified", "Meter readings, production records and EVN bills agree")
     confirm(senior, v.id, "Checked the meter log against the bills; agreed")

@@ -6,8 +6,9 @@ from marshmallow import ValidationError
 
 from ..auth.current import current_actor
 from ..errors import ValidationFailed
-from . import services
-from .schemas import EvidenceSchema, PlanBodySchema, PlanSchema, ReportBodySchema, ReportSchema
+from . import review, services
+from .schemas import (EvidenceSchema, PlanBodySchema, PlanSchema, ReportBodySchema, ReportSchema,
+                      ReviewBodySchema)
 
 blp = Blueprint("monitoring_api", __name__, url_prefix="/api/v1", description="Monitoring plans and reports")
 
@@ -49,9 +50,12 @@ def _report_items() -> tuple[list[dict], bool]:
 @blp.route("/proposals/<int:proposal_id>/monitoring-reports")
 class ReportsView(MethodView):
     @blp.response(200, ReportSchema(many=True))
+    @blp.doc(parameters=[{"in": "query", "name": "history", "schema": {"type": "boolean"},
+                          "description": "every version, returned ones included"}])
     def get(self, proposal_id):
-        """The reports received, in period order."""
-        return services.reports_of(current_actor(), proposal_id)
+        """The latest version of each period's report, in period order (``?history=true``: every version)."""
+        history = request.args.get("history", "").lower() in ("1", "true", "yes")
+        return services.reports_of(current_actor(), proposal_id, history=history)
 
     @blp.response(201, ReportSchema(many=True))
     @blp.doc(requestBody={"content": {
@@ -88,6 +92,24 @@ class EvidenceView(MethodView):
         return services.add_evidence(current_actor(), report_id, upload.read() if upload else None,
                                      (upload.filename if upload else None) or "evidence",
                                      upload.mimetype if upload else "", request.form.get("description"))
+
+
+@blp.route("/monitoring-reports/<int:report_id>/accept")
+class AcceptView(MethodView):
+    @blp.arguments(ReviewBodySchema)
+    @blp.response(200, ReportSchema)
+    def post(self, data, report_id):
+        """Accept a submitted report: only accepted reports count in a verification (NCPC verifiers)."""
+        return review.review_report(current_actor(), report_id, "accept", data.get("reason"))
+
+
+@blp.route("/monitoring-reports/<int:report_id>/return")
+class ReturnView(MethodView):
+    @blp.arguments(ReviewBodySchema)
+    @blp.response(200, ReportSchema)
+    def post(self, data, report_id):
+        """Return a submitted report with a reason; the SME corrects it as a new version (NCPC verifiers)."""
+        return review.review_report(current_actor(), report_id, "return", data.get("reason"))
 
 
 @blp.route("/proposals/<int:proposal_id>/monitoring-reports/template.<fmt>")

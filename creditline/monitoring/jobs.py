@@ -27,7 +27,7 @@ def remind(day: date) -> dict[str, Any]:
         .join(Proposal, Proposal.id == MonitoringPlan.proposal_id)
         .where(ReportingPeriod.due_date <= day + timedelta(days=DUE_SOON_DAYS))).all()
     for period, plan, p in rows:
-        if period.report is not None:
+        if not period.open_for_report:  # a returned report is due again
             continue
         sme_org = db.session.scalar(select(Enterprise.organisation_id).where(Enterprise.id == p.enterprise_id))
         url = f"/proposals/{p.id}/monitoring"

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Numeric, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.permissions import Actor, scope, scope_filter
@@ -13,8 +13,16 @@ from ..database import TimestampMixin, utcnow
 from ..extensions import db
 from ..files.models import StoredFile
 from ..proposals.models import Proposal
+from ..states import Lifecycle
 
 IPMVP_OPTIONS = ("A", "B", "C", "D")
+
+# A returned version stays as it was (the history); the SME's correction is a new version.
+REPORT_LIFECYCLE = Lifecycle(
+    "monitoring report",
+    {"submitted": ("accepted", "returned"), "accepted": (), "returned": ()},
+    initial="submitted",
+)
 
 
 def proposals_in_scope(actor: Actor):  # type: ignore[no-untyped-def]
@@ -69,23 +77,45 @@ class ReportingPeriod(db.Model):
     due_date: Mapped[date] = mapped_column(Date)
 
     plan: Mapped[MonitoringPlan] = relationship(back_populates="periods")
-    report: Mapped[MonitoringReport | None] = relationship(back_populates="period", uselist=False)
+    versions: Mapped[list[MonitoringReport]] = relationship(back_populates="period", lazy="selectin",
+                                                            order_by="MonitoringReport.version")
+
+    @property
+    def report(self) -> MonitoringReport | None:
+        """The latest version of the period's report, whatever its status."""
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def accepted_report(self) -> MonitoringReport | None:
+        """The version the NCPC accepted: the only one that counts."""
+        return next((r for r in self.versions if r.status == "accepted"), None)
+
+    @property
+    def open_for_report(self) -> bool:
+        """Nothing reported yet, or the last version was returned: the period is due (again)."""
+        return self.report is None or self.report.status == "returned"
 
 
 class MonitoringReport(db.Model):
-    """The production output and indicator quantities of one period; one report per period."""
+    """One version of a period's production output and indicator quantities, and the NCPC's review of it."""
 
     __tablename__ = "monitoring_report"
+    __table_args__ = (UniqueConstraint("period_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("monitoring_plan.id"), index=True)
-    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id"), unique=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
     production_output: Mapped[Decimal] = mapped_column(Numeric(20, 4))
     source: Mapped[str] = mapped_column(String(8))  # form, json, csv, xlsx
     submitted_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    period: Mapped[ReportingPeriod] = relationship(back_populates="report")
+    period: Mapped[ReportingPeriod] = relationship(back_populates="versions")
     quantities: Mapped[list[ReportedQuantity]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     evidence: Mapped[list[ReportEvidence]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 

@@ -53,7 +53,8 @@ class PlanSchema(Schema):
 
     def _periods(self, plan):
         return [{"label": q.label, "start": q.start.isoformat(), "end": q.end.isoformat(),
-                 "due_date": q.due_date.isoformat(), "reported": q.report is not None} for q in plan.periods]
+                 "due_date": q.due_date.isoformat(), "reported": q.report is not None,
+                 "report_status": q.report.status if q.report else None} for q in plan.periods]
 
 
 class QuantitySchema(Schema):
@@ -82,9 +83,19 @@ class EvidenceSchema(Schema):
     uploaded_by = Id(attribute="file.uploaded_by")
 
 
+class ReviewBodySchema(Schema):
+    reason = fields.String(allow_none=True, validate=validate.Length(max=2000),
+                           metadata={"description": "required to return a report: what to correct"})
+
+
 class ReportSchema(Schema):
     id = Id()
     period = fields.String(attribute="period.label")
+    version = fields.Integer(metadata={"description": "1, then one more for each correction of a returned report"})
+    status = fields.String(metadata={"description": "submitted, accepted or returned; only accepted reports count"})
+    review_note = fields.String(allow_none=True)
+    reviewed_by = Id(allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True)
     start = fields.Date(attribute="period.start")
     end = fields.Date(attribute="period.end")
     production_output = fields.Decimal(as_string=True)

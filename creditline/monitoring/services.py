@@ -18,6 +18,7 @@ from ..scoring.services import rulebook_of
 from ..vocabulary import STREAM_UNITS
 from .models import (MonitoringPlan, MonitoringReport, ReportedQuantity, ReportEvidence,
                      ReportingPeriod)
+from .review import return_for_new_plan, tell_sme_plan_set, tell_verifiers_reports_arrived
 
 # A plan is set once the proposal is accepted for financing (or is further on).
 PLANNABLE = ("eligible", "technically_reviewed", "financed")
@@ -157,12 +158,7 @@ def set_plan(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Monitoring
     plan = db.session.scalar(select(MonitoringPlan).where(MonitoringPlan.proposal_id == p.id))
     before = None
     if plan is not None:
-        if any(q.report is not None for q in plan.periods):
-            raise Conflict("reports exist for this plan; it can no longer be replaced", current_state="reporting",
-                           allowed=[])
-        before = plan_view(plan)
-        plan.periods.clear()
-        db.session.flush()
+        before = _check_replaceable(plan, data["periods"])
     else:
         plan = MonitoringPlan(proposal_id=p.id, created_by=actor.user_id)
         db.session.add(plan)
@@ -172,12 +168,35 @@ def set_plan(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Monitoring
             setattr(plan, key, data[key])
     plan.indicators = [{"stream": i["stream"], "unit": i["unit"], "baseline_quantity": str(i["baseline_quantity"]),
                         "baseline_output": str(i["baseline_output"])} for i in data["indicators"]]
-    plan.periods = [ReportingPeriod(label=q["label"], start=q["start"], end=q["end"], due_date=q["due_date"])
-                    for q in sorted(data["periods"], key=lambda q: q["start"])]
+    # A period keeps its row (and its reports' history) when its label stays in the plan.
+    existing = {q.label: q for q in plan.periods}
+    periods = []
+    for q in sorted(data["periods"], key=lambda q: q["start"]):
+        period = existing.pop(q["label"], None) or ReportingPeriod(label=q["label"])
+        period.start, period.end, period.due_date = q["start"], q["end"], q["due_date"]
+        periods.append(period)
+    plan.periods = periods
     db.session.flush()
-    record(actor, "monitoring_plan.set", "monitoring_plan", plan.id, before, plan_view(plan))
+    event = record(actor, "monitoring_plan.set", "monitoring_plan", plan.id, before, plan_view(plan))
+    if before is not None:
+        return_for_new_plan(actor, plan)
+    tell_sme_plan_set(plan, changed=before is not None, key=f"monitoring_plan:{plan.id}:{event.id}")
     db.session.commit()
     return plan
+
+
+def _check_replaceable(plan: MonitoringPlan, new_periods: list[dict[str, Any]]) -> dict[str, Any]:
+    """Refuse to change a plan the NCPC has accepted reports under; return the plan as it was."""
+    accepted = [q.label for q in plan.periods if q.accepted_report is not None]
+    if accepted:
+        raise Conflict(f"report(s) for {', '.join(accepted)} have been accepted under this plan; it can no longer "
+                       "be changed", current_state="accepted", allowed=[])
+    labels = {q["label"] for q in new_periods}
+    dropped = [q.label for q in plan.periods if q.versions and q.label not in labels]
+    if dropped:
+        raise ValidationFailed("the monitoring plan is not valid", {"periods": [
+            f"period(s) {', '.join(dropped)} have reports and must stay in the plan"]})
+    return plan_view(plan)
 
 
 def plan_view(plan: MonitoringPlan) -> dict[str, Any]:
@@ -198,8 +217,12 @@ def _report_problems(plan: MonitoringPlan, n: int | None, item: dict[str, Any],
     label = str(item.get("period", ""))
     if label not in periods:
         errors[f"{prefix}period"] = [f"period {label!r} is not in the plan (periods: {', '.join(periods)})"]
-    elif periods[label].report is not None or label in seen:
-        errors[f"{prefix}period"] = [f"period {label} has already been reported"]
+    elif label in seen:
+        errors[f"{prefix}period"] = [f"period {label} has already been reported in this submission"]
+    elif not periods[label].open_for_report:
+        last = periods[label].report
+        errors[f"{prefix}period"] = [f"period {label} has already been reported and "
+                                     + ("accepted" if last.status == "accepted" else "waits for the NCPC's review")]
     seen.add(label)
     output = _decimal(item.get("production_output"), f"{prefix}production_output", errors, positive=True)
     quantities: dict[str, Decimal] = {}
@@ -243,15 +266,22 @@ def submit_reports(actor: Actor, proposal_id: int, items: list[dict[str, Any]], 
     reports = []
     for item, quantities, output in checked:
         period = periods[str(item["period"])]
+        previous = period.report  # a returned version: this one corrects it
         report = MonitoringReport(plan_id=plan.id, period_id=period.id, production_output=output, source=source,
-                                  submitted_by=actor.user_id)
+                                  submitted_by=actor.user_id, status="submitted",
+                                  version=previous.version + 1 if previous else 1)
         report.quantities = [ReportedQuantity(stream=s, unit=plan.units[s], quantity=q) for s, q in quantities.items()]
+        if previous is not None:
+            # The evidence still supports the corrected figures unless the SME adds better.
+            report.evidence = [ReportEvidence(file_id=e.file_id, description=e.description) for e in previous.evidence]
         db.session.add(report)
         db.session.flush()
         record(actor, "monitoring_report.submitted", "monitoring_report", report.id, None,
-               {"period": period.label, "production_output": str(output), "source": source,
+               {"period": period.label, "version": report.version, "corrects": previous.id if previous else None,
+                "production_output": str(output), "source": source,
                 "quantities": {s: str(q) for s, q in quantities.items()}})
         reports.append(report)
+    tell_verifiers_reports_arrived(plan, reports)
     db.session.commit()
     return reports
 
@@ -261,6 +291,9 @@ def add_evidence(actor: Actor, report_id: int, data: bytes | None, filename: str
     """Attach an evidence file to a report; a new upload is a new file, nothing is replaced."""
     require_role(actor, "sme", "verifier", "senior_verifier", action="add evidence")
     report = get_visible(MonitoringReport, report_id, actor, what="monitoring report")
+    if report.status == "returned":
+        raise Conflict(f"report {report.id} was returned; add the evidence to the corrected version",
+                       current_state=report.status, allowed=[])
     if data is None:
         raise ValidationFailed("send a multipart form with the file", {"file": ["required"]})
     if description and len(description) > 200:
@@ -275,9 +308,11 @@ def add_evidence(actor: Actor, report_id: int, data: bytes | None, filename: str
     return ev
 
 
-def reports_of(actor: Actor, proposal_id: int) -> list[MonitoringReport]:
-    """The plan's reports in period order."""
+def reports_of(actor: Actor, proposal_id: int, history: bool = False) -> list[MonitoringReport]:
+    """The latest version of each period's report in period order; with ``history`` every version."""
     plan = plan_of(actor, proposal_id)
+    if history:
+        return [r for q in plan.periods for r in q.versions]
     return [q.report for q in plan.periods if q.report is not None]
 
 
@@ -289,7 +324,7 @@ def submit_upload(actor: Actor, proposal_id: int, data: bytes | None, filename: 
     plan = plan_of(actor, proposal_id)
     if not data:
         raise ValidationFailed("the upload is empty", {"file": ["choose a CSV or Excel file"]})
-    parsed = tabular.parse(data, filename, plan.units, {q.label: q.report is not None for q in plan.periods})
+    parsed = tabular.parse(data, filename, plan.units, {q.label: not q.open_for_report for q in plan.periods})
     if parsed.errors:
         errors: dict[str, list[str]] = {}
         for e in parsed.errors:
@@ -318,7 +353,7 @@ def template_for(actor: Actor, proposal_id: int, fmt: str) -> tuple[bytes, str, 
     plan = plan_of(actor, proposal_id)
     if fmt not in ("csv", "xlsx"):
         raise NotFound(f"there is no {fmt!r} template; download template.csv or template.xlsx")
-    open_periods = [q.label for q in plan.periods if q.report is None] or [q.label for q in plan.periods]
+    open_periods = [q.label for q in plan.periods if q.open_for_report] or [q.label for q in plan.periods]
     data = tabular.template(open_periods, plan.units, plan.output_unit, fmt)
     kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx" else "text/csv")
     return data, f"monitoring-report-proposal-{proposal_id}.{fmt}", kind

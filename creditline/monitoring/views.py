@@ -7,9 +7,9 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import login_required
 
 from ..auth.current import current_actor
-from ..errors import NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..proposals import services as proposals
-from . import services
+from . import review, services
 from .. import clock
 
 bp = Blueprint("monitoring", __name__)
@@ -87,6 +87,26 @@ def evidence(report_id: int):
     except ValidationFailed as exc:
         flash(f"Not stored: {_errors_text(exc)}", "error")
     return redirect(url_for("monitoring.page", proposal_id=proposal_id) if proposal_id else request.referrer or "/")
+
+
+@bp.route("/monitoring-reports/<int:report_id>/review", methods=["POST"])
+@login_required
+def review_report(report_id: int):
+    decision = request.form.get("decision", "")
+    proposal_id = request.form.get("proposal_id", type=int)
+    back = redirect(url_for("monitoring.page", proposal_id=proposal_id) if proposal_id else request.referrer or "/")
+    if decision not in review.DECISIONS:
+        flash("Choose to accept or to return the report.", "error")
+        return back
+    try:
+        r = review.review_report(current_actor(), report_id, decision, request.form.get("reason"))
+        flash(f"Report {r.period.label} {r.status}"
+              + (": the enterprise has been told what to correct." if r.status == "returned" else "."), "success")
+    except ValidationFailed as exc:
+        flash(f"Not {review.DECISIONS[decision]}: {_errors_text(exc)}", "error")
+    except Conflict as exc:
+        flash(f"Not {review.DECISIONS[decision]}: {exc.message}", "error")
+    return back
 
 
 @bp.route("/proposals/<int:proposal_id>/monitoring/upload", methods=["POST"])

@@ -53,14 +53,16 @@ def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) ->
                        f"correct it (supersedes_id {current.id})", current_state="confirmed", allowed=[],
                        errors={"supersedes_id": [f"required: verification {current.id} is confirmed"]})
     wanted = data.get("periods")
-    reports = [q.report for q in plan.periods if q.report is not None and (not wanted or q.label in wanted)]
+    # Only what the NCPC accepted counts: a submitted or returned report is not evidence yet.
+    reports = [q.accepted_report for q in plan.periods
+               if q.accepted_report is not None and (not wanted or q.label in wanted)]
     errors: dict[str, list[str]] = {}
     if wanted:
         unknown = sorted(set(wanted) - {r.period.label for r in reports})
         if unknown:
-            errors["periods"] = [f"no report for period(s) {', '.join(unknown)}"]
+            errors["periods"] = [f"no accepted report for period(s) {', '.join(unknown)}"]
     if not reports:
-        errors.setdefault("periods", []).append("there are no monitoring reports to verify yet")
+        errors.setdefault("periods", []).append("there are no accepted monitoring reports to verify yet")
     old = None
     if data.get("supersedes_id") is not None:
         old = db.session.get(Verification, data["supersedes_id"])
@@ -241,7 +243,8 @@ def ready_to_verify(actor: Actor) -> list[Proposal]:
     from ..monitoring.models import MonitoringPlan, ReportingPeriod
 
     has_reports = select(MonitoringPlan.proposal_id).join(ReportingPeriod, ReportingPeriod.plan_id == MonitoringPlan.id) \
-        .join(MonitoringReport, MonitoringReport.period_id == ReportingPeriod.id)
+        .join(MonitoringReport, MonitoringReport.period_id == ReportingPeriod.id) \
+        .where(MonitoringReport.status == "accepted")
     # A confirmed one means done: a correction is started from the monitoring page, naming it.
     started = select(Verification.proposal_id).where(
         Verification.status.in_(("computed", "proposed", "returned", "confirmed")))

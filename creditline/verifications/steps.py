@@ -27,7 +27,8 @@ def _verifications(actor: Actor, *conditions) -> int:  # type: ignore[no-untyped
 
 
 def _reports_due(actor: Actor, today: date) -> list[NextStep]:
-    reported = select(MonitoringReport.period_id)
+    # A period whose every version was returned is due again.
+    reported = select(MonitoringReport.period_id).where(MonitoringReport.status != "returned")
     rows = db.session.execute(
         visible(MonitoringPlan, actor, select(MonitoringPlan.proposal_id, func.count(ReportingPeriod.id),
                                               func.min(ReportingPeriod.due_date)))
@@ -35,6 +36,11 @@ def _reports_due(actor: Actor, today: date) -> list[NextStep]:
         .where(ReportingPeriod.id.not_in(reported), ReportingPeriod.due_date <= today + REPORT_NOTICE)
         .group_by(MonitoringPlan.proposal_id).order_by(MonitoringPlan.proposal_id)).all()
     steps = []
+    returned = _reports_returned(actor, reported)
+    if returned:
+        steps.append(NextStep("Reports returned to you", "The NCPC returned report(s) with a reason: correct "
+                              "them and send them again.", url_for("monitoring.page", proposal_id=returned[0][0]),
+                              sum(n for _, n in returned)))
     for proposal_id, count, first_due in rows:
         when = "overdue since" if first_due < today else "first due on"
         steps.append(NextStep("Monitoring reports to send", f"Proposal {proposal_id}: {when} {first_due.isoformat()}; "
@@ -43,12 +49,36 @@ def _reports_due(actor: Actor, today: date) -> list[NextStep]:
     return steps
 
 
+def _reports_returned(actor: Actor, reported) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """Per proposal, the periods whose latest report was returned and not yet corrected."""
+    returned = select(MonitoringReport.period_id).where(MonitoringReport.status == "returned")
+    return [tuple(r) for r in db.session.execute(
+        visible(MonitoringPlan, actor, select(MonitoringPlan.proposal_id, func.count(ReportingPeriod.id)))
+        .join(ReportingPeriod, ReportingPeriod.plan_id == MonitoringPlan.id)
+        .where(ReportingPeriod.id.in_(returned), ReportingPeriod.id.not_in(reported))
+        .group_by(MonitoringPlan.proposal_id).order_by(MonitoringPlan.proposal_id)).all()]
+
+
+def _reports_to_review(actor: Actor) -> list[NextStep]:
+    rows = db.session.execute(
+        visible(MonitoringReport, actor, select(MonitoringPlan.proposal_id, func.count(MonitoringReport.id)))
+        .join(MonitoringPlan, MonitoringPlan.id == MonitoringReport.plan_id)
+        .where(MonitoringReport.status == "submitted")
+        .group_by(MonitoringPlan.proposal_id).order_by(MonitoringPlan.proposal_id)).all()
+    total = sum(n for _, n in rows)
+    url = url_for("monitoring.page", proposal_id=rows[0][0]) if rows else url_for("verifications.queue")
+    return [NextStep("Reports to review", "Accept each monitoring report, or return it with the reason; only "
+                     "accepted reports count in a verification.", url, total or None)]
+
+
 @step_provider
 def verification_steps(actor: Actor) -> list[NextStep]:
     """Tell SMEs which reports are due, verifiers what to verify, the fund which grants wait."""
     steps: list[NextStep] = []
     if actor.has("sme"):
         steps.extend(_reports_due(actor, clock.today()))
+    if actor.has("verifier", "senior_verifier"):
+        steps.extend(_reports_to_review(actor))
     if actor.has("verifier"):
         to_propose = _verifications(actor, Verification.status.in_(("computed", "returned")))
         steps.append(NextStep("Verifications to propose", "Check the figures and flags, then propose a result.",

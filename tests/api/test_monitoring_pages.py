@@ -54,6 +54,11 @@ def test_plan_upload_verify_confirm_certificate_and_grant(signed_in, textile):
     res = sme.post(f"/proposals/{textile}/monitoring/upload", data={"file": (io.BytesIO(good), "report.xlsx")},
                    content_type="multipart/form-data", follow_redirects=True)
     assert "6 period(s) stored from report.xlsx" in res.get_data(as_text=True)
+    # Only accepted reports count: the verifier accepts each one on the monitoring page first.
+    for r in verifier.get(f"/api/v1/proposals/{textile}/monitoring-reports").get_json():
+        res = verifier.post(f"/monitoring-reports/{r['id']}/review", data={
+            "decision": "accept", "proposal_id": textile}, follow_redirects=True)
+        assert f"Report {r['period']} accepted." in res.get_data(as_text=True)
     res = verifier.post(f"/proposals/{textile}/verify", follow_redirects=True)
     page = res.get_data(as_text=True)
     assert "<svg" in page and "bar-reporting" in page and "55.0%" in page

@@ -65,11 +65,17 @@ def planned(client, token_for, pid):
     return res.get_json()
 
 
-def reported(client, token_for, pid, reports=None):
+def reported(client, token_for, pid, reports=None, accept=True):
+    """The SME reports the periods; the NCPC accepts each one (only accepted reports count)."""
     res = client.post(f"/api/v1/proposals/{pid}/monitoring-reports", headers=token_for("sme"),
                       json={"reports": reports or monthly()})
     assert res.status_code == 201, res.get_json()
-    return res.get_json()
+    out = res.get_json()
+    if accept:
+        for r in out:
+            ok = client.post(f"/api/v1/monitoring-reports/{r['id']}/accept", headers=token_for("verifier"), json={})
+            assert ok.status_code == 200, ok.get_json()
+    return out
 
 
 def verified(client, token_for, pid, **body):
@@ -84,7 +90,8 @@ def test_plan_defaults_to_monthly_periods_from_the_rulebook(client, token_for, t
     start = reporting_start()
     end = start + relativedelta(months=1) - timedelta(days=1)
     assert plan["periods"][0] == {"label": "M01", "start": start.isoformat(), "end": end.isoformat(),
-                                  "due_date": (end + timedelta(days=15)).isoformat(), "reported": False}
+                                  "due_date": (end + timedelta(days=15)).isoformat(), "reported": False,
+                                  "report_status": None}
     assert {i["stream"] for i in plan["indicators"]} == {"water", "electricity", "wastewater"}
     assert client.post(f"/api/v1/proposals/{textile}/monitoring-plan", headers=token_for("sme"), json=PLAN).status_code == 403
 
