@@ -185,7 +185,7 @@ class Chain(RuleBasedStateMachine):
     @rule(water_per_t=st.sampled_from(["9", "12", "19"]))
     def sme_reports_ended_periods(self, water_per_t: str) -> None:
         plan = self.client.get(f"/api/v1/proposals/{self.proposal}/monitoring-plan", headers=self.h["sme"]).get_json()
-        due = [p for p in plan.get("periods", []) if not p.get("reported")
+        due = [p for p in plan.get("periods", []) if (not p.get("reported") or p.get("report_status") == "returned")
                and date.fromisoformat(p["end"]) < clock.today()]
         if not due:
             return
@@ -196,6 +196,17 @@ class Chain(RuleBasedStateMachine):
                                    {"stream": "wastewater", "unit": "m3", "quantity": f"{out * 8.2:.1f}"}]}
                    for p in due]
         _post(self.client, f"/api/v1/proposals/{self.proposal}/monitoring-reports", self.h["sme"], {"reports": reports})
+
+    @precondition(lambda self: self.plan)
+    @rule(accept=st.booleans())
+    def verifier_reviews_reports(self, accept: bool) -> None:
+        """Accept every report waiting for review, or return them (the SME then reports them again)."""
+        reports = self.client.get(f"/api/v1/proposals/{self.proposal}/monitoring-reports",
+                                  headers=self.h["verifier"]).get_json()
+        for r in reports if isinstance(reports, list) else []:
+            if r["status"] == "submitted":
+                _post(self.client, f"/api/v1/monitoring-reports/{r['id']}/{'accept' if accept else 'return'}",
+                      self.h["verifier"], {} if accept else {"reason": "the meter log does not match"})
 
     @precondition(lambda self: self.plan)
     @rule()
