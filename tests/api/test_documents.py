@@ -216,3 +216,20 @@ def test_the_checklist_is_shown_on_the_proposal_page(client, token_for, session_
     for who in ("sme", "bank_officer"):
         page = session_for(who).get(f"/proposals/{eligible}").get_data(as_text=True)
         assert "Unsigned quotation" in page and "not acceptable" in page, who
+
+
+def test_the_proposal_page_links_the_download_and_changes_a_draft(client, token_for, session_for, draft):
+    doc = upload(client, token_for("sme"), draft, PDF, "quote.pdf").get_json()
+    sme = session_for("sme")
+    page = sme.get(f"/proposals/{draft}").get_data(as_text=True)
+    link = f"/proposals/{draft}/documents/{doc['id']}/file"
+    assert link in page and "Replace" in page and "Delete" in page
+    got = sme.get(link)
+    assert got.status_code == 200 and got.data == PDF and got.headers["Content-Disposition"].startswith("attachment")
+    res = sme.post(f"/proposals/{draft}/documents/{doc['id']}/replace",
+                   data={"file": (io.BytesIO(EXE), "setup.exe")}, content_type="multipart/form-data",
+                   follow_redirects=True)
+    assert "Not replaced" in res.get_data(as_text=True) and "setup.exe" in res.get_data(as_text=True)
+    res = sme.post(f"/proposals/{draft}/documents/{doc['id']}/delete", follow_redirects=True)
+    assert "Document deleted." in res.get_data(as_text=True)
+    assert sme.get(link).status_code == 404
