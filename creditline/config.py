@@ -27,13 +27,42 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# A misspelt name (``prod``) must not start a production server with development defaults.
+ENVIRONMENTS = ("development", "testing", "production")
+
+
 class ConfigError(RuntimeError):
     """Raised when the settings make a safe start impossible."""
 
 
+def _environment() -> str:
+    raw = _env("ENV", "development")
+    env = (raw or "").strip()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"CREDITLINE_ENV must be one of {', '.join(ENVIRONMENTS)} (got {raw!r})")
+    return env
+
+
+def _check_production(cfg: dict[str, Any]) -> None:
+    """Refuse a production start with a guessable secret or cookies a network could read."""
+    secret = cfg["SECRET_KEY"]
+    if secret in (None, "", DEFAULT_SECRET):
+        raise ConfigError("CREDITLINE_SECRET_KEY must be set to a private value in production")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"CREDITLINE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters "
+                          f"in production (got {len(secret)})")
+    weak = [name for name in ("SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY",
+                              "REMEMBER_COOKIE_SECURE", "REMEMBER_COOKIE_HTTPONLY") if not cfg.get(name)]
+    if cfg.get("SESSION_COOKIE_SAMESITE") not in ("Lax", "Strict"):
+        weak.append("SESSION_COOKIE_SAMESITE")
+    if weak:
+        raise ConfigError(f"production cookies must be Secure, HttpOnly and SameSite: {', '.join(weak)}")
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config from the environment, then apply test or caller overrides."""
-    env = (_env("ENV", "development") or "development").lower()
+    env = _environment()
+    production = env == "production"
     instance = ROOT / "instance"
     cfg: dict[str, Any] = {
         "ENV_NAME": env,
@@ -49,11 +78,30 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": "scrypt",
         "TOKEN_TTL_SECONDS": _env_int("TOKEN_TTL_SECONDS", 8 * 3600),
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
-        "LOGIN_LOCK_SECONDS": _env_int("LOGIN_LOCK_SECONDS", 15 * 60),
+        # A short back-off, not a long lock: anyone can send five wrong passwords for any
+        # account, and the rate limits above already cap guessing per account and address.
+        "LOGIN_LOCK_SECONDS": _env_int("LOGIN_LOCK_SECONDS", 60),
         "SCHEDULER_ENABLED": _env_bool("SCHEDULER_ENABLED", False),
+        # A server-side session ends after this long without a request, and after the maximum.
+        "SESSION_IDLE_SECONDS": _env_int("SESSION_IDLE_SECONDS", 30 * 60),
+        "SESSION_MAX_SECONDS": _env_int("SESSION_MAX_SECONDS", 12 * 3600),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env == "production",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Strict-Transport-Security is sent only in production, where the site is HTTPS only.
+        "HSTS_SECONDS": _env_int("HSTS_SECONDS", 365 * 86400) if production else 0,
+        # Sign-in throttling (Flask-Limiter syntax, ';' between limits): guesses per client
+        # address and per account, counted together over the login page and the token route.
+        "SIGNIN_LIMIT_PER_ADDRESS": _env("SIGNIN_LIMIT_PER_ADDRESS", "20 per minute;200 per hour"),
+        "SIGNIN_LIMIT_PER_ACCOUNT": _env("SIGNIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour"),
+        # memory:// counts per process; several workers share redis:// or memcached:// instead.
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # Retry-After is sent with a refusal only (signin_limits), not X-RateLimit-* on every answer.
+        "RATELIMIT_HEADERS_ENABLED": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "API_TITLE": "creditline",
         "API_VERSION": "v1",
@@ -74,11 +122,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     }
     if overrides:
         cfg.update(overrides)
+    if cfg["ENV_NAME"] not in ENVIRONMENTS:
+        raise ConfigError(f"ENV_NAME must be one of {', '.join(ENVIRONMENTS)} (got {cfg['ENV_NAME']!r})")
     if cfg["ENV_NAME"] == "production":
-        secret = cfg["SECRET_KEY"]
-        if secret in (None, "", DEFAULT_SECRET):
-            raise ConfigError("CREDITLINE_SECRET_KEY must be set to a private value in production")
-        if len(secret) < MIN_SECRET_LENGTH:
-            raise ConfigError(f"CREDITLINE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters "
-                              f"in production (got {len(secret)})")
+        _check_production(cfg)
     return cfg

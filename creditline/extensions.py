@@ -5,6 +5,8 @@ from decimal import Decimal
 from typing import Any
 
 from apispec.ext.marshmallow import MarshmallowPlugin
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -61,4 +63,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Storage and limits come from the app's config (creditline.auth.signin_limits).
+limiter = Limiter(get_remote_address, in_memory_fallback_enabled=True)
 api = CreditlineApi(spec_kwargs={"marshmallow_plugin": CreditlinePlugin(schema_name_resolver=schema_name)})

@@ -1,6 +1,6 @@
 """Import every model module so SQLAlchemy's metadata (and Alembic) sees all tables."""
 from .audit.models import AuditEvent  # noqa: F401
-from .auth.models import ApiToken, Organisation, User, UserRole  # noqa: F401
+from .auth.models import ApiToken, Organisation, User, UserRole, WebSession  # noqa: F401
 from .creditlines.models import CreditLine  # noqa: F401
 from .enterprises.models import Enterprise  # noqa: F401
 from .files.models import StoredFile  # noqa: F401

@@ -36,6 +36,9 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests, scrypt in production
     "SECRET_KEY": "test-secret",
+    # Many tests sign in from one address; tests/api/test_signin_limits.py sets real limits.
+    "SIGNIN_LIMIT_PER_ADDRESS": "100000 per minute",
+    "SIGNIN_LIMIT_PER_ACCOUNT": "100000 per minute",
 }
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user
+from flask_login import login_required
 from marshmallow import ValidationError
 
 from ..errors import ValidationFailed
 from ..pagination import id_arg, page_arg
 from ..proposals.forms import flatten_errors
 from . import services
-from .current import current_actor
+from .current import current_actor, sign_in
 from .models import ORG_KINDS, ROLE_ORG_KINDS, ROLES
 from .schemas import OrganisationSchema, UserSchema, UserUpdateSchema
 
@@ -106,7 +106,7 @@ def user(user_id: int):
             errors = _errors(exc)
         else:
             if target.id == actor.user_id and "password" in body:
-                login_user(target)  # a reset ends every session; the admin's own stays open on this browser
+                sign_in(target)  # a reset ends every session; the admin's own stays open on this browser
             flash(f"{target.email} is saved" + (" and has a new password." if "password" in body else "."), "success")
             return redirect(url_for("admin.user", user_id=target.id))
     body.pop("password", None)

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from ..errors import Unauthorized
 from . import services
 from .current import bearer_token, current_actor
+from .signin_limits import signin_limited
 from .schemas import (OrganisationPageSchema, OrganisationQueryArgsSchema, OrganisationSchema,
                       OrganisationUpdateSchema, TokenRequestSchema, TokenSchema, UserPageSchema,
                       UserQueryArgsSchema, UserSchema, UserUpdateSchema)
@@ -13,6 +14,7 @@ blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Sign-in
 
 @blp.route("/auth/token")
 class TokenView(MethodView):
+    @signin_limited  # outermost: a malformed body counts as an attempt too
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     def post(self, creds):

@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Flask, current_app, g, request
-from flask_login import current_user
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from ..errors import MAX_DB_ID, Unauthorized
 from ..extensions import csrf, db, login_manager
 from .models import User
 from .permissions import Actor
+from . import sessions
 from .services import resolve_token
+
+# The key in the signed cookie that holds the random id of the server-side session.
+SESSION_ID = "sid"
 
 # API paths that answer without a signed-in caller.
 PUBLIC_API_PATHS = ("/api/v1/auth/token", "/api/v1/openapi.json", "/api/v1/docs")
@@ -30,7 +34,32 @@ def _load_user(session_id: str) -> User | None:
     if user is None or not user.active:
         return None
     # Sessions from before a reset or a disable carry another version: they end here.
-    return user if hmac.compare_digest(version, user.session_key) else None
+    if not hmac.compare_digest(version, user.session_key):
+        return None
+    # A signed cookie alone is not enough: its server-side session must still be live.
+    return user if sessions.check_session(session.get(SESSION_ID), user.id) else None
+
+
+def sign_in(user: User) -> None:
+    """Sign ``user`` in on this browser with a new server-side session."""
+    session.clear()  # nothing planted in the cookie before sign-in carries over
+    session[SESSION_ID] = sessions.start_session(user)
+    login_user(user)
+
+
+def sign_out() -> None:
+    """End this browser's session (only this one) and forget the cookie's contents."""
+    if current_user.is_authenticated:
+        sessions.end_session(session.get(SESSION_ID), current_user._get_current_object())
+    logout_user()
+    session.clear()
+
+
+def _load_session_first() -> None:
+    # Checking the session may write (last seen, expiry): do it before any view opens a
+    # transaction of its own, never lazily in the middle of one.
+    if request.endpoint != "static":
+        _ = current_user.is_authenticated
 
 
 def bearer_token() -> str | None:
@@ -97,5 +126,6 @@ def _authenticate_api_request() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Authenticate every API request before its view runs."""
+    """Check the web session, then authenticate every API request, before any view runs."""
+    app.before_request(_load_session_first)
     app.before_request(_authenticate_api_request)

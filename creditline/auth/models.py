@@ -6,12 +6,12 @@ import hmac
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..database import TimestampMixin
+from ..database import TimestampMixin, utcnow
 from ..extensions import db
 
 ORG_KINDS = ("sme", "bank", "ncpc", "fund")
@@ -84,6 +84,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     def end_sessions(self) -> None:
         """Sign the user out of every browser: sessions signed in before stop loading."""
         self.session_version = (self.session_version or 0) + 1
+        # The callers are a password reset and a disable; the rows say which ended them.
+        reason = "disabled" if not self.active else "password_reset"
+        db.session.execute(update(WebSession).where(WebSession.user_id == self.id, WebSession.ended_at.is_(None))
+                           .values(ended_at=utcnow(), end_reason=reason))
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password``."""
@@ -121,3 +125,22 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
+
+
+class WebSession(db.Model):
+    """One signed-in browser. The cookie holds a random id; only its SHA-256 is stored here.
+
+    Signing out, a password reset, a disable or a long idle time end the row, and a cookie whose
+    row has ended no longer signs anyone in, however long the browser keeps it.
+    """
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # signed_out | password_reset | disabled | idle | expired
+    end_reason: Mapped[str | None] = mapped_column(String(16))

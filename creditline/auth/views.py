@@ -4,13 +4,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
 from ..errors import Unauthorized
 from . import services
+from .current import sign_in, sign_out
+from .signin_limits import signin_limited
 
 bp = Blueprint("auth", __name__)
 
@@ -28,6 +30,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@signin_limited
 def login():
     form = LoginForm()
     status = 200
@@ -38,7 +41,7 @@ def login():
             form.password.errors = [exc.message]
             status = 401
         else:
-            login_user(user)
+            sign_in(user)
             flash(f"Welcome, {user.name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
@@ -49,6 +52,6 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    sign_out()
     flash("You are signed out.", "success")
     return redirect(url_for("auth.login"))
