@@ -23,6 +23,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
     app.config.update(load_config(config))
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["PROXY_HOPS"]:
+        # Behind N trusted proxies the client's address and scheme come from X-Forwarded-*:
+        # sign-in limits count per real client, not per proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from .errors import BoundedIntegerConverter
     # Before any route is added: every <int:...> id then stops at what the database can hold.

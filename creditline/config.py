@@ -100,6 +100,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SIGNIN_LIMIT_PER_ACCOUNT": _env("SIGNIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour"),
         # memory:// counts per process; several workers share redis:// or memcached:// instead.
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto/-Host.
+        "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
         # Retry-After is sent with a refusal only (signin_limits), not X-RateLimit-* on every answer.
         "RATELIMIT_HEADERS_ENABLED": False,
         "WTF_CSRF_TIME_LIMIT": None,

@@ -116,3 +116,18 @@ def test_reading_pages_is_not_limited(limited):
     for _ in range(10):
         assert client.get("/login", environ_base={"REMOTE_ADDR": "10.0.4.1"}).status_code == 200
     assert token(client, OFFICER, DEMO_PASSWORD, address="10.0.4.1").status_code == 201
+
+
+def test_behind_a_trusted_proxy_each_client_address_counts_on_its_own(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'proxy.db'}", SIGNIN_LIMIT_PER_ADDRESS="2 per minute", PROXY_HOPS=1)
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+
+    def via_proxy(client_address):
+        return client.post("/api/v1/auth/token", json={"email": "a@b.example", "password": "x"},
+                           environ_base={"REMOTE_ADDR": "10.9.9.9"},
+                           headers={"X-Forwarded-For": client_address})
+
+    assert [via_proxy("198.51.100.7").status_code for _ in range(3)] == [401, 401, 429]
+    assert via_proxy("198.51.100.8").status_code == 401  # another client behind the same proxy
