@@ -1,7 +1,7 @@
 """web sessions: a row per signed-in browser, so sign-out, reset, disable and idle time end it
 
-Revision ID: 0011_web_sessions
-Revises: 0010_session_version
+Revision ID: 0013_web_sessions
+Revises: 0012_report_review
 
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011_web_sessions'
-down_revision = '0010_session_version'
+revision = '0013_web_sessions'
+down_revision = '0012_report_review'
 branch_labels = None
 depends_on = None
 
