@@ -26,6 +26,8 @@ SCALAR_FIELDS = ("title", "description", "cp_options", "currency", "investment",
                  "output_unit", "main_indicator", "other_incentives", "cost_items", "bank_id")
 INDICATOR_FIELDS = ("stream", "unit", "baseline_quantity", "baseline_output",
                     "projected_quantity", "projected_output")
+# Row lists kept in JSON columns: their Decimal amounts are stored as strings.
+JSON_ROWS = ("cost_items", "other_incentives")
 EDITABLE_STATES = ("draft",)
 REVIEWER_ROLES = ("verifier", "senior_verifier")
 
@@ -79,9 +81,25 @@ def _open_line(actor: Actor, line_id: int, errors: dict[str, list[str]]) -> Cred
 def _apply(p: Proposal, data: dict[str, Any]) -> None:
     for key in SCALAR_FIELDS:
         if key in data:
-            setattr(p, key, _jsonable(data[key]) if key == "cost_items" and data[key] is not None else data[key])
+            setattr(p, key, _jsonable(data[key]) if key in JSON_ROWS and data[key] is not None else data[key])
     if "indicators" in data:
-        p.indicators = [ProposalIndicator(**{f: row[f] for f in INDICATOR_FIELDS}) for row in data["indicators"]]
+        p.indicators = _merge_indicators(p.indicators, data["indicators"])
+
+
+def _merge_indicators(current: list[ProposalIndicator], rows: list[dict[str, Any]]) -> list[ProposalIndicator]:
+    """Update the rows whose stream stays, so only streams that really come or go are inserted or deleted.
+
+    The unit of work inserts new rows before it deletes orphans: replacing a stream's row with a
+    new object would collide with the old one on the (proposal, stream) unique constraint.
+    """
+    by_stream = {i.stream: i for i in current}
+    merged = []
+    for row in rows:
+        indicator = by_stream.pop(row["stream"], None) or ProposalIndicator()
+        for f in INDICATOR_FIELDS:
+            setattr(indicator, f, row[f])
+        merged.append(indicator)
+    return merged
 
 
 def _check_currency(line: CreditLine | None, data: dict[str, Any], errors: dict[str, list[str]]) -> None:

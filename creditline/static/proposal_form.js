@@ -31,6 +31,7 @@
     const clone = table.rows[0].cloneNode(true);
     clone.querySelectorAll("[name]").forEach((el) => {
       el.name = el.name.replace(/^indicators\.\d+\./, `indicators.${n}.`);
+      el.setAttribute("aria-label", el.getAttribute("aria-label").replace(/\d+$/, String(n + 1)));
       if (el.tagName === "INPUT" && !el.readOnly) el.value = "";
     });
     clone.querySelectorAll(".error").forEach((el) => el.remove());

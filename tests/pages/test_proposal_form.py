@@ -12,3 +12,53 @@ def test_what_if_names_missing_fields_by_their_labels(page):
     text = status.inner_text()
     assert "annual savings" in text and "cleaner-production option types" in text and "main indicator" in text
     assert "_" not in text
+
+
+def _indicator(page, n: int, stream: str, baseline: str, projected: str) -> None:
+    page.get_by_label(f"Stream {n}", exact=True).select_option(stream)
+    page.get_by_label(f"baseline quantity {n}", exact=True).fill(baseline)
+    page.get_by_label(f"baseline output {n}", exact=True).fill("5000")
+    page.get_by_label(f"projected quantity {n}", exact=True).fill(projected)
+    page.get_by_label(f"projected output {n}", exact=True).fill("5000")
+
+
+def _indicator_rows(page) -> list[str]:
+    card = page.locator(".card", has=page.get_by_role("heading", name="Indicators"))
+    return [" ".join(r.split()) for r in card.locator("tbody tr").all_inner_texts()]
+
+
+def test_a_saved_draft_is_edited_twice_adding_and_removing_rows(page):
+    sign_in(page, "owner@textile.example")
+    page.goto("/proposals/new")
+    page.get_by_label("Title").fill("Steam trap survey")
+    page.get_by_label("Total investment").fill("50000")
+    page.get_by_label("Unit of production output").fill("t")
+    _indicator(page, 1, "water", "1000", "600")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Draft saved").wait_for()
+    assert _indicator_rows(page) == ["water 1000.00 m3 5000.00 600.00 m3 5000.00"]
+
+    # First edit: the saved water row unchanged plus a new coal row and a budget line.
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.get_by_role("button", name="Add a stream").click()
+    _indicator(page, 2, "coal", "1200", "720")
+    page.get_by_label("Cost category 1").select_option("equipment")
+    page.get_by_label("Cost description 1").fill("steam traps")
+    page.get_by_label("Cost amount 1").fill("40000")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Draft saved").wait_for()
+    assert _indicator_rows(page) == ["water 1000.00 m3 5000.00 600.00 m3 5000.00",
+                                     "coal 1200.00 t 5000.00 720.00 t 5000.00"]
+    assert "steam traps" in page.locator(".card", has_text="Eligible cost").first.inner_text()
+
+    # Second edit: change coal, empty the water row (it goes) and the budget line (the table empties).
+    page.get_by_role("link", name="Edit", exact=True).click()
+    for label in ("baseline quantity 1", "baseline output 1", "projected quantity 1", "projected output 1"):
+        page.get_by_label(label, exact=True).fill("")
+    page.get_by_label("projected quantity 2", exact=True).fill("700")
+    page.get_by_label("Cost description 1").fill("")
+    page.get_by_label("Cost amount 1").fill("")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Draft saved").wait_for()
+    assert _indicator_rows(page) == ["coal 1200.00 t 5000.00 700.00 t 5000.00"]
+    assert "steam traps" not in page.locator(".card", has_text="Eligible cost").first.inner_text()
