@@ -56,6 +56,14 @@ def reduce_principal(actor: Actor, g: Grant) -> str:
         raise Conflict("the loan is not being repaid, so its principal cannot be reduced; approve the grant "
                        "to be paid to the enterprise instead", current_state=loan.status if loan else "none", allowed=[])
     today = clock.today()
+    later_tranches = sorted(d.value_date for d in loan.disbursements)[1:]
+    ahead = [day for day in later_tranches if day > today]
+    if ahead:
+        # A later tranche re-spreads only the installments after its value date; those before it
+        # carry a balance without it, so one prepayment today cannot be spread over both parts.
+        raise Conflict(f"loan {loan.id} has a tranche value-dated {ahead[-1]}, after today, so its schedule cannot "
+                       f"be recomputed yet; the grant stays approved: pay it on or after {ahead[-1]}",
+                       current_state=loan.status, allowed=[])
     remaining = [r for r in loan.installments if r.due_date > today and r.principal_paid == 0]
     not_yet_due = sum((r.principal for r in remaining), ZERO)
     if not remaining or g.amount > not_yet_due:
@@ -65,8 +73,13 @@ def reduce_principal(actor: Actor, g: Grant) -> str:
     new_balance = not_yet_due - g.amount
     finance_rows = [sched.Installment(r.number, r.due_date, r.principal, r.interest, r.fee, r.principal + r.interest + r.fee,
                                       r.balance_after) for r in remaining]
-    recomputed = sched.reschedule_after_prepayment(finance_rows, new_balance, loan.annual_rate, loan.frequency,
-                                                   loan.method, "lower_installment") if new_balance > 0 else []
+    try:
+        recomputed = sched.reschedule_after_prepayment(finance_rows, new_balance, loan.annual_rate, loan.frequency,
+                                                       loan.method, "lower_installment") if new_balance > 0 else []
+    except ValueError as exc:
+        # A schedule the maths cannot re-spread must not leave the grant failing with a 500 on every retry.
+        raise Conflict(f"the schedule of loan {loan.id} cannot be recomputed for this prepayment ({exc}); the "
+                       "grant stays approved and nothing was changed", current_state=loan.status, allowed=[]) from None
     for old in remaining:
         loan.installments.remove(old)
     db.session.flush()
