@@ -14,6 +14,7 @@ from ..auth.permissions import Actor
 from ..errors import Conflict
 from ..extensions import db
 from ..finance import schedules as sched
+from ..loans.cancellation import payoff_problem
 from ..loans.models import APPROVED_STATES, SERVICING_STATES, Installment, Loan, Payment
 from ..loans.services import mark_repaid, snapshot
 from ..audit.services import record
@@ -69,8 +70,11 @@ def reduce_principal(actor: Actor, g: Grant) -> str:
     if not remaining or g.amount > not_yet_due:
         raise Conflict(f"the grant {g.currency} {g.amount} is more than the principal not yet due; pay it to the "
                        "enterprise instead", current_state=loan.status, allowed=[])
-    before = snapshot(loan)
     new_balance = not_yet_due - g.amount
+    refusal = payoff_problem(loan, loan.outstanding_principal - g.amount)
+    if refusal is not None:
+        raise refusal
+    before = snapshot(loan)
     finance_rows = [sched.Installment(r.number, r.due_date, r.principal, r.interest, r.fee, r.principal + r.interest + r.fee,
                                       r.balance_after) for r in remaining]
     try:

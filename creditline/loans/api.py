@@ -9,9 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..auth.current import current_actor
-from . import repayments, services
-from .schemas import (ApproveSchema, DeclineSchema, DisbursementInSchema, DisbursementSchema, LoanCreateSchema,
-                      LoanPageSchema, LoanQueryArgsSchema, LoanSchema, PaymentInSchema, PaymentOutSchema,
+from . import cancellation, repayments, services
+from .schemas import (ApproveSchema, CancelRestSchema, DeclineSchema, DisbursementInSchema, DisbursementSchema,
+                      LoanCreateSchema, LoanPageSchema, LoanQueryArgsSchema, LoanSchema, PaymentInSchema, PaymentOutSchema,
                       PaymentSchema, ScheduleArgsSchema, ScheduleSchema, WriteOffSchema)
 
 blp = Blueprint("loans_api", __name__, url_prefix="/api/v1/loans",
@@ -69,6 +69,15 @@ class DisburseView(MethodView):
     def post(self, data, loan_id):
         """Record a tranche paid out; the first fixes the schedule from its value date."""
         return services.disburse(current_actor(), loan_id, data)
+
+
+@blp.route("/<int:loan_id>/cancel-undisbursed")
+class CancelRestView(MethodView):
+    @blp.arguments(CancelRestSchema)
+    @blp.response(200, LoanSchema)
+    def post(self, data, loan_id):
+        """Cancel the approved principal not yet paid out, with a reason (the lending bank's officer)."""
+        return cancellation.cancel_undisbursed(current_actor(), loan_id, data["reason"])
 
 
 @blp.route("/<int:loan_id>/write-off")

@@ -81,6 +81,11 @@ class Loan(TimestampMixin, db.Model):
     written_off_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     written_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     write_off_reason: Mapped[str | None] = mapped_column(Text)
+    # The approved principal the bank will no longer pay out (cancelled by its officer, with a reason).
+    cancelled_amount: Mapped[Decimal] = mapped_column(MONEY, default=ZERO, server_default="0")
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
 
     proposal: Mapped[Proposal] = relationship()
     installments: Mapped[list[Installment]] = relationship(
@@ -96,16 +101,18 @@ class Loan(TimestampMixin, db.Model):
 
     @property
     def undisbursed(self) -> Decimal:
-        return self.principal - self.disbursed
+        return self.principal - self.disbursed - (self.cancelled_amount or ZERO)
 
     @property
     def outstanding_principal(self) -> Decimal:
         """Principal lent out and not yet repaid: the unpaid principal of the schedule.
 
         Prepaid principal is not booked on an installment; it shrinks the recomputed schedule.
+        The first tranche builds the schedule, so a disbursed loan without installments is one
+        whose whole schedule a payment (or a grant) prepaid: nothing is outstanding.
         """
         if not self.installments:
-            return self.disbursed
+            return self.disbursed if not self.payments else ZERO
         return sum((i.principal - i.principal_paid for i in self.installments), ZERO)
 
     @property

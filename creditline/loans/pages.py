@@ -14,8 +14,8 @@ from ..extensions import db
 from ..guarantees import services as guarantees
 from ..guarantees.schemas import RecoverySchema as RecoveryFormSchema
 from ..proposals import services as proposals
-from . import repayments, services
-from .schemas import DeclineSchema, DisbursementInSchema, LoanCreateSchema, PaymentInSchema, WriteOffSchema
+from . import cancellation, repayments, services
+from .schemas import CancelRestSchema, DeclineSchema, DisbursementInSchema, LoanCreateSchema, PaymentInSchema, WriteOffSchema
 from .. import clock
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
@@ -104,7 +104,7 @@ def act(loan_id: int, action: str):
     messages = {"approve": "Loan approved.", "decline": "Loan declined.", "disburse": "Disbursement recorded.",
                 "pay": "Payment recorded.", "guarantee": "Guarantee requested from the fund.",
                 "call": "Guarantee called.", "pay-claim": "Claim paid.", "recovery": "Recovery recorded.",
-                "write-off": "Loan written off."}
+                "write-off": "Loan written off.", "cancel-rest": "The undisbursed rest is cancelled."}
     try:
         if action == "approve":
             services.approve_loan(actor, loan_id, request.form.get("comment") or None)
@@ -115,6 +115,8 @@ def act(loan_id: int, action: str):
         elif action == "pay":
             loan = services.get_loan(actor, loan_id)
             repayments.record_payment(actor, loan_id, _form(PaymentInSchema(), {"currency": loan.currency}))
+        elif action == "cancel-rest":
+            cancellation.cancel_undisbursed(actor, loan_id, _form(CancelRestSchema())["reason"])
         elif action == "write-off":
             services.write_off(actor, loan_id, _form(WriteOffSchema())["reason"])
         elif action == "guarantee":

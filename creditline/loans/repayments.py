@@ -27,6 +27,7 @@ from ..extensions import db
 from ..finance import schedules as sched
 from ..finance.allocation import Due, Overpayment, allocate_payment, arrears_status, days_past_due
 from ..guarantees.models import CLAIM_PAID, GUARANTEE_LIFECYCLE, Guarantee
+from .cancellation import payoff_problem
 from .models import SERVICING_STATES, Installment, Loan, Payment
 from .services import (DEFAULT_DEFAULT_AFTER_DAYS, _as_finance, _bank_officer_of, _refresh_coverage,
                        _replace_remaining, _s, _sync_guarantee_validity, mark_repaid, promote_if_due, refuse,
@@ -102,6 +103,9 @@ def record_payment(actor: Actor, loan_id: int, data: dict[str, Any]) -> Payment:
                                {"amount": [f"at most {exc.maximum} can be accepted on {value_date}"]},
                                maximum=_s(exc.maximum)) from None
     new_balance = outstanding - allocation.principal - allocation.prepayment
+    refusal = payoff_problem(loan, new_balance)
+    if refusal is not None:
+        raise refusal
     if allocation.prepayment > 0 and new_balance > 0 and mode is None:
         raise ValidationFailed(
             f"{allocation.prepayment} of this payment prepays principal; say whether to shorten the loan "

@@ -75,6 +75,10 @@ class LoanSchema(Schema):
     written_off_at = fields.DateTime(allow_none=True)
     write_off_reason = fields.String(allow_none=True)
     undisbursed = Money()
+    cancelled_amount = Money()
+    cancelled_by = Id(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+    cancellation_reason = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -93,6 +97,10 @@ class DeclineSchema(Schema):
 
 
 class WriteOffSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class CancelRestSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
 

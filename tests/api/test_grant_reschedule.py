@@ -103,3 +103,26 @@ def test_a_schedule_the_maths_refuses_is_a_409_not_a_500(app, client, token_for,
     assert res.status_code == 409, res.get_json()
     assert "cannot be recomputed" in res.get_json()["message"]
     assert client.get(f"/api/v1/grants/{g['id']}", headers=token_for("fund_admin")).get_json()["status"] == "approved"
+
+
+def test_a_grant_that_would_repay_a_loan_with_tranches_to_come_waits_for_the_rest_to_be_cancelled(client, token_for):
+    pid = _dyeing(client, token_for)
+    officer = token_for("bank_officer")
+    loan = client.post("/api/v1/loans", headers=officer, json={
+        "proposal_id": pid, "principal": "80000.00", "annual_rate": 0.10, "tenor_months": 36,
+        "frequency": "monthly", "method": "annuity"}).get_json()["id"]
+    client.post(f"/api/v1/loans/{loan}/approve", headers=token_for("credit_committee"), json={})
+    res = client.post(f"/api/v1/loans/{loan}/disburse", headers=officer,
+                      json={"amount": "20000.00", "value_date": first_of_next_month().isoformat()})
+    assert res.status_code == 201, res.get_json()
+    g = _approved_grant(client, token_for, pid)
+    assert g["amount"] == "20000.00"  # 25% of the approved 80,000: all that is out
+    res = client.post(f"/api/v1/grants/{g['id']}/pay", headers=token_for("fund_admin"), json={})
+    assert res.status_code == 409 and "cancel the undisbursed rest first" in res.get_json()["message"]
+    assert client.get(f"/api/v1/loans/{loan}", headers=officer).get_json()["status"] == "disbursed"
+    res = client.post(f"/api/v1/loans/{loan}/cancel-undisbursed", headers=officer, json={"reason": "project scaled down"})
+    assert res.status_code == 200, res.get_json()
+    res = client.post(f"/api/v1/grants/{g['id']}/pay", headers=token_for("fund_admin"), json={})
+    assert res.status_code == 200, res.get_json()
+    got = client.get(f"/api/v1/loans/{loan}", headers=officer).get_json()
+    assert (got["status"], got["outstanding_principal"]) == ("repaid", "0.00")
