@@ -65,6 +65,17 @@ def guarantee_cover(loan_principal: Decimal, coverage_share: Decimal,
     return _capped(to_money(share * principal), cap_per_loan, "cap_per_loan")
 
 
+def capped_share(coverage_share: Decimal, other_guarantors_share: Decimal, max_total_share: Decimal) -> Decimal:
+    """The largest share this guarantee may cover next to the other guarantors: at most the share asked.
+
+    0 when the other guarantors already cover ``max_total_share`` or more.
+    """
+    share = _share(coverage_share, "coverage_share")
+    others = _share(other_guarantors_share, "other_guarantors_share")
+    limit = _share(max_total_share, "max_total_share")
+    return min(share, max(limit - others, Decimal(0)))
+
+
 def guarantee_fee(principal: Decimal, fee_rate: Decimal,
                   proceeds_to_approved_items: bool) -> Decimal:
     """Guarantee fee: nothing when all proceeds go to approved items, else rate x principal."""

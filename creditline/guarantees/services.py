@@ -14,7 +14,7 @@ from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..finance.guarantee_math import claim_amount, guarantee_cover, guarantee_fee
+from ..finance.guarantee_math import capped_share, claim_amount, guarantee_cover, guarantee_fee
 from ..finance.money import to_money
 from ..loans.models import LOAN_LIFECYCLE, Loan
 from ..pagination import Page, paginate
@@ -72,6 +72,29 @@ def exposure(line: CreditLine) -> dict[str, Any]:
             "live": len(live)}
 
 
+def _pct(share: Decimal | float) -> str:
+    return f"{(Decimal(str(share)) * 100).normalize():f}%"
+
+
+def _capped_offer(loan: Loan, share: Decimal, others: Decimal, max_total: Decimal, cap: Decimal | None,
+                  errors: dict[str, list[str]], problem: str) -> dict[str, Any] | None:
+    """The cover the fund can offer next to the other guarantors, for the officer to confirm (None: nothing)."""
+    if errors or not 0 <= others <= 1:
+        errors.setdefault("other_guarantors_share", [problem])
+        return None
+    most = capped_share(share, others, max_total)
+    if most <= 0:
+        errors["other_guarantors_share"] = [f"other guarantors already cover {_pct(others)}, and all guarantors "
+                                            f"together may cover at most {_pct(max_total)}: the fund can cover nothing"]
+        return None
+    amount = guarantee_cover(loan.principal, most, cap, others, max_total)
+    errors["coverage_share"] = [f"{_pct(share)} asked plus {_pct(others)} from other guarantors is more than the "
+                                f"{_pct(max_total)} all may cover together; at most {_pct(most)} "
+                                f"({loan.currency} {amount}) can be covered"]
+    return {"coverage_share": float(most), "covered_amount": str(amount), "other_guarantors_share": float(others),
+            "max_total_cover": float(max_total), "currency": loan.currency}
+
+
 def request_guarantee(actor: Actor, loan_id: int, data: dict[str, Any]) -> Guarantee:
     """The lending bank asks the fund to cover an approved loan by the rulebook's terms."""
     require_role(actor, "bank_officer", action="request guarantees")
@@ -94,14 +117,18 @@ def request_guarantee(actor: Actor, loan_id: int, data: dict[str, Any]) -> Guara
     max_share = Decimal(str(terms.get("coverage", "0.5")))
     if share > max_share:
         errors["coverage_share"] = [f"the rulebook covers at most {max_share:.0%} of a loan"]
+    cap_amount = Decimal(str(cap)) if cap is not None else None
+    max_total = Decimal(str(terms.get("max_total_cover", "1")))
+    offer = None
     try:
-        covered = guarantee_cover(loan.principal, share, Decimal(str(cap)) if cap is not None else None, others,
-                                  Decimal(str(terms.get("max_total_cover", "1"))))
+        covered = guarantee_cover(loan.principal, share, cap_amount, others, max_total)
     except ValueError as exc:
-        errors["other_guarantors_share"] = [str(exc)]
-        covered = ZERO
+        covered, offer = ZERO, _capped_offer(loan, share, others, max_total, cap_amount, errors, str(exc))
     if errors:
-        raise ValidationFailed("the guarantee cannot be requested", errors)
+        raise ValidationFailed("the guarantee cannot be requested" if offer is None else
+                               f"all guarantors together may cover at most {_pct(max_total)} of the loan; the fund "
+                               f"can cover {_pct(offer['coverage_share'])} ({loan.currency} {offer['covered_amount']}): "
+                               f"request that share to confirm", errors, **({"capped": offer} if offer else {}))
     fee_rate = Decimal(str(terms.get("fee_rate", "0")))
     free = to_items and terms.get("fee_free_when_proceeds_to_approved_items", True)
     terms_now = dict(credit_line_id=line.id, currency=line.currency, coverage_share=share,

@@ -13,6 +13,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..guarantees import services as guarantees
 from ..guarantees.schemas import RecoverySchema as RecoveryFormSchema
+from ..guarantees.schemas import RequestSchema as RequestFormSchema
 from ..proposals import services as proposals
 from . import cancellation, repayments, services
 from .schemas import CancelRestSchema, DeclineSchema, DisbursementInSchema, LoanCreateSchema, PaymentInSchema, WriteOffSchema
@@ -87,14 +88,33 @@ def decisions():
     return render_template("loans/decisions.html", page=page, actor=actor)
 
 
-@bp.route("/<int:loan_id>")
-@login_required
-def detail(loan_id: int):
+def _detail(loan_id: int, offer: dict[str, Any] | None = None, status: int = 200):
     actor = current_actor()
     loan = services.get_loan(actor, loan_id)
     guarantee = guarantees.guarantee_of(loan)
     return render_template("loans/detail.html", loan=loan, schedule=services.schedule_of(loan), actor=actor,
-                           guarantee=guarantee, today=clock.today().isoformat())
+                           guarantee=guarantee, today=clock.today().isoformat(), offer=offer), status
+
+
+@bp.route("/<int:loan_id>")
+@login_required
+def detail(loan_id: int):
+    return _detail(loan_id)
+
+
+def _request_guarantee(actor, loan_id: int):
+    """Request the guarantee; over the total-cover limit, show the capped cover for the officer to confirm."""
+    to_items = request.form.get("proceeds_to_approved_items") == "on"
+    data = _form(RequestFormSchema(), {"proceeds_to_approved_items": to_items})
+    try:
+        guarantees.request_guarantee(actor, loan_id, data)
+    except DomainError as exc:
+        if "capped" not in exc.extra:
+            raise
+        db.session.rollback()
+        flash(f"Not requested yet: {_problem(exc)}", "error")
+        return _detail(loan_id, offer={**exc.extra["capped"], "proceeds_to_approved_items": to_items}, status=422)
+    return None
 
 
 @bp.route("/<int:loan_id>/<action>", methods=["POST"])
@@ -120,8 +140,9 @@ def act(loan_id: int, action: str):
         elif action == "write-off":
             services.write_off(actor, loan_id, _form(WriteOffSchema())["reason"])
         elif action == "guarantee":
-            guarantees.request_guarantee(actor, loan_id, {"proceeds_to_approved_items":
-                                                          request.form.get("proceeds_to_approved_items") == "on"})
+            offered = _request_guarantee(actor, loan_id)
+            if offered is not None:
+                return offered
         elif action in ("call", "pay-claim", "recovery"):
             g = guarantees.guarantee_of(services.get_loan(actor, loan_id))
             if g is None:

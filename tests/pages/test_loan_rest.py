@@ -57,3 +57,29 @@ def test_officer_cancels_the_undisbursed_rest_then_pays_the_loan_off(page, live_
     pay_off(page)
     page.get_by_text("Payment recorded.").wait_for()
     assert "repaid" in page.locator("h1").inner_text()
+
+
+def test_over_the_total_cover_limit_the_officer_sees_the_capped_cover_and_confirms_it(page, live_app):
+    pid = eligible(live_app, "Journey D jet dyeing line")
+    with live_app.app_context():
+        terms = LoanCreateSchema().load({"proposal_id": pid, "principal": "80000.00", "annual_rate": 0.12,
+                                         "tenor_months": 12, "frequency": "monthly", "method": "annuity"})
+        loan_id = loans.propose_loan(actor("officer@bank.example"), terms).id
+        loans.approve_loan(actor("committee@bank.example"), loan_id)
+        db.session.remove()
+    sign_in(page, "officer@bank.example")
+    page.goto(f"/loans/{loan_id}")
+    form = page.get_by_test_id("guarantee-request-form")
+    form.get_by_label("Share other guarantors cover").fill("0.3")
+    form.get_by_role("button", name="Request the fund's guarantee").click()
+
+    offer = page.get_by_test_id("capped-cover")
+    offer.wait_for()
+    text = " ".join(offer.inner_text().split())
+    assert "at most 70% of the loan and other guarantors cover 30%" in text
+    assert "the fund can cover 40%: USD 32,000 of USD 80,000" in text
+    assert "No guarantee." not in page.get_by_test_id("guarantee").inner_text()
+    offer.get_by_role("button", name="Confirm the capped cover").click()
+    page.get_by_text("Guarantee requested from the fund.").wait_for()
+    card = page.get_by_test_id("guarantee").inner_text()
+    assert "40% cover: USD 32,000" in card and "requested" in card

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditline.finance.guarantee_math import (claim_amount, guarantee_cover, guarantee_fee,
+from creditline.finance.guarantee_math import (capped_share, claim_amount, guarantee_cover, guarantee_fee,
                                                share_recovery, share_recovery_so_far)
 
 D = Decimal
@@ -28,6 +28,13 @@ def test_all_guarantors_together_at_most_70_percent() -> None:
     with pytest.raises(ValueError, match=r"0\.8, more than max_total_share 0\.7.*at most 0\.4"):
         guarantee_cover(D("600000"), SHARE, CAP, D("0.3"), MAX_TOTAL)
     assert guarantee_cover(D("600000"), D("0.4"), CAP, D("0.3"), MAX_TOTAL) == D("240000.00")
+
+
+def test_the_capped_share_is_what_the_limit_leaves_and_never_more_than_asked() -> None:
+    assert capped_share(SHARE, D("0.3"), MAX_TOTAL) == D("0.4")
+    assert capped_share(SHARE, D("0.1"), MAX_TOTAL) == SHARE
+    assert capped_share(SHARE, D("0.7"), MAX_TOTAL) == 0 == capped_share(SHARE, D("0.9"), MAX_TOTAL)
+    assert guarantee_cover(D("600000"), capped_share(SHARE, D("0.3"), MAX_TOTAL), CAP, D("0.3"), MAX_TOTAL) == D("240000.00")
 
 
 def test_shares_must_be_fractions() -> None:
