@@ -97,6 +97,7 @@ def trace(ev: Evaluation, i: int) -> list[dict[str, Any]]:
                           "points": pts, "message": f"{text}: +{pts:g}",
                           "inputs": _inputs(ev, tuple(dict.fromkeys(
                               (*(r.value.names if r.value else ()), *(n for b in r.bands for n in b.when.names)))), i)})
+    lines.append(payback_line(ev, i))
     for note in book.notes:
         if ev.notes[note.id][i]:
             lines.append({"rule": note.id, "kind": "note", "outcome": "info", "points": 0,
@@ -106,6 +107,33 @@ def trace(ev: Evaluation, i: int) -> list[dict[str, Any]]:
     lines.append({"rule": "decision", "kind": "decision", "outcome": "info", "points": s["total"],
                   "message": _decision_text(ev, i, s, d), "inputs": {}})
     return lines
+
+
+def payback_line(ev: Evaluation, i: int) -> dict[str, Any]:
+    """The discounted payback explained: the year the discounted savings repay the investment, or that they never do."""
+    f, currency = ev.facts, ev.book.currency
+    rate = float(ev.book.finance["discount_rate"])
+    investment, net, life = (float(f[k][i]) for k in ("investment", "net_annual_savings", "economic_life_years"))
+    payback = float(f["discounted_payback_years"][i])
+    recovered = math.isfinite(payback)
+    whole_years = int(life) if math.isfinite(life) and life >= 1 else 0
+    discounted = sum(net / (1 + rate) ** t for t in range(1, whole_years + 1)) if math.isfinite(net) else math.nan
+    at = f"at {show(rate, 'pct', currency)}"
+    if recovered:
+        message = (f"discounted payback {payback:.2f} years {at}: the discounted net savings repay the "
+                   f"{show(investment, 'money', currency)} investment in year {max(1, math.ceil(payback))} "
+                   f"of the {whole_years}-year life")
+    elif not (math.isfinite(net) and net > 0):
+        message = "discounted payback: not recovered within the life, because the net annual savings are not positive"
+    else:
+        message = (f"discounted payback: not recovered within the life; the net savings discounted {at} add up "
+                   f"to {show(discounted, 'money', currency)} over the {whole_years}-year life, less than the "
+                   f"{show(investment, 'money', currency)} investment")
+    inputs = {"investment": investment, "net_annual_savings": net, "economic_life_years": life,
+              "discount_rate": rate, "discounted_savings_over_life": round(discounted, 2),
+              "recovered_within_life": recovered}
+    return {"rule": "discounted-payback", "kind": "info", "outcome": "info", "points": 0, "message": message,
+            "inputs": {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in inputs.items()}}
 
 
 def _rule_value(ev: Evaluation, r: Any, i: int) -> Any:

@@ -48,9 +48,41 @@ def test_economic_metrics_agree_with_numpy_financial():
     assert m.npv[0] == pytest.approx(npf.npv(0.10, flows), abs=1e-6)
     assert m.irr[0] == pytest.approx(npf.irr(flows), abs=1e-9)
     assert m.simple_payback_years[0] == 5.0
-    assert m.discounted_payback_years[0] == pytest.approx(npf.nper(0.10, 20000, -100000))
+    # Year by year: -100,000 + 20,000 x 4.8684 after 7 years leaves 2,631.62 of year 8's 9,330.15 to go.
+    assert m.discounted_payback_years[0] == pytest.approx(7 + (100000 - 20000 * sum(1.1 ** -t for t in range(1, 8)))
+                                                          / (20000 / 1.1 ** 8), abs=1e-9)
     never = economic_metrics(np.array([100000.0]), np.array([1000.0]), np.array([5000.0]), np.array([10.0]), 0.1)
     assert np.isnan(never.irr[0]) and np.isnan(never.simple_payback_years[0])
+
+
+def test_a_discounted_payback_beyond_the_life_is_not_recovered_not_18_8_years():
+    # 100,000 invested, 12,000 a year for 10 years at 10%: the closed form says 18.8 years, but the
+    # ten discounted savings add up to 73,734.81, so the money is never recovered within the life.
+    assert npf.nper(0.10, 12000, -100000) == pytest.approx(18.8, abs=0.01)
+    m = economic_metrics(np.array([100000.0]), np.array([12000.0]), np.array([0.0]), np.array([10.0]), 0.10)
+    assert np.isnan(m.discounted_payback_years[0]) and m.simple_payback_years[0] == pytest.approx(8.333, abs=1e-3)
+    r = engine.assess(book("gctf-vn"), row(annual_savings="12000.00", annual_extra_operating_cost="0"))
+    assert r["metrics"]["discounted_payback_years"] is None
+    (line,) = [t for t in r["trace"] if t["rule"] == "discounted-payback"]
+    assert line["inputs"]["recovered_within_life"] is False
+    assert line["inputs"]["discounted_savings_over_life"] == 73734.81
+    assert line["message"] == ("discounted payback: not recovered within the life; the net savings discounted at 10% "
+                               "add up to USD 73,734.81 over the 10-year life, less than the USD 100,000 investment")
+
+
+def test_the_discounted_payback_interpolates_within_the_year_it_is_recovered():
+    # 30,000 a year at 10%: 27,272.73 + 24,793.39 + 22,539.44 = 74,605.56 after 3 years; year 4 brings 20,490.40.
+    m = economic_metrics(np.array([90000.0, 50000.0, 0.0]), np.array([30000.0, 0.0, 1000.0]),
+                         np.array([0.0, 0.0, 0.0]), np.array([10.0, 10.0, 5.0]), 0.10)
+    assert m.discounted_payback_years[0] == pytest.approx(3 + (90000 - 30000 * (1 / 1.1 + 1 / 1.1 ** 2 + 1 / 1.1 ** 3))
+                                                          / (30000 / 1.1 ** 4), abs=1e-9)  # 3.7513
+    assert np.isnan(m.discounted_payback_years[1])  # no savings, no payback
+    assert m.discounted_payback_years[2] == 0.0  # nothing to repay
+    r = engine.assess(book("gctf-vn"), row())
+    (line,) = [t for t in r["trace"] if t["rule"] == "discounted-payback"]
+    assert line["inputs"]["recovered_within_life"] is True
+    assert line["message"].startswith("discounted payback 7.28 years at 10%: the discounted net savings repay the "
+                                      "USD 100,000 investment in year 8 of the 10-year life")
 
 
 def test_a_25_percent_grant_takes_payback_from_5_to_3_75_years():

@@ -1,7 +1,10 @@
 """Single-proposal and batch evaluation give identical results (hypothesis, all four rulebooks)."""
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from creditline.finance.metrics import discounted_payback
 from creditline.rules import engine
 from creditline.vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, TECHNOLOGY_READINESS
 
@@ -58,3 +61,38 @@ def test_batch_equals_one_at_a_time(rows, name):
     batch = engine.to_json(engine.assess_batch(b, rows))
     single = [engine.to_json(engine.assess(b, r)) for r in rows]
     assert batch == single
+
+
+def _payback_by_hand(investment, net, life, rate):
+    """The cash-flow table in plain Python: the year the cumulative discounted flow turns non-negative."""
+    if net <= 0:
+        return None
+    if investment <= 0:
+        return 0.0
+    cumulative = -investment
+    for t in range(1, int(life) + 1):
+        flow = net / (1 + rate) ** t
+        if cumulative + flow >= 0:
+            return (t - 1) + -cumulative / flow
+        cumulative += flow
+    return None
+
+
+flows = st.tuples(st.integers(min_value=0, max_value=3_000_000), st.integers(min_value=-50_000, max_value=2_000_000),
+                  st.integers(min_value=1, max_value=40))
+
+
+@settings(max_examples=200, deadline=None)
+@given(cases=st.lists(flows, min_size=1, max_size=12), rate=st.sampled_from([0.0, 0.05, 0.08, 0.1, 0.12]))
+def test_discounted_payback_alone_in_a_batch_and_by_hand_agree_and_never_exceed_the_life(cases, rate):
+    inv, net, life = (np.array(c, dtype=float) for c in zip(*cases))
+    batch = discounted_payback(inv, net, life, rate)
+    for i, (investment, saving, years) in enumerate(cases):
+        alone = discounted_payback(inv[i:i + 1], net[i:i + 1], life[i:i + 1], rate)[0]
+        assert np.array_equal(alone, batch[i], equal_nan=True)  # bit for bit
+        expected = _payback_by_hand(investment, saving, years, rate)
+        if expected is None:
+            assert np.isnan(batch[i])
+        else:
+            assert batch[i] == pytest.approx(expected, rel=1e-12, abs=1e-9)
+            assert 0 <= batch[i] <= years
