@@ -33,9 +33,9 @@ def loan_of(p: Proposal) -> Loan | None:
 
 
 def _basis(p: Proposal) -> Decimal | None:
-    """A 'loan_amount' basis means the approved credit, once there is one."""
+    """A 'loan_amount' basis means the approved credit, once there is one, less any rest the bank cancelled."""
     loan = loan_of(p)
-    return loan.principal if loan is not None and loan.status in APPROVED_STATES else None
+    return loan.principal - loan.cancelled_amount if loan is not None and loan.status in APPROVED_STATES else None
 
 
 def _loan_outstanding(p: Proposal, g: Grant | None) -> str | None:

@@ -95,3 +95,15 @@ def test_a_payoff_before_the_first_due_date_repays_the_loan(client, token_for, a
     assert (loan["status"], loan["outstanding_principal"]) == ("repaid", "0.00")
     again = pay(client, token_for, approved, "1.00", clock.today())
     assert again.status_code == 409
+
+
+def test_a_grant_on_the_credit_is_computed_on_what_was_not_cancelled(client, token_for, approved):  # noqa: F811
+    from .test_grant_reschedule import _approved_grant
+    _half_out(client, token_for, approved)
+    res = client.post(f"/api/v1/loans/{approved}/cancel-undisbursed", headers=token_for("bank_officer"),
+                      json={"reason": "the second dyeing line was dropped"})
+    assert res.status_code == 200, res.get_json()
+    proposal = _loan(client, token_for, approved)["proposal_id"]
+    g = _approved_grant(client, token_for, proposal)
+    # 25% of the USD 50,000 lent, not of the USD 80,000 first approved.
+    assert (g["basis"], g["amount"]) == ("loan_amount", "12500.00")
