@@ -1,7 +1,7 @@
 """loan: the undisbursed rest of the approved principal can be cancelled, with who, when and why
 
-Revision ID: 0011_undisbursed_cancellation
-Revises: 0010_session_version
+Revision ID: 0013_undisbursed_cancellation
+Revises: 0012_report_review
 
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011_undisbursed_cancellation'
-down_revision = '0010_session_version'
+revision = '0013_undisbursed_cancellation'
+down_revision = '0012_report_review'
 branch_labels = None
 depends_on = None
 
