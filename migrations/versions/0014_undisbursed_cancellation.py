@@ -1,7 +1,7 @@
 """loan: the undisbursed rest of the approved principal can be cancelled, with who, when and why
 
-Revision ID: 0013_undisbursed_cancellation
-Revises: 0012_report_review
+Revision ID: 0014_undisbursed_cancellation
+Revises: 0013_web_sessions
 
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_undisbursed_cancellation'
-down_revision = '0012_report_review'
+revision = '0014_undisbursed_cancellation'
+down_revision = '0013_web_sessions'
 branch_labels = None
 depends_on = None
 
