@@ -170,7 +170,7 @@ def test_uploaded_documents_leave_the_checklist(client, token_for, ids):
     sme = token_for("sme")
     pid = client.post("/api/v1/proposals", headers=sme, json=proposal_body(ids["line"], ids["ent"])).get_json()["id"]
     res = client.post(f"/api/v1/proposals/{pid}/documents", headers=sme, content_type="multipart/form-data",
-                      data={"kind": "quotation", "file": (io.BytesIO(b"Thies quotation 2026-11"), "quote.pdf")})
+                      data={"kind": "quotation", "file": (io.BytesIO(b"%PDF-1.4 Thies quotation 2026-11"), "quote.pdf")})
     assert res.status_code == 201, res.get_json()
     assert len(res.get_json()["sha256"]) == 64
     bad = client.post(f"/api/v1/proposals/{pid}/documents", headers=sme, content_type="multipart/form-data",
@@ -243,7 +243,7 @@ def test_submission_says_which_documents_are_still_missing(app, client, token_fo
     sme = token_for("sme")
     pid = client.post("/api/v1/proposals", headers=sme, json=proposal_body(ids["line"], ids["ent"])).get_json()["id"]
     client.post(f"/api/v1/proposals/{pid}/documents", headers=sme, content_type="multipart/form-data",
-                data={"kind": "quotation", "file": (io.BytesIO(b"quote"), "quote.pdf")})
+                data={"kind": "quotation", "file": (io.BytesIO(b"%PDF-1.4 quote"), "quote.pdf")})
     res = client.post(f"/api/v1/proposals/{pid}/submit", headers=sme, json={})
     assert res.status_code == 200
     assert res.get_json()["status"] == "eligible"  # missing documents never block
