@@ -38,6 +38,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .extensions import api, csrf, db, login_manager, migrate
 
     db.init_app(app)
+    from . import sqlite_locking
+    with app.app_context():
+        for engine in db.engines.values():
+            sqlite_locking.install(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -33,6 +33,7 @@ from .auth.permissions import Actor
 from .auth.services import create_organisation, create_user
 from .enterprises.services import register_enterprise
 from .extensions import db
+from .unit_of_work import unit_of_work
 from .finance.schedules import add_months
 from .grants.services import approve_grant, pay_grant
 from .guarantees.services import issue_guarantee, request_guarantee
@@ -102,6 +103,7 @@ def _proposal(title: str) -> Proposal:
     return db.session.execute(select(Proposal).where(Proposal.title == title)).scalar_one()
 
 
+@unit_of_work
 def _date_decision(loan_id: int, on: date) -> None:
     """Date a loan's decision to its day in the story, and audit it (the service stamps the wall clock)."""
     loan = db.session.get(Loan, loan_id)
@@ -109,7 +111,6 @@ def _date_decision(loan_id: int, on: date) -> None:
     loan.decided_at = datetime.combine(on, time(10, 0), tzinfo=timezone.utc)
     record(None, "demo.decision_dated", "loan", loan.id, {"decided_at": before},
            {"decided_at": loan.decided_at, "reason": "flask demo replays the loan's history"})
-    db.session.commit()
 
 
 def _lend(proposal_id: int, terms: dict[str, Any], approved_on: date, disbursed_on: date, ref: str) -> int:

@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import record
 from ..database import as_utc, utcnow
 from ..errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
+from ..unit_of_work import keep_changes, transaction, unit_of_work
 from ..pagination import Page, paginate
 from .models import ORG_KINDS, ROLE_ORG_KINDS, ApiToken, Organisation, User, UserRole
 from .permissions import Actor, require_portfolio, require_role
@@ -37,45 +38,76 @@ _DUMMY_HASHES: dict[str, str] = {}
 
 
 def _refuse(user: User | None, email: str, reason: str) -> Unauthorized:
-    """Audit a refused sign-in, commit it, and return the error the caller raises."""
+    """Audit a refused sign-in and return the error to raise (the audit is kept: see keep_changes)."""
     record(None, "auth.sign_in_failed", "user", user.id if user else None, None,
            {"email": email, "reason": reason})
-    db.session.commit()
     if reason == "disabled":  # only said after the right password: it reveals nothing new
-        return Unauthorized("this account is disabled")
+        return keep_changes(Unauthorized("this account is disabled"))
     # Unknown, wrong and locked all answer alike, so sign-in never tells which accounts exist.
-    return Unauthorized(BAD_CREDENTIALS)
+    return keep_changes(Unauthorized(BAD_CREDENTIALS))
+
+
+@unit_of_work
+def _reserve_attempt(user_id: int, now: datetime) -> bool:
+    """Count an attempt before its password is checked, unless the account is locked or at its limit.
+
+    One conditional update, committed at once: however many attempts arrive together, at most
+    LOGIN_MAX_FAILURES of them get a password checked (``failed_logins += 1`` in Python let
+    dozens through).
+    """
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    done = db.session.execute(
+        update(User).where(User.id == user_id, User.failed_logins < limit,
+                           or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=User.failed_logins + 1).execution_options(synchronize_session=False))
+    return done.rowcount == 1
+
+
+@unit_of_work
+def _wrong_password(user: User, email: str, now: datetime) -> Unauthorized:
+    """The attempt stays counted; the one that reaches the limit locks the account (once)."""
+    until = now + timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
+    locked = db.session.execute(
+        update(User).where(User.id == user.id, User.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"])
+        .values(locked_until=until, failed_logins=0).execution_options(synchronize_session=False))
+    if locked.rowcount == 1:
+        record(None, "user.locked", "user", user.id, None, {"email": user.email, "locked_until": until})
+    return _refuse(user, email, "wrong_password")
+
+
+@unit_of_work
+def _right_password(user: User, email: str) -> None:
+    """A right password clears the count and any lock; a disabled account is still refused."""
+    db.session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(user)
+    if not user.active:
+        raise _refuse(user, email, "disabled")
 
 
 def authenticate(email: str, password: str, now: datetime | None = None) -> User:
-    """Check a password; count failures and lock the account for a while after too many."""
+    """Check a password; count failures and lock the account for a while after too many.
+
+    Each step is its own short unit of work, so no lock is held while a password is hashed.
+    """
     now = now or utcnow()
     tried = email.strip().lower()
     user = db.session.execute(select(User).where(func.lower(User.email) == tried)).scalar_one_or_none()
     if user is None:
         check_password_hash(_dummy_hash(), password)
-        raise _refuse(None, tried, "unknown_email")
-    password_ok = user.check_password(password)
-    locked_until = as_utc(user.locked_until)
-    if locked_until and locked_until > now:
-        raise _refuse(user, tried, "locked")
-    if not password_ok:
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
-            user.failed_logins = 0
-            record(None, "user.locked", "user", user.id, None,
-                   {"email": user.email, "locked_until": user.locked_until})
-        raise _refuse(user, tried, "wrong_password")
-    if not user.active:
-        raise _refuse(user, tried, "disabled")
-    if user.failed_logins or user.locked_until:
-        user.failed_logins = 0
-        user.locked_until = None
-        db.session.commit()
+        with transaction():
+            raise _refuse(None, tried, "unknown_email")
+    if not _reserve_attempt(user.id, now):
+        check_password_hash(_dummy_hash(), password)  # a locked account answers as slowly as any other
+        with transaction():
+            raise _refuse(user, tried, "locked")
+    if not user.check_password(password):
+        raise _wrong_password(user, tried, now)
+    _right_password(user, tried)
     return user
 
 
+@unit_of_work
 def issue_token(user: User) -> tuple[str, ApiToken]:
     """Create an expiring bearer token; the plain token is returned once and never stored."""
     plain = secrets.token_urlsafe(32)
@@ -86,7 +118,6 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     db.session.flush()
     record(Actor.of(user), "token.issued", "api_token", token.id, None,
            {"user_id": user.id, "expires_at": token.expires_at})
-    db.session.commit()
     return plain, token
 
 
@@ -106,6 +137,7 @@ def resolve_token(plain: str) -> User:
     return token.user
 
 
+@unit_of_work
 def revoke_token(plain: str) -> None:
     """Revoke a token so it is refused from now on."""
     token = db.session.execute(
@@ -115,7 +147,6 @@ def revoke_token(plain: str) -> None:
         token.revoked_at = utcnow()
         record(Actor.of(token.user), "token.revoked", "api_token", token.id, {"revoked_at": None},
                {"revoked_at": token.revoked_at})
-        db.session.commit()
 
 
 def _validate_roles(roles: list[str], kind: str) -> dict[str, list[str]]:
@@ -130,6 +161,7 @@ def _validate_roles(roles: list[str], kind: str) -> dict[str, list[str]]:
     return errors
 
 
+@unit_of_work
 def create_organisation(actor: Actor | None, kind: str, name: str, country: str) -> Organisation:
     """Create an organisation (fund admins only; None actor is the bootstrap CLI)."""
     if actor is not None:
@@ -146,10 +178,10 @@ def create_organisation(actor: Actor | None, kind: str, name: str, country: str)
     db.session.flush()
     record(actor, "organisation.created", "organisation", org.id, None,
            {"kind": kind, "name": name, "country": org.country})
-    db.session.commit()
     return org
 
 
+@unit_of_work
 def create_user(actor: Actor | None, *, email: str, name: str, password: str,
                 organisation_id: int, roles: list[str]) -> User:
     """Create a user with roles that fit their organisation (fund admins only)."""
@@ -174,7 +206,6 @@ def create_user(actor: Actor | None, *, email: str, name: str, password: str,
     db.session.flush()
     record(actor, "user.created", "user", user.id, None,
            {"email": user.email, "organisation_id": organisation_id, "roles": sorted(set(roles))})
-    db.session.commit()
     return user
 
 
@@ -184,6 +215,7 @@ def _revoke_tokens(user: User) -> None:
         token.revoked_at = utcnow()
 
 
+@unit_of_work
 def set_user_active(actor: Actor, user_id: int, active: bool) -> User:
     """Enable or disable an account; disabling also ends its tokens and web sessions."""
     require_role(actor, "fund_admin", action="disable users")
@@ -197,7 +229,6 @@ def set_user_active(actor: Actor, user_id: int, active: bool) -> User:
         user.end_sessions()  # enabling again later must not revive them
     record(actor, "user.enabled" if active else "user.disabled", "user", user.id, before,
            {"active": active})
-    db.session.commit()
     return user
 
 
@@ -207,6 +238,7 @@ def user_snapshot(user: User) -> dict[str, Any]:
             "roles": sorted(user.roles), "active": user.active}
 
 
+@unit_of_work
 def update_user(actor: Actor, user_id: int, data: dict[str, Any]) -> User:
     """Change a user's name or roles, or reset their password (fund admins)."""
     require_role(actor, "fund_admin", action="change users")
@@ -238,10 +270,10 @@ def update_user(actor: Actor, user_id: int, data: dict[str, Any]) -> User:
         user.end_sessions()
         after["password_reset"] = True
     record(actor, "user.updated", "user", user.id, before, after)
-    db.session.commit()
     return user
 
 
+@unit_of_work
 def update_organisation(actor: Actor, org_id: int, data: dict[str, Any]) -> Organisation:
     """Rename an organisation or change its country (fund admins)."""
     require_role(actor, "fund_admin", action="change organisations")
@@ -260,7 +292,6 @@ def update_organisation(actor: Actor, org_id: int, data: dict[str, Any]) -> Orga
         org.country = data["country"].upper()
     record(actor, "organisation.updated", "organisation", org.id, before,
            {"name": org.name, "country": org.country})
-    db.session.commit()
     return org
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_, select
 from ..audit.services import record
 from ..database import as_utc, utcnow
 from ..extensions import db
+from ..unit_of_work import transaction, unit_of_work
 from .models import User, WebSession
 from .permissions import Actor
 
@@ -29,6 +30,7 @@ def _digest(plain: str) -> str:
     return hashlib.sha256(plain.encode()).hexdigest()
 
 
+@unit_of_work
 def start_session(user: User) -> str:
     """Open a session for ``user``; return the random id for the cookie (never stored)."""
     plain = secrets.token_urlsafe(32)
@@ -40,7 +42,6 @@ def start_session(user: User) -> str:
         or_(WebSession.ended_at < now - KEEP_ENDED, WebSession.last_seen_at < now - KEEP_ENDED)))
     db.session.flush()
     record(Actor.of(user), "auth.signed_in", "web_session", row.id, None, {"user_id": user.id})
-    db.session.commit()
     return plain
 
 
@@ -51,12 +52,12 @@ def _find(plain: str | None) -> WebSession | None:
                               ).scalar_one_or_none()
 
 
+@unit_of_work
 def _end(row: WebSession, reason: str, actor: Actor | None, now: datetime) -> None:
     row.ended_at = now
     row.end_reason = reason
     action = "auth.signed_out" if reason == "signed_out" else "auth.session_expired"
     record(actor, action, "web_session", row.id, {"ended_at": None}, {"ended_at": now, "reason": reason})
-    db.session.commit()
 
 
 def check_session(plain: str | None, user_id: int) -> bool:
@@ -74,8 +75,8 @@ def check_session(plain: str | None, user_id: int) -> bool:
         _end(row, "expired", None, now)
         return False
     if now - last_seen >= TOUCH_EVERY:
-        row.last_seen_at = now
-        db.session.commit()
+        with transaction():  # only this write takes the write lock, not every check
+            db.session.get(WebSession, row.id).last_seen_at = now
     return True
 
 

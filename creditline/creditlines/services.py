@@ -11,6 +11,7 @@ from ..auth.models import Organisation
 from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from ..pagination import Page, paginate
 from ..rulebooks import registry
 from .models import CreditLine
@@ -56,6 +57,7 @@ def _check_rulebook(rulebook_id: str, version: str, currency: str | None, errors
             f"rulebook {rulebook_id} {version} is written in {book.currency}; the credit line lends in {currency}")
 
 
+@unit_of_work
 def create_credit_line(actor: Actor | None, data: dict[str, Any]) -> CreditLine:
     """Create a credit line after checking its banks, NCPC, fund and rulebook."""
     if actor is not None:
@@ -75,10 +77,10 @@ def create_credit_line(actor: Actor | None, data: dict[str, Any]) -> CreditLine:
     db.session.add(line)
     db.session.flush()
     record(actor, "credit_line.created", "credit_line", line.id, None, snapshot(line))
-    db.session.commit()
     return line
 
 
+@unit_of_work
 def update_credit_line(actor: Actor, line_id: int, data: dict[str, Any]) -> CreditLine:
     """Change a credit line's name, terms, banks, NCPC, rulebook, currency or status."""
     require_role(actor, "fund_admin", action="change credit lines")
@@ -108,7 +110,6 @@ def update_credit_line(actor: Actor, line_id: int, data: dict[str, Any]) -> Cred
     after = snapshot(line)
     if after != before:
         record(actor, "credit_line.updated", "credit_line", line.id, before, after)
-    db.session.commit()
     return line
 
 

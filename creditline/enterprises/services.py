@@ -10,6 +10,7 @@ from ..auth.models import Organisation
 from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from ..pagination import Page, paginate
 from .models import Enterprise
 
@@ -30,6 +31,7 @@ def _check_tax_id(tax_id: str, own_id: int | None, errors: dict[str, list[str]])
         errors["tax_id"] = [f"an enterprise with tax id {tax_id} is already registered"]
 
 
+@unit_of_work
 def register_enterprise(actor: Actor, data: dict[str, Any]) -> Enterprise:
     """Register an enterprise for the caller's SME (or, for fund admins, a named SME)."""
     require_role(actor, "sme", "fund_admin", action="register enterprises")
@@ -51,10 +53,10 @@ def register_enterprise(actor: Actor, data: dict[str, Any]) -> Enterprise:
     db.session.add(ent)
     db.session.flush()
     record(actor, "enterprise.registered", "enterprise", ent.id, None, snapshot(ent))
-    db.session.commit()
     return ent
 
 
+@unit_of_work
 def update_enterprise(actor: Actor, ent_id: int, data: dict[str, Any]) -> Enterprise:
     """Correct an enterprise's facts; the change is audited."""
     require_role(actor, "sme", "fund_admin", action="change enterprises")
@@ -68,7 +70,6 @@ def update_enterprise(actor: Actor, ent_id: int, data: dict[str, Any]) -> Enterp
     for key, value in data.items():
         setattr(ent, key, value)
     record(actor, "enterprise.updated", "enterprise", ent.id, before, snapshot(ent))
-    db.session.commit()
     return ent
 
 

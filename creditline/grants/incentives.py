@@ -12,6 +12,7 @@ from ..auth.permissions import Actor, get_visible, require_role
 from ..database import utcnow
 from ..errors import Conflict
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from ..monitoring.services import is_financed
 from ..proposals.models import Proposal
 from . import services
@@ -30,6 +31,7 @@ def _view(p: Proposal) -> dict[str, Any]:
             "grants": [{"id": g.id, "status": g.status, "reason": g.reason} for g in grants]}
 
 
+@unit_of_work
 def declare_other_incentive(actor: Actor, proposal_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Record another grant or incentive for a financed investment; grants not yet paid are blocked."""
     require_role(actor, "sme", "fund_admin", action="declare other incentives")
@@ -53,5 +55,4 @@ def declare_other_incentive(actor: Actor, proposal_id: int, data: dict[str, Any]
     reason = (f"double funding: the enterprise declared another incentive for this investment "
               f"({entry['source']}, {entry['currency']} {entry['amount']} on {entry['date']})")
     services.block_open_grants(actor, p, reason)
-    db.session.commit()
     return _view(p)

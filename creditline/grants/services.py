@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
@@ -13,6 +13,8 @@ from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..lifecycle_moves import move
+from ..unit_of_work import keep_changes, lock, unit_of_work
 from ..finance.money import to_money
 from ..pagination import Page, paginate
 from ..proposals.models import Proposal
@@ -102,11 +104,7 @@ def _block_reasons(p: Proposal, rate: float, improvement: float | None, bands: d
 def _supersede_old_grant(actor: Actor, v: Verification) -> None:
     old = db.session.scalar(select(Grant).where(Grant.verification_id == v.supersedes_id))
     if old is not None and old.status in ("calculated", "approved"):
-        GRANT_LIFECYCLE.check(old.status, "superseded")
-        record(actor, "grant.superseded", "grant", old.id, {"status": old.status}, {"status": "superseded",
-                                                                                     "by_verification": v.id})
-        old.status = "superseded"
-        db.session.flush()
+        _move(actor, old, "superseded", after={"status": "superseded", "by_verification": v.id})
 
 
 def calculate_grant(actor: Actor, v: Verification) -> Grant | None:
@@ -161,27 +159,22 @@ def budget_positions(actor: Actor) -> list[dict[str, Any]]:
     return out
 
 
-def _conditional_move(g: Grant, source: str, target: str, **values: Any) -> None:
-    """Move status only if it is still ``source``: of two racing requests, exactly one wins."""
+def _move(actor: Actor | None, g: Grant, target: str, *, before: dict[str, Any] | None = None,
+          after: dict[str, Any] | None = None, **values: Any) -> None:
+    """The one conditional move, plus the grant's own guard: one committed grant per proposal."""
+    source = g.status
     try:
-        result = db.session.execute(update(Grant).where(Grant.id == g.id, Grant.status == source)
-                                    .values(status=target, **values).execution_options(synchronize_session=False))
+        move(actor, g, GRANT_LIFECYCLE, target, before=before, after=after, values=values)
     except IntegrityError:
         # The partial unique index: another grant of the proposal was committed meanwhile.
-        db.session.rollback()
         raise Conflict(f"another grant has already been committed for proposal {g.proposal_id}; "
                        f"grant {g.id} cannot be {target} too", current_state=source,
                        allowed=GRANT_LIFECYCLE.allowed(source)) from None
-    if result.rowcount != 1:
-        db.session.rollback()
-        current = db.session.scalar(select(Grant.status).where(Grant.id == g.id))
-        raise Conflict(f"grant {g.id} is already {current}", current_state=current,
-                       allowed=GRANT_LIFECYCLE.allowed(current or ""))
 
 
 def _lock_line(g: Grant) -> CreditLine:
     """Lock the grant's credit line: approvals and payments of one line then happen one at a time."""
-    return db.session.execute(select(CreditLine).where(CreditLine.id == g.credit_line_id).with_for_update()).scalar_one()
+    return lock(CreditLine, g.credit_line_id)
 
 
 def _block_if_no_longer_due(actor: Actor, g: Grant) -> None:
@@ -190,13 +183,11 @@ def _block_if_no_longer_due(actor: Actor, g: Grant) -> None:
     if not reasons:
         return
     reason = "; ".join(reasons)
-    source = g.status
-    _conditional_move(g, source, "blocked", reason=reason, amount=ZERO)
-    record(actor, "grant.blocked", "grant", g.id, {"status": source, "amount": str(g.amount)},
-           {"status": "blocked", "amount": str(ZERO), "reason": reason})
-    db.session.commit()
-    raise Conflict(f"grant {g.id} is no longer due and has been blocked: {reason}", current_state="blocked",
-                   allowed=[])
+    _move(actor, g, "blocked", before={"status": g.status, "amount": str(g.amount)},
+          after={"status": "blocked", "amount": str(ZERO), "reason": reason}, reason=reason, amount=ZERO)
+    # The block stands (it is committed) although the approval or payment is refused.
+    raise keep_changes(Conflict(f"grant {g.id} is no longer due and has been blocked: {reason}",
+                                current_state="blocked", allowed=[]))
 
 
 def block_open_grants(actor: Actor, p: Proposal, reason: str) -> list[int]:
@@ -204,15 +195,14 @@ def block_open_grants(actor: Actor, p: Proposal, reason: str) -> list[int]:
     blocked = []
     for g in db.session.scalars(select(Grant).where(Grant.proposal_id == p.id,
                                                     Grant.status.in_(("calculated", "approved")))):
-        record(actor, "grant.blocked", "grant", g.id, {"status": g.status, "amount": str(g.amount)},
-               {"status": "blocked", "amount": str(ZERO), "reason": reason})
-        GRANT_LIFECYCLE.check(g.status, "blocked")
-        g.status, g.amount, g.reason = "blocked", ZERO, reason
+        _move(actor, g, "blocked", before={"status": g.status, "amount": str(g.amount)},
+              after={"status": "blocked", "amount": str(ZERO), "reason": reason}, amount=ZERO, reason=reason)
         blocked.append(g.id)
     db.session.flush()
     return blocked
 
 
+@unit_of_work
 def approve_grant(actor: Actor, grant_id: int, paid_as: str | None = None) -> Grant:
     """A fund admin approves a calculated grant within the line's remaining grant budget."""
     require_role(actor, "fund_admin", action="approve grants")
@@ -228,19 +218,15 @@ def approve_grant(actor: Actor, grant_id: int, paid_as: str | None = None) -> Gr
     _block_if_no_longer_due(actor, g)
     remaining = _remaining_budget(line)
     if g.amount > remaining:
-        db.session.rollback()
         raise ValidationFailed("the grant exceeds the remaining grant budget",
                                {"amount": [f"{g.currency} {g.amount} is more than the {g.currency} {remaining} left"]})
-    _conditional_move(g, "calculated", "approved", approved_by=actor.user_id, approved_at=utcnow(),
-                      paid_as=paid_as or g.paid_as)
-    record(actor, "grant.approved", "grant", g.id, {"status": "calculated"},
-           {"status": "approved", "amount": str(g.amount), "paid_as": paid_as or g.paid_as,
-            "remaining_budget_after": str(remaining - g.amount)})
-    db.session.commit()
-    db.session.refresh(g)
+    _move(actor, g, "approved", after={"status": "approved", "amount": str(g.amount), "paid_as": paid_as or g.paid_as,
+                                       "remaining_budget_after": str(remaining - g.amount)},
+          approved_by=actor.user_id, approved_at=utcnow(), paid_as=paid_as or g.paid_as)
     return g
 
 
+@unit_of_work
 def pay_grant(actor: Actor, grant_id: int, reference: str | None = None) -> Grant:
     """Pay an approved grant, exactly once: as a loan principal reduction or to the enterprise."""
     require_role(actor, "fund_admin", action="pay grants")
@@ -253,14 +239,12 @@ def pay_grant(actor: Actor, grant_id: int, reference: str | None = None) -> Gran
     db.session.refresh(g)
     GRANT_LIFECYCLE.check(g.status, "paid")
     _block_if_no_longer_due(actor, g)
-    _conditional_move(g, "approved", "paid", paid_by=actor.user_id, paid_at=utcnow(),
-                      payment_reference=reference or f"GR-{g.id:06d}")
-    db.session.refresh(g)
+    # Under the line's lock a racing second payment has already stopped at the check above.
+    g.payment_reference = reference or f"GR-{g.id:06d}"
     detail = PRINCIPAL_REDUCERS[0](actor, g) if g.paid_as == "principal_reduction" else "paid to the enterprise"
-    record(actor, "grant.paid", "grant", g.id, {"status": "approved"},
-           {"status": "paid", "amount": str(g.amount), "paid_as": g.paid_as, "reference": g.payment_reference,
-            "detail": detail})
-    db.session.commit()
+    _move(actor, g, "paid", after={"status": "paid", "amount": str(g.amount), "paid_as": g.paid_as,
+                                   "reference": g.payment_reference, "detail": detail},
+          paid_by=actor.user_id, paid_at=utcnow())
     return g
 
 

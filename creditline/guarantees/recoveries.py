@@ -27,6 +27,7 @@ from ..audit.services import record
 from ..auth.permissions import Actor
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from ..finance.guarantee_math import share_recovery_so_far
 from ..loans.models import Loan, Payment
 from ..loans.repayments import date_problems, status_of
@@ -51,14 +52,15 @@ def left_to_recover(loan: Loan, g: Guarantee) -> Decimal:
     return max(min(loan.outstanding_principal, lost), ZERO)
 
 
+@unit_of_work
 def apply_recovery(actor: Actor, loan: Loan, g: Guarantee, data: dict[str, Any]) -> Applied:
     """Apply money received after the claim was paid to the loan's principal and share it with the fund."""
     from .services import move
 
-    # Lock the guarantee (PostgreSQL) so concurrent recoveries share from the same running
-    # totals, then reread the loan, whose principal only recoveries change from here on.
+    # Lock the loan, then the guarantee (the order every money move on a loan takes), so
+    # concurrent recoveries and payments share from the same running totals.
+    db.session.refresh(loan, with_for_update=True)
     db.session.refresh(g, with_for_update=True)
-    db.session.refresh(loan)
     amount: Decimal = data["amount"]
     value_date: dt.date = data.get("value_date") or clock.today()
     errors: dict[str, list[str]] = {}
@@ -103,5 +105,4 @@ def apply_recovery(actor: Actor, loan: Loan, g: Guarantee, data: dict[str, Any])
            {"amount": str(amount), "fund_part": str(fund), "bank_part": str(bank), "payment_id": payment.id})
     if g.status == "paid":
         move(actor, g, "recovered", recovery_id=rec.id)
-    db.session.commit()
     return Applied(payment, rec)

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -14,6 +14,8 @@ from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from .. import lifecycle_moves
+from ..unit_of_work import lock, unit_of_work
 from ..finance.guarantee_math import capped_share, claim_amount, guarantee_cover, guarantee_fee
 from ..finance.money import to_money
 from ..loans.models import LOAN_LIFECYCLE, Loan
@@ -36,11 +38,9 @@ def _snapshot(g: Guarantee) -> dict[str, Any]:
 
 
 def move(actor: Actor | None, g: Guarantee, target: str, **extra: Any) -> None:
-    """Move a guarantee along its lifecycle and audit the step (the caller commits)."""
-    GUARANTEE_LIFECYCLE.check(g.status, target)
-    before = _snapshot(g)
-    g.status = target
-    record(actor, f"guarantee.{target}", "guarantee", g.id, before, {**_snapshot(g), **extra})
+    """Move a guarantee along its lifecycle and audit the step (in the caller's unit of work)."""
+    lifecycle_moves.move(actor, g, GUARANTEE_LIFECYCLE, target, before=_snapshot(g),
+                         after=lambda: {**_snapshot(g), **extra})
 
 
 def _refuse(g: Guarantee, message: str) -> Conflict:
@@ -95,9 +95,11 @@ def _capped_offer(loan: Loan, share: Decimal, others: Decimal, max_total: Decima
             "max_total_cover": float(max_total), "currency": loan.currency}
 
 
+@unit_of_work
 def request_guarantee(actor: Actor, loan_id: int, data: dict[str, Any]) -> Guarantee:
     """The lending bank asks the fund to cover an approved loan by the rulebook's terms."""
     require_role(actor, "bank_officer", action="request guarantees")
+    lock(Loan, loan_id)  # one request per loan at a time
     loan = get_visible(Loan, loan_id, actor, what="loan")
     if loan.bank_id != actor.organisation_id:
         raise ValidationFailed("only the lending bank may request its guarantee", {"loan_id": ["not your bank's loan"]})
@@ -136,23 +138,25 @@ def request_guarantee(actor: Actor, loan_id: int, data: dict[str, Any]) -> Guara
                      covered_amount=covered, fee_rate=fee_rate, fee=guarantee_fee(loan.principal, fee_rate, bool(free)),
                      proceeds_to_approved_items=to_items, valid_until=_end_of_loan(loan),
                      requested_by=actor.user_id, requested_at=utcnow())
+    def audited() -> dict[str, Any]:
+        return {**_snapshot(g), "loan_id": loan.id, "fee": str(g.fee), "coverage_share": str(share)}
     if existing is not None:
         # Asked again after a decline: the same row, with today's terms and the decision cleared.
         g, before = existing, {**_snapshot(existing), "decline_reason": existing.decline_reason}
         GUARANTEE_LIFECYCLE.check(g.status, "requested")
         for key, value in terms_now.items():
             setattr(g, key, value)
-        g.status, g.declined_by, g.declined_at, g.decline_reason = "requested", None, None, None
+        g.declined_by, g.declined_at, g.decline_reason = None, None, None
+        lifecycle_moves.move(actor, g, GUARANTEE_LIFECYCLE, "requested", before=before, after=audited)
     else:
-        g, before = Guarantee(loan_id=loan.id, status=GUARANTEE_LIFECYCLE.initial, **terms_now), None
+        g = Guarantee(loan_id=loan.id, status=GUARANTEE_LIFECYCLE.initial, **terms_now)
         db.session.add(g)
-    db.session.flush()
-    record(actor, "guarantee.requested", "guarantee", g.id, before,
-           {**_snapshot(g), "loan_id": loan.id, "fee": str(g.fee), "coverage_share": str(share)})
-    db.session.commit()
+        db.session.flush()
+        record(actor, "guarantee.requested", "guarantee", g.id, None, audited())
     return g
 
 
+@unit_of_work
 def issue_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
     """The fund issues a requested guarantee, refusing anything beyond the remaining capacity."""
     require_role(actor, "fund_admin", action="issue guarantees")
@@ -162,22 +166,22 @@ def issue_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
     if loan.status not in GUARANTEEABLE:
         raise _refuse(g, f"loan {loan.id} is {loan.status}; only an approved loan not in arrears can be guaranteed; "
                          f"decline the request instead")
-    # Lock the line so two issues cannot both take the last of the capacity.
-    line = db.session.execute(select(CreditLine).where(CreditLine.id == g.credit_line_id)
-                              .with_for_update()).scalar_one()
+    # Lock the line so two issues cannot both take the last of the capacity (SQLite: the unit
+    # of work holds the write lock), and read the guarantee again under the lock.
+    line = lock(CreditLine, g.credit_line_id)
+    db.session.refresh(g)
     remaining = exposure(line)["remaining_capacity"]
     if g.covered_amount > remaining:
-        db.session.rollback()
         raise ValidationFailed("the fund's guarantee capacity is exhausted",
                                {"covered_amount": [f"{line.currency} {g.covered_amount} of cover asked, "
                                                    f"{line.currency} {remaining} of capacity left"]})
     g.issued_by, g.issued_at = actor.user_id, utcnow()
     g.valid_until = _end_of_loan(loan)
     move(actor, g, "issued", remaining_capacity=str(remaining - g.covered_amount))
-    db.session.commit()
     return g
 
 
+@unit_of_work
 def decline_guarantee(actor: Actor, guarantee_id: int, reason: str) -> Guarantee:
     """The fund declines a guarantee request, with a reason."""
     require_role(actor, "fund_admin", action="decline guarantees")
@@ -187,7 +191,6 @@ def decline_guarantee(actor: Actor, guarantee_id: int, reason: str) -> Guarantee
     GUARANTEE_LIFECYCLE.check(g.status, "declined")
     g.declined_by, g.declined_at, g.decline_reason = actor.user_id, utcnow(), reason.strip()
     move(actor, g, "declined", reason=g.decline_reason)
-    db.session.commit()
     return g
 
 
@@ -195,6 +198,7 @@ def _end_of_loan(loan: Loan) -> date | None:
     return loan.installments[-1].due_date if loan.installments else None
 
 
+@unit_of_work
 def call_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
     """The bank calls the guarantee of a defaulted loan: claim = coverage x outstanding principal, capped."""
     require_role(actor, "bank_officer", action="call guarantees")
@@ -208,30 +212,22 @@ def call_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
     g.claim_amount = claim_amount(g.coverage_share, outstanding, g.cap)
     g.called_by, g.called_at = actor.user_id, utcnow()
     move(actor, g, "called", outstanding_at_default=str(outstanding))
-    db.session.commit()
     return g
 
 
+@unit_of_work
 def pay_claim(actor: Actor, guarantee_id: int) -> Guarantee:
     """The fund pays a called guarantee, exactly once (a racing second payment gets 409)."""
     require_role(actor, "fund_admin", action="pay guarantee claims")
     g = get_visible(Guarantee, guarantee_id, actor, what="guarantee")
     GUARANTEE_LIFECYCLE.check(g.status, "paid")
-    # The conditional update is the check that holds under a race; the audit follows it.
-    done = db.session.execute(update(Guarantee).where(Guarantee.id == g.id, Guarantee.status == "called")
-                              .values(status="paid", paid_by=actor.user_id, paid_at=utcnow())
-                              .execution_options(synchronize_session=False))
-    if done.rowcount != 1:
-        db.session.rollback()
-        db.session.refresh(g)
-        raise _refuse(g, f"the claim of guarantee {g.id} has already been paid")
-    record(actor, "guarantee.paid", "guarantee", g.id, {"status": "called"},
-           {"status": "paid", "claim_amount": str(g.claim_amount)})
-    db.session.commit()
-    db.session.refresh(g)
+    # The conditional update is the check that holds under a race (a second payment gets 409).
+    lifecycle_moves.move(actor, g, GUARANTEE_LIFECYCLE, "paid", values={"paid_by": actor.user_id, "paid_at": utcnow()},
+                         after={"status": "paid", "claim_amount": str(g.claim_amount)})
     return g
 
 
+@unit_of_work
 def record_recovery(actor: Actor, guarantee_id: int, data: dict[str, Any]) -> Recovery:
     """Money recovered after the claim was paid: lowers the loan and is shared pro rata with the fund."""
     require_role(actor, "bank_officer", "fund_admin", action="record recoveries")

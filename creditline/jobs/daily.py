@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..database import utcnow
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from .models import JobRun
 
 Step = Callable[[date], dict[str, Any]]
@@ -65,6 +66,7 @@ def _claim(day: date, replay: bool) -> JobRun | None:
     return run
 
 
+@unit_of_work
 def run_daily(day: date, replay: bool = False) -> dict[str, Any]:
     """Run every step for ``day`` in one transaction, once; return what each step did.
 
@@ -82,5 +84,4 @@ def run_daily(day: date, replay: bool = False) -> dict[str, Any]:
         summary[name] = step(day)
     run.summary = {**(run.summary or {}), **{"last": summary}, "runs": int((run.summary or {}).get("runs", 0)) + 1}
     run.finished_at = utcnow()
-    session.commit()
     return summary

@@ -24,6 +24,7 @@ from ..audit.services import record
 from ..auth.permissions import Actor
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from ..finance import schedules as sched
 from ..finance.allocation import Due, Overpayment, allocate_payment, arrears_status, days_past_due
 from ..guarantees.models import CLAIM_PAID, GUARANTEE_LIFECYCLE, Guarantee
@@ -64,6 +65,7 @@ def arrears_date(loan: Loan, value_date: dt.date) -> dt.date:
     return min(clock.today(), max(value_date, latest_check))
 
 
+@unit_of_work
 def record_payment(actor: Actor, loan_id: int, data: dict[str, Any]) -> Payment:
     """Apply a repayment: what is due first (fee, interest, principal), the rest prepays principal."""
     loan = _bank_officer_of(actor, loan_id, "record payments")
@@ -147,7 +149,6 @@ def record_payment(actor: Actor, loan_id: int, data: dict[str, Any]) -> Payment:
         _apply_arrears(actor, loan, arrears_date(loan, value_date), _default_after_days(loan))
     if allocation.prepayment > 0 and loan.installments:
         _refresh_coverage(loan, _as_finance(loan.installments))
-    db.session.commit()
     return payment
 
 
@@ -178,10 +179,10 @@ def _apply_arrears(actor: Actor | None, loan: Loan, as_of: dt.date, default_afte
     transition(actor, loan, target, days_past_due=dpd, as_of=as_of)
 
 
+@unit_of_work
 def update_arrears(loan: Loan, as_of: dt.date, default_after_days: int | None = None,
                    actor: Actor | None = None) -> Loan:
     """Recompute days past due and the arrears status as of a date (the one-loan path of the daily job)."""
     _apply_arrears(actor, loan, as_of,
                    default_after_days if default_after_days is not None else _default_after_days(loan))
-    db.session.commit()
     return loan

@@ -27,6 +27,8 @@ from ..auth.permissions import Actor, get_visible, require_role, check_four_eyes
 from ..database import as_utc, utcnow
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..lifecycle_moves import move
+from ..unit_of_work import lock, unit_of_work
 from ..finance import schedules as sched
 from ..guarantees.models import Guarantee
 from ..pagination import Page, paginate
@@ -57,11 +59,8 @@ def snapshot(loan: Loan) -> dict[str, Any]:
 
 
 def transition(actor: Actor | None, loan: Loan, target: str, **extra: Any) -> None:
-    """Move a loan along its lifecycle and audit the step (the caller commits)."""
-    LOAN_LIFECYCLE.check(loan.status, target)
-    before = loan.status
-    loan.status = target
-    record(actor, f"loan.{target}", "loan", loan.id, {"status": before}, {"status": target, **extra})
+    """Move a loan along its lifecycle and audit the step (in the caller's unit of work)."""
+    move(actor, loan, LOAN_LIFECYCLE, target, after={"status": target, **extra})
 
 
 def promote_if_due(actor: Actor | None, loan: Loan, as_of: dt.date, **extra: Any) -> None:
@@ -182,6 +181,7 @@ def _term_problems(proposal: Proposal, data: dict[str, Any]) -> dict[str, list[s
     return errors
 
 
+@unit_of_work
 def propose_loan(actor: Actor, data: dict[str, Any]) -> Loan:
     """Propose loan terms on an eligible proposal sent to the caller's bank."""
     require_role(actor, "bank_officer", action="propose loans")
@@ -215,7 +215,6 @@ def propose_loan(actor: Actor, data: dict[str, Any]) -> Loan:
     db.session.add(loan)
     db.session.flush()
     record(actor, "loan.applied", "loan", loan.id, None, snapshot(loan))
-    db.session.commit()
     return loan
 
 
@@ -226,6 +225,7 @@ def _decidable(actor: Actor, loan_id: int, action: str) -> Loan:
     return loan
 
 
+@unit_of_work
 def approve_loan(actor: Actor, loan_id: int, comment: str | None = None) -> Loan:
     """Approve the terms applied for (credit committee; never the proposer)."""
     loan = _decidable(actor, loan_id, "approve")
@@ -234,10 +234,10 @@ def approve_loan(actor: Actor, loan_id: int, comment: str | None = None) -> Loan
         raise refuse(loan, f"the proposal is {loan.proposal.status}; the loan can no longer be approved")
     loan.decided_by, loan.decided_at = actor.user_id, utcnow()
     transition(actor, loan, "approved", comment=comment)
-    db.session.commit()
     return loan
 
 
+@unit_of_work
 def decline_loan(actor: Actor, loan_id: int, reason: str) -> Loan:
     """Decline the terms applied for, with a reason (credit committee; never the proposer)."""
     loan = _decidable(actor, loan_id, "decline")
@@ -246,7 +246,6 @@ def decline_loan(actor: Actor, loan_id: int, reason: str) -> Loan:
     LOAN_LIFECYCLE.check(loan.status, "declined")
     loan.decided_by, loan.decided_at, loan.decline_reason = actor.user_id, utcnow(), reason.strip()
     transition(actor, loan, "declined", reason=loan.decline_reason)
-    db.session.commit()
     return loan
 
 
@@ -254,6 +253,9 @@ def decline_loan(actor: Actor, loan_id: int, reason: str) -> Loan:
 
 def _bank_officer_of(actor: Actor, loan_id: int, action: str) -> Loan:
     require_role(actor, "bank_officer", action=action)
+    # Balances and installments change from what is read here: lock the loan row first
+    # (PostgreSQL; on SQLite the unit of work already holds the write lock) and read it fresh.
+    lock(Loan, loan_id)
     loan = get_loan(actor, loan_id)
     if loan.bank_id != actor.organisation_id:
         raise ValidationFailed(f"only the lending bank may {action}", {"loan_id": ["not your bank's loan"]})
@@ -300,6 +302,7 @@ def _sync_guarantee_validity(loan: Loan) -> dt.date | None:
     return g.valid_until
 
 
+@unit_of_work
 def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
     """Record a tranche paid out; the first fixes the schedule and charges the upfront fee."""
     loan = _bank_officer_of(actor, loan_id, "record disbursements")
@@ -350,12 +353,12 @@ def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
         transition(actor, loan, "disbursed", disbursement_id=tranche.id)
     promote_if_due(actor, loan, clock.today(), disbursement_id=tranche.id)
     _refresh_coverage(loan, _as_finance(loan.installments))
-    db.session.commit()
     return tranche
 
 
 # -- writing off -----------------------------------------------------------------------------
 
+@unit_of_work
 def write_off(actor: Actor, loan_id: int, reason: str) -> Loan:
     """Write off a defaulted loan (the lending bank's officer), with a reason.
 
@@ -381,7 +384,6 @@ def write_off(actor: Actor, loan_id: int, reason: str) -> Loan:
         g.declined_by, g.declined_at = actor.user_id, utcnow()
         g.decline_reason = f"loan {loan.id} was written off"
         move(actor, g, "declined", reason=g.decline_reason)
-    db.session.commit()
     return loan
 
 

@@ -9,6 +9,7 @@ from ..database import utcnow
 from ..enterprises.models import Enterprise
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from ..notifications.services import queue, users_of
 from .models import REPORT_LIFECYCLE, MonitoringPlan, MonitoringReport
 
@@ -24,6 +25,7 @@ def _url(plan: MonitoringPlan) -> str:
     return f"/proposals/{plan.proposal_id}/monitoring"
 
 
+@unit_of_work
 def review_report(actor: Actor, report_id: int, decision: str, note: str | None) -> MonitoringReport:
     """Accept a submitted report or return it with a reason; of racing reviews exactly one wins."""
     require_role(actor, "verifier", "senior_verifier", action="review monitoring reports")
@@ -56,7 +58,6 @@ def review_report(actor: Actor, report_id: int, decision: str, note: str | None)
               f"'{plan.proposal.title}': the NCPC returned the report for {report.period.start} to "
               f"{report.period.end}: {note} Correct it and send it again.", f"report_returned:{report.id}",
               _url(plan), ("proposal", plan.proposal_id))
-    db.session.commit()
     return report
 
 

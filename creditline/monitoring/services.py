@@ -11,6 +11,7 @@ from ..audit.services import record
 from ..auth.permissions import Actor, get_visible, require_role
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from ..files.services import store_file
 from ..finance.schedules import add_months
 from ..proposals.models import Proposal
@@ -122,6 +123,7 @@ def _plan_problems(p: Proposal, data: dict[str, Any], disbursed: date | None,
     return errors
 
 
+@unit_of_work
 def set_plan(actor: Actor, proposal_id: int, data: dict[str, Any]) -> MonitoringPlan:
     """Set (or, before any report, replace) the monitoring plan of a financed proposal."""
     require_role(actor, "verifier", "senior_verifier", action="set monitoring plans")
@@ -181,7 +183,6 @@ def set_plan(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Monitoring
     if before is not None:
         return_for_new_plan(actor, plan)
     tell_sme_plan_set(plan, changed=before is not None, key=f"monitoring_plan:{plan.id}:{event.id}")
-    db.session.commit()
     return plan
 
 
@@ -246,6 +247,7 @@ def _report_problems(plan: MonitoringPlan, n: int | None, item: dict[str, Any],
     return errors, quantities, output
 
 
+@unit_of_work
 def submit_reports(actor: Actor, proposal_id: int, items: list[dict[str, Any]], source: str = "json",
                    single: bool = False) -> list[MonitoringReport]:
     """Store reports for one or more periods; any problem rejects them all and stores nothing."""
@@ -282,10 +284,10 @@ def submit_reports(actor: Actor, proposal_id: int, items: list[dict[str, Any]], 
                 "quantities": {s: str(q) for s, q in quantities.items()}})
         reports.append(report)
     tell_verifiers_reports_arrived(plan, reports)
-    db.session.commit()
     return reports
 
 
+@unit_of_work
 def add_evidence(actor: Actor, report_id: int, data: bytes | None, filename: str, content_type: str,
                  description: str | None) -> ReportEvidence:
     """Attach an evidence file to a report; a new upload is a new file, nothing is replaced."""
@@ -304,7 +306,6 @@ def add_evidence(actor: Actor, report_id: int, data: bytes | None, filename: str
     db.session.flush()
     record(actor, "monitoring_report.evidence_added", "monitoring_report", report.id, None,
            {"file": stored.filename, "sha256": stored.sha256})
-    db.session.commit()
     return ev
 
 

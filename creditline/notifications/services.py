@@ -12,6 +12,7 @@ from ..auth.permissions import Actor
 from ..database import utcnow
 from ..errors import NotFound
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from .models import Notification
 
 
@@ -75,10 +76,10 @@ def unread(actor: Actor, limit: int = 20) -> list[Notification]:
         Notification.user_id == actor.user_id, Notification.read_at.is_(None)).order_by(Notification.id.desc()).limit(limit)))
 
 
+@unit_of_work
 def mark_read(actor: Actor, notification_id: int) -> Notification:
     n = db.session.get(Notification, notification_id)
     if n is None or n.user_id != actor.user_id:
         raise NotFound(f"notification {notification_id} not found")
     n.read_at = n.read_at or utcnow()
-    db.session.commit()
     return n

@@ -10,6 +10,7 @@ from ..auth.permissions import Actor, get_visible, require_role
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from ..vocabulary import DOCUMENT_KINDS
 from .documents import required_kinds
 from .models import DocumentCheck, Proposal
@@ -37,6 +38,7 @@ def checklist(actor: Actor, proposal_id: int) -> list[dict[str, Any]]:
     return checklist_rows(get_visible(Proposal, proposal_id, actor, what="proposal"))
 
 
+@unit_of_work
 def mark(actor: Actor, proposal_id: int, kind: str, status: str | None, note: str | None) -> dict[str, Any]:
     """The bank officer's verdict on one required document type; a later verdict replaces it, audited."""
     require_role(actor, "bank_officer", action="check proposal documents")
@@ -70,5 +72,4 @@ def mark(actor: Actor, proposal_id: int, kind: str, status: str | None, note: st
     record(actor, "proposal.document_checked", "proposal", p.id, before,
            {"kind": kind, "status": status, "note": note,
             "documents": [d.id for d in p.documents if d.kind == kind]})
-    db.session.commit()
     return next(r for r in checklist_rows(p) if r["kind"] == kind)

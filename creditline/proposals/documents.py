@@ -42,6 +42,7 @@ def _draft_only(p: Proposal, what: str) -> None:
                        current_state=p.status, allowed=PROPOSAL_LIFECYCLE.allowed(p.status))
 
 
+@unit_of_work
 def add_document(actor: Actor, proposal_id: int, kind: str | None, data: bytes | None, filename: str,
                  content_type: str) -> ProposalDocument:
     """Store one document on a proposal; a new upload of a kind adds a version, never overwrites."""
@@ -69,7 +70,6 @@ def add_document(actor: Actor, proposal_id: int, kind: str | None, data: bytes |
     record(actor, "proposal.document_added", "proposal", p.id, None,
            {"document_id": doc.id, "kind": kind, "file": stored.filename, "sha256": stored.sha256,
             "content_type": stored.content_type, "check_cleared": bool(cleared)})
-    db.session.commit()
     return doc
 
 
@@ -90,6 +90,7 @@ def open_document(actor: Actor, proposal_id: int, document_id: int) -> tuple[byt
     return data, doc.file.filename, doc.file.content_type
 
 
+@unit_of_work
 def replace_document(actor: Actor, proposal_id: int, document_id: int, data: bytes | None,
                      filename: str) -> ProposalDocument:
     """Swap a draft's document for another file of the same kind; the old file stays in the store."""
@@ -104,10 +105,10 @@ def replace_document(actor: Actor, proposal_id: int, document_id: int, data: byt
     db.session.refresh(doc)
     record(actor, "proposal.document_replaced", "proposal", p.id, {"document_id": doc.id, **old},
            {"document_id": doc.id, "kind": doc.kind, "file": stored.filename, "sha256": stored.sha256})
-    db.session.commit()
     return doc
 
 
+@unit_of_work
 def delete_document(actor: Actor, proposal_id: int, document_id: int) -> None:
     """Take a document off a draft (uploaded by mistake); the audit trail keeps its name and digest."""
     require_role(actor, "sme", action="delete proposal documents")
@@ -117,7 +118,6 @@ def delete_document(actor: Actor, proposal_id: int, document_id: int) -> None:
     db.session.delete(doc)
     db.session.flush()
     record(actor, "proposal.document_deleted", "proposal", p.id, before, None)
-    db.session.commit()
 
 
 def required_kinds(p: Proposal) -> list[str]:

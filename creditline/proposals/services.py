@@ -14,6 +14,8 @@ from ..database import utcnow
 from ..enterprises.models import Enterprise
 from ..errors import Conflict, NotFound, ValidationFailed, require_id
 from ..extensions import db
+from ..lifecycle_moves import move
+from ..unit_of_work import unit_of_work
 from ..pagination import Page, paginate
 from ..rulebooks import registry
 from ..rules.costs import disagreement, split_costs
@@ -54,11 +56,8 @@ def snapshot(p: Proposal) -> dict[str, Any]:
 
 
 def transition(actor: Actor | None, p: Proposal, target: str, **extra: Any) -> None:
-    """Move a proposal along its lifecycle and audit the step (the caller commits)."""
-    PROPOSAL_LIFECYCLE.check(p.status, target)
-    before = p.status
-    p.status = target
-    record(actor, f"proposal.{target}", "proposal", p.id, {"status": before}, {"status": target, **extra})
+    """Move a proposal along its lifecycle and audit the step (in the caller's unit of work)."""
+    move(actor, p, PROPOSAL_LIFECYCLE, target, after={"status": target, **extra})
 
 
 def _own_enterprise(actor: Actor, enterprise_id: int, errors: dict[str, list[str]]) -> Enterprise | None:
@@ -122,6 +121,7 @@ def _derive_eligible_cost(line: CreditLine | None, data: dict[str, Any], items: 
         data["eligible_cost"] = split.eligible_total
 
 
+@unit_of_work
 def create_proposal(actor: Actor, data: dict[str, Any]) -> Proposal:
     """Save a new draft for one of the caller's enterprises."""
     require_role(actor, "sme", action="draft proposals")
@@ -141,10 +141,10 @@ def create_proposal(actor: Actor, data: dict[str, Any]) -> Proposal:
     db.session.add(p)
     db.session.flush()
     record(actor, "proposal.drafted", "proposal", p.id, None, snapshot(p))
-    db.session.commit()
     return p
 
 
+@unit_of_work
 def update_proposal(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Proposal:
     """Change a draft; anything else must be reopened first."""
     require_role(actor, "sme", action="edit proposals")
@@ -168,19 +168,19 @@ def update_proposal(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Pro
             setattr(p, key, data[key])
     _apply(p, data)
     record(actor, "proposal.updated", "proposal", p.id, before, snapshot(p))
-    db.session.commit()
     return p
 
 
+@unit_of_work
 def reopen_proposal(actor: Actor, proposal_id: int) -> Proposal:
     """Turn a scored proposal back into a draft so the SME can revise and resubmit it."""
     require_role(actor, "sme", action="reopen proposals")
     p = get_visible(Proposal, proposal_id, actor, what="proposal")
     transition(actor, p, "draft")
-    db.session.commit()
     return p
 
 
+@unit_of_work
 def submit_proposal(actor: Actor, proposal_id: int, bank_id: int | None, scorer: Callable[..., Assessment]) -> Proposal:
     """Validate fully, submit, score against the line's rulebook and record the decision."""
     require_role(actor, "sme", action="submit proposals")
@@ -193,17 +193,16 @@ def submit_proposal(actor: Actor, proposal_id: int, bank_id: int | None, scorer:
         p.bank_id = p.credit_line.banks[0].id
     problems = submission_problems(p)
     if problems:
-        db.session.rollback()
         raise ValidationFailed(f"the proposal is not ready to submit: {len(problems)} problems", problems)
     transition(actor, p, "submitted")
     p.submitted_at = utcnow()
     assessment = scorer(actor, p)
     transition(actor, p, "scored", assessment_id=assessment.id)
     transition(actor, p, assessment.decision, assessment_id=assessment.id)
-    db.session.commit()
     return p
 
 
+@unit_of_work
 def withdraw_proposal(actor: Actor, proposal_id: int, reason: str) -> Proposal:
     """Withdraw a proposal at any state before its loan is approved."""
     require_role(actor, "sme", action="withdraw proposals")
@@ -216,10 +215,10 @@ def withdraw_proposal(actor: Actor, proposal_id: int, reason: str) -> Proposal:
     p.withdrawn_reason = reason
     for hook in WITHDRAW_HOOKS:
         hook(actor, p)
-    db.session.commit()
     return p
 
 
+@unit_of_work
 def review_proposal(actor: Actor, proposal_id: int, data: dict[str, Any],
                     scorer: Callable[..., Assessment]) -> TechnicalReview:
     """Record the NCPC's technical review; corrections to the baseline re-score the proposal."""
@@ -264,7 +263,6 @@ def review_proposal(actor: Actor, proposal_id: int, data: dict[str, Any],
             target = assessment.decision
     record(actor, "proposal.reviewed", "proposal", p.id, before, snapshot(p))
     transition(actor, p, target, review_id=review.id)
-    db.session.commit()
     return review
 
 

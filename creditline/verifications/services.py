@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..audit.services import record
 from ..auth.permissions import Actor, check_four_eyes, get_visible, require_role, visible
 from ..database import utcnow
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..lifecycle_moves import move
+from ..unit_of_work import unit_of_work
 from ..monitoring.models import MonitoringReport, ReportEvidence
 from ..monitoring.services import plan_of
 from ..pagination import Page, paginate
@@ -40,6 +42,7 @@ def _inputs(plan: Any, reports: list[MonitoringReport]) -> tuple[dict[str, Any],
     return plan_dict, periods
 
 
+@unit_of_work
 def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Verification:
     """Compute the verification figures from the plan's reports (verifiers)."""
     require_role(actor, "verifier", "senior_verifier", action="verify benefits")
@@ -93,30 +96,19 @@ def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) ->
            {"proposal_id": p.id, "periods": v.periods, "main_improvement": result["main_improvement"],
             "net_improvement": result["net_improvement"], "sufficient": result["sufficient"],
             "supersedes_id": v.supersedes_id})
-    db.session.commit()
     return v
 
 
 def _move(actor: Actor, v: Verification, target: str, event: str | None = None, note: str | None = None,
           **values: Any) -> None:
     """Change status only if nobody else changed it first: of racing requests exactly one wins, the rest get 409."""
-    VERIFICATION_LIFECYCLE.check(v.status, target)
-    source = v.status
-    result = db.session.execute(update(Verification).where(Verification.id == v.id, Verification.status == source)
-                                .values(status=target, **values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        db.session.rollback()
-        current = db.session.scalar(select(Verification.status).where(Verification.id == v.id))
-        raise Conflict(f"verification {v.id} is already {current}", current_state=current,
-                       allowed=VERIFICATION_LIFECYCLE.allowed(current or ""))
-    db.session.refresh(v)
     after = {k: (val.isoformat() if hasattr(val, "isoformat") else val) for k, val in values.items()}
     if note:
         after["comment"] = note
-    record(actor, event or f"verification.{target}", "verification", v.id, {"status": source},
-           {"status": target, **after})
+    move(actor, v, VERIFICATION_LIFECYCLE, target, action=event, values=values, after={"status": target, **after})
 
 
+@unit_of_work
 def propose(actor: Actor, verification_id: int, decision: str, comment: str) -> Verification:
     """The verifier proposes verified, rejected or more data needed, with a comment."""
     require_role(actor, "verifier", "senior_verifier", action="propose verification decisions")
@@ -129,10 +121,10 @@ def propose(actor: Actor, verification_id: int, decision: str, comment: str) -> 
                                {"decision": blocking or ["the data are not sufficient"]})
     _move(actor, v, "proposed", decision=decision, proposal_comment=comment, proposed_by=actor.user_id,
           proposed_at=utcnow())
-    db.session.commit()
     return v
 
 
+@unit_of_work
 def confirm(actor: Actor, verification_id: int, comment: str | None) -> Verification:
     """A senior verifier who did not propose it confirms; the result is then immutable."""
     require_role(actor, "senior_verifier", action="confirm verifications")
@@ -141,10 +133,10 @@ def confirm(actor: Actor, verification_id: int, comment: str | None) -> Verifica
     _move(actor, v, "confirmed", confirmed_by=actor.user_id, confirmed_at=utcnow(), confirm_comment=comment)
     for hook in ON_CONFIRMED:
         hook(actor, v)
-    db.session.commit()
     return v
 
 
+@unit_of_work
 def reject(actor: Actor, verification_id: int, comment: str) -> Verification:
     """A senior verifier returns the proposed decision to the verifier, with the reason."""
     require_role(actor, "senior_verifier", action="reject verification decisions")
@@ -153,10 +145,10 @@ def reject(actor: Actor, verification_id: int, comment: str) -> Verification:
     if not comment or len(comment.strip()) < 3:
         raise ValidationFailed("say why the decision is returned", {"comment": ["required"]})
     _move(actor, v, "returned", confirm_comment=comment)
-    db.session.commit()
     return v
 
 
+@unit_of_work
 def withdraw(actor: Actor, verification_id: int, comment: str | None) -> Verification:
     """The verifier who proposed a decision takes it back (another verifier may then propose)."""
     require_role(actor, "verifier", "senior_verifier", action="withdraw verification decisions")
@@ -165,7 +157,6 @@ def withdraw(actor: Actor, verification_id: int, comment: str | None) -> Verific
         raise Forbidden("only the verifier who proposed this decision can withdraw it")
     _move(actor, v, "computed", event="verification.withdrawn", note=comment, decision=None, proposed_by=None,
           proposed_at=None, proposal_comment=None)
-    db.session.commit()
     return v
 
 

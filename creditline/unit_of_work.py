@@ -1,0 +1,93 @@
+"""One unit of work per service call: one transaction, committed once at the end, or rolled back.
+
+Services are decorated with :func:`unit_of_work` (or open ``with transaction():``). The
+outermost unit ends whatever read transaction the request had open, so everything it reads is
+read inside its own transaction; on SQLite that transaction starts with ``BEGIN IMMEDIATE``
+(see :mod:`creditline.sqlite_locking`), which takes the database's write lock at once, so the
+checks a unit makes (capacity, budget, a state) still hold when it writes. A unit entered
+inside another joins it: only the outermost commits. Any exception rolls everything back,
+except a refusal marked with :func:`keep_changes` (a failed sign-in is audited and counted even
+though the caller gets an error).
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from .extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
+E = TypeVar("E", bound=BaseException)
+
+# How deep the current context is in units of work (0: outside any).
+_DEPTH: ContextVar[int] = ContextVar("creditline_uow_depth", default=0)
+# Read by the SQLite begin hook: a transaction started now is for writing.
+WRITING: ContextVar[bool] = ContextVar("creditline_uow_writing", default=False)
+
+
+def keep_changes(exc: E) -> E:
+    """Mark a refusal whose audit trail (and counters) must be committed before it is raised."""
+    exc.keep_changes = True  # type: ignore[attr-defined]
+    return exc
+
+
+def in_unit_of_work() -> bool:
+    """Tell whether the caller runs inside a unit of work."""
+    return _DEPTH.get() > 0
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Run the block as one unit of work (or as part of the one already open)."""
+    depth = _DEPTH.get()
+    if depth:
+        token = _DEPTH.set(depth + 1)
+        try:
+            yield
+        finally:
+            _DEPTH.reset(token)
+        return
+    session = db.session()  # the scoped session's Session for this app context
+    if session.in_transaction():
+        # End the request's read transaction (committing anything added before the unit, as
+        # the services' own commits did) so the unit's reads and writes share one transaction
+        # that begins for writing.
+        session.commit()
+    depth_token, writing_token = _DEPTH.set(1), WRITING.set(True)
+    try:
+        try:
+            yield
+        except BaseException as exc:
+            if getattr(exc, "keep_changes", False):
+                session.commit()
+            else:
+                session.rollback()
+            raise
+        try:
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        _DEPTH.reset(depth_token)
+        WRITING.reset(writing_token)
+
+
+def unit_of_work(fn: F) -> F:
+    """Decorate a service function: its whole call is one unit of work."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with transaction():
+            return fn(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
+def lock(model: type, row_id: int) -> Any:
+    """Load a row for update, fresh from the database (PostgreSQL locks it; SQLite's unit already holds the write lock)."""
+    from sqlalchemy import select
+
+    return db.session.execute(select(model).where(model.id == row_id).with_for_update()
+                              .execution_options(populate_existing=True)).scalar_one_or_none()
