@@ -12,3 +12,4 @@ from .verifications.models import Verification  # noqa: F401
 from .grants.models import Grant  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .jobs.models import JobRun  # noqa: F401
+from .idempotency import IdempotencyKey  # noqa: F401

@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from .. import idempotency
 from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
 from ..schemas import Id, Money
@@ -113,6 +114,8 @@ class OneView(MethodView):
 
 @blp.route("/grants/<int:grant_id>/approve")
 class ApproveView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.arguments(ApproveSchema)
     @blp.response(200, GrantSchema)
     def post(self, data, grant_id):
@@ -122,6 +125,8 @@ class ApproveView(MethodView):
 
 @blp.route("/grants/<int:grant_id>/pay")
 class PayView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.arguments(PaySchema)
     @blp.response(200, GrantSchema)
     def post(self, data, grant_id):

@@ -2,6 +2,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from .. import idempotency
 from ..auth.current import current_actor
 from . import services
 from .schemas import (DeclineGuaranteeSchema, ExposureSchema, GuaranteePage, GuaranteeSchema, ListArgs,
@@ -21,6 +22,8 @@ class ListView(MethodView):
 
 @blp.route("/loans/<int:loan_id>/guarantee")
 class RequestView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.arguments(RequestSchema)
     @blp.response(201, GuaranteeSchema)
     def post(self, data, loan_id):
@@ -38,6 +41,8 @@ class OneView(MethodView):
 
 @blp.route("/guarantees/<int:guarantee_id>/issue")
 class IssueView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.response(200, GuaranteeSchema)
     def post(self, guarantee_id):
         """Issue a requested guarantee within the fund's remaining capacity (fund admins)."""
@@ -55,6 +60,8 @@ class DeclineView(MethodView):
 
 @blp.route("/guarantees/<int:guarantee_id>/call")
 class CallView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.response(200, GuaranteeSchema)
     def post(self, guarantee_id):
         """Call the guarantee of a defaulted loan (the bank)."""
@@ -63,6 +70,8 @@ class CallView(MethodView):
 
 @blp.route("/guarantees/<int:guarantee_id>/pay")
 class PayView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.response(200, GuaranteeSchema)
     def post(self, guarantee_id):
         """Pay the claim (the fund), exactly once."""
@@ -71,6 +80,8 @@ class PayView(MethodView):
 
 @blp.route("/guarantees/<int:guarantee_id>/recoveries")
 class RecoveriesView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.arguments(RecoverySchema)
     @blp.response(201, RecoverySchema)
     def post(self, data, guarantee_id):

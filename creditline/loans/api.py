@@ -8,6 +8,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from .. import idempotency
 from ..auth.current import current_actor
 from . import cancellation, repayments, services
 from .schemas import (ApproveSchema, CancelRestSchema, DeclineSchema, DisbursementInSchema, DisbursementSchema,
@@ -46,6 +47,8 @@ class LoanView(MethodView):
 
 @blp.route("/<int:loan_id>/approve")
 class ApproveView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.arguments(ApproveSchema)
     @blp.response(200, LoanSchema)
     def post(self, data, loan_id):
@@ -55,6 +58,8 @@ class ApproveView(MethodView):
 
 @blp.route("/<int:loan_id>/decline")
 class DeclineView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.arguments(DeclineSchema)
     @blp.response(200, LoanSchema)
     def post(self, data, loan_id):
@@ -64,6 +69,8 @@ class DeclineView(MethodView):
 
 @blp.route("/<int:loan_id>/disburse")
 class DisburseView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.arguments(DisbursementInSchema)
     @blp.response(201, DisbursementSchema)
     def post(self, data, loan_id):
@@ -82,6 +89,8 @@ class CancelRestView(MethodView):
 
 @blp.route("/<int:loan_id>/write-off")
 class WriteOffView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.arguments(WriteOffSchema)
     @blp.response(200, LoanSchema)
     def post(self, data, loan_id):
@@ -96,6 +105,8 @@ class PaymentsView(MethodView):
         """List the loan's payments and how each was applied."""
         return services.payments_of(current_actor(), loan_id)
 
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
     @blp.arguments(PaymentInSchema)
     @blp.response(201, PaymentOutSchema)
     def post(self, data, loan_id):

@@ -1,39 +1,12 @@
-"""Races on PostgreSQL: approvals, payments and confirmations; exactly one of each succeeds, the rest get 409."""
-import threading
-
-import pytest
+"""Races on SQLite and PostgreSQL: approvals, payments and confirmations; exactly one of each succeeds, the rest get 409."""
 from sqlalchemy import func, select
 
 from creditline.audit.models import AuditEvent
 from creditline.extensions import db
 from creditline.grants.models import Grant
 
+from .races import race
 from .test_verification_chain import planned, reported, textile, verified  # noqa: F401  (fixture)
-
-pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(autouse=True)
-def only_on_postgres(app):
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("the race needs a server database with row locks (CREDITLINE_TEST_DATABASE_URL)")
-
-
-def race(app, headers, paths, body):
-    """Fire one request per path at once, from separate threads and clients; return the statuses."""
-    barrier = threading.Barrier(len(paths))
-    statuses: list[int] = []
-
-    def one(path):
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(client.post(path, headers=headers, json=body).status_code)
-    threads = [threading.Thread(target=one, args=(path,)) for path in paths]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sorted(statuses)
 
 
 def proposed(client, token_for, pid) -> dict:
