@@ -67,17 +67,22 @@ def test_a_key_still_in_progress_is_409(app, client, token_for, active):  # noqa
 
 
 def test_a_failed_request_frees_its_key(app, client, token_for, active):  # noqa: F811
-    officer = token_for("bank_officer")
+    officer, body = token_for("bank_officer"), body_for(client, token_for, active)
     wrong = json.dumps({"amount": "10.00", "currency": "EUR", "value_date": "2025-12-01"})
     assert post(client, officer, active, wrong, "pay-0001").status_code == 422
-    assert post(client, officer, active, body_for(client, token_for, active), "pay-0001").status_code == 201
+    # It moved nothing, so the key is free for the corrected request, which is then kept.
+    first = post(client, officer, active, body, "pay-0001")
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    again = post(client, officer, active, body, "pay-0001")
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.get_json() == first.get_json()
     assert payments(app, active) == 1
 
 
 def test_keys_belong_to_their_user(app, client, token_for, active):  # noqa: F811
-    body = body_for(client, token_for, active)
-    assert post(client, token_for("bank_officer"), active, body, "shared-key").status_code == 201
-    # Another user's same key is theirs: it does not replay the officer's answer.
+    officer, body = token_for("bank_officer"), body_for(client, token_for, active)
+    first = post(client, officer, active, body, "shared-key")
+    assert post(client, officer, active, body, "shared-key").headers.get("Idempotent-Replayed") == "true"
+    # Another person's same key is theirs: it never replays the officer's answer to them.
     res = post(client, token_for("sme"), active, body, "shared-key")
     assert res.status_code in (403, 404) and "Idempotent-Replayed" not in res.headers
 
