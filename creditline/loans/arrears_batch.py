@@ -39,10 +39,13 @@ def _default_days_by_line() -> dict[int, int]:
 
 def update_all_arrears(day: date) -> dict[str, Any]:
     """Update every servicing loan as of ``day`` (in the caller's transaction)."""
+    # The statuses are written back in bulk from what is read here, so the loans are locked first
+    # (PostgreSQL; on SQLite the job's unit of work holds the write lock): a payment recorded
+    # meanwhile waits for the job instead of being overwritten by figures read before it.
     loans = db.session.execute(
         select(Loan.id, Loan.status, Loan.days_past_due, Proposal.credit_line_id)
         .join(Proposal, Proposal.id == Loan.proposal_id).where(Loan.status.in_(SERVICING_STATES))
-        .order_by(Loan.id)).all()
+        .order_by(Loan.id).with_for_update(of=Loan)).all()
     if not loans:
         return {"checked": 0, "status_changes": 0, "moves": []}
     ids = np.fromiter((r[0] for r in loans), dtype=np.int64, count=len(loans))
