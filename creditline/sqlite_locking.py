@@ -6,7 +6,7 @@ This is SQLAlchemy's documented recipe for pysqlite ("Serializable isolation / S
 Transactional DDL"): the driver's own transaction handling is switched off and the engine's
 ``begin`` event emits ``BEGIN``, or ``BEGIN IMMEDIATE`` inside a unit of work, which takes the
 write lock before the unit reads anything. Writers then run one at a time; others wait up to
-the busy timeout.
+the busy timeout; readers read a snapshot and wait for nobody (WAL).
 """
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ def install(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # no implicit BEGIN from the driver
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Reads now run in transactions (BEGIN): in write-ahead-log mode a reader never holds up
+        # a writer's commit, so a page being rendered cannot stall a payment behind it.
+        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
