@@ -17,7 +17,7 @@ import hashlib
 from datetime import datetime
 from typing import Any, Callable
 
-from flask import Response, request
+from flask import Response, make_response, request
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -134,8 +134,6 @@ class _Failed(Exception):
 
 
 def _as_response(result: Any) -> Response:
-    from flask import make_response
-
     return make_response(result)
 
 
