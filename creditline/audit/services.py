@@ -1,4 +1,4 @@
-"""Record audit events inside the caller's transaction (chained when it commits), and verify the chain."""
+"""Record audit events inside the caller's transaction, and verify the chain."""
 from __future__ import annotations
 
 import hashlib
@@ -8,8 +8,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, text
 
 from ..auth.permissions import Actor, require_portfolio
 from ..database import utcnow
@@ -54,76 +53,68 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-# Events recorded in a transaction wait here (on the session) until it commits.
-PENDING = "creditline.audit_pending"
-
-
-def _event(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
-           before: dict[str, Any] | None, after: dict[str, Any] | None) -> AuditEvent:
-    return AuditEvent(actor_id=actor.user_id if actor else None, actor_email=actor.email if actor else None,
-                      action=action, entity_type=entity_type, entity_id=entity_id,
-                      before=normalise(before), after=normalise(after))
-
-
 def record(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEvent:
-    """Record an event in the current transaction; it joins the chain when the transaction commits.
-
-    Linking at commit (see :func:`_link_pending`) takes the chain's lock as the transaction's
-    last lock: a transaction holding it never waits for a row another one holds, so writers
-    that lock rows in different orders cannot deadlock on the chain, and a rolled-back
-    transaction leaves no event behind.
-    """
-    event = _event(actor, action, entity_type, entity_id, before, after)
-    db.session().info.setdefault(PENDING, []).append(event)
+    """Append an event to the chain in the current transaction (the caller commits)."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise writers on the chain's tail; released with the transaction.
+        session.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    event = AuditEvent(
+        seq=(last.seq + 1) if last else 1,
+        occurred_at=utcnow(),
+        actor_id=actor.user_id if actor else None,
+        actor_email=actor.email if actor else None,
+        action=action, entity_type=entity_type, entity_id=entity_id,
+        before=normalise(before), after=normalise(after),
+        prev_hash=last.hash if last else GENESIS,
+    )
+    event.hash = event_hash(event)
+    session.add(event)
+    _move_head(event.seq, event.hash)
     return event
+
+
+def _move_head(seq: int, hash_: str) -> None:
+    # Same transaction as the append: the head and the newest event always commit together.
+    head = db.session.get(AuditHead, HEAD_ID)
+    if head is None:
+        db.session.add(AuditHead(id=HEAD_ID, seq=seq, hash=hash_))
+    else:
+        head.seq, head.hash = seq, hash_
 
 
 def record_many(actor: Actor | None, events: list[tuple[str, str, int | None, dict[str, Any] | None,
                                                        dict[str, Any] | None]]) -> int:
-    """Record many events (action, entity type, id, before, after); the batch jobs change thousands of rows."""
-    pending = db.session().info.setdefault(PENDING, [])
-    pending.extend(_event(actor, *e) for e in events)
-    return len(events)
+    """Append many events (action, entity type, id, before, after) with one read of the chain's tail.
 
-
-def _link_pending(session: Session) -> None:
-    """Chain the transaction's events after the newest one, under the chain's lock, just before commit."""
-    events = session.info.pop(PENDING, None)
+    The batch jobs change thousands of rows at once; chaining them in memory and inserting them
+    together keeps the daily job fast without weakening the chain.
+    """
     if not events:
-        return
-    session.flush()  # every row change (and its row locks) first, the chain's lock last
+        return 0
+    session = db.session
     if session.get_bind().dialect.name == "postgresql":
-        # Serialise writers on the chain's tail; released with the transaction.
         session.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
+    session.flush()
     last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
     now = utcnow()
-    for event in events:
+    rows = []
+    for action, entity_type, entity_id, before, after in events:
         seq += 1
-        event.seq, event.occurred_at, event.prev_hash = seq, now, prev
+        event = AuditEvent(seq=seq, occurred_at=now, actor_id=actor.user_id if actor else None,
+                           actor_email=actor.email if actor else None, action=action, entity_type=entity_type,
+                           entity_id=entity_id, before=normalise(before), after=normalise(after), prev_hash=prev)
         event.hash = prev = event_hash(event)
-    session.add_all(events)
-    # Same transaction as the append: the head and the newest event always commit together.
-    head = session.get(AuditHead, HEAD_ID)
-    if head is None:
-        session.add(AuditHead(id=HEAD_ID, seq=seq, hash=prev))
-    else:
-        head.seq, head.hash = seq, prev
+        rows.append(event)
+    session.add_all(rows)
+    _move_head(seq, prev)
     session.flush()
-
-
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    _link_pending(session)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_unlinked(session: Session, transaction: Any) -> None:
-    # A transaction that ends without committing (rolled back, or the session closed) drops
-    # its events with its changes; a savepoint's end leaves the outer transaction's alone.
-    if transaction.parent is None:
-        session.info.pop(PENDING, None)
+    return len(rows)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """idempotency keys: a retried money-moving POST returns its first answer
 
-Revision ID: 0011_idempotency_keys
-Revises: 0010_session_version
+Revision ID: 0014_idempotency_keys
+Revises: 0013_web_sessions
 
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011_idempotency_keys'
-down_revision = '0010_session_version'
+revision = '0014_idempotency_keys'
+down_revision = '0013_web_sessions'
 branch_labels = None
 depends_on = None
 
