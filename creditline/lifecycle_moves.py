@@ -21,13 +21,14 @@ from .states import Lifecycle
 
 
 def move(actor: Actor | None, obj: Any, lifecycle: Lifecycle, target: str, *, action: str | None = None,
-         before: dict[str, Any] | None = None, after: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
+         entity_type: str | None = None, before: dict[str, Any] | None = None, after: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
          values: dict[str, Any] | None = None) -> str:
     """Move ``obj`` (a row with ``id`` and ``status``) to ``target`` and audit it; return the state it left.
 
     ``values`` are columns changed in the same conditional update; ``before``/``after`` are the
     audited snapshots (default: the status; ``after`` may be a function, read once the row has
-    moved). The audit action is ``<entity>.<target>`` unless ``action`` names it.
+    moved). The audit action is ``<entity>.<target>`` unless ``action`` names it; ``entity_type``
+    names the audited entity when it differs from the lifecycle's name.
     """
     source = obj.status
     lifecycle.check(source, target)
@@ -41,7 +42,7 @@ def move(actor: Actor | None, obj: Any, lifecycle: Lifecycle, target: str, *, ac
         raise InvalidTransition(lifecycle.entity, current or "missing", target,
                                 lifecycle.allowed(current or ""))
     audited_after = after() if callable(after) else after
-    record(actor, action or f"{lifecycle.entity}.{target}", lifecycle.entity, obj.id,
+    record(actor, action or f"{lifecycle.entity}.{target}", entity_type or lifecycle.entity, obj.id,
            before if before is not None else {"status": source},
            audited_after if audited_after is not None else {"status": target})
     return source

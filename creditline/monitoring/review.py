@@ -1,14 +1,14 @@
 """The NCPC's review of monitoring reports: accept or return with a reason; who is told what."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from ..audit.services import record
 from ..auth.permissions import Actor, get_visible, require_role
 from ..database import utcnow
 from ..enterprises.models import Enterprise
-from ..errors import Conflict, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
+from ..lifecycle_moves import move
 from ..unit_of_work import unit_of_work
 from ..notifications.services import queue, users_of
 from .models import REPORT_LIFECYCLE, MonitoringPlan, MonitoringReport
@@ -37,21 +37,11 @@ def review_report(actor: Actor, report_id: int, decision: str, note: str | None)
             "reason": ["required: tell the enterprise what to correct"]})
     if note and len(note) > 2000:
         raise ValidationFailed("the reason is too long", {"reason": ["at most 2,000 characters"]})
-    REPORT_LIFECYCLE.check(report.status, target)
-    # Conditional on the status read: a second reviewer racing this one changes no row and gets 409.
-    result = db.session.execute(
-        update(MonitoringReport).where(MonitoringReport.id == report.id, MonitoringReport.status == report.status)
-        .values(status=target, review_note=note, reviewed_by=actor.user_id, reviewed_at=utcnow())
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        db.session.rollback()
-        current = db.session.scalar(select(MonitoringReport.status).where(MonitoringReport.id == report_id)) or ""
-        raise Conflict(f"monitoring report {report_id} is already {current}", current_state=current,
-                       allowed=REPORT_LIFECYCLE.allowed(current))
-    db.session.refresh(report)
+    # The one conditional move: a second reviewer racing this one changes no row and gets 409.
     label = report.period.label
-    record(actor, f"monitoring_report.{target}", "monitoring_report", report.id, {"status": "submitted"},
-           {"status": target, "period": label, "version": report.version, "note": note})
+    move(actor, report, REPORT_LIFECYCLE, target, action=f"monitoring_report.{target}", entity_type="monitoring_report",
+         values={"review_note": note, "reviewed_by": actor.user_id, "reviewed_at": utcnow()},
+         after={"status": target, "period": label, "version": report.version, "note": note})
     if target == "returned":
         plan = db.session.get(MonitoringPlan, report.plan_id)
         queue(_sme_users(plan), "report_returned", f"Monitoring report {label} was returned",
@@ -69,11 +59,10 @@ def return_for_new_plan(actor: Actor, plan: MonitoringPlan) -> int:
         report = period.report
         if report is None or report.status != "submitted":
             continue
-        REPORT_LIFECYCLE.check(report.status, "returned")
-        report.status, report.review_note = "returned", reason
-        report.reviewed_by, report.reviewed_at = actor.user_id, utcnow()
-        record(actor, "monitoring_report.returned", "monitoring_report", report.id, {"status": "submitted"},
-               {"status": "returned", "period": period.label, "version": report.version, "note": reason})
+        move(actor, report, REPORT_LIFECYCLE, "returned", action="monitoring_report.returned",
+             entity_type="monitoring_report",
+             values={"review_note": reason, "reviewed_by": actor.user_id, "reviewed_at": utcnow()},
+             after={"status": "returned", "period": period.label, "version": report.version, "note": reason})
         queue(_sme_users(plan), "report_returned", f"Monitoring report {period.label} was returned",
               f"'{plan.proposal.title}': {reason}", f"report_returned:{report.id}", _url(plan),
               ("proposal", plan.proposal_id))

@@ -8,6 +8,7 @@ from ..audit.services import record
 from ..auth.permissions import Actor, get_visible, require_role
 from ..errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from ..files import content
 from ..files.services import read_file, store_file
 from ..rulebooks import registry

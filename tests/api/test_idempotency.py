@@ -80,7 +80,7 @@ def test_a_failed_request_frees_its_key(app, client, token_for, active):  # noqa
 
 def test_keys_belong_to_their_user(app, client, token_for, active):  # noqa: F811
     officer, body = token_for("bank_officer"), body_for(client, token_for, active)
-    first = post(client, officer, active, body, "shared-key")
+    assert post(client, officer, active, body, "shared-key").status_code == 201
     assert post(client, officer, active, body, "shared-key").headers.get("Idempotent-Replayed") == "true"
     # Another person's same key is theirs: it never replays the officer's answer to them.
     res = post(client, token_for("sme"), active, body, "shared-key")
