@@ -12,6 +12,7 @@ from ..auth.permissions import Actor
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..unit_of_work import unit_of_work
 from .models import SERVICING_STATES, Loan
 from .services import _bank_officer_of, promote_if_due, refuse, snapshot
 from .. import clock
@@ -29,6 +30,7 @@ def payoff_problem(loan: Loan, new_outstanding: Decimal) -> Conflict | None:
                         f"first (with a reason) or disburse it, then record the payoff")
 
 
+@unit_of_work
 def cancel_undisbursed(actor: Actor, loan_id: int, reason: str) -> Loan:
     """Cancel the approved principal not yet paid out (the lending bank's officer), with a reason."""
     loan = _bank_officer_of(actor, loan_id, "cancel the undisbursed rest")
@@ -49,5 +51,4 @@ def cancel_undisbursed(actor: Actor, loan_id: int, reason: str) -> Loan:
             "reason": reason})
     # With nothing left to pay out, a `disbursed` loan is fully out: it becomes `active`.
     promote_if_due(actor, loan, clock.today(), cancelled_amount=rest)
-    db.session.commit()
     return loan

@@ -1,7 +1,7 @@
 """idempotency keys: a retried money-moving POST returns its first answer
 
-Revision ID: 0014_idempotency_keys
-Revises: 0013_web_sessions
+Revision ID: 0015_idempotency_keys
+Revises: 0014_undisbursed_cancellation
 
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014_idempotency_keys'
-down_revision = '0013_web_sessions'
+revision = '0015_idempotency_keys'
+down_revision = '0014_undisbursed_cancellation'
 branch_labels = None
 depends_on = None
 
