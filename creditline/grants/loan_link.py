@@ -5,7 +5,6 @@ the grants service calls (``BASIS_PROVIDERS``, the ``loan_outstanding`` conditio
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select

@@ -11,7 +11,6 @@ from ..audit.services import record
 from ..auth.permissions import Actor
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
-from ..extensions import db
 from ..unit_of_work import unit_of_work
 from .models import SERVICING_STATES, Loan
 from .services import _bank_officer_of, promote_if_due, refuse, snapshot

@@ -1,7 +1,6 @@
 """Pages: the bank's application queue, loan terms, the committee's queue and the loan page."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for

@@ -26,7 +26,7 @@ def remind(day: date) -> dict[str, Any]:
         .join(MonitoringPlan, MonitoringPlan.id == ReportingPeriod.plan_id)
         .join(Proposal, Proposal.id == MonitoringPlan.proposal_id)
         .where(ReportingPeriod.due_date <= day + timedelta(days=DUE_SOON_DAYS))).all()
-    for period, plan, p in rows:
+    for period, _plan, p in rows:
         if not period.open_for_report:  # a returned report is due again
             continue
         sme_org = db.session.scalar(select(Enterprise.organisation_id).where(Enterprise.id == p.enterprise_id))

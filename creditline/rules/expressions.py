@@ -149,7 +149,7 @@ class _Compiler:
     def _Compare(self, node: ast.Compare) -> tuple[str, Evaluator]:
         if len(node.ops) != 1:
             # a < b < c: split into (a < b) and (b < c), each checked on its own.
-            pairs = [ast.Compare(left=l, ops=[o], comparators=[r]) for l, o, r in
+            pairs: list[ast.expr] = [ast.Compare(left=lhs, ops=[o], comparators=[rhs]) for lhs, o, rhs in
                      zip([node.left, *node.comparators[:-1]], node.ops, node.comparators)]
             return self._BoolOp(ast.BoolOp(op=ast.And(), values=pairs))
         op, right_node = node.ops[0], node.comparators[0]
@@ -168,13 +168,13 @@ class _Compiler:
             raise ExpressionError(f"text can only be compared with == or != in '{ast.unparse(node)}'")
         if (isinstance(node.left, ast.Name) and node.left.id in self.fact_types
                 and isinstance(right_node, ast.Constant) and lkind == NUM):
-            self.comparisons.append((node.left.id, symbol, float(right_node.value)))
+            self.comparisons.append((node.left.id, str(symbol), float(right_node.value)))  # type: ignore[arg-type]
         return BOOL, lambda f: fn(left(f), right(f))
 
     def _constant_list(self, node: ast.AST) -> list[Any]:
         if not isinstance(node, (ast.List, ast.Tuple)) or not all(isinstance(e, ast.Constant) for e in node.elts):
             raise ExpressionError(f"'{ast.unparse(node)}' must be a list of constants like [\"a\", \"b\"]")
-        return [e.value for e in node.elts]
+        return [e.value for e in node.elts if isinstance(e, ast.Constant)]
 
     def _membership(self, left_node: ast.AST, right_node: ast.AST, negate: bool) -> tuple[str, Evaluator]:
         kind, left = self.compile(left_node)

@@ -313,7 +313,7 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
         item = c.mapping(item, f"documents #{n + 1}")
         if item.get("kind") not in DOCUMENT_KINDS:
             c.fail(f"documents #{n + 1}", f"field 'kind' must be one of {', '.join(DOCUMENT_KINDS)}")
-        documents.append({"kind": item.get("kind"), "description": item.get("description") or DOCUMENT_KINDS.get(item.get("kind"), ""),
+        documents.append({"kind": item.get("kind"), "description": item.get("description") or DOCUMENT_KINDS.get(str(item.get("kind")), ""),
                           "required": bool(item.get("required", True))})
     sens = c.mapping(doc.get("sensitivity") or {}, "sensitivity")
     sens = {"steps": sens.get("steps", [-0.2, 0.2]), "factors": sens.get("factors", list(SENSITIVITY_FACTORS))}

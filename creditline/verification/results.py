@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 THOUSANDTH = Decimal("0.001")
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: Any) -> TypeGuard[float]:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
@@ -87,7 +87,7 @@ class BatchResult:
             "emission_factor": loans.pop("emission_factor"),
         })
         has_window = (blocks.loan_window_start != NO_DAY) & (blocks.loan_window_end != NO_DAY)
-        window = {k: np.where(has_window, day_strings(np.where(has_window, v, 0)), None)
+        window = {k: np.where(has_window, day_strings(np.where(has_window, v, 0)), None)  # type: ignore[call-overload]
                   for k, v in (("window_start", blocks.loan_window_start),
                                ("window_end", blocks.loan_window_end))}
         loan_table = pd.DataFrame({

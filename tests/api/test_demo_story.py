@@ -1,7 +1,6 @@
 """``flask demo``'s story: the dyeing grant paid once off the loan, the coconut mill in arrears, a whole audit trail."""
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest

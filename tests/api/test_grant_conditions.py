@@ -272,7 +272,6 @@ def test_the_ebrd_rulebook_lists_the_conditions_the_system_checks(app):
 
 
 def test_the_grants_page_shows_the_budget_to_the_fund_only(app, demo, session_for):
-    from datetime import date
 
     from creditline.demo_story import seed_story
     with app.app_context():

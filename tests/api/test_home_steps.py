@@ -1,7 +1,6 @@
 """The home page tells each role what it has waiting, from the demo story's real state."""
 from __future__ import annotations
 
-from datetime import date
 
 import re
 

@@ -27,14 +27,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/pages" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            if item.fspath.basename.startswith("test_journey"):
+                item.add_marker(pytest.mark.journey)
 
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """The app behind the live server, for tests that prepare data through the services."""
-    path = tmp_path_factory.mktemp("live") / "live.db"
-    app = make_app(f"sqlite:///{path}", UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")))
+    # CI replays the journeys on PostgreSQL with a database of their own (never the API tests', which
+    # are wiped after every test); locally and by default the live server has its own SQLite file.
+    url = os.environ.get("CREDITLINE_LIVE_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
+    app = make_app(url, UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")))
     with app.app_context():
+        db.drop_all()
         db.create_all()
         from creditline.demo import seed_demo
         seed_demo()
