@@ -35,7 +35,7 @@ from tests.conftest import wipe
 # The story starts here and time only moves forward, as it does for real users.
 START = date(2024, 1, 15)
 EXAMPLES = int(os.environ.get("CREDITLINE_STATEFUL_EXAMPLES", "12"))
-STEPS = int(os.environ.get("CREDITLINE_STATEFUL_STEPS", "35"))
+STEPS = int(os.environ.get("CREDITLINE_STATEFUL_STEPS", "50"))
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("30000"), places=2)
 
@@ -74,6 +74,9 @@ class Chain(RuleBasedStateMachine):
         self._sign_in()
         items = self.client.get("/api/v1/proposals?status=eligible", headers=self.h["fund_admin"]).get_json()["items"]
         self.proposal = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
+        self.line = next(p["credit_line_id"] for p in items)
+        self.enterprise = next(p["enterprise_id"] for p in items if p["id"] == self.proposal)
+        self.drafts: list[int] = []
 
     def _refresh(self) -> None:
         if self.loan is not None:
@@ -100,6 +103,32 @@ class Chain(RuleBasedStateMachine):
             db.session.remove()
         self._sign_in()  # tokens expire while months pass, as they would for the people
         self._refresh()
+
+    # -- proposals -------------------------------------------------------------------------
+
+    @precondition(lambda self: len(self.drafts) < 2)
+    @rule(water=st.sampled_from(["40000", "70000", "110000"]), loan=st.sampled_from(["50000.00", "80000.00"]))
+    def sme_drafts(self, water: str, loan: str) -> None:
+        from tests.factories import proposal_body
+        body = proposal_body(self.line, self.enterprise, title="Another dyeing line", loan_amount=loan)
+        body["indicators"][0]["projected_quantity"] = water
+        res = _post(self.client, "/api/v1/proposals", self.h["sme"], body)
+        if res.status_code == 201:
+            self.drafts.append(res.get_json()["id"])
+
+    @precondition(lambda self: self.drafts)
+    @rule(data=st.data(), savings=st.sampled_from(["18000.00", "25000.00", "1.00"]))
+    def sme_edits(self, data, savings: str) -> None:
+        pid = data.draw(st.sampled_from(self.drafts))
+        res = self.client.patch(f"/api/v1/proposals/{pid}", headers=self.h["sme"], json={"annual_savings": savings})
+        assert res.status_code < 500, res.get_data(as_text=True)[:500]
+
+    @precondition(lambda self: self.drafts)
+    @rule(data=st.data(), action=st.sampled_from(["submit", "submit", "withdraw"]))
+    def sme_submits_or_withdraws(self, data, action: str) -> None:
+        pid = data.draw(st.sampled_from(self.drafts))
+        _post(self.client, f"/api/v1/proposals/{pid}/{action}", self.h["sme"],
+              {"reason": "the supplier withdrew its quotation"} if action == "withdraw" else {})
 
     # -- lending ---------------------------------------------------------------------------
 
