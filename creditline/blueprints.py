@@ -19,9 +19,10 @@ def register_blueprints(app: Flask) -> None:
     from .monitoring.api import blp as monitoring_api
     from .verifications.api import blp as verifications_api
     from .grants.api import blp as grants_api
+    from .referrals.api import blp as referrals_api
 
     for blp in (auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, loans_api, guarantees_api,
-                monitoring_api, verifications_api, grants_api, audit_api):
+                monitoring_api, verifications_api, grants_api, audit_api, referrals_api):
         # Cookie-authenticated API calls are CSRF-checked in auth.current instead.
         csrf.exempt(blp)
         api.register_blueprint(blp)
@@ -42,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     from .creditlines.views import bp as credit_line_pages
     from .auth.admin_views import bp as admin_pages
     from .audit.views import bp as audit_pages
+    from .referrals.views import bp as referral_pages
 
     from .proposals import steps  # noqa: F401  (registers the home page's next steps)
     from .monitoring import jobs  # noqa: F401  (registers its daily step)
@@ -49,8 +51,10 @@ def register_blueprints(app: Flask) -> None:
     from .grants import loan_link  # noqa: F401  (a grant's basis, loan conditions, principal reduction)
     from .loans import steps as loan_steps  # noqa: F401  (home page: loans and guarantees waiting)
     from .verifications import steps as verification_steps  # noqa: F401  (home page: reports, verifications, grants)
+    from .referrals import hooks as referral_hooks  # noqa: F401  (tasks follow the proposal; loan approval waits)
+    from .referrals import steps as referral_steps  # noqa: F401  (home page: referrals to decide)
 
     for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages, monitoring_pages,
                verification_pages, grant_pages, guarantee_pages, loan_pages, credit_line_pages, admin_pages,
-               audit_pages):
+               audit_pages, referral_pages):
         app.register_blueprint(bp)

@@ -13,3 +13,4 @@ from .grants.models import Grant  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .jobs.models import JobRun  # noqa: F401
 from .idempotency import IdempotencyKey  # noqa: F401
+from .referrals.models import ReferralDecision, ReferralTask  # noqa: F401

@@ -15,6 +15,8 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Proposals", "proposals.index", frozenset({"sme", "bank_officer", "credit_committee", "verifier",
                                                "senior_verifier", "fund_admin", "auditor"})),
     ("Review queue", "proposals.review_queue", frozenset({"verifier", "senior_verifier"})),
+    ("Referrals", "referrals.desk", frozenset({"verifier", "senior_verifier", "fund_admin", "bank_officer",
+                                              "credit_committee", "auditor"})),
     ("Verifications", "verifications.queue", frozenset({"verifier", "senior_verifier", "fund_admin", "auditor"})),
     ("Loans", "loans.index", frozenset({"sme", "bank_officer", "credit_committee", "fund_admin", "auditor"})),
     ("Loan decisions", "loans.decisions", frozenset({"credit_committee"})),

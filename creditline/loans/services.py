@@ -15,7 +15,7 @@ Money rules (the maths itself lives in :mod:`creditline.finance`; repayments in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +45,8 @@ TERM_FIELDS = ("principal", "annual_rate", "tenor_months", "grace_months", "freq
 DEFAULT_DEFAULT_AFTER_DAYS = 90
 # Loan states in which a tranche may still be paid out.
 DISBURSABLE = ("approved", "disbursed", "active")
+# Reasons from other packages to refuse an approval (the referral desk: a second opinion still open).
+APPROVE_GUARDS: list[Callable[[Loan], str | None]] = []
 
 
 # -- audit helpers ---------------------------------------------------------------------------
@@ -232,6 +234,10 @@ def approve_loan(actor: Actor, loan_id: int, comment: str | None = None) -> Loan
     LOAN_LIFECYCLE.check(loan.status, "approved")
     if loan.proposal.status not in LENDABLE_PROPOSAL_STATES:
         raise refuse(loan, f"the proposal is {loan.proposal.status}; the loan can no longer be approved")
+    for guard in APPROVE_GUARDS:
+        refusal = guard(loan)
+        if refusal:
+            raise refuse(loan, refusal)
     loan.decided_by, loan.decided_at = actor.user_id, utcnow()
     transition(actor, loan, "approved", comment=comment)
     return loan

@@ -28,7 +28,8 @@ PROPOSAL_LIFECYCLE = Lifecycle(
         # A verifier's correction of the baseline re-scores and can take eligibility away.
         "eligible": ("technically_reviewed", "ineligible", "referred", "draft", "withdrawn"),
         # Withdrawal after loan approval is refused by the service, which can see the loan.
-        "technically_reviewed": ("withdrawn",),
+        # A second opinion rejected after the technical review still takes eligibility away.
+        "technically_reviewed": ("ineligible", "withdrawn"),
         "withdrawn": (),
     },
     initial="draft",

@@ -37,6 +37,9 @@ REVIEWER_ROLES = ("verifier", "senior_verifier")
 WITHDRAW_GUARDS: list[Callable[[Proposal], str | None]] = []
 # Called after a withdrawal, in its transaction (the loans package withdraws a pending loan application).
 WITHDRAW_HOOKS: list[Callable[[Actor, Proposal], None]] = []
+# Called after every lifecycle move, in its transaction: (actor, proposal, before, target).
+# The referral desk opens its tasks on 'referred' and closes the moot ones when the proposal leaves.
+MOVE_HOOKS: list[Callable[[Actor | None, Proposal, str, str], None]] = []
 
 
 def to_body(p: Proposal) -> dict[str, Any]:
@@ -57,7 +60,10 @@ def snapshot(p: Proposal) -> dict[str, Any]:
 
 def transition(actor: Actor | None, p: Proposal, target: str, **extra: Any) -> None:
     """Move a proposal along its lifecycle and audit the step (in the caller's unit of work)."""
+    before = p.status
     move(actor, p, PROPOSAL_LIFECYCLE, target, after={"status": target, **extra})
+    for hook in MOVE_HOOKS:
+        hook(actor, p, before, target)
 
 
 def _own_enterprise(actor: Actor, enterprise_id: int, errors: dict[str, list[str]]) -> Enterprise | None:

@@ -96,8 +96,11 @@ def detail(proposal_id: int):
         assessment = assessment_view(services.latest_assessment(actor, proposal_id))
     except DomainError:
         assessment = None
+    from ..referrals.services import tasks_of_proposal
+
     return render_template("proposals/detail.html", p=p, assessment=assessment, actor=actor,
                            reviews=services.reviews_of(actor, proposal_id),
+                           referrals=tasks_of_proposal(actor, proposal_id),
                            allowed=PROPOSAL_LIFECYCLE.allowed(p.status), document_kinds=DOCUMENT_KINDS,
                            doc_states=documents.OPEN_STATES, missing=documents.missing_documents(p),
                            checklist=checklist.checklist_rows(p) if p.status in checklist.CHECKABLE_STATES else [])

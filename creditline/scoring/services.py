@@ -36,8 +36,15 @@ def engine_input(body: dict[str, Any], enterprise: dict[str, Any], as_of: date |
 
 
 def assessment_view(a: Assessment) -> dict[str, Any]:
-    """Return a stored assessment in the design §5 shape, with its id and time."""
-    return {**a.result, "id": a.id, "proposal_id": a.proposal_id, "created_at": a.created_at}
+    """Return a stored assessment in the design §5 shape, with its id and time.
+
+    The stored result never changes; the referral decisions taken on it follow its rules in the trace.
+    """
+    from ..referrals.services import decision_lines
+
+    view = {**a.result, "id": a.id, "proposal_id": a.proposal_id, "created_at": a.created_at}
+    view["trace"] = [*(a.result.get("trace") or []), *decision_lines(a.id)]
+    return view
 
 
 def _snapshots(rulebook_id: str, version: str) -> list[RulebookSnapshot]:
