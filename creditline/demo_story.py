@@ -11,7 +11,8 @@ through the services with the person who would take it, so the audit trail and f
    less waste, about 1,000 t CO2e a year less): a coconut-shell boiler replaces the fuel-oil
    burners on the dryers; lent 8 months ago, guaranteed, and behind on its installments since
    last month, so the daily job puts the loan in arrears and tells the bank and the mill.
-3. Hai Phong Steel Rolling's proposal stays referred, awaiting the second opinion.
+3. Hai Phong Steel Rolling's proposal stays referred: on the referral desk, the NCPC's offset of its
+   worse electricity use and the second opinion its USD 210,000 credit needs are open tasks.
 
 Dates are relative to ``today`` (the real date: the services refuse payments after the clock's
 today), so the story is true whenever the demo runs. Only one thing cannot go through the

@@ -153,7 +153,10 @@ def set_plan(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Monitoring
         data["periods"] = monthly_periods(start, count)
     data.pop("reporting_start", None)
     data.pop("reporting_periods", None)
-    data.setdefault("offset_method", book.monitoring.get("offset_method", "min_of_all"))
+    from ..referrals.services import fixed_offset_method
+
+    # The offset the NCPC fixed when it cleared the proposal's referral wins over the rulebook's default.
+    data.setdefault("offset_method", fixed_offset_method(p.id) or book.monitoring.get("offset_method", "min_of_all"))
     errors = _plan_problems(p, data, disbursed, start_field)
     if errors:
         raise ValidationFailed("the monitoring plan is not valid", errors)

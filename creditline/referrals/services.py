@@ -181,6 +181,14 @@ def _blocking_left(proposal_id: int) -> int:
         ReferralTask.status == "open")) or 0
 
 
+def fixed_offset_method(proposal_id: int) -> str | None:
+    """The offset method the NCPC fixed when it last cleared a worse-indicator referral of the proposal."""
+    details = db.session.scalars(select(ReferralDecision.details).join(ReferralTask).where(
+        ReferralTask.proposal_id == proposal_id, ReferralTask.reason == "worse_indicator",
+        ReferralDecision.decision == "clear").order_by(ReferralDecision.id.desc()).limit(1)).first()
+    return ((details or {}).get("offset") or {}).get("method")
+
+
 # -- reading --------------------------------------------------------------------------------
 
 def owners_of(actor: Actor) -> list[str]:

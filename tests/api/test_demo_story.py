@@ -85,8 +85,13 @@ def test_the_coconut_mill_is_eligible_and_in_arrears_with_notices(story, ctx):
     assert told == {"officer@bank.example", "owner@coconut.example"}
     owner = db.session.execute(select(User).where(User.email == "owner@coconut.example")).scalar_one()
     assert set(owner.roles) == {"sme"} and owner.organisation.name == "Ben Tre Coconut Products Co."
-    # The rolling mill still waits for its second opinion.
-    assert proposal("Mechanical descaling instead of acid pickling").status == "referred"
+    # The rolling mill still waits for its second opinion: an open task on the referral desk.
+    rolling = proposal("Mechanical descaling instead of acid pickling")
+    assert rolling.status == "referred"
+    from creditline.referrals.models import ReferralTask
+    open_tasks = db.session.execute(select(ReferralTask.reason, ReferralTask.owner).where(
+        ReferralTask.proposal_id == rolling.id, ReferralTask.status == "open")).all()
+    assert sorted(open_tasks) == [("second_opinion", "second_opinion"), ("worse_indicator", "ncpc")]
     assert story["coconut_loan_status"] == "in_arrears"
 
 

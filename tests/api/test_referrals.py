@@ -132,6 +132,11 @@ def test_loan_approval_is_refused_while_the_second_opinion_is_open(client, token
     assert res.status_code == 200, res.get_json()
     assert res.get_json()["decision"]["file"]["filename"] == "second-opinion.pdf"
     assert client.post(approve, headers=token_for("credit_committee"), json={}).status_code == 200
+    # The monitoring plan applies the offset the NCPC fixed, unless it says otherwise.
+    plan = client.post(f"/api/v1/proposals/{pid}/monitoring-plan", headers=token_for("verifier"), json={
+        "baseline_start": "2025-01-01", "baseline_end": "2025-12-31", "reporting_start": "2027-03-01"})
+    assert plan.status_code == 201, plan.get_json()
+    assert plan.get_json()["offset_method"] == "deduct_worse"
 
 
 def test_the_fund_rejects_double_funding_and_the_proposal_is_ineligible(app, client, token_for, double_funded):
