@@ -96,9 +96,11 @@ def test_the_ncpc_clears_the_offset_and_the_proposal_goes_on_while_the_second_op
     assert line["outcome"] == "pass" and "deduct_worse" in line["message"] and COMMENT in line["message"]
     with app.app_context():
         actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "referral_task",
-                                                                     AuditEvent.entity_id == task["id"])).all()
+                                                                     AuditEvent.entity_id == task["id"])
+                                      .order_by(AuditEvent.seq)).all()
         moved = db.session.scalars(select(AuditEvent.after).where(AuditEvent.action == "proposal.eligible",
-                                                                  AuditEvent.entity_id == pid)).all()
+                                                                  AuditEvent.entity_id == pid)
+                                    .order_by(AuditEvent.seq)).all()
         db.session.remove()
     assert actions == ["referral.opened", "referral.cleared"]
     assert moved[-1]["referral_task_id"] == task["id"]

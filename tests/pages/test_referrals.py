@@ -77,7 +77,7 @@ def test_the_ncpc_fixes_the_offset_and_the_bank_records_the_second_opinion(page,
     page.goto(f"/proposals/{referred}")
     section = page.get_by_test_id("proposal-referrals").inner_text()
     assert "one shift only" in section and "Revise the proposal and submit it again" in section
-    assert page.get_by_role("link", name="Edit").is_visible()  # back to a draft
+    assert page.get_by_role("link", name="Edit", exact=True).is_visible()  # back to a draft
 
 
 def test_the_desk_has_a_helpful_empty_state(page):
