@@ -29,7 +29,8 @@ def read_decision() -> tuple[dict, bytes | None, str, str]:
     try:
         data = DecisionSchema().load({k: v for k, v in raw.items() if v != "" or k == "comment"})
     except ValidationError as exc:
-        raise ValidationFailed(f"invalid input: {', '.join(sorted(exc.messages))}", exc.messages) from exc
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed(f"invalid input: {', '.join(sorted(errors))}", errors) from exc
     data_bytes = upload.read() if upload and upload.filename else None
     return data, data_bytes, (upload.filename if upload else "") or "second-opinion", upload.mimetype if upload else ""
 

@@ -66,7 +66,7 @@ class ReferralDecision(db.Model):
 
 
 @scope(ReferralTask)
-def _task_scope(actor: Actor):  # type: ignore[no-untyped-def]
+def _task_scope(actor: Actor):
     """A task is seen by whoever sees its proposal: the SME, the line's NCPC, the bank it was sent to."""
     cond = scope_filter(Proposal, actor)
     return None if cond is None else ReferralTask.proposal_id.in_(select(Proposal.id).where(cond))

@@ -50,7 +50,7 @@ def task(task_id: int):
             "offset_method": form.get("offset_method") or None, "given_by": form.get("given_by") or None}
     try:
         services.decide(actor, task_id, data, upload.read() if upload and upload.filename else None,
-                        upload.filename if upload else "", upload.mimetype if upload else "")
+                        (upload.filename or "") if upload else "", upload.mimetype if upload else "")
     except ValidationFailed as exc:
         return _render(services.get_task(actor, task_id), exc.errors, form, 422)
     except Conflict as exc:
