@@ -7,8 +7,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.permissions import Actor, scope, scope_filter
+from ..auth.permissions import Actor, scope
+from ..creditlines.models import CreditLine
 from ..database import utcnow
+from ..enterprises.models import Enterprise
 from ..extensions import db
 from ..files.models import StoredFile
 from ..proposals.models import Assessment, Proposal
@@ -65,8 +67,28 @@ class ReferralDecision(db.Model):
     file: Mapped[StoredFile | None] = relationship(lazy="joined")
 
 
+def _line_ids(column: Any, org_id: int):  # type: ignore[no-untyped-def]
+    return select(CreditLine.id).where(column == org_id)
+
+
 @scope(ReferralTask)
-def _task_scope(actor: Actor):
-    """A task is seen by whoever sees its proposal: the SME, the line's NCPC, the bank it was sent to."""
-    cond = scope_filter(Proposal, actor)
-    return None if cond is None else ReferralTask.proposal_id.in_(select(Proposal.id).where(cond))
+def _task_scope(actor: Actor):  # type: ignore[no-untyped-def]
+    """The SME sees its own; the NCPC the tasks of the lines it serves; a bank those of proposals sent to it.
+
+    Not the proposal's own scope: a bank or NCPC that returned a proposal to its draft still reads
+    the task it decided, though the draft itself is the SME's alone until it is submitted again.
+    """
+    kind = actor.organisation_kind
+    proposals = select(Proposal.id)
+    if kind == "sme":
+        proposals = proposals.where(Proposal.enterprise_id.in_(
+            select(Enterprise.id).where(Enterprise.organisation_id == actor.organisation_id)))
+    elif kind == "ncpc":
+        proposals = proposals.where(Proposal.credit_line_id.in_(_line_ids(CreditLine.ncpc_id, actor.organisation_id)))
+    elif kind == "bank":
+        proposals = proposals.where(Proposal.bank_id == actor.organisation_id)
+    elif kind == "fund":
+        proposals = proposals.where(Proposal.credit_line_id.in_(_line_ids(CreditLine.fund_id, actor.organisation_id)))
+    else:
+        return ReferralTask.id.is_(None)
+    return ReferralTask.proposal_id.in_(proposals)

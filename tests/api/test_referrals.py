@@ -235,3 +235,18 @@ def test_home_pages_count_the_referrals_to_decide(session_for, double_funded):
     assert step("fund_admin") == (2, "/referrals")    # the double funding and the second opinion
     assert step("bank_officer") == (1, "/referrals")  # the second opinion, if the bank gives it
     assert step("sme") is False                       # an SME decides none
+
+
+def test_the_decider_still_reads_a_task_it_returned_though_the_draft_is_the_smes(client, token_for):
+    pid = rolling_id(client, token_for)
+    task = tasks_of(client, token_for("verifier"), pid)["worse_indicator"]
+    res = decide(client, token_for("verifier"), task["id"], decision="return",
+                 comment="Meter the shot blasting line's power before we fix the offset")
+    assert res.status_code == 200 and status_of(client, token_for, pid) == "draft"
+    assert client.get(f"/api/v1/proposals/{pid}", headers=token_for("verifier")).status_code == 404
+    seen = client.get(f"/api/v1/referrals/{task['id']}", headers=token_for("verifier"))
+    assert seen.status_code == 200 and seen.get_json()["status"] == "returned"
+    # Both of the proposal's tasks are closed: the second opinion is moot until it is scored again.
+    states = {t["reason"]: t["status"] for t in client.get(
+        f"/api/v1/referrals?status=&all_owners=true&proposal_id={pid}", headers=token_for("fund_admin")).get_json()["items"]}
+    assert states == {"worse_indicator": "returned", "second_opinion": "superseded"}
