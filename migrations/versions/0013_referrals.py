@@ -1,7 +1,7 @@
 """referral desk: a task per referral reason, and the decisions on them
 
-Revision ID: 0011_referrals
-Revises: 0010_session_version
+Revision ID: 0013_referrals
+Revises: 0012_report_review
 
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011_referrals'
-down_revision = '0010_session_version'
+revision = '0013_referrals'
+down_revision = '0012_report_review'
 branch_labels = None
 depends_on = None
 
