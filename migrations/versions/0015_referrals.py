@@ -1,7 +1,7 @@
 """referral desk: a task per referral reason, and the decisions on them
 
-Revision ID: 0013_referrals
-Revises: 0012_report_review
+Revision ID: 0015_referrals
+Revises: 0014_undisbursed_cancellation
 
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_referrals'
-down_revision = '0012_report_review'
+revision = '0015_referrals'
+down_revision = '0014_undisbursed_cancellation'
 branch_labels = None
 depends_on = None
 
