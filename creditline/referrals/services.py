@@ -15,6 +15,7 @@ from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..files import content
 from ..files.services import store_file
 from ..pagination import Page, paginate
 from ..proposals.models import PROPOSAL_LIFECYCLE, Assessment, Proposal
@@ -82,7 +83,8 @@ def second_opinion_guard(loan: Any) -> str | None:
 
 # -- deciding -------------------------------------------------------------------------------
 
-def _problems(task: ReferralTask, data: dict[str, Any], upload: bytes | None) -> tuple[dict[str, list[str]], dict]:
+def _problems(task: ReferralTask, data: dict[str, Any], upload: bytes | None,
+              filename: str) -> tuple[dict[str, list[str]], dict]:
     """Every reason the decision cannot be recorded, and the details it will keep."""
     errors: dict[str, list[str]] = {}
     details: dict[str, Any] = {}
@@ -114,6 +116,9 @@ def _problems(task: ReferralTask, data: dict[str, Any], upload: bytes | None) ->
         details["given_by"] = giver
         if upload is None:
             errors["file"] = ["attach the second opinion (the reference centre's signed document)"]
+        elif content.detect(upload, filename) is None:
+            # The same allow-list as proposal documents: the file reaches the SME's and the bank's machines.
+            errors["file"] = [f"{filename or 'the file'}: its content is not {content.ALLOWED_TEXT}"]
     return errors, details
 
 
@@ -137,7 +142,7 @@ def decide(actor: Actor, task_id: int, data: dict[str, Any], upload: bytes | Non
     require_role(actor, *OWNER_ROLES[task.owner], action=f"decide {task.reason.replace('_', ' ')} referrals")
     if task.status != "open":
         raise _refuse(task, f"referral task {task.id} is already {task.status}")
-    errors, details = _problems(task, data, upload)
+    errors, details = _problems(task, data, upload, filename)
     if errors:
         raise ValidationFailed("the decision cannot be recorded", errors)
     decision = data["decision"]
@@ -155,7 +160,9 @@ def decide(actor: Actor, task_id: int, data: dict[str, Any], upload: bytes | Non
         db.session.rollback()
         db.session.refresh(task)
         raise _refuse(task, f"referral task {task.id} was decided by someone else: it is now {task.status}")
-    stored = store_file(actor, upload, filename, content_type, kind="referral:second_opinion") if upload else None
+    detected = content.detect(upload, filename) if upload else None
+    stored = store_file(actor, upload, filename, detected.content_type if detected else content_type,
+                        kind="referral:second_opinion") if upload else None
     row = ReferralDecision(task_id=task.id, assessment_id=task.assessment_id, decision=decision,
                            comment=data["comment"].strip(), details=details, file_id=stored.id if stored else None,
                            decided_by=actor.user_id)

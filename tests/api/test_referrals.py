@@ -130,6 +130,10 @@ def test_loan_approval_is_refused_while_the_second_opinion_is_open(client, token
     res = client.post(f"/api/v1/referrals/{so}/decision", headers=token_for("bank_officer"),
                       json={"decision": "clear", "comment": COMMENT, "given_by": "Swiss reference centre"})
     assert res.status_code == 422 and "file" in res.get_json()["errors"]
+    exe = client.post(f"/api/v1/referrals/{so}/decision", headers=token_for("bank_officer"), data={
+        "decision": "clear", "comment": COMMENT, "given_by": "Swiss reference centre",
+        "file": (io.BytesIO(b"MZ\x90\x00 not an opinion"), "opinion.pdf")}, content_type="multipart/form-data")
+    assert exe.status_code == 422 and "not PDF" in exe.get_json()["errors"]["file"][0]
     res = second_opinion(client, token_for("bank_officer"), so)
     assert res.status_code == 200, res.get_json()
     assert res.get_json()["decision"]["file"]["filename"] == "second-opinion.pdf"
