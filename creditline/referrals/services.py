@@ -1,8 +1,8 @@
 """The referral desk: open a task per reason when a proposal is referred, decide it, move the proposal on.
 
-Each public function that changes state is one audited transaction. Deciding is safe when two
-people decide at once: the proposal row is locked first (PostgreSQL) and the task is closed by a
-conditional update, so exactly one decision wins and the other gets 409.
+Deciding is one unit of work, audited. It is safe when two people decide at once: the proposal
+row is locked first (PostgreSQL; on SQLite the unit holds the write lock) and the task is closed
+by a conditional update, so exactly one decision wins and the other gets 409.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..unit_of_work import lock, unit_of_work
 from ..files import content
 from ..files.services import store_file
 from ..pagination import Page, paginate
@@ -135,6 +136,7 @@ def _refuse(task: ReferralTask, message: str) -> Conflict:
                     if task.status == "open" else [])
 
 
+@unit_of_work
 def decide(actor: Actor, task_id: int, data: dict[str, Any], upload: bytes | None = None,
            filename: str = "", content_type: str = "") -> ReferralTask:
     """Clear, reject or return one referral task; the proposal moves on when the decision settles it."""
@@ -148,8 +150,7 @@ def decide(actor: Actor, task_id: int, data: dict[str, Any], upload: bytes | Non
     decision = data["decision"]
     # Lock the proposal before the task so two deciders of one proposal queue here (PostgreSQL;
     # SQLite's write lock does the same at the first update), never deadlock on each other's tasks.
-    p = db.session.execute(select(Proposal).where(Proposal.id == task.proposal_id).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one()
+    p = lock(Proposal, task.proposal_id)
     target = DECISION_TARGET.get(decision)
     if target and p.status != target:
         PROPOSAL_LIFECYCLE.check(p.status, target)
@@ -157,7 +158,6 @@ def decide(actor: Actor, task_id: int, data: dict[str, Any], upload: bytes | Non
                               .values(status=DECISIONS[decision], closed_at=utcnow())
                               .execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        db.session.rollback()
         db.session.refresh(task)
         raise _refuse(task, f"referral task {task.id} was decided by someone else: it is now {task.status}")
     detected = content.detect(upload, filename) if upload else None
@@ -177,7 +177,7 @@ def decide(actor: Actor, task_id: int, data: dict[str, Any], upload: bytes | Non
         transition(actor, p, target, referral_task_id=task.id, comment=row.comment)
     elif decision == "clear" and p.status == "referred" and not _blocking_left(p.id):
         transition(actor, p, "eligible", referral_task_id=task.id)
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(task)
     return task
 

@@ -1,7 +1,7 @@
 """referral desk: a task per referral reason, and the decisions on them
 
-Revision ID: 0015_referrals
-Revises: 0014_undisbursed_cancellation
+Revision ID: 0016_referrals
+Revises: 0015_idempotency_keys
 
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_referrals'
-down_revision = '0014_undisbursed_cancellation'
+revision = '0016_referrals'
+down_revision = '0015_idempotency_keys'
 branch_labels = None
 depends_on = None
 
