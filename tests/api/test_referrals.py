@@ -14,8 +14,8 @@ from ..factories import proposal_body
 
 ROLLING = "Mechanical descaling instead of acid pickling"
 COMMENT = "Checked against the plant's metering and the declared incentives"
-# No amount: a proposal body with an incentive amount fails to save (Decimal in a JSON column; reported, not mine).
-INCENTIVE = [{"source": "Provincial clean-technology subsidy", "description": "USD 5,000 for the same machines"}]
+INCENTIVE = [{"source": "Provincial clean-technology subsidy", "amount": "5000.00",
+              "description": "for the same machines"}]
 
 
 def rolling_id(client, token_for) -> int:
