@@ -183,6 +183,10 @@ class _Compiler:
             raise ExpressionError(f"'in' needs a text or number on the left, not a {kind}")
         if kind == TEXT and not all(isinstance(v, str) for v in values):
             raise ExpressionError(f"the list in '{ast.unparse(right_node)}' must hold text")
+        if kind == NUM:
+            for v in values:
+                if _const(v)[0] != NUM:  # also refuses 1e400 and 400-digit literals
+                    raise ExpressionError(f"the list in '{ast.unparse(right_node)}' must hold numbers, not {v!r}")
         allowed = np.array(values, dtype=object if kind == TEXT else float)
 
         def run(f: dict[str, Any]) -> Any:

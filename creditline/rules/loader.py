@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -147,11 +148,28 @@ class _Checker:
         if value is None and default is None:
             return None  # type: ignore[return-value]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(where, f"field '{key}' must be a number, not {value!r}")
+            self.fail(where, f"field '{key}' must be a number, not {str(value)[:40]!r}")
+            return 0.0
+        try:
+            # A 400-digit integer overflows float; inf or nan would poison every score.
+            finite = math.isfinite(float(value))
+        except OverflowError:
+            finite = False
+        if not finite:
+            self.fail(where, f"field '{key}' must be a finite number of sensible size")
             return 0.0
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             self.fail(where, f"field '{key}' is {value}, outside {lo} to {hi}")
         return float(value)
+
+    def items(self, value: Any, where: str) -> list[Any]:
+        """A list the YAML may leave out (None); anything else than a list is named, not iterated."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(where, f"must be a list, not {type(value).__name__}")
+            return []
+        return value
 
     def text(self, doc: dict[str, Any], key: str, where: str, default: Any = ...) -> str:
         value = doc.get(key, default)
@@ -173,7 +191,7 @@ class _Checker:
 
 def _gates(c: _Checker, items: Any) -> list[Gate]:
     out: list[Gate] = []
-    for n, item in enumerate(items or []):
+    for n, item in enumerate(c.items(items, "eligibility")):
         rid = item.get("id", f"#{n + 1}") if isinstance(item, dict) else f"#{n + 1}"
         where = f"eligibility rule '{rid}'"
         item = c.mapping(item, where)
@@ -200,7 +218,7 @@ def _scoring(c: _Checker, doc: Any) -> tuple[dict[str, list[ScoreRule]], dict[st
         part = c.mapping(doc.get(dim), where)
         weights[dim] = c.number(part, "weight", where, 0, 1)
         rules: list[ScoreRule] = []
-        for n, item in enumerate(part.get("rules") or []):
+        for n, item in enumerate(c.items(part.get("rules"), f"{where}.rules")):
             rid = item.get("id", f"#{n + 1}") if isinstance(item, dict) else f"#{n + 1}"
             rwhere = f"scoring rule '{rid}'"
             item = c.mapping(item, rwhere)
@@ -209,7 +227,7 @@ def _scoring(c: _Checker, doc: Any) -> tuple[dict[str, list[ScoreRule]], dict[st
             if fmt not in FORMATS:
                 c.fail(rwhere, f"field 'format' must be one of {', '.join(FORMATS)}")
             bands: list[Band] = []
-            for k, band in enumerate(item.get("bands") or []):
+            for k, band in enumerate(c.items(item.get("bands"), f"{rwhere} bands")):
                 band = c.mapping(band, f"{rwhere} band {k + 1}")
                 when = c.expr(band.get("when"), f"{rwhere} band {k + 1}", "when")
                 points = c.number(band, "points", f"{rwhere} band {k + 1}", 0, 100)
@@ -238,7 +256,7 @@ def _grant_bands(c: _Checker, doc: Any) -> dict[str, Any]:
     if basis not in ("loan_amount", "eligible_cost"):
         c.fail(where, "field 'basis' must be loan_amount or eligible_cost")
     bands = []
-    for k, band in enumerate(doc.get("bands") or []):
+    for k, band in enumerate(c.items(doc.get("bands"), f"{where}.bands")):
         band = c.mapping(band, f"{where} band {k + 1}")
         bands.append({"over": c.number(band, "over", f"{where} band {k + 1}", 0, 1),
                       "rate": c.number(band, "rate", f"{where} band {k + 1}", 0, 1)})
@@ -268,6 +286,11 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RulebookError([f"{source}: not valid YAML: {exc}"]) from None
+    except (ValueError, RecursionError) as exc:
+        # A 5,000-digit integer (Python's int-to-text limit) or nesting too deep to compose.
+        why = ("nested too deep" if isinstance(exc, RecursionError)
+               else "a number has too many digits" if "digits" in str(exc) else str(exc)[:120])
+        raise RulebookError([f"{source}: not a usable rulebook: {why}"]) from None
     doc = c.mapping(doc, "top level")
     rid, version = c.text(doc, "id", "top level"), c.text(doc, "version", "top level")
     currency = c.text(doc, "currency", "top level")
@@ -287,7 +310,7 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
     if decision["referred_from"] > decision["eligible_from"]:
         c.fail("decision", "field 'referred_from' must not be above 'eligible_from'")
     notes = []
-    for n, item in enumerate(doc.get("notes") or []):
+    for n, item in enumerate(c.items(doc.get("notes"), "notes")):
         item = c.mapping(item, f"note #{n + 1}")
         when = c.expr(item.get("when"), f"note '{item.get('id', n + 1)}'", "when")
         if when is not None:
@@ -302,25 +325,28 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
         c.text(spec, "source", f"emission_factors.{stream}")
     ft = c.mapping(doc.get("fast_track") or {}, "fast_track")
     fast = []
-    for n, item in enumerate(ft.get("classes") or []):
+    for n, item in enumerate(c.items(ft.get("classes"), "fast_track.classes")):
         item = c.mapping(item, f"fast_track class #{n + 1}")
         where = f"fast_track class '{item.get('class', n + 1)}'"
         when = c.expr(item.get("when", "true"), where, "when")
         if when is not None:
             fast.append(FastTrackClass(c.text(item, "class", where), c.text(item, "description", where), when))
     documents = []
-    for n, item in enumerate(doc.get("documents") or []):
+    for n, item in enumerate(c.items(doc.get("documents"), "documents")):
         item = c.mapping(item, f"documents #{n + 1}")
-        if item.get("kind") not in DOCUMENT_KINDS:
+        if not isinstance(item.get("kind"), str) or item.get("kind") not in DOCUMENT_KINDS:
             c.fail(f"documents #{n + 1}", f"field 'kind' must be one of {', '.join(DOCUMENT_KINDS)}")
-        documents.append({"kind": item.get("kind"), "description": item.get("description") or DOCUMENT_KINDS.get(str(item.get("kind")), ""),
+        kind = item.get("kind") if isinstance(item.get("kind"), str) else None
+        documents.append({"kind": kind, "description": item.get("description") or DOCUMENT_KINDS.get(kind or "", ""),
                           "required": bool(item.get("required", True))})
     sens = c.mapping(doc.get("sensitivity") or {}, "sensitivity")
-    sens = {"steps": sens.get("steps", [-0.2, 0.2]), "factors": sens.get("factors", list(SENSITIVITY_FACTORS))}
-    if not all(isinstance(s, (int, float)) and -1 < s < 1 and s != 0 for s in sens["steps"]):
+    sens = {"steps": c.items(sens.get("steps", [-0.2, 0.2]), "sensitivity.steps"),
+            "factors": c.items(sens.get("factors", list(SENSITIVITY_FACTORS)), "sensitivity.factors")}
+    if not all(isinstance(s, (int, float)) and not isinstance(s, bool) and -1 < s < 1 and s != 0
+               for s in sens["steps"]):
         c.fail("sensitivity", "field 'steps' must be changes between -1 and 1, like -0.2")
     for f in sens["factors"]:
-        if f not in SENSITIVITY_FACTORS:
+        if not isinstance(f, str) or f not in SENSITIVITY_FACTORS:
             c.fail("sensitivity", f"unknown factor {f!r} (known: {', '.join(SENSITIVITY_FACTORS)})")
     arrears = c.mapping(doc.get("arrears") or {}, "arrears")
     arrears["default_after_days"] = int(c.number(arrears, "default_after_days", "arrears", 1, 3650, default=90))
@@ -331,9 +357,11 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
     grant_bands = _grant_bands(c, doc.get("grant_bands"))
     costs = c.mapping(doc.get("eligible_costs") or {}, "eligible_costs")
     categories = costs.get("categories", list(COST_CATEGORIES))
-    if not isinstance(categories, list) or not all(k in COST_CATEGORIES for k in categories):
+    if not isinstance(categories, list) or not all(isinstance(k, str) and k in COST_CATEGORIES for k in categories):
         c.fail("eligible_costs", f"field 'categories' must list categories among {', '.join(COST_CATEGORIES)}")
         categories = []
+    fast_score = c.number(ft, "score", "fast_track", 0, 100, default=100)
+    sources = [str(s) for s in c.items(doc.get("sources"), "sources")]
     monitoring = c.mapping(doc.get("monitoring") or {}, "monitoring")
     try:
         resolve_settings({**(monitoring.get("verification") or {}),
@@ -344,9 +372,9 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
         raise RulebookError(c.problems)
     return Rulebook(
         id=rid, version=version, name=str(doc.get("name") or rid), currency=currency, effective_from=effective,
-        sources=[str(s) for s in doc.get("sources") or []], finance=finance, gates=gates, scoring=scoring,
+        sources=sources, finance=finance, gates=gates, scoring=scoring,
         weights=weights, decision=decision, notes=notes, emission_factors=factors, guarantee=guarantee,
-        grant_bands=grant_bands, fast_track=fast, fast_track_score=float(ft.get("score", 100)),
+        grant_bands=grant_bands, fast_track=fast, fast_track_score=fast_score,
         documents=documents, sensitivity=sens, arrears=arrears, monitoring=dict(monitoring),
         text=text, hash=content_hash(text), doc=doc, eligible_costs=tuple(categories))
 
