@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
 from . import services
-from ..schemas import Id
+from ..schemas import Id, Text
 
 blp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit-events", description="Audit trail")
 
@@ -16,22 +16,22 @@ class AuditEventSchema(Schema):
     seq = fields.Integer()
     occurred_at = fields.DateTime()
     actor_id = Id(allow_none=True)
-    actor_email = fields.String(allow_none=True)
-    action = fields.String()
-    entity_type = fields.String()
+    actor_email = Text(allow_none=True)
+    action = Text()
+    entity_type = Text()
     entity_id = Id(allow_none=True)
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
-    prev_hash = fields.String()
-    hash = fields.String()
+    prev_hash = Text()
+    hash = Text()
 
 
 class AuditQueryArgsSchema(PageArgsSchema):
-    entity_type = fields.String()
+    entity_type = Text()
     entity_id = Id()
     actor_id = Id()
-    actor_email = fields.String()
-    action = fields.String()
+    actor_email = Text()
+    action = Text()
 
 
 @blp.route("")

@@ -2,38 +2,38 @@
 from marshmallow import Schema, fields, post_dump, validate
 
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import COUNTRY, Id
+from ..schemas import COUNTRY, Id, Text
 from .models import ORG_KINDS, ROLES
 
 
 class TokenRequestSchema(Schema):
     email = fields.Email(required=True)
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    password = Text(required=True, load_only=True, validate=validate.Length(min=1, max=200))
 
 
 class OrganisationSchema(Schema):
     id = Id(dump_only=True)
-    kind = fields.String(required=True, validate=validate.OneOf(ORG_KINDS))
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    country = fields.String(required=True, validate=COUNTRY)
+    kind = Text(required=True, validate=validate.OneOf(ORG_KINDS))
+    name = Text(required=True, validate=validate.Length(min=2, max=200))
+    country = Text(required=True, validate=COUNTRY)
 
 
 class OrganisationUpdateSchema(Schema):
-    name = fields.String(validate=validate.Length(min=2, max=200))
-    country = fields.String(validate=COUNTRY)
+    name = Text(validate=validate.Length(min=2, max=200))
+    country = Text(validate=COUNTRY)
 
 
 class OrganisationQueryArgsSchema(PageArgsSchema):
-    kind = fields.String(validate=validate.OneOf(ORG_KINDS))
+    kind = Text(validate=validate.OneOf(ORG_KINDS))
 
 
 class UserSchema(Schema):
     id = Id(dump_only=True)
     email = fields.Email(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    name = Text(required=True, validate=validate.Length(min=2, max=200))
+    password = Text(required=True, load_only=True, validate=validate.Length(min=10, max=200))
     organisation_id = Id(required=True)
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+    roles = fields.List(Text(validate=validate.OneOf(ROLES)), required=True,
                         validate=validate.Length(min=1))
     active = fields.Boolean(dump_only=True)
     organisation = fields.Nested(OrganisationSchema, dump_only=True)
@@ -47,22 +47,22 @@ class UserSchema(Schema):
 
 
 class UserUpdateSchema(Schema):
-    name = fields.String(validate=validate.Length(min=2, max=200))
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
-    password = fields.String(load_only=True, validate=validate.Length(min=10, max=200),
+    name = Text(validate=validate.Length(min=2, max=200))
+    roles = fields.List(Text(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
+    password = Text(load_only=True, validate=validate.Length(min=10, max=200),
                              metadata={"description": "A new password: resets it and ends the user's tokens"})
 
 
 class TokenSchema(Schema):
-    token = fields.String()
-    token_type = fields.String()
+    token = Text()
+    token_type = Text()
     expires_at = fields.DateTime()
     user = fields.Nested(UserSchema)
 
 
 class UserQueryArgsSchema(PageArgsSchema):
     organisation_id = Id()
-    role = fields.String(validate=validate.OneOf(ROLES))
+    role = Text(validate=validate.OneOf(ROLES))
 
 
 UserPageSchema = page_schema(UserSchema, "UserPage")

@@ -1,13 +1,12 @@
 """Enterprise input and output shapes (design §5)."""
-from datetime import date
-
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, validate
 
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import COUNTRY, Id, Money, Share
-from .. import clock
+from ..schemas import COUNTRY, Count, Day, Id, Money, Share, Text
 
 # ISIC Rev.4: a section letter followed by a 2-4 digit division/group/class, or digits alone.
+# More people than the largest employer on earth is a typing error, not an SME.
+MAX_EMPLOYEES = 5_000_000
 ISIC = validate.Regexp(r"^[A-U]?\d{2,4}$", error="use an ISIC Rev.4 code such as C1313 or 1313")
 
 
@@ -15,20 +14,15 @@ class EnterpriseSchema(Schema):
     id = Id(dump_only=True)
     organisation_id = Id(load_default=None,
                                      metadata={"description": "fund admins only: the SME organisation"})
-    legal_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    tax_id = fields.String(required=True, validate=validate.Length(min=3, max=64))
-    country = fields.String(required=True, validate=COUNTRY)
-    isic_code = fields.String(required=True, validate=ISIC)
-    employees = fields.Integer(required=True, validate=validate.Range(min=1, error="must be at least 1"))
+    legal_name = Text(required=True, validate=validate.Length(min=2, max=200))
+    tax_id = Text(required=True, validate=validate.Length(min=3, max=64))
+    country = Text(required=True, validate=COUNTRY)
+    isic_code = Text(required=True, validate=ISIC)
+    employees = Count(lo=1, hi=MAX_EMPLOYEES, what="people", required=True)
     annual_turnover = Money(required=True)
     total_assets = Money(required=True)
     domestic_ownership_share = Share(required=True)
-    operating_since = fields.Date(required=True)
-
-    @validates("operating_since")
-    def _not_future(self, value: date, **_: object) -> None:
-        if value > clock.today():
-            raise ValidationError("cannot be in the future")
+    operating_since = Day(required=True, past_only=True)
 
 
 class EnterpriseUpdateSchema(EnterpriseSchema):
@@ -37,8 +31,8 @@ class EnterpriseUpdateSchema(EnterpriseSchema):
 
 
 class EnterpriseQueryArgsSchema(PageArgsSchema):
-    q = fields.String(metadata={"description": "part of the legal name or tax id"})
-    country = fields.String(validate=COUNTRY)
+    q = Text(metadata={"description": "part of the legal name or tax id"})
+    country = Text(validate=COUNTRY)
 
 
 EnterprisePageSchema = page_schema(EnterpriseSchema, "EnterprisePage")

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from .. import idempotency
 from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import Id, Money
+from ..schemas import Day, Id, Money, Text
 from . import incentives, services
 from .models import GRANT_LIFECYCLE, PAID_AS
 
@@ -18,61 +18,61 @@ class GrantSchema(Schema):
     verification_id = Id()
     proposal_id = Id()
     credit_line_id = Id()
-    currency = fields.String()
+    currency = Text()
     improvement = fields.Float(allow_none=True)
     rate = fields.Float()
-    basis = fields.String()
+    basis = Text()
     basis_amount = Money()
     amount = Money()
-    status = fields.String()
-    reason = fields.String(allow_none=True)
-    paid_as = fields.String()
+    status = Text()
+    reason = Text(allow_none=True)
+    paid_as = Text()
     approved_by = Id(allow_none=True)
     approved_at = fields.DateTime(allow_none=True)
     paid_by = Id(allow_none=True)
     paid_at = fields.DateTime(allow_none=True)
-    payment_reference = fields.String(allow_none=True)
+    payment_reference = Text(allow_none=True)
     allowed_transitions = fields.Function(lambda g: GRANT_LIFECYCLE.allowed(g.status))
 
 
 class ListArgs(PageArgsSchema):
-    status = fields.String(validate=validate.OneOf(GRANT_LIFECYCLE.states))
+    status = Text(validate=validate.OneOf(GRANT_LIFECYCLE.states))
 
 
 class ApproveSchema(Schema):
-    paid_as = fields.String(load_default=None, validate=validate.OneOf(PAID_AS))
+    paid_as = Text(load_default=None, validate=validate.OneOf(PAID_AS))
 
 
 class PaySchema(Schema):
-    reference = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    reference = Text(load_default=None, validate=validate.Length(min=1, max=64))
 
 
 GrantPage = page_schema(GrantSchema, "GrantPage")
 
 
 class OtherIncentiveBodySchema(Schema):
-    source = fields.String(required=True, validate=validate.Length(min=2, max=200),
+    source = Text(required=True, validate=validate.Length(min=2, max=200),
                            metadata={"description": "who grants it, e.g. a provincial clean-technology fund"})
     amount = Money(required=True, allow_zero=False)
-    date = fields.Date(required=True, metadata={"description": "when it was granted or promised"})
-    currency = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{3}$"),
+    date = Day(required=True, metadata={"description": "when it was granted or promised"})
+    currency = Text(load_default=None, validate=validate.Regexp(r"^[A-Z]{3}$"),
                              metadata={"description": "default: the credit line's currency"})
 
 
 class OtherIncentiveSchema(Schema):
-    source = fields.String()
-    description = fields.String(allow_none=True)
-    amount = fields.String(allow_none=True)
-    currency = fields.String(allow_none=True)
-    date = fields.String(allow_none=True)
+    source = Text()
+    description = Text(allow_none=True)
+    amount = Text(allow_none=True)
+    currency = Text(allow_none=True)
+    date = Text(allow_none=True)
     declared_by = Id(allow_none=True)
-    declared_at = fields.String(allow_none=True)
+    declared_at = Text(allow_none=True)
 
 
 class ProposalGrantStatusSchema(Schema):
     id = Id()
-    status = fields.String()
-    reason = fields.String(allow_none=True)
+    status = Text()
+    reason = Text(allow_none=True)
 
 
 class OtherIncentivesSchema(Schema):

@@ -5,26 +5,26 @@ from marshmallow import Schema, fields, validate
 
 from ..loans.schemas import Amount
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import CURRENCY, Id, Money, Share
+from ..schemas import CURRENCY, Day, Id, Money, Share, Text
 from .models import GUARANTEE_LIFECYCLE
 
 
 class RecoverySchema(Schema):
     id = Id(dump_only=True)
     amount = Amount(required=True, metadata={"description": "whole cents; applied to the loan's principal"})
-    currency = fields.String(load_only=True, validate=CURRENCY)
+    currency = Text(load_only=True, validate=CURRENCY)
     payment_id = Id(dump_only=True, metadata={"description": "the loan payment it was booked as"})
     fund_part = Money(dump_only=True)
     bank_part = Money(dump_only=True)
-    value_date = fields.Date()
-    reference = fields.String(validate=validate.Length(max=100))
+    value_date = Day(past_only=True)
+    reference = Text(validate=validate.Length(max=100))
 
 
 class GuaranteeSchema(Schema):
     id = Id()
     loan_id = Id()
     credit_line_id = Id()
-    currency = fields.String()
+    currency = Text()
     coverage_share = fields.Float()
     cap = Money(allow_none=True)
     other_guarantors_share = fields.Float()
@@ -32,8 +32,8 @@ class GuaranteeSchema(Schema):
     fee_rate = fields.Float()
     fee = Money()
     proceeds_to_approved_items = fields.Boolean()
-    valid_until = fields.Date(allow_none=True)
-    status = fields.String()
+    valid_until = Day(allow_none=True)
+    status = Text()
     outstanding_at_default = Money(allow_none=True)
     claim_amount = Money(allow_none=True)
     recovered = Money()
@@ -44,14 +44,14 @@ class GuaranteeSchema(Schema):
     issued_by = Id(allow_none=True)
     issued_at = fields.DateTime(allow_none=True)
     declined_at = fields.DateTime(allow_none=True)
-    decline_reason = fields.String(allow_none=True)
+    decline_reason = Text(allow_none=True)
     called_at = fields.DateTime(allow_none=True)
     paid_at = fields.DateTime(allow_none=True)
     allowed_transitions = fields.Function(lambda g: GUARANTEE_LIFECYCLE.allowed(g.status))
 
 
 class DeclineGuaranteeSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    reason = Text(required=True, multiline=True, validate=validate.Length(min=3, max=2000))
 
 
 class RequestSchema(Schema):
@@ -61,13 +61,13 @@ class RequestSchema(Schema):
 
 
 class ListArgs(PageArgsSchema):
-    status = fields.String(validate=validate.OneOf(GUARANTEE_LIFECYCLE.states))
+    status = Text(validate=validate.OneOf(GUARANTEE_LIFECYCLE.states))
     credit_line_id = Id()
 
 
 class ExposureSchema(Schema):
     credit_line_id = Id()
-    currency = fields.String()
+    currency = Text()
     capacity = Money()
     issued = Money()
     requested = Money(metadata={"description": "cover asked in requests the fund has not decided"})

@@ -7,10 +7,12 @@ from marshmallow import Schema, fields, validate
 
 from ..finance.schedules import FREQUENCIES, METHODS, RESCHEDULE_MODES
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import CURRENCY, Cents, Id, Money
+from ..schemas import CURRENCY, Cents, Count, Day, Id, Money, Rate, Text
 from .models import LOAN_LIFECYCLE
 
 
+# The longest loan a credit line finances: 30 years.
+MAX_TENOR_MONTHS = 360
 # The largest amount a Numeric(14, 2) money column holds.
 MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -21,20 +23,21 @@ def Amount(**kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
 
 
 class TrancheSchema(Schema):
-    date = fields.Date(load_default=None, allow_none=True)
+    date = Day(load_default=None, allow_none=True)
     amount = Amount(required=True)
 
 
 class LoanCreateSchema(Schema):
     proposal_id = Id(required=True)
     principal = Amount(required=True)
-    currency = fields.String(load_default=None, validate=CURRENCY,
+    currency = Text(load_default=None, validate=CURRENCY,
                              metadata={"description": "must be the credit line's; the line's by default"})
-    annual_rate = fields.Decimal(required=True, metadata={"description": "0.085 for 8.5% a year"})
-    tenor_months = fields.Integer(required=True)
-    grace_months = fields.Integer(load_default=0)
-    frequency = fields.String(load_default="monthly", validate=validate.OneOf(list(FREQUENCIES)))
-    method = fields.String(load_default="annuity", validate=validate.OneOf(METHODS))
+    # finance.schedules.check_rate names the 0..1 bound together with the other term errors.
+    annual_rate = Rate(required=True, validate=(), metadata={"description": "0.085 for 8.5% a year"})
+    tenor_months = Count(lo=1, hi=MAX_TENOR_MONTHS, what="months (30 years)", required=True)
+    grace_months = Count(lo=0, hi=MAX_TENOR_MONTHS - 1, what="months", load_default=0)
+    frequency = Text(load_default="monthly", validate=validate.OneOf(list(FREQUENCIES)))
+    method = Text(load_default="annuity", validate=validate.OneOf(METHODS))
     fee_per_installment = Amount(load_default=None)
     upfront_fee = Amount(load_default=None)
     disbursement_plan = fields.List(fields.Nested(TrancheSchema), load_default=list)
@@ -43,37 +46,37 @@ class LoanCreateSchema(Schema):
 class LoanSchema(Schema):
     id = Id()
     proposal_id = Id()
-    proposal_title = fields.String(attribute="proposal.title")
+    proposal_title = Text(attribute="proposal.title")
     enterprise_id = Id(attribute="proposal.enterprise_id")
     credit_line_id = Id(attribute="proposal.credit_line_id")
     bank_id = Id()
-    status = fields.String()
-    allowed_transitions = fields.List(fields.String())
-    currency = fields.String()
+    status = Text()
+    allowed_transitions = fields.List(Text())
+    currency = Text()
     principal = Money()
     annual_rate = fields.Float()
     tenor_months = fields.Integer()
     grace_months = fields.Integer()
-    frequency = fields.String()
-    method = fields.String()
+    frequency = Text()
+    method = Text()
     fee_per_installment = Money()
     upfront_fee = Money()
     disbursement_plan = fields.List(fields.Dict())
-    start_date = fields.Date(allow_none=True)
+    start_date = Day(allow_none=True)
     disbursed = Money()
     outstanding_principal = Money()
     days_past_due = fields.Integer()
-    arrears_as_of = fields.Date(allow_none=True)
+    arrears_as_of = Day(allow_none=True)
     net_annual_savings = Money(allow_none=True)
     annual_debt_service = Money(allow_none=True)
     debt_service_coverage = fields.Float(allow_none=True)
     proposed_by = Id()
     decided_by = Id(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
-    decline_reason = fields.String(allow_none=True)
+    decline_reason = Text(allow_none=True)
     written_off_by = Id(allow_none=True)
     written_off_at = fields.DateTime(allow_none=True)
-    write_off_reason = fields.String(allow_none=True)
+    write_off_reason = Text(allow_none=True)
     undisbursed = Money()
     cancelled_amount = Money()
     cancelled_by = Id(allow_none=True)
@@ -84,20 +87,20 @@ class LoanSchema(Schema):
 
 
 class LoanQueryArgsSchema(PageArgsSchema):
-    status = fields.String(validate=validate.OneOf(LOAN_LIFECYCLE.states))
+    status = Text(validate=validate.OneOf(LOAN_LIFECYCLE.states))
     proposal_id = Id()
 
 
 class ApproveSchema(Schema):
-    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    comment = Text(load_default=None, allow_none=True, multiline=True, validate=validate.Length(max=2000))
 
 
 class DeclineSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    reason = Text(required=True, multiline=True, validate=validate.Length(min=3, max=2000))
 
 
 class WriteOffSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    reason = Text(required=True, multiline=True, validate=validate.Length(min=3, max=2000))
 
 
 class CancelRestSchema(Schema):
@@ -106,16 +109,17 @@ class CancelRestSchema(Schema):
 
 class DisbursementInSchema(Schema):
     amount = Amount(required=True)
-    value_date = fields.Date(required=True)
-    reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    # Booked at most a month ahead of its value date (the service explains why ahead is allowed).
+    value_date = Day(required=True, days_ahead=31)
+    reference = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
 class DisbursementSchema(Schema):
     id = Id()
     loan_id = Id()
     amount = Money()
-    value_date = fields.Date()
-    reference = fields.String(allow_none=True)
+    value_date = Day()
+    reference = Text(allow_none=True)
     created_by = Id()
     created_at = fields.DateTime()
     loan = fields.Nested(LoanSchema, attribute="loan")
@@ -123,37 +127,37 @@ class DisbursementSchema(Schema):
 
 class PaymentInSchema(Schema):
     amount = Amount(required=True)
-    currency = fields.String(required=True, validate=CURRENCY)
-    value_date = fields.Date(required=True)
-    mode = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(RESCHEDULE_MODES),
+    currency = Text(required=True, validate=CURRENCY)
+    value_date = Day(required=True)  # the service refuses a future day, naming today
+    mode = Text(load_default=None, allow_none=True, validate=validate.OneOf(RESCHEDULE_MODES),
                          metadata={"description": "for a prepayment: shorten the loan or lower the installments"})
-    reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    reference = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
 class AllocationLineSchema(Schema):
     number = fields.Integer()
-    fee = fields.String()
-    interest = fields.String()
-    principal = fields.String()
+    fee = Text()
+    interest = Text()
+    principal = Text()
 
 
 class AllocationSchema(Schema):
     lines = fields.List(fields.Nested(AllocationLineSchema))
-    fee = fields.String()
-    interest = fields.String()
-    principal = fields.String()
-    prepayment = fields.String()
+    fee = Text()
+    interest = Text()
+    principal = Text()
+    prepayment = Text()
 
 
 class PaymentSchema(Schema):
     id = Id()
     loan_id = Id()
     amount = Money()
-    currency = fields.String()
-    value_date = fields.Date()
-    reference = fields.String(allow_none=True)
+    currency = Text()
+    value_date = Day()
+    reference = Text(allow_none=True)
     prepayment = Money()
-    mode = fields.String(allow_none=True)
+    mode = Text(allow_none=True)
     allocation = fields.Nested(AllocationSchema)
     created_by = Id()
     created_at = fields.DateTime()
@@ -165,7 +169,7 @@ class PaymentOutSchema(PaymentSchema):
 
 class InstallmentSchema(Schema):
     number = fields.Integer()
-    due_date = fields.Date()
+    due_date = Day()
     principal = Money()
     interest = Money()
     fee = Money()
@@ -174,7 +178,7 @@ class InstallmentSchema(Schema):
     principal_paid = Money()
     interest_paid = Money()
     fee_paid = Money()
-    status = fields.String()
+    status = Text()
 
 
 class TotalsSchema(Schema):
@@ -186,15 +190,15 @@ class TotalsSchema(Schema):
 
 class ScheduleSchema(Schema):
     loan_id = Id()
-    currency = fields.String()
-    status = fields.String()
+    currency = Text()
+    status = Text()
     pro_forma = fields.Boolean(metadata={"description": "true until the first disbursement fixes the dates"})
     installments = fields.List(fields.Nested(InstallmentSchema))
     totals = fields.Nested(TotalsSchema)
 
 
 class ScheduleArgsSchema(Schema):
-    format = fields.String(load_default=None, validate=validate.OneOf(["json", "csv"]))
+    format = Text(load_default=None, validate=validate.OneOf(["json", "csv"]))
 
 
 LoanPageSchema = page_schema(LoanSchema, "LoanPage")

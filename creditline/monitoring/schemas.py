@@ -3,52 +3,52 @@ from marshmallow import Schema, fields, validate
 
 from ..vocabulary import STREAMS
 from .models import IPMVP_OPTIONS
-from ..schemas import Id
+from ..schemas import Day, Id, Quantity, Text
 
 OFFSETS = ("main_only", "min_of_all", "deduct_worse", "weighted_co2e")
 
 
 class PlanIndicatorSchema(Schema):
-    stream = fields.String(required=True, validate=validate.OneOf(STREAMS))
-    unit = fields.String(required=True)
-    baseline_quantity = fields.Decimal(required=True, as_string=True)
-    baseline_output = fields.Decimal(required=True, as_string=True)
+    stream = Text(required=True, validate=validate.OneOf(STREAMS))
+    unit = Text(required=True)
+    baseline_quantity = Quantity(required=True, positive=True, error="the baseline quantity must be more than zero")
+    baseline_output = Quantity(required=True, positive=True, error="production output must be more than zero")
 
 
 class PeriodSchema(Schema):
-    label = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
-    due_date = fields.Date(required=True)
+    label = Text(required=True, validate=validate.Length(min=1, max=32))
+    start = Day(required=True)
+    end = Day(required=True)
+    due_date = Day(required=True)
     reported = fields.Boolean(dump_only=True)
 
 
 class PlanBodySchema(Schema):
-    main_indicator = fields.String(validate=validate.OneOf(STREAMS))
-    output_unit = fields.String(validate=validate.Length(min=1, max=32))
+    main_indicator = Text(validate=validate.OneOf(STREAMS))
+    output_unit = Text(validate=validate.Length(min=1, max=32))
     indicators = fields.List(fields.Nested(PlanIndicatorSchema),
                              metadata={"description": "default: the proposal's indicators as reviewed"})
-    baseline_start = fields.Date(required=True)
-    baseline_end = fields.Date(required=True)
-    ipmvp_option = fields.String(load_default="B", validate=validate.OneOf(IPMVP_OPTIONS))
-    offset_method = fields.String(validate=validate.OneOf(OFFSETS))
+    baseline_start = Day(required=True)
+    baseline_end = Day(required=True)
+    ipmvp_option = Text(load_default="B", validate=validate.OneOf(IPMVP_OPTIONS))
+    offset_method = Text(validate=validate.OneOf(OFFSETS))
     periods = fields.List(fields.Nested(PeriodSchema))
-    reporting_start = fields.Date(metadata={"description": "with no periods: monthly periods from this date"})
+    reporting_start = Day(metadata={"description": "with no periods: monthly periods from this date"})
     reporting_periods = fields.Integer(validate=validate.Range(min=1, max=60))
-    notes = fields.String(allow_none=True)
+    notes = Text(allow_none=True, multiline=True)
 
 
 class PlanSchema(Schema):
     id = Id()
     proposal_id = Id()
-    main_indicator = fields.String()
-    output_unit = fields.String()
+    main_indicator = Text()
+    output_unit = Text()
     indicators = fields.List(fields.Dict())
-    baseline_start = fields.Date()
-    baseline_end = fields.Date()
-    ipmvp_option = fields.String()
-    offset_method = fields.String()
-    notes = fields.String(allow_none=True)
+    baseline_start = Day()
+    baseline_end = Day()
+    ipmvp_option = Text()
+    offset_method = Text()
+    notes = Text(allow_none=True)
     periods = fields.Method("_periods")
 
     def _periods(self, plan):
@@ -58,34 +58,34 @@ class PlanSchema(Schema):
 
 
 class QuantitySchema(Schema):
-    stream = fields.String(required=True)
-    unit = fields.String(load_default=None)
+    stream = Text(required=True)
+    unit = Text(load_default=None)
     quantity = fields.Raw(required=True, metadata={"description": "decimal string"})
 
 
 class QuantityOutSchema(Schema):
-    stream = fields.String()
-    unit = fields.String()
+    stream = Text()
+    unit = Text()
     quantity = fields.Decimal(as_string=True)
 
 
 class ReportBodySchema(Schema):
-    period = fields.String(required=True)
+    period = Text(required=True)
     production_output = fields.Raw(required=True, metadata={"description": "decimal string, more than zero"})
     quantities = fields.List(fields.Nested(QuantitySchema), required=True)
 
 
 class EvidenceSchema(Schema):
     id = Id()
-    description = fields.String(allow_none=True)
-    filename = fields.String(attribute="file.filename")
-    sha256 = fields.String(attribute="file.sha256")
+    description = Text(allow_none=True)
+    filename = Text(attribute="file.filename")
+    sha256 = Text(attribute="file.sha256")
     uploaded_by = Id(attribute="file.uploaded_by")
 
 
 class ReviewBodySchema(Schema):
-    reason = fields.String(allow_none=True, validate=validate.Length(max=2000),
-                           metadata={"description": "required to return a report: what to correct"})
+    reason = Text(allow_none=True, multiline=True, validate=validate.Length(max=2000),
+                  metadata={"description": "required to return a report: what to correct"})
 
 
 class ReportSchema(Schema):
@@ -99,7 +99,7 @@ class ReportSchema(Schema):
     start = fields.Date(attribute="period.start")
     end = fields.Date(attribute="period.end")
     production_output = fields.Decimal(as_string=True)
-    source = fields.String()
+    source = Text()
     submitted_by = Id()
     submitted_at = fields.DateTime()
     quantities = fields.List(fields.Nested(QuantityOutSchema))

@@ -8,14 +8,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..enterprises.schemas import EnterpriseSchema
 from ..pagination import PageArgsSchema, page_schema
 from ..rules.costs import COST_CATEGORIES
-from ..schemas import CURRENCY, Id, Money
+from ..schemas import CURRENCY, Id, Money, Quantity, Text
 from ..vocabulary import CP_OPTIONS, STREAM_UNITS, STREAMS, TECHNOLOGY_READINESS
 from .documents import missing_documents
 from .models import PROPOSAL_LIFECYCLE
 
-# The columns are Numeric(16, 2) and Numeric(20, 4): larger figures are typing errors anyway.
+# The columns are Numeric(16, 2): larger figures are typing errors anyway.
 MAX_AMOUNT = Decimal("99999999999999.99")
-MAX_QUANTITY = Decimal("9999999999999999")
 
 
 def Amount(**kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
@@ -25,19 +24,12 @@ def Amount(**kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
     return field
 
 
-def Quantity(*, positive: bool, error: str, **kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
-    """A yearly quantity or output: zero or more (or more than zero), within its column."""
-    return fields.Decimal(as_string=True, validate=[
-        validate.Range(min=0, min_inclusive=not positive, error=error),
-        validate.Range(max=MAX_QUANTITY, error="must be at most {max}")], **kwargs)
-
-
 OUTPUT_ERROR = "production output must be more than zero"
 
 
 class IndicatorSchema(Schema):
-    stream = fields.String(required=True, validate=validate.OneOf(STREAMS, error="unknown indicator stream '{input}'"))
-    unit = fields.String(required=True)
+    stream = Text(required=True, validate=validate.OneOf(STREAMS, error="unknown indicator stream '{input}'"))
+    unit = Text(required=True)
     # A zero baseline has no specific consumption to improve on (the improvement divides by it).
     baseline_quantity = Quantity(required=True, positive=True, error="the baseline quantity must be more than zero")
     baseline_output = Quantity(required=True, positive=True, error=OUTPUT_ERROR)
@@ -52,25 +44,25 @@ class IndicatorSchema(Schema):
 
 
 class TechnologySchema(Schema):
-    description = fields.String(load_default="", validate=validate.Length(max=2000))
-    supplier = fields.String(load_default="", validate=validate.Length(max=200))
-    readiness = fields.String(load_default=None, allow_none=True,
+    description = Text(load_default="", multiline=True, validate=validate.Length(max=2000))
+    supplier = Text(load_default="", validate=validate.Length(max=200))
+    readiness = Text(load_default=None, allow_none=True,
                               validate=validate.OneOf(TECHNOLOGY_READINESS))
-    class_ = fields.String(data_key="class", attribute="class", load_default=None, allow_none=True)
+    class_ = Text(data_key="class", attribute="class", load_default=None, allow_none=True)
 
 
 class IncentiveSchema(Schema):
-    source = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    source = Text(required=True, validate=validate.Length(min=2, max=200))
     amount = Amount(load_default=None, allow_none=True)
-    description = fields.String(load_default="")
+    description = Text(load_default="", multiline=True, validate=validate.Length(max=2000))
 
 
 class CostItemSchema(Schema):
     """One line of the investment budget; the rulebook says which categories are eligible."""
 
-    category = fields.String(required=True, validate=validate.OneOf(
+    category = Text(required=True, validate=validate.OneOf(
         COST_CATEGORIES, error="unknown cost category '{input}' (known: {choices})"))
-    description = fields.String(load_default="", validate=validate.Length(max=500))
+    description = Text(load_default="", multiline=True, validate=validate.Length(max=500))
     amount = Amount(required=True)
 
 
@@ -79,11 +71,11 @@ class ProposalBodySchema(Schema):
 
     credit_line_id = Id()
     enterprise_id = Id()
-    title = fields.String(validate=validate.Length(min=3, max=200))
-    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    cp_options = fields.List(fields.String(validate=validate.OneOf(
+    title = Text(validate=validate.Length(min=3, max=200))
+    description = Text(allow_none=True, multiline=True, validate=validate.Length(max=5000))
+    cp_options = fields.List(Text(validate=validate.OneOf(
         CP_OPTIONS, error="unknown CP option type '{input}'")))
-    currency = fields.String(validate=CURRENCY)
+    currency = Text(validate=CURRENCY)
     investment = Amount(allow_zero=False, allow_none=True)
     eligible_cost = Amount(allow_none=True)
     loan_amount = Amount(allow_zero=False, allow_none=True)
@@ -93,8 +85,8 @@ class ProposalBodySchema(Schema):
     annual_extra_operating_cost = Amount(allow_none=True)
     implementation_months = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=120))
     technology = fields.Nested(TechnologySchema)
-    output_unit = fields.String(allow_none=True, validate=validate.Length(min=1, max=32))
-    main_indicator = fields.String(allow_none=True, validate=validate.OneOf(STREAMS))
+    output_unit = Text(allow_none=True, validate=validate.Length(min=1, max=32))
+    main_indicator = Text(allow_none=True, validate=validate.OneOf(STREAMS))
     indicators = fields.List(fields.Nested(IndicatorSchema))
     other_incentives = fields.List(fields.Nested(IncentiveSchema))
     cost_items = fields.List(fields.Nested(CostItemSchema), allow_none=True, metadata={
@@ -115,42 +107,42 @@ class ProposalBodySchema(Schema):
 class ProposalCreateSchema(ProposalBodySchema):
     credit_line_id = Id(required=True)
     enterprise_id = Id(required=True)
-    title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    title = Text(required=True, validate=validate.Length(min=3, max=200))
 
 
 class DocumentSchema(Schema):
     id = Id()
-    kind = fields.String()
-    filename = fields.String(attribute="file.filename")
-    sha256 = fields.String(attribute="file.sha256")
+    kind = Text()
+    filename = Text(attribute="file.filename")
+    sha256 = Text(attribute="file.sha256")
     size = fields.Integer(attribute="file.size")
-    content_type = fields.String(attribute="file.content_type", metadata={"description": "detected from the bytes"})
+    content_type = Text(attribute="file.content_type", metadata={"description": "detected from the bytes"})
 
 
 class DocumentCheckBodySchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(("checked", "not_acceptable")))
-    note = fields.String(allow_none=True, validate=validate.Length(max=2000),
+    status = Text(required=True, validate=validate.OneOf(("checked", "not_acceptable")))
+    note = Text(allow_none=True, multiline=True, validate=validate.Length(max=2000),
                          metadata={"description": "required when not acceptable"})
 
 
 class DocumentCheckSchema(Schema):
-    kind = fields.String()
-    label = fields.String()
+    kind = Text()
+    label = Text()
     documents = fields.List(fields.Integer())
-    status = fields.String(metadata={"description": "pending, checked or not_acceptable"})
-    note = fields.String(allow_none=True)
+    status = Text(metadata={"description": "pending, checked or not_acceptable"})
+    note = Text(allow_none=True)
     checked_by = fields.Integer(allow_none=True)
     checked_at = fields.DateTime(allow_none=True)
 
 
 class ProposalSchema(ProposalCreateSchema):
     id = Id(dump_only=True)
-    status = fields.String(dump_only=True)
+    status = Text(dump_only=True)
     submitted_at = fields.DateTime(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     documents = fields.List(fields.Nested(DocumentSchema), dump_only=True)
     allowed_transitions = fields.Method("_allowed", dump_only=True)
-    latest_decision = fields.String(dump_only=True, allow_none=True)
+    latest_decision = Text(dump_only=True, allow_none=True)
     documents_missing = fields.Method("_missing", dump_only=True, metadata={
         "description": "documents the rulebook's checklist still expects (not blocking submission)"})
 
@@ -162,11 +154,11 @@ class ProposalSchema(ProposalCreateSchema):
 
 
 class ProposalQueryArgsSchema(PageArgsSchema):
-    status = fields.String(validate=validate.OneOf(PROPOSAL_LIFECYCLE.states))
+    status = Text(validate=validate.OneOf(PROPOSAL_LIFECYCLE.states))
     credit_line_id = Id()
     enterprise_id = Id()
-    q = fields.String()
-    sort = fields.String(load_default="-created_at", validate=validate.OneOf(
+    q = Text()
+    sort = Text(load_default="-created_at", validate=validate.OneOf(
         ["created_at", "-created_at", "title", "-title", "loan_amount", "-loan_amount", "status", "-status"]))
 
 
@@ -176,20 +168,20 @@ class SubmitSchema(Schema):
 
 
 class WithdrawSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    reason = Text(required=True, multiline=True, validate=validate.Length(min=3, max=2000))
 
 
 class ReviewCorrectionSchema(Schema):
-    stream = fields.String(required=True, validate=validate.OneOf(STREAMS))
+    stream = Text(required=True, validate=validate.OneOf(STREAMS))
     baseline_quantity = Quantity(positive=True, error="the baseline quantity must be more than zero")
     baseline_output = Quantity(positive=True, error=OUTPUT_ERROR)
 
 
 class TechnicalReviewSchema(Schema):
-    outcome = fields.String(required=True, validate=validate.OneOf(["confirmed", "corrected"]))
-    main_indicator = fields.String(load_default=None, validate=validate.OneOf(STREAMS))
+    outcome = Text(required=True, validate=validate.OneOf(["confirmed", "corrected"]))
+    main_indicator = Text(load_default=None, validate=validate.OneOf(STREAMS))
     corrections = fields.List(fields.Nested(ReviewCorrectionSchema), load_default=list)
-    comments = fields.String(required=True, validate=validate.Length(min=3, max=5000))
+    comments = Text(required=True, multiline=True, validate=validate.Length(min=3, max=5000))
 
 
 class TechnicalReviewOutSchema(TechnicalReviewSchema):
@@ -211,7 +203,7 @@ class ScoreRequestSchema(ProposalBodySchema):
 
     credit_line_id = Id(required=True)
     enterprise = fields.Nested(WhatIfEnterpriseSchema)
-    documents = fields.List(fields.String(), load_default=list)
+    documents = fields.List(Text(), load_default=list)
 
 
 ProposalPageSchema = page_schema(ProposalSchema, "ProposalPage")

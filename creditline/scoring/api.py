@@ -4,6 +4,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from ..schemas import Text
+
 from ..auth.current import current_actor
 from ..proposals.schemas import ScoreRequestSchema
 from . import batch_io, services
@@ -14,8 +16,8 @@ blp = Blueprint("scoring_api", __name__, url_prefix="/api/v1", description="Scor
 
 
 class BatchArgsSchema(Schema):
-    rulebook = fields.String(required=True, metadata={"description": "rulebook id, e.g. gctf-vn"})
-    version = fields.String(load_default=None)
+    rulebook = Text(required=True, metadata={"description": "rulebook id, e.g. gctf-vn"})
+    version = Text(load_default=None)
 
 
 @blp.route("/score")

@@ -2,13 +2,13 @@
 from marshmallow import Schema, fields, validate
 
 from ..proposals.schemas import ScoreRequestSchema
-from ..schemas import Id
+from ..schemas import Day, Id, Text
 
 
 class RulebookRefSchema(Schema):
-    id = fields.String()
-    version = fields.String()
-    hash = fields.String()
+    id = Text()
+    version = Text()
+    hash = Text()
 
 
 class ScoresSchema(Schema):
@@ -19,26 +19,26 @@ class ScoresSchema(Schema):
 
 
 class TraceLineSchema(Schema):
-    rule = fields.String()
-    kind = fields.String()
-    outcome = fields.String(validate=validate.OneOf(["pass", "fail", "refer", "info"]))
+    rule = Text()
+    kind = Text()
+    outcome = Text(validate=validate.OneOf(["pass", "fail", "refer", "info"]))
     points = fields.Float()
-    message = fields.String()
+    message = Text()
     inputs = fields.Dict(load_default=None)
 
 
 class SensitivityRowSchema(Schema):
-    factor = fields.String()
+    factor = Text()
     change = fields.Float()
-    decision = fields.String()
-    npv = fields.String(allow_none=True)
+    decision = Text()
+    npv = Text(allow_none=True)
     irr = fields.Float(allow_none=True)
     simple_payback_years = fields.Float(allow_none=True)
     total = fields.Integer()
 
 
 class CostSplitSchema(Schema):
-    total = fields.String()
+    total = Text()
     counted = fields.List(fields.Dict())
     excluded = fields.List(fields.Dict(), metadata={"description": "items left out, each with its reason"})
 
@@ -47,14 +47,14 @@ class AssessmentSchema(Schema):
     id = Id(allow_none=True)
     proposal_id = Id(allow_none=True)
     created_at = fields.DateTime(allow_none=True)
-    decision = fields.String()
+    decision = Text()
     rulebook = fields.Nested(RulebookRefSchema)
     scores = fields.Nested(ScoresSchema)
     metrics = fields.Dict()
     trace = fields.List(fields.Nested(TraceLineSchema))
-    hints = fields.List(fields.String())
+    hints = fields.List(Text())
     sensitivity = fields.List(fields.Nested(SensitivityRowSchema))
-    documents_missing = fields.List(fields.String())
+    documents_missing = fields.List(Text())
     eligible_costs = fields.Nested(CostSplitSchema, allow_none=True)
 
 
@@ -63,7 +63,7 @@ class BatchRowSchema(ScoreRequestSchema):
 
     credit_line_id = Id(load_default=None)
     id = fields.Raw(load_default=None, metadata={"description": "your reference, echoed in the result"})
-    as_of = fields.Date(load_default=None, metadata={"description": "score as of this date (default today)"})
+    as_of = Day(load_default=None, metadata={"description": "score as of this date (default today)"})
 
 
 class BatchRowErrorSchema(Schema):
@@ -79,8 +79,12 @@ class BatchResultSchema(Schema):
     errors = fields.List(fields.Nested(BatchRowErrorSchema))
 
 
+# The published rulebooks are under 20,000 characters; ten times that is still a rulebook.
+MAX_RULEBOOK_CHARS = 200_000
+
+
 class SimulationRequestSchema(Schema):
-    rulebook_yaml = fields.String(required=True, metadata={"description": "the draft rulebook, as YAML text"})
+    rulebook_yaml = Text(required=True, multiline=True, max_length=MAX_RULEBOOK_CHARS, metadata={"description": "the draft rulebook, as YAML text"})
     credit_line_id = Id(load_default=None, allow_none=True,
                                     metadata={"description": "limit to one line's proposals"})
 
@@ -94,24 +98,24 @@ class SimulationResultSchema(Schema):
 
 
 class RulebookSummarySchema(Schema):
-    id = fields.String()
-    version = fields.String()
-    name = fields.String()
-    hash = fields.String()
-    currency = fields.String()
-    effective_from = fields.Date(allow_none=True)
-    sources = fields.List(fields.String())
+    id = Text()
+    version = Text()
+    name = Text()
+    hash = Text()
+    currency = Text()
+    effective_from = Day(allow_none=True)
+    sources = fields.List(Text())
 
 
 class RulebookQueryArgsSchema(Schema):
-    hash = fields.String(load_default=None, metadata={
+    hash = Text(load_default=None, metadata={
         "description": "the content hash an assessment stored: answers that exact text, even if the file changed"})
 
 
 class RuleSchema(Schema):
-    id = fields.String()
-    kind = fields.String()
-    description = fields.String()
+    id = Text()
+    kind = Text()
+    description = Text()
 
 
 class RulebookSchema(RulebookSummarySchema):
@@ -124,10 +128,10 @@ class RulebookSchema(RulebookSummarySchema):
     documents = fields.List(fields.Dict())
     fast_track = fields.List(fields.Dict())
     emission_factors = fields.Dict()
-    eligible_costs = fields.List(fields.String())
+    eligible_costs = fields.List(Text())
     sensitivity = fields.Dict()
     arrears = fields.Dict()
     monitoring = fields.Dict()
-    text = fields.String(metadata={"description": "the YAML file, as loaded (its SHA-256 is the hash)"})
-    source = fields.String(metadata={"description": "file: the installed file; snapshot: the text kept when "
+    text = Text(metadata={"description": "the YAML file, as loaded (its SHA-256 is the hash)"})
+    source = Text(metadata={"description": "file: the installed file; snapshot: the text kept when "
                                                     "it was first used to score (the file has changed since)"})

@@ -7,34 +7,34 @@ from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
 from . import services
 from .models import DECISIONS, VERIFICATION_LIFECYCLE
-from ..schemas import Id
+from ..schemas import Id, Text
 
 blp = Blueprint("verifications_api", __name__, url_prefix="/api/v1", description="Verification of benefits")
 
 
 class CreateSchema(Schema):
-    ipmvp_option = fields.String(validate=validate.OneOf(("A", "B", "C", "D")))
-    periods = fields.List(fields.String(), metadata={"description": "labels; default: every reported period"})
+    ipmvp_option = Text(validate=validate.OneOf(("A", "B", "C", "D")))
+    periods = fields.List(Text(), metadata={"description": "labels; default: every reported period"})
     supersedes_id = Id(allow_none=True, metadata={"description": "the confirmed verification this corrects"})
 
 
 class ProposeSchema(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
-    comment = fields.String(required=True, validate=validate.Length(min=3, max=5000))
+    decision = Text(required=True, validate=validate.OneOf(DECISIONS))
+    comment = Text(required=True, multiline=True, validate=validate.Length(min=3, max=5000))
 
 
 class CommentSchema(Schema):
-    comment = fields.String(load_default=None, validate=validate.Length(max=5000))
+    comment = Text(load_default=None, multiline=True, validate=validate.Length(max=5000))
 
 
 class VerificationSchema(Schema):
     id = Id()
     proposal_id = Id()
     supersedes_id = Id(allow_none=True)
-    status = fields.String()
-    decision = fields.String(allow_none=True)
-    ipmvp_option = fields.String()
-    periods = fields.List(fields.String())
+    status = Text()
+    decision = Text(allow_none=True)
+    ipmvp_option = Text()
+    periods = fields.List(Text())
     result = fields.Dict()
     evidence = fields.List(fields.Dict())
     rulebook = fields.Function(lambda v: {"id": v.rulebook_id, "version": v.rulebook_version, "hash": v.rulebook_hash})
@@ -42,10 +42,10 @@ class VerificationSchema(Schema):
     created_at = fields.DateTime()
     proposed_by = Id(allow_none=True)
     proposed_at = fields.DateTime(allow_none=True)
-    proposal_comment = fields.String(allow_none=True)
+    proposal_comment = Text(allow_none=True)
     confirmed_by = Id(allow_none=True)
     confirmed_at = fields.DateTime(allow_none=True)
-    confirm_comment = fields.String(allow_none=True)
+    confirm_comment = Text(allow_none=True)
     # design §5 verdict fields, lifted from the result
     main_improvement = fields.Function(lambda v: v.result.get("main_improvement"))
     worse = fields.Function(lambda v: v.result.get("worse"))
@@ -56,7 +56,7 @@ class VerificationSchema(Schema):
 
 
 class ListArgs(PageArgsSchema):
-    status = fields.String(validate=validate.OneOf(VERIFICATION_LIFECYCLE.states))
+    status = Text(validate=validate.OneOf(VERIFICATION_LIFECYCLE.states))
     proposal_id = Id()
 
 
