@@ -53,6 +53,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .auth import current
     rulebooks.init_app(app)
     current.init_app(app)
+    from . import request_guards
+    request_guards.init_app(app)  # after authentication: a stranger is told 401 first
 
     from .blueprints import register_blueprints
     register_blueprints(app)

@@ -72,7 +72,7 @@ class Conflict(DomainError):
 
 
 class PayloadTooLarge(DomainError):
-    """An upload over a configured size limit; ``errors`` names the file."""
+    """An upload over a size limit (the file, or what a workbook unpacks to); ``errors`` names the file."""
 
     status = 413
     code = "payload_too_large"

@@ -15,6 +15,7 @@ from ..unit_of_work import unit_of_work
 from ..files.services import store_file
 from ..finance.schedules import add_months
 from ..proposals.models import Proposal
+from ..schemas import MAX_QUANTITY
 from ..scoring.services import rulebook_of
 from ..vocabulary import STREAM_UNITS
 from .models import (MonitoringPlan, MonitoringReport, ReportedQuantity, ReportEvidence,
@@ -39,6 +40,10 @@ def _decimal(value: Any, field: str, errors: dict[str, list[str]], positive: boo
         return None
     if number < 0 or (positive and number == 0):
         errors.setdefault(field, []).append("must be more than zero" if positive else "cannot be negative")
+        return None
+    if number > MAX_QUANTITY:
+        # The column is Numeric(20, 4): a larger figure is a typing error and would not fit.
+        errors.setdefault(field, []).append(f"must be at most {MAX_QUANTITY}")
         return None
     return number
 
@@ -322,6 +327,7 @@ def reports_of(actor: Actor, proposal_id: int, history: bool = False) -> list[Mo
 
 def submit_upload(actor: Actor, proposal_id: int, data: bytes | None, filename: str) -> list[MonitoringReport]:
     """Store the periods of a CSV or Excel upload; every bad row is reported and nothing is stored."""
+    from ..files.tabular_limits import MAX_ERRORS_SHOWN, capped
     from . import tabular
 
     require_role(actor, "sme", "verifier", "senior_verifier", action="report monitoring data")
@@ -333,7 +339,11 @@ def submit_upload(actor: Actor, proposal_id: int, data: bytes | None, filename: 
         errors: dict[str, list[str]] = {}
         for e in parsed.errors:
             errors.setdefault(f"row {e.row}: {e.column}" if e.row else e.column, []).append(e.reason)
-        raise ValidationFailed(f"the file was not stored: {len(parsed.errors)} problem(s)", errors)
+        shown, total = capped(errors)
+        # A file of a million bad rows must not answer with a million messages.
+        raise ValidationFailed(f"the file was not stored: {total} problem(s)"
+                               + (f"; the first {MAX_ERRORS_SHOWN} are listed" if total > MAX_ERRORS_SHOWN else ""),
+                               shown, error_count=total)
     first_row = {n: min(item["rows"].values()) for n, item in enumerate(parsed.items)}
     items = [{k: v for k, v in item.items() if k != "rows"} for item in parsed.items]
     source = "xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else "csv"

@@ -15,7 +15,12 @@ from typing import Any
 
 import pandas as pd
 
+from ..files.tabular_limits import (TableLimits, check_columns, check_csv_header, check_row_count,
+                                     check_workbook)
+
 COLUMNS = ("period", "production_output", "stream", "unit", "quantity")
+# Sixty periods of a dozen indicators is 720 rows; five thousand is no monitoring report.
+LIMITS = TableLimits(max_rows=5_000)
 
 
 @dataclass
@@ -51,19 +56,31 @@ def template(periods: list[str], units: dict[str, str], output_unit: str, fmt: s
 
 
 def _frame(data: bytes, filename: str) -> pd.DataFrame:
+    frame = _read(data, filename)
+    check_row_count(len(frame), LIMITS, filename or "the file")
+    check_columns(len(frame.columns), filename or "the file")
+    return frame
+
+
+def _read(data: bytes, filename: str) -> pd.DataFrame:
     name = (filename or "").lower()
+    # One row more than allowed is read, so a file over the limit is told so (not cut silently).
+    nrows = LIMITS.max_rows + 1
     if name.endswith((".xlsx", ".xlsm")):
         if not zipfile.is_zipfile(io.BytesIO(data)):
             raise ValueError(f"{filename} is not an Excel workbook (an .xlsx file is a zip archive)")
+        check_workbook(data, LIMITS, filename)
         try:
-            return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl")
+            return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl",
+                                 nrows=nrows)
         except Exception as exc:  # noqa: BLE001  openpyxl raises KeyError, BadZipFile, ValueError...
             # Any zip that openpyxl cannot read (a .docx, a zipped CSV) is simply not a workbook.
             raise ValueError(f"{filename} is not an Excel workbook that can be read "
                              f"({type(exc).__name__}); save it as .xlsx from Excel or upload a CSV") from None
     if name.endswith(".csv") or not name:
+        check_csv_header(data, filename or "the file")
         try:
-            return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+            return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, nrows=nrows)
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise ValueError(f"{filename or 'the file'} is not a readable CSV: {exc}") from None
     raise ValueError(f"{filename}: upload a .csv or .xlsx file")

@@ -16,6 +16,7 @@ import pandas as pd
 from flask import Request
 
 from ..errors import ValidationFailed
+from ..files.tabular_limits import TableLimits, check_columns, check_csv_header, check_row_count
 from ..vocabulary import STREAM_UNITS
 
 ENTERPRISE_COLUMNS = ("employees", "annual_turnover", "total_assets", "domestic_ownership_share",
@@ -25,6 +26,8 @@ PROPOSAL_COLUMNS = ("id", "title", "currency", "investment", "eligible_cost", "l
                     "annual_extra_operating_cost", "implementation_months", "output_unit",
                     "main_indicator")
 INDICATOR_PARTS = ("baseline_quantity", "baseline_output", "projected_quantity", "projected_output")
+# A portfolio scored over the web: the batch path is measured at 100,000 rows (bench/scoring.py).
+WEB_LIMITS = TableLimits(max_rows=100_000)
 INT_COLUMNS = {"economic_life_years", "implementation_months", "employees"}
 
 
@@ -72,12 +75,21 @@ def _whole(value: str) -> Any:
     return int(number) if number.is_integer() else value
 
 
-def rows_from_csv(data: bytes) -> list[dict[str, Any]]:
-    """Parse CSV bytes (every cell as text, so amounts keep their decimals) into proposals."""
+def rows_from_csv(data: bytes, limits: TableLimits | None = None) -> list[dict[str, Any]]:
+    """Parse CSV bytes (every cell as text, so amounts keep their decimals) into proposals.
+
+    ``limits`` bounds an upload from the web (413 over it); the CLI reads its own file whole.
+    """
+    if limits is not None:
+        check_csv_header(data)
     try:
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
+                            nrows=limits.max_rows + 1 if limits else None)
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("the file is not a readable CSV", {"file": [str(exc)]}) from exc
+        raise ValidationFailed("the file is not a readable CSV", {"file": [str(exc)[:300]]}) from exc
+    if limits is not None:
+        check_row_count(len(frame), limits)
+        check_columns(len(frame.columns))
     if frame.empty:
         raise ValidationFailed("the CSV has no rows", {"file": ["add one row per proposal below the header"]})
     return [flat_to_proposal(r) for r in frame.to_dict(orient="records")]
@@ -87,14 +99,15 @@ def rows_from_request(request: Request) -> list[Any]:
     """Read the batch from a CSV upload, a text/csv body, or a JSON list."""
     if request.files:
         upload = next(iter(request.files.values()))
-        return rows_from_csv(upload.read())
+        return rows_from_csv(upload.read(), WEB_LIMITS)
     if request.mimetype == "text/csv":
-        return rows_from_csv(request.get_data())
+        return rows_from_csv(request.get_data(), WEB_LIMITS)
     payload = request.get_json(silent=True)
     if isinstance(payload, dict) and isinstance(payload.get("proposals"), list):
         payload = payload["proposals"]
     if not isinstance(payload, list) or not payload:
         raise ValidationFailed("send a CSV file or a JSON list of proposals",
                                {"body": ["expected a non-empty JSON list or a CSV upload"]})
+    check_row_count(len(payload), WEB_LIMITS, "the list of proposals")
     # An item that is not an object is reported by its row number with the others.
     return payload

@@ -1,0 +1,58 @@
+import io, zipfile
+
+CT = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+      '<Default Extension="xml" ContentType="application/xml"/>'
+      '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+      '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+      '</Types>')
+RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        '</Relationships>')
+WB = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+      'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+      '<sheet name="report" sheetId="1" r:id="rId1"/></sheets></workbook>')
+WB_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+           '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+           '</Relationships>')
+
+def cell(ref, text):
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+def workbook(rows, dimension=None, filler_rows=0, filler=""):
+    head = '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    if dimension:
+        head += f'<dimension ref="{dimension}"/>'
+    body = io.StringIO()
+    body.write(head + "<sheetData>")
+    for n, values in enumerate(rows, start=1):
+        body.write(f'<row r="{n}">' + "".join(cell(f"{chr(65 + i)}{n}", v) for i, v in enumerate(values)) + "</row>")
+    body.write("</sheetData></worksheet>")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", CT); z.writestr("_rels/.rels", RELS)
+        z.writestr("xl/workbook.xml", WB); z.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
+        z.writestr("xl/worksheets/sheet1.xml", body.getvalue())
+    return buf.getvalue()
+
+if __name__ == "__main__":
+    import pandas as pd, time
+    data = workbook([["period", "production_output", "stream", "unit", "quantity"], ["2026-01", "10", "water", "m3", "5"]])
+    print(pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl"))
+
+def bomb(unpacked_mb: int, dimension: str | None = None) -> bytes:
+    """A workbook whose one sheet is `unpacked_mb` MB of empty rows, streamed into the zip."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", CT); z.writestr("_rels/.rels", RELS)
+        z.writestr("xl/workbook.xml", WB); z.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            if dimension:
+                sheet.write(f'<dimension ref="{dimension}"/>'.encode())
+            sheet.write(b"<sheetData>")
+            chunk = b"<row/>" * (1 << 17)  # 768 KB
+            for _ in range(unpacked_mb * 4 // 3):
+                sheet.write(chunk)
+            sheet.write(b"</sheetData></worksheet>")
+    return buf.getvalue()
