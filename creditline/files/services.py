@@ -10,6 +10,7 @@ from ..auth.permissions import Actor
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from .models import StoredFile
+from .names import clean_content_type, clean_filename
 
 
 def _path_for(digest: str) -> Path:
@@ -31,8 +32,10 @@ def store_file(actor: Actor, data: bytes, filename: str, content_type: str, kind
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)
         tmp.replace(path)
-    row = StoredFile(sha256=digest, filename=Path(filename or "upload").name[:255],
-                     content_type=content_type or "application/octet-stream", size=len(data),
+    # The name and type are shown and sent back later: stored clean (no path, no control or
+    # direction characters, a bare type), the bytes untouched.
+    row = StoredFile(sha256=digest, filename=clean_filename(filename),
+                     content_type=clean_content_type(content_type), size=len(data),
                      kind=kind, uploaded_by=actor.user_id)
     db.session.add(row)
     db.session.flush()

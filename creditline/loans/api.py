@@ -1,15 +1,15 @@
 """REST: loans, their decisions, disbursements, payments and repayment schedule."""
 from __future__ import annotations
 
-import csv
 import io
 
-from flask import Response, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .. import idempotency
+from .. import exports, idempotency
 from ..auth.current import current_actor
+from ..files.downloads import download
 from . import cancellation, repayments, services
 from .schemas import (ApproveSchema, CancelRestSchema, DeclineSchema, DisbursementInSchema, DisbursementSchema,
                       LoanCreateSchema, LoanPageSchema, LoanQueryArgsSchema, LoanSchema, PaymentInSchema, PaymentOutSchema,
@@ -129,9 +129,8 @@ class ScheduleView(MethodView):
         if not wants_csv:
             return schedule
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = exports.Writer(out, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for row in schedule["installments"]:
             writer.writerow([row[c].isoformat() if c == "due_date" else row[c] for c in CSV_COLUMNS])
-        return Response(out.getvalue(), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="loan-{loan_id}-schedule.csv"'})
+        return download(out.getvalue().encode(), f"loan-{loan_id}-schedule.csv", "text/csv")

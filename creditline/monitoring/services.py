@@ -15,6 +15,7 @@ from ..unit_of_work import unit_of_work
 from ..files.services import store_file
 from ..finance.schedules import add_months
 from ..proposals.models import Proposal
+from ..safe_text import text_problem
 from ..schemas import MAX_QUANTITY
 from ..scoring.services import rulebook_of
 from ..vocabulary import STREAM_UNITS
@@ -308,6 +309,9 @@ def add_evidence(actor: Actor, report_id: int, data: bytes | None, filename: str
         raise ValidationFailed("send a multipart form with the file", {"file": ["required"]})
     if description and len(description) > 200:
         raise ValidationFailed("the description is too long", {"description": ["at most 200 characters"]})
+    problem = text_problem(description or "")
+    if problem:
+        raise ValidationFailed("the description cannot be stored", {"description": [problem]})
     stored = store_file(actor, data, filename, content_type, kind="evidence")
     ev = ReportEvidence(report_id=report.id, file_id=stored.id, description=description)
     db.session.add(ev)

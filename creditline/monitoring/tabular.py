@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import exports
 from ..files.tabular_limits import (TableLimits, check_columns, check_csv_header, check_row_count,
                                      check_workbook)
 
@@ -42,14 +43,15 @@ def template(periods: list[str], units: dict[str, str], output_unit: str, fmt: s
     """A filled-in example: one row per open period and indicator, quantities left blank."""
     rows = [{"period": p, "production_output": "", "stream": s, "unit": u, "quantity": ""}
             for p in periods for s, u in units.items()]
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame = exports.frame(pd.DataFrame(rows, columns=list(COLUMNS)))
     buf = io.BytesIO()
     if fmt == "xlsx":
         with pd.ExcelWriter(buf, engine="openpyxl") as xl:
             frame.to_excel(xl, index=False, sheet_name="report")
-            pd.DataFrame({"note": [f"production_output in {output_unit}, the same on every row of a period",
-                                   "quantity: what was consumed or emitted in the period, in the unit shown"]}
-                         ).to_excel(xl, index=False, sheet_name="how to fill")
+            exports.frame(pd.DataFrame({"note": [
+                f"production_output in {output_unit}, the same on every row of a period",
+                "quantity: what was consumed or emitted in the period, in the unit shown"]})
+            ).to_excel(xl, index=False, sheet_name="how to fill")
     else:
         frame.to_csv(buf, index=False)
     return buf.getvalue()

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..auth.current import current_actor
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..files.downloads import download
 from ..proposals import services as proposals
 from . import review, services
 from .. import clock
@@ -126,7 +127,7 @@ def upload(proposal_id: int):
 @login_required
 def template(proposal_id: int, fmt: str):
     data, name, kind = services.template_for(current_actor(), proposal_id, fmt)
-    return Response(data, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(data, name, kind)
 
 
 @bp.route("/proposals/<int:proposal_id>/other-incentives", methods=["POST"])

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
+from .. import exports
 from ..errors import ValidationFailed
 from ..rulebooks import registry
 from .facts import CATALOGUE
@@ -93,7 +94,7 @@ def score_command(file: str, rulebook_id: str, version: str | None, out_path: st
     for col in [c for c in table.columns if c.startswith("score_")]:
         # Rejected rows have no scores; a nullable integer keeps 100 from being written as 100.0.
         table[col] = table[col].astype("Int64")
-    table.to_csv(out_path, index=False)
+    exports.frame(table).to_csv(out_path, index=False)
     click.echo(f"{len(results)} scored, {len(errors)} rejected with {book.id} {book.version}; wrote {out_path}")
     for e in errors[:20]:
         click.echo(f"row {e['row']}: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in e["errors"].items()), err=True)

@@ -130,10 +130,10 @@ class EvidenceFileView(MethodView):
     @blp.response(200, content_type="application/octet-stream")
     def get(self, verification_id, number):
         """Download evidence file ``number`` (1-based) of the verification; 409 if its bytes no longer match the SHA-256."""
-        from flask import Response
+        from ..files.downloads import download
 
         data, name, kind = services.evidence_file(current_actor(), verification_id, number)
-        return Response(data, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return download(data, name, kind)
 
 
 @blp.route("/verifications/<int:verification_id>/certificate.pdf")

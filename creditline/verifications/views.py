@@ -78,10 +78,10 @@ def act(verification_id: int, action: str):
 @bp.route("/verifications/<int:verification_id>/evidence/<int:number>")
 @login_required
 def evidence(verification_id: int, number: int):
-    from flask import Response
+    from ..files.downloads import download
 
     data, name, kind = services.evidence_file(current_actor(), verification_id, number)
-    return Response(data, mimetype=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(data, name, kind)
 
 
 @bp.route("/verifications/<int:verification_id>/certificate")
@@ -99,8 +99,7 @@ def certificate(verification_id: int):
 @bp.route("/verifications/<int:verification_id>/certificate.pdf")
 @login_required
 def certificate_pdf(verification_id: int):
-    from flask import Response
-
+    from ..files.downloads import download
     from .certificate import certificate_pdf as render_pdf
 
     v = services.get_verification(current_actor(), verification_id)
@@ -109,4 +108,4 @@ def certificate_pdf(verification_id: int):
         return redirect(url_for("verifications.detail", verification_id=v.id))
     data = render_pdf(services.certificate_data(v, v.grant))
     name = f"certificate-{services.certificate_number(v)}.pdf"
-    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+    return download(data, name, "application/pdf", disposition="inline")

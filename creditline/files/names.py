@@ -1,0 +1,67 @@
+"""File names and types, cleaned at upload and made safe to send back (RFC 6266, allow-listed types).
+
+A raw name in ``Content-Disposition`` broke downloads: ``báo-cáo-nước.csv`` is not Latin-1 (the
+request hung), a CR/LF in a name split the header (a 500), and U+202E made ``report‮fdp.exe``
+read as ``reportexe.pdf``. And a file served with the uploader's ``text/html`` would run in our
+origin. So names lose path parts and control characters when they arrive, every download sends
+an ASCII ``filename=`` plus the exact UTF-8 ``filename*=``, and the type comes from a short list.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+from ..safe_text import strip_unsafe
+
+MAX_NAME_CHARS = 200
+
+# What evidence and documents are (scans, spreadsheets, office files, text); anything else is
+# served as bytes to save, never rendered.
+SERVED_TYPES = frozenset({
+    "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff",
+    "text/csv", "text/plain", "application/json", "application/zip",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel", "application/msword",
+})
+OCTET_STREAM = "application/octet-stream"
+_MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$")
+_ASCII_SAFE = re.compile(r"[^A-Za-z0-9._()-]+")
+
+
+def clean_filename(name: str | None, default: str = "upload") -> str:
+    """The last path part of ``name`` without control or direction characters, at most 200 characters."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = re.split(r"[\\/]", text)[-1]  # a Windows browser may send C:\Users\...\file.pdf
+    text = strip_unsafe(text).strip().strip(".").strip()
+    if len(text) > MAX_NAME_CHARS:
+        stem, dot, ext = text.rpartition(".")
+        keep = ext if dot and len(ext) <= 10 else ""
+        text = text[:MAX_NAME_CHARS - len(keep) - 1].rstrip() + ("." + keep if keep else "")
+    return text or default
+
+
+def ascii_fallback(name: str) -> str:
+    """An ASCII stand-in for clients that ignore ``filename*``: accents dropped, the rest ``_``."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    plain = _ASCII_SAFE.sub("_", plain).strip("._") or "download"
+    return plain[:MAX_NAME_CHARS]
+
+
+def content_disposition(name: str, disposition: str = "attachment") -> str:
+    """A ``Content-Disposition`` value for ``name`` (RFC 6266 / RFC 5987), safe whatever it holds."""
+    clean = clean_filename(name, "download")
+    return f"{disposition}; filename=\"{ascii_fallback(clean)}\"; filename*=UTF-8''{quote(clean, safe='')}"
+
+
+def clean_content_type(content_type: str | None) -> str:
+    """The uploader's type as a bare lower-case ``type/subtype``, or ``application/octet-stream``."""
+    bare = (content_type or "").split(";", 1)[0].strip().lower()
+    return bare if _MIME.match(bare) else OCTET_STREAM
+
+
+def served_type(content_type: str | None) -> str:
+    """The type a stored file is sent with: its own if allow-listed, else bytes to save."""
+    bare = clean_content_type(content_type)
+    return bare if bare in SERVED_TYPES else OCTET_STREAM
