@@ -23,12 +23,22 @@ def snapshot(ent: Enterprise) -> dict[str, Any]:
     return {f: getattr(ent, f) for f in FIELDS}
 
 
-def _check_tax_id(tax_id: str, own_id: int | None, errors: dict[str, list[str]]) -> None:
+# Said whenever the holder is outside the caller's scope: naming it (or saying "already
+# registered") would tell an SME that another company it may not see is registered here.
+TAX_ID_UNUSABLE = "this tax id cannot be used; contact the fund if it is yours"
+
+
+def _check_tax_id(actor: Actor, tax_id: str, own_id: int | None, errors: dict[str, list[str]]) -> None:
     stmt = select(Enterprise.id).where(Enterprise.tax_id == tax_id)
     if own_id is not None:
         stmt = stmt.where(Enterprise.id != own_id)
-    if db.session.scalar(stmt):
-        errors["tax_id"] = [f"an enterprise with tax id {tax_id} is already registered"]
+    holder = db.session.scalar(stmt)
+    if holder is None:
+        return
+    if db.session.scalar(visible(Enterprise, actor, select(Enterprise.id)).where(Enterprise.id == holder)):
+        errors["tax_id"] = [f"enterprise {holder}, which you manage, is already registered with tax id {tax_id}"]
+    else:
+        errors["tax_id"] = [TAX_ID_UNUSABLE]
 
 
 @unit_of_work
@@ -46,7 +56,7 @@ def register_enterprise(actor: Actor, data: dict[str, Any]) -> Enterprise:
         org = db.session.get(Organisation, org_id)
         if org is None or org.kind != "sme":
             errors["organisation_id"] = [f"organisation {org_id} is not an SME"]
-    _check_tax_id(data["tax_id"], None, errors)
+    _check_tax_id(actor, data["tax_id"], None, errors)
     if errors:
         raise ValidationFailed("the enterprise cannot be registered", errors)
     ent = Enterprise(organisation_id=org_id, **data)
@@ -63,7 +73,7 @@ def update_enterprise(actor: Actor, ent_id: int, data: dict[str, Any]) -> Enterp
     ent = get_visible(Enterprise, ent_id, actor, what="enterprise")
     errors: dict[str, list[str]] = {}
     if "tax_id" in data:
-        _check_tax_id(data["tax_id"], ent.id, errors)
+        _check_tax_id(actor, data["tax_id"], ent.id, errors)
     if errors:
         raise ValidationFailed("the enterprise cannot be changed", errors)
     before = snapshot(ent)
