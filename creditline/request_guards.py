@@ -59,7 +59,9 @@ def _refuse_unsafe_parameters() -> None:
             if problem:
                 errors.setdefault(_printable(key), []).append(problem)
     if errors:
-        raise ValidationFailed(f"invalid input: {', '.join(sorted(errors))}", errors)
+        # The message names each problem too: a page shows only the message (as a flash).
+        raise ValidationFailed("nothing was changed: " + "; ".join(f"{k} {v[0]}" for k, v in sorted(errors.items())),
+                               errors)
 
 
 def _printable(key: str) -> str:

@@ -1,3 +1,8 @@
+"""Hand-built .xlsx files for the upload tests: a tiny valid workbook, and decompression bombs.
+
+openpyxl would take minutes to write a million rows; these stream highly compressible XML
+straight into the zip, so a 200 MB sheet costs a few hundred KB and a second.
+"""
 import io, zipfile
 
 CT = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -35,11 +40,6 @@ def workbook(rows, dimension=None, filler_rows=0, filler=""):
         z.writestr("xl/worksheets/sheet1.xml", body.getvalue())
     return buf.getvalue()
 
-if __name__ == "__main__":
-    import pandas as pd, time
-    data = workbook([["period", "production_output", "stream", "unit", "quantity"], ["2026-01", "10", "water", "m3", "5"]])
-    print(pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl"))
-
 def bomb(unpacked_mb: int, dimension: str | None = None) -> bytes:
     """A workbook whose one sheet is `unpacked_mb` MB of empty rows, streamed into the zip."""
     buf = io.BytesIO()
@@ -56,3 +56,24 @@ def bomb(unpacked_mb: int, dimension: str | None = None) -> bytes:
                 sheet.write(chunk)
             sheet.write(b"</sheetData></worksheet>")
     return buf.getvalue()
+
+
+def shared_strings_bomb(unpacked_mb: int) -> bytes:
+    """A small sheet whose shared-strings part is `unpacked_mb` MB of one repeated string."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", CT); z.writestr("_rels/.rels", RELS)
+        z.writestr("xl/workbook.xml", WB); z.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
+        z.writestr("xl/worksheets/sheet1.xml", workbook_sheet_xml())
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+            strings.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            chunk = b"<si><t>" + b"A" * ((1 << 20) - 15) + b"</t></si>"
+            for _ in range(unpacked_mb):
+                strings.write(chunk)
+            strings.write(b"</sst>")
+    return buf.getvalue()
+
+
+def workbook_sheet_xml() -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>')
