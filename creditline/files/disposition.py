@@ -7,9 +7,7 @@ from urllib.parse import quote
 
 from flask import Response
 
-# Types a browser would render or run are never echoed back from the uploader's claim.
-_SAFE_INLINE_FALLBACK = "application/octet-stream"
-
+from .names import served_type
 
 def _ascii_fallback(filename: str) -> str:
     """A plain-ASCII stand-in for old clients: accents dropped, quotes and separators replaced."""
@@ -25,10 +23,14 @@ def content_disposition(filename: str, disposition: str = "attachment") -> str:
     return f'{disposition}; filename="{_ascii_fallback(name)}"; filename*=UTF-8\'\'{quote(name, safe="")}'
 
 
-def download(data: bytes, filename: str, content_type: str | None) -> Response:
-    """A response that makes the browser save the file rather than open it in the site's origin."""
-    response = Response(data, mimetype=content_type or _SAFE_INLINE_FALLBACK)
-    response.headers["Content-Disposition"] = content_disposition(filename)
+def download(data: bytes, filename: str, content_type: str | None, disposition: str = "attachment") -> Response:
+    """A response that makes the browser save the file rather than open it in the site's origin.
+
+    The type is sent only if allow-listed (evidence carries the uploader's claim, which may be
+    ``text/html``); anything else goes as bytes to save.
+    """
+    response = Response(data, mimetype=served_type(content_type))
+    response.headers["Content-Disposition"] = content_disposition(filename, disposition)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -1,16 +1,15 @@
-"""File names and types, cleaned at upload and made safe to send back (RFC 6266, allow-listed types).
+"""File names and types as stored at upload, and the types a download may be sent with.
 
-A raw name in ``Content-Disposition`` broke downloads: ``báo-cáo-nước.csv`` is not Latin-1 (the
-request hung), a CR/LF in a name split the header (a 500), and U+202E made ``report‮fdp.exe``
-read as ``reportexe.pdf``. And a file served with the uploader's ``text/html`` would run in our
-origin. So names lose path parts and control characters when they arrive, every download sends
-an ASCII ``filename=`` plus the exact UTF-8 ``filename*=``, and the type comes from a short list.
+A raw name broke downloads: ``báo-cáo-nước.csv`` is not Latin-1 (the request hung), a CR/LF in a
+name split the header (a 500), and U+202E made ``report<U+202E>fdp.exe`` read as
+``reportexe.pdf``. And a file served with the uploader's ``text/html`` would run in our origin.
+So names lose path parts and control characters when they arrive (``disposition`` sends them as
+RFC 6266 ``filename*``), and the type a file is served with comes from a short list.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import quote
 
 from ..safe_text import strip_unsafe
 
@@ -27,7 +26,6 @@ SERVED_TYPES = frozenset({
 })
 OCTET_STREAM = "application/octet-stream"
 _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$")
-_ASCII_SAFE = re.compile(r"[^A-Za-z0-9._()-]+")
 
 
 def clean_filename(name: str | None, default: str = "upload") -> str:
@@ -40,19 +38,6 @@ def clean_filename(name: str | None, default: str = "upload") -> str:
         keep = ext if dot and len(ext) <= 10 else ""
         text = text[:MAX_NAME_CHARS - len(keep) - 1].rstrip() + ("." + keep if keep else "")
     return text or default
-
-
-def ascii_fallback(name: str) -> str:
-    """An ASCII stand-in for clients that ignore ``filename*``: accents dropped, the rest ``_``."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    plain = _ASCII_SAFE.sub("_", plain).strip("._") or "download"
-    return plain[:MAX_NAME_CHARS]
-
-
-def content_disposition(name: str, disposition: str = "attachment") -> str:
-    """A ``Content-Disposition`` value for ``name`` (RFC 6266 / RFC 5987), safe whatever it holds."""
-    clean = clean_filename(name, "download")
-    return f"{disposition}; filename=\"{ascii_fallback(clean)}\"; filename*=UTF-8''{quote(clean, safe='')}"
 
 
 def clean_content_type(content_type: str | None) -> str:

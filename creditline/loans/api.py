@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from .. import exports, idempotency
 from ..auth.current import current_actor
-from ..files.downloads import download
+from ..files.disposition import download
 from . import cancellation, repayments, services
 from .schemas import (ApproveSchema, CancelRestSchema, DeclineSchema, DisbursementInSchema, DisbursementSchema,
                       LoanCreateSchema, LoanPageSchema, LoanQueryArgsSchema, LoanSchema, PaymentInSchema, PaymentOutSchema,

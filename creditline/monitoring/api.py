@@ -116,6 +116,6 @@ class ReturnView(MethodView):
 class TemplateView(MethodView):
     def get(self, proposal_id, fmt):
         """Download the upload template (csv or xlsx) with the plan's periods and indicators."""
-        from ..files.downloads import download
+        from ..files.disposition import download
         data, name, kind = services.template_for(current_actor(), proposal_id, fmt)
         return download(data, name, kind)

@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from ..auth.current import current_actor
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..files.downloads import download
+from ..files.disposition import download
 from ..proposals import services as proposals
 from . import review, services
 from .. import clock

@@ -130,7 +130,7 @@ class EvidenceFileView(MethodView):
     @blp.response(200, content_type="application/octet-stream")
     def get(self, verification_id, number):
         """Download evidence file ``number`` (1-based) of the verification; 409 if its bytes no longer match the SHA-256."""
-        from ..files.downloads import download
+        from ..files.disposition import download
 
         data, name, kind = services.evidence_file(current_actor(), verification_id, number)
         return download(data, name, kind)

@@ -78,7 +78,7 @@ def act(verification_id: int, action: str):
 @bp.route("/verifications/<int:verification_id>/evidence/<int:number>")
 @login_required
 def evidence(verification_id: int, number: int):
-    from ..files.downloads import download
+    from ..files.disposition import download
 
     data, name, kind = services.evidence_file(current_actor(), verification_id, number)
     return download(data, name, kind)
@@ -99,7 +99,7 @@ def certificate(verification_id: int):
 @bp.route("/verifications/<int:verification_id>/certificate.pdf")
 @login_required
 def certificate_pdf(verification_id: int):
-    from ..files.downloads import download
+    from ..files.disposition import download
     from .certificate import certificate_pdf as render_pdf
 
     v = services.get_verification(current_actor(), verification_id)
