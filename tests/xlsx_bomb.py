@@ -3,7 +3,8 @@
 openpyxl would take minutes to write a million rows; these stream highly compressible XML
 straight into the zip, so a 200 MB sheet costs a few hundred KB and a second.
 """
-import io, zipfile
+import io
+import zipfile
 
 CT = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
       '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -21,6 +22,13 @@ WB_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://s
            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
            '</Relationships>')
 
+def _package(z: zipfile.ZipFile) -> None:
+    """The parts every workbook has around its sheet."""
+    for name, text in (("[Content_Types].xml", CT), ("_rels/.rels", RELS), ("xl/workbook.xml", WB),
+                       ("xl/_rels/workbook.xml.rels", WB_RELS)):
+        z.writestr(name, text)
+
+
 def cell(ref, text):
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
 
@@ -35,8 +43,7 @@ def workbook(rows, dimension=None, filler_rows=0, filler=""):
     body.write("</sheetData></worksheet>")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.writestr("[Content_Types].xml", CT); z.writestr("_rels/.rels", RELS)
-        z.writestr("xl/workbook.xml", WB); z.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
+        _package(z)
         z.writestr("xl/worksheets/sheet1.xml", body.getvalue())
     return buf.getvalue()
 
@@ -44,8 +51,7 @@ def bomb(unpacked_mb: int, dimension: str | None = None) -> bytes:
     """A workbook whose one sheet is `unpacked_mb` MB of empty rows, streamed into the zip."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.writestr("[Content_Types].xml", CT); z.writestr("_rels/.rels", RELS)
-        z.writestr("xl/workbook.xml", WB); z.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
+        _package(z)
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
             if dimension:
@@ -62,8 +68,7 @@ def shared_strings_bomb(unpacked_mb: int) -> bytes:
     """A small sheet whose shared-strings part is `unpacked_mb` MB of one repeated string."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.writestr("[Content_Types].xml", CT); z.writestr("_rels/.rels", RELS)
-        z.writestr("xl/workbook.xml", WB); z.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
+        _package(z)
         z.writestr("xl/worksheets/sheet1.xml", workbook_sheet_xml())
         with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
             strings.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')

@@ -17,7 +17,7 @@ from creditline.loans.models import Loan
 from creditline.monitoring.models import MonitoringReport
 
 from ..xlsx_bomb import bomb, shared_strings_bomb, workbook
-from .test_verification_chain import PLAN, financed, monthly, planned, reported, textile, verified  # noqa: F401
+from .test_verification_chain import PLAN, monthly, planned, reported, textile, verified  # noqa: F401
 
 COLUMNS = ["period", "production_output", "stream", "unit", "quantity"]
 
@@ -312,7 +312,7 @@ def test_a_tax_id_of_another_tenant_is_refused_without_naming_it(app, client, to
     own = client.get("/api/v1/enterprises", headers=sme).get_json()["items"][0]
     with app.app_context():
         other = db.session.scalars(select(Enterprise).where(Enterprise.id != own["id"])).first()
-        other_tax, other_name, other_id = other.tax_id, other.legal_name, other.id
+        other_tax, other_name = other.tax_id, other.legal_name
     before = state(app)
     res = client.patch(f"/api/v1/enterprises/{own['id']}", headers=sme, json={**{
         k: own[k] for k in GOOD_ENTERPRISE}, "tax_id": other_tax})
