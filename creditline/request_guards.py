@@ -23,21 +23,26 @@ from .safe_text import text_problem
 
 MAX_JSON_DEPTH = 32
 
-# A JSON string (escapes included) matched whole, so brackets inside text are not counted.
-_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.S)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# An escape (\" or \\) is blanked out first, so every remaining quote opens or closes a string.
+_ESCAPE = re.compile(rb"\\.", re.S)
 
 
 def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Tell whether a JSON text nests arrays and objects more than ``limit`` deep, without parsing it."""
+    """Tell whether a JSON text nests arrays and objects more than ``limit`` deep, without parsing it.
+
+    Vectorised: brackets inside strings (odd count of quotes before them) are ignored, each
+    remaining opening bracket goes one level down and each closing one up, and the deepest point
+    is the running sum's maximum. A 6 MB body takes a fraction of what parsing it does.
+    """
     if body.count(b"[") + body.count(b"{") <= limit:
         return False
-    brackets = np.frombuffer(_JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS), dtype=np.uint8)
-    if brackets.size == 0:
-        return False
-    # Each opening bracket goes one level down, each closing one up: the deepest point is the
-    # running sum's maximum (vectorised: a 7 MB body of a million brackets takes milliseconds).
-    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1).astype(np.int32)
+    if b"\\" in body:
+        body = _ESCAPE.sub(b"__", body)  # same length, no quote left escaped
+    raw = np.frombuffer(body, dtype=np.uint8)
+    in_string = (np.cumsum(raw == ord('"'), dtype=np.int64) & 1).astype(bool)
+    steps = ((raw == ord("[")) | (raw == ord("{"))).astype(np.int32)
+    steps -= (raw == ord("]")) | (raw == ord("}"))
+    steps[in_string] = 0
     return bool(np.cumsum(steps).max() > limit)
 
 

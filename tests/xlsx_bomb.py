@@ -22,6 +22,7 @@ WB_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://s
            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
            '</Relationships>')
 
+
 def _package(z: zipfile.ZipFile) -> None:
     """The parts every workbook has around its sheet."""
     for name, text in (("[Content_Types].xml", CT), ("_rels/.rels", RELS), ("xl/workbook.xml", WB),
@@ -29,10 +30,12 @@ def _package(z: zipfile.ZipFile) -> None:
         z.writestr(name, text)
 
 
-def cell(ref, text):
+def cell(ref: str, text: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
 
-def workbook(rows, dimension=None, filler_rows=0, filler=""):
+
+def workbook(rows: list[list[str]], dimension: str | None = None) -> bytes:
+    """A small valid workbook of inline-string cells, with the sheet dimension if given."""
     head = '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
     if dimension:
         head += f'<dimension ref="{dimension}"/>'
