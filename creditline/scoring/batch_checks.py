@@ -18,6 +18,7 @@ from typing import Any, Callable
 import numpy as np
 from marshmallow import ValidationError, fields, validate
 
+from ..safe_text import text_problem
 from .schemas import BatchRowSchema
 
 MISSING: Any = object()  # a key absent from the row (the schema loads partially: absent is allowed)
@@ -204,7 +205,10 @@ def texts_ok(values: list[Any], rule: FieldRule, required: bool = False) -> np.n
         if not isinstance(v, str):
             return False
         if rule.only_length:
-            return (lo is None or len(v) >= lo) and (hi is None or len(v) <= hi)
+            # The shared Text field also bounds every text and refuses control characters.
+            return ((lo is None or len(v) >= lo) and (hi is None or len(v) <= hi)
+                    and len(v) <= getattr(rule.field, "max_length", len(v))
+                    and text_problem(v, multiline=getattr(rule.field, "multiline", True)) is None)
         # Choices, country and ISIC codes repeat: run the schema field once per distinct value.
         if v not in seen:
             seen[v] = accepts(v)

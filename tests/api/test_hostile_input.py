@@ -321,3 +321,15 @@ def test_a_tax_id_of_another_tenant_is_refused_without_naming_it(app, client, to
     assert res.get_json()["errors"]["tax_id"] == ["this tax id cannot be used; contact the fund if it is yours"]
     assert other_name not in body and other_tax not in body and "registered" not in body, body
     assert state(app) == before
+
+
+def test_a_batch_row_with_a_nul_byte_is_a_bad_row_on_the_fast_path_too(client, token_for):
+    from .test_scoring_batch import json_row
+
+    rows = [json_row(), json_row(title="Jet dyeing\x00"), json_row(technology={"description": "a\u202eb"})]
+    res = client.post("/api/v1/score/batch?rulebook=gctf-vn", headers=token_for("bank_officer"), json=rows)
+    body = res.get_json()
+    assert res.status_code == 200 and body["scored"] == 1
+    assert [e["row"] for e in body["errors"]] == [2, 3]
+    assert "control character (U+0000)" in body["errors"][0]["errors"]["title"][0]
+    assert "text-direction control" in json.dumps(body["errors"][1]["errors"])
