@@ -81,7 +81,7 @@ class LoanSchema(Schema):
     cancelled_amount = Money()
     cancelled_by = Id(allow_none=True)
     cancelled_at = fields.DateTime(allow_none=True)
-    cancellation_reason = fields.String(allow_none=True)
+    cancellation_reason = Text(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -104,7 +104,7 @@ class WriteOffSchema(Schema):
 
 
 class CancelRestSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    reason = Text(required=True, multiline=True, validate=validate.Length(min=3, max=2000))
 
 
 class DisbursementInSchema(Schema):
