@@ -109,8 +109,8 @@ class CancelRestSchema(Schema):
 
 class DisbursementInSchema(Schema):
     amount = Amount(required=True)
-    # Booked at most a month ahead of its value date (the service explains why ahead is allowed).
-    value_date = Day(required=True, days_ahead=31)
+    # Booked at most a year ahead of its value date (the service explains why ahead is allowed).
+    value_date = Day(required=True, days_ahead=366)
     reference = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
