@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import Id
+from ..schemas import Id, Text
 from ..verification.sufficiency import OFFSET_METHODS
 from .models import DECISIONS, TASK_STATES
 from .reasons import OWNERS
@@ -62,8 +62,8 @@ class TaskQueryArgsSchema(PageArgsSchema):
 
 class DecisionSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(list(DECISIONS)))
-    comment = fields.String(required=True, validate=validate.Length(max=4000))
+    comment = Text(required=True, multiline=True, validate=validate.Length(max=4000))
     offset_method = fields.String(load_default=None, validate=validate.OneOf(OFFSET_METHODS), metadata={
         "description": "worse indicators (NCPC): how their losses offset the main gain; required to clear"})
-    given_by = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+    given_by = Text(load_default=None, validate=validate.Length(max=200), metadata={
         "description": "second opinion: the reference centre that gave it (send the document as 'file')"})
