@@ -1,10 +1,8 @@
 """Unbound extensions; create_app binds them."""
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,6 +13,7 @@ from flask_wtf import CSRFProtect
 
 from .database import Base
 from .errors import ErrorSchema
+from .openapi import CreditlinePlugin
 
 # OpenAPI component name -> the schema class that owns it, so two classes never share a name.
 _SCHEMA_NAMES: dict[str, type] = {}
@@ -33,24 +32,6 @@ def schema_name(schema: Any) -> str:
     name = f"{package.title()}{base}"
     _SCHEMA_NAMES.setdefault(name, cls)
     return name
-
-
-def _numeric_bounds(self: Any, field: Any, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
-    """Give OpenAPI ``minimum``/``maximum`` as numbers.
-
-    apispec serialises a bound with its field, so a Decimal field that travels as a string (our
-    money and quantities) gets ``"minimum": "0.00"``, which the OpenAPI schema forbids.
-    """
-    return {key: float(Decimal(str(ret[key]))) for key in ("minimum", "maximum")
-            if isinstance(ret.get(key), (str, Decimal))}
-
-
-class CreditlinePlugin(MarshmallowPlugin):
-    """apispec's marshmallow plugin with the bounds fix above, so openapi.json validates."""
-
-    def init_spec(self, spec: Any) -> None:
-        super().init_spec(spec)
-        self.converter.add_attribute_function(_numeric_bounds)
 
 
 class CreditlineApi(Api):

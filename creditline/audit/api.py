@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
 from . import services
-from ..schemas import Id, Text
+from ..schemas import Id, Text, UtcDateTime
 
 blp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit-events", description="Audit trail")
 
@@ -14,7 +14,7 @@ blp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit-events", descri
 class AuditEventSchema(Schema):
     id = Id()
     seq = fields.Integer()
-    occurred_at = fields.DateTime()
+    occurred_at = UtcDateTime()
     actor_id = Id(allow_none=True)
     actor_email = Text(allow_none=True)
     action = Text()

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, post_dump, validate
 
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import COUNTRY, Id, Text
+from ..schemas import COUNTRY, Id, Text, UtcDateTime
 from .models import ORG_KINDS, ROLES
 
 
@@ -56,7 +56,7 @@ class UserUpdateSchema(Schema):
 class TokenSchema(Schema):
     token = Text()
     token_type = Text()
-    expires_at = fields.DateTime()
+    expires_at = UtcDateTime()
     user = fields.Nested(UserSchema)
 
 

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from .. import idempotency
 from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import Day, Id, Money, Text
+from ..schemas import Day, Id, Money, Text, UtcDateTime
 from . import incentives, services
 from .models import GRANT_LIFECYCLE, PAID_AS
 
@@ -28,9 +28,9 @@ class GrantSchema(Schema):
     reason = Text(allow_none=True)
     paid_as = Text()
     approved_by = Id(allow_none=True)
-    approved_at = fields.DateTime(allow_none=True)
+    approved_at = UtcDateTime(allow_none=True)
     paid_by = Id(allow_none=True)
-    paid_at = fields.DateTime(allow_none=True)
+    paid_at = UtcDateTime(allow_none=True)
     payment_reference = Text(allow_none=True)
     allowed_transitions = fields.Function(lambda g: GRANT_LIFECYCLE.allowed(g.status))
 

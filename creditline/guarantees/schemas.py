@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from ..loans.schemas import Amount
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import CURRENCY, Day, Id, Money, Share, Text
+from ..schemas import CURRENCY, Day, Id, Money, Share, Text, UtcDateTime
 from .models import GUARANTEE_LIFECYCLE
 
 
@@ -40,13 +40,13 @@ class GuaranteeSchema(Schema):
     recovered_by_fund = Money()
     recoveries = fields.List(fields.Nested(RecoverySchema))
     requested_by = Id(allow_none=True)
-    requested_at = fields.DateTime(allow_none=True)
+    requested_at = UtcDateTime(allow_none=True)
     issued_by = Id(allow_none=True)
-    issued_at = fields.DateTime(allow_none=True)
-    declined_at = fields.DateTime(allow_none=True)
+    issued_at = UtcDateTime(allow_none=True)
+    declined_at = UtcDateTime(allow_none=True)
     decline_reason = Text(allow_none=True)
-    called_at = fields.DateTime(allow_none=True)
-    paid_at = fields.DateTime(allow_none=True)
+    called_at = UtcDateTime(allow_none=True)
+    paid_at = UtcDateTime(allow_none=True)
     allowed_transitions = fields.Function(lambda g: GUARANTEE_LIFECYCLE.allowed(g.status))
 
 

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from ..finance.schedules import FREQUENCIES, METHODS, RESCHEDULE_MODES
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import CURRENCY, Cents, Count, Day, Id, Money, Rate, Text
+from ..schemas import CURRENCY, Cents, Count, Day, Id, Money, Rate, Text, UtcDateTime
 from .models import LOAN_LIFECYCLE
 
 
@@ -72,18 +72,18 @@ class LoanSchema(Schema):
     debt_service_coverage = fields.Float(allow_none=True)
     proposed_by = Id()
     decided_by = Id(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
+    decided_at = UtcDateTime(allow_none=True)
     decline_reason = Text(allow_none=True)
     written_off_by = Id(allow_none=True)
-    written_off_at = fields.DateTime(allow_none=True)
+    written_off_at = UtcDateTime(allow_none=True)
     write_off_reason = Text(allow_none=True)
     undisbursed = Money()
     cancelled_amount = Money()
     cancelled_by = Id(allow_none=True)
-    cancelled_at = fields.DateTime(allow_none=True)
+    cancelled_at = UtcDateTime(allow_none=True)
     cancellation_reason = Text(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class LoanQueryArgsSchema(PageArgsSchema):
@@ -121,7 +121,7 @@ class DisbursementSchema(Schema):
     value_date = Day()
     reference = Text(allow_none=True)
     created_by = Id()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     loan = fields.Nested(LoanSchema, attribute="loan")
 
 
@@ -160,7 +160,7 @@ class PaymentSchema(Schema):
     mode = Text(allow_none=True)
     allocation = fields.Nested(AllocationSchema)
     created_by = Id()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class PaymentOutSchema(PaymentSchema):

@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from ..vocabulary import STREAMS
 from .models import IPMVP_OPTIONS
-from ..schemas import Day, Id, Quantity, Text
+from ..schemas import Day, Id, Quantity, Text, UtcDateTime
 
 OFFSETS = ("main_only", "min_of_all", "deduct_worse", "weighted_co2e")
 
@@ -95,12 +95,12 @@ class ReportSchema(Schema):
     status = fields.String(metadata={"description": "submitted, accepted or returned; only accepted reports count"})
     review_note = fields.String(allow_none=True)
     reviewed_by = Id(allow_none=True)
-    reviewed_at = fields.DateTime(allow_none=True)
+    reviewed_at = UtcDateTime(allow_none=True)
     start = fields.Date(attribute="period.start")
     end = fields.Date(attribute="period.end")
     production_output = fields.Decimal(as_string=True)
     source = Text()
     submitted_by = Id()
-    submitted_at = fields.DateTime()
+    submitted_at = UtcDateTime()
     quantities = fields.List(fields.Nested(QuantityOutSchema))
     evidence = fields.List(fields.Nested(EvidenceSchema))

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..enterprises.schemas import EnterpriseSchema
 from ..pagination import PageArgsSchema, page_schema
 from ..rules.costs import COST_CATEGORIES
-from ..schemas import CURRENCY, Id, Money, Quantity, Text
+from ..schemas import CURRENCY, Id, Money, Quantity, Text, UtcDateTime
 from ..vocabulary import CP_OPTIONS, STREAM_UNITS, STREAMS, TECHNOLOGY_READINESS
 from .documents import missing_documents
 from .models import PROPOSAL_LIFECYCLE
@@ -132,14 +132,14 @@ class DocumentCheckSchema(Schema):
     status = Text(metadata={"description": "pending, checked or not_acceptable"})
     note = Text(allow_none=True)
     checked_by = fields.Integer(allow_none=True)
-    checked_at = fields.DateTime(allow_none=True)
+    checked_at = UtcDateTime(allow_none=True)
 
 
 class ProposalSchema(ProposalCreateSchema):
     id = Id(dump_only=True)
     status = Text(dump_only=True)
-    submitted_at = fields.DateTime(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    submitted_at = UtcDateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
     documents = fields.List(fields.Nested(DocumentSchema), dump_only=True)
     allowed_transitions = fields.Method("_allowed", dump_only=True)
     latest_decision = Text(dump_only=True, allow_none=True)
@@ -188,7 +188,7 @@ class TechnicalReviewOutSchema(TechnicalReviewSchema):
     id = Id()
     proposal_id = Id()
     reviewer_id = Id()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class WhatIfEnterpriseSchema(EnterpriseSchema):

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..proposals.schemas import ScoreRequestSchema
-from ..schemas import Day, Id, Text
+from ..schemas import Day, Id, Text, UtcDateTime
 
 
 class RulebookRefSchema(Schema):
@@ -46,7 +46,7 @@ class CostSplitSchema(Schema):
 class AssessmentSchema(Schema):
     id = Id(allow_none=True)
     proposal_id = Id(allow_none=True)
-    created_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime(allow_none=True)
     decision = Text()
     rulebook = fields.Nested(RulebookRefSchema)
     scores = fields.Nested(ScoresSchema)

@@ -7,7 +7,7 @@ from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
 from . import services
 from .models import DECISIONS, VERIFICATION_LIFECYCLE
-from ..schemas import Id, Text
+from ..schemas import Id, Text, UtcDateTime
 
 blp = Blueprint("verifications_api", __name__, url_prefix="/api/v1", description="Verification of benefits")
 
@@ -39,12 +39,12 @@ class VerificationSchema(Schema):
     evidence = fields.List(fields.Dict())
     rulebook = fields.Function(lambda v: {"id": v.rulebook_id, "version": v.rulebook_version, "hash": v.rulebook_hash})
     created_by = Id()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     proposed_by = Id(allow_none=True)
-    proposed_at = fields.DateTime(allow_none=True)
+    proposed_at = UtcDateTime(allow_none=True)
     proposal_comment = Text(allow_none=True)
     confirmed_by = Id(allow_none=True)
-    confirmed_at = fields.DateTime(allow_none=True)
+    confirmed_at = UtcDateTime(allow_none=True)
     confirm_comment = Text(allow_none=True)
     # design §5 verdict fields, lifted from the result
     main_improvement = fields.Function(lambda v: v.result.get("main_improvement"))
