@@ -7,6 +7,7 @@ from typing import Any
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields, validate
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_EXAMPLE = "80000.00"
 QUANTITY_EXAMPLE = "1250.5"
 
@@ -53,3 +54,10 @@ class CreditlinePlugin(MarshmallowPlugin):
     def init_spec(self, spec: Any) -> None:
         super().init_spec(spec)
         self.converter.add_attribute_function(decimal_strings)
+
+
+def file_response(description: str, *media_types: str, status: int = 200) -> dict[str, Any]:
+    """The ``@blp.doc`` of a route that answers a file (PDF, CSV, XLSX) rather than JSON."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"responses": {str(status): {"description": description,
+                                        "content": {media_type: binary for media_type in media_types}}}}

@@ -6,6 +6,7 @@ from marshmallow import ValidationError
 
 from ..auth.current import current_actor
 from ..errors import ValidationFailed
+from ..openapi import XLSX, file_response
 from . import review, services
 from .schemas import (EvidenceSchema, PlanBodySchema, PlanSchema, ReportBodySchema, ReportSchema,
                       ReviewBodySchema)
@@ -114,6 +115,7 @@ class ReturnView(MethodView):
 
 @blp.route("/proposals/<int:proposal_id>/monitoring-reports/template.<fmt>")
 class TemplateView(MethodView):
+    @blp.doc(**file_response("template.csv or template.xlsx, ready to fill in", "text/csv", XLSX))
     def get(self, proposal_id, fmt):
         """Download the upload template (csv or xlsx) with the plan's periods and indicators."""
         from ..files.disposition import download

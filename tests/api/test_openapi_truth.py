@@ -1,0 +1,83 @@
+"""openapi.json says what the API really sends: decimal strings, nulls, UTC offsets, file types."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from openapi_schema_validator import OAS30Validator
+
+from creditline.database import as_utc
+
+
+@pytest.fixture
+def spec(client) -> dict:
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def violations(spec: dict, component: str, body: dict) -> list[str]:
+    """Every way ``body`` breaks the document's ``component`` schema (date-time formats checked)."""
+    from openapi_schema_validator import oas30_format_checker
+
+    validator = OAS30Validator({"$ref": f"#/components/schemas/{component}", "components": spec["components"]},
+                               format_checker=oas30_format_checker)
+    return [f"{list(e.absolute_path)}: {e.message[:160]}" for e in validator.iter_errors(body)]
+
+
+def test_money_and_quantities_are_documented_as_the_decimal_strings_sent(spec, client, token_for):
+    line = spec["components"]["schemas"]["CreditLine"]["properties"]["guarantee_capacity"]
+    assert line["type"] == "string" and "minimum" not in line
+    sent = client.get("/api/v1/credit-lines", headers=token_for("fund_admin")).get_json()["items"][0]
+    assert sent["guarantee_capacity"] == "2000000.00"
+    assert re.fullmatch(line["pattern"], sent["guarantee_capacity"])
+    assert not re.fullmatch(line["pattern"], "-1.00") and not re.fullmatch(line["pattern"], "1E+6")
+    quantity = spec["components"]["schemas"]["Indicator"]["properties"]["baseline_quantity"]
+    assert quantity["type"] == "string" and re.fullmatch(quantity["pattern"], "1250.5")
+    assert violations(spec, "CreditLine", sent) == []
+
+
+def test_timestamps_carry_their_utc_offset_on_every_database(client, token_for):
+    events = client.get("/api/v1/audit-events", headers=token_for("fund_admin")).get_json()["items"]
+    assert events and all(e["occurred_at"].endswith("+00:00") for e in events)
+    me = client.post("/api/v1/auth/token", json={"email": "owner@textile.example",
+                                                  "password": "green-credit-demo"}).get_json()
+    assert me["expires_at"].endswith("+00:00")
+
+
+def test_as_utc_reads_a_naive_timestamp_as_utc():
+    from datetime import datetime, timezone
+
+    naive = datetime(2026, 11, 17, 9, 30)
+    assert as_utc(naive) == datetime(2026, 11, 17, 9, 30, tzinfo=timezone.utc)
+
+
+def test_a_draft_proposal_matches_its_schema_with_its_nulls(spec, client, token_for, ids):
+    res = client.post("/api/v1/proposals", headers=token_for("sme"), json={
+        "credit_line_id": ids["line"], "enterprise_id": ids["ent"], "title": "Boiler economiser"})
+    assert res.status_code == 201
+    draft = res.get_json()
+    assert draft["submitted_at"] is None
+    assert spec["components"]["schemas"]["Proposal"]["properties"]["submitted_at"].get("nullable") is True
+    assert violations(spec, "Proposal", draft) == []
+    listed = client.get("/api/v1/proposals", headers=token_for("sme")).get_json()
+    assert violations(spec, "ProposalPage", listed) == []
+
+
+@pytest.mark.parametrize("path, media_types", [
+    ("/api/v1/verifications/{verification_id}/certificate.pdf", {"application/pdf"}),
+    ("/api/v1/proposals/{proposal_id}/monitoring-reports/template.{fmt}",
+     {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    ("/api/v1/verifications/{verification_id}/evidence/{number}", {"*/*"}),
+])
+def test_file_downloads_document_their_media_types(spec, path, media_types):
+    ok = spec["paths"][path]["get"]["responses"]["200"]
+    assert set(ok["content"]) == media_types
+    assert all(c["schema"] == {"type": "string", "format": "binary"} for c in ok["content"].values())
+
+
+def test_the_certificate_is_served_as_the_pdf_the_document_promises(spec, client, token_for):
+    confirmed = [v for v in client.get("/api/v1/verifications", headers=token_for("fund_admin")).get_json()["items"]
+                 if v["status"] == "confirmed"]
+    res = client.get(f"/api/v1/verifications/{confirmed[0]['id']}/certificate.pdf", headers=token_for("fund_admin"))
+    assert res.status_code == 200 and res.mimetype == "application/pdf" and res.data.startswith(b"%PDF")
+    assert res.mimetype in spec["paths"]["/api/v1/verifications/{verification_id}/certificate.pdf"]["get"][
+        "responses"]["200"]["content"]
