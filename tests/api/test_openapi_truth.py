@@ -6,7 +6,7 @@ import re
 import pytest
 from openapi_schema_validator import OAS30Validator
 
-from creditline.database import as_utc
+from .test_loans import approved, proposal_id  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -43,11 +43,18 @@ def test_timestamps_carry_their_utc_offset_on_every_database(client, token_for):
     assert me["expires_at"].endswith("+00:00")
 
 
-def test_as_utc_reads_a_naive_timestamp_as_utc():
-    from datetime import datetime, timezone
+def test_a_naive_timestamp_as_sqlite_returns_it_is_sent_as_utc():
+    from datetime import datetime
 
-    naive = datetime(2026, 11, 17, 9, 30)
-    assert as_utc(naive) == datetime(2026, 11, 17, 9, 30, tzinfo=timezone.utc)
+    from marshmallow import Schema
+
+    from creditline.schemas import UtcDateTime
+
+    class Stamp(Schema):
+        at = UtcDateTime(allow_none=True)
+
+    assert Stamp().dump({"at": datetime(2026, 11, 17, 9, 30)}) == {"at": "2026-11-17T09:30:00+00:00"}
+    assert Stamp().dump({"at": None}) == {"at": None}
 
 
 def test_a_draft_proposal_matches_its_schema_with_its_nulls(spec, client, token_for, ids):
@@ -74,10 +81,38 @@ def test_file_downloads_document_their_media_types(spec, path, media_types):
     assert all(c["schema"] == {"type": "string", "format": "binary"} for c in ok["content"].values())
 
 
-def test_the_certificate_is_served_as_the_pdf_the_document_promises(spec, client, token_for):
+def test_the_certificate_is_served_as_the_pdf_the_document_promises(spec, app, demo, client, token_for):
+    from creditline import clock
+    from creditline.demo_story import seed_story
+    from creditline.extensions import db
+
+    with app.app_context():
+        seed_story(clock.today())
+        db.session.remove()
     confirmed = [v for v in client.get("/api/v1/verifications", headers=token_for("fund_admin")).get_json()["items"]
                  if v["status"] == "confirmed"]
     res = client.get(f"/api/v1/verifications/{confirmed[0]['id']}/certificate.pdf", headers=token_for("fund_admin"))
     assert res.status_code == 200 and res.mimetype == "application/pdf" and res.data.startswith(b"%PDF")
     assert res.mimetype in spec["paths"]["/api/v1/verifications/{verification_id}/certificate.pdf"]["get"][
         "responses"]["200"]["content"]
+
+
+def test_a_recovery_without_reference_and_the_called_guarantee_match_their_schemas(
+        spec, app, client, token_for, approved):  # noqa: F811
+    from dateutil.relativedelta import relativedelta
+
+    from .test_guarantees import default, disbursed, issue
+    from .test_loans import START
+
+    gid = issue(client, token_for, approved).get_json()["id"]
+    disbursed(client, token_for, approved)
+    assert default(app, approved) == "defaulted"
+    called = client.post(f"/api/v1/guarantees/{gid}/call", headers=token_for("bank_officer")).get_json()
+    assert violations(spec, "Guarantee", called) == []
+    assert client.post(f"/api/v1/guarantees/{gid}/pay", headers=token_for("fund_admin")).status_code == 200
+    res = client.post(f"/api/v1/guarantees/{gid}/recoveries", headers=token_for("bank_officer"),
+                      json={"amount": "100.00", "value_date": (START + relativedelta(months=6)).isoformat()})
+    assert res.status_code == 201 and res.get_json()["reference"] is None
+    assert violations(spec, "Recovery", res.get_json()) == []
+    loan = client.get(f"/api/v1/loans/{approved}", headers=token_for("bank_officer")).get_json()
+    assert violations(spec, "Loan", loan) == []
