@@ -116,3 +116,11 @@ def test_a_recovery_without_reference_and_the_called_guarantee_match_their_schem
     assert violations(spec, "Recovery", res.get_json()) == []
     loan = client.get(f"/api/v1/loans/{approved}", headers=token_for("bank_officer")).get_json()
     assert violations(spec, "Loan", loan) == []
+
+
+def test_the_schedule_documents_its_csv_next_to_its_json(spec, client, token_for, approved):  # noqa: F811
+    ok = spec["paths"]["/api/v1/loans/{loan_id}/schedule"]["get"]["responses"]["200"]
+    assert set(ok["content"]) == {"application/json", "text/csv"}
+    assert ok["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Schedule"}
+    res = client.get(f"/api/v1/loans/{approved}/schedule?format=csv", headers=token_for("bank_officer"))
+    assert res.status_code == 200 and res.mimetype == "text/csv"
