@@ -40,9 +40,9 @@ def decimal_strings(self: Any, field: Any, ret: dict[str, Any], **_: Any) -> dic
         return {key: float(Decimal(str(ret[key]))) for key in ("minimum", "maximum") if key in ret}
     extra: dict[str, Any] = {"type": "string", "format": "decimal", "pattern": decimal_pattern(field)}
     for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        if key in ret and not isinstance(ret[key], bool):
-            extra[f"x-{key}"] = str(ret.pop(key))
-        ret.pop(key, None)
+        if key in ret:
+            value = ret.pop(key)  # OpenAPI 3.0's exclusive bounds are flags next to the bound
+            extra[f"x-{key}"] = value if isinstance(value, bool) else str(value)
     if "example" not in ret:
         extra["example"] = MONEY_EXAMPLE if field.places is not None else QUANTITY_EXAMPLE
     return extra

@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,  # noqa
 from sqlalchemy import text  # noqa: E402
 
 from creditline import clock  # noqa: E402
+from creditline.demo import DEMO_PASSWORD  # noqa: E402
 from creditline.demo_story import seed_story  # noqa: E402
 from creditline.extensions import db  # noqa: E402
 from creditline.rulebooks import registry  # noqa: E402
@@ -145,11 +146,14 @@ def story(app, demo, client, token_for) -> None:
 
 
 @pytest.mark.parametrize("role", list(ROLE_USERS))
-def test_fuzz_every_operation_as(role, app, story, token_for):
+def test_fuzz_every_operation_as(role, app, story):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     # Every request carries the role's token: a negated one only ever buys a 401 (test_auth's job).
     schema.config.generation.update(with_security_parameters=False)
-    headers = token_for(role)
+    signed_in = app.test_client().post("/api/v1/auth/token",
+                                       json={"email": ROLE_USERS[role], "password": DEMO_PASSWORD})
+    assert signed_in.status_code == 201, signed_in.get_json()
+    headers = {"Authorization": f"Bearer {signed_in.get_json()['token']}"}
     tally = Tally()
     with app.app_context():
         for operation in _operations(schema):
