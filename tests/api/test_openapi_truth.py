@@ -124,3 +124,20 @@ def test_the_schedule_documents_its_csv_next_to_its_json(spec, client, token_for
     assert ok["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Schedule"}
     res = client.get(f"/api/v1/loans/{approved}/schedule?format=csv", headers=token_for("bank_officer"))
     assert res.status_code == 200 and res.mimetype == "text/csv"
+
+
+def test_every_timestamp_field_of_the_api_sends_its_utc_offset(app):
+    from marshmallow import class_registry, fields
+
+    from creditline.schemas import UtcDateTime
+
+    plain = []
+    for classes in list(class_registry._registry.values()):  # every Schema class imported so far
+        for cls in classes:
+            if not cls.__module__.startswith("creditline."):
+                continue
+            for name, field in cls._declared_fields.items():
+                inner = getattr(field, "inner", field)
+                if isinstance(inner, fields.DateTime) and not isinstance(inner, UtcDateTime):
+                    plain.append(f"{cls.__module__}.{cls.__name__}.{name}")
+    assert plain == [], "use creditline.schemas.UtcDateTime: SQLite hands these back without an offset"
