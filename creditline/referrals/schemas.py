@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import Id, Text
+from ..schemas import Id, Text, UtcDateTime
 from ..verification.sufficiency import OFFSET_METHODS
 from .models import DECISIONS, TASK_STATES
 from .reasons import OWNERS
@@ -23,7 +23,7 @@ class DecisionOutSchema(Schema):
     details = fields.Dict()
     file = fields.Nested(StoredFileRefSchema, allow_none=True)
     decided_by = Id()
-    decided_at = fields.DateTime()
+    decided_at = UtcDateTime()
 
 
 class TaskSchema(Schema):
@@ -38,8 +38,8 @@ class TaskSchema(Schema):
     owner = fields.String(metadata={"description": "ncpc | fund | second_opinion (whoever gives it)"})
     blocking = fields.Boolean(metadata={"description": "false for a second opinion: it holds up loan approval only"})
     status = fields.String()
-    created_at = fields.DateTime()
-    closed_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    closed_at = UtcDateTime(allow_none=True)
     decision = fields.Nested(DecisionOutSchema, allow_none=True)
 
 
