@@ -3,13 +3,14 @@ person typed, and numbers and dates bounded to what a user would accept (and a c
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from . import clock
+from .database import as_utc
 from .errors import MAX_DB_ID
 from .safe_text import text_problem
 
@@ -52,6 +53,20 @@ def Money(*, required: bool = False, allow_zero: bool = True, **kwargs: Any) -> 
     rng = validate.Range(min=0, min_inclusive=allow_zero,
                          error="must be zero or more" if allow_zero else "must be more than zero")
     return Cents(as_string=True, places=2, required=required, validate=rng, **kwargs)
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """A timestamp that always carries its UTC offset ("2026-11-17T09:00:00+00:00").
+
+    SQLite hands stored timestamps back naive; they were written in UTC, so they are read as UTC
+    rather than sent without an offset, which RFC 3339 (OpenAPI's date-time) does not allow.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=timezone.utc, **kwargs)
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 class Id(fields.Integer):

@@ -13,11 +13,11 @@ class RecoverySchema(Schema):
     id = Id(dump_only=True)
     amount = Amount(required=True, metadata={"description": "whole cents; applied to the loan's principal"})
     currency = Text(load_only=True, validate=CURRENCY)
-    payment_id = Id(dump_only=True, metadata={"description": "the loan payment it was booked as"})
+    payment_id = Id(dump_only=True, allow_none=True, metadata={"description": "the loan payment it was booked as"})
     fund_part = Money(dump_only=True)
     bank_part = Money(dump_only=True)
     value_date = Day(past_only=True)
-    reference = Text(validate=validate.Length(max=100))
+    reference = Text(allow_none=True, validate=validate.Length(max=100))
 
 
 class GuaranteeSchema(Schema):

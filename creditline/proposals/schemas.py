@@ -138,7 +138,7 @@ class DocumentCheckSchema(Schema):
 class ProposalSchema(ProposalCreateSchema):
     id = Id(dump_only=True)
     status = Text(dump_only=True)
-    submitted_at = UtcDateTime(dump_only=True)
+    submitted_at = UtcDateTime(dump_only=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True)
     documents = fields.List(fields.Nested(DocumentSchema), dump_only=True)
     allowed_transitions = fields.Method("_allowed", dump_only=True)

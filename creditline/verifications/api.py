@@ -7,6 +7,7 @@ from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
 from . import services
 from .models import DECISIONS, VERIFICATION_LIFECYCLE
+from ..openapi import file_response
 from ..schemas import Id, Text, UtcDateTime
 
 blp = Blueprint("verifications_api", __name__, url_prefix="/api/v1", description="Verification of benefits")
@@ -127,7 +128,8 @@ class WithdrawView(MethodView):
 
 @blp.route("/verifications/<int:verification_id>/evidence/<int:number>")
 class EvidenceFileView(MethodView):
-    @blp.response(200, content_type="application/octet-stream")
+    # Answered with the media type it was uploaded with: any type.
+    @blp.doc(**file_response("the evidence file as uploaded", "*/*"))
     def get(self, verification_id, number):
         """Download evidence file ``number`` (1-based) of the verification; 409 if its bytes no longer match the SHA-256."""
         from ..files.disposition import download
@@ -138,6 +140,7 @@ class EvidenceFileView(MethodView):
 
 @blp.route("/verifications/<int:verification_id>/certificate.pdf")
 class CertificateView(MethodView):
+    @blp.doc(**file_response("the certificate", "application/pdf"))
     def get(self, verification_id):
         """The verification certificate as a PDF (confirmed verifications only)."""
         from flask import Response

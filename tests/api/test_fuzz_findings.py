@@ -14,7 +14,7 @@ def test_an_impossible_head_count_is_422_naming_the_field_and_changes_nothing(cl
     ent = client.get("/api/v1/enterprises", headers=admin).get_json()["items"][0]
     res = client.patch(f"/api/v1/enterprises/{ent['id']}", headers=admin, json={"employees": employees})
     assert res.status_code == 422, res.get_json()
-    assert "head count from 1 to 10,000,000" in res.get_json()["errors"]["employees"][0]
+    assert set(res.get_json()["errors"]) == {"employees"}
     assert client.get(f"/api/v1/enterprises/{ent['id']}", headers=admin).get_json()["employees"] == ent["employees"]
     created = client.post("/api/v1/enterprises", headers=token_for("sme"), json=dict(GOOD_ENTERPRISE, employees=employees))
     assert created.status_code == 422 and set(created.get_json()["errors"]) == {"employees"}
