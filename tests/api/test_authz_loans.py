@@ -9,7 +9,6 @@ not exist for them.
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -120,9 +119,7 @@ def prepare(app, stage: str) -> dict[str, int]:
                                                 "annual_rate": Decimal("0.12")})
             ids["loan"] = loan.id
         if reached >= STAGES.index("approved"):
-            loans.approve_loan(committee, loan.id)
-            loan.decided_at = dt.datetime.combine(START, dt.time(0, 0), tzinfo=dt.timezone.utc)
-            db.session.commit()
+            loans.approve_loan(committee, loan.id, on=START)
         if reached >= STAGES.index("requested") and stage not in ("active", "defaulted"):
             ids["guarantee"] = guarantees.request_guarantee(officer, loan.id, {}).id
         if reached >= STAGES.index("issued_defaulted"):

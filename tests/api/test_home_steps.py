@@ -11,6 +11,23 @@ from creditline.demo_story import seed_story
 from creditline.extensions import db
 from creditline import clock
 
+# What each person has waiting after the story, whatever day it is played to (test_story_dates
+# plays it on many): patterns searched in the text of their home page's next steps.
+WAITING = {
+    # After the grant the dyeing loan's installments are lower; the next one is the 17th.
+    "owner@textile.example": [r"Loan \d+: next installment USD [\d,]+\.\d\d Installment 17 is due on"],
+    "owner@coconut.example": [r"Loan \d+ is in arrears \d+ days past due", "Monitoring reports to send"],
+    "officer@bank.example": ["Loans in arrears"],
+    "committee@bank.example": ["Loan decisions waiting"],
+    "admin@fund.example": ["Guarantee requests and claims", "Grants to approve and pay"],
+    "senior@ncpc.example": ["Verifications to confirm"],
+}
+
+
+def next_steps_text(html: str) -> str:
+    """The words of a home page's 'What to do next' list."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html.split("What to do next")[-1]).split())
+
 
 @pytest.fixture
 def story(app, demo) -> None:
@@ -25,7 +42,7 @@ def steps_of(session_for):
     def text(email: str, password: str = DEMO_PASSWORD) -> str:
         page = session_for(email, password).get("/")
         assert page.status_code == 200
-        return " ".join(re.sub(r"<[^>]+>", " ", page.get_data(as_text=True).split("What to do next")[-1]).split())
+        return next_steps_text(page.get_data(as_text=True))
     return text
 
 

@@ -83,9 +83,9 @@ def test_daily_job_moves_loans_through_arrears_once_per_day(app, client, token_f
 
     from creditline.loans.models import Loan
 
-    from .test_verification_chain import first_of_next_month
+    from .test_verification_chain import disbursed_on
 
-    start = first_of_next_month()
+    start = disbursed_on()
     first_due = start + relativedelta(months=1)
     day = (first_due + relativedelta(days=10)).isoformat()
     step = run(app, day)["loans"]
@@ -106,9 +106,9 @@ def test_daily_job_moves_loans_through_arrears_once_per_day(app, client, token_f
 def test_installments_due_within_a_week_are_announced(app, client, token_for, textile):  # noqa: F811
     from dateutil.relativedelta import relativedelta
 
-    from .test_verification_chain import first_of_next_month
+    from .test_verification_chain import disbursed_on
 
-    first_due = first_of_next_month() + relativedelta(months=1)
+    first_due = disbursed_on() + relativedelta(months=1)
     assert run(app, (first_due - relativedelta(days=3)).isoformat())["loans"]["notifications"] == 2  # SME and officer
     assert run(app, (first_due - relativedelta(days=2)).isoformat())["loans"]["notifications"] == 0
 
@@ -128,12 +128,12 @@ def test_a_repaid_loan_frees_its_guarantee_and_the_other_steps_still_run(app, cl
     from dateutil.relativedelta import relativedelta
 
     from .test_guarantees import issue, line_exposure
-    from .test_loans import START, backdate, pay, propose
+    from .test_loans import APPROVED_ON_START, START, pay, propose
     items = client.get("/api/v1/proposals?status=eligible", headers=token_for("bank_officer")).get_json()["items"]
     pid = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
     loan_id = propose(client, token_for, pid).get_json()["id"]
-    assert client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json={}).status_code == 200
-    backdate(app, loan_id)
+    assert client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"),
+                       json=APPROVED_ON_START).status_code == 200
     gid = issue(client, token_for, loan_id).get_json()["id"]
     assert client.post(f"/api/v1/loans/{loan_id}/disburse", headers=token_for("bank_officer"),
                        json={"amount": "80000.00", "value_date": START.isoformat()}).status_code == 201
@@ -154,12 +154,11 @@ def test_a_repaid_loan_frees_its_guarantee_and_the_other_steps_still_run(app, cl
 def test_a_second_arrears_episode_is_announced_again(app, client, token_for, demo):
     from dateutil.relativedelta import relativedelta
 
-    from .test_loans import START, backdate, pay, propose, schedule
+    from .test_loans import APPROVED_ON_START, START, pay, propose, schedule
     items = client.get("/api/v1/proposals?status=eligible", headers=token_for("bank_officer")).get_json()["items"]
     pid = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
     loan_id = propose(client, token_for, pid).get_json()["id"]
-    client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json={})
-    backdate(app, loan_id)
+    client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json=APPROVED_ON_START)
     client.post(f"/api/v1/loans/{loan_id}/disburse", headers=token_for("bank_officer"),
                 json={"amount": "80000.00", "value_date": START.isoformat()})
     rows = schedule(client, token_for, loan_id)

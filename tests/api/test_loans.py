@@ -30,16 +30,9 @@ def first_of_next_month(today: dt.date | None = None) -> dt.date:
 
 
 # Payments cannot be dated in the future, so the test loans start 14 months ago: a whole
-# twelve-month schedule lies in the past. Their approval is back-dated to START (``backdate``).
+# twelve-month schedule lies in the past. The committee approved them on START (``decided_on``).
 START = (clock.today().replace(day=1) - relativedelta(months=14))
-
-
-def backdate(app, loan_id: int, on: dt.date = START) -> None:
-    """Pretend the committee approved the loan on ``on`` (disbursements cannot precede approval)."""
-    with app.app_context():
-        db.session.get(Loan, loan_id).decided_at = dt.datetime.combine(on, dt.time(0, 0), tzinfo=dt.timezone.utc)
-        db.session.commit()
-        db.session.remove()
+APPROVED_ON_START = {"decided_on": START.isoformat()}
 
 
 def counts(app) -> dict[str, int]:
@@ -66,9 +59,8 @@ def approved(app, client, token_for, proposal_id):
     res = propose(client, token_for, proposal_id)
     assert res.status_code == 201, res.get_json()
     loan_id = res.get_json()["id"]
-    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json={})
+    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json=APPROVED_ON_START)
     assert res.status_code == 200, res.get_json()
-    backdate(app, loan_id)
     return loan_id
 
 
@@ -110,10 +102,9 @@ def test_loan_from_proposal_to_repaid_to_the_cent(app, client, token_for, propos
     # The proposer's bank officer cannot approve; the committee can, once.
     res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=officer, json={})
     assert res.status_code == 403 and "credit_committee" in res.get_json()["message"]
-    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=committee, json={"comment": "fine"})
+    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=committee, json={"comment": "fine", **APPROVED_ON_START})
     assert res.status_code == 200 and res.get_json()["status"] == "approved"
     assert res.get_json()["decided_by"] is not None
-    backdate(app, loan_id)
 
     res = client.post(f"/api/v1/loans/{loan_id}/disburse", headers=officer,
                       json={"amount": "80000.00", "value_date": START.isoformat()})
@@ -490,8 +481,8 @@ def test_the_upfront_fee_is_charged_first_and_counts_in_debt_service(app, client
     assert loan["annual_debt_service"] == str(service)
     assert loan["debt_service_coverage"] == float((D("20000") / service).quantize(D("0.0001")))
     loan_id = loan["id"]
-    assert client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json={}).status_code == 200
-    backdate(app, loan_id)
+    assert client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"),
+                       json=APPROVED_ON_START).status_code == 200
     assert client.post(f"/api/v1/loans/{loan_id}/disburse", headers=token_for("bank_officer"),
                        json={"amount": "80000.00", "value_date": START.isoformat()}).status_code == 201
     rows = schedule(client, token_for, loan_id)

@@ -4,7 +4,7 @@ import io
 import pandas as pd
 import pytest
 
-from .test_verification_chain import financed, monthly
+from .test_verification_chain import PLAN, financed, monthly
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def filled_template(sme, pid, fmt="csv", tweak=None):
 def test_plan_upload_verify_confirm_certificate_and_grant(signed_in, textile):
     verifier, sme = signed_in("verifier@ncpc.example"), signed_in("owner@textile.example")
     res = verifier.post(f"/proposals/{textile}/monitoring/plan", data={
-        "baseline_start": "2025-01-01", "baseline_end": "2025-12-31", "reporting_start": "",
+        "baseline_start": PLAN["baseline_start"], "baseline_end": PLAN["baseline_end"], "reporting_start": "",
         "reporting_periods": "6", "ipmvp_option": "B"}, follow_redirects=True)
     assert "Monitoring plan set." in res.get_data(as_text=True)
     bad = filled_template(sme, textile, tweak=lambda f: f.loc.__setitem__((3, "quantity"), "-7"))

@@ -12,7 +12,7 @@ from creditline.audit.models import AuditEvent
 from creditline.extensions import db
 from creditline.monitoring.models import MonitoringPlan, MonitoringReport
 
-from .test_verification_chain import (PLAN, financed, first_of_next_month, monthly, planned, reported,  # noqa: F401
+from .test_verification_chain import (PLAN, financed, disbursed_on, monthly, planned, reported,  # noqa: F401
                                       reporting_start, textile, verified)
 
 
@@ -47,9 +47,9 @@ def test_a_plan_needs_a_start_until_the_loan_is_disbursed(app, client, token_for
 
 
 @pytest.mark.parametrize("body,field,fragment", [
-    ({"reporting_start": "2026-03-01"}, "reporting_start", "before the loan's first disbursement"),
+    ({"reporting_start": "2020-03-01"}, "reporting_start", "before the loan's first disbursement"),
     ({"periods": [{"label": "Q1", "start": "2030-01-01", "end": "2030-03-31", "due_date": "2030-04-15"},
-                  {"label": "Q0", "start": "2026-06-01", "end": "2026-06-30", "due_date": "2026-07-15"}]},
+                  {"label": "Q0", "start": "2020-06-01", "end": "2020-06-30", "due_date": "2020-07-15"}]},
      "periods.1.start", "before the loan's first disbursement"),
     ({"periods": [{"label": "Q1", "start": "2030-01-01", "end": "2030-03-31", "due_date": "2030-03-30"}]},
      "periods.0.due_date", "is due on 2030-03-30, before it ends on 2030-03-31"),
@@ -63,8 +63,8 @@ def test_plans_measuring_before_the_money_or_due_before_the_end_are_refused(app,
 
 
 def test_a_plan_starting_on_the_disbursement_day_is_accepted(client, token_for, textile):
-    res = post_plan(client, token_for, textile, reporting_start=first_of_next_month().isoformat())
-    assert res.status_code == 201 and res.get_json()["periods"][0]["start"] == first_of_next_month().isoformat()
+    res = post_plan(client, token_for, textile, reporting_start=disbursed_on().isoformat())
+    assert res.status_code == 201 and res.get_json()["periods"][0]["start"] == disbursed_on().isoformat()
 
 
 def upload(client, token_for, pid, frame, name="report.csv"):

@@ -12,8 +12,17 @@ from creditline.grants.models import Grant
 from creditline.monitoring.models import MonitoringReport
 from creditline import clock
 
-# No reporting_start: the plan starts reporting after start-up (see test_plan_defaults_...).
-PLAN = {"baseline_start": "2025-01-01", "baseline_end": "2025-12-31", "reporting_periods": 6, "ipmvp_option": "B"}
+
+
+def disbursed_on() -> date:
+    """The test loans are paid out 16 months before this month: start-up 6 months later, then the
+    rulebook's 3 months, so all six reporting months have ended by today (reports are only of ended periods)."""
+    return clock.today().replace(day=1) - relativedelta(months=16)
+
+
+# The year before the money; no reporting_start: reporting starts after start-up (see test_plan_defaults_...).
+PLAN = {"baseline_start": (disbursed_on() - relativedelta(months=12)).isoformat(),
+        "baseline_end": (disbursed_on() - timedelta(days=1)).isoformat(), "reporting_periods": 6, "ipmvp_option": "B"}
 
 
 def monthly(water_per_t="9", kwh_per_t="140", outputs=(420, 410, 430, 425, 415, 405)):
@@ -26,26 +35,24 @@ def monthly(water_per_t="9", kwh_per_t="140", outputs=(420, 410, 430, 425, 415, 
             for k, out in enumerate(outputs)]
 
 
-def first_of_next_month() -> date:
-    return (clock.today().replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
 def reporting_start() -> date:
-    """Where the demo dyeing plan starts by default: disbursed on the first of next month, six
-    implementation months to start-up, then gctf-vn's first follow-up month (3)."""
-    return first_of_next_month() + relativedelta(months=6 + 3)
+    """Where the demo dyeing plan starts by default: six implementation months after the
+    disbursement to start-up, then gctf-vn's first follow-up month (3)."""
+    return disbursed_on() + relativedelta(months=6 + 3)
 
 
 def financed(client, token_for, pid):
-    """Lend USD 80,000 over three years on the proposal: propose, approve (four eyes), disburse."""
+    """Lend USD 80,000 over three years on the proposal: propose, approve (four eyes), disburse, on their days."""
     res = client.post("/api/v1/loans", headers=token_for("bank_officer"), json={
         "proposal_id": pid, "principal": "80000.00", "annual_rate": 0.10, "tenor_months": 36,
         "frequency": "monthly", "method": "annuity"})
     assert res.status_code == 201, res.get_json()
     loan = res.get_json()["id"]
-    assert client.post(f"/api/v1/loans/{loan}/approve", headers=token_for("credit_committee"), json={}).status_code == 200
+    approved_on = (disbursed_on() - timedelta(days=14)).isoformat()
+    assert client.post(f"/api/v1/loans/{loan}/approve", headers=token_for("credit_committee"),
+                       json={"decided_on": approved_on}).status_code == 200
     res = client.post(f"/api/v1/loans/{loan}/disburse", headers=token_for("bank_officer"),
-                      json={"amount": "80000.00", "value_date": first_of_next_month().isoformat()})
+                      json={"amount": "80000.00", "value_date": disbursed_on().isoformat()})
     assert res.status_code == 201, res.get_json()
     return loan
 

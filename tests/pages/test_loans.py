@@ -1,11 +1,11 @@
 """Loans through the pages: terms with a tranche plan, the committee's queue, the fund's guarantee
 queue, disbursement and payments until repaid; default, call, claim, recovery and write-off.
 
-Payments cannot be dated in the future, so the loans here start 14 months ago: the services
-back-date the committee's approval (the page part is not the point there).
+Payments cannot be dated in the future, so the loans here start 14 months ago: the proposals were
+submitted a month before, and the committee enters the day it approved in the page's date input.
 """
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -40,17 +40,17 @@ def eligible(live_app, title: str) -> int:
         ent = db.session.scalar(select(Enterprise).where(Enterprise.organisation_id == sme.organisation_id))
         p = create_proposal(sme, {**DEMO_PROPOSALS["owner@textile.example"][0], "title": title,
                                   "credit_line_id": 1, "enterprise_id": ent.id, "currency": "USD"})
-        submit_proposal(sme, p.id, None, score_and_store)
+        submit_proposal(sme, p.id, None, score_and_store, submitted_on=START - relativedelta(months=1))
         pid = p.id
         db.session.remove()
     return pid
 
 
-def backdate(live_app, loan_id: int, on: date = START) -> None:
-    with live_app.app_context():
-        db.session.get(Loan, loan_id).decided_at = datetime.combine(on, time(0, 0), tzinfo=timezone.utc)
-        db.session.commit()
-        db.session.remove()
+def approve_on_start(page) -> None:
+    """As the committee on the loan page: approve, entering START as the day of the decision."""
+    page.get_by_test_id("decision").get_by_label("Decided on").first.fill(START.isoformat())
+    page.get_by_role("button", name="Approve the loan").click()
+    page.get_by_text("Loan approved.").wait_for()
 
 
 def loan_id_of(url: str) -> int:
@@ -84,9 +84,7 @@ def test_officer_proposes_committee_approves_then_disbursement_and_payment(page,
 
     sign_in(page, "committee@bank.example")
     page.goto(loan_url)
-    page.get_by_role("button", name="Approve the loan").click()
-    page.get_by_text("Loan approved.").wait_for()
-    backdate(live_app, loan_id_of(loan_url))
+    approve_on_start(page)
 
     disburse_in_full(page, loan_url)
     schedule = page.get_by_test_id("schedule")
@@ -135,9 +133,7 @@ def test_application_to_repaid_with_a_tranche_plan_and_the_guarantee_released(pa
     page.get_by_role("link", name="Loan decisions", exact=True).click()
     page.get_by_test_id("decisions").get_by_role("row", name="Journey A jet dyeing line").get_by_role(
         "link", name="Decide").click()
-    page.get_by_role("button", name="Approve the loan").click()
-    page.get_by_text("Loan approved.").wait_for()
-    backdate(live_app, loan_id)
+    approve_on_start(page)
 
     sign_in(page, "officer@bank.example")
     page.goto(loan_url)
@@ -174,9 +170,7 @@ def test_default_call_claim_recovery_and_write_off(page, live_app):
         loan = loans.propose_loan(officer, {"proposal_id": pid, "principal": Decimal("80000.00"),
                                             "annual_rate": Decimal("0.12"), "tenor_months": 12,
                                             "frequency": "monthly", "method": "annuity"})
-        loans.approve_loan(actor("committee@bank.example"), loan.id)
-        loan.decided_at = datetime.combine(START, time(0, 0), tzinfo=timezone.utc)
-        db.session.commit()
+        loans.approve_loan(actor("committee@bank.example"), loan.id, on=START)
         g = guarantees.request_guarantee(officer, loan.id, {})
         guarantees.issue_guarantee(actor("admin@fund.example"), g.id)
         loans.disburse(officer, loan.id, {"amount": Decimal("80000.00"), "value_date": START})

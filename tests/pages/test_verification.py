@@ -1,7 +1,9 @@
 """An SME uploads a report, a verifier proposes, a senior verifier confirms, the fund approves and pays
 the grant, and the loan schedule shows the reduced principal."""
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
 
 import pandas as pd
 import pytest
@@ -34,15 +36,16 @@ def financed(live_app):
         data = {**DEMO_PROPOSALS["owner@textile.example"][0], "title": "Second jet dyeing line",
                 "credit_line_id": 1, "enterprise_id": ent.id, "currency": "USD"}
         p = create_proposal(sme, data)
-        submit_proposal(sme, p.id, None, score_and_store)
+        # Lent 16 months ago, so the six reporting months after start-up have all ended.
+        start = clock.today().replace(day=1) - relativedelta(months=16)
+        submit_proposal(sme, p.id, None, score_and_store, submitted_on=start - relativedelta(months=1))
         loan = loans.propose_loan(actor("officer@bank.example"), {
             "proposal_id": p.id, "principal": Decimal("80000.00"), "annual_rate": Decimal("0.10"), "tenor_months": 36,
             "frequency": "monthly", "method": "annuity"})
-        loans.approve_loan(actor("committee@bank.example"), loan.id)
-        start = (clock.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+        loans.approve_loan(actor("committee@bank.example"), loan.id, on=start - timedelta(days=14))
         loans.disburse(actor("officer@bank.example"), loan.id, {"amount": Decimal("80000.00"), "value_date": start})
         monitoring.set_plan(actor("verifier@ncpc.example"), p.id, {
-            "baseline_start": date(2025, 1, 1), "baseline_end": date(2025, 12, 31),
+            "baseline_start": start - relativedelta(months=12), "baseline_end": start - timedelta(days=1),
             "reporting_periods": 6, "ipmvp_option": "B"})  # reporting starts after start-up by default
         ids = p.id, loan.id
         db.session.remove()
