@@ -1,6 +1,7 @@
 """Grant conditions: the rulebook's list, re-checked at approval and payment; double funding however it appears."""
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -10,7 +11,7 @@ from creditline.grants.models import Grant
 from creditline.loans.models import Loan
 from creditline import clock
 
-from .test_verification_chain import (_confirmed_grant, financed, planned, reported,  # noqa: F401
+from .test_verification_chain import (_confirmed_grant, disbursed_on, financed, planned, reported,  # noqa: F401
                                       textile, verified)
 
 INCENTIVE = {"source": "Provincial clean-technology fund", "amount": "5000.00", "date": "2026-10-01"}
@@ -136,7 +137,7 @@ def same_investment_again(app):
         data = {**DEMO_PROPOSALS["owner@textile.example"][0], "credit_line_id": line, "enterprise_id": ent.id,
                 "currency": "USD"}
         p = create_proposal(sme, data)
-        submit_proposal(sme, p.id, None, score_and_store)
+        submit_proposal(sme, p.id, None, score_and_store, submitted_on=disbursed_on() - relativedelta(months=1))
         pid = p.id
         db.session.remove()
     return pid
