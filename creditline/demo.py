@@ -21,6 +21,7 @@ from .auth.services import create_organisation, create_user
 from .creditlines.services import create_credit_line
 from .enterprises.services import register_enterprise
 from .extensions import db
+from .finance.schedules import add_months
 from .proposals.services import create_proposal, submit_proposal
 from .rulebooks import registry
 from .scoring.services import score_and_store
@@ -64,6 +65,10 @@ ENTERPRISES = {
 # textile company, and a rolling mill's switch from chemical to mechanical pre-treatment (both
 # financed by the Colombian line; here on the Viet Nam line). The rolling mill's credit exceeds
 # USD 200,000, so the Viet Nam rules refer it for a second opinion.
+# The dyeing proposal was sent to the bank 17 months before the month the demo runs in (its loan
+# was paid out a month later, see demo_story); the rolling mill's proposal is sent today.
+SUBMITTED_MONTHS_AGO = {"Low liquor ratio jet dyeing machines": 17}
+
 DEMO_PROPOSALS = {
     "owner@textile.example": [dict(
         title="Low liquor ratio jet dyeing machines", cp_options=["technology_change"],
@@ -130,7 +135,9 @@ def seed_demo() -> dict[str, int]:
         for data in proposals:
             p = create_proposal(owner, {**data, "credit_line_id": line.id, "enterprise_id": enterprises[email].id,
                                         "currency": line.currency})
-            submit_proposal(owner, p.id, None, score_and_store)
+            months = SUBMITTED_MONTHS_AGO.get(data["title"])
+            on = add_months(clock.today().replace(day=1), -months) if months else None
+            submit_proposal(owner, p.id, None, score_and_store, submitted_on=on)
             submitted += 1
     return {"organisations": len(orgs), "users": len(users), "credit_lines": 1,
             "enterprises": len(ENTERPRISES), "proposals_submitted": submitted, "credit_line_id": line.id}

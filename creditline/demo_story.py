@@ -9,32 +9,31 @@ through the services with the person who would take it, so the audit trail and f
    25% band), and the grant paid as a principal reduction today.
 2. Ben Tre Coconut Products, a desiccated coconut mill (after the published Sri Lankan mill: 18 t
    less waste, about 1,000 t CO2e a year less): a coconut-shell boiler replaces the fuel-oil
-   burners on the dryers; lent 8 months ago, guaranteed, and behind on its installments since
-   last month, so the daily job puts the loan in arrears and tells the bank and the mill.
+   burners on the dryers; lent 11 months ago, guaranteed, and behind on its installments since
+   last month, so the daily job puts the loan in arrears and tells the bank and the mill. It has
+   reported the first two monitoring months; the month that ended last is due this month.
 3. Hai Phong Steel Rolling's proposal stays referred: on the referral desk, the NCPC's offset of its
    worse electricity use and the second opinion its USD 210,000 credit needs are open tasks.
 
-Dates are relative to ``today`` (the real date: the services refuse payments after the clock's
-today), so the story is true whenever the demo runs. Only one thing cannot go through the
-services: they stamp a loan decision with the wall clock, and a tranche cannot be paid out before
-the decision. The story therefore dates each decision back to its day, and audits that it did.
+Dates are whole months before the first of today's month, so the story is the same on every day
+of the year (a month end, 29 February, New Year's Day). Every event is entered today with the
+day it happened (``decided_on``, ``issued_on``, ``value_date``, ``reported_on``, ``confirmed_on``,
+``approved_on``, ``paid_on``), as a fund bringing its history into the system would.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import click
 from sqlalchemy import select
 
-from .audit.services import record
 from .auth.models import User
 from .auth.permissions import Actor
 from .auth.services import create_organisation, create_user
 from .enterprises.services import register_enterprise
 from .extensions import db
-from .unit_of_work import unit_of_work
 from .finance.schedules import add_months
 from .grants.services import approve_grant, pay_grant
 from .guarantees.services import issue_guarantee, request_guarantee
@@ -92,6 +91,7 @@ TEXTILE_MONTHS = [  # output t, water m3/t, kWh/t, wastewater m3/t
 ]
 TEXTILE_LOAN = dict(principal=Decimal("80000.00"), annual_rate=Decimal("0.10"), tenor_months=60,
                     grace_months=6, frequency="monthly", method="annuity")  # grace: the 6-month installation
+COCONUT_LENT_MONTHS_AGO = 11
 COCONUT_LOAN = dict(principal=Decimal("150000.00"), annual_rate=Decimal("0.10"), tenor_months=48,
                     grace_months=3, frequency="monthly", method="annuity")
 
@@ -104,27 +104,22 @@ def _proposal(title: str) -> Proposal:
     return db.session.execute(select(Proposal).where(Proposal.title == title)).scalar_one()
 
 
-@unit_of_work
-def _date_decision(loan_id: int, on: date) -> None:
-    """Date a loan's decision to its day in the story, and audit it (the service stamps the wall clock)."""
-    loan = db.session.get(Loan, loan_id)
-    before = loan.decided_at
-    loan.decided_at = datetime.combine(on, time(10, 0), tzinfo=timezone.utc)
-    record(None, "demo.decision_dated", "loan", loan.id, {"decided_at": before},
-           {"decided_at": loan.decided_at, "reason": "flask demo replays the loan's history"})
-
-
 def _lend(proposal_id: int, terms: dict[str, Any], approved_on: date, disbursed_on: date, ref: str) -> int:
-    """The officer proposes, the committee approves, the fund guarantees, the officer pays out."""
+    """The officer proposes, the committee approves, the fund guarantees, the officer pays out: each on its day."""
     officer, committee, fund = _actor("officer@bank.example"), _actor("committee@bank.example"), \
         _actor("admin@fund.example")
     loan = propose_loan(officer, {**terms, "proposal_id": proposal_id})
-    approve_loan(committee, loan.id, "Cash flow covers the installments; collateral and guarantee agreed")
-    _date_decision(loan.id, approved_on)
+    approve_loan(committee, loan.id, "Cash flow covers the installments; collateral and guarantee agreed",
+                 on=approved_on)
     g = request_guarantee(officer, loan.id, {"proceeds_to_approved_items": True})
-    issue_guarantee(fund, g.id)
+    issue_guarantee(fund, g.id, on=approved_on + timedelta(days=5))
     disburse(officer, loan.id, {"amount": terms["principal"], "value_date": disbursed_on, "reference": ref})
     return loan.id
+
+
+def _reported_on(period_end: date) -> date:
+    """The SME sends each month's figures ten days after the month ends."""
+    return period_end + timedelta(days=10)
 
 
 def _pay_installments(loan_id: int, until: date) -> int:
@@ -158,10 +153,13 @@ def _textile(month: date, today: date) -> dict[str, Any]:
         _actor("admin@fund.example")
     # Baseline: the year of metered data before the machines; reporting defaults to the rulebook's
     # follow-up (start-up = disbursement + 6 implementation months, then 3 months, 6 monthly periods).
-    set_plan(verifier, p.id, {"baseline_start": add_months(disbursed_on, -12),
+    plan = set_plan(verifier, p.id, {"baseline_start": add_months(disbursed_on, -12),
                               "baseline_end": disbursed_on - timedelta(days=1), "ipmvp_option": "B",
                               "notes": "Water and wastewater from the plant meters, power from EVN bills"})
-    reports = submit_reports(_actor("owner@textile.example"), p.id, _textile_reports(), source="form")
+    plan_ends = {q.label: q.end for q in plan.periods}
+    reports = submit_reports(_actor("owner@textile.example"), p.id,
+                             [{**r, "reported_on": _reported_on(plan_ends[r["period"]])} for r in _textile_reports()],
+                             source="form")
     meters = "period,water_m3\n" + "".join(f"{r['period']},{r['quantities'][0]['quantity']}\n"
                                             for r in _textile_reports())
     add_evidence(_actor("owner@textile.example"), reports[-1].id, meters.encode(), "water-meter-readings.csv",
@@ -170,10 +168,12 @@ def _textile(month: date, today: date) -> dict[str, Any]:
         review_report(verifier, r.id, "accept", "Figures agree with the meter log")
     v = create_verification(verifier, p.id, {"ipmvp_option": "B"})
     propose(verifier, v.id, "verified", "Meter readings, production records and EVN bills agree")
-    confirm(senior, v.id, "Checked the meter log against the bills; agreed")
+    # Confirmed and approved last month (after the last report, sent on the 10th); paid today.
+    last_month = add_months(month, -1)
+    confirm(senior, v.id, "Checked the meter log against the bills; agreed", on=last_month + timedelta(days=19))
     grant = v.grant
-    approve_grant(fund, grant.id)
-    pay_grant(fund, grant.id, f"GR-SDF-{today:%Y%m}")
+    approve_grant(fund, grant.id, on=last_month + timedelta(days=24))
+    pay_grant(fund, grant.id, f"GR-SDF-{today:%Y%m}", on=today)
     return {"loan_id": loan_id, "installments_paid": paid, "verification_id": v.id, "grant_id": grant.id,
             "grant_amount": str(grant.amount)}
 
@@ -191,18 +191,33 @@ def _coconut(month: date) -> dict[str, Any]:
     line_id = _proposal("Low liquor ratio jet dyeing machines").credit_line_id
     p = create_proposal(owner, {**COCONUT_PROPOSAL, "credit_line_id": line_id, "enterprise_id": enterprise.id,
                                 "currency": "USD"})
-    submit_proposal(owner, p.id, None, score_and_store)
+    disbursed_on = add_months(month, -COCONUT_LENT_MONTHS_AGO)
+    submit_proposal(owner, p.id, None, score_and_store, submitted_on=add_months(disbursed_on, -1))
     if p.status != "eligible":
         raise click.ClickException(f"the coconut mill's proposal scored {p.status}, not eligible; fix its figures")
-    disbursed_on = add_months(month, -8)
     loan_id = _lend(p.id, COCONUT_LOAN, disbursed_on - timedelta(days=10), disbursed_on, "DISB-BTC-001")
     # Paid up to the installment two months ago; nothing since (a dryer was down for weeks and
     # cash ran short), so last month's installment is past due.
     paid = _pay_installments(loan_id, add_months(month, -2))
-    set_plan(_actor("verifier@ncpc.example"), p.id, {
+    # The rulebook's follow-up: start-up 5 months after the disbursement, reports from 3 months
+    # later, i.e. three months before this one. The two oldest months are reported; the month
+    # that ended last is due by the 15th of this one.
+    plan = set_plan(_actor("verifier@ncpc.example"), p.id, {
         "baseline_start": add_months(disbursed_on, -12), "baseline_end": disbursed_on - timedelta(days=1),
         "ipmvp_option": "B", "notes": "Fuel oil from delivery notes and tank dips, waste from the weighbridge"})
-    return {"proposal_id": p.id, "loan_id": loan_id, "installments_paid": paid}
+    sent = [q for q in plan.periods if q.end < add_months(month, -1)]
+    submit_reports(owner, p.id, [{**_coconut_month(q.label, k), "reported_on": _reported_on(q.end)}
+                                 for k, q in enumerate(sent)], source="form")
+    return {"proposal_id": p.id, "loan_id": loan_id, "installments_paid": paid, "reports_sent": len(sent)}
+
+
+def _coconut_month(label: str, k: int) -> dict[str, Any]:
+    """A month of the mill on the shell boiler: about 400 t of coconut, a tenth of the old fuel oil."""
+    output = 396 + 9 * k
+    return {"period": label, "production_output": str(output), "quantities": [
+        {"stream": "fuel_oil", "unit": "L", "quantity": str(7 * output)},
+        {"stream": "solid_waste", "unit": "t", "quantity": str((Decimal("0.0056") * output).quantize(Decimal("0.1")))},
+        {"stream": "electricity", "unit": "kWh", "quantity": str(233 * output)}]}
 
 
 def seed_story(today: date) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 from flask import Flask, url_for
 from flask_login import current_user
 
+from . import clock
 from .finance.money import format_money
 
 # (label, endpoint, roles that see it). Endpoints not yet registered are skipped.
@@ -65,4 +66,5 @@ def init_app(app: Flask) -> None:
     """Register filters and the navigation."""
     app.jinja_env.filters["money"] = _money
     app.jinja_env.filters["percent"] = _percent
-    app.context_processor(lambda: {"nav_items": _nav()})
+    # ``today`` is each event form's date default and upper bound (a view may pass its own).
+    app.context_processor(lambda: {"nav_items": _nav(), "today": clock.today().isoformat()})

@@ -29,8 +29,10 @@ class GrantSchema(Schema):
     paid_as = Text()
     approved_by = Id(allow_none=True)
     approved_at = UtcDateTime(allow_none=True)
+    approved_on = fields.Date(allow_none=True)
     paid_by = Id(allow_none=True)
     paid_at = UtcDateTime(allow_none=True)
+    paid_on = fields.Date(allow_none=True)
     payment_reference = Text(allow_none=True)
     allowed_transitions = fields.Function(lambda g: GRANT_LIFECYCLE.allowed(g.status))
 
@@ -41,10 +43,14 @@ class ListArgs(PageArgsSchema):
 
 class ApproveSchema(Schema):
     paid_as = Text(load_default=None, validate=validate.OneOf(PAID_AS))
+    approved_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the day the fund approved it; today by default, never later, not before the confirmation"})
 
 
 class PaySchema(Schema):
     reference = Text(load_default=None, validate=validate.Length(min=1, max=64))
+    paid_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the payment's value date; today by default, never later, not before the approval"})
 
 
 GrantPage = page_schema(GrantSchema, "GrantPage")
@@ -120,7 +126,7 @@ class ApproveView(MethodView):
     @blp.response(200, GrantSchema)
     def post(self, data, grant_id):
         """Approve within the remaining grant budget (fund admins)."""
-        return services.approve_grant(current_actor(), grant_id, data["paid_as"])
+        return services.approve_grant(current_actor(), grant_id, data["paid_as"], data["approved_on"])
 
 
 @blp.route("/grants/<int:grant_id>/pay")
@@ -131,4 +137,4 @@ class PayView(MethodView):
     @blp.response(200, GrantSchema)
     def post(self, data, grant_id):
         """Pay an approved grant; a second payment is refused (409)."""
-        return services.pay_grant(current_actor(), grant_id, data["reference"])
+        return services.pay_grant(current_actor(), grant_id, data["reference"], data["paid_on"])

@@ -5,16 +5,18 @@ the grants service calls (``BASIS_PROVIDERS``, the ``loan_outstanding`` conditio
 """
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from ..auth.permissions import Actor
-from ..errors import Conflict
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..finance import schedules as sched
 from ..loans.cancellation import payoff_problem
 from ..loans.models import APPROVED_STATES, SERVICING_STATES, Installment, Loan, Payment
+from ..loans.repayments import date_problems
 from ..loans.services import mark_repaid, snapshot
 from ..audit.services import record
 from ..proposals.models import Proposal
@@ -49,13 +51,17 @@ def _loan_outstanding(p: Proposal, g: Grant | None) -> str | None:
     return f"loan {loan.id} is {loan.status.replace('_', ' ')}: a grant is due only while the loan is outstanding"
 
 
-def reduce_principal(actor: Actor, g: Grant) -> str:
-    """Pay a grant as a principal prepayment: later installments are lowered, the tenor is kept."""
+def reduce_principal(actor: Actor, g: Grant, paid_on: date | None = None) -> str:
+    """Pay a grant as a principal prepayment on ``paid_on``: later installments are lowered, the tenor is kept."""
     loan = db.session.execute(select(Loan).where(Loan.proposal_id == g.proposal_id).with_for_update()).scalar_one_or_none()
     if loan is None or loan.status not in SERVICING_STATES or not loan.installments:
         raise Conflict("the loan is not being repaid, so its principal cannot be reduced; approve the grant "
                        "to be paid to the enterprise instead", current_state=loan.status if loan else "none", allowed=[])
-    today = clock.today()
+    # The reduction is a payment on the loan dated the grant's payment day: in order with the others.
+    today = paid_on or clock.today()
+    problems = date_problems(loan, today)
+    if problems:
+        raise ValidationFailed("the grant cannot be paid off the loan on that day", {"paid_on": problems["value_date"]})
     later_tranches = sorted(d.value_date for d in loan.disbursements)[1:]
     ahead = [day for day in later_tranches if day > today]
     if ahead:

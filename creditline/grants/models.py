@@ -1,10 +1,10 @@
 """The incentive grant of a confirmed verification: one per verification, paid exactly once."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.permissions import Actor, scope
@@ -57,8 +57,10 @@ class Grant(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_on: Mapped[date | None] = mapped_column(Date)  # the day the fund approved it
     paid_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_on: Mapped[date | None] = mapped_column(Date)  # the payment's value date
     payment_reference: Mapped[str | None] = mapped_column(String(64))
 
     verification: Mapped[Verification] = relationship()

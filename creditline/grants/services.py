@@ -1,6 +1,7 @@
 """Grants: calculated on confirmation, approved within the budget, paid exactly once per proposal."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -12,6 +13,7 @@ from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
+from ..event_dates import check_event_day
 from ..extensions import db
 from ..lifecycle_moves import move
 from ..unit_of_work import keep_changes, lock, unit_of_work
@@ -31,7 +33,7 @@ BASIS_PROVIDERS: list[Callable[[Proposal], Decimal | None]] = []
 # and returns the reason no grant is due, or None.
 Condition = Callable[[Proposal, "Grant | None"], "str | None"]
 CONDITIONS: dict[str, Condition] = {}
-PRINCIPAL_REDUCERS: list[Callable[[Actor, Grant], str]] = []
+PRINCIPAL_REDUCERS: list[Callable[[Actor, Grant, date], str]] = []  # paid on the given day
 # What a rulebook that lists no ``grant_bands.conditions`` requires.
 DEFAULT_CONDITIONS = ("loan_outstanding", "no_other_grant")
 ZERO = Decimal("0.00")
@@ -202,14 +204,21 @@ def block_open_grants(actor: Actor, p: Proposal, reason: str) -> list[int]:
     return blocked
 
 
+def approved_day(g: Grant) -> date | None:
+    """The day the grant was approved (rows from before event dates: the day it was entered)."""
+    return g.approved_on or (g.approved_at.date() if g.approved_at else None)
+
+
 @unit_of_work
-def approve_grant(actor: Actor, grant_id: int, paid_as: str | None = None) -> Grant:
-    """A fund admin approves a calculated grant within the line's remaining grant budget."""
+def approve_grant(actor: Actor, grant_id: int, paid_as: str | None = None, on: date | None = None) -> Grant:
+    """A fund admin approves a calculated grant on ``on`` (today by default) within the remaining grant budget."""
     require_role(actor, "fund_admin", action="approve grants")
     g = get_visible(Grant, grant_id, actor, what="grant")
     GRANT_LIFECYCLE.check(g.status, "approved")
     if paid_as is not None and paid_as not in PAID_AS:
         raise ValidationFailed("unknown way to pay", {"paid_as": [f"one of {', '.join(PAID_AS)}"]})
+    day = check_event_day("approved_on", on, [(verifications.confirmed_day(g.verification),
+                                               f"verification {g.verification_id} was confirmed")])
     # Lock the credit line so two approvals cannot both spend the last of the budget, nor
     # commit two grants for one proposal.
     line = _lock_line(g)
@@ -220,18 +229,19 @@ def approve_grant(actor: Actor, grant_id: int, paid_as: str | None = None) -> Gr
     if g.amount > remaining:
         raise ValidationFailed("the grant exceeds the remaining grant budget",
                                {"amount": [f"{g.currency} {g.amount} is more than the {g.currency} {remaining} left"]})
-    _move(actor, g, "approved", after={"status": "approved", "amount": str(g.amount), "paid_as": paid_as or g.paid_as,
-                                       "remaining_budget_after": str(remaining - g.amount)},
-          approved_by=actor.user_id, approved_at=utcnow(), paid_as=paid_as or g.paid_as)
+    _move(actor, g, "approved", after={"status": "approved", "approved_on": day, "amount": str(g.amount),
+                                       "paid_as": paid_as or g.paid_as, "remaining_budget_after": str(remaining - g.amount)},
+          approved_by=actor.user_id, approved_at=utcnow(), approved_on=day, paid_as=paid_as or g.paid_as)
     return g
 
 
 @unit_of_work
-def pay_grant(actor: Actor, grant_id: int, reference: str | None = None) -> Grant:
-    """Pay an approved grant, exactly once: as a loan principal reduction or to the enterprise."""
+def pay_grant(actor: Actor, grant_id: int, reference: str | None = None, on: date | None = None) -> Grant:
+    """Pay an approved grant on ``on`` (today by default), exactly once: off the loan's principal or to the enterprise."""
     require_role(actor, "fund_admin", action="pay grants")
     g = get_visible(Grant, grant_id, actor, what="grant")
     GRANT_LIFECYCLE.check(g.status, "paid")
+    day = check_event_day("paid_on", on, [(approved_day(g), "the grant was approved")])
     if g.paid_as == "principal_reduction" and not PRINCIPAL_REDUCERS:
         raise Conflict("this grant is to reduce a loan's principal, and no loan is recorded for the proposal; "
                        "approve it to be paid to the enterprise instead", current_state=g.status, allowed=["paid"])
@@ -241,10 +251,10 @@ def pay_grant(actor: Actor, grant_id: int, reference: str | None = None) -> Gran
     _block_if_no_longer_due(actor, g)
     # Under the line's lock a racing second payment has already stopped at the check above.
     g.payment_reference = reference or f"GR-{g.id:06d}"
-    detail = PRINCIPAL_REDUCERS[0](actor, g) if g.paid_as == "principal_reduction" else "paid to the enterprise"
-    _move(actor, g, "paid", after={"status": "paid", "amount": str(g.amount), "paid_as": g.paid_as,
+    detail = PRINCIPAL_REDUCERS[0](actor, g, day) if g.paid_as == "principal_reduction" else "paid to the enterprise"
+    _move(actor, g, "paid", after={"status": "paid", "paid_on": day, "amount": str(g.amount), "paid_as": g.paid_as,
                                    "reference": g.payment_reference, "detail": detail},
-          paid_by=actor.user_id, paid_at=utcnow())
+          paid_by=actor.user_id, paid_at=utcnow(), paid_on=day)
     return g
 
 

@@ -6,6 +6,7 @@ from flask_login import login_required
 
 from ..auth.current import current_actor
 from ..errors import DomainError
+from ..event_dates import form_day
 from . import services
 
 bp = Blueprint("grants", __name__, url_prefix="/grants")
@@ -28,10 +29,12 @@ def act(grant_id: int, action: str):
     actor = current_actor()
     try:
         if action == "approve":
-            services.approve_grant(actor, grant_id, request.form.get("paid_as") or None)
+            services.approve_grant(actor, grant_id, request.form.get("paid_as") or None,
+                                   form_day(request.form, "approved_on"))
             flash(f"Grant {grant_id} approved.", "success")
         elif action == "pay":
-            services.pay_grant(actor, grant_id, request.form.get("reference") or None)
+            services.pay_grant(actor, grant_id, request.form.get("reference") or None,
+                               form_day(request.form, "paid_on"))
             flash(f"Grant {grant_id} paid.", "success")
     except DomainError as exc:
         details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in (exc.errors or {}).items())

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from .. import idempotency
 from ..auth.current import current_actor
 from . import services
-from .schemas import (DeclineGuaranteeSchema, ExposureSchema, GuaranteePage, GuaranteeSchema, ListArgs,
+from .schemas import (DeclineGuaranteeSchema, IssueSchema, ExposureSchema, GuaranteePage, GuaranteeSchema, ListArgs,
                       RecoverySchema, RequestSchema)
 
 blp = Blueprint("guarantees_api", __name__, url_prefix="/api/v1", description="Guarantees and the fund's exposure")
@@ -43,10 +43,11 @@ class OneView(MethodView):
 class IssueView(MethodView):
     @blp.doc(**idempotency.HEADER_DOC)
     @idempotency.idempotent
+    @blp.arguments(IssueSchema)
     @blp.response(200, GuaranteeSchema)
-    def post(self, guarantee_id):
+    def post(self, data, guarantee_id):
         """Issue a requested guarantee within the fund's remaining capacity (fund admins)."""
-        return services.issue_guarantee(current_actor(), guarantee_id)
+        return services.issue_guarantee(current_actor(), guarantee_id, data["issued_on"])
 
 
 @blp.route("/guarantees/<int:guarantee_id>/decline")

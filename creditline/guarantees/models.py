@@ -55,6 +55,7 @@ class Guarantee(db.Model):
     requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    issued_on: Mapped[date | None] = mapped_column(Date)  # the day the fund issued it
     declined_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decline_reason: Mapped[str | None] = mapped_column(Text)

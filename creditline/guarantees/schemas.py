@@ -43,11 +43,17 @@ class GuaranteeSchema(Schema):
     requested_at = UtcDateTime(allow_none=True)
     issued_by = Id(allow_none=True)
     issued_at = UtcDateTime(allow_none=True)
+    issued_on = fields.Date(allow_none=True)
     declined_at = UtcDateTime(allow_none=True)
     decline_reason = Text(allow_none=True)
     called_at = UtcDateTime(allow_none=True)
     paid_at = UtcDateTime(allow_none=True)
     allowed_transitions = fields.Function(lambda g: GUARANTEE_LIFECYCLE.allowed(g.status))
+
+
+class IssueSchema(Schema):
+    issued_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the day the fund issued it; today by default, never later, not before the loan's approval"})
 
 
 class DeclineGuaranteeSchema(Schema):

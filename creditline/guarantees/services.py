@@ -13,6 +13,7 @@ from ..auth.permissions import Actor, get_visible, require_portfolio, require_ro
 from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
+from ..event_dates import check_event_day
 from ..extensions import db
 from .. import lifecycle_moves
 from ..unit_of_work import lock, unit_of_work
@@ -157,8 +158,10 @@ def request_guarantee(actor: Actor, loan_id: int, data: dict[str, Any]) -> Guara
 
 
 @unit_of_work
-def issue_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
-    """The fund issues a requested guarantee, refusing anything beyond the remaining capacity."""
+def issue_guarantee(actor: Actor, guarantee_id: int, on: date | None = None) -> Guarantee:
+    """The fund issues a requested guarantee on ``on`` (today by default), within the remaining capacity."""
+    from ..loans.services import decided_on
+
     require_role(actor, "fund_admin", action="issue guarantees")
     g = get_visible(Guarantee, guarantee_id, actor, what="guarantee")
     GUARANTEE_LIFECYCLE.check(g.status, "issued")
@@ -166,6 +169,7 @@ def issue_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
     if loan.status not in GUARANTEEABLE:
         raise _refuse(g, f"loan {loan.id} is {loan.status}; only an approved loan not in arrears can be guaranteed; "
                          f"decline the request instead")
+    day = check_event_day("issued_on", on, [(decided_on(loan), f"loan {loan.id} was approved")])
     # Lock the line so two issues cannot both take the last of the capacity (SQLite: the unit
     # of work holds the write lock), and read the guarantee again under the lock.
     line = lock(CreditLine, g.credit_line_id)
@@ -175,9 +179,9 @@ def issue_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
         raise ValidationFailed("the fund's guarantee capacity is exhausted",
                                {"covered_amount": [f"{line.currency} {g.covered_amount} of cover asked, "
                                                    f"{line.currency} {remaining} of capacity left"]})
-    g.issued_by, g.issued_at = actor.user_id, utcnow()
+    g.issued_by, g.issued_at, g.issued_on = actor.user_id, utcnow(), day
     g.valid_until = _end_of_loan(loan)
-    move(actor, g, "issued", remaining_capacity=str(remaining - g.covered_amount))
+    move(actor, g, "issued", remaining_capacity=str(remaining - g.covered_amount), issued_on=day)
     return g
 
 

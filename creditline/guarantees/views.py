@@ -7,6 +7,7 @@ from flask_login import login_required
 from ..auth.current import current_actor
 from ..creditlines.services import list_credit_lines
 from ..errors import DomainError
+from ..event_dates import form_day
 from ..extensions import db
 from . import services
 
@@ -37,7 +38,7 @@ def act(guarantee_id: int, action: str):
     actor = current_actor()
     try:
         if action == "issue":
-            services.issue_guarantee(actor, guarantee_id)
+            services.issue_guarantee(actor, guarantee_id, form_day(request.form, "issued_on"))
             flash(f"Guarantee G{guarantee_id} issued.", "success")
         elif action == "decline":
             services.decline_guarantee(actor, guarantee_id, request.form.get("reason", ""))

@@ -53,7 +53,7 @@ class ApproveView(MethodView):
     @blp.response(200, LoanSchema)
     def post(self, data, loan_id):
         """Approve the terms applied for (credit committee; not the proposer)."""
-        return services.approve_loan(current_actor(), loan_id, data.get("comment"))
+        return services.approve_loan(current_actor(), loan_id, data.get("comment"), data.get("decided_on"))
 
 
 @blp.route("/<int:loan_id>/decline")
@@ -64,7 +64,7 @@ class DeclineView(MethodView):
     @blp.response(200, LoanSchema)
     def post(self, data, loan_id):
         """Decline the terms applied for, with a reason (credit committee; not the proposer)."""
-        return services.decline_loan(current_actor(), loan_id, data["reason"])
+        return services.decline_loan(current_actor(), loan_id, data["reason"], data.get("decided_on"))
 
 
 @blp.route("/<int:loan_id>/disburse")

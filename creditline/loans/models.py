@@ -72,6 +72,8 @@ class Loan(TimestampMixin, db.Model):
     proposed_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The day the committee decided (entered by the user); decided_at is when it was entered.
+    decided_on: Mapped[date | None] = mapped_column(Date)
     decline_reason: Mapped[str | None] = mapped_column(Text)
     days_past_due: Mapped[int] = mapped_column(Integer, default=0)
     arrears_as_of: Mapped[date | None] = mapped_column(Date)

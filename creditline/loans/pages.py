@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError
 
 from ..auth.current import current_actor
 from ..errors import DomainError
+from ..event_dates import form_day
 from ..extensions import db
 from ..guarantees import services as guarantees
 from ..guarantees.schemas import RecoverySchema as RecoveryFormSchema
@@ -126,9 +127,11 @@ def act(loan_id: int, action: str):
                 "write-off": "Loan written off.", "cancel-rest": "The undisbursed rest is cancelled."}
     try:
         if action == "approve":
-            services.approve_loan(actor, loan_id, request.form.get("comment") or None)
+            services.approve_loan(actor, loan_id, request.form.get("comment") or None,
+                                  form_day(request.form, "decided_on"))
         elif action == "decline":
-            services.decline_loan(actor, loan_id, _form(DeclineSchema())["reason"])
+            form = _form(DeclineSchema())
+            services.decline_loan(actor, loan_id, form["reason"], form["decided_on"])
         elif action == "disburse":
             services.disburse(actor, loan_id, _form(DisbursementInSchema()))
         elif action == "pay":

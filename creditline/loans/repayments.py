@@ -80,7 +80,7 @@ def record_payment(actor: Actor, loan_id: int, data: dict[str, Any]) -> Payment:
     if loan.status not in SERVICING_STATES:
         raise refuse(loan, f"payments are only taken on a loan being repaid; this one is {loan.status}")
     amount: Decimal = data["amount"]
-    value_date: dt.date = data["value_date"]
+    value_date: dt.date = data.get("value_date") or clock.today()
     mode: str | None = data.get("mode")
     errors: dict[str, list[str]] = {}
     if data["currency"] != loan.currency:

@@ -73,6 +73,7 @@ class LoanSchema(Schema):
     proposed_by = Id()
     decided_by = Id(allow_none=True)
     decided_at = UtcDateTime(allow_none=True)
+    decided_on = fields.Date(allow_none=True)
     decline_reason = Text(allow_none=True)
     written_off_by = Id(allow_none=True)
     written_off_at = UtcDateTime(allow_none=True)
@@ -91,12 +92,17 @@ class LoanQueryArgsSchema(PageArgsSchema):
     proposal_id = Id()
 
 
+DECIDED_ON = {"description": "the day the committee decided; today by default, never later, not before submission"}
+
+
 class ApproveSchema(Schema):
     comment = Text(load_default=None, allow_none=True, multiline=True, validate=validate.Length(max=2000))
+    decided_on = fields.Date(load_default=None, allow_none=True, metadata=DECIDED_ON)
 
 
 class DeclineSchema(Schema):
     reason = Text(required=True, multiline=True, validate=validate.Length(min=3, max=2000))
+    decided_on = fields.Date(load_default=None, allow_none=True, metadata=DECIDED_ON)
 
 
 class WriteOffSchema(Schema):
@@ -109,8 +115,8 @@ class CancelRestSchema(Schema):
 
 class DisbursementInSchema(Schema):
     amount = Amount(required=True)
-    # Booked at most a year ahead of its value date (the service explains why ahead is allowed).
-    value_date = Day(required=True, days_ahead=366)
+    # The day the money was paid out: today by default, never later (the service names today).
+    value_date = Day(load_default=None, allow_none=True, days_ahead=366)
     reference = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
@@ -128,7 +134,7 @@ class DisbursementSchema(Schema):
 class PaymentInSchema(Schema):
     amount = Amount(required=True)
     currency = Text(required=True, validate=CURRENCY)
-    value_date = Day(required=True)  # the service refuses a future day, naming today
+    value_date = Day(load_default=None, allow_none=True)  # the service refuses a future day, naming today
     mode = Text(load_default=None, allow_none=True, validate=validate.OneOf(RESCHEDULE_MODES),
                          metadata={"description": "for a prepayment: shorten the loan or lower the installments"})
     reference = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))

@@ -26,6 +26,7 @@ from ..audit.services import record
 from ..auth.permissions import Actor, get_visible, require_role, check_four_eyes, visible
 from ..database import as_utc, utcnow
 from ..errors import Conflict, ValidationFailed
+from ..event_dates import check_event_day, day_of, order_problems
 from ..extensions import db
 from ..lifecycle_moves import move
 from ..unit_of_work import lock, unit_of_work
@@ -227,9 +228,23 @@ def _decidable(actor: Actor, loan_id: int, action: str) -> Loan:
     return loan
 
 
+def submitted_on(p: Proposal) -> dt.date | None:
+    """The day the proposal was submitted (rows from before event dates: the day it was entered)."""
+    return p.submitted_on or day_of(as_utc(p.submitted_at) if p.submitted_at else None)
+
+
+def decided_on(loan: Loan) -> dt.date | None:
+    """The day the committee decided (rows from before event dates: the day it was entered)."""
+    return loan.decided_on or day_of(as_utc(loan.decided_at) if loan.decided_at else None)
+
+
+def _decision_day(loan: Loan, value: dt.date | None) -> dt.date:
+    return check_event_day("decided_on", value, [(submitted_on(loan.proposal), "the proposal was submitted")])
+
+
 @unit_of_work
-def approve_loan(actor: Actor, loan_id: int, comment: str | None = None) -> Loan:
-    """Approve the terms applied for (credit committee; never the proposer)."""
+def approve_loan(actor: Actor, loan_id: int, comment: str | None = None, on: dt.date | None = None) -> Loan:
+    """Approve the terms applied for (credit committee; never the proposer), on ``on`` (today by default)."""
     loan = _decidable(actor, loan_id, "approve")
     LOAN_LIFECYCLE.check(loan.status, "approved")
     if loan.proposal.status not in LENDABLE_PROPOSAL_STATES:
@@ -238,20 +253,23 @@ def approve_loan(actor: Actor, loan_id: int, comment: str | None = None) -> Loan
         refusal = guard(loan)
         if refusal:
             raise refuse(loan, refusal)
-    loan.decided_by, loan.decided_at = actor.user_id, utcnow()
-    transition(actor, loan, "approved", comment=comment)
+    day = _decision_day(loan, on)
+    loan.decided_by, loan.decided_at, loan.decided_on = actor.user_id, utcnow(), day
+    transition(actor, loan, "approved", comment=comment, decided_on=day)
     return loan
 
 
 @unit_of_work
-def decline_loan(actor: Actor, loan_id: int, reason: str) -> Loan:
+def decline_loan(actor: Actor, loan_id: int, reason: str, on: dt.date | None = None) -> Loan:
     """Decline the terms applied for, with a reason (credit committee; never the proposer)."""
     loan = _decidable(actor, loan_id, "decline")
     if not reason or len(reason.strip()) < 3:
         raise ValidationFailed("say why the loan is declined", {"reason": ["a reason is required"]})
     LOAN_LIFECYCLE.check(loan.status, "declined")
+    day = _decision_day(loan, on)
     loan.decided_by, loan.decided_at, loan.decline_reason = actor.user_id, utcnow(), reason.strip()
-    transition(actor, loan, "declined", reason=loan.decline_reason)
+    loan.decided_on = day
+    transition(actor, loan, "declined", reason=loan.decline_reason, decided_on=day)
     return loan
 
 
@@ -315,22 +333,19 @@ def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
     if loan.status not in DISBURSABLE:
         raise refuse(loan, f"only an approved loan still being paid out can be disbursed; this one is {loan.status}")
     amount: Decimal = data["amount"]
-    value_date: dt.date = data["value_date"]
+    value_date: dt.date = data.get("value_date") or clock.today()
     errors: dict[str, list[str]] = {}
     if amount <= 0:
         errors["amount"] = ["must be more than zero"]
     elif amount > loan.undisbursed:
         errors["amount"] = [f"only {loan.undisbursed} of the approved principal {loan.principal} is left "
                             f"to disburse, not {amount}"]
-    approved_on = as_utc(loan.decided_at).date() if loan.decided_at else None
     last = max((d.value_date for d in loan.disbursements), default=None)
-    # A value-dated transfer may be booked ahead of its date (unlike payments, whose arrears are
-    # judged as of their date), so a future tranche date is accepted.
-    if approved_on and value_date < approved_on:
-        errors["value_date"] = [f"the loan was approved on {approved_on}; a disbursement cannot be "
-                                f"dated {value_date}"]
-    elif last and value_date < last:
-        errors["value_date"] = [f"the previous tranche was paid on {last}; tranches go in date order"]
+    # A recorded tranche is money already paid out: never dated after today (a planned tranche
+    # in the terms' disbursement plan may be; it is recorded here on the day it is paid).
+    errors.update(order_problems("value_date", value_date, clock.today(), [
+        (decided_on(loan), "the loan was approved"),
+        (last, "the previous tranche was paid out (tranches go in date order)")]))
     remaining = [r for r in loan.installments if r.due_date > value_date]
     if loan.installments and not remaining and "value_date" not in errors:
         errors["value_date"] = [f"the schedule ends on {loan.installments[-1].due_date}; nothing is left "

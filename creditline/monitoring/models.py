@@ -114,6 +114,8 @@ class MonitoringReport(db.Model):
     review_note: Mapped[str | None] = mapped_column(Text)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The day the SME sent the report (after its period ended); submitted_at is when it was entered.
+    reported_on: Mapped[date | None] = mapped_column(Date)
 
     period: Mapped[ReportingPeriod] = relationship(back_populates="versions")
     quantities: Mapped[list[ReportedQuantity]] = relationship(cascade="all, delete-orphan", lazy="selectin")

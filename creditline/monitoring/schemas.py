@@ -73,6 +73,8 @@ class ReportBodySchema(Schema):
     period = Text(required=True)
     production_output = fields.Raw(required=True, metadata={"description": "decimal string, more than zero"})
     quantities = fields.List(fields.Nested(QuantitySchema), required=True)
+    reported_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the day the report was sent; today by default, after the period ended, never later than today"})
 
 
 class EvidenceSchema(Schema):
@@ -102,5 +104,6 @@ class ReportSchema(Schema):
     source = Text()
     submitted_by = Id()
     submitted_at = UtcDateTime()
+    reported_on = fields.Date(allow_none=True)
     quantities = fields.List(fields.Nested(QuantityOutSchema))
     evidence = fields.List(fields.Nested(EvidenceSchema))

@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from ..audit.services import record
 from ..auth.permissions import Actor, get_visible, require_role
+from .. import clock
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..event_dates import day_of, order_problems
 from ..extensions import db
 from ..unit_of_work import unit_of_work
 from ..files.services import store_file
@@ -233,6 +235,8 @@ def _report_problems(plan: MonitoringPlan, n: int | None, item: dict[str, Any],
         last = periods[label].report
         errors[f"{prefix}period"] = [f"period {label} has already been reported and "
                                      + ("accepted" if last.status == "accepted" else "waits for the NCPC's review")]
+    else:
+        errors.update(_report_day_problems(periods[label], item, prefix))
     seen.add(label)
     output = _decimal(item.get("production_output"), f"{prefix}production_output", errors, positive=True)
     quantities: dict[str, Decimal] = {}
@@ -254,6 +258,22 @@ def _report_problems(plan: MonitoringPlan, n: int | None, item: dict[str, Any],
     if missing:
         errors[f"{prefix}quantities"] = [f"missing: {', '.join(missing)}"]
     return errors, quantities, output
+
+
+def _report_day_problems(period: ReportingPeriod, item: dict[str, Any], prefix: str) -> dict[str, list[str]]:
+    """A period is reported only once it has ended, on a day no later than today."""
+    today = clock.today()
+    if period.end >= today:
+        return {f"{prefix}period": [f"period {period.label} runs to {period.end}; it can be reported once it has "
+                                    f"ended, from {period.end + timedelta(days=1)}"]}
+    day = item.get("reported_on") or today
+    return order_problems(f"{prefix}reported_on", day, today,
+                          [(period.end + timedelta(days=1), f"period {period.label} ended the day before")])
+
+
+def report_day(report: MonitoringReport) -> date:
+    """The day a report was sent (rows from before event dates: the day it was entered)."""
+    return report.reported_on or day_of(report.submitted_at)
 
 
 @unit_of_work
@@ -280,7 +300,8 @@ def submit_reports(actor: Actor, proposal_id: int, items: list[dict[str, Any]], 
         previous = period.report  # a returned version: this one corrects it
         report = MonitoringReport(plan_id=plan.id, period_id=period.id, production_output=output, source=source,
                                   submitted_by=actor.user_id, status="submitted",
-                                  version=previous.version + 1 if previous else 1)
+                                  version=previous.version + 1 if previous else 1,
+                                  reported_on=item.get("reported_on") or clock.today())
         report.quantities = [ReportedQuantity(stream=s, unit=plan.units[s], quantity=q) for s, q in quantities.items()]
         if previous is not None:
             # The evidence still supports the corrected figures unless the SME adds better.
@@ -289,7 +310,7 @@ def submit_reports(actor: Actor, proposal_id: int, items: list[dict[str, Any]], 
         db.session.flush()
         record(actor, "monitoring_report.submitted", "monitoring_report", report.id, None,
                {"period": period.label, "version": report.version, "corrects": previous.id if previous else None,
-                "production_output": str(output), "source": source,
+                "reported_on": report.reported_on, "production_output": str(output), "source": source,
                 "quantities": {s: str(q) for s, q in quantities.items()}})
         reports.append(report)
     tell_verifiers_reports_arrived(plan, reports)

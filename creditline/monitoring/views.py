@@ -9,6 +9,7 @@ from flask_login import login_required
 from ..auth.current import current_actor
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..files.disposition import download
+from ..event_dates import form_day
 from ..proposals import services as proposals
 from . import review, services
 from .. import clock
@@ -68,6 +69,7 @@ def report(proposal_id: int):
     item = {"period": f.get("period", ""), "production_output": f.get("production_output", ""),
             "quantities": [{"stream": s, "unit": plan.units[s], "quantity": f.get(f"q.{s}", "")} for s in plan.streams]}
     try:
+        item["reported_on"] = form_day(f, "reported_on")
         services.submit_reports(actor, proposal_id, [item], source="form", single=True)
         flash(f"Period {item['period']} reported.", "success")
     except ValidationFailed as exc:

@@ -51,7 +51,8 @@ class SubmitView(MethodView):
     @blp.response(200, ProposalSchema)
     def post(self, data, proposal_id):
         """Validate fully, submit and score; 422 lists every problem at once."""
-        return services.submit_proposal(current_actor(), proposal_id, data["bank_id"], score_and_store)
+        return services.submit_proposal(current_actor(), proposal_id, data["bank_id"], score_and_store,
+                                        data["submitted_on"])
 
 
 @blp.route("/<int:proposal_id>/reopen")

@@ -1,11 +1,11 @@
 """Proposal, its indicator table and documents, assessments, and the NCPC technical review."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, exists, select
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.permissions import Actor, scope
@@ -68,6 +68,8 @@ class Proposal(TimestampMixin, db.Model):
     cost_items: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The day it was submitted (a fund bringing older loans enters it); submitted_at is when it was entered.
+    submitted_on: Mapped[date | None] = mapped_column(Date)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
     enterprise: Mapped[Enterprise] = relationship()

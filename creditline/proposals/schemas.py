@@ -139,6 +139,7 @@ class ProposalSchema(ProposalCreateSchema):
     id = Id(dump_only=True)
     status = Text(dump_only=True)
     submitted_at = UtcDateTime(dump_only=True, allow_none=True)
+    submitted_on = fields.Date(dump_only=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True)
     documents = fields.List(fields.Nested(DocumentSchema), dump_only=True)
     allowed_transitions = fields.Method("_allowed", dump_only=True)
@@ -163,6 +164,8 @@ class ProposalQueryArgsSchema(PageArgsSchema):
 
 
 class SubmitSchema(Schema):
+    submitted_on = fields.Date(load_default=None, allow_none=True,
+                               metadata={"description": "the day it was submitted; today by default, never later"})
     bank_id = Id(load_default=None, allow_none=True,
                              metadata={"description": "partner bank to send it to; the only one by default"})
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..enterprises.models import Enterprise
+from ..event_dates import check_event_day
 from ..errors import Conflict, NotFound, ValidationFailed, require_id
 from ..extensions import db
 from ..lifecycle_moves import move
@@ -187,10 +189,16 @@ def reopen_proposal(actor: Actor, proposal_id: int) -> Proposal:
 
 
 @unit_of_work
-def submit_proposal(actor: Actor, proposal_id: int, bank_id: int | None, scorer: Callable[..., Assessment]) -> Proposal:
-    """Validate fully, submit, score against the line's rulebook and record the decision."""
+def submit_proposal(actor: Actor, proposal_id: int, bank_id: int | None, scorer: Callable[..., Assessment],
+                    submitted_on: date | None = None) -> Proposal:
+    """Validate fully, submit, score against the line's rulebook and record the decision.
+
+    ``submitted_on`` is the day it was submitted (today by default; an older application brought
+    into the system keeps its own day).
+    """
     require_role(actor, "sme", action="submit proposals")
     require_id(bank_id, "bank_id")
+    day = check_event_day("submitted_on", submitted_on)
     p = get_visible(Proposal, proposal_id, actor, what="proposal")
     PROPOSAL_LIFECYCLE.check(p.status, "submitted")
     if bank_id is not None:
@@ -200,8 +208,8 @@ def submit_proposal(actor: Actor, proposal_id: int, bank_id: int | None, scorer:
     problems = submission_problems(p)
     if problems:
         raise ValidationFailed(f"the proposal is not ready to submit: {len(problems)} problems", problems)
-    transition(actor, p, "submitted")
-    p.submitted_at = utcnow()
+    p.submitted_at, p.submitted_on = utcnow(), day
+    transition(actor, p, "submitted", submitted_on=day)
     assessment = scorer(actor, p)
     transition(actor, p, "scored", assessment_id=assessment.id)
     transition(actor, p, assessment.decision, assessment_id=assessment.id)

@@ -9,6 +9,7 @@ from ..auth.current import current_actor
 from ..creditlines.services import list_credit_lines
 from ..enterprises.services import list_enterprises
 from ..errors import Conflict, DomainError, PayloadTooLarge, ValidationFailed
+from ..event_dates import form_day
 from ..pagination import page_arg
 from ..rules.costs import COST_CATEGORIES
 from ..scoring.services import assessment_view, score_and_store
@@ -126,7 +127,8 @@ def submit(proposal_id: int):
     actor = current_actor()
     bank_id = request.form.get("bank_id", type=int)
     try:
-        p = services.submit_proposal(actor, proposal_id, bank_id, score_and_store)
+        p = services.submit_proposal(actor, proposal_id, bank_id, score_and_store,
+                                     form_day(request.form, "submitted_on"))
     except ValidationFailed as exc:
         p = services.get_proposal(actor, proposal_id)
         return render_template("proposals/detail.html", p=p, assessment=None, actor=actor, reviews=[],

@@ -28,6 +28,11 @@ class CommentSchema(Schema):
     comment = Text(load_default=None, multiline=True, validate=validate.Length(max=5000))
 
 
+class ConfirmSchema(CommentSchema):
+    confirmed_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the day it was confirmed; today by default, never later, not before the last report"})
+
+
 class VerificationSchema(Schema):
     id = Id()
     proposal_id = Id()
@@ -46,6 +51,7 @@ class VerificationSchema(Schema):
     proposal_comment = Text(allow_none=True)
     confirmed_by = Id(allow_none=True)
     confirmed_at = UtcDateTime(allow_none=True)
+    confirmed_on = fields.Date(allow_none=True)
     confirm_comment = Text(allow_none=True)
     # design §5 verdict fields, lifted from the result
     main_improvement = fields.Function(lambda v: v.result.get("main_improvement"))
@@ -101,11 +107,11 @@ class ProposeView(MethodView):
 
 @blp.route("/verifications/<int:verification_id>/confirm")
 class ConfirmView(MethodView):
-    @blp.arguments(CommentSchema)
+    @blp.arguments(ConfirmSchema)
     @blp.response(200, VerificationSchema)
     def post(self, data, verification_id):
         """Confirm (a senior verifier who did not propose it); final."""
-        return services.confirm(current_actor(), verification_id, data["comment"])
+        return services.confirm(current_actor(), verification_id, data["comment"], data["confirmed_on"])
 
 
 @blp.route("/verifications/<int:verification_id>/reject")

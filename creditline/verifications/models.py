@@ -1,10 +1,10 @@
 """A verification: the figures computed from the reports, and the four-eyes decision on them."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.permissions import Actor, scope
@@ -57,6 +57,7 @@ class Verification(db.Model):
     proposal_comment: Mapped[str | None] = mapped_column(Text)
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_on: Mapped[date | None] = mapped_column(Date)  # the day the second verifier confirmed
     confirm_comment: Mapped[str | None] = mapped_column(Text)
 
     proposal: Mapped[Proposal] = relationship()

@@ -1,6 +1,7 @@
 """Verify a proposal's reported benefit and take the four-eyes decision on it."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -8,12 +9,14 @@ from sqlalchemy import select
 from ..audit.services import record
 from ..auth.permissions import Actor, check_four_eyes, get_visible, require_role, visible
 from ..database import utcnow
+from .. import clock
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..event_dates import check_event_day
 from ..extensions import db
 from ..lifecycle_moves import move
 from ..unit_of_work import unit_of_work
 from ..monitoring.models import MonitoringReport, ReportEvidence
-from ..monitoring.services import plan_of
+from ..monitoring.services import plan_of, report_day
 from ..pagination import Page, paginate
 from ..proposals.models import Proposal
 from ..scoring.services import rulebook_of
@@ -56,14 +59,16 @@ def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) ->
                        f"correct it (supersedes_id {current.id})", current_state="confirmed", allowed=[],
                        errors={"supersedes_id": [f"required: verification {current.id} is confirmed"]})
     wanted = data.get("periods")
-    # Only what the NCPC accepted counts: a submitted or returned report is not evidence yet.
+    # Only what the NCPC accepted counts (a submitted or returned report is not evidence yet), and
+    # only of ended periods: a certificate never covers days to come.
+    today = clock.today()
     reports = [q.accepted_report for q in plan.periods
-               if q.accepted_report is not None and (not wanted or q.label in wanted)]
+               if q.accepted_report is not None and q.end < today and (not wanted or q.label in wanted)]
     errors: dict[str, list[str]] = {}
     if wanted:
         unknown = sorted(set(wanted) - {r.period.label for r in reports})
         if unknown:
-            errors["periods"] = [f"no accepted report for period(s) {', '.join(unknown)}"]
+            errors["periods"] = [f"no accepted report of an ended period for period(s) {', '.join(unknown)}"]
     if not reports:
         errors.setdefault("periods", []).append("there are no accepted monitoring reports to verify yet")
     old = None
@@ -125,15 +130,30 @@ def propose(actor: Actor, verification_id: int, decision: str, comment: str) -> 
 
 
 @unit_of_work
-def confirm(actor: Actor, verification_id: int, comment: str | None) -> Verification:
-    """A senior verifier who did not propose it confirms; the result is then immutable."""
+def confirm(actor: Actor, verification_id: int, comment: str | None, on: date | None = None) -> Verification:
+    """A senior verifier who did not propose it confirms on ``on`` (today by default); the result is then immutable."""
     require_role(actor, "senior_verifier", action="confirm verifications")
     v = get_visible(Verification, verification_id, actor, what="verification")
     check_four_eyes(actor, v.proposed_by, "verification")
-    _move(actor, v, "confirmed", confirmed_by=actor.user_id, confirmed_at=utcnow(), confirm_comment=comment)
+    day = check_event_day("confirmed_on", on, [(last_report_day(v), "the last report it covers was sent")])
+    _move(actor, v, "confirmed", confirmed_by=actor.user_id, confirmed_at=utcnow(), confirmed_on=day,
+          confirm_comment=comment)
     for hook in ON_CONFIRMED:
         hook(actor, v)
     return v
+
+
+def last_report_day(v: Verification) -> date | None:
+    """The day the latest (accepted) report the verification covers was sent."""
+    reports = db.session.scalars(select(MonitoringReport).where(MonitoringReport.plan_id == v.plan_id,
+                                                                MonitoringReport.status == "accepted"))
+    days = [report_day(r) for r in reports if r.period.label in (v.periods or [])]
+    return max(days, default=None)
+
+
+def confirmed_day(v: Verification) -> date | None:
+    """The day the verification was confirmed (rows from before event dates: the day it was entered)."""
+    return v.confirmed_on or (v.confirmed_at.date() if v.confirmed_at else None)
 
 
 @unit_of_work
@@ -282,4 +302,4 @@ def certificate_data(v: Verification, grant: Any | None) -> dict[str, Any]:
             "flags": [f["message"] for f in r.get("sufficiency", [])], "decision": v.decision, "grant": grant_text,
             "proposed_by": people["proposed_by"], "proposed_at": v.proposed_at.date().isoformat() if v.proposed_at else "",
             "confirmed_by": people["confirmed_by"],
-            "confirmed_at": v.confirmed_at.date().isoformat() if v.confirmed_at else ""}
+            "confirmed_at": confirmed_day(v).isoformat() if v.confirmed_at else ""}

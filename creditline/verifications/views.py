@@ -6,6 +6,7 @@ from flask_login import login_required
 
 from ..auth.current import current_actor
 from ..errors import DomainError, ValidationFailed
+from ..event_dates import form_day
 from ..pagination import Page
 from . import services
 from .chart import specific_consumption_chart
@@ -60,7 +61,7 @@ def act(verification_id: int, action: str):
         if action == "propose":
             services.propose(actor, verification_id, request.form.get("decision", ""), comment)
         elif action == "confirm":
-            services.confirm(actor, verification_id, comment or None)
+            services.confirm(actor, verification_id, comment or None, form_day(request.form, "confirmed_on"))
         elif action == "reject":
             services.reject(actor, verification_id, comment)
         elif action == "withdraw":
