@@ -1,7 +1,7 @@
 """event dates: the day each decision, report and payment happened, next to when it was entered
 
-Revision ID: 0016_event_dates
-Revises: 0015_idempotency_keys
+Revision ID: 0017_event_dates
+Revises: 0016_referrals
 
 Existing rows take the day they were entered, which is what the app assumed until now.
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016_event_dates'
-down_revision = '0015_idempotency_keys'
+revision = '0017_event_dates'
+down_revision = '0016_referrals'
 branch_labels = None
 depends_on = None
 
