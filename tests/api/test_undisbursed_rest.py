@@ -15,11 +15,12 @@ from .test_loans import approved, counts, pay, proposal_id  # noqa: F401 - fixtu
 D = Decimal
 
 
-def _half_out(client, token_for, loan_id):
+def _half_out(client, token_for, loan_id, on=None):
     res = client.post(f"/api/v1/loans/{loan_id}/disburse", headers=token_for("bank_officer"),
-                      json={"amount": "50000.00", "value_date": clock.today().isoformat()})
+                      json={"amount": "50000.00", "value_date": (on or clock.today()).isoformat()})
     assert res.status_code == 201, res.get_json()
-    assert res.get_json()["loan"]["status"] == "disbursed"
+    # Paid out today nothing is due yet; paid out long ago, installments have fallen due.
+    assert res.get_json()["loan"]["status"] == ("disbursed" if on is None else "active")
 
 
 def _loan(client, token_for, loan_id):
@@ -98,12 +99,24 @@ def test_a_payoff_before_the_first_due_date_repays_the_loan(client, token_for, a
 
 
 def test_a_grant_on_the_credit_is_computed_on_what_was_not_cancelled(client, token_for, approved):  # noqa: F811
-    from .test_grant_reschedule import _approved_grant
-    _half_out(client, token_for, approved)
+    from dateutil.relativedelta import relativedelta
+
+    from .test_loans import START
+    from .test_verification_chain import PLAN, reported, verified
+    _half_out(client, token_for, approved, START)
     res = client.post(f"/api/v1/loans/{approved}/cancel-undisbursed", headers=token_for("bank_officer"),
                       json={"reason": "the second dyeing line was dropped"})
     assert res.status_code == 200, res.get_json()
     proposal = _loan(client, token_for, approved)["proposal_id"]
-    g = _approved_grant(client, token_for, proposal)
+    # Reporting from three months after the money, so every period has ended by today.
+    plan = {**PLAN, "reporting_start": (START + relativedelta(months=3)).isoformat()}
+    res = client.post(f"/api/v1/proposals/{proposal}/monitoring-plan", headers=token_for("verifier"), json=plan)
+    assert res.status_code == 201, res.get_json()
+    reported(client, token_for, proposal)
+    v = verified(client, token_for, proposal)
+    client.post(f"/api/v1/verifications/{v['id']}/propose", headers=token_for("verifier"),
+                json={"decision": "verified", "comment": "checked on site"})
+    client.post(f"/api/v1/verifications/{v['id']}/confirm", headers=token_for("senior_verifier"), json={})
+    g = client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"][0]
     # 25% of the USD 50,000 lent, not of the USD 80,000 first approved.
     assert (g["basis"], g["amount"]) == ("loan_amount", "12500.00")
