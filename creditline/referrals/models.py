@@ -12,12 +12,18 @@ from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..enterprises.models import Enterprise
 from ..extensions import db
+from ..states import Lifecycle
 from ..files.models import StoredFile
 from ..proposals.models import Assessment, Proposal
 
 # A task is open until decided; a re-score, a withdrawal or a return of the proposal closes the
 # tasks it made moot as ``superseded`` (nobody decided them).
-TASK_STATES = ("open", "cleared", "rejected", "returned", "superseded")
+REFERRAL_LIFECYCLE = Lifecycle(
+    "referral",
+    {"open": ("cleared", "rejected", "returned", "superseded")},
+    initial="open",
+)
+TASK_STATES = REFERRAL_LIFECYCLE.states
 DECISIONS = {"clear": "cleared", "reject": "rejected", "return": "returned"}
 
 

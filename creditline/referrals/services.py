@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 
 from ..audit.services import record
 from ..auth.permissions import Actor, get_visible, require_role, visible
@@ -18,11 +18,12 @@ from ..extensions import db
 from ..unit_of_work import lock, unit_of_work
 from ..files import content
 from ..files.services import store_file
+from ..lifecycle_moves import move
 from ..pagination import Page, paginate
 from ..proposals.models import PROPOSAL_LIFECYCLE, Assessment, Proposal
 from ..proposals.services import transition
 from ..rulebooks import registry
-from .models import DECISIONS, ReferralDecision, ReferralTask
+from .models import DECISIONS, REFERRAL_LIFECYCLE, ReferralDecision, ReferralTask
 from .reasons import OWNER_ROLES, REASON_LABELS, offset_of, tasks_for
 
 # Where each decision sends the proposal; a clear moves it only once nothing blocking is left.
@@ -43,11 +44,10 @@ def on_proposal_move(actor: Actor | None, p: Proposal, before: str, target: str)
 
 
 def _supersede(actor: Actor | None, p: Proposal, why: str) -> None:
-    for task in db.session.scalars(select(ReferralTask).where(ReferralTask.proposal_id == p.id,
-                                                             ReferralTask.status == "open")):
-        task.status, task.closed_at = "superseded", utcnow()
-        record(actor, "referral.superseded", "referral_task", task.id, {"status": "open"},
-               {"status": "superseded", "reason": why})
+    for task in list(db.session.scalars(select(ReferralTask).where(ReferralTask.proposal_id == p.id,
+                                                                  ReferralTask.status == "open"))):
+        move(actor, task, REFERRAL_LIFECYCLE, "superseded", entity_type="referral_task",
+             values={"closed_at": utcnow()}, after={"status": "superseded", "reason": why})
 
 
 def _open_tasks(actor: Actor | None, p: Proposal) -> None:
@@ -132,8 +132,7 @@ def _offset_context(task: ReferralTask) -> tuple[dict[str, Any], str, dict[str, 
 
 
 def _refuse(task: ReferralTask, message: str) -> Conflict:
-    return Conflict(message, current_state=task.status, allowed=["cleared", "rejected", "returned"]
-                    if task.status == "open" else [])
+    return Conflict(message, current_state=task.status, allowed=REFERRAL_LIFECYCLE.allowed(task.status))
 
 
 @unit_of_work
@@ -154,27 +153,23 @@ def decide(actor: Actor, task_id: int, data: dict[str, Any], upload: bytes | Non
     target = DECISION_TARGET.get(decision)
     if target and p.status != target:
         PROPOSAL_LIFECYCLE.check(p.status, target)
-    done = db.session.execute(update(ReferralTask).where(ReferralTask.id == task.id, ReferralTask.status == "open")
-                              .values(status=DECISIONS[decision], closed_at=utcnow())
-                              .execution_options(synchronize_session=False))
-    if done.rowcount != 1:
-        db.session.refresh(task)
-        raise _refuse(task, f"referral task {task.id} was decided by someone else: it is now {task.status}")
     detected = content.detect(upload, filename) if upload else None
     stored = store_file(actor, upload, filename, detected.content_type if detected else content_type,
                         kind="referral:second_opinion") if upload else None
-    row = ReferralDecision(task_id=task.id, assessment_id=task.assessment_id, decision=decision,
-                           comment=data["comment"].strip(), details=details, file_id=stored.id if stored else None,
-                           decided_by=actor.user_id)
-    db.session.add(row)
+    comment = data["comment"].strip()
+    # The one conditional move: of two deciders of this task exactly one gets past it (409 for the other).
+    move(actor, task, REFERRAL_LIFECYCLE, DECISIONS[decision], entity_type="referral_task",
+         values={"closed_at": utcnow()},
+         after={"status": DECISIONS[decision], "proposal_id": p.id, "assessment_id": task.assessment_id,
+                "reason": task.reason, "comment": comment, "details": details,
+                "file_sha256": stored.sha256 if stored else None})
+    db.session.add(ReferralDecision(task_id=task.id, assessment_id=task.assessment_id, decision=decision,
+                                    comment=comment, details=details, file_id=stored.id if stored else None,
+                                    decided_by=actor.user_id))
     db.session.flush()
-    record(actor, f"referral.{DECISIONS[decision]}", "referral_task", task.id, {"status": "open"},
-           {"status": DECISIONS[decision], "proposal_id": p.id, "assessment_id": task.assessment_id,
-            "reason": task.reason, "comment": row.comment, "details": details,
-            "file_sha256": stored.sha256 if stored else None})
     db.session.refresh(p)
     if target and p.status != target:
-        transition(actor, p, target, referral_task_id=task.id, comment=row.comment)
+        transition(actor, p, target, referral_task_id=task.id, comment=comment)
     elif decision == "clear" and p.status == "referred" and not _blocking_left(p.id):
         transition(actor, p, "eligible", referral_task_id=task.id)
     db.session.flush()
