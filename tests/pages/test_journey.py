@@ -119,10 +119,10 @@ def sme_registers_and_drafts(page, shot, tmp_path: Path) -> None:
     save_draft(page)
     shot("sme", "draft-saved")
 
-    # First edit: two more streams.
+    # First edit: two more streams; the dryer's fans draw more power than the old sun-drying yard.
     page.get_by_role("link", name="Edit", exact=True).click()
     page.get_by_role("button", name="Add a stream").click()
-    indicator(page, 2, "electricity", "900000", "700000")
+    indicator(page, 2, "electricity", "900000", "960000")
     page.get_by_role("button", name="Add a stream").click()
     indicator(page, 3, "wastewater", "92000", "41000")
     save_draft(page)
@@ -147,7 +147,37 @@ def sme_registers_and_drafts(page, shot, tmp_path: Path) -> None:
     page.get_by_role("button", name="Submit for scoring").click()
     page.wait_for_url("**/assessment")
     assert page.get_by_role("heading", name="Every rule, explained").is_visible()
-    shot("sme", "submitted-assessment")
+    assert "referred" in page.content()
+    shot("sme", "submitted-referred")
+
+
+def referral_decided_and_resubmitted(page, shot, pid: int) -> None:
+    sign_in(page, "verifier@ncpc.example")
+    page.goto("/")
+    page.get_by_role("link", name="Referrals to decide").click()
+    page.get_by_test_id("referral-desk").locator("tr", has_text=TITLE).filter(
+        has_text="worse indicator").get_by_role("link", name="Decide").click()
+    assert "1 indicator(s) get worse" in page.get_by_test_id("referral-evidence").inner_text()
+    page.get_by_label("Return to the SME to revise").check()
+    page.get_by_label("How the worse indicators offset the main gain").select_option("deduct_worse")
+    page.get_by_label("Why (the SME and the auditors read it)").fill(
+        "Deduct the extra power; size the dryer fans so electricity does not rise")
+    page.get_by_role("button", name="Record the decision").click()
+    decision = page.get_by_test_id("referral-decision").inner_text()
+    assert "return" in decision and "deduct_worse" in decision
+    shot("ncpc", "referral-returned-with-offset")
+
+    sign_in(page, SME, PASSWORD)
+    page.goto(f"/proposals/{pid}")
+    assert "size the dryer fans" in page.get_by_test_id("proposal-referrals").inner_text()
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.get_by_label("projected quantity 2", exact=True).fill("860000")
+    save_draft(page)
+    page.get_by_role("button", name="Submit for scoring").click()
+    page.wait_for_url("**/assessment")
+    with_decision = page.locator(".card", has_text="decision").first.inner_text()
+    assert "eligible" in with_decision, with_decision
+    shot("sme", "resubmitted-eligible")
 
 
 def ncpc_reviews(page, shot, pid: int) -> None:
@@ -318,6 +348,9 @@ def walk(page, live_app, tmp_path: Path, shot: Camera) -> None:
     fund_admin_opens_the_account(page, shot)
     sme_registers_and_drafts(page, shot, tmp_path)
     pid = proposal_id(live_app)
+
+    clock.set_today(date(2025, 1, 7))
+    referral_decided_and_resubmitted(page, shot, pid)
 
     clock.set_today(date(2025, 1, 9))
     ncpc_reviews(page, shot, pid)
