@@ -29,6 +29,7 @@ from ..errors import Conflict, ValidationFailed
 from ..event_dates import check_event_day, day_of, order_problems
 from ..extensions import db
 from ..lifecycle_moves import move
+from ..notifications.services import queue, users_of
 from ..unit_of_work import lock, unit_of_work
 from ..finance import schedules as sched
 from ..guarantees.models import Guarantee
@@ -270,6 +271,11 @@ def decline_loan(actor: Actor, loan_id: int, reason: str, on: dt.date | None = N
     loan.decided_by, loan.decided_at, loan.decline_reason = actor.user_id, utcnow(), reason.strip()
     loan.decided_on = day
     transition(actor, loan, "declined", reason=loan.decline_reason, decided_on=day)
+    # The SME is not party to the committee's page: without this it learns of the refusal only by asking.
+    p = loan.proposal
+    queue(users_of(p.enterprise.organisation_id, "sme"), "loan_declined", f"Loan L{loan.id} was declined",
+          f"'{p.title}': the bank's credit committee declined the loan: {loan.decline_reason}",
+          f"loan_declined:{loan.id}", f"/loans/{loan.id}", ("loan", loan.id))
     return loan
 
 

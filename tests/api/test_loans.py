@@ -520,3 +520,20 @@ def test_disbursed_until_the_last_tranche_or_the_first_due_date(app, client, tok
         db.session.remove()
     res = client.post(url, headers=token_for("bank_officer"), json={"amount": "30000.00", "value_date": today.isoformat()})
     assert res.status_code == 201 and res.get_json()["loan"]["status"] == "active"
+
+
+def test_a_declined_loan_is_told_to_the_sme_once_with_the_reason(app, client, token_for, proposal_id):
+    from creditline.auth.models import User
+    from creditline.notifications.models import Notification
+    loan_id = propose(client, token_for, proposal_id).get_json()["id"]
+    committee = token_for("credit_committee")
+    assert client.post(f"/api/v1/loans/{loan_id}/decline", headers=committee, json={}).status_code == 422
+    res = client.post(f"/api/v1/loans/{loan_id}/decline", headers=committee, json={"reason": "collateral missing"})
+    assert res.status_code == 200
+    with app.app_context():
+        told = db.session.execute(select(User.email, Notification.kind, Notification.body, Notification.url)
+                                  .join(User, User.id == Notification.user_id)
+                                  .where(Notification.entity_type == "loan", Notification.entity_id == loan_id)).all()
+        db.session.remove()
+    assert [(e, k, u) for e, k, _, u in told] == [("owner@textile.example", "loan_declined", f"/loans/{loan_id}")]
+    assert told[0].body.endswith("declined the loan: collateral missing")

@@ -37,17 +37,17 @@ PER_T = {"water": 9.5, "electricity": 150, "wastewater": 8.6}
 class Camera:
     """Numbered screenshots, one per step, named for who acted and what they did."""
 
-    def __init__(self, page) -> None:
-        self.page, self.n = page, 0
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for old in ARTIFACTS.glob("*.png"):
+    def __init__(self, page, folder: Path = ARTIFACTS) -> None:
+        self.page, self.n, self.folder = page, 0, folder
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):
             old.unlink()
 
     def __call__(self, role: str, step: str) -> None:
         # Only once a step's result has loaded: a full-page shot between filling a form and clicking
         # its button resizes Chromium's viewport and the click is lost (the form is never sent).
         self.n += 1
-        self.page.screenshot(path=str(ARTIFACTS / f"{self.n:02d}-{role}-{step}.png"), full_page=True)
+        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{role}-{step}.png"), full_page=True)
 
 
 def indicator(page, n: int, stream: str, baseline: str, projected: str) -> None:
