@@ -326,6 +326,7 @@ def sme_downloads_the_certificate(page, shot) -> bytes:
     page.get_by_role("link", name="Monitoring and verification").click()
     page.get_by_test_id("confirmed-verification").get_by_role("link", name="certificate").click()
     page.get_by_role("link", name="PDF", exact=True).wait_for()
+    assert "Can Tho Rice Milling Co., Ltd." in page.content() and "USD 20,000</strong> (paid)" in page.content()
     shot("sme", "certificate")
     # The PDF opens inline: fetch the link's target with the SME's own session.
     pdf = page.request.get(page.get_by_role("link", name="PDF", exact=True).get_attribute("href"))
@@ -365,6 +366,7 @@ def walk(page, live_app, tmp_path: Path, shot: Camera) -> None:
     disburse(page, "50000", "2025-01-20")
     disburse(page, "30000", "2025-02-17")
     assert page.get_by_test_id("outstanding").locator("p.big").inner_text() == "USD 80,000"
+    assert "issued" in page.get_by_test_id("guarantee").inner_text()
     shot("bank", "both-tranches-paid-out")
     with live_app.app_context():
         loan = db.session.scalar(select(Loan).where(Loan.proposal_id == pid))
