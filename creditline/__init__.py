@@ -59,6 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .blueprints import register_blueprints
     register_blueprints(app)
 
+    from . import wiring
+    wiring.connect()
+
     from .errors import register_error_handlers
     register_error_handlers(app)  # after api.init_app, so ours answer HTTP errors too
 

@@ -46,8 +46,6 @@ def register_blueprints(app: Flask) -> None:
     from .referrals.views import bp as referral_pages
 
     from .proposals import steps  # noqa: F401  (registers the home page's next steps)
-    from .monitoring import jobs  # noqa: F401  (registers its daily step)
-    from .loans import jobs as loan_jobs  # noqa: F401  (arrears, installments due, guarantee release)
     from .grants import loan_link  # noqa: F401  (a grant's basis, loan conditions, principal reduction)
     from .loans import steps as loan_steps  # noqa: F401  (home page: loans and guarantees waiting)
     from .verifications import steps as verification_steps  # noqa: F401  (home page: reports, verifications, grants)

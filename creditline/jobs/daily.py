@@ -1,4 +1,4 @@
-"""The daily job: every package registers a step; a day is run once, whoever starts it.
+"""The daily job: the steps listed in :mod:`creditline.wiring`, in that order; a day is run once, whoever starts it.
 
 Idempotence comes from three places. Each step computes state from the date (days past due,
 what is due or overdue) rather than incrementing anything; notifications carry a dedupe key;
@@ -33,16 +33,9 @@ from ..unit_of_work import unit_of_work
 from .models import JobRun
 
 Step = Callable[[date], dict[str, Any]]
+# Filled by creditline.wiring.connect() when the app is built: one ordered list, read in one place.
 STEPS: list[tuple[str, Step]] = []
 LOCK_ID = 7261002
-
-
-def daily_step(name: str) -> Callable[[Step], Step]:
-    """Register a step of the daily job (it runs in the job's transaction and returns counts)."""
-    def register(fn: Step) -> Step:
-        STEPS.append((name, fn))
-        return fn
-    return register
 
 
 def _claim(day: date, replay: bool) -> JobRun | None:

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..guarantees.services import release_repaid
-from ..jobs.daily import daily_step
 from ..enterprises.models import Enterprise
 from ..notifications.services import Message, queue_many, users_of
 from ..proposals.models import Proposal
@@ -18,7 +17,6 @@ from .models import Installment, Loan
 DUE_SOON_DAYS = 7
 
 
-@daily_step("loans")
 def loans_step(day: date) -> dict[str, Any]:
     changed = update_all_arrears(day)
     members: dict[tuple[int, str], list[int]] = {}

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from ..enterprises.models import Enterprise
 from ..extensions import db
-from ..jobs.daily import daily_step
 from ..notifications.services import queue, users_of
 from ..proposals.models import Proposal
 from ..verifications.models import Verification
@@ -17,7 +16,6 @@ from .models import MonitoringPlan, ReportingPeriod
 DUE_SOON_DAYS = 7
 
 
-@daily_step("monitoring")
 def remind(day: date) -> dict[str, Any]:
     """Remind the SME and the NCPC's verifiers of reports due soon or overdue, and seniors of proposals waiting."""
     due_soon = overdue = waiting = 0

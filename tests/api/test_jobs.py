@@ -227,3 +227,34 @@ def test_the_scheduler_registers_the_daily_job(app):
     finally:
         scheduler.shutdown(wait=False)
     assert build_scheduler(app, run_at_start=False).get_job("startup") is None
+
+
+def test_the_daily_steps_run_in_the_wired_order(app):
+    from creditline.jobs import daily
+    assert [name for name, _ in daily.STEPS] == ["monitoring", "loans", "housekeeping"]
+
+
+def test_housekeeping_removes_old_sessions_and_settled_keys_and_keeps_recent_ones(app, demo):
+    from datetime import datetime, timezone
+
+    from creditline.auth.models import User, WebSession
+    from creditline.idempotency import IdempotencyKey
+    from creditline.jobs.daily import run_daily
+
+    day = clock.today()
+    old = datetime(day.year - 1, 1, 1, tzinfo=timezone.utc)
+    now = clock.now()
+    with app.app_context():
+        uid = db.session.scalar(select(User.id).limit(1))
+        db.session.add_all([
+            WebSession(token_hash="a" * 64, user_id=uid, created_at=old, last_seen_at=old),
+            WebSession(token_hash="b" * 64, user_id=uid, created_at=now, last_seen_at=now),
+            IdempotencyKey(user_id=uid, key="old", route="POST /x", request_hash="0" * 64, status="done", created_at=old),
+            IdempotencyKey(user_id=uid, key="new", route="POST /x", request_hash="0" * 64, status="done", created_at=now),
+        ])
+        db.session.commit()
+        summary = run_daily(day)
+        assert summary["housekeeping"] == {"sessions_removed": 1, "idempotency_keys_removed": 1}
+        assert db.session.scalars(select(WebSession.token_hash)).all() == ["b" * 64]
+        assert db.session.scalars(select(IdempotencyKey.key)).all() == ["new"]
+        db.session.remove()
