@@ -5,7 +5,6 @@ from flask import Flask
 
 from .extensions import api, csrf
 
-
 def register_blueprints(app: Flask) -> None:
     """Register the REST blueprints (CSRF-exempt: they use bearer tokens) and the pages."""
     from .audit.api import blp as audit_api
@@ -44,13 +43,6 @@ def register_blueprints(app: Flask) -> None:
     from .auth.admin_views import bp as admin_pages
     from .audit.views import bp as audit_pages
     from .referrals.views import bp as referral_pages
-
-    from .proposals import steps  # noqa: F401  (registers the home page's next steps)
-    from .grants import loan_link  # noqa: F401  (a grant's basis, loan conditions, principal reduction)
-    from .loans import steps as loan_steps  # noqa: F401  (home page: loans and guarantees waiting)
-    from .verifications import steps as verification_steps  # noqa: F401  (home page: reports, verifications, grants)
-    from .referrals import hooks as referral_hooks  # noqa: F401  (tasks follow the proposal; loan approval waits)
-    from .referrals import steps as referral_steps  # noqa: F401  (home page: referrals to decide)
 
     for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages, monitoring_pages,
                verification_pages, grant_pages, guarantee_pages, loan_pages, credit_line_pages, admin_pages,

@@ -21,7 +21,7 @@ class NextStep:
     count: int | None = None
 
 
-# Each domain package adds a provider: (actor) -> steps for the roles it serves.
+# Each domain package offers a provider, (actor) -> steps for the roles it serves; creditline.wiring lists them.
 StepProvider = Callable[[Actor], list[NextStep]]
 STEP_PROVIDERS: list[StepProvider] = []
 
@@ -37,12 +37,6 @@ ROLE_SUMMARY = {
     "fund_admin": "Manage credit lines, rulebooks, guarantee capacity and the grant budget; approve grants.",
     "auditor": "Read everything in your scope and the audit trail; you change nothing.",
 }
-
-
-def step_provider(fn: StepProvider) -> StepProvider:
-    """Register a function that lists next steps for the home page."""
-    STEP_PROVIDERS.append(fn)
-    return fn
 
 
 def next_steps(actor: Actor) -> list[NextStep]:

@@ -1,10 +1,12 @@
-"""How the packages are joined, read top to bottom (the start of issue 12's one wiring module).
+"""How the packages are joined, read top to bottom (the composition root).
 
-Until now the daily job's steps registered themselves when their module happened to be
-imported, so the order of the steps was the import order and a module nobody imported silently
-dropped its step. Here the steps are one ordered list. The other registries (withdraw guards,
-home-page steps, principal reducers, ...) are still filled at import by ``blueprints``; they are
-to move here one by one.
+Packages that must not import each other (proposals and loans, verifications and grants, loans
+and referrals) still act on each other's events: a proposal withdrawn withdraws its loan
+application, a confirmed verification calculates its grant, an open second opinion holds up a
+loan approval. Each such link used to be made by a module appending itself to a list when it
+happened to be imported, so the order of things was the import order and a module nobody
+imported silently dropped its rule. Every link is made here instead, in one place, in order;
+``connect()`` runs once per app and may run again (it sets the lists, it does not append).
 """
 from __future__ import annotations
 
@@ -25,5 +27,37 @@ def daily_steps() -> list[tuple[str, daily.Step]]:
 
 
 def connect() -> None:
-    """Join the packages: fill the daily job's list of steps (idempotent: one app or many)."""
+    """Join the packages (idempotent: one app or many in a process)."""
+    from . import home
+    from .creditlines.views import _manage_lines
+    from .grants import loan_link
+    from .grants import services as grants
+    from .loans import services as loans
+    from .loans.steps import loan_steps
+    from .proposals import services as proposals
+    from .proposals.steps import proposal_steps
+    from .referrals import services as referrals
+    from .referrals.steps import referral_steps
+    from .verifications import services as verifications
+    from .verifications.steps import verification_steps
+
+    # A proposal's lifecycle: what else moves with it.
+    proposals.WITHDRAW_GUARDS[:] = [loans._refuse_withdrawal_after_approval]  # no withdrawal once a loan is approved
+    proposals.WITHDRAW_HOOKS[:] = [loans._withdraw_applied_loan]              # an applied loan is withdrawn with it
+    proposals.MOVE_HOOKS[:] = [referrals.on_proposal_move]                    # referral tasks open and close with it
+
+    # A loan's approval waits for an open second opinion.
+    loans.APPROVE_GUARDS[:] = [referrals.second_opinion_guard]
+
+    # A confirmed verification calculates its grant; the grant reads the loan it rewards.
+    verifications.ON_CONFIRMED[:] = [grants.calculate_grant]
+    grants.BASIS_PROVIDERS[:] = [loan_link._basis]                            # the credit the rate applies to
+    grants.CONDITIONS.clear()
+    grants.CONDITIONS.update({"no_other_grant": grants._no_other_grant,      # the rulebook's grant conditions
+                              "loan_outstanding": loan_link._loan_outstanding})
+    grants.PRINCIPAL_REDUCERS[:] = [loan_link.reduce_principal]              # a grant paid off the principal
+
+    # The home page: each package's waiting work, in this order.
+    home.STEP_PROVIDERS[:] = [_manage_lines, proposal_steps, loan_steps, verification_steps, referral_steps]
+
     daily.STEPS[:] = daily_steps()

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from ..auth.current import current_actor
 from ..auth.permissions import Actor
 from ..errors import ValidationFailed
-from ..home import NextStep, step_provider
+from ..home import NextStep
 from ..pagination import page_arg
 from ..proposals.forms import flatten_errors
 from ..rulebooks import registry
@@ -104,7 +104,6 @@ def edit(line_id: int):
                                                                         CreditLineUpdateSchema().load(body)), "saved")
 
 
-@step_provider
 def _manage_lines(actor: Actor) -> list[NextStep]:
     if not actor.has("fund_admin"):
         return []

@@ -20,7 +20,6 @@ from ..loans.repayments import date_problems
 from ..loans.services import mark_repaid, snapshot
 from ..audit.services import record
 from ..proposals.models import Proposal
-from . import services
 from .models import Grant
 from .. import clock
 
@@ -108,7 +107,3 @@ def reduce_principal(actor: Actor, g: Grant, paid_on: date | None = None) -> str
         mark_repaid(actor, loan, grant_id=g.id)
     return f"loan {loan.id} principal reduced by {g.currency} {g.amount}; {len(recomputed)} installments recomputed"
 
-
-services.BASIS_PROVIDERS.append(_basis)
-services.CONDITIONS["loan_outstanding"] = _loan_outstanding
-services.PRINCIPAL_REDUCERS.append(reduce_principal)

@@ -70,8 +70,6 @@ def _no_other_grant(p: Proposal, g: Grant | None) -> str | None:
     return "; ".join(reasons) or None
 
 
-CONDITIONS["no_other_grant"] = _no_other_grant
-
 
 def condition_reasons(p: Proposal, g: Grant | None = None) -> list[str]:
     """Why no grant is due for the proposal now: the rulebook's conditions, and one committed grant at most."""
@@ -134,8 +132,6 @@ def calculate_grant(actor: Actor, v: Verification) -> Grant | None:
            {"verification_id": v.id, "rate": str(g.rate), "amount": str(g.amount), "reason": g.reason})
     return g
 
-
-verifications.ON_CONFIRMED.append(calculate_grant)
 
 
 def _remaining_budget(line: CreditLine) -> Decimal:

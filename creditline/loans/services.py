@@ -35,7 +35,6 @@ from ..finance import schedules as sched
 from ..guarantees.models import Guarantee
 from ..pagination import Page, paginate
 from ..proposals.models import PROPOSAL_LIFECYCLE, Proposal
-from ..proposals.services import WITHDRAW_GUARDS, WITHDRAW_HOOKS
 from .models import APPROVED_STATES, LOAN_LIFECYCLE, ZERO, Disbursement, Installment, Loan, Payment
 from .schedule import _as_finance, _refresh_coverage, pro_forma_schedule, schedule_of, with_upfront_fee  # noqa: F401
 from .. import clock
@@ -429,6 +428,3 @@ def _withdraw_applied_loan(actor: Actor, proposal: Proposal) -> None:
     if loan is not None and loan.status == "applied":
         transition(actor, loan, "withdrawn", reason=proposal.withdrawn_reason or "the proposal was withdrawn")
 
-
-WITHDRAW_GUARDS.append(_refuse_withdrawal_after_approval)
-WITHDRAW_HOOKS.append(_withdraw_applied_loan)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ..auth.permissions import Actor, visible
 from ..extensions import db
 from ..guarantees.models import Guarantee
-from ..home import NextStep, step_provider
+from ..home import NextStep
 from ..finance.money import format_money
 from .models import SERVICING_STATES, Installment, Loan
 from .. import clock
@@ -46,7 +46,6 @@ def _sme_loan_step(loan: Loan, today: date) -> NextStep:
                     f"Installment {nxt.number} is due on {nxt.due_date.isoformat()}.", url)
 
 
-@step_provider
 def loan_steps(actor: Actor) -> list[NextStep]:
     """Tell SMEs about their loans, banks about decisions and servicing, the fund about requests."""
     steps: list[NextStep] = []

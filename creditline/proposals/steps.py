@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from ..auth.permissions import Actor, visible
 from ..enterprises.models import Enterprise
 from ..extensions import db
-from ..home import NextStep, step_provider
+from ..home import NextStep
 from .models import Proposal
 
 
@@ -18,7 +18,6 @@ def _count(actor: Actor, *conditions) -> int:  # type: ignore[no-untyped-def]
     return db.session.scalar(stmt) or 0
 
 
-@step_provider
 def proposal_steps(actor: Actor) -> list[NextStep]:
     """Tell SMEs about drafts and verifiers about reviews waiting."""
     steps: list[NextStep] = []

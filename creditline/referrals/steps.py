@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask import url_for
 
 from ..auth.permissions import Actor
-from ..home import NextStep, step_provider
+from ..home import NextStep
 from .services import count_to_decide, owners_of
 
 
-@step_provider
 def referral_steps(actor: Actor) -> list[NextStep]:
     """Tell the NCPC, the fund and second-opinion givers how many referrals wait for them."""
     if not owners_of(actor):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ..auth.permissions import Actor, visible
 from ..extensions import db
 from ..grants.models import Grant
-from ..home import NextStep, step_provider
+from ..home import NextStep
 from ..monitoring.models import MonitoringPlan, MonitoringReport, ReportingPeriod, proposals_in_scope
 from .models import Verification
 from .. import clock
@@ -71,7 +71,6 @@ def _reports_to_review(actor: Actor) -> list[NextStep]:
                      "accepted reports count in a verification.", url, total or None)]
 
 
-@step_provider
 def verification_steps(actor: Actor) -> list[NextStep]:
     """Tell SMEs which reports are due, verifiers what to verify, the fund which grants wait."""
     steps: list[NextStep] = []

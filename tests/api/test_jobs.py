@@ -258,3 +258,19 @@ def test_housekeeping_removes_old_sessions_and_settled_keys_and_keeps_recent_one
         assert db.session.scalars(select(WebSession.token_hash)).all() == ["b" * 64]
         assert db.session.scalars(select(IdempotencyKey.key)).all() == ["new"]
         db.session.remove()
+
+
+def test_every_link_between_packages_is_made_by_the_wiring_and_only_once(app):
+    """Building a second app does not add a guard, hook or step twice (the lists are set, not appended)."""
+    from creditline import home, wiring
+    from creditline.grants import services as grants
+    from creditline.loans import services as loans
+    from creditline.proposals import services as proposals
+    from creditline.verifications import services as verifications
+    wiring.connect()
+    wiring.connect()
+    sizes = [len(proposals.WITHDRAW_GUARDS), len(proposals.WITHDRAW_HOOKS), len(proposals.MOVE_HOOKS),
+             len(loans.APPROVE_GUARDS), len(verifications.ON_CONFIRMED), len(grants.BASIS_PROVIDERS),
+             len(grants.PRINCIPAL_REDUCERS), len(home.STEP_PROVIDERS)]
+    assert sizes == [1, 1, 1, 1, 1, 1, 1, 5]
+    assert set(grants.CONDITIONS) == {"loan_outstanding", "no_other_grant"}
