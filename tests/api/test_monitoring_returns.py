@@ -2,7 +2,6 @@
 and only accepted reports count."""
 import threading
 
-import pytest
 from sqlalchemy import select
 
 from creditline.audit.models import AuditEvent
@@ -133,10 +132,7 @@ def steps_of(app, email):
     return steps
 
 
-@pytest.mark.postgres
 def test_two_verifiers_reviewing_at_once_exactly_one_wins(app, client, token_for, textile):
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("the race needs a server database with row locks (CREDITLINE_TEST_DATABASE_URL)")
     planned(client, token_for, textile)
     report = reported(client, token_for, textile, monthly()[:1], accept=False)[0]
     calls = [("verifier", "accept", {}), ("senior_verifier", "return", {"reason": "Check the meter"})] * 3

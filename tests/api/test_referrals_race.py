@@ -1,7 +1,6 @@
-"""Races on the referral desk (PostgreSQL): two people deciding at once; exactly one decision wins."""
+"""Races on the referral desk, on SQLite and PostgreSQL: two people deciding at once; exactly one decision wins."""
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
 from creditline.audit.models import AuditEvent
@@ -9,14 +8,6 @@ from creditline.extensions import db
 from creditline.referrals.models import ReferralDecision
 
 from .test_referrals import COMMENT, double_funded, tasks_of  # noqa: F401  (fixture)
-
-pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(autouse=True)
-def only_on_postgres(app):
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("the race needs a server database with row locks (CREDITLINE_TEST_DATABASE_URL)")
 
 
 def race(app, calls):
