@@ -14,7 +14,10 @@ The rules (the batch path in :mod:`creditline.finance.schedules_batch` follows t
   the balance nor a negative amount (this only bites on loans of a few cents, or near a 100%
   rate where the rounded interest can reach the level payment);
 - due dates are the start date plus k periods, clamped to the month end (31 Jan + 1 month is
-  28 or 29 Feb, + 2 months is 31 Mar).
+  28 or 29 Feb, + 2 months is 31 Mar);
+- a first installment whose period saw a later tranche paid out may be given its interest
+  (``first_interest``, from :func:`tranche_period_interest`); the rest of the schedule follows
+  the rules above from it.
 
 Rates may have at most eight decimal places: the batch path works in integer cents with the rate
 scaled by 10^8, and the scalar path refuses what the batch path could not reproduce exactly.
@@ -155,6 +158,14 @@ def validate_terms(principal: Any, annual_rate: Any, tenor_months: Any, grace_mo
     return LoanTerms(amount, rate, step, tenor // step, grace // step, method, start, fee)
 
 
+def check_first_interest(value: Any) -> Decimal:
+    """Validate a given first-installment interest: whole cents, not negative."""
+    amount = _whole_cents(value, "first_interest")
+    if amount < 0:
+        raise ValueError(f"first_interest must not be negative, got {value!r}")
+    return amount
+
+
 def add_months(start: dt.date, months: int) -> dt.date:
     """``start`` plus a number of months, clamped to the end of a shorter month."""
     return start + relativedelta(months=months)
@@ -196,13 +207,17 @@ def equal_principal_step(balance: Decimal, periods: int) -> Decimal:
 
 def _amortize(balance: Decimal, annual_rate: Decimal, periods_per_year: int, grace: int,
               due_dates: Sequence[dt.date], fees: Sequence[Decimal], method: str,
-              level: Decimal, first_number: int, stop_when_repaid: bool) -> list[Installment]:
+              level: Decimal, first_number: int, stop_when_repaid: bool,
+              first_interest: Decimal | None = None) -> list[Installment]:
     """Walk the balance down period by period; ``level`` is the annuity payment or the
-    equal-principal step."""
+    equal-principal step; ``first_interest`` overrides the first period's interest."""
     rows: list[Installment] = []
     last = len(due_dates) - 1
     for i, (due, fee) in enumerate(zip(due_dates, fees)):
-        interest = periodic_interest(balance, annual_rate, periods_per_year)
+        if i == 0 and first_interest is not None:
+            interest = first_interest
+        else:
+            interest = periodic_interest(balance, annual_rate, periods_per_year)
         if i < grace:
             part = ZERO
         elif i == last:
@@ -220,8 +235,14 @@ def _amortize(balance: Decimal, annual_rate: Decimal, periods_per_year: int, gra
 
 def build_schedule(principal: Decimal, annual_rate: Decimal, tenor_months: int,
                    grace_months: int, frequency: str, method: str, start: dt.date,
-                   fee_per_installment: Decimal = ZERO) -> list[Installment]:
+                   fee_per_installment: Decimal = ZERO,
+                   first_interest: Decimal | None = None) -> list[Installment]:
     """Build the full repayment schedule of one loan.
+
+    ``first_interest`` (whole cents, not negative) replaces the first installment's interest,
+    for a period in which not all of ``principal`` was out (see
+    :func:`tranche_period_interest`); an annuity keeps its level payment, so a lower interest
+    repays more principal in that installment.
 
     >>> s = build_schedule(Decimal("100000"), Decimal("0.12"), 12, 0, "monthly", "annuity",
     ...                    dt.date(2025, 1, 15))
@@ -230,6 +251,8 @@ def build_schedule(principal: Decimal, annual_rate: Decimal, tenor_months: int,
     """
     t = validate_terms(principal, annual_rate, tenor_months, grace_months, frequency, method,
                        start, fee_per_installment)
+    if first_interest is not None:
+        first_interest = check_first_interest(first_interest)
     ppy = t.periods_per_year
     amortizing = t.periods - t.grace_periods
     if method == "annuity":
@@ -238,7 +261,33 @@ def build_schedule(principal: Decimal, annual_rate: Decimal, tenor_months: int,
         level = equal_principal_step(t.principal, amortizing)
     dates = [add_months(t.start, k * t.months_per_period) for k in range(1, t.periods + 1)]
     return _amortize(t.principal, t.annual_rate, ppy, t.grace_periods, dates,
-                     [t.fee] * t.periods, method, level, 1, stop_when_repaid=False)
+                     [t.fee] * t.periods, method, level, 1, stop_when_repaid=False,
+                     first_interest=first_interest)
+
+
+def tranche_period_interest(start: dt.date, end: dt.date, opening: Decimal,
+                            tranches: Sequence[tuple[dt.date, Decimal]], annual_rate: Decimal,
+                            periods_per_year: int) -> Decimal:
+    """Interest of one installment period [start, end) in which tranches were paid out.
+
+    ``opening`` is the balance out from ``start``; each tranche ``(value_date, amount)`` adds
+    to it from its value date (start <= value_date < end). Day count: a whole period earns
+    ``annual_rate / periods_per_year`` whatever its length, as everywhere in the schedule, so
+    each part of the period earns that periodic rate times its share of the period's actual
+    days. The sum of the parts is rounded once, half-up to the cent.
+    """
+    days = (end - start).days
+    if days <= 0:
+        raise ValueError(f"the period must end after it starts, got {start} to {end}")
+    money_days = _whole_cents(opening, "opening") * days
+    for value_date, amount in tranches:
+        if not start <= value_date < end:
+            raise ValueError(f"a tranche on {value_date} is outside the period {start} to {end}")
+        money_days += _whole_cents(amount, "amount") * (end - value_date).days
+    rate = check_rate(annual_rate)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return (money_days * rate / (periods_per_year * days)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def reschedule_after_prepayment(remaining: Sequence[Installment], new_balance: Decimal,

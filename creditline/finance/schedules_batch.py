@@ -20,11 +20,15 @@ import pandas as pd
 
 from creditline.finance.money import cents_to_money, to_decimal
 from creditline.finance.schedules import (FREQUENCIES, MAX_PRINCIPAL, METHODS, RATE_SCALE,
-                                          Installment, annuity_payment_cents, validate_terms)
+                                          Installment, annuity_payment_cents,
+                                          check_first_interest, validate_terms)
 
 COLUMNS = ("principal", "annual_rate", "tenor_months", "grace_months", "frequency", "method",
            "start")
 OPTIONAL = {"fee": 0}
+# Optional: the first installment's interest (as ``build_schedule(first_interest=...)``);
+# missing or NaN means the usual full-period interest.
+FIRST_INTEREST = "first_interest"
 MONEY_COLUMNS = ("principal_cents", "interest_cents", "fee_cents", "total_cents",
                  "balance_after_cents")
 MAX_PRINCIPAL_CENTS = int(MAX_PRINCIPAL) * 100
@@ -80,6 +84,7 @@ def _prepare(df: pd.DataFrame) -> dict[str, np.ndarray]:
     rate, bad_r = _scaled(df["annual_rate"].to_numpy(), RATE_SCALE)
     fee_col = df["fee"] if "fee" in df.columns else pd.Series(OPTIONAL["fee"], index=df.index)
     fee, bad_f = _scaled(fee_col.to_numpy(), 100)
+    first, bad_i = _first_interest(df)
     tenor, bad_t = _whole(df["tenor_months"].to_numpy())
     grace, bad_g = _whole(df["grace_months"].to_numpy())
     step = df["frequency"].map(FREQUENCIES).astype("float64").to_numpy()
@@ -91,7 +96,7 @@ def _prepare(df: pd.DataFrame) -> dict[str, np.ndarray]:
     start = pd.to_datetime(df["start"], errors="coerce")
     bad_d = start.isna().to_numpy()
     start_day = start.to_numpy().astype("datetime64[D]")
-    bad = (bad_p | bad_r | bad_f | bad_t | bad_g | bad_s | bad_m | bad_d
+    bad = (bad_p | bad_r | bad_f | bad_i | bad_t | bad_g | bad_s | bad_m | bad_d
            | (principal <= 0) | (principal > MAX_PRINCIPAL_CENTS)
            | (rate < 0) | (rate >= RATE_SCALE) | (fee < 0)
            | (tenor <= 0) | (tenor % step != 0) | (grace < 0) | (grace % step != 0)
@@ -100,7 +105,18 @@ def _prepare(df: pd.DataFrame) -> dict[str, np.ndarray]:
         _raise_for_row(df, int(np.flatnonzero(bad)[0]), fee_col)
     return {"principal": principal, "rate": rate, "fee": fee, "step": step,
             "periods": tenor // step, "grace": grace // step, "annuity": annuity,
-            "start": start_day}
+            "start": start_day, "first_interest": first}
+
+
+def _first_interest(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """First-installment interest in cents, -1 where the row leaves it to the schedule."""
+    if FIRST_INTEREST not in df.columns:
+        return np.full(len(df), -1, dtype=np.int64), np.zeros(len(df), dtype=bool)
+    col = df[FIRST_INTEREST]
+    given = col.notna().to_numpy()
+    cents, bad = _scaled(col.where(col.notna(), 0).to_numpy(), 100)
+    bad |= given & (cents < 0)
+    return np.where(given, cents, -1), bad
 
 
 def _raise_for_row(df: pd.DataFrame, i: int, fee_col: pd.Series) -> None:
@@ -117,6 +133,8 @@ def _raise_for_row(df: pd.DataFrame, i: int, fee_col: pd.Series) -> None:
         validate_terms(row["principal"], row["annual_rate"], row["tenor_months"],
                        row["grace_months"], row["frequency"], row["method"], row["start"],
                        plain(fee_col.iloc[i]))
+        if FIRST_INTEREST in df.columns and pd.notna(df[FIRST_INTEREST].iloc[i]):
+            check_first_interest(plain(df[FIRST_INTEREST].iloc[i]))
     except (ValueError, TypeError) as exc:
         raise ValueError(f"loan {label!r}: {exc}") from exc
     raise ValueError(f"loan {label!r}: the loan terms cannot be scheduled")
@@ -155,6 +173,7 @@ def _kernel(loans: dict[str, np.ndarray], offset: np.ndarray, out_p: np.ndarray,
     order = np.argsort(-periods, kind="stable")
     n_s, g_s, ann_s = periods[order], grace[order], annuity[order]
     r_s, lev_s, off_s = rate[order], level[order], offset[order]
+    first_s = loans["first_interest"][order]
     d_s = RATE_SCALE * ppy[order]
     d2_s = 2 * d_s
     bal = principal[order].copy()
@@ -164,6 +183,8 @@ def _kernel(loans: dict[str, np.ndarray], offset: np.ndarray, out_p: np.ndarray,
         b = bal[:k]
         q, rem = np.divmod(b, d_s[:k])
         interest = q * r_s[:k] + (2 * rem * r_s[:k] + d_s[:k]) // d2_s[:k]
+        if t == 0:
+            np.copyto(interest, first_s[:k], where=first_s[:k] >= 0)
         part = np.where(ann_s[:k], lev_s[:k] - interest, lev_s[:k])
         np.clip(part, 0, b, out=part)
         part[g_s[:k] > t] = 0
@@ -180,8 +201,8 @@ def build_schedules(df: pd.DataFrame) -> pd.DataFrame:
     """Build every loan's schedule; one row per installment, amounts in integer cents.
 
     Input columns: ``principal, annual_rate, tenor_months, grace_months, frequency, method,
-    start`` and optionally ``fee`` (per installment, default 0). Output columns: ``loan`` (the
-    input row's index label), ``number``, ``due_date``, then ``principal_cents,
+    start`` and optionally ``fee`` (per installment, default 0) and ``first_interest`` (money,
+    NaN for none). Output columns: ``loan`` (the input row's index label), ``number``, ``due_date``, then ``principal_cents,
     interest_cents, fee_cents, total_cents, balance_after_cents`` (int64), ordered by input
     row then number. Cents keep a few million rows cheap; :func:`installments` turns one
     loan's rows back into :class:`~creditline.finance.schedules.Installment` objects.

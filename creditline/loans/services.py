@@ -308,14 +308,30 @@ def _replace_remaining(loan: Loan, remaining: list[Installment], rows: Sequence[
     loan.installments.sort(key=lambda r: r.number)
 
 
-def _respread(remaining: list[Installment], new_balance: Decimal, loan: Loan) -> list[sched.Installment]:
-    """Spread a larger balance over the remaining due dates (a later tranche)."""
+def _respread(remaining: list[Installment], amount: Decimal, value_date: dt.date,
+              loan: Loan) -> list[sched.Installment]:
+    """Spread a larger balance over the remaining due dates (a later tranche).
+
+    The first remaining installment's period charges interest on what was out for each part of
+    it: the balance before for the days up to each tranche paid out inside the period, the
+    larger balance after.
+    """
     step = sched.months_per_period(loan.frequency)
     grace = 0
     while grace < len(remaining) - 1 and remaining[grace].principal == 0:
         grace += 1
-    built = sched.build_schedule(new_balance, loan.annual_rate, len(remaining) * step, grace * step,
-                                 loan.frequency, loan.method, remaining[0].due_date, loan.fee_per_installment)
+    first = remaining[0]
+    earlier = [r.due_date for r in loan.installments if r.number < first.number]
+    period_start = max(earlier) if earlier else loan.start_date
+    in_period = [(d.value_date, d.amount) for d in loan.disbursements if d.value_date > period_start]
+    in_period.append((value_date, amount))
+    opening = loan.outstanding_principal - sum((a for _, a in in_period[:-1]), ZERO)
+    interest = sched.tranche_period_interest(period_start, first.due_date, opening, in_period,
+                                             loan.annual_rate, 12 // step)
+    built = sched.build_schedule(loan.outstanding_principal + amount, loan.annual_rate,
+                                 len(remaining) * step, grace * step, loan.frequency, loan.method,
+                                 remaining[0].due_date, loan.fee_per_installment,
+                                 first_interest=interest)
     return [sched.Installment(old.number, old.due_date, new.principal, new.interest, old.fee,
                               new.principal + new.interest + old.fee, new.balance_after)
             for old, new in zip(remaining, built)]
@@ -362,12 +378,14 @@ def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
                            created_by=actor.user_id)
     first = not loan.disbursements
     if first:
+        # The schedule's first period starts on this tranche's value date, so installment 1
+        # already charges interest only from the day the money is out.
         loan.start_date = value_date
         rows = sched.build_schedule(amount, loan.annual_rate, loan.tenor_months, loan.grace_months,
                                     loan.frequency, loan.method, value_date, loan.fee_per_installment)
         _store(loan, with_upfront_fee(rows, loan.upfront_fee))
     else:
-        rows = _respread(remaining, loan.outstanding_principal + amount, loan)
+        rows = _respread(remaining, amount, value_date, loan)
         _replace_remaining(loan, remaining, rows)
     loan.disbursements.append(tranche)
     db.session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from creditline.audit.models import AuditEvent
 from creditline.extensions import db
-from creditline.finance.schedules import build_schedule, reschedule_after_prepayment
+from creditline.finance.schedules import build_schedule, reschedule_after_prepayment, tranche_period_interest
 from creditline.loans.models import Disbursement, Installment, Loan, Payment
 from creditline import clock
 
@@ -267,6 +267,10 @@ def test_disbursement_rules(app, client, token_for, approved):
     assert counts(app) == before
 
 
+def whole_due(start: dt.date) -> dt.date:
+    return start + relativedelta(months=1)
+
+
 def test_tranches_never_exceed_the_principal_and_respread_the_schedule(app, client, token_for, approved):
     officer = token_for("bank_officer")
     url = f"/api/v1/loans/{approved}/disburse"
@@ -285,11 +289,42 @@ def test_tranches_never_exceed_the_principal_and_respread_the_schedule(app, clie
     assert res.status_code == 201
     assert res.get_json()["loan"]["disbursed"] == "80000.00"
     rows = schedule(client, token_for, approved)
-    # Nothing was due yet: the whole 80,000 is spread over the same twelve dates.
-    whole = build_schedule(D("80000"), D("0.12"), 12, 0, "monthly", "annuity", START)
+    # Nothing was due yet: the whole 80,000 is spread over the same twelve dates; installment 1
+    # charges the 50,000 until the second tranche's value date and the 80,000 after it.
+    first_interest = tranche_period_interest(START, whole_due(START), D("50000.00"), [(second_day, D("30000.00"))],
+                                             D("0.12"), 12)
+    whole = build_schedule(D("80000"), D("0.12"), 12, 0, "monthly", "annuity", START, first_interest=first_interest)
     assert [(r["due_date"], r["total"]) for r in rows] == [(r.due_date.isoformat(), str(r.total)) for r in whole]
     res = client.post(url, headers=officer, json={"amount": "0.01", "value_date": second_day.isoformat()})
     assert res.status_code == 422 and "only 0.00" in res.get_json()["errors"]["amount"][0]
+
+
+def test_a_second_tranche_mid_period_charges_interest_on_what_was_out(client, token_for, proposal_id):
+    # The browser walk's loan (a year later: the demo proposal was submitted on 2025-06-01):
+    # 80,000 at 10% over 36 months, 50,000 out on 2026-01-20 and 30,000 on 2026-02-17;
+    # installment 1 falls due on 2026-02-20.
+    res = propose(client, token_for, proposal_id, annual_rate=0.10, tenor_months=36)
+    assert res.status_code == 201, res.get_json()
+    loan_id = res.get_json()["id"]
+    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"),
+                      json={"decided_on": "2026-01-15"})
+    assert res.status_code == 200, res.get_json()
+    url, officer = f"/api/v1/loans/{loan_id}/disburse", token_for("bank_officer")
+    for amount, on in (("50000.00", "2026-01-20"), ("30000.00", "2026-02-17")):
+        res = client.post(url, headers=officer, json={"amount": amount, "value_date": on})
+        assert res.status_code == 201, res.get_json()
+    rows = schedule(client, token_for, loan_id)
+    assert (rows[0]["number"], rows[0]["due_date"]) == (1, "2026-02-20")
+    # 28 days of 31 on 50,000 and the last 3 on 80,000, at the monthly rate 10%/12.
+    by_hand = D(50000) * D("0.10") / 12 * 28 / 31 + D(80000) * D("0.10") / 12 * 3 / 31
+    assert rows[0]["interest"] == str(by_hand.quantize(D("0.01"), rounding=ROUND_HALF_UP)) == "440.86"
+    # The annuity's level payment stays, so installment 1 repays more principal; money is conserved.
+    level = build_schedule(D("80000"), D("0.10"), 36, 0, "monthly", "annuity", dt.date(2026, 1, 20))[0]
+    assert D(rows[0]["principal"]) + D(rows[0]["interest"]) == level.principal + level.interest
+    assert len(rows) == 36 and sum(D(r["principal"]) for r in rows) == D("80000.00")
+    assert rows[-1]["balance_after"] == "0.00"
+    assert all(D(r["interest"]) == (D(p["balance_after"]) * D("0.10") / 12).quantize(D("0.01"), ROUND_HALF_UP)
+               for p, r in zip(rows, rows[1:]))
 
 
 def test_bad_payments_are_4xx_naming_the_problem_and_change_nothing(app, client, token_for, active):
