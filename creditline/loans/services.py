@@ -322,7 +322,8 @@ def _respread(remaining: list[Installment], amount: Decimal, value_date: dt.date
         grace += 1
     first = remaining[0]
     earlier = [r.due_date for r in loan.installments if r.number < first.number]
-    period_start = max(earlier) if earlier else loan.start_date
+    # Installment 1's period starts on the first tranche's value date (the schedule's start).
+    period_start = max(earlier) if earlier else min(d.value_date for d in loan.disbursements)
     in_period = [(d.value_date, d.amount) for d in loan.disbursements if d.value_date > period_start]
     in_period.append((value_date, amount))
     opening = loan.outstanding_principal - sum((a for _, a in in_period[:-1]), ZERO)
