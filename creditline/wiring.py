@@ -33,6 +33,7 @@ def connect() -> None:
     from .grants import loan_link
     from .grants import services as grants
     from .loans import services as loans
+    from .loans import withdrawals
     from .loans.steps import loan_steps
     from .proposals import services as proposals
     from .proposals.steps import proposal_steps
@@ -42,8 +43,8 @@ def connect() -> None:
     from .verifications.steps import verification_steps
 
     # A proposal's lifecycle: what else moves with it.
-    proposals.WITHDRAW_GUARDS[:] = [loans._refuse_withdrawal_after_approval]  # no withdrawal once a loan is approved
-    proposals.WITHDRAW_HOOKS[:] = [loans._withdraw_applied_loan]              # an applied loan is withdrawn with it
+    proposals.WITHDRAW_GUARDS[:] = [withdrawals.refuse_withdrawal_after_approval]  # no withdrawal once a loan is approved
+    proposals.WITHDRAW_HOOKS[:] = [withdrawals.withdraw_applied_loan]          # an applied loan is withdrawn with it
     proposals.MOVE_HOOKS[:] = [referrals.on_proposal_move]                    # referral tasks open and close with it
 
     # A loan's approval waits for an open second opinion.

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from .. import exports, idempotency
 from ..auth.current import current_actor
 from ..files.disposition import download
-from . import cancellation, repayments, services
+from . import cancellation, repayments, services, write_offs
 from .schemas import (ApproveSchema, CancelRestSchema, DeclineSchema, DisbursementInSchema, DisbursementSchema,
                       LoanCreateSchema, LoanPageSchema, LoanQueryArgsSchema, LoanSchema, PaymentInSchema, PaymentOutSchema,
                       PaymentSchema, ScheduleArgsSchema, ScheduleSchema, WriteOffSchema)
@@ -95,7 +95,7 @@ class WriteOffView(MethodView):
     @blp.response(200, LoanSchema)
     def post(self, data, loan_id):
         """Write off a defaulted loan with a reason (the lending bank's officer; call its guarantee first)."""
-        return services.write_off(current_actor(), loan_id, data["reason"])
+        return write_offs.write_off(current_actor(), loan_id, data["reason"])
 
 
 @blp.route("/<int:loan_id>/payments")

@@ -15,7 +15,7 @@ from ..guarantees import services as guarantees
 from ..guarantees.schemas import RecoverySchema as RecoveryFormSchema
 from ..guarantees.schemas import RequestSchema as RequestFormSchema
 from ..proposals import services as proposals
-from . import cancellation, repayments, services
+from . import cancellation, repayments, services, write_offs
 from .schemas import CancelRestSchema, DeclineSchema, DisbursementInSchema, LoanCreateSchema, PaymentInSchema, WriteOffSchema
 from .. import clock
 
@@ -140,7 +140,7 @@ def act(loan_id: int, action: str):
         elif action == "cancel-rest":
             cancellation.cancel_undisbursed(actor, loan_id, _form(CancelRestSchema())["reason"])
         elif action == "write-off":
-            services.write_off(actor, loan_id, _form(WriteOffSchema())["reason"])
+            write_offs.write_off(actor, loan_id, _form(WriteOffSchema())["reason"])
         elif action == "guarantee":
             offered = _request_guarantee(actor, loan_id)
             if offered is not None:

@@ -35,7 +35,7 @@ from ..finance import schedules as sched
 from ..guarantees.models import Guarantee
 from ..pagination import Page, paginate
 from ..proposals.models import PROPOSAL_LIFECYCLE, Proposal
-from .models import APPROVED_STATES, LOAN_LIFECYCLE, ZERO, Disbursement, Installment, Loan, Payment
+from .models import LOAN_LIFECYCLE, ZERO, Disbursement, Installment, Loan, Payment
 from .schedule import _as_finance, _refresh_coverage, pro_forma_schedule, schedule_of, with_upfront_fee  # noqa: F401
 from .. import clock
 
@@ -399,51 +399,3 @@ def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
     promote_if_due(actor, loan, clock.today(), disbursement_id=tranche.id)
     _refresh_coverage(loan, _as_finance(loan.installments))
     return tranche
-
-
-# -- writing off -----------------------------------------------------------------------------
-
-@unit_of_work
-def write_off(actor: Actor, loan_id: int, reason: str) -> Loan:
-    """Write off a defaulted loan (the lending bank's officer), with a reason.
-
-    A guarantee the fund still covers must be called first: writing off does not end the
-    fund's cover, the call does, and a called or paid guarantee stays as it is (recoveries on
-    the written-off loan are still shared). A guarantee request the fund has not decided dies
-    with the loan (declined, with the reason).
-    """
-    loan = _bank_officer_of(actor, loan_id, "write off loans")
-    if not reason or len(reason.strip()) < 3:
-        raise ValidationFailed("say why the loan is written off", {"reason": ["a reason is required"]})
-    LOAN_LIFECYCLE.check(loan.status, "written_off")
-    g = db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id))
-    if g is not None and g.status == "issued":
-        raise Conflict(f"guarantee {g.id} still covers this loan; call it before writing the loan off",
-                       current_state=loan.status, allowed=LOAN_LIFECYCLE.allowed(loan.status),
-                       guarantee_id=g.id, guarantee_state=g.status)
-    loan.written_off_by, loan.written_off_at, loan.write_off_reason = actor.user_id, utcnow(), reason.strip()
-    transition(actor, loan, "written_off", reason=loan.write_off_reason,
-               outstanding_principal=loan.outstanding_principal)
-    if g is not None and g.status == "requested":
-        from ..guarantees.services import move
-        g.declined_by, g.declined_at = actor.user_id, utcnow()
-        g.decline_reason = f"loan {loan.id} was written off"
-        move(actor, g, "declined", reason=g.decline_reason)
-    return loan
-
-
-# -- the proposal side -----------------------------------------------------------------------
-
-def _refuse_withdrawal_after_approval(proposal: Proposal) -> str | None:
-    loan = db.session.execute(select(Loan).where(Loan.proposal_id == proposal.id)).scalar_one_or_none()
-    if loan is not None and loan.status in APPROVED_STATES:
-        return f"loan {loan.id} on this proposal is {loan.status}; an approved loan's proposal cannot be withdrawn"
-    return None
-
-
-def _withdraw_applied_loan(actor: Actor, proposal: Proposal) -> None:
-    """Withdrawing the proposal withdraws the loan application waiting on it."""
-    loan = db.session.execute(select(Loan).where(Loan.proposal_id == proposal.id)).scalar_one_or_none()
-    if loan is not None and loan.status == "applied":
-        transition(actor, loan, "withdrawn", reason=proposal.withdrawn_reason or "the proposal was withdrawn")
-
