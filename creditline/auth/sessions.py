@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import select
 
 from ..audit.services import record
 from ..database import as_utc, utcnow
@@ -22,7 +22,7 @@ from .permissions import Actor
 
 # last_seen_at is written at most this often, so a page with many requests costs one write.
 TOUCH_EVERY = timedelta(seconds=60)
-# Ended rows are kept a while for the record, then removed when their user next signs in.
+# Ended rows are kept a while for the record, then removed by the daily job (creditline.housekeeping).
 KEEP_ENDED = timedelta(days=30)
 
 
@@ -37,9 +37,6 @@ def start_session(user: User) -> str:
     now = utcnow()
     row = WebSession(token_hash=_digest(plain), user_id=user.id, created_at=now, last_seen_at=now)
     db.session.add(row)
-    db.session.execute(delete(WebSession).where(
-        WebSession.user_id == user.id,
-        or_(WebSession.ended_at < now - KEEP_ENDED, WebSession.last_seen_at < now - KEEP_ENDED)))
     db.session.flush()
     record(Actor.of(user), "auth.signed_in", "web_session", row.id, None, {"user_id": user.id})
     return plain

@@ -58,6 +58,26 @@ def indicator(page, n: int, stream: str, baseline: str, projected: str) -> None:
     page.get_by_label(f"projected output {n}", exact=True).fill("5000")
 
 
+def draft_proposal(page, title: str, equipment: str, supplier: str, months: str) -> None:
+    """As the signed-in SME, fill the new-proposal form (USD 100,000, water 100,000 -> 45,000 m3) and save the draft."""
+    page.goto("/proposals/new")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Credit line").select_option(label="GCTF Viet Nam (USD)")
+    page.get_by_label("technology change").check()
+    for label, value in (("Total investment", "100000"), ("Eligible cost", "95000"), ("Loan requested", "80000"),
+                         ("Own contribution", "20000"), ("Annual savings", "25000"),
+                         ("Annual extra operating cost", "5000"), ("Economic life (years)", "10"),
+                         ("Implementation (months)", months)):
+        page.get_by_label(label).fill(value)
+    page.get_by_label("Equipment", exact=True).fill(equipment)
+    page.get_by_label("Supplier").fill(supplier)
+    page.get_by_label("Readiness").select_option("commercial")
+    page.get_by_label("Unit of production output").fill("t")
+    page.get_by_label("Main indicator").select_option("water")
+    indicator(page, 1, "water", "100000", "45000")
+    save_draft(page)
+
+
 def save_draft(page) -> None:
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft saved").wait_for()
@@ -101,22 +121,7 @@ def sme_registers_and_drafts(page, shot, tmp_path: Path) -> None:
     page.get_by_text("Can Tho Rice Milling Co., Ltd. is saved.").wait_for()
     shot("sme", "enterprise-registered")
 
-    page.goto("/proposals/new")
-    page.get_by_label("Title").fill(TITLE)
-    page.get_by_label("Credit line").select_option(label="GCTF Viet Nam (USD)")
-    page.get_by_label("technology change").check()
-    for label, value in (("Total investment", "100000"), ("Eligible cost", "95000"), ("Loan requested", "80000"),
-                         ("Own contribution", "20000"), ("Annual savings", "25000"),
-                         ("Annual extra operating cost", "5000"), ("Economic life (years)", "10"),
-                         ("Implementation (months)", "2")):
-        page.get_by_label(label).fill(value)
-    page.get_by_label("Equipment", exact=True).fill("Rice husk fired dryer and rinse water loop")
-    page.get_by_label("Supplier").fill("Satake")
-    page.get_by_label("Readiness").select_option("commercial")
-    page.get_by_label("Unit of production output").fill("t")
-    page.get_by_label("Main indicator").select_option("water")
-    indicator(page, 1, "water", "100000", "45000")
-    save_draft(page)
+    draft_proposal(page, TITLE, "Rice husk fired dryer and rinse water loop", "Satake", months="2")
     shot("sme", "draft-saved")
 
     # First edit: two more streams; the dryer's fans draw more power than the old sun-drying yard.

@@ -6,7 +6,7 @@ from datetime import date
 from creditline import clock
 
 from .conftest import sign_in
-from .test_journey import ARTIFACTS, Camera, indicator, save_draft
+from .test_journey import ARTIFACTS, Camera, draft_proposal
 
 TITLE = "Heat recovery on the stenter exhaust"
 
@@ -15,22 +15,7 @@ def test_the_committee_declines_and_the_sme_is_told(page):
     shot = Camera(page, ARTIFACTS / "declined")
     clock.set_today(date(2025, 2, 3))
     sign_in(page, "owner@textile.example")
-    page.goto("/proposals/new")
-    page.get_by_label("Title").fill(TITLE)
-    page.get_by_label("Credit line").select_option(label="GCTF Viet Nam (USD)")
-    page.get_by_label("technology change").check()
-    for label, value in (("Total investment", "100000"), ("Eligible cost", "95000"), ("Loan requested", "80000"),
-                         ("Own contribution", "20000"), ("Annual savings", "25000"),
-                         ("Annual extra operating cost", "5000"), ("Economic life (years)", "10"),
-                         ("Implementation (months)", "4")):
-        page.get_by_label(label).fill(value)
-    page.get_by_label("Equipment", exact=True).fill("Air-to-water heat exchanger on the stenter exhaust")
-    page.get_by_label("Supplier").fill("Brückner")
-    page.get_by_label("Readiness").select_option("commercial")
-    page.get_by_label("Unit of production output").fill("t")
-    page.get_by_label("Main indicator").select_option("water")
-    indicator(page, 1, "water", "100000", "45000")
-    save_draft(page)
+    draft_proposal(page, TITLE, "Air-to-water heat exchanger on the stenter exhaust", "Brückner", months="4")
     page.get_by_role("button", name="Submit for scoring").click()
     page.wait_for_url("**/assessment")
     shot("sme", "submitted")
