@@ -19,9 +19,10 @@ def register_blueprints(app: Flask) -> None:
     from .verifications.api import blp as verifications_api
     from .grants.api import blp as grants_api
     from .referrals.api import blp as referrals_api
+    from .reports.api import blp as reports_api
 
     for blp in (auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, loans_api, guarantees_api,
-                monitoring_api, verifications_api, grants_api, audit_api, referrals_api):
+                monitoring_api, verifications_api, grants_api, audit_api, referrals_api, reports_api):
         # Cookie-authenticated API calls are CSRF-checked in auth.current instead.
         csrf.exempt(blp)
         api.register_blueprint(blp)

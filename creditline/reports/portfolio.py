@@ -1,0 +1,256 @@
+"""The portfolio dashboard's figures: pure pandas over the report tables (no Flask, no database).
+
+Amounts are whole cents (int64) inside, Decimal at the edge. Every figure is grouped by currency
+as well: two credit lines in different currencies are never added together.
+
+Definitions (shown on the dashboard page too):
+- outstanding principal: the unpaid principal of the schedule of a loan being repaid (disbursed,
+  active, in arrears, defaulted), the same rule as ``Loan.outstanding_principal``;
+- days past due: from the oldest due date with a cent or more unpaid, as of the report's day
+  (``finance.allocation.days_past_due_batch``, the daily job's rule);
+- PAR30 / PAR90: outstanding principal of loans more than 30 / 90 days past due, over all
+  outstanding principal;
+- approval rate: loan applications approved over those decided (approved or declined);
+- guarantee capacity used: what the fund has committed, as on the guarantees page (live cover,
+  claims called or paid, less the fund's share of recoveries).
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from creditline.finance.allocation import days_past_due_batch
+
+SERVICING = ("disbursed", "active", "in_arrears", "defaulted")
+APPROVED = ("approved", "disbursed", "active", "in_arrears", "defaulted", "written_off", "repaid")
+DECIDED = APPROVED + ("declined",)
+ELIGIBLE = ("eligible", "technically_reviewed")
+BUCKETS = ("0", "1-30", "31-60", "61-90", "90+")
+DIMENSIONS = ("credit_line", "sector", "cp_option", "bank", "month")
+CLAIMED = ("called", "paid", "recovered")
+CLAIM_PAID = ("paid", "recovered")
+COMMITTED_GRANTS = ("approved", "paid")
+# The measures of a breakdown row, in column order; money ones end in ``_c`` (cents) inside.
+COUNTS = ("proposals", "submitted", "eligible", "loans", "loans_decided", "loans_approved")
+MONEY = ("disbursed_c", "outstanding_c", "par30_c", "par90_c", "guarantee_cover_c", "guarantee_committed_c",
+         "claims_c", "claims_paid_c", "recoveries_c", "grants_committed_c", "grants_paid_c")
+
+
+def money(value_c: Any) -> str:
+    """Cents as a decimal string in whole cents ("80000.00")."""
+    return str((Decimal(int(value_c)) / 100).quantize(Decimal("0.01")))
+
+
+def ratio(part: float, whole: float) -> float | None:
+    return None if not whole else round(float(part) / float(whole), 4)
+
+
+def loan_positions(loans: pd.DataFrame, today: date) -> pd.DataFrame:
+    """Each loan's outstanding principal, days past due and bucket as of ``today``."""
+    out = loans.copy()
+    servicing = out["status"].isin(SERVICING).to_numpy()
+    scheduled = out["installments"].to_numpy() > 0
+    # Without a schedule a disbursed loan owes its tranches, unless payments prepaid it all.
+    unscheduled = np.where(out["payments"].to_numpy() == 0, out["disbursed_c"].to_numpy(), 0)
+    outstanding = np.where(scheduled, out["schedule_outstanding_c"].to_numpy(), unscheduled)
+    out["outstanding_c"] = np.where(servicing, outstanding, 0).astype("int64")
+    late = out["oldest_late"].notna().to_numpy() & servicing
+    position = np.flatnonzero(late)
+    dpd = days_past_due_batch(position, out["oldest_late"].to_numpy()[late].astype("datetime64[D]"),
+                              np.ones(len(position)), today, n_loans=len(out))
+    out["dpd"] = dpd.astype("int64")
+    out["bucket"] = pd.cut(out["dpd"], [-1, 0, 30, 60, 90, np.inf], labels=list(BUCKETS)).astype(str)
+    out["overdue_c"] = np.where(servicing, out["overdue_c"], 0).astype("int64")
+    return out
+
+
+def guarantee_positions(guarantees: pd.DataFrame, loans: pd.DataFrame) -> pd.DataFrame:
+    """Each guarantee's live cover, exposure and what it commits of the fund's capacity."""
+    g = guarantees.merge(loans[["loan_id", "status", "outstanding_c", "currency"]].rename(
+        columns={"status": "loan_status"}), on="loan_id", how="left")
+    live = (g["status"] == "issued") & (g["loan_status"] != "repaid")
+    claim = g["claim_c"].fillna(0).astype("int64")
+    g["cover_c"] = np.where(live, g["covered_c"], 0).astype("int64")
+    exposure = (g["coverage_share"].astype(float) * g["outstanding_c"].fillna(0)).round()
+    g["exposure_c"] = np.where(live, np.minimum(exposure, g["cap_c"].fillna(np.inf)), 0).astype("int64")
+    g["claims_c"] = np.where(g["status"].isin(CLAIMED), claim, 0).astype("int64")
+    g["claims_paid_c"] = np.where(g["status"].isin(CLAIM_PAID), claim, 0).astype("int64")
+    g["recoveries_c"] = g["recovered_fund_c"].astype("int64")
+    g["committed_c"] = g["cover_c"] + g["claims_c"] - g["recoveries_c"]
+    return g
+
+
+def _division(isic: pd.Series) -> pd.Series:
+    # Codes carry the section letter and four digits ("C1313"): the division is "C13".
+    return "ISIC " + isic.fillna("").astype(str).str[:3]
+
+
+def _month(*columns: pd.Series) -> pd.Series:
+    day = columns[0]
+    for other in columns[1:]:
+        day = day.fillna(other)
+    return day.dt.strftime("%Y-%m").fillna("undated")
+
+
+def _dims(frame: pd.DataFrame, lines: pd.DataFrame, month: pd.Series) -> pd.DataFrame:
+    out = frame.copy()
+    names = dict(zip(lines["credit_line_id"], lines["line"]))
+    out["credit_line"] = out["credit_line_id"].map(names).fillna("other line")
+    out["sector"] = _division(out["isic_code"])
+    out["bank"] = out["bank"].fillna("no bank yet") if "bank" in out else "no bank yet"
+    out["month"] = month.to_numpy()
+    return out
+
+
+def _grouped(frame: pd.DataFrame, dim: str, sums: dict[str, pd.Series]) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame(columns=[dim, "currency", *sums])
+    data = frame[["cp_options", "currency"]].copy() if dim == "cp_option" else frame[[dim, "currency"]].copy()
+    for name, values in sums.items():
+        data[name] = values.to_numpy()
+    if dim == "cp_option":
+        # A proposal with two CP options counts under each.
+        data = data.assign(cp_option=data.pop("cp_options")).explode("cp_option")
+        data["cp_option"] = data["cp_option"].fillna("none")
+    return data.groupby([dim, "currency"], as_index=False)[list(sums)].sum()
+
+
+def _tables(frames: Any) -> tuple[pd.DataFrame, ...]:
+    lines, today = frames.lines, frames.today
+    loans = loan_positions(frames.loans, today)
+    guarantees = guarantee_positions(frames.guarantees, loans)
+    p = _dims(frames.proposals, lines, _month(frames.proposals["submitted_on"]))
+    l_ = _dims(loans, lines, _month(loans["first_disbursed"], loans["decided_on"]))
+    by_loan = l_.set_index("loan_id")
+    g = guarantees.join(by_loan[["credit_line", "sector", "bank", "cp_options", "isic_code"]], on="loan_id")
+    g["month"] = _month(g["issued_on"]).to_numpy()
+    props = p.set_index("proposal_id")
+    lent = l_.set_index("proposal_id")[["sector", "bank", "cp_options", "credit_line"]]
+    meta = pd.concat([lent, props[["sector", "bank", "cp_options", "credit_line"]]])
+    meta = meta[~meta.index.duplicated()]
+    currency = dict(zip(lines["credit_line_id"], lines["currency"]))
+    gr = frames.grants.join(meta, on="proposal_id")
+    gr["currency"] = gr["credit_line_id"].map(currency)
+    gr["month"] = _month(gr["paid_on"], gr["approved_on"]).to_numpy()
+    return p, l_, g, gr
+
+
+def breakdown(p: pd.DataFrame, l_: pd.DataFrame, g: pd.DataFrame, gr: pd.DataFrame, dim: str) -> pd.DataFrame:
+    """Every measure by ``dim`` (and currency), one row per value."""
+    s = l_["status"]
+    parts = [
+        _grouped(p, dim, {"proposals": pd.Series(1, index=p.index),
+                          "submitted": p["status"].ne("draft").astype(int),
+                          "eligible": p["status"].isin(ELIGIBLE).astype(int)}),
+        _grouped(l_, dim, {"loans": pd.Series(1, index=l_.index),
+                           "loans_decided": s.isin(DECIDED).astype(int),
+                           "loans_approved": s.isin(APPROVED).astype(int),
+                           "disbursed_c": l_["disbursed_c"], "outstanding_c": l_["outstanding_c"],
+                           "par30_c": l_["outstanding_c"].where(l_["dpd"] > 30, 0),
+                           "par90_c": l_["outstanding_c"].where(l_["dpd"] > 90, 0)}),
+        _grouped(g, dim, {"guarantee_cover_c": g["cover_c"], "guarantee_committed_c": g["committed_c"],
+                          "claims_c": g["claims_c"], "claims_paid_c": g["claims_paid_c"],
+                          "recoveries_c": g["recoveries_c"]}),
+        _grouped(gr, dim, {"grants_committed_c": gr["amount_c"].where(gr["status"].isin(COMMITTED_GRANTS), 0),
+                           "grants_paid_c": gr["amount_c"].where(gr["status"] == "paid", 0)}),
+    ]
+    table = parts[0]
+    for part in parts[1:]:
+        table = table.merge(part, on=[dim, "currency"], how="outer")
+    for col in (*COUNTS, *MONEY):
+        table[col] = table[col].fillna(0).astype("int64") if col in table else 0
+    table["approval_rate"] = [ratio(a, d) for a, d in zip(table["loans_approved"], table["loans_decided"])]
+    table["par30"] = [ratio(a, o) for a, o in zip(table["par30_c"], table["outstanding_c"])]
+    table["par90"] = [ratio(a, o) for a, o in zip(table["par90_c"], table["outstanding_c"])]
+    return table.sort_values([dim, "currency"]).reset_index(drop=True)
+
+
+def _rows(table: pd.DataFrame, key: str | None) -> list[dict[str, Any]]:
+    out = []
+    for rec in table.to_dict("records"):
+        row: dict[str, Any] = {} if key is None else {"key": str(rec[key])}
+        row["currency"] = rec["currency"]
+        for col in COUNTS:
+            row[col] = int(rec[col])
+        for col in MONEY:
+            row[col[:-2]] = money(rec[col])
+        for col in ("approval_rate", "par30", "par90"):
+            row[col] = None if pd.isna(rec[col]) else float(rec[col])
+        out.append(row)
+    return out
+
+
+def _line_positions(lines: pd.DataFrame, g: pd.DataFrame, gr: pd.DataFrame) -> list[dict[str, Any]]:
+    committed = g.groupby("credit_line_id")["committed_c"].sum()
+    grants = gr[gr["status"].isin(COMMITTED_GRANTS)].groupby("credit_line_id")["amount_c"].sum()
+    paid = gr[gr["status"] == "paid"].groupby("credit_line_id")["amount_c"].sum()
+    out = []
+    for rec in lines.to_dict("records"):
+        lid = rec["credit_line_id"]
+        used, budget_used = int(committed.get(lid, 0)), int(grants.get(lid, 0))
+        out.append({"credit_line_id": int(lid), "line": rec["line"], "currency": rec["currency"],
+                    "guarantee_capacity": money(rec["capacity_c"]), "guarantee_used": money(used),
+                    "guarantee_free": money(rec["capacity_c"] - used),
+                    "guarantee_used_share": ratio(used, rec["capacity_c"]),
+                    "grant_budget": money(rec["budget_c"]), "grants_committed": money(budget_used),
+                    "grants_paid": money(int(paid.get(lid, 0))), "grant_budget_free": money(rec["budget_c"] - budget_used)})
+    return out
+
+
+def _counted(frame: pd.DataFrame, keys: list[str], money_col: str | None = None) -> list[dict[str, Any]]:
+    if frame.empty:
+        return []
+    agg = frame.groupby(keys, dropna=False).agg(count=(keys[0], "size"), **(
+        {"amount": (money_col, "sum")} if money_col else {})).reset_index()
+    out = []
+    for rec in agg.to_dict("records"):
+        row = {k: (None if pd.isna(rec[k]) else rec[k]) for k in keys}
+        row["count"] = int(rec["count"])
+        if money_col:
+            row["outstanding"] = money(rec["amount"])
+        out.append(row)
+    return out
+
+
+def funnel(p: pd.DataFrame, l_: pd.DataFrame, verified: pd.DataFrame, gr: pd.DataFrame) -> list[dict[str, Any]]:
+    """From proposal to paid grant: how many proposals reached each stage."""
+    lent = set(l_.loc[l_["status"].isin(APPROVED), "proposal_id"])
+    disbursed = set(l_.loc[l_["disbursed_c"] > 0, "proposal_id"])
+    stages = [("submitted", int(p["status"].ne("draft").sum())),
+              ("eligible", int((p["status"].isin(ELIGIBLE) | p["proposal_id"].isin(lent)).sum())),
+              ("loan approved", len(lent)), ("disbursed", len(disbursed)),
+              ("verified", int(verified["proposal_id"].nunique()) if not verified.empty else 0),
+              ("grant paid", int(gr.loc[gr["status"] == "paid", "proposal_id"].nunique()))]
+    return [{"stage": s, "proposals": n} for s, n in stages]
+
+
+def portfolio(frames: Any, *, show_lines: bool = True) -> dict[str, Any]:
+    """The whole dashboard: positions per line, statuses, DPD buckets, breakdowns and the funnel."""
+    p, l_, g, gr = _tables(frames)
+    totals = breakdown(p.assign(all="all"), l_.assign(all="all"), g.assign(all="all"), gr.assign(all="all"), "all")
+    return {
+        "as_of": frames.today,
+        "lines": _line_positions(frames.lines, g, gr) if show_lines else [],
+        "totals": _rows(totals, None),
+        "proposals_by_status": _counted(p, ["status", "decision"]),
+        "loans_by_status": _counted(l_, ["status", "currency"], "outstanding_c"),
+        "dpd_buckets": _bucket_rows(l_),
+        "breakdowns": {dim: _rows(breakdown(p, l_, g, gr, dim), dim) for dim in DIMENSIONS},
+        "funnel": funnel(p, l_, frames.verifications, gr),
+    }
+
+
+def _bucket_rows(l_: pd.DataFrame) -> list[dict[str, Any]]:
+    lent = l_[l_["status"].isin(SERVICING)]
+    out = []
+    for currency in sorted(lent["currency"].unique()):
+        mine = lent[lent["currency"] == currency]
+        for bucket in BUCKETS:
+            rows = mine[mine["bucket"] == bucket]
+            out.append({"bucket": bucket, "currency": currency, "loans": len(rows),
+                        "outstanding": money(rows["outstanding_c"].sum())})
+    return out
