@@ -44,8 +44,9 @@ def register_blueprints(app: Flask) -> None:
     from .auth.admin_views import bp as admin_pages
     from .audit.views import bp as audit_pages
     from .referrals.views import bp as referral_pages
+    from .reports.views import bp as report_pages
 
     for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages, monitoring_pages,
                verification_pages, grant_pages, guarantee_pages, loan_pages, credit_line_pages, admin_pages,
-               audit_pages, referral_pages):
+               audit_pages, referral_pages, report_pages):
         app.register_blueprint(bp)

@@ -23,6 +23,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Loan decisions", "loans.decisions", frozenset({"credit_committee"})),
     ("Guarantees", "guarantees.index", frozenset({"fund_admin", "auditor", "bank_officer", "credit_committee"})),
     ("Grants", "grants.queue", frozenset({"fund_admin", "auditor", "sme"})),
+    ("Reports", "reports.dashboard", frozenset({"fund_admin", "auditor", "bank_officer", "credit_committee"})),
     ("Rulebooks", "rulebooks.index", frozenset({"fund_admin", "auditor"})),
     ("Credit lines", "creditlines.index", frozenset({"fund_admin"})),
     ("Users", "admin.users", frozenset({"fund_admin"})),

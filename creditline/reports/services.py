@@ -85,3 +85,27 @@ IMPACT_NOTES = [
     "equity (total assets). Data quality 1: verified reported quantities; 3: the measured baseline (physical "
     "activity data); 5: no physical data. Scores 2 and 4 are not produced.",
 ]
+
+
+def flows_of(actor: Actor, proposal_id: int) -> dict[str, Any]:
+    """A proposal's flows before and after (its indicator table, and the verification in force)."""
+    from sqlalchemy import select
+
+    from ..proposals.models import Proposal
+    from ..verifications.models import Verification
+    from .flows import flows
+
+    proposal = get_visible(Proposal, proposal_id, actor, what="proposal")
+    superseded = select(Verification.supersedes_id).where(Verification.supersedes_id.is_not(None),
+                                                          Verification.status == "confirmed")
+    verification = db.session.scalars(
+        select(Verification).where(Verification.proposal_id == proposal.id, Verification.status == "confirmed",
+                                   Verification.id.not_in(superseded)).order_by(Verification.id.desc())).first()
+    line = proposal.credit_line
+    book = registry().get(line.rulebook_id, line.rulebook_version)
+    indicators = [{"stream": i.stream, "unit": i.unit, "baseline_quantity": i.baseline_quantity,
+                   "baseline_output": i.baseline_output, "projected_quantity": i.projected_quantity,
+                   "projected_output": i.projected_output} for i in proposal.indicators]
+    return {"proposal": proposal, "verification": verification, "output_unit": proposal.output_unit,
+            "flows": flows(indicators, verification.result if verification else None,
+                           dict(book.emission_factors) if book else {})}

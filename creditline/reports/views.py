@@ -1,0 +1,102 @@
+"""Pages: the portfolio dashboard, the impact report and an SME's material and energy flows."""
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from ..auth.current import current_actor
+from ..auth.models import Organisation
+from ..auth.permissions import visible
+from ..creditlines.models import CreditLine
+from ..extensions import db
+from ..vocabulary import CP_OPTIONS
+from . import flows, services
+from .schemas import ReportArgsSchema
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _args() -> tuple[dict[str, Any], dict[str, list[str]]]:
+    raw = {k: v for k, v in request.args.items() if v != "" and k in ReportArgsSchema().fields}
+    try:
+        return ReportArgsSchema().load(raw), {}
+    except ValidationError as exc:
+        return {"format": "json"}, exc.normalized_messages()  # type: ignore[return-value]
+
+
+def _choices(actor: Any) -> dict[str, Any]:
+    lines = db.session.execute(visible(CreditLine, actor, select(CreditLine.id, CreditLine.name))
+                               .order_by(CreditLine.name)).all()
+    banks = []
+    if actor.organisation_kind != "bank":
+        banks = db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.kind == "bank")
+                                   .order_by(Organisation.name)).all() if actor.sees_portfolio else []
+    return {"lines": lines, "banks": banks, "cp_options": CP_OPTIONS}
+
+
+def _query(args: dict[str, Any], fmt: str) -> str:
+    keep = {k: v for k, v in args.items() if k != "format" and v is not None}
+    return urlencode({**keep, "format": fmt})
+
+
+def chart(kind: str, labels: list[Any], series: dict[str, list[Any]], title: str) -> str:
+    """A chart's description for reports.js, carried in a data attribute (the CSP allows no inline script)."""
+    return json.dumps({"type": kind, "title": title, "labels": [str(x) for x in labels],
+                       "series": [{"label": k, "data": [float(v or 0) for v in vals]} for k, vals in series.items()]})
+
+
+@bp.route("")
+@login_required
+def dashboard():
+    actor = current_actor()
+    args, errors = _args()
+    if errors:
+        args = {"format": "json"}
+    report = services.portfolio_report(actor, args)
+    b = report["breakdowns"]
+    charts = {
+        "dpd": chart("bar", [r["bucket"] for r in report["dpd_buckets"]],
+                     {"Outstanding principal": [r["outstanding"] for r in report["dpd_buckets"]]},
+                     "Outstanding principal by days past due"),
+        "sector": chart("bar", [r["key"] for r in b["sector"]],
+                        {"Outstanding principal": [r["outstanding"] for r in b["sector"]],
+                         "Grants committed": [r["grants_committed"] for r in b["sector"]]}, "By sector"),
+        "month": chart("line", [r["key"] for r in b["month"]],
+                       {"Disbursed": [r["disbursed"] for r in b["month"]],
+                        "Grants paid": [r["grants_paid"] for r in b["month"]]}, "By month"),
+        "funnel": chart("funnel", [r["stage"] for r in report["funnel"]],
+                        {"Proposals": [r["proposals"] for r in report["funnel"]]}, "From proposal to paid grant"),
+    }
+    return render_template("reports/dashboard.html", report=report, args=args, errors=errors, charts=charts,
+                           choices=_choices(actor), xlsx=_query(args, "xlsx"), csv=_query(args, "csv"),
+                           definitions=services.DEFINITIONS, actor=actor)
+
+
+@bp.route("/impact")
+@login_required
+def impact():
+    actor = current_actor()
+    args, errors = _args()
+    if errors:
+        args = {"format": "json"}
+    report = services.impact_report(actor, args)
+    sectors = report["sectors"]
+    charts = {"sectors": chart("bar", [s["sector"] for s in sectors],
+                               {"Projected (verified proposals)": [s["projected_co2e_of_verified"] for s in sectors],
+                                "Verified": [s["verified_co2e_t_per_year"] for s in sectors]},
+                               "t CO2e avoided a year: projected against verified")}
+    return render_template("reports/impact.html", report=report, args=args, errors=errors, charts=charts,
+                           choices=_choices(actor), xlsx=_query(args, "xlsx"), notes=services.IMPACT_NOTES)
+
+
+@bp.route("/proposals/<int:proposal_id>/flows")
+@login_required
+def proposal_flows(proposal_id: int):
+    picture = services.flows_of(current_actor(), proposal_id)
+    return render_template("reports/flows.html", picture=picture, svg=flows.svg(picture))
