@@ -90,9 +90,10 @@ def _division(isic: pd.Series) -> pd.Series:
 
 
 def _month(*columns: pd.Series) -> pd.Series:
-    day = columns[0]
+    # An empty or all-missing column comes back from the database as object, not datetime.
+    day = pd.to_datetime(columns[0], errors="coerce")
     for other in columns[1:]:
-        day = day.fillna(other)
+        day = day.fillna(pd.to_datetime(other, errors="coerce"))
     return day.dt.strftime("%Y-%m").fillna("undated")
 
 
