@@ -107,19 +107,6 @@ def _dims(frame: pd.DataFrame, lines: pd.DataFrame, month: pd.Series) -> pd.Data
     return out
 
 
-def _grouped(frame: pd.DataFrame, dim: str, sums: dict[str, pd.Series]) -> pd.DataFrame:
-    if frame.empty:
-        return pd.DataFrame(columns=[dim, "currency", *sums])
-    data = frame[["cp_options", "currency"]].copy() if dim == "cp_option" else frame[[dim, "currency"]].copy()
-    for name, values in sums.items():
-        data[name] = values.to_numpy()
-    if dim == "cp_option":
-        # A proposal with two CP options counts under each.
-        data = data.assign(cp_option=data.pop("cp_options")).explode("cp_option")
-        data["cp_option"] = data["cp_option"].fillna("none")
-    return data.groupby([dim, "currency"], as_index=False)[list(sums)].sum()
-
-
 def _tables(frames: Any) -> tuple[pd.DataFrame, ...]:
     lines, today = frames.lines, frames.today
     loans = loan_positions(frames.loans, today)
@@ -140,34 +127,53 @@ def _tables(frames: Any) -> tuple[pd.DataFrame, ...]:
     return p, l_, g, gr
 
 
-def breakdown(p: pd.DataFrame, l_: pd.DataFrame, g: pd.DataFrame, gr: pd.DataFrame, dim: str) -> pd.DataFrame:
-    """Every measure by ``dim`` (and currency), one row per value."""
+KEYS = ("credit_line", "sector", "bank", "month", "currency")
+
+
+def _facts(frame: pd.DataFrame, sums: dict[str, Any]) -> pd.DataFrame:
+    """One row per source row: its dimensions and its measures (the other measures are zero)."""
+    out = pd.DataFrame({k: frame[k].to_numpy() for k in KEYS}, index=frame.index)
+    out["cp_options"] = frame["cp_options"].to_numpy() if "cp_options" in frame else None
+    for name, values in sums.items():
+        out[name] = np.asarray(values, dtype="int64") if not np.isscalar(values) else values
+    return out
+
+
+def facts(p: pd.DataFrame, l_: pd.DataFrame, g: pd.DataFrame, gr: pd.DataFrame) -> pd.DataFrame:
+    """Every measure of every proposal, loan, guarantee and grant in one long table, summed by any key."""
     s = l_["status"]
     parts = [
-        _grouped(p, dim, {"proposals": pd.Series(1, index=p.index),
-                          "submitted": p["status"].ne("draft").astype(int),
-                          "eligible": p["status"].isin(ELIGIBLE).astype(int)}),
-        _grouped(l_, dim, {"loans": pd.Series(1, index=l_.index),
-                           "loans_decided": s.isin(DECIDED).astype(int),
-                           "loans_approved": s.isin(APPROVED).astype(int),
-                           "disbursed_c": l_["disbursed_c"], "outstanding_c": l_["outstanding_c"],
-                           "par30_c": l_["outstanding_c"].where(l_["dpd"] > 30, 0),
-                           "par90_c": l_["outstanding_c"].where(l_["dpd"] > 90, 0)}),
-        _grouped(g, dim, {"guarantee_cover_c": g["cover_c"], "guarantee_committed_c": g["committed_c"],
-                          "claims_c": g["claims_c"], "claims_paid_c": g["claims_paid_c"],
-                          "recoveries_c": g["recoveries_c"]}),
-        _grouped(gr, dim, {"grants_committed_c": gr["amount_c"].where(gr["status"].isin(COMMITTED_GRANTS), 0),
-                           "grants_paid_c": gr["amount_c"].where(gr["status"] == "paid", 0)}),
+        _facts(p, {"proposals": 1, "submitted": p["status"].ne("draft"), "eligible": p["status"].isin(ELIGIBLE)}),
+        _facts(l_, {"loans": 1, "loans_decided": s.isin(DECIDED), "loans_approved": s.isin(APPROVED),
+                    "disbursed_c": l_["disbursed_c"], "outstanding_c": l_["outstanding_c"],
+                    "par30_c": l_["outstanding_c"].where(l_["dpd"] > 30, 0),
+                    "par90_c": l_["outstanding_c"].where(l_["dpd"] > 90, 0)}),
+        _facts(g, {"guarantee_cover_c": g["cover_c"], "guarantee_committed_c": g["committed_c"],
+                   "claims_c": g["claims_c"], "claims_paid_c": g["claims_paid_c"], "recoveries_c": g["recoveries_c"]}),
+        _facts(gr, {"grants_committed_c": gr["amount_c"].where(gr["status"].isin(COMMITTED_GRANTS), 0),
+                    "grants_paid_c": gr["amount_c"].where(gr["status"] == "paid", 0)}),
     ]
-    table = parts[0]
-    for part in parts[1:]:
-        table = table.merge(part, on=[dim, "currency"], how="outer")
+    table = pd.concat([x for x in parts if not x.empty], ignore_index=True) if any(
+        not x.empty for x in parts) else pd.DataFrame(columns=[*KEYS, "cp_options"])
     for col in (*COUNTS, *MONEY):
         table[col] = table[col].fillna(0).astype("int64") if col in table else 0
-    table["approval_rate"] = [ratio(a, d) for a, d in zip(table["loans_approved"], table["loans_decided"])]
-    table["par30"] = [ratio(a, o) for a, o in zip(table["par30_c"], table["outstanding_c"])]
-    table["par90"] = [ratio(a, o) for a, o in zip(table["par90_c"], table["outstanding_c"])]
-    return table.sort_values([dim, "currency"]).reset_index(drop=True)
+    for key in KEYS:
+        # Codes once, rather than hashing the strings again in every breakdown's groupby.
+        table[key] = table[key].astype(str).astype("category")
+    return table
+
+
+def breakdown(table: pd.DataFrame, dim: str) -> pd.DataFrame:
+    """Every measure by ``dim`` (and currency), one row per value, from :func:`facts`."""
+    if dim == "cp_option":
+        # A proposal with two CP options counts under each.
+        table = table.assign(cp_option=table["cp_options"]).explode("cp_option")
+        table["cp_option"] = table["cp_option"].fillna("none")
+    grouped = table.groupby([dim, "currency"], as_index=False, observed=True)[list((*COUNTS, *MONEY))].sum()
+    grouped["approval_rate"] = [ratio(a, d) for a, d in zip(grouped["loans_approved"], grouped["loans_decided"])]
+    grouped["par30"] = [ratio(a, o) for a, o in zip(grouped["par30_c"], grouped["outstanding_c"])]
+    grouped["par90"] = [ratio(a, o) for a, o in zip(grouped["par90_c"], grouped["outstanding_c"])]
+    return grouped
 
 
 def _rows(table: pd.DataFrame, key: str | None) -> list[dict[str, Any]]:
@@ -232,7 +238,8 @@ def funnel(p: pd.DataFrame, l_: pd.DataFrame, verified: pd.DataFrame, gr: pd.Dat
 def portfolio(frames: Any, *, show_lines: bool = True) -> dict[str, Any]:
     """The whole dashboard: positions per line, statuses, DPD buckets, breakdowns and the funnel."""
     p, l_, g, gr = _tables(frames)
-    totals = breakdown(p.assign(all="all"), l_.assign(all="all"), g.assign(all="all"), gr.assign(all="all"), "all")
+    table = facts(p, l_, g, gr)
+    totals = breakdown(table.assign(all=pd.Categorical(["all"] * len(table))), "all")
     return {
         "as_of": frames.today,
         "lines": _line_positions(frames.lines, g, gr) if show_lines else [],
@@ -240,7 +247,7 @@ def portfolio(frames: Any, *, show_lines: bool = True) -> dict[str, Any]:
         "proposals_by_status": _counted(p, ["status", "decision"]),
         "loans_by_status": _counted(l_, ["status", "currency"], "outstanding_c"),
         "dpd_buckets": _bucket_rows(l_),
-        "breakdowns": {dim: _rows(breakdown(p, l_, g, gr, dim), dim) for dim in DIMENSIONS},
+        "breakdowns": {dim: _rows(breakdown(table, dim), dim) for dim in DIMENSIONS},
         "funnel": funnel(p, l_, frames.verifications, gr),
     }
 

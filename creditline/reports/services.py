@@ -23,9 +23,9 @@ def filters_from(args: dict[str, Any], actor: Actor) -> Filters:
                    cp_option=args.get("cp_option") or None)
 
 
-def _frames(actor: Actor, filters: Filters, impact_tables: bool) -> Frames:
+def _frames(actor: Actor, filters: Filters, impact_tables: bool, tape: bool = False) -> Frames:
     try:
-        return read_all(actor, filters, clock.today(), impact=impact_tables)
+        return read_all(actor, filters, clock.today(), impact=impact_tables, tape=tape)
     finally:
         # Reports only read: end the read transaction so no lock or snapshot outlives the request.
         db.session.rollback()
@@ -60,7 +60,7 @@ def impact_report(actor: Actor, args: dict[str, Any]) -> dict[str, Any]:
 def tape_report(actor: Actor, args: dict[str, Any]) -> Any:
     """The loan tape (a DataFrame, one row per loan in view) as of today."""
     filters = filters_from(args, actor)
-    return loan_tape.tape(_frames(actor, filters, False))
+    return loan_tape.tape(_frames(actor, filters, False, tape=True))
 
 
 DEFINITIONS = [
