@@ -34,55 +34,58 @@ AMOUNT_COLUMNS = ("principal", "disbursed", "cancelled", "paid", "outstanding", 
                   "guarantee_exposure", "claim", "recovered_fund", "grant_amount")
 
 
-def _cents(value: Any) -> Decimal | None:
-    if value is None or pd.isna(value):
-        return None
-    return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+def _money_col(cents: pd.Series) -> pd.Series:
+    """Cents as Decimal amounts (None where missing): each distinct value converted once."""
+    values = cents.astype("Int64")
+    unique = {int(v): (Decimal(int(v)) / 100).quantize(Decimal("0.01")) for v in values.dropna().unique()}
+    return values.map(lambda v: None if pd.isna(v) else unique[int(v)]).astype(object)
 
 
-def _day(value: Any) -> date | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+def _day_col(days: pd.Series) -> pd.Series:
+    stamp = pd.to_datetime(days, errors="coerce")
+    return pd.Series([None if pd.isna(d) else d.date() for d in stamp], index=days.index, dtype=object)
+
+
+def _share_col(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: None if v is None or pd.isna(v) else Decimal(str(v)).normalize()).astype(object)
 
 
 def tape(frames: Any) -> pd.DataFrame:
-    """The loan tape as of ``frames.today``: one row per loan in view (pure pandas)."""
+    """The loan tape as of ``frames.today``: one row per loan in view (pure pandas, column-wise)."""
     loans = loan_positions(frames.loans, frames.today)
-    guarantees = guarantee_positions(frames.guarantees, loans).set_index("loan_id")
+    guarantees = guarantee_positions(frames.guarantees, loans).drop_duplicates("loan_id")
     lines = dict(zip(frames.lines["credit_line_id"], frames.lines["line"]))
     grants = frames.grants
-    # The grant in force: a committed one first, else the latest calculated.
-    if not grants.empty:
-        rank = grants["status"].map({"paid": 0, "approved": 1, "calculated": 2}).fillna(3)
-        grants = grants.assign(rank=rank).sort_values(["rank", "grant_id"], ascending=[True, False])
-        grants = grants.drop_duplicates("proposal_id").set_index("proposal_id")
-    rows = []
-    for rec in loans.to_dict("records"):
-        g = guarantees.loc[rec["loan_id"]] if rec["loan_id"] in guarantees.index else None
-        gr = grants.loc[rec["proposal_id"]] if not grants.empty and rec["proposal_id"] in grants.index else None
-        rows.append({
-            "loan_id": int(rec["loan_id"]), "credit_line": lines.get(rec["credit_line_id"], ""), "bank": rec["bank"],
-            "enterprise": rec["enterprise"], "isic_code": rec["isic_code"], "cp_options": " ".join(rec["cp_options"]),
-            "status": rec["status"], "currency": rec["currency"], "principal": _cents(rec["principal_c"]),
-            "annual_rate": Decimal(str(rec["annual_rate"])).normalize() if rec["annual_rate"] is not None else None,
-            "tenor_months": int(rec["tenor_months"]), "grace_months": int(rec["grace_months"] or 0),
-            "frequency": rec["frequency"], "method": rec["method"], "decided_on": _day(rec["decided_on"]),
-            "first_disbursed": _day(rec["first_disbursed"]), "maturity": _day(rec["maturity"]),
-            "disbursed": _cents(rec["disbursed_c"]), "cancelled": _cents(rec["cancelled_c"]),
-            "paid": _cents(rec["paid_c"]), "last_payment": _day(rec["last_payment"]),
-            "outstanding": _cents(rec["outstanding_c"]), "overdue": _cents(rec["overdue_c"]), "dpd": int(rec["dpd"]),
-            "dpd_bucket": rec["bucket"],
-            "guarantee_status": None if g is None else g["status"],
-            "coverage_share": None if g is None else Decimal(str(g["coverage_share"])).normalize(),
-            "guarantee_covered": None if g is None else _cents(g["covered_c"]),
-            "guarantee_issued_on": None if g is None else _day(g["issued_on"]),
-            "guarantee_exposure": None if g is None else _cents(g["exposure_c"]),
-            "claim": None if g is None else _cents(g["claim_c"]),
-            "recovered_fund": None if g is None else _cents(g["recoveries_c"]),
-            "grant_status": None if gr is None else gr["status"],
-            "grant_amount": None if gr is None else _cents(gr["amount_c"]),
-            "grant_paid_on": None if gr is None else _day(gr["paid_on"]),
-        })
-    return pd.DataFrame(rows, columns=[c for c, _ in COLUMNS])
+    # The grant in force: a paid one first, then approved, then the latest calculated.
+    rank = grants["status"].map({"paid": 0, "approved": 1, "calculated": 2}).fillna(3)
+    grants = (grants.assign(rank=rank).sort_values(["rank", "grant_id"], ascending=[True, False])
+              .drop_duplicates("proposal_id"))
+    g = loans[["loan_id"]].merge(guarantees, on="loan_id", how="left")
+    gr = loans[["proposal_id"]].merge(grants, on="proposal_id", how="left")
+    has_g = g["status"].notna()
+    out = pd.DataFrame({
+        "loan_id": loans["loan_id"].astype(int), "credit_line": loans["credit_line_id"].map(lines).fillna(""),
+        "bank": loans["bank"], "enterprise": loans["enterprise"], "isic_code": loans["isic_code"],
+        "cp_options": loans["cp_options"].map(" ".join), "status": loans["status"], "currency": loans["currency"],
+        "principal": _money_col(loans["principal_c"]), "annual_rate": _share_col(loans["annual_rate"]),
+        "tenor_months": loans["tenor_months"].astype(int), "grace_months": loans["grace_months"].fillna(0).astype(int),
+        "frequency": loans["frequency"], "method": loans["method"], "decided_on": _day_col(loans["decided_on"]),
+        "first_disbursed": _day_col(loans["first_disbursed"]), "maturity": _day_col(loans["maturity"]),
+        "disbursed": _money_col(loans["disbursed_c"]), "cancelled": _money_col(loans["cancelled_c"]),
+        "paid": _money_col(loans["paid_c"]), "last_payment": _day_col(loans["last_payment"]),
+        "outstanding": _money_col(loans["outstanding_c"]), "overdue": _money_col(loans["overdue_c"]),
+        "dpd": loans["dpd"].astype(int), "dpd_bucket": loans["bucket"],
+    })
+    columns = {"guarantee_status": g["status"].astype(object), "coverage_share": _share_col(g["coverage_share"]),
+               "guarantee_covered": _money_col(g["covered_c"]), "guarantee_issued_on": _day_col(g["issued_on"]),
+               "guarantee_exposure": _money_col(g["exposure_c"]), "claim": _money_col(g["claim_c"].fillna(0)),
+               "recovered_fund": _money_col(g["recoveries_c"])}
+    for name, values in columns.items():
+        out[name] = values.where(has_g.to_numpy(), None).to_numpy()
+    out["grant_status"] = gr["status"].astype(object).where(gr["status"].notna(), None).to_numpy()
+    out["grant_amount"] = _money_col(gr["amount_c"]).to_numpy()
+    out["grant_paid_on"] = _day_col(gr["paid_on"]).to_numpy()
+    return out[[c for c, _ in COLUMNS]]
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
