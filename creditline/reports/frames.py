@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, Integer, Select, String, and_, cast, exists, func, literal, select, type_coerce
+from sqlalchemy import BigInteger, Float, Integer, Select, String, and_, cast, exists, func, literal, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..auth.models import Organisation
@@ -247,9 +247,11 @@ def read_verifications(actor: Actor, proposal_ids: pd.Series, with_result: bool 
 
 
 def read_indicators(actor: Actor, proposal_ids: pd.Series) -> pd.DataFrame:
+    # Quantities are measurements (four decimals), read as floats: no Decimal object per cell.
     stmt = select(ProposalIndicator.proposal_id, ProposalIndicator.stream, ProposalIndicator.unit,
-                  ProposalIndicator.baseline_quantity, ProposalIndicator.baseline_output,
-                  ProposalIndicator.projected_quantity, ProposalIndicator.projected_output)
+                  *(cast(c, Float).label(c.key) for c in (
+                      ProposalIndicator.baseline_quantity, ProposalIndicator.baseline_output,
+                      ProposalIndicator.projected_quantity, ProposalIndicator.projected_output)))
     stmt = stmt.join(Proposal, Proposal.id == ProposalIndicator.proposal_id)
     frame = _read(_where(stmt, Proposal, actor))
     for col in ("baseline_quantity", "baseline_output", "projected_quantity", "projected_output"):
