@@ -1,0 +1,1 @@
+"""Portfolio and impact reporting, the loan tape, and the SME's flows picture (read only)."""
