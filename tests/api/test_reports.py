@@ -186,3 +186,17 @@ def test_the_sme_sees_its_own_flows_and_nobody_elses(client, story):
     client.post("/login", data={"email": "owner@textile.example", "password": "green-credit-demo"})
     page = client.get("/reports/proposals/1/flows").get_data(as_text=True)
     assert "<svg" in page and "as verified by the NCPC" in page and "water: 100,000 m3" in page
+
+
+def test_the_pages_show_the_fund_its_capacity_and_a_bank_only_its_loans(client, story):
+    client.post("/login", data={"email": "admin@fund.example", "password": "green-credit-demo"})
+    page = client.get("/reports?cp_option=useful_by_products").get_data(as_text=True)
+    assert "Guarantee capacity and grant budget" in page and "ISIC C10" in page and "ISIC C13" not in page
+    assert 'href="/api/v1/reports/portfolio?cp_option=useful_by_products&amp;format=xlsx"' in page
+    assert "showing everything instead" in client.get("/reports?isic=%3D1").get_data(as_text=True)
+    impact = client.get("/reports/impact").get_data(as_text=True)
+    assert "Financed emissions (PCAF)" in impact and "136.154" in impact
+    client.post("/logout")
+    client.post("/login", data={"email": "officer@bank.example", "password": "green-credit-demo"})
+    page = client.get("/reports").get_data(as_text=True)
+    assert "Your bank's proposals and loans only" in page and "Guarantee capacity and grant budget" not in page
