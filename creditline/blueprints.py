@@ -45,8 +45,9 @@ def register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_pages
     from .referrals.views import bp as referral_pages
     from .reports.views import bp as report_pages
+    from .notifications.views import bp as inbox_pages
 
     for bp in (auth_pages, home_pages, enterprise_pages, proposal_pages, rulebook_pages, monitoring_pages,
                verification_pages, grant_pages, guarantee_pages, loan_pages, credit_line_pages, admin_pages,
-               audit_pages, referral_pages, report_pages):
+               audit_pages, referral_pages, report_pages, inbox_pages):
         app.register_blueprint(bp)

@@ -39,6 +39,10 @@ ROLE_SUMMARY = {
 }
 
 
+# The home page shows the newest unread few; the inbox lists them all.
+HOME_NOTIFICATIONS = 5
+
+
 def next_steps(actor: Actor) -> list[NextStep]:
     """Collect the next steps every package offers this actor."""
     steps: list[NextStep] = []
@@ -54,15 +58,4 @@ def index():
     summaries = [(role, ROLE_LABELS[role], ROLE_SUMMARY[role]) for role in sorted(actor.roles) if role in ROLE_SUMMARY]
     from .notifications.services import unread
 
-    return render_template("home.html", summaries=summaries, steps=next_steps(actor), notifications=unread(actor))
-
-
-@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
-@login_required
-def read_notification(notification_id: int):
-    from flask import redirect, url_for
-
-    from .notifications.services import mark_read
-
-    n = mark_read(current_actor(), notification_id)
-    return redirect(n.url or url_for("home.index"))
+    return render_template("home.html", summaries=summaries, steps=next_steps(actor), notifications=unread(actor, limit=HOME_NOTIFICATIONS))

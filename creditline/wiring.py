@@ -29,12 +29,14 @@ def daily_steps() -> list[tuple[str, daily.Step]]:
 def connect() -> None:
     """Join the packages (idempotent: one app or many in a process)."""
     from . import home
+    from .audit import services as audit
     from .creditlines.views import _manage_lines
     from .grants import loan_link
     from .grants import services as grants
     from .loans import services as loans
     from .loans import withdrawals
     from .loans.steps import loan_steps
+    from .notifications import handoffs
     from .proposals import services as proposals
     from .proposals.steps import proposal_steps
     from .referrals import services as referrals
@@ -57,6 +59,9 @@ def connect() -> None:
     grants.CONDITIONS.update({"no_other_grant": grants._no_other_grant,      # the rulebook's grant conditions
                               "loan_outstanding": loan_link._loan_outstanding})
     grants.PRINCIPAL_REDUCERS[:] = [loan_link.reduce_principal]              # a grant paid off the principal
+
+    # Every audited change that leaves work waiting on someone else notifies them (in the same transaction).
+    audit.LISTENERS[:] = [handoffs.on_event]
 
     # The home page: each package's waiting work, in this order.
     home.STEP_PROVIDERS[:] = [_manage_lines, proposal_steps, loan_steps, verification_steps, referral_steps]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -18,6 +19,10 @@ from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 HEAD_ID = 1
+
+# Called with every event ``record`` appends, in the same transaction (creditline.wiring fills it):
+# a hand-off notifies whoever the change now waits on, and is rolled back with the change.
+LISTENERS: list[Callable[[Actor | None, AuditEvent], None]] = []
 
 
 def _jsonable(value: Any) -> Any:
@@ -75,6 +80,8 @@ def record(actor: Actor | None, action: str, entity_type: str, entity_id: int | 
     event.hash = event_hash(event)
     session.add(event)
     _move_head(event.seq, event.hash)
+    for listener in LISTENERS:
+        listener(actor, event)
     return event
 
 

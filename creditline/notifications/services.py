@@ -5,13 +5,14 @@ from typing import Iterable
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 
 from ..auth.models import Organisation, User, UserRole
 from ..auth.permissions import Actor
 from ..database import utcnow
 from ..errors import NotFound
 from ..extensions import db
+from ..pagination import Page, paginate
 from ..unit_of_work import unit_of_work
 from .models import Notification
 
@@ -74,6 +75,30 @@ def users_with_role(*roles: str, kind: str | None = None) -> list[int]:
 def unread(actor: Actor, limit: int = 20) -> list[Notification]:
     return list(db.session.scalars(select(Notification).where(
         Notification.user_id == actor.user_id, Notification.read_at.is_(None)).order_by(Notification.id.desc()).limit(limit)))
+
+
+def unread_count(actor: Actor) -> int:
+    """How many notifications the actor has not read (the nav's badge)."""
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == actor.user_id, Notification.read_at.is_(None))) or 0
+
+
+def inbox(actor: Actor, page: int = 1, per_page: int = 25, unread_only: bool = False) -> Page:
+    """The actor's own notifications, unread first, newest first within each."""
+    stmt = select(Notification).where(Notification.user_id == actor.user_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    stmt = stmt.order_by(Notification.read_at.is_not(None), Notification.id.desc())
+    return paginate(stmt, page, per_page)
+
+
+@unit_of_work
+def mark_all_read(actor: Actor) -> int:
+    """Mark every unread notification of the actor read; returns how many."""
+    result = db.session.execute(update(Notification).where(
+        Notification.user_id == actor.user_id, Notification.read_at.is_(None)).values(read_at=utcnow())
+        .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
 
 
 @unit_of_work

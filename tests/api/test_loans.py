@@ -568,7 +568,8 @@ def test_a_declined_loan_is_told_to_the_sme_once_with_the_reason(app, client, to
     with app.app_context():
         told = db.session.execute(select(User.email, Notification.kind, Notification.body, Notification.url)
                                   .join(User, User.id == Notification.user_id)
-                                  .where(Notification.entity_type == "loan", Notification.entity_id == loan_id)).all()
+                                  .where(Notification.entity_type == "loan", Notification.entity_id == loan_id,
+                                         Notification.kind == "loan_declined")).all()
         db.session.remove()
     assert [(e, k, u) for e, k, _, u in told] == [("owner@textile.example", "loan_declined", f"/loans/{loan_id}")]
     assert told[0].body.endswith("declined the loan: collateral missing")

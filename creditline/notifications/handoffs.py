@@ -1,0 +1,180 @@
+"""Hand-offs: when a change leaves work waiting on someone else, tell them.
+
+Every state change is audited (``creditline.audit.services.record``), so the audit trail is the
+one place that sees them all: creditline.wiring registers :func:`on_event` as an audit listener.
+It runs inside the service's unit of work, so an action rolled back notifies no one, and the
+notification's key carries the audit event's sequence number, so each change notifies once.
+The person who acted is never told about their own action.
+
+Hand-offs notified elsewhere, with their own wording, are not repeated here: a declined loan
+(loans.services), a monitoring report submitted or returned (monitoring.review), reports due,
+installments due, arrears and verifications waiting (the daily job).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..audit.models import AuditEvent
+from ..auth.permissions import Actor
+from ..creditlines.models import CreditLine
+from ..extensions import db
+from ..grants.models import Grant
+from ..guarantees.models import Guarantee
+from ..loans.models import Loan
+from ..proposals.models import Proposal
+from ..referrals.models import ReferralTask
+from ..referrals.reasons import OWNER_ROLES
+from ..verifications.models import Verification
+from .services import Message, queue_many, users_of
+
+NCPC_ROLES = ("verifier", "senior_verifier")
+
+
+def _sme(p: Proposal) -> list[int]:
+    return users_of(p.enterprise.organisation_id, "sme")
+
+
+def _bank(bank_id: int | None, *roles: str) -> list[int]:
+    return users_of(bank_id, *(roles or ("bank_officer",))) if bank_id else []
+
+
+def _line(line_id: int) -> CreditLine:
+    return db.session.get(CreditLine, line_id)
+
+
+def _fund(line_id: int) -> list[int]:
+    return users_of(_line(line_id).fund_id, "fund_admin")
+
+
+def _ncpc(line_id: int, *roles: str) -> list[int]:
+    return users_of(_line(line_id).ncpc_id, *(roles or NCPC_ROLES))
+
+
+def _proposal(event: AuditEvent) -> list[Message]:
+    p = db.session.get(Proposal, event.entity_id)
+    url, name = f"/proposals/{p.id}", f"'{p.title}' (P{p.id})"
+    status = event.action.split(".", 1)[1]
+    if status == "eligible":
+        return [Message(_sme(p), "proposal_eligible", f"Proposal P{p.id} is eligible",
+                        f"{name} passed the rulebook's checks; the bank you chose screens it next.", "", url),
+                Message(_bank(p.bank_id), "proposal_to_screen", f"Proposal P{p.id} waits for screening",
+                        f"{name} is eligible: read its assessment and propose loan terms.", "", url)]
+    if status == "ineligible":
+        return [Message(_sme(p), "proposal_ineligible", f"Proposal P{p.id} is not eligible",
+                        f"{name}: read the assessment for the rules it failed.", "", f"{url}/assessment")]
+    if status == "referred":
+        return [Message(_sme(p), "proposal_referred", f"Proposal P{p.id} was referred",
+                        f"{name} needs a person's judgement (the NCPC or the fund); you are told when it is decided.",
+                        "", url)]
+    if status == "draft" and event.before and event.before.get("status") == "referred":
+        return [Message(_sme(p), "proposal_returned", f"Proposal P{p.id} was returned to you",
+                        f"{name}: the reason is on the proposal page; revise it and submit it again.", "", url)]
+    return []
+
+
+def _referral(event: AuditEvent) -> list[Message]:
+    task = db.session.get(ReferralTask, event.entity_id)
+    p = task.proposal
+    url, name = f"/referrals/{task.id}", f"'{p.title}' (P{p.id})"
+    if event.action == "referral.opened":
+        owners = {"ncpc": _ncpc(p.credit_line_id), "fund": _fund(p.credit_line_id)}
+        people = owners.get(task.owner)
+        if people is None:  # a second opinion: whoever gives it, at the NCPC, the lending bank or the fund
+            people = (_ncpc(p.credit_line_id) + _fund(p.credit_line_id)
+                      + _bank(p.bank_id, *OWNER_ROLES["second_opinion"]))
+        return [Message(people, "referral_opened", f"Referral R{task.id} to decide",
+                        f"{name}: {task.message}", "", url)]
+    if event.action == "referral.cleared":
+        return [Message(_bank(p.bank_id), "referral_cleared", f"Referral R{task.id} was cleared",
+                        f"{name}: {task.reason.replace('_', ' ')} cleared by the {task.owner.replace('_', ' ')}.",
+                        "", f"/proposals/{p.id}")]
+    return []
+
+
+def _loan(event: AuditEvent) -> list[Message]:
+    loan = db.session.get(Loan, event.entity_id)
+    p = loan.proposal
+    url, name = f"/loans/{loan.id}", f"'{p.title}'"
+    if event.action == "loan.applied":
+        committee = [u for u in _bank(loan.bank_id, "credit_committee") if u != loan.proposed_by]
+        return [Message(committee, "loan_to_decide", f"Loan L{loan.id} waits for your decision",
+                        f"{name}: approve or decline the terms another officer proposed.", "", "/loans/decisions")]
+    if event.action == "loan.approved":
+        return [Message(_sme(p), "loan_approved", f"Loan L{loan.id} was approved",
+                        f"{name}: the bank's credit committee approved the loan; the bank disburses it next.", "", url),
+                Message(_bank(loan.bank_id), "loan_to_disburse", f"Loan L{loan.id} is approved: disburse it",
+                        f"{name}: record the first tranche when it is paid out.", "", url)]
+    return []
+
+
+def _guarantee(event: AuditEvent) -> list[Message]:
+    g = db.session.get(Guarantee, event.entity_id)
+    loan = db.session.get(Loan, g.loan_id)
+    status = event.action.split(".", 1)[1]
+    if status == "requested":
+        return [Message(_fund(g.credit_line_id), "guarantee_requested", f"Guarantee for loan L{loan.id} requested",
+                        "Issue it within the remaining capacity, or decline it with a reason.", "", "/guarantees")]
+    told = {"issued": "was issued", "declined": "was declined", "paid": "claim was paid"}
+    if status in told:
+        return [Message(_bank(loan.bank_id), f"guarantee_{status}", f"Guarantee of loan L{loan.id} {told[status]}",
+                        "See the guarantee on the loan page.", "", f"/loans/{loan.id}")]
+    return []
+
+
+def _verification(event: AuditEvent) -> list[Message]:
+    v = db.session.get(Verification, event.entity_id)
+    p = db.session.get(Proposal, v.proposal_id)
+    url, name = f"/verifications/{v.id}", f"'{p.title}' (P{p.id})"
+    status = event.action.split(".", 1)[1]
+    if status == "computed":
+        return [Message(_ncpc(p.credit_line_id, "verifier"), "verification_due", f"Verification V{v.id} to propose",
+                        f"{name}: check the figures and flags, then propose a result.", "", url)]
+    if status == "proposed":
+        seniors = [u for u in _ncpc(p.credit_line_id, "senior_verifier") if u != v.proposed_by]
+        return [Message(seniors, "verification_to_confirm", f"Verification V{v.id} waits for your confirmation",
+                        f"{name}: a second pair of eyes on the proposed result.", "", url)]
+    if status == "returned" and v.proposed_by:
+        return [Message([v.proposed_by], "verification_returned", f"Verification V{v.id} was returned to you",
+                        f"{name}: the reason is on the verification page.", "", url)]
+    if status == "confirmed":
+        return [Message(_sme(p), "verification_confirmed", f"Verification V{v.id} was confirmed",
+                        f"{name}: the NCPC confirmed the benefit; the fund calculates your grant.", "", url)]
+    return []
+
+
+def _grant(event: AuditEvent) -> list[Message]:
+    g = db.session.get(Grant, event.entity_id)
+    p = db.session.get(Proposal, g.proposal_id)
+    name = f"'{p.title}' (P{p.id})"
+    status = event.action.split(".", 1)[1]
+    if status == "calculated":
+        return [Message(_fund(g.credit_line_id), "grant_to_approve", f"Grant G{g.id} to approve",
+                        f"{name}: approve it within the remaining grant budget.", "", "/grants")]
+    if status == "approved":
+        return [Message(_fund(g.credit_line_id), "grant_to_pay", f"Grant G{g.id} approved: pay it",
+                        f"{name}: record the payment once it is made.", "", "/grants")]
+    if status == "paid":
+        return [Message(_sme(p), "grant_paid", f"Your grant G{g.id} was paid",
+                        f"{name}: the incentive grant was paid ({g.paid_as.replace('_', ' ')}).", "", "/grants")]
+    return []
+
+
+HANDLERS: dict[str, Callable[[AuditEvent], list[Message]]] = {
+    "proposal": _proposal, "referral_task": _referral, "loan": _loan, "guarantee": _guarantee,
+    "verification": _verification, "grant": _grant,
+}
+
+
+def on_event(actor: Actor | None, event: AuditEvent) -> None:
+    """Queue the notifications an audited change hands off (an audit listener)."""
+    handler = HANDLERS.get(event.entity_type)
+    if handler is None or event.entity_id is None:
+        return
+    db.session.flush()  # the moved row's new state, and the event's relationships, readable
+    messages = []
+    for m in handler(event):
+        people = [u for u in m.user_ids if actor is None or u != actor.user_id]
+        if people:
+            key = f"handoff:{event.action}:{event.entity_id}:{event.seq}"
+            messages.append(Message(people, m.kind, m.subject, m.body, key, m.url, (event.entity_type, event.entity_id)))
+    queue_many(messages)

@@ -1,0 +1,96 @@
+"""Hand-offs notify whoever the work now waits on, in the same transaction; the inbox lists and marks them."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from creditline.auth.models import User
+from creditline.extensions import db
+from creditline.notifications.models import Notification
+
+from .test_guarantees import request
+from .test_loans import APPROVED_ON_START, propose, proposal_id  # noqa: F401  (fixture)
+
+
+def told(app, entity_type: str, entity_id: int) -> list[tuple[str, str, str | None]]:
+    with app.app_context():
+        rows = db.session.execute(select(User.email, Notification.kind, Notification.url)
+                                  .join(User, User.id == Notification.user_id)
+                                  .where(Notification.entity_type == entity_type, Notification.entity_id == entity_id)
+                                  .order_by(Notification.id)).all()
+        db.session.remove()
+    return [tuple(r) for r in rows]
+
+
+def test_each_loan_step_notifies_the_next_owner_and_never_the_actor(app, client, token_for, proposal_id):
+    loan_id = propose(client, token_for, proposal_id).get_json()["id"]
+    assert told(app, "loan", loan_id) == [("committee@bank.example", "loan_to_decide", "/loans/decisions")]
+
+    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json=APPROVED_ON_START)
+    assert res.status_code == 200, res.get_json()
+    assert told(app, "loan", loan_id)[1:] == [("owner@textile.example", "loan_approved", f"/loans/{loan_id}"),
+                                             ("officer@bank.example", "loan_to_disburse", f"/loans/{loan_id}")]
+
+    gid = request(client, token_for, loan_id).get_json()["id"]
+    assert told(app, "guarantee", gid) == [("admin@fund.example", "guarantee_requested", "/guarantees")]
+    assert client.post(f"/api/v1/guarantees/{gid}/issue", headers=token_for("fund_admin")).status_code == 200
+    assert told(app, "guarantee", gid)[1:] == [("officer@bank.example", "guarantee_issued", f"/loans/{loan_id}")]
+
+
+def test_an_action_rolled_back_notifies_no_one(app, client, token_for, proposal_id):
+    from creditline.auth.permissions import Actor
+    from creditline.loans.services import approve_loan
+    from creditline.unit_of_work import transaction
+
+    loan_id = propose(client, token_for, proposal_id).get_json()["id"]
+    before = told(app, "loan", loan_id)
+    with app.app_context():
+        committee = Actor.of(db.session.scalar(select(User).where(User.email == "committee@bank.example")))
+        with pytest.raises(RuntimeError):
+            with transaction():
+                approve_loan(committee, loan_id)
+                assert len(told_in_session("loan", loan_id)) == len(before) + 2  # queued inside the unit...
+                raise RuntimeError("a later step of the same unit fails")
+        db.session.remove()
+    assert told(app, "loan", loan_id) == before                              # ...and gone with it
+
+
+def told_in_session(entity_type: str, entity_id: int) -> list[int]:
+    return list(db.session.scalars(select(Notification.id).where(
+        Notification.entity_type == entity_type, Notification.entity_id == entity_id)))
+
+
+def test_the_inbox_lists_unread_first_and_marks_one_or_all_read(app, client, token_for, proposal_id):
+    loan_id = propose(client, token_for, proposal_id).get_json()["id"]
+    client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json=APPROVED_ON_START)
+    request(client, token_for, loan_id)
+    assert client.post("/login", data={"email": "officer@bank.example", "password": "green-credit-demo"}).status_code == 302
+
+    page = client.get("/inbox").get_data(as_text=True)
+    assert f"Loan L{loan_id} is approved: disburse it" in page
+    with app.app_context():
+        officer = db.session.scalar(select(User.id).where(User.email == "officer@bank.example"))
+        mine = db.session.scalars(select(Notification).where(Notification.user_id == officer)
+                                  .order_by(Notification.id)).all()
+        unread = [n.id for n in mine if n.read_at is None]
+        db.session.remove()
+    assert len(unread) >= 2
+    assert f'data-testid="unread-count">{len(unread)}<' in page
+
+    # Opening one marks it read and goes to its object; it moves below the unread ones.
+    first = unread[0]
+    res = client.post(f"/notifications/{first}/read")
+    assert res.status_code == 302
+    page = client.get("/inbox").get_data(as_text=True)
+    assert f'data-testid="unread-count">{len(unread) - 1}<' in page
+    assert page.index(f"/notifications/{unread[1]}/read") < page.index(f"/notifications/{first}/read")
+
+    # Someone else's notification is not found.
+    with app.app_context():
+        theirs = db.session.scalar(select(Notification.id).where(Notification.user_id != officer))
+        db.session.remove()
+    assert client.post(f"/notifications/{theirs}/read").status_code == 404
+    res = client.post("/inbox/read-all", follow_redirects=True)
+    assert f"{len(unread) - 1} notifications marked read." in res.get_data(as_text=True)
+    assert 'data-testid="unread-count"' not in client.get("/inbox").get_data(as_text=True)
+    assert "Nothing unread" in client.get("/inbox?show=unread").get_data(as_text=True)
