@@ -82,6 +82,15 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # account, and the rate limits above already cap guessing per account and address.
         "LOGIN_LOCK_SECONDS": _env_int("LOGIN_LOCK_SECONDS", 60),
         "SCHEDULER_ENABLED": _env_bool("SCHEDULER_ENABLED", False),
+        # E-mail copies of notifications: off unless an SMTP host is set (see creditline.notifications.mail).
+        "MAIL_SMTP_HOST": _env("MAIL_SMTP_HOST", ""),
+        "MAIL_SMTP_PORT": _env_int("MAIL_SMTP_PORT", 25),
+        "MAIL_SMTP_USERNAME": _env("MAIL_SMTP_USERNAME", ""),
+        "MAIL_SMTP_PASSWORD": _env("MAIL_SMTP_PASSWORD", ""),
+        "MAIL_SMTP_STARTTLS": _env_bool("MAIL_SMTP_STARTTLS", False),
+        "MAIL_FROM": _env("MAIL_FROM", "creditline@localhost"),
+        # Links in e-mails need the site's address; notifications store paths only.
+        "PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:5000"),
         # A server-side session ends after this long without a request, and after the maximum.
         "SESSION_IDLE_SECONDS": _env_int("SESSION_IDLE_SECONDS", 30 * 60),
         "SESSION_MAX_SECONDS": _env_int("SESSION_MAX_SECONDS", 12 * 3600),

@@ -12,6 +12,7 @@ though the caller gets an error).
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,11 +20,14 @@ from typing import Any, TypeVar
 
 from .extensions import db
 
+log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 E = TypeVar("E", bound=BaseException)
 
 # How deep the current context is in units of work (0: outside any).
 _DEPTH: ContextVar[int] = ContextVar("creditline_uow_depth", default=0)
+# Work to do once the outermost unit has committed (e-mail): never inside the transaction.
+_AFTER_COMMIT: ContextVar[list[Callable[[], None]] | None] = ContextVar("creditline_uow_after_commit", default=None)
 # Read by the SQLite begin hook: a transaction started now is for writing.
 WRITING: ContextVar[bool] = ContextVar("creditline_uow_writing", default=False)
 
@@ -32,6 +36,27 @@ def keep_changes(exc: E) -> E:
     """Mark a refusal whose audit trail (and counters) must be committed before it is raised."""
     exc.keep_changes = True  # type: ignore[attr-defined]
     return exc
+
+
+def after_commit(fn: Callable[[], None]) -> bool:
+    """Run ``fn`` once the current unit of work has committed (not at all if it rolls back).
+
+    Returns False outside a unit of work (nothing is scheduled). ``fn``'s errors are logged and
+    swallowed: the action it follows has already succeeded.
+    """
+    pending = _AFTER_COMMIT.get()
+    if pending is None:
+        return False
+    pending.append(fn)
+    return True
+
+
+def _run_after_commit(pending: list[Callable[[], None]]) -> None:
+    for fn in pending:
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - a follow-up must not turn a committed action into an error
+            log.exception("after-commit work failed")
 
 
 def in_unit_of_work() -> bool:
@@ -57,6 +82,9 @@ def transaction() -> Iterator[None]:
         # that begins for writing.
         session.commit()
     depth_token, writing_token = _DEPTH.set(1), WRITING.set(True)
+    pending: list[Callable[[], None]] = []
+    pending_token = _AFTER_COMMIT.set(pending)
+    committed = False
     try:
         try:
             yield
@@ -68,12 +96,16 @@ def transaction() -> Iterator[None]:
             raise
         try:
             session.commit()
+            committed = True
         except BaseException:
             session.rollback()
             raise
     finally:
         _DEPTH.reset(depth_token)
         WRITING.reset(writing_token)
+        _AFTER_COMMIT.reset(pending_token)
+    if committed:
+        _run_after_commit(pending)
 
 
 def unit_of_work(fn: F) -> F:

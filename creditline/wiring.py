@@ -18,11 +18,13 @@ def daily_steps() -> list[tuple[str, daily.Step]]:
     from .housekeeping import housekeeping_step
     from .loans.jobs import loans_step
     from .monitoring.jobs import remind
+    from .notifications.mail import retry_step
 
     return [
         ("monitoring", remind),        # reports due and overdue: reminders to the SME and the NCPC
         ("loans", loans_step),         # days past due and statuses, installments due soon, guarantees released
         ("housekeeping", housekeeping_step),  # ended web sessions and settled idempotency keys removed
+        ("mail", retry_step),          # e-mails that failed before are sent again once the job commits
     ]
 
 

@@ -14,6 +14,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..unit_of_work import unit_of_work
+from .mail import deliver_after_commit
 from .models import Notification
 
 
@@ -47,6 +48,7 @@ def queue_many(messages: Iterable[Message]) -> int:
             rows.pop(seen, None)
     if rows:
         db.session.execute(insert(Notification), list(rows.values()))
+        deliver_after_commit(rows)
     return len(rows)
 
 

@@ -231,7 +231,7 @@ def test_the_scheduler_registers_the_daily_job(app):
 
 def test_the_daily_steps_run_in_the_wired_order(app):
     from creditline.jobs import daily
-    assert [name for name, _ in daily.STEPS] == ["monitoring", "loans", "housekeeping"]
+    assert [name for name, _ in daily.STEPS] == ["monitoring", "loans", "housekeeping", "mail"]
 
 
 def test_housekeeping_removes_old_sessions_and_settled_keys_and_keeps_recent_ones(app, demo):
