@@ -12,7 +12,20 @@ from ..guarantees.models import Guarantee
 from ..home import NextStep
 from ..finance.money import format_money
 from .models import SERVICING_STATES, Installment, Loan
+from .services import applications_waiting
 from .. import clock
+
+# (status, title, detail): each count is exactly the list its link opens.
+BANK_LOAN_STEPS = [
+    ("approved", "Loans to disburse", "Approved loans with nothing paid out yet: record the first tranche."),
+    ("disbursed", "Tranches still to pay out", "Loans partly paid out: record the next tranche, or cancel the rest."),
+    ("in_arrears", "Loans in arrears", "Follow up with the borrowers before the default threshold."),
+    ("defaulted", "Defaulted loans", "Call the guarantee where it is still issued; record recoveries."),
+]
+FUND_GUARANTEE_STEPS = [
+    ("requested", "Guarantee requests to decide", "Issue within the remaining capacity, or decline with a reason."),
+    ("called", "Guarantee claims to pay", "Banks called these guarantees on defaulted loans."),
+]
 
 # An SME with many loans gets the first few; the loans page lists the rest.
 MAX_LOANS_SHOWN = 5
@@ -59,22 +72,16 @@ def loan_steps(actor: Actor) -> list[NextStep]:
         steps.append(NextStep("Loan decisions waiting", "Approve or decline terms another officer proposed.",
                               url_for("loans.decisions"), waiting or None))
     if actor.has("bank_officer"):
-        to_disburse = _count(Loan, actor, Loan.status.in_(("approved", "disbursed")))
-        if to_disburse:
-            steps.append(NextStep("Loans to disburse", "Approved loans with principal still to pay out.",
-                                  url_for("loans.index", status="approved"), to_disburse))
-        arrears = _count(Loan, actor, Loan.status == "in_arrears")
-        if arrears:
-            steps.append(NextStep("Loans in arrears", "Follow up with the borrowers before the default threshold.",
-                                  url_for("loans.index", status="in_arrears"), arrears))
-        to_call = _count(Loan, actor, Loan.status == "defaulted",
-                         Loan.id.in_(select(Guarantee.loan_id).where(Guarantee.status == "issued")))
-        if to_call:
-            steps.append(NextStep("Guarantees you can call", "Defaulted loans whose guarantee is still issued.",
-                                  url_for("loans.index", status="defaulted"), to_call))
+        # The same rows the loans page lists under "Applications waiting for loan terms".
+        to_lend = len(applications_waiting(actor))
+        steps.append(NextStep("Applications waiting for loan terms", "Eligible proposals sent to your bank with no "
+                              "loan yet: read the assessment, propose terms.", url_for("loans.index"), to_lend or None))
+        for status, title, detail in BANK_LOAN_STEPS:
+            count = _count(Loan, actor, Loan.status == status)
+            if count:
+                steps.append(NextStep(title, detail, url_for("loans.index", status=status), count))
     if actor.has("fund_admin"):
-        requested = _count(Guarantee, actor, Guarantee.status == "requested")
-        called = _count(Guarantee, actor, Guarantee.status == "called")
-        steps.append(NextStep("Guarantee requests and claims", "Issue or decline requests within the capacity; "
-                              "pay called guarantees.", url_for("guarantees.index"), (requested + called) or None))
+        for status, title, detail in FUND_GUARANTEE_STEPS:
+            count = _count(Guarantee, actor, Guarantee.status == status)
+            steps.append(NextStep(title, detail, url_for("guarantees.index", status=status), count or None))
     return steps

@@ -34,8 +34,5 @@ def proposal_steps(actor: Actor) -> list[NextStep]:
     if actor.has("verifier", "senior_verifier"):
         waiting = _count(actor, Proposal.status == "eligible")
         steps.append(NextStep("Technical reviews waiting", "Confirm or correct the baseline of eligible proposals.",
-                              url_for("proposals.review_queue"), waiting))
-    if actor.has("bank_officer"):
-        steps.append(NextStep("Applications sent to your bank", "Eligible proposals with their assessment.",
-                              url_for("proposals.index"), _count(actor)))
+                              url_for("proposals.review_queue"), waiting or None))
     return steps

@@ -14,6 +14,17 @@ from ..monitoring.models import MonitoringPlan, MonitoringReport, ReportingPerio
 from .models import Verification
 from .. import clock
 
+# (status, title, detail): each count is exactly the list its link opens.
+VERIFIER_STEPS = [
+    ("computed", "Verifications to propose", "Check the figures and flags, then propose a result."),
+    ("returned", "Verifications returned to you", "A senior verifier returned these with a reason: correct and "
+                 "propose again."),
+]
+FUND_GRANT_STEPS = [
+    ("calculated", "Grants to approve", "Within the remaining grant budget, exactly once per proposal."),
+    ("approved", "Grants to pay", "Approved grants: record the payment once it is made."),
+]
+
 # Periods are announced to the SME this long before their due date.
 REPORT_NOTICE = timedelta(days=30)
 
@@ -65,10 +76,10 @@ def _reports_to_review(actor: Actor) -> list[NextStep]:
         .join(MonitoringPlan, MonitoringPlan.id == MonitoringReport.plan_id)
         .where(MonitoringReport.status == "submitted")
         .group_by(MonitoringPlan.proposal_id).order_by(MonitoringPlan.proposal_id)).all()
-    total = sum(n for _, n in rows)
-    url = url_for("monitoring.page", proposal_id=rows[0][0]) if rows else url_for("verifications.queue")
-    return [NextStep("Reports to review", "Accept each monitoring report, or return it with the reason; only "
-                     "accepted reports count in a verification.", url, total or None)]
+    # One step per proposal: each count is what its monitoring page has waiting.
+    return [NextStep("Reports to review", f"Proposal {proposal_id}: accept each monitoring report, or return it "
+                     "with the reason; only accepted reports count in a verification.",
+                     url_for("monitoring.page", proposal_id=proposal_id), count) for proposal_id, count in rows]
 
 
 def verification_steps(actor: Actor) -> list[NextStep]:
@@ -79,17 +90,19 @@ def verification_steps(actor: Actor) -> list[NextStep]:
     if actor.has("verifier", "senior_verifier"):
         steps.extend(_reports_to_review(actor))
     if actor.has("verifier"):
-        to_propose = _verifications(actor, Verification.status.in_(("computed", "returned")))
-        steps.append(NextStep("Verifications to propose", "Check the figures and flags, then propose a result.",
-                              url_for("verifications.queue"), to_propose or None))
+        for status, title, detail in VERIFIER_STEPS:
+            count = _verifications(actor, Verification.status == status)
+            if count or status == "computed":
+                steps.append(NextStep(title, detail, url_for("verifications.queue", status=status), count or None))
     if actor.has("senior_verifier"):
         to_confirm = _verifications(actor, Verification.status == "proposed",
                                     Verification.proposed_by != actor.user_id)
-        steps.append(NextStep("Verifications to confirm", "A second pair of eyes on results another verifier proposed.",
-                              url_for("verifications.queue"), to_confirm or None))
+        steps.append(NextStep("Verifications to confirm", "A second pair of eyes on results another verifier proposed "
+                              "(the list also shows your own proposals, which another senior confirms).",
+                              url_for("verifications.queue", status="proposed"), to_confirm or None))
     if actor.has("fund_admin"):
-        waiting = db.session.scalar(visible(Grant, actor, select(func.count(Grant.id)))
-                                    .where(Grant.status.in_(("calculated", "approved")))) or 0
-        steps.append(NextStep("Grants to approve and pay", "Within the remaining grant budget, exactly once.",
-                              url_for("grants.queue"), waiting or None))
+        for status, title, detail in FUND_GRANT_STEPS:
+            count = db.session.scalar(visible(Grant, actor, select(func.count(Grant.id)))
+                                      .where(Grant.status == status)) or 0
+            steps.append(NextStep(title, detail, url_for("grants.queue", status=status), count or None))
     return steps

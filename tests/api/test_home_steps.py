@@ -11,6 +11,8 @@ from creditline.demo_story import seed_story
 from creditline.extensions import db
 from creditline import clock
 
+from ..conftest import ROLE_USERS
+
 # What each person has waiting after the story, whatever day it is played to (test_story_dates
 # plays it on many): patterns searched in the text of their home page's next steps.
 WAITING = {
@@ -19,7 +21,7 @@ WAITING = {
     "owner@coconut.example": [r"Loan \d+ is in arrears \d+ days past due", "Monitoring reports to send"],
     "officer@bank.example": ["Loans in arrears"],
     "committee@bank.example": ["Loan decisions waiting"],
-    "admin@fund.example": ["Guarantee requests and claims", "Grants to approve and pay"],
+    "admin@fund.example": ["Guarantee requests to decide", "Grants to approve"],
     "senior@ncpc.example": ["Verifications to confirm"],
 }
 
@@ -62,7 +64,7 @@ def test_the_bank_and_the_fund_see_what_waits_for_them(steps_of, story):
     assert "Loans in arrears" in steps_of("officer@bank.example")
     assert "Loan decisions waiting" in steps_of("committee@bank.example")
     fund = steps_of("admin@fund.example")
-    assert "Guarantee requests and claims" in fund and "Grants to approve and pay" in fund
+    assert "Guarantee requests to decide" in fund and "Grants to approve" in fund
     assert "Verifications to confirm" in steps_of("senior@ncpc.example")
 
 
@@ -72,3 +74,47 @@ def test_an_outsider_sees_nothing_of_the_demo_line(steps_of, story, outsiders):
     # The step is always there for a committee member; the demo line's loans never count in it.
     committee = steps_of("committee@otherbank.example", "outsider-pass")
     assert "Loan decisions waiting" in committee and not re.search(r"\d+ Loan decisions waiting", committee)
+
+
+STEP = re.compile(r'<li class="card step">\s*<span class="count">(\d+)</span>\s*<div><strong><a href="([^"]+)">([^<]+)</a>')
+# A step's link -> the API list that answers the same question (the page lists the same rows).
+API_OF = {"/loans": "/api/v1/loans", "/guarantees": "/api/v1/guarantees", "/grants": "/api/v1/grants",
+          "/verifications": "/api/v1/verifications", "/proposals": "/api/v1/proposals"}
+
+
+def test_every_count_is_the_total_of_the_filtered_list_it_links_to(app, session_for, story, client, token_for):
+    from urllib.parse import urlsplit
+
+    from creditline.grants.models import Grant
+    from creditline.guarantees.models import Guarantee
+
+    # The story leaves nothing waiting on the fund: put a grant back to approved and a guarantee to called.
+    with app.app_context():
+        db.session.execute(db.update(Grant).where(Grant.status == "paid").values(status="approved"))
+        db.session.execute(db.update(Guarantee).where(Guarantee.id == db.session.scalar(
+            db.select(db.func.min(Guarantee.id)).where(Guarantee.status == "issued"))).values(status="called"))
+        db.session.commit()
+        db.session.remove()
+    checked = []
+    for role, email in ROLE_USERS.items():
+        html = session_for(email).get("/").get_data(as_text=True)
+        for count, href, title in STEP.findall(html):
+            url = urlsplit(href.replace("&amp;", "&"))
+            if url.path not in API_OF or "status=" not in url.query:
+                continue
+            listed = client.get(f"{API_OF[url.path]}?{url.query}", headers=token_for(email))
+            assert listed.status_code == 200, (email, href)
+            assert int(count) == listed.get_json()["total"], (email, title, href)
+            checked.append((role, title))
+    # The story leaves work of each kind waiting, so the comparison is never empty.
+    assert ("bank_officer", "Loans in arrears") in checked
+    assert ("fund_admin", "Grants to pay") in checked and ("fund_admin", "Guarantee claims to pay") in checked
+
+
+def test_the_bank_officer_counts_the_applications_waiting_for_terms(session_for, demo):
+    # Before the story the demo's dyeing proposal is eligible with no loan.
+    html = session_for("officer@bank.example").get("/").get_data(as_text=True)
+    counted = {title: int(n) for n, _, title in STEP.findall(html)}
+    with_no_loan = session_for("officer@bank.example").get("/loans").get_data(as_text=True)
+    rows = with_no_loan.split('data-testid="applications"')[1].split("</section>")[0].count("<tr>") - 1
+    assert rows > 0 and counted["Applications waiting for loan terms"] == rows
