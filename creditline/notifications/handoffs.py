@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import func, select
+
 from ..audit.models import AuditEvent
 from ..auth.permissions import Actor
 from ..creditlines.models import CreditLine
@@ -21,6 +23,7 @@ from ..extensions import db
 from ..grants.models import Grant
 from ..guarantees.models import Guarantee
 from ..loans.models import Loan
+from ..monitoring.models import MonitoringPlan, MonitoringReport, ReportingPeriod
 from ..proposals.models import Proposal
 from ..referrals.models import ReferralTask
 from ..referrals.reasons import OWNER_ROLES
@@ -126,9 +129,6 @@ def _verification(event: AuditEvent) -> list[Message]:
     p = db.session.get(Proposal, v.proposal_id)
     url, name = f"/verifications/{v.id}", f"'{p.title}' (P{p.id})"
     status = event.action.split(".", 1)[1]
-    if status == "computed":
-        return [Message(_ncpc(p.credit_line_id, "verifier"), "verification_due", f"Verification V{v.id} to propose",
-                        f"{name}: check the figures and flags, then propose a result.", "", url)]
     if status == "proposed":
         seniors = [u for u in _ncpc(p.credit_line_id, "senior_verifier") if u != v.proposed_by]
         return [Message(seniors, "verification_to_confirm", f"Verification V{v.id} waits for your confirmation",
@@ -140,6 +140,24 @@ def _verification(event: AuditEvent) -> list[Message]:
         return [Message(_sme(p), "verification_confirmed", f"Verification V{v.id} was confirmed",
                         f"{name}: the NCPC confirmed the benefit; the fund calculates your grant.", "", url)]
     return []
+
+
+def _report(event: AuditEvent) -> list[Message]:
+    """The last period's report accepted: every figure is in, so the verification is due."""
+    if event.action != "monitoring_report.accepted":
+        return []
+    report = db.session.get(MonitoringReport, event.entity_id)
+    plan = db.session.get(MonitoringPlan, report.plan_id)
+    accepted = select(MonitoringReport.period_id).where(MonitoringReport.plan_id == plan.id,
+                                                        MonitoringReport.status == "accepted")
+    missing = db.session.scalar(select(func.count(ReportingPeriod.id)).where(
+        ReportingPeriod.plan_id == plan.id, ReportingPeriod.id.not_in(accepted)))
+    if missing:
+        return []
+    p = db.session.get(Proposal, plan.proposal_id)
+    return [Message(_ncpc(p.credit_line_id), "verification_due", f"Verification due for P{p.id}",
+                    f"'{p.title}': every monitoring report is accepted; compute and propose the verification.",
+                    "", "/verifications")]
 
 
 def _grant(event: AuditEvent) -> list[Message]:
@@ -161,7 +179,7 @@ def _grant(event: AuditEvent) -> list[Message]:
 
 HANDLERS: dict[str, Callable[[AuditEvent], list[Message]]] = {
     "proposal": _proposal, "referral_task": _referral, "loan": _loan, "guarantee": _guarantee,
-    "verification": _verification, "grant": _grant,
+    "verification": _verification, "grant": _grant, "monitoring_report": _report,
 }
 
 

@@ -94,3 +94,25 @@ def test_the_inbox_lists_unread_first_and_marks_one_or_all_read(app, client, tok
     assert f"{len(unread) - 1} notifications marked read." in res.get_data(as_text=True)
     assert 'data-testid="unread-count"' not in client.get("/inbox").get_data(as_text=True)
     assert "Nothing unread" in client.get("/inbox?show=unread").get_data(as_text=True)
+
+
+def test_the_demo_story_hands_each_step_to_its_owner(app, demo):
+    """The story plays every step through the services as the demo people would: each hand-off reaches its owner."""
+    from creditline import clock
+    from creditline.demo_story import seed_story
+
+    with app.app_context():
+        seed_story(clock.today())
+        got = {(email, kind) for email, kind in db.session.execute(
+            select(User.email, Notification.kind).join(User, User.id == Notification.user_id))}
+        db.session.remove()
+    expected = {
+        ("officer@bank.example", "proposal_to_screen"), ("committee@bank.example", "loan_to_decide"),
+        ("owner@textile.example", "loan_approved"), ("officer@bank.example", "loan_to_disburse"),
+        ("admin@fund.example", "guarantee_requested"), ("officer@bank.example", "guarantee_issued"),
+        ("verifier@ncpc.example", "referral_opened"), ("admin@fund.example", "referral_opened"),
+        ("senior@ncpc.example", "verification_due"), ("senior@ncpc.example", "verification_to_confirm"),
+        ("owner@textile.example", "verification_confirmed"), ("admin@fund.example", "grant_to_approve"),
+        ("owner@textile.example", "grant_paid"),
+    }
+    assert expected <= got, sorted(expected - got)
