@@ -76,6 +76,9 @@ def _reports_to_review(actor: Actor) -> list[NextStep]:
         .join(MonitoringPlan, MonitoringPlan.id == MonitoringReport.plan_id)
         .where(MonitoringReport.status == "submitted")
         .group_by(MonitoringPlan.proposal_id).order_by(MonitoringPlan.proposal_id)).all()
+    if not rows:
+        return [NextStep("Reports to review", "Accept each monitoring report, or return it with the reason; only "
+                         "accepted reports count in a verification.", url_for("verifications.queue"))]
     # One step per proposal: each count is what its monitoring page has waiting.
     return [NextStep("Reports to review", f"Proposal {proposal_id}: accept each monitoring report, or return it "
                      "with the reason; only accepted reports count in a verification.",
