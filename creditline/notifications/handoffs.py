@@ -116,7 +116,8 @@ def _guarantee(event: AuditEvent) -> list[Message]:
     status = event.action.split(".", 1)[1]
     if status == "requested":
         return [Message(_fund(g.credit_line_id), "guarantee_requested", f"Guarantee for loan L{loan.id} requested",
-                        "Issue it within the remaining capacity, or decline it with a reason.", "", "/guarantees")]
+                        "Issue it within the remaining capacity, or decline it with a reason.", "",
+                        "/guarantees?status=requested")]
     told = {"issued": "was issued", "declined": "was declined", "paid": "claim was paid"}
     if status in told:
         return [Message(_bank(loan.bank_id), f"guarantee_{status}", f"Guarantee of loan L{loan.id} {told[status]}",
@@ -167,13 +168,15 @@ def _grant(event: AuditEvent) -> list[Message]:
     status = event.action.split(".", 1)[1]
     if status == "calculated":
         return [Message(_fund(g.credit_line_id), "grant_to_approve", f"Grant G{g.id} to approve",
-                        f"{name}: approve it within the remaining grant budget.", "", "/grants")]
+                        f"{name}: approve it within the remaining grant budget.", "",
+                        "/grants?status=calculated")]
     if status == "approved":
         return [Message(_fund(g.credit_line_id), "grant_to_pay", f"Grant G{g.id} approved: pay it",
-                        f"{name}: record the payment once it is made.", "", "/grants")]
+                        f"{name}: record the payment once it is made.", "", "/grants?status=approved")]
     if status == "paid":
         return [Message(_sme(p), "grant_paid", f"Your grant G{g.id} was paid",
-                        f"{name}: the incentive grant was paid ({g.paid_as.replace('_', ' ')}).", "", "/grants")]
+                        f"{name}: the incentive grant was paid ({g.paid_as.replace('_', ' ')}).", "",
+                        "/grants?status=paid")]
     return []
 
 

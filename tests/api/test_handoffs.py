@@ -32,7 +32,7 @@ def test_each_loan_step_notifies_the_next_owner_and_never_the_actor(app, client,
                                              ("officer@bank.example", "loan_to_disburse", f"/loans/{loan_id}")]
 
     gid = request(client, token_for, loan_id).get_json()["id"]
-    assert told(app, "guarantee", gid) == [("admin@fund.example", "guarantee_requested", "/guarantees")]
+    assert told(app, "guarantee", gid) == [("admin@fund.example", "guarantee_requested", "/guarantees?status=requested")]
     assert client.post(f"/api/v1/guarantees/{gid}/issue", headers=token_for("fund_admin")).status_code == 200
     assert told(app, "guarantee", gid)[1:] == [("officer@bank.example", "guarantee_issued", f"/loans/{loan_id}")]
 
