@@ -20,9 +20,10 @@ def register_blueprints(app: Flask) -> None:
     from .grants.api import blp as grants_api
     from .referrals.api import blp as referrals_api
     from .reports.api import blp as reports_api
+    from .notifications.api import blp as notifications_api
 
     for blp in (auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, loans_api, guarantees_api,
-                monitoring_api, verifications_api, grants_api, audit_api, referrals_api, reports_api):
+                monitoring_api, verifications_api, grants_api, audit_api, referrals_api, reports_api, notifications_api):
         # Cookie-authenticated API calls are CSRF-checked in auth.current instead.
         csrf.exempt(blp)
         api.register_blueprint(blp)

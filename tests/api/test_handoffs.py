@@ -116,3 +116,21 @@ def test_the_demo_story_hands_each_step_to_its_owner(app, demo):
         ("owner@textile.example", "grant_paid"),
     }
     assert expected <= got, sorted(expected - got)
+
+
+def test_the_inbox_api_lists_only_the_callers_own_and_marks_them_read(client, token_for, proposal_id):
+    loan_id = propose(client, token_for, proposal_id).get_json()["id"]
+    committee = token_for("credit_committee")
+    assert client.get("/api/v1/notifications").status_code == 401
+    page = client.get("/api/v1/notifications?unread=true", headers=committee).get_json()
+    newest = page["items"][0]
+    assert (newest["kind"], newest["url"], newest["read_at"]) == ("loan_to_decide", "/loans/decisions", None)
+    assert newest["subject"] == f"Loan L{loan_id} waits for your decision"
+    unread = page["total"]
+    assert client.post(f"/api/v1/notifications/{newest['id']}/read", headers=token_for("bank_officer")).status_code == 404
+    assert client.post(f"/api/v1/notifications/{newest['id']}/read", headers=committee).get_json()["read_at"]
+    assert client.get("/api/v1/notifications?unread=true", headers=committee).get_json()["total"] == unread - 1
+    listed = client.get("/api/v1/notifications", headers=committee).get_json()["items"]
+    assert listed[-1]["id"] == newest["id"]  # read ones after the unread
+    done = client.post("/api/v1/notifications/read-all", headers=committee).get_json()
+    assert done == {"marked_read": unread - 1, "unread": 0}
