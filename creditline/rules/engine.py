@@ -1,8 +1,10 @@
 """The rules engine's public face: assess one proposal, assess many, score a batch of rows.
 
-``assess`` and ``assess_batch`` run the same vectorised evaluation (a single proposal is a
-batch of one), then read row ``i`` out of it, so a proposal gets the same decision, scores,
-metrics and trace alone as inside a batch of 100,000.
+``assess_batch`` runs the vectorised evaluation over many proposals; ``assess`` (the what-if and
+every stored assessment) runs the scalar kernel compiled from the same rules (a batch of one
+without numpy's per-call cost). Both build their result from an :class:`Evaluation` through
+:func:`result_of`, so a proposal gets the same decision, scores, metrics and trace alone as
+inside a batch of 100,000; ``tests/unit/test_scalar_kernel.py`` says so.
 """
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ from ..finance.money import format_money, to_money
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, STREAMS
 from .costs import CostSplit, disagreement, split_costs
 from .evaluation import Evaluation, evaluate, failed_rules
+from .evaluation_one import evaluate_one, outcome_one
 from .explain import hints, trace
 from .facts import columns, improvement_table
+from .facts_one import values_of
 from .loader import Rulebook
 
 DIMENSIONS = ("technical", "economic", "environmental")
@@ -128,6 +132,14 @@ def _cost_trace(book: Rulebook, split: CostSplit) -> dict[str, Any]:
             "inputs": {"eligible_categories": list(book.eligible_costs)}}
 
 
+def _with_costs(book: Rulebook, result: dict[str, Any], split: CostSplit | None, explain: bool) -> None:
+    if split is not None:
+        result["eligible_costs"] = {"total": split.eligible_total, "counted": split.counted,
+                                    "excluded": split.excluded}
+        if explain:
+            result["trace"].insert(0, _cost_trace(book, split))
+
+
 def assess_batch(book: Rulebook, rows: list[dict[str, Any]], explain: bool = True,
                  with_sensitivity: bool = True) -> list[dict[str, Any]]:
     """Assess many proposal rows (already valid) in one vectorised evaluation."""
@@ -138,20 +150,44 @@ def assess_batch(book: Rulebook, rows: list[dict[str, Any]], explain: bool = Tru
     ev = evaluate(book, cols)
     results = [result_of(ev, i, explain) for i in range(ev.n)]
     for r, (_, split) in zip(results, prepared):
-        if split is not None:
-            r["eligible_costs"] = {"total": split.eligible_total, "counted": split.counted,
-                                   "excluded": split.excluded}
-            if explain:
-                r["trace"].insert(0, _cost_trace(book, split))
+        _with_costs(book, r, split, explain)
     if with_sensitivity:
         for r, s in zip(results, sensitivity(book, cols)):
             r["sensitivity"] = s
     return results
 
 
-def assess(book: Rulebook, row: dict[str, Any]) -> dict[str, Any]:
-    """Assess one proposal: the same evaluation as a batch, of one."""
-    return assess_batch(book, [row])[0]
+_SENSITIVITY_FACTS = frozenset(("npv", "irr", "simple_payback_years"))
+
+
+def sensitivity_one(book: Rulebook, values: dict[str, Any], facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """:func:`sensitivity` of one proposal (its values and unvaried facts), through the scalar evaluation."""
+    out = []
+    for factor in book.sensitivity["factors"]:
+        for change in book.sensitivity["steps"]:
+            varied = _vary(values, book, factor, float(change))
+            facts, decision, scores = outcome_one(book, varied, _SENSITIVITY_FACTS, facts)
+            out.append({"factor": factor, "change": float(change), "decision": decision,
+                        "npv": _money(facts["npv"]), "irr": _f(facts["irr"], 4),
+                        "simple_payback_years": _f(facts["simple_payback_years"], 2), "total": scores["total"]})
+    return out
+
+
+def assess(book: Rulebook, row: dict[str, Any], explain: bool = True, with_sensitivity: bool = True) -> dict[str, Any]:
+    """Assess one proposal: exactly what :func:`assess_batch` gives it, through the scalar kernel.
+
+    The rules and facts are the batch's own (each condition compiled to both forms from one
+    parse; the finance maths in :mod:`creditline.finance.metrics_one` mirrors the vectorised
+    maths operation for operation), and ``tests/unit/test_scalar_kernel.py`` holds both to equality.
+    """
+    row, split = with_cost_items(book, row)
+    values = values_of(row)
+    ev = evaluate_one(book, values)
+    result = result_of(ev, 0, explain)
+    _with_costs(book, result, split, explain)
+    if with_sensitivity:
+        result["sensitivity"] = sensitivity_one(book, values, {k: v[0] for k, v in ev.facts.items()})
+    return result
 
 
 def _number(row: dict[str, Any], key: str, errors: dict[str, list[str]], where: str | None = None,

@@ -76,7 +76,7 @@ def trace(ev: Evaluation, i: int) -> list[dict[str, Any]]:
                       "inputs": _inputs(ev, cls.when.names, i)})
     for g in book.gates:
         ok = bool(ev.gate_pass[g.id][i])
-        own = bool(g.when.evaluate({k: v[i:i + 1] for k, v in ev.facts.items()})[0]) if ok and ev.fast_track[i] \
+        own = bool(g.when.one(_row(ev, g.when.names, i))) if ok and ev.fast_track[i] \
             and g.dimension == "environmental" else ok
         if ok and not own:
             message, outcome = f"{render(g.says_fail, ev, i)}, but the fast track covers it", "pass"
@@ -139,8 +139,12 @@ def payback_line(ev: Evaluation, i: int) -> dict[str, Any]:
 def _rule_value(ev: Evaluation, r: Any, i: int) -> Any:
     if r.value is None:
         return None
-    v = np.asarray(r.value.evaluate({k: a[i:i + 1] for k, a in ev.facts.items()}), dtype=float)
-    return float(np.broadcast_to(v, (1,))[0])
+    return float(r.value.one(_row(ev, r.value.names, i)))
+
+
+def _row(ev: Evaluation, names: tuple[str, ...], i: int) -> dict[str, Any]:
+    """Row ``i``'s facts that a condition reads, for its scalar form."""
+    return {k: ev.facts[k][i] for k in names}
 
 
 def _decision_text(ev: Evaluation, i: int, s: dict[str, int], d: dict[str, float]) -> str:

@@ -10,12 +10,15 @@ length and node count are capped so a rule cannot be made slow to parse either.
 
 Every expression is type-checked at load time (number, bool, text, set) so a rulebook with
 ``employees > "ten"`` is refused with a message naming the rule, not at scoring time. The
-compiled expression evaluates over numpy arrays (one value per proposal): the single-proposal
-path is a batch of one and both run the very same code.
+checked tree is compiled twice from the one parse: to a numpy evaluator over arrays (one value per
+proposal, the batch path) and to a Python code object over plain values (one proposal, the what-if
+path, where numpy's per-call cost would dominate). Both follow numpy's semantics (a division by zero
+gives inf or NaN, ``min``/``max`` skip NaN), and a property test holds them to the same answers.
 """
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -41,6 +44,7 @@ class Compiled:
     kind: str
     names: tuple[str, ...]
     run: Evaluator
+    one: Evaluator  # the same expression over one proposal's plain values (floats, str, int masks)
     # For a plain ``fact OP number`` comparison, (fact, op, number): what hints can invert.
     comparisons: list[tuple[str, str, float]] = field(default_factory=list)
 
@@ -258,4 +262,89 @@ def compile_expression(text: Any, fact_types: dict[str, str], sets: dict[str, tu
     if want is not None and kind != want:
         raise ExpressionError(f"'{text}' gives a {kind}, a {want} is needed")
     return Compiled(text=text.strip(), kind=kind, names=tuple(dict.fromkeys(compiler.names)), run=run,
-                    comparisons=compiler.comparisons)
+                    one=scalar_evaluator(tree, sets), comparisons=compiler.comparisons)
+
+
+# --- the same checked tree over one proposal's plain values ----------------------------------------
+
+def _div(a: float, b: float) -> float:
+    """numpy's division: a zero divisor gives ±inf, or NaN for 0/0 (Python would raise)."""
+    if b == 0:
+        return math.nan if a == 0 or a != a else math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
+def _fmin(a: float, b: float) -> float:
+    """``np.fmin``: NaN only when both are NaN."""
+    return b if a != a else a if b != b or a <= b else b
+
+
+def _fmax(a: float, b: float) -> float:
+    """``np.fmax``: NaN only when both are NaN."""
+    return b if a != a else a if b != b or a >= b else b
+
+
+_SCALAR_GLOBALS = {"__builtins__": {}, "_div": _div, "_fmin": _fmin, "_fmax": _fmax, "abs": abs}
+_SYMBOL = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+_ARITH_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
+
+
+def _source(node: ast.AST, sets: dict[str, tuple[str, ...]]) -> str:
+    """Python source over ``F`` (the facts of one proposal) for a tree the compiler has accepted."""
+    def src(n: ast.AST) -> str:
+        return _source(n, sets)
+    if isinstance(node, ast.Expression):
+        return src(node.body)
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return repr(value) if isinstance(value, (bool, str)) else repr(float(value))  # type: ignore[arg-type]
+    if isinstance(node, ast.Name):
+        return {"true": "True", "True": "True", "false": "False", "False": "False"}.get(node.id, f"F[{node.id!r}]")
+    if isinstance(node, ast.BoolOp):
+        word = " and " if isinstance(node.op, ast.And) else " or "
+        return "(" + word.join(src(v) for v in node.values) + ")"
+    if isinstance(node, ast.UnaryOp):
+        return f"(not {src(node.operand)})" if isinstance(node.op, ast.Not) else f"(-{src(node.operand)})"
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Div):
+            return f"_div({src(node.left)}, {src(node.right)})"
+        return f"({src(node.left)} {_ARITH_SYMBOL[type(node.op)]} {src(node.right)})"
+    if isinstance(node, ast.Compare):
+        parts, left = [], node.left
+        for op, right in zip(node.ops, node.comparators):
+            if isinstance(op, (ast.In, ast.NotIn)):
+                values = tuple(e.value if isinstance(e.value, str) else float(e.value)
+                               for e in right.elts)  # type: ignore[attr-defined]
+                parts.append(f"({src(left)} {'not in' if isinstance(op, ast.NotIn) else 'in'} {values!r})")
+            else:
+                parts.append(f"({src(left)} {_SYMBOL[type(op)]} {src(right)})")
+            left = right
+        return parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        name, args = node.func.id, node.args
+        if name in ("has_any", "has_all"):
+            set_name = args[0].id  # type: ignore[attr-defined]
+            mask = 0
+            for e in args[1].elts:  # type: ignore[attr-defined]
+                mask |= 1 << sets[set_name].index(e.value)
+            return f"((F[{set_name!r}] & {mask}) {'==' if name == 'has_all' else '!='} {mask if name == 'has_all' else 0})"
+        if name in ("min", "max"):
+            out = src(args[0])
+            for a in args[1:]:
+                out = f"{'_fmin' if name == 'min' else '_fmax'}({out}, {src(a)})"
+            return out
+        if name == "abs":
+            return f"abs({src(args[0])})"
+        if name == "missing":
+            return f"(({src(args[0])}) != ({src(args[0])}))"
+    raise ExpressionError(f"'{ast.unparse(node)}' has no scalar form")  # unreachable after the checks
+
+
+def scalar_evaluator(tree: ast.AST, sets: dict[str, tuple[str, ...]]) -> Evaluator:
+    """Compile a checked tree to a function of one proposal's facts (a dict of plain values).
+
+    The source is generated from the accepted nodes only (names become ``F['name']``, constants
+    their ``repr``), and runs without builtins, so it can do no more than the numpy evaluator.
+    """
+    code = compile(f"lambda F: {_source(tree, sets)}", "<rule>", "eval")
+    return eval(code, dict(_SCALAR_GLOBALS))  # noqa: S307 - source built from the checked tree above

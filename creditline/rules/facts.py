@@ -14,6 +14,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..finance.metrics import debt_service_coverage, economic_metrics
+from ..finance.metrics_one import _div
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, ENERGY_STREAMS, STREAMS
 from .expressions import NUM, SET, TEXT
 from .grants import grant_amount_cents, grant_rate
@@ -241,13 +242,12 @@ def _popcount(values: np.ndarray) -> np.ndarray:
 def improvement_table(cols: dict[str, np.ndarray], i: int) -> dict[str, dict[str, float]]:
     """Specific consumption before and after, and the improvement, per indicator of row ``i``."""
     out: dict[str, dict[str, float]] = {}
-    with np.errstate(all="ignore"):
-        for s in STREAMS:
-            bq, bo = cols[f"{s}.baseline_quantity"][i], cols[f"{s}.baseline_output"][i]
-            pq, po = cols[f"{s}.projected_quantity"][i], cols[f"{s}.projected_output"][i]
-            if np.isnan(bq):
-                continue
-            before, after = bq / bo, pq / po
-            out[s] = {"baseline_specific": float(before), "projected_specific": float(after),
-                      "improvement": float(1 - after / before)}
+    for s in STREAMS:
+        bq, bo = float(cols[f"{s}.baseline_quantity"][i]), float(cols[f"{s}.baseline_output"][i])
+        pq, po = float(cols[f"{s}.projected_quantity"][i]), float(cols[f"{s}.projected_output"][i])
+        if bq != bq:
+            continue
+        # numpy's division (inf or NaN for a zero divisor), for the scalar and the batch paths alike.
+        before, after = _div(bq, bo), _div(pq, po)
+        out[s] = {"baseline_specific": before, "projected_specific": after, "improvement": 1 - _div(after, before)}
     return out

@@ -1,0 +1,113 @@
+"""Evaluate a rulebook over one proposal: :func:`.evaluation.evaluate` for a batch of one, without numpy.
+
+Every condition runs through its scalar form (:attr:`.expressions.Compiled.one`, compiled from
+the same checked tree as the numpy form), and the gates, bands, scores and decision follow
+:func:`.evaluation.evaluate` step for step. The answer is an :class:`.evaluation.Evaluation`
+whose columns are one-item lists, so results, traces and hints are read from it exactly as from
+a batch (``result_of(ev, 0)``).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .evaluation import Evaluation
+from .facts_one import derive_one
+from .loader import DIMENSIONS, Rulebook
+
+
+def _scores(book: Rulebook, facts: dict[str, Any], fast: bool,
+            band: dict[str, Any] | None = None, points: dict[str, Any] | None = None) -> dict[str, int]:
+    scores: dict[str, int] = {}
+    for dim in DIMENSIONS:
+        total = 0.0
+        for rule in book.scoring[dim]:
+            idx, pts = -1, 0.0
+            for k, b in enumerate(rule.bands):  # the first matching band wins
+                if b.when.one(facts):
+                    idx, pts = k, float(b.points)
+                    break
+            if band is not None and points is not None:
+                band[rule.id], points[rule.id] = [idx], [pts]
+            total += pts
+        score: float = min(max(math.floor(total + 0.5), 0), 100)
+        if dim == "environmental" and book.fast_track and fast:
+            score = max(score, book.fast_track_score)
+        scores[dim] = int(score)
+    weighted = sum(book.weights[d] * scores[d] for d in DIMENSIONS)
+    scores["total"] = math.floor(float(weighted) + 0.5 + 1e-9)
+    return scores
+
+
+def _fast_track(book: Rulebook, facts: dict[str, Any]) -> str:
+    for cls in book.fast_track:
+        if facts["technology_class"] == cls.name and cls.when.one(facts):
+            return cls.name
+    return ""
+
+
+def _gates(book: Rulebook, facts: dict[str, Any], fast: bool) -> dict[str, bool]:
+    return {g.id: bool(g.when.one(facts)) or (fast and g.dimension == "environmental") for g in book.gates}
+
+
+def decide_one(book: Rulebook, gate_pass: dict[str, bool], scores: dict[str, int]) -> str:
+    """:func:`.evaluation.decide` for one proposal."""
+    hard = any(not gate_pass[g.id] for g in book.gates if g.on_fail == "ineligible")
+    soft = any(not gate_pass[g.id] for g in book.gates if g.on_fail != "ineligible")
+    d = book.decision
+    total = scores["total"]
+    if total >= d["eligible_from"]:
+        weak = any(scores[dim] < d["min_each"] for dim in DIMENSIONS)
+        by_score = "referred" if weak else "eligible"
+    else:
+        by_score = "referred" if total >= d["referred_from"] else "ineligible"
+    if hard:
+        return "ineligible"
+    return "referred" if soft and by_score != "ineligible" else by_score
+
+
+_READ: dict[str, frozenset[str]] = {}
+
+
+def read_by_rules(book: Rulebook) -> frozenset[str]:
+    """Every fact a condition of ``book`` reads (computed once per rulebook text)."""
+    names = _READ.get(book.hash)
+    if names is None:
+        conditions = [*(g.when for g in book.gates), *(c.when for c in book.fast_track), *(n.when for n in book.notes),
+                      *(b.when for rules in book.scoring.values() for r in rules for b in r.bands)]
+        names = _READ[book.hash] = frozenset(n for c in conditions for n in c.names)
+    return names
+
+
+def outcome_one(book: Rulebook, values: dict[str, Any], also: frozenset[str] = frozenset(),
+                like: dict[str, Any] | None = None) -> tuple[dict[str, Any], str, dict[str, int]]:
+    """(facts, decision, scores) of one proposal's values: what a sensitivity step needs.
+
+    Only the facts the rules read, and ``also``, are sure to be among the facts; ``like`` is
+    passed to :func:`.facts_one.derive_one`.
+    """
+    facts = derive_one(book, values, read_by_rules(book) | also, like)
+    fast = _fast_track(book, facts) != ""
+    scores = _scores(book, facts, fast)
+    return facts, decide_one(book, _gates(book, facts, fast), scores), scores
+
+
+def evaluate_one(book: Rulebook, values: dict[str, Any]) -> Evaluation:
+    """The full evaluation of one proposal (from :func:`.facts_one.values_of`), as a batch of one."""
+    facts = derive_one(book, values)
+    fast_class = _fast_track(book, facts)
+    fast = fast_class != ""
+    gate_pass = _gates(book, facts, fast)
+    band: dict[str, Any] = {}
+    points: dict[str, Any] = {}
+    scores = _scores(book, facts, fast, band, points)
+    notes = {note.id: _column(bool(note.when.one(facts))) for note in book.notes}
+    decision = decide_one(book, gate_pass, scores)
+    return Evaluation(book, {k: _column(v) for k, v in values.items()}, {k: _column(v) for k, v in facts.items()},
+                      {k: _column(v) for k, v in gate_pass.items()}, _column(fast), _column(fast_class), band, points,
+                      notes, {k: _column(v) for k, v in scores.items()}, _column(decision))
+
+
+def _column(value: Any) -> Any:
+    """A one-item column: indexed as ``[0]`` like a batch's array, without building one."""
+    return [value]
