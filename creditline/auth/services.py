@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import record
@@ -123,9 +124,13 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 
 def resolve_token(plain: str) -> User:
     """Return the user behind a live token, or raise Unauthorized saying why not."""
+    # Every API request comes through here: the token, its user, the user's roles and organisation
+    # (all that Actor.of reads) in one round trip instead of four.
+    user = joinedload(ApiToken.user)
     token = db.session.execute(
         select(ApiToken).where(ApiToken.token_hash == _token_digest(plain))
-    ).scalar_one_or_none()
+        .options(user.joinedload(User.organisation), user.joinedload(User.role_rows))
+    ).unique().scalar_one_or_none()
     if token is None:
         raise Unauthorized("unknown token")
     if token.revoked_at is not None:
