@@ -33,11 +33,11 @@ def power(base: np.ndarray | float, exponent: np.ndarray | float) -> np.ndarray:
         k = np.where(whole, np.abs(exponent), 0).astype(np.int64)
         result, b = np.ones(base.shape), base.copy()
         while k.any():
-            result = np.where(k & 1, result * b, result)
-            b = b * b
+            np.multiply(result, b, out=result, where=(k & 1).astype(bool))
+            b *= b
             k >>= 1
         result = np.where(exponent < 0, 1.0 / result, result)
-        return np.where(whole, result, base ** exponent)
+        return result if whole.all() else np.where(whole, result, base ** exponent)
 
 
 def _annuity_factor(rate: np.ndarray, years: np.ndarray) -> np.ndarray:
