@@ -282,8 +282,21 @@ def cost_problems(book: Rulebook, row: dict[str, Any]) -> dict[str, list[str]]:
     return problems
 
 
+_PLAIN = frozenset((str, int, bool, type(None)))
+
+
 def to_json(value: Any) -> Any:
     """Make a result JSON-ready: Decimals as strings, numbers as plain numbers, NaN as null."""
+    kind = type(value)
+    # A result holds thousands of plain values: answer those before the isinstance chain.
+    if kind in _PLAIN:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {k: to_json(v) for k, v in value.items()}
+    if kind is list:
+        return [to_json(v) for v in value]
     if isinstance(value, dict):
         return {k: to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -6,8 +6,8 @@ import re
 from typing import Any, Iterator
 
 import numpy as np
-import numpy_financial as npf
 
+from ..finance.metrics_one import annuity_factor
 from ..finance.money import format_money
 from .evaluation import Evaluation
 from .facts import CATALOGUE
@@ -179,11 +179,12 @@ def _lever(ev: Evaluation, i: int, fact: str, op: str, threshold: float) -> str 
         return (f"annual savings of {money(need)} (now {money(f['annual_savings'])}), or an investment of at most "
                 f"{money((f['annual_savings'] - extra) * threshold)}, would bring simple payback to {threshold:g} years")
     if fact in ("npv", "npv_with_grant") and op in (">", ">=") and f["economic_life_years"] > 0:
-        factor = -float(npf.pv(rate, f["economic_life_years"], 1.0))
+        factor = annuity_factor(rate, f["economic_life_years"])
         need = (f["investment"] + threshold) / factor + extra
         return f"annual savings of {money(need)} (now {money(f['annual_savings'])}) would make the NPV reach {money(threshold)}"
     if fact == "irr" and op in (">", ">=") and f["economic_life_years"] > 0:
-        need = -float(npf.pmt(threshold, f["economic_life_years"], f["investment"])) + extra
+        # The level annual saving that repays the investment at the threshold rate (npf.pmt's).
+        need = f["investment"] / annuity_factor(threshold, f["economic_life_years"]) + extra
         return f"annual savings of {money(need)} (now {money(f['annual_savings'])}) would lift the IRR to {threshold:.0%}"
     if fact == "main_improvement" and op in (">", ">=") and math.isfinite(f["main_baseline_specific"] or np.nan):
         qty = f["main_baseline_specific"] * (1 - threshold) * f["main_projected_output"]
