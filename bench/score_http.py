@@ -88,14 +88,19 @@ def client(port: int, headers: dict[str, str], bodies: list[bytes], stop: float,
         k += 1
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         t0 = time.perf_counter()
-        conn.request("POST", "/api/v1/score", body=body, headers=headers)
-        res = conn.getresponse()
-        res.read()
-        took = time.perf_counter() - t0
-        conn.close()
-        if res.status != 200:
-            errors.append(res.status)
-        out.append(took)
+        try:
+            conn.request("POST", "/api/v1/score", body=body, headers=headers)
+            res = conn.getresponse()
+            res.read()
+            status = res.status
+        except (OSError, http.client.HTTPException):
+            status = 0  # refused, reset or timed out: counted as a failure, not a latency
+        finally:
+            conn.close()
+        if status != 200:
+            errors.append(status)
+            continue
+        out.append(time.perf_counter() - t0)
 
 
 def load(port: int, headers: dict[str, str], bodies: list[bytes], clients: int, seconds: float) -> list[float]:
@@ -109,7 +114,7 @@ def load(port: int, headers: dict[str, str], bodies: list[bytes], clients: int, 
     for t in threads:
         t.join()
     if errors:
-        raise SystemExit(f"{len(errors)} requests failed, e.g. HTTP {errors[0]}")
+        print(f"{len(errors)} requests failed (e.g. {errors[0] or 'no answer'}); latencies are of the others")
     return latencies
 
 
