@@ -71,9 +71,9 @@ def level_irr(investment: np.ndarray, net: np.ndarray, years: np.ndarray) -> np.
         return out
     inv, cf, n = investment[exists], net[exists], years[exists]
     # Start from the perpetuity yield shrunk by the life: close enough for Newton in most rows.
-    r = np.clip(cf / inv - 1.0 / n, -0.5, 10.0)
-    done = np.zeros(r.shape, dtype=bool)
+    done = np.zeros(cf.shape, dtype=bool)
     with np.errstate(all="ignore"):
+        r = np.clip(cf / inv - 1.0 / n, -0.5, 10.0)
         for _ in range(IRR_MAX_ITER):
             active = ~done
             if not active.any():
