@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
     from .proposals.api import blp as proposals_api
     from .scoring.api import blp as scoring_api
     from .monitoring.api import blp as monitoring_api
+    from .monitoring.baseline_api import blp as baseline_api
     from .verifications.api import blp as verifications_api
     from .grants.api import blp as grants_api
     from .referrals.api import blp as referrals_api
@@ -23,7 +24,7 @@ def register_blueprints(app: Flask) -> None:
     from .notifications.api import blp as notifications_api
 
     for blp in (auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, loans_api, guarantees_api,
-                monitoring_api, verifications_api, grants_api, audit_api, referrals_api, reports_api, notifications_api):
+                monitoring_api, baseline_api, verifications_api, grants_api, audit_api, referrals_api, reports_api, notifications_api):
         # Cookie-authenticated API calls are CSRF-checked in auth.current instead.
         csrf.exempt(blp)
         api.register_blueprint(blp)

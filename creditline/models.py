@@ -8,6 +8,7 @@ from .proposals.models import Assessment, Proposal, ProposalDocument, ProposalIn
 from .loans.models import Disbursement, Installment, Loan, Payment  # noqa: F401
 from .guarantees.models import Guarantee, Recovery  # noqa: F401
 from .monitoring.models import MonitoringPlan, MonitoringReport, ReportedQuantity, ReportEvidence, ReportingPeriod  # noqa: F401
+from .monitoring.baseline_models import BaselineAdjustment, BaselineMonth  # noqa: F401
 from .verifications.models import Verification  # noqa: F401
 from .grants.models import Grant  # noqa: F401
 from .notifications.models import Notification  # noqa: F401

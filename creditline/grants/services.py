@@ -118,6 +118,9 @@ def calculate_grant(actor: Actor, v: Verification) -> Grant | None:
     bands = rulebook_of(p.credit_line).grant_bands
     net = v.result.get("net_improvement")
     improvement = net if net is not None else v.result.get("main_improvement")
+    if "band_improvement" in v.result:
+        # The verifier's baseline models decide it: the estimate or its 90% lower bound (rulebook).
+        improvement = v.result["band_improvement"]
     basis_amount = _basis(p, bands["basis"])
     rate, amount = grant_for(improvement if improvement is not None else float("nan"), basis_amount, bands)
     reasons = _block_reasons(p, rate, improvement, bands)

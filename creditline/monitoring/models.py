@@ -116,6 +116,8 @@ class MonitoringReport(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The day the SME sent the report (after its period ended); submitted_at is when it was entered.
     reported_on: Mapped[date | None] = mapped_column(Date)
+    # The period's conditions other than output that a regression baseline uses ({driver: "decimal"}).
+    drivers: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     period: Mapped[ReportingPeriod] = relationship(back_populates="versions")
     quantities: Mapped[list[ReportedQuantity]] = relationship(cascade="all, delete-orphan", lazy="selectin")

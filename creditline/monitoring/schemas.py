@@ -73,6 +73,8 @@ class ReportBodySchema(Schema):
     period = Text(required=True)
     production_output = fields.Raw(required=True, metadata={"description": "decimal string, more than zero"})
     quantities = fields.List(fields.Nested(QuantitySchema), required=True)
+    drivers = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=None, allow_none=True, metadata={
+        "description": "the period's other drivers a regression baseline uses ({degree_days: '120'}), decimal strings"})
     reported_on = fields.Date(load_default=None, allow_none=True, metadata={
         "description": "the day the report was sent; today by default, after the period ended, never later than today"})
 
@@ -106,4 +108,5 @@ class ReportSchema(Schema):
     submitted_at = UtcDateTime()
     reported_on = fields.Date(allow_none=True)
     quantities = fields.List(fields.Nested(QuantityOutSchema))
+    drivers = fields.Dict(allow_none=True)
     evidence = fields.List(fields.Nested(EvidenceSchema))

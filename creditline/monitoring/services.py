@@ -257,6 +257,11 @@ def _report_problems(plan: MonitoringPlan, n: int | None, item: dict[str, Any],
     missing = [s for s in units if s not in quantities and not any(k.startswith(f"{prefix}quantities") for k in errors)]
     if missing:
         errors[f"{prefix}quantities"] = [f"missing: {', '.join(missing)}"]
+    drivers = item.get("drivers") or {}
+    for name, value in (drivers.items() if isinstance(drivers, dict) else ()):
+        number = _decimal(value, f"{prefix}drivers.{name}", errors)
+        if number is not None:
+            drivers[name] = str(number)
     return errors, quantities, output
 
 
@@ -301,7 +306,8 @@ def submit_reports(actor: Actor, proposal_id: int, items: list[dict[str, Any]], 
         report = MonitoringReport(plan_id=plan.id, period_id=period.id, production_output=output, source=source,
                                   submitted_by=actor.user_id, status="submitted",
                                   version=previous.version + 1 if previous else 1,
-                                  reported_on=item.get("reported_on") or clock.today())
+                                  reported_on=item.get("reported_on") or clock.today(),
+                                  drivers=item.get("drivers") or None)
         report.quantities = [ReportedQuantity(stream=s, unit=plan.units[s], quantity=q) for s, q in quantities.items()]
         if previous is not None:
             # The evidence still supports the corrected figures unless the SME adds better.

@@ -13,7 +13,19 @@ from ..schemas import Id, Text, UtcDateTime
 blp = Blueprint("verifications_api", __name__, url_prefix="/api/v1", description="Verification of benefits")
 
 
+class ModelChoiceSchema(Schema):
+    indicator = Text(required=True)
+    method = Text(load_default="specific", validate=validate.OneOf(("specific", "regression")), metadata={
+        "description": "specific consumption (no fixed load) or a regression baseline (IPMVP option B or C)"})
+    drivers = fields.List(Text(), load_default=list, metadata={
+        "description": "regression drivers besides production output, named as in the baseline readings"})
+    reason = Text(load_default=None, allow_none=True, multiline=True, validate=validate.Length(max=2000), metadata={
+        "description": "required when the model misses the rulebook's thresholds: why it stands"})
+
+
 class CreateSchema(Schema):
+    models = fields.List(fields.Nested(ModelChoiceSchema), metadata={
+        "description": "the baseline model per indicator; default specific consumption"})
     ipmvp_option = Text(validate=validate.OneOf(("A", "B", "C", "D")))
     periods = fields.List(Text(), metadata={"description": "labels; default: every reported period"})
     supersedes_id = Id(allow_none=True, metadata={"description": "the confirmed verification this corrects"})

@@ -21,6 +21,8 @@ from ..pagination import Page, paginate
 from ..proposals.models import Proposal
 from ..scoring.services import rulebook_of
 from ..verification.calc import verify
+from ..verification.model_choice import apply_models
+from .modelling import choose_models, settings_of
 from .models import DECISIONS, VERIFICATION_LIFECYCLE, Verification
 
 # What a grant calculation needs once a verification is confirmed; set by the grants package,
@@ -85,6 +87,9 @@ def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) ->
     book = rulebook_of(p.credit_line)
     plan_dict, periods = _inputs(plan, reports)
     result = verify(plan_dict, periods, verification_settings(book, plan), book.emission_factors)
+    settings = settings_of(book)
+    models = choose_models(plan, reports, data.get("models"), settings, actor.user_id)
+    result = apply_models(result, models, book.emission_factors, settings["band_basis"])
     evidence = [{"report_period": r.period.label, "report_id": r.id, "evidence_id": e.id,
                  "filename": e.file.filename, "sha256": e.file.sha256, "content_type": e.file.content_type,
                  "uploaded_by": e.file.uploaded_by, "uploaded_at": e.file.uploaded_at.isoformat(),
@@ -100,6 +105,8 @@ def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) ->
     record(actor, "verification.computed", "verification", v.id, None,
            {"proposal_id": p.id, "periods": v.periods, "main_improvement": result["main_improvement"],
             "net_improvement": result["net_improvement"], "sufficient": result["sufficient"],
+            "models": {k: {"method": m["method"], "accepted": not m["failures"], "reason": m["reason"]}
+                       for k, m in models.items()},
             "supersedes_id": v.supersedes_id})
     return v
 
