@@ -202,9 +202,3 @@ def upload_baseline(actor: Actor, proposal_id: int, data: bytes | None, filename
     plan = plan_of(actor, proposal_id)
     source = "xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else "csv"
     return set_baseline(actor, proposal_id, parse_upload(plan, data, filename), source=source)
-
-
-def month_view(m: BaselineMonth) -> dict[str, Any]:
-    return {"id": m.id, "start": m.start.isoformat(), "end": m.end.isoformat(),
-            "production_output": str(m.production_output), "drivers": m.drivers, "quantities": m.quantities,
-            "source": m.source}

@@ -18,7 +18,7 @@ class MonthSchema(Schema):
     id = Id()
     start = fields.Date()
     end = fields.Date()
-    production_output = fields.String(metadata={"description": "decimal string"})
+    production_output = fields.Decimal(as_string=True)
     drivers = fields.Dict(metadata={"description": "{driver: decimal string}: degree days, operating hours..."})
     quantities = fields.Dict(metadata={"description": "{indicator: decimal string} in the plan's units"})
     source = Text()
@@ -58,7 +58,7 @@ class MonthsView(MethodView):
     @blp.response(200, MonthSchema(many=True))
     def get(self, proposal_id):
         """The monitoring plan's baseline months, oldest first."""
-        return [baseline.month_view(m) for m in baseline.baseline_of(current_actor(), proposal_id)]
+        return baseline.baseline_of(current_actor(), proposal_id)
 
     @blp.response(200, MonthSchema(many=True))
     @blp.doc(requestBody={"content": {
@@ -80,7 +80,7 @@ class MonthsView(MethodView):
             if not isinstance(payload, dict) or not isinstance(payload.get("months"), list):
                 raise ValidationFailed("send {months: [...]}, a CSV file or an Excel file", {"months": ["required"]})
             rows = baseline.set_baseline(actor, proposal_id, payload["months"])
-        return [baseline.month_view(m) for m in rows]
+        return rows
 
 
 @blp.route("/proposals/<int:proposal_id>/baseline-adjustments")
