@@ -20,7 +20,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..scoring.services import rulebook_of
 from ..unit_of_work import unit_of_work
-from ..verification.baseline_model import model_settings
+from ..verification.baseline_model import rulebook_settings
 from . import tabular
 from .baseline_models import BaselineMonth
 from .models import MonitoringPlan
@@ -98,8 +98,7 @@ def set_baseline(actor: Actor, proposal_id: int, items: list[Any], source: str =
     """Replace the plan's baseline months; each bad field is named and nothing is stored."""
     require_role(actor, "sme", "verifier", "senior_verifier", action="enter baseline readings")
     plan = plan_of(actor, proposal_id)
-    settings = model_settings((rulebook_of(plan.proposal.credit_line).monitoring.get("verification") or {})
-                              .get("baseline_model"))
+    settings = rulebook_settings(rulebook_of(plan.proposal.credit_line).monitoring)
     errors: dict[str, list[str]] = {}
     if not isinstance(items, list) or not items:
         raise ValidationFailed("no baseline months", {"months": ["send at least one month"]})

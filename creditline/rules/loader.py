@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from ..verification.baseline_model import rulebook_settings
 from ..verification.sufficiency import resolve_settings
 from ..vocabulary import DOCUMENT_KINDS, STREAMS
 from .costs import COST_CATEGORIES
@@ -368,6 +369,7 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
                           "offset_method": monitoring.get("offset_method", "min_of_all")})
     except (ValueError, TypeError, KeyError) as exc:
         c.fail("monitoring", str(exc))
+    _baseline_model(c, monitoring)
     if c.problems:
         raise RulebookError(c.problems)
     return Rulebook(
@@ -377,6 +379,14 @@ def parse_rulebook(text: str, source: str = "rulebook") -> Rulebook:
         grant_bands=grant_bands, fast_track=fast, fast_track_score=fast_score,
         documents=documents, sensitivity=sens, arrears=arrears, monitoring=dict(monitoring),
         text=text, hash=content_hash(text), doc=doc, eligible_costs=tuple(categories))
+
+
+def _baseline_model(c: _Checker, monitoring: dict[str, Any]) -> None:
+    """monitoring.verification.baseline_model: fit thresholds and the band basis (issue 16)."""
+    try:
+        rulebook_settings(monitoring)
+    except ValueError as exc:
+        c.fail("monitoring.verification.baseline_model", str(exc))
 
 
 def content_hash(text: str) -> str:

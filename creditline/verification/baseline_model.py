@@ -54,6 +54,12 @@ def model_settings(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     return merged
 
 
+def rulebook_settings(monitoring: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings from a rulebook's ``monitoring`` section."""
+    verification = monitoring.get("verification") or {}
+    return model_settings(verification.get("baseline_model") if isinstance(verification, Mapping) else None)
+
+
 def regression_batch(baseline: pd.DataFrame, reporting: pd.DataFrame, drivers: Sequence[str],
                      adjustments: Mapping[Any, float] | None = None) -> pd.DataFrame:
     """Fit and apply the model of every group; one row per group, in first-appearance order.

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -164,7 +165,7 @@ def predict(fits: Fits, drivers: Any, group: Any) -> np.ndarray:
     return c[:, 0] + np.einsum("ri,ri->r", x, c[:, 1:])
 
 
-def fit_failures(fits: Fits, thresholds: dict[str, float], names: list[str]) -> list[list[str]]:
+def fit_failures(fits: Fits, thresholds: Mapping[str, float], names: list[str]) -> list[list[str]]:
     """Per group, each threshold the fit misses, in words (an empty list: accepted)."""
     out: list[list[str]] = []
     for i in range(len(fits.n)):

@@ -13,12 +13,12 @@ from ..errors import ValidationFailed
 from ..monitoring.adjustments import confirmed_totals
 from ..monitoring.baseline import months_of
 from ..monitoring.models import MonitoringPlan, MonitoringReport
-from ..verification.baseline_model import METHODS, model_settings, regression_model, specific_suitability
+from ..verification.baseline_model import METHODS, rulebook_settings, regression_model, specific_suitability
 
 
 def settings_of(book: Any) -> dict[str, Any]:
     """The rulebook's baseline-model settings over Guideline 14's defaults."""
-    return model_settings((book.monitoring.get("verification") or {}).get("baseline_model"))
+    return rulebook_settings(book.monitoring)
 
 
 def _reporting_points(reports: list[MonitoringReport], stream: str) -> list[dict[str, Any]]:

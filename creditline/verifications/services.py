@@ -32,7 +32,8 @@ ON_CONFIRMED: list[Any] = []
 
 def verification_settings(book: Any, plan: Any) -> dict[str, Any]:
     """The data-sufficiency settings: the rulebook's, with the plan's offset method."""
-    return {**(book.monitoring.get("verification") or {}), "offset_method": plan.offset_method}
+    own = {k: v for k, v in (book.monitoring.get("verification") or {}).items() if k != "baseline_model"}
+    return {**own, "offset_method": plan.offset_method}
 
 
 def _inputs(plan: Any, reports: list[MonitoringReport]) -> tuple[dict[str, Any], list[dict[str, Any]]]:

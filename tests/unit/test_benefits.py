@@ -122,3 +122,19 @@ def test_batch_equals_single_per_group(groups):
                 math.isclose(batch.iloc[g][column], row[column], rel_tol=1e-9, abs_tol=1e-9)
         if single.get("improvement") is not None:
             assert single["improvement"] == round(float(batch.iloc[g]["improvement"]), 4) + 0.0
+
+
+def test_rulebook_baseline_model_settings_are_read_and_checked():
+    import pytest
+    from pathlib import Path
+
+    from creditline.rules.loader import RulebookError, parse_rulebook
+    from creditline.verification.baseline_model import rulebook_settings
+
+    text = Path("rules/gctf-vn.yaml").read_text()
+    assert rulebook_settings(parse_rulebook(text).monitoring)["max_cv_rmse"] == 0.15
+    for wrong, fragment in (("band_basis: estimate", "band_basis"), ("min_r2: 0.75", "min_r2: -1"),
+                            ("min_abs_t: 2.0", "min_abs_t: 2.0\n      max_r2: 1")):
+        bad = text.replace(wrong, fragment if "band" not in wrong else "band_basis: median")
+        with pytest.raises(RulebookError, match="baseline_model"):
+            parse_rulebook(bad)
