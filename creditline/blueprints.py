@@ -38,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
     from .proposals.views import bp as proposal_pages
     from .scoring.views import bp as rulebook_pages
     from .monitoring.views import bp as monitoring_pages
+    from .monitoring import baseline_views  # noqa: F401  (its routes join the monitoring pages)
     from .verifications.views import bp as verification_pages
     from .grants.views import bp as grant_pages
     from .guarantees.views import bp as guarantee_pages

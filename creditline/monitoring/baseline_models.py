@@ -42,8 +42,8 @@ class BaselineMonth(db.Model):
 
     def point(self, stream: str) -> dict[str, Any]:
         """The month as a regression point of one indicator (numbers as decimal text)."""
-        return {"quantity": self.quantities.get(stream), "output": str(self.production_output),
-                **self.drivers}
+        return {"label": self.start.strftime("%Y-%m"), "quantity": self.quantities.get(stream),
+                "output": str(self.production_output), **self.drivers}
 
 
 class BaselineAdjustment(db.Model):

@@ -31,10 +31,13 @@ def page(proposal_id: int):
     except NotFound:
         plan = None
     from ..verifications.services import current_confirmed
+    from .adjustments import adjustments_of
+    from .baseline import months_of
 
     return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=clock.today(),
                            errors=request.args.get("errors"), confirmed=current_confirmed(p.id),
-                           financed=services.is_financed(p))
+                           financed=services.is_financed(p), months=months_of(plan) if plan else [],
+                           adjustments=adjustments_of(plan) if plan else [])
 
 
 @bp.route("/proposals/<int:proposal_id>/monitoring/plan", methods=["POST"])

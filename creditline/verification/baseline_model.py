@@ -100,10 +100,10 @@ def _float(value: Any) -> float:
 
 
 def _rows(points: Sequence[Mapping[str, Any]], drivers: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({"group": [0] * len(points),
+    return pd.DataFrame({"group": [0] * len(points), "label": [str(p.get("label", i + 1)) for i, p in enumerate(points)],
                          "quantity": [_float(p.get("quantity")) for p in points],
                          **{d: [_float(p.get(d)) for p in points] for d in drivers}},
-                        columns=["group", "quantity", *drivers])
+                        columns=["group", "label", "quantity", *drivers])
 
 
 def regression_model(baseline: Sequence[Mapping[str, Any]], reporting: Sequence[Mapping[str, Any]],
@@ -130,6 +130,11 @@ def regression_model(baseline: Sequence[Mapping[str, Any]], reporting: Sequence[
     if row["m"] == 0:
         failures.append("no reporting period has every driver of the model")
     estimate, lower = share(row["improvement"]), share(row["lower_bound"])
+
+    def series(frame: pd.DataFrame, model_key: str) -> list[dict[str, Any]]:
+        model = benefits.predict(fits, frame[list(drivers)].to_numpy(np.float64), np.zeros(len(frame), np.int64))
+        return [{"label": label, "actual": _round(y, 3), model_key: _round(m, 3)}
+                for label, y, m in zip(frame["label"], frame["quantity"], model)]
     return {
         "method": "regression", "drivers": list(drivers), "accepted": not failures, "failures": failures,
         "equation": " + ".join([significant_text(row["coef_intercept"]) or "?",
@@ -143,6 +148,7 @@ def regression_model(baseline: Sequence[Mapping[str, Any]], reporting: Sequence[
         "avoided": fixed_text(row["avoided"]), "improvement": estimate,
         "uncertainty_90": _round(row["uncertainty"], 4), "lower_bound": lower,
         "thresholds": {k: settings[k] for k in benefits.DEFAULT_THRESHOLDS}, "source": settings["source"],
+        "series": {"baseline": series(base, "model"), "reporting": series(rep, "adjusted")},
     }
 
 

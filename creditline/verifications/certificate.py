@@ -1,6 +1,7 @@
 """The verification certificate as a PDF (fpdf2, core fonts only)."""
 from __future__ import annotations
 
+import io
 import unicodedata
 from typing import Any
 
@@ -22,6 +23,36 @@ def latin1(text: Any) -> str:
 
 def _pct(value: Any) -> str:
     return "n/a" if value is None else f"{float(value) * 100:.1f}%"
+
+
+def model_lines(name: str, m: dict[str, Any]) -> list[str]:
+    """The method, the model and its statistics, in words (the certificate names them)."""
+    if m.get("method") != "regression":
+        fixed = f"; fixed load {_pct(m['fixed_share'])} of the baseline" if m.get("fixed_share") is not None else ""
+        return [f"{name}: specific consumption (quantity per unit of output){fixed}."]
+    t = ", ".join(f"t({k}) {v}" for k, v in (m.get("t_stats") or {}).items())
+    lines = [f"{name}: regression baseline (IPMVP option B/C), {name} = {m['equation']}, fitted on {m['n']} months.",
+             f"R2 {m['r2']}, CV(RMSE) {_pct(m['cv_rmse'])}, NMBE {m['nmbe']}, {t} ({m['source']}).",
+             f"Adjusted baseline {m['adjusted_baseline']} (non-routine adjustments {m['adjustments']}), actual {m['actual']}, "
+             f"avoided {m['avoided']}: {_pct(m['improvement'])}, uncertainty at 90% "
+             f"{_pct(m.get('uncertainty_90'))} of the savings, lower bound {_pct(m.get('lower_bound'))}."]
+    if m.get("reason"):
+        lines.append(f"Why it stands: {m['reason']}")
+    return lines
+
+
+def _models(pdf: FPDF, models: dict[str, Any], charts: dict[str, str]) -> None:
+    if not models:
+        return
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(0, 7, "Method and baseline model", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 9)
+    for name, m in models.items():
+        for line in model_lines(name, m):
+            pdf.multi_cell(0, 5, latin1(line), new_x="LMARGIN", new_y="NEXT")
+        if name in charts:
+            pdf.image(io.BytesIO(str(charts[name]).encode()), w=170)
+        pdf.ln(2)
 
 
 def certificate_pdf(c: dict[str, Any]) -> bytes:
@@ -58,6 +89,7 @@ def certificate_pdf(c: dict[str, Any]) -> bytes:
             pdf.cell(w, 6, latin1(text), border=1)
         pdf.ln()
     pdf.ln(3)
+    _models(pdf, c.get("models") or {}, c.get("charts") or {})
     pdf.set_font("Helvetica", "", 10)
     lines = [f"Main improvement {_pct(c['main_improvement'])}; net result {_pct(c['net_improvement'])} "
              f"({c['offset_method'].replace('_', ' ')}); {c['co2e'] or '0'} tCO2e avoided a year.",

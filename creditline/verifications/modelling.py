@@ -25,7 +25,7 @@ def _reporting_points(reports: list[MonitoringReport], stream: str) -> list[dict
     points = []
     for r in reports:
         quantity = next((q.quantity for q in r.quantities if q.stream == stream), None)
-        points.append({"quantity": None if quantity is None else str(quantity),
+        points.append({"label": r.period.label, "quantity": None if quantity is None else str(quantity),
                        "output": str(r.production_output), **(r.drivers or {})})
     return points
 

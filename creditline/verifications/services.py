@@ -309,5 +309,5 @@ def certificate_data(v: Verification, grant: Any | None) -> dict[str, Any]:
             "worse": [w["message"] for w in r.get("worse", [])], "sufficient": r.get("sufficient"),
             "flags": [f["message"] for f in r.get("sufficiency", [])], "decision": v.decision, "grant": grant_text,
             "proposed_by": people["proposed_by"], "proposed_at": v.proposed_at.date().isoformat() if v.proposed_at else "",
-            "confirmed_by": people["confirmed_by"],
+            "confirmed_by": people["confirmed_by"], "models": r.get("models") or {},
             "confirmed_at": confirmed_day(v).isoformat() if v.confirmed_at else ""}

@@ -10,6 +10,7 @@ from ..event_dates import form_day
 from ..pagination import Page
 from . import services
 from .chart import specific_consumption_chart
+from .line_chart import fit_charts
 
 bp = Blueprint("verifications", __name__)
 
@@ -34,8 +35,15 @@ def queue():
 @login_required
 def start(proposal_id: int):
     supersedes = request.form.get("supersedes_id", type=int)
+    data: dict = {"supersedes_id": supersedes} if supersedes else {}
+    models = [{"indicator": key.split(".", 1)[1], "method": method,
+               "drivers": [d.strip() for d in request.form.get(f"drivers.{key.split('.', 1)[1]}", "").split(",") if d.strip()],
+               "reason": request.form.get(f"reason.{key.split('.', 1)[1]}") or None}
+              for key, method in request.form.items() if key.startswith("method.")]
+    if models:
+        data["models"] = models
     try:
-        v = services.create_verification(current_actor(), proposal_id, {"supersedes_id": supersedes} if supersedes else {})
+        v = services.create_verification(current_actor(), proposal_id, data)
     except DomainError as exc:
         flash(f"Not verified: {_problem(exc)}", "error")
         return redirect(url_for("monitoring.page", proposal_id=proposal_id))
@@ -49,7 +57,7 @@ def detail(verification_id: int):
     v = services.get_verification(actor, verification_id)
     return render_template("verifications/detail.html", v=v, r=v.result, actor=actor, grant=v.grant,
                            grant_summary=services.grant_summary(v), uploaders=services.uploaders(v),
-                           chart=specific_consumption_chart(v.result))
+                           chart=specific_consumption_chart(v.result), charts=fit_charts(v.result))
 
 
 @bp.route("/verifications/<int:verification_id>/<action>", methods=["POST"])
@@ -94,7 +102,7 @@ def certificate(verification_id: int):
         flash("A certificate exists only for a confirmed verification.", "error")
         return redirect(url_for("verifications.detail", verification_id=v.id))
     return render_template("verifications/certificate.html", v=v, r=v.result, grant=v.grant,
-                           people=services.people_of(v))
+                           people=services.people_of(v), charts=fit_charts(v.result))
 
 
 @bp.route("/verifications/<int:verification_id>/certificate.pdf")
@@ -107,6 +115,6 @@ def certificate_pdf(verification_id: int):
     if v.status != "confirmed":
         flash("A certificate exists only for a confirmed verification.", "error")
         return redirect(url_for("verifications.detail", verification_id=v.id))
-    data = render_pdf(services.certificate_data(v, v.grant))
+    data = render_pdf({**services.certificate_data(v, v.grant), "charts": fit_charts(v.result)})
     name = f"certificate-{services.certificate_number(v)}.pdf"
     return download(data, name, "application/pdf", disposition="inline")
