@@ -1,0 +1,56 @@
+"""A plant with a fixed load baselined, modelled, adjusted and verified through the pages (served HTML)."""
+import pytest
+
+from .test_monitoring_pages import signed_in  # noqa: F401  (a fixture)
+from .test_regression_baseline import mill, mill_months, mill_reports  # noqa: F401  (mill: a fixture)
+from .test_verification_chain import reported, textile  # noqa: F401
+
+
+@pytest.fixture
+def planned_mill(client, token_for, textile):  # noqa: F811
+    from .test_regression_baseline import mill_plan
+    res = client.post(f"/api/v1/proposals/{textile}/monitoring-plan", headers=token_for("verifier"), json=mill_plan())
+    assert res.status_code == 201, res.get_json()
+    return textile
+
+
+def test_baseline_form_model_choice_and_certificate(client, token_for, signed_in, planned_mill):  # noqa: F811
+    pid = planned_mill
+    verifier = signed_in("verifier@ncpc.example")
+    page = verifier.get(f"/proposals/{pid}/monitoring").get_data(as_text=True)
+    assert 'data-testid="baseline-empty"' in page
+    form = {"rows": "12", "driver_names": ""}
+    for i, m in enumerate(mill_months()):
+        form |= {f"m{i}.start": m["start"], f"m{i}.end": m["end"], f"m{i}.output": m["production_output"],
+                 f"m{i}.q.electricity": m["quantities"]["electricity"]}
+    bad = {**form, "m4.output": "0"}
+    page = verifier.post(f"/proposals/{pid}/monitoring/baseline", data=bad, follow_redirects=True).get_data(as_text=True)
+    assert "months.4.production_output" in page and 'data-testid="baseline-empty"' in page
+    page = verifier.post(f"/proposals/{pid}/monitoring/baseline", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "Baseline stored: 12 months." in page and 'data-testid="baseline-months"' in page
+    reported(client, token_for, pid, mill_reports(56))
+    page = verifier.post(f"/proposals/{pid}/verify", data={"method.electricity": "specific"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "fixed load of 20%" in page
+    page = verifier.post(f"/proposals/{pid}/monitoring/adjustments", follow_redirects=True, data={
+        "indicator": "electricity", "amount": "-6000", "reason": "a product line moved out in M02: 1,000 kWh a month"}
+    ).get_data(as_text=True)
+    assert "another verifier confirms it" in page
+    adjustment = client.get(f"/api/v1/proposals/{pid}/baseline-adjustments", headers=token_for("verifier")).get_json()[0]
+    senior = signed_in("senior@ncpc.example")
+    page = senior.post(f"/baseline-adjustments/{adjustment['id']}/decide", follow_redirects=True,
+                       data={"decision": "confirmed", "proposal_id": pid}).get_data(as_text=True)
+    assert "Adjustment confirmed." in page
+    res = verifier.post(f"/proposals/{pid}/verify", data={"method.electricity": "regression"})
+    assert res.status_code == 302 and "/verifications/" in res.location
+    page = verifier.get(res.location).get_data(as_text=True)
+    assert "20000.0 + 80.0000·output" in page and "CV(RMSE)" in page and 'class="chart line-chart"' in page
+    assert "834000.000 kWh" in page and "-6000.000 kWh of non-routine adjustments" in page  # 840,000 less 6,000
+    vid = int(res.location.rstrip("/").rsplit("/", 1)[1])
+    assert client.post(f"/api/v1/verifications/{vid}/propose", headers=token_for("verifier"),
+                       json={"decision": "verified", "comment": "regression, fixed load"}).status_code == 200
+    assert client.post(f"/api/v1/verifications/{vid}/confirm", headers=token_for("senior_verifier"), json={}).status_code == 200
+    certificate = verifier.get(f"/verifications/{vid}/certificate").get_data(as_text=True)
+    assert "regression baseline (IPMVP option B/C)" in certificate and "ASHRAE Guideline 14" in certificate
+    pdf = verifier.get(f"/verifications/{vid}/certificate.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
