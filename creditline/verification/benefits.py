@@ -104,9 +104,12 @@ class Fits:
 
 def _group_sums(values: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
     """Sum rows of ``values`` (any trailing shape) per group code."""
-    out = np.zeros((groups, *values.shape[1:]), dtype=np.float64)
-    np.add.at(out, group, values)
-    return out
+    # bincount per column: an order of magnitude faster than np.add.at on large batches.
+    flat = values.reshape(len(values), -1)
+    out = np.empty((groups, flat.shape[1]), dtype=np.float64)
+    for j in range(flat.shape[1]):
+        out[:, j] = np.bincount(group, weights=flat[:, j], minlength=groups)
+    return out.reshape((groups, *values.shape[1:]))
 
 
 def fit_groups(y: Any, drivers: Any, group: Any, groups: int) -> Fits:
