@@ -105,7 +105,7 @@ class Fits:
 def _group_sums(values: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
     """Sum rows of ``values`` (any trailing shape) per group code."""
     # bincount per column: an order of magnitude faster than np.add.at on large batches.
-    flat = values.reshape(len(values), -1)
+    flat = values.reshape(len(values), int(np.prod(values.shape[1:])))
     out = np.empty((groups, flat.shape[1]), dtype=np.float64)
     for j in range(flat.shape[1]):
         out[:, j] = np.bincount(group, weights=flat[:, j], minlength=groups)
