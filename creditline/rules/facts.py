@@ -15,6 +15,7 @@ import numpy as np
 
 from ..finance.metrics import debt_service_coverage, economic_metrics
 from ..finance.metrics_one import _div
+from ..verification.benefits import improvement as benefit_improvement, specific_consumption
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, ENERGY_STREAMS, STREAMS
 from .expressions import NUM, SET, TEXT
 from .grants import grant_amount_cents, grant_rate
@@ -175,9 +176,11 @@ def derive(book: Any, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         f["eligible_share"] = f["eligible_cost"] / inv
         f["net_annual_savings"] = f["annual_savings"] - np.nan_to_num(f["annual_extra_operating_cost"])
         # Specific consumption per stream: quantity per unit of output, before and after.
-        base = np.column_stack([cols[f"{s}.baseline_quantity"] / cols[f"{s}.baseline_output"] for s in STREAMS])
-        after = np.column_stack([cols[f"{s}.projected_quantity"] / cols[f"{s}.projected_output"] for s in STREAMS])
-        improvement = 1.0 - after / base
+        base = np.column_stack([specific_consumption(cols[f"{s}.baseline_quantity"], cols[f"{s}.baseline_output"])
+                                for s in STREAMS])
+        after = np.column_stack([specific_consumption(cols[f"{s}.projected_quantity"], cols[f"{s}.projected_output"])
+                                 for s in STREAMS])
+        improvement = benefit_improvement(base, after)
         for j, s in enumerate(STREAMS):
             f[f"improvement_{s}"] = improvement[:, j]
         present = np.isfinite(improvement)

@@ -15,6 +15,7 @@ import numpy as np
 from ..finance.money import CENT
 from ..rules.evaluation import Evaluation
 from ..rules.facts import STREAMS
+from ..verification.benefits import improvement as improvement_of, specific_consumption
 from ..vocabulary import DOCUMENT_KINDS
 
 TONNE = Decimal("0.001")
@@ -65,9 +66,9 @@ def _improvement_tables(ev: Evaluation) -> tuple[list[dict[str, Any]], list[dict
             if not len(present):
                 continue
             # The same float64 divisions as improvement_table, on the present rows only.
-            before = cols[f"{s}.baseline_quantity"][present] / cols[f"{s}.baseline_output"][present]
-            after = cols[f"{s}.projected_quantity"][present] / cols[f"{s}.projected_output"][present]
-            change = 1 - after / before
+            before = specific_consumption(cols[f"{s}.baseline_quantity"][present], cols[f"{s}.baseline_output"][present])
+            after = specific_consumption(cols[f"{s}.projected_quantity"][present], cols[f"{s}.projected_output"][present])
+            change = improvement_of(before, after)
             for i, b, a, c in zip(present.tolist(), rounded(before, 6), rounded(after, 6), rounded(change, 4)):
                 specific[i][s] = {"baseline": b, "projected": a}
                 improvement[i][s] = c

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from creditline.verification.benefits import specific_consumption
 from creditline.verification.offsets import OffsetInputs, net_improvement
 from creditline.verification.periods import PeriodBlocks, period_blocks
 from creditline.verification.results import BatchResult
@@ -84,8 +85,8 @@ def _indicator_figures(rows: Readings, plan: Plans, blocks: PeriodBlocks,
     bq, bo = plan.baseline_quantity, plan.baseline_output
     with np.errstate(invalid="ignore", divide="ignore"):
         base_ok = np.isfinite(bq) & (bq >= 0) & np.isfinite(bo) & (bo > 0)
-        bs = np.where(base_ok, bq / np.where(base_ok, bo, 1.0), np.nan)
-        rs = np.where(o_sum > 0, q_sum / np.where(o_sum > 0, o_sum, 1.0), np.nan)
+        bs = np.where(base_ok, specific_consumption(bq, np.where(base_ok, bo, 1.0)), np.nan)
+        rs = np.where(o_sum > 0, specific_consumption(q_sum, np.where(o_sum > 0, o_sum, 1.0)), np.nan)
         ratio = rs / np.where(bs > 0, bs, 1.0)
         imp = np.where(bs > 0, 1.0 - ratio, np.where((bs == 0) & (rs == 0), 0.0, np.nan))
         new_stream = (bs == 0) & (rs > 0)
@@ -141,7 +142,7 @@ def _flag_outliers(rows: Readings, plan: Plans, blocks: PeriodBlocks, eligible: 
                    cfg: dict[str, Any], flags: FlagTable) -> None:
     """Flag period specific consumption more than k interquartile ranges above the median."""
     group = rows.plan_row[eligible]
-    values = rows.quantity[eligible] / blocks.output[blocks.block_of_row][eligible]
+    values = specific_consumption(rows.quantity[eligible], blocks.output[blocks.block_of_row][eligible])
     col = (blocks.block_of_row - blocks.loan_first_block[rows.loan])[eligible]
     q25, med, q75 = group_quantiles(group, col, values, plan.n_rows, (0.25, 0.5, 0.75))
     k = cfg["outlier_iqr"]

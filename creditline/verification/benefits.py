@@ -47,19 +47,20 @@ _T90_INFINITE = 1.645
 
 
 def specific_consumption(quantity: Any, output: Any) -> np.ndarray:
-    """Quantity per unit of output, elementwise; NaN where the output is not positive."""
-    q = np.asarray(quantity, dtype=np.float64)
-    o = np.asarray(output, dtype=np.float64)
+    """Quantity per unit of output, elementwise, in plain float64 division.
+
+    A zero output gives inf (or NaN for 0/0), as IEEE division does: each caller masks what
+    its own rules call invalid (the verification kernel a missing baseline, scoring a blank
+    stream), so every module computes the same figure the same way.
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(o > 0, q / np.where(o > 0, o, 1.0), np.nan)
+        return np.asarray(quantity, dtype=np.float64) / np.asarray(output, dtype=np.float64)
 
 
 def improvement(baseline: Any, reporting: Any) -> np.ndarray:
-    """1 - reporting / baseline, elementwise; NaN where the baseline is not positive."""
-    b = np.asarray(baseline, dtype=np.float64)
-    r = np.asarray(reporting, dtype=np.float64)
+    """1 - reporting / baseline, elementwise, in plain float64 division (see above)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(b > 0, 1.0 - r / np.where(b > 0, b, 1.0), np.nan)
+        return 1.0 - np.asarray(reporting, dtype=np.float64) / np.asarray(baseline, dtype=np.float64)
 
 
 def t_value_90(degrees_of_freedom: int) -> float:
@@ -216,7 +217,7 @@ def savings(fits: Fits, reporting_y: Any, reporting_drivers: Any, reporting_grou
     actual = _group_sums(np.asarray(reporting_y, dtype=np.float64), g, groups)
     m = np.bincount(g, minlength=groups).astype(np.float64)
     avoided = adjusted - actual
-    fraction = improvement(adjusted, actual)
+    fraction = np.where(adjusted > 0, improvement(np.where(adjusted > 0, adjusted, 1.0), actual), np.nan)
     t = np.array([t_value_90(int(n - fits.parameters)) if math.isfinite(n) else math.nan
                   for n in fits.n])
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -231,4 +232,4 @@ def savings(fits: Fits, reporting_y: Any, reporting_drivers: Any, reporting_grou
 def fixed_share(fits: Fits) -> np.ndarray:
     """The intercept's share of the mean baseline quantity: the load that does not follow output."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(fits.mean_y > 0, fits.coefficients[:, 0] / fits.mean_y, np.nan)
+        return np.where(fits.mean_y > 0, fits.coefficients[:, 0] / np.where(fits.mean_y > 0, fits.mean_y, 1.0), np.nan)
