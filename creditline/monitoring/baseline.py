@@ -8,7 +8,6 @@ on every row of a month.
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -24,10 +23,10 @@ from ..verification.baseline_model import rulebook_settings
 from . import tabular
 from .baseline_models import BaselineMonth
 from .models import MonitoringPlan
+from .drivers import DRIVER_NAME
 from .services import _decimal, plan_of
 
 BASE_COLUMNS = ("start", "end", "production_output", "stream", "unit", "quantity")
-DRIVER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_MONTHS = 120
 
 

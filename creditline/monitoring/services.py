@@ -23,6 +23,7 @@ from ..scoring.services import rulebook_of
 from ..vocabulary import STREAM_UNITS
 from .models import (MonitoringPlan, MonitoringReport, ReportedQuantity, ReportEvidence,
                      ReportingPeriod)
+from .drivers import driver_problems
 from .review import return_for_new_plan, tell_sme_plan_set, tell_verifiers_reports_arrived
 
 # A plan is set once the proposal is accepted for financing (or is further on).
@@ -257,11 +258,7 @@ def _report_problems(plan: MonitoringPlan, n: int | None, item: dict[str, Any],
     missing = [s for s in units if s not in quantities and not any(k.startswith(f"{prefix}quantities") for k in errors)]
     if missing:
         errors[f"{prefix}quantities"] = [f"missing: {', '.join(missing)}"]
-    drivers = item.get("drivers") or {}
-    for name, value in (drivers.items() if isinstance(drivers, dict) else ()):
-        number = _decimal(value, f"{prefix}drivers.{name}", errors)
-        if number is not None:
-            drivers[name] = str(number)
+    errors.update(driver_problems(item, prefix))
     return errors, quantities, output
 
 

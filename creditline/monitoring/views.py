@@ -70,7 +70,8 @@ def report(proposal_id: int):
     f = request.form
     plan = services.plan_of(actor, proposal_id)
     item = {"period": f.get("period", ""), "production_output": f.get("production_output", ""),
-            "quantities": [{"stream": s, "unit": plan.units[s], "quantity": f.get(f"q.{s}", "")} for s in plan.streams]}
+            "quantities": [{"stream": s, "unit": plan.units[s], "quantity": f.get(f"q.{s}", "")} for s in plan.streams],
+            "drivers": {k[2:]: v for k, v in f.items() if k.startswith("d.") and v.strip()} or None}
     try:
         item["reported_on"] = form_day(f, "reported_on")
         services.submit_reports(actor, proposal_id, [item], source="form", single=True)

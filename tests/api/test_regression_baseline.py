@@ -147,3 +147,32 @@ def test_a_non_routine_adjustment_counts_once_a_second_verifier_confirms(client,
     again = client.post(f"/api/v1/baseline-adjustments/{adj}/reject", headers=token_for("senior_verifier"),
                         json={"note": "changed my mind"})
     assert again.status_code == 409
+
+
+def test_a_second_driver_comes_from_the_baseline_and_the_reports(client, token_for, mill):
+    months = mill_months()
+    for i, m in enumerate(months):
+        degree_days = 100 + 10 * ((5 * i) % 12)
+        m["drivers"] = {"degree_days": str(degree_days)}
+        m["quantities"]["electricity"] = str(int(m["quantities"]["electricity"]) + 50 * degree_days)
+    assert client.put(f"/api/v1/proposals/{mill}/baseline-months", headers=token_for("verifier"),
+                      json={"months": months}).status_code == 200
+    reports = mill_reports(56)
+    for r in reports:
+        r["drivers"] = {"degree_days": "150"}
+        r["quantities"][0]["quantity"] = str(int(r["quantities"][0]["quantity"]) + 50 * 150)
+    reports[0]["drivers"] = {"Degree Days": "150"}
+    res = client.post(f"/api/v1/proposals/{mill}/monitoring-reports", headers=token_for("sme"), json={"reports": reports})
+    assert res.status_code == 422 and "reports.0.drivers.Degree Days" in res.get_json()["errors"]
+    reports[0]["drivers"] = {"degree_days": "150"}
+    reported(client, token_for, mill, reports)
+    body = {"models": [{"indicator": "electricity", "method": "regression", "drivers": ["degree_days", "humidity"]}]}
+    res = client.post(f"/api/v1/proposals/{mill}/verifications", headers=token_for("verifier"), json=body)
+    assert res.status_code == 422 and "humidity" in res.get_json()["errors"]["models.0.drivers"][0]
+    body["models"][0]["drivers"] = ["degree_days"]
+    res = client.post(f"/api/v1/proposals/{mill}/verifications", headers=token_for("verifier"), json=body)
+    assert res.status_code == 201, res.get_json()
+    model = res.get_json()["result"]["models"]["electricity"]
+    # adjusted 20,000 + 80 x 1,500 + 50 x 150 = 147,500 a month; actual 111,500: 24.4% avoided
+    assert model["accepted"] and model["drivers"] == ["output", "degree_days"]
+    assert abs(model["improvement"] - 0.2441) < 0.002 and 45 < float(model["coefficients"]["degree_days"]) < 55
