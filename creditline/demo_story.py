@@ -12,7 +12,10 @@ through the services with the person who would take it, so the audit trail and f
    burners on the dryers; lent 11 months ago, guaranteed, and behind on its installments since
    last month, so the daily job puts the loan in arrears and tells the bank and the mill. It has
    reported the first two monitoring months; the month that ended last is due this month.
-3. Hai Phong Steel Rolling's proposal stays referred: on the referral desk, the NCPC's offset of its
+3. Can Tho Rice Milling (a plant with a fixed load, ``demo_fixed_load``): lent 14 months ago,
+   baselined on a year of monthly meter readings and verified by a regression baseline (31.9%
+   against specific consumption's 37.2%), confirmed, its grant waiting for the fund's approval.
+4. Hai Phong Steel Rolling's proposal stays referred: on the referral desk, the NCPC's offset of its
    worse electricity use and the second opinion its USD 210,000 credit needs are open tasks.
 
 Dates are whole months before the first of today's month, so the story is the same on every day
@@ -47,9 +50,10 @@ from .proposals.models import Proposal
 from .proposals.services import create_proposal, submit_proposal
 from .scoring.services import score_and_store
 from .verifications.services import confirm, create_verification, propose
+from .demo_fixed_load import USERS as RICE_MILL_USERS, seed_rice_mill
 
 # email, name, organisation key, roles (README-visible: the CLI prints them with the others).
-STORY_USERS = [("owner@coconut.example", "Huynh Thi Lan", "sme_coconut", ["sme"])]
+STORY_USERS = [("owner@coconut.example", "Huynh Thi Lan", "sme_coconut", ["sme"]), *RICE_MILL_USERS]
 STORY_ORGANISATIONS = {"sme_coconut": ("sme", "Ben Tre Coconut Products Co.", "VN")}
 COCONUT_ENTERPRISE = dict(
     legal_name="Ben Tre Coconut Products Co., Ltd.", tax_id="VN1300456789", country="VN",
@@ -184,7 +188,7 @@ def _coconut(month: date) -> dict[str, Any]:
 
     (kind, name, country), = STORY_ORGANISATIONS.values()
     org = create_organisation(None, kind, name, country)
-    for email, person, _, roles in STORY_USERS:
+    for email, person, _, roles in STORY_USERS[:1]:
         create_user(None, email=email, name=person, password=DEMO_PASSWORD, organisation_id=org.id, roles=roles)
     owner = _actor(STORY_USERS[0][0])
     enterprise = register_enterprise(owner, COCONUT_ENTERPRISE)
@@ -225,6 +229,7 @@ def seed_story(today: date) -> dict[str, Any]:
     month = today.replace(day=1)
     textile = _textile(month, today)
     coconut = _coconut(month)
+    rice_mill = seed_rice_mill(month, today, _lend, _pay_installments, _actor)
     daily = run_daily(today)
-    return {"textile": textile, "coconut": coconut, "daily_job": daily,
+    return {"textile": textile, "coconut": coconut, "rice_mill": rice_mill, "daily_job": daily,
             "coconut_loan_status": db.session.get(Loan, coconut["loan_id"]).status}

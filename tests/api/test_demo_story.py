@@ -115,7 +115,7 @@ def test_the_demo_command_plays_the_story_once(app):
     assert "story played" in first.output and "owner@coconut.example" in first.output
     assert "in_arrears" in first.output
     before = _counts(app)
-    assert before["incentive_grant"] == 1 and before["loan"] == 2
+    assert before["incentive_grant"] == 2 and before["loan"] == 3 and before["baseline_month"] == 12
     second = runner.invoke(args=["demo", "--no-migrate"])
     assert second.exit_code == 0 and "already present; nothing changed" in second.output
     assert _counts(app) == before
@@ -127,3 +127,13 @@ def test_no_story_seeds_only_the_submitted_proposals(app):
     assert "story played" not in result.output and "owner@coconut.example" not in result.output
     counts = _counts(app)
     assert (counts["loan"], counts["incentive_grant"], counts["proposal"]) == (0, 0, 2)
+
+
+def test_the_rice_mill_with_a_fixed_load_is_verified_by_regression(story, ctx):
+    v = db.session.get(Verification, story["rice_mill"]["verification_id"])
+    model = v.result["models"]["electricity"]
+    assert v.status == "confirmed" and model["method"] == "regression" and model["accepted"]
+    # Specific consumption would claim 37.2%; the baseline model at the new output says 31.9%.
+    assert v.result["indicators"]["electricity"]["specific_improvement"] == 0.3724
+    assert v.result["main_improvement"] == 0.3186 and model["lower_bound"] > 0.30
+    assert v.grant.status == "calculated" and v.grant.rate == Decimal("0.15")

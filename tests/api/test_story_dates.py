@@ -115,7 +115,7 @@ def test_the_story_holds_on_every_day(request, app, day):
             story = seed_story(day)
             assert story["coconut_loan_status"] == "in_arrears"
             loans = list(db.session.scalars(select(Loan)))
-            assert len(loans) == 2
+            assert len(loans) == 3
             for loan in loans:
                 _books_balance(loan)
                 _events_in_order(loan, day)
