@@ -34,7 +34,13 @@ def page(proposal_id: int):
     from .adjustments import adjustments_of
     from .baseline import months_of
 
-    return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=clock.today(),
+    progress = []
+    if plan is not None:
+        from ..scoring.services import rulebook_of
+        from .progress import indicator_progress
+        projected = {i.stream: (i.projected_quantity, i.projected_output) for i in p.indicators}
+        progress = indicator_progress(plan, projected, rulebook_of(p.credit_line).grant_bands)
+    return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=clock.today(), progress=progress,
                            errors=request.args.get("errors"), confirmed=current_confirmed(p.id),
                            financed=services.is_financed(p), months=months_of(plan) if plan else [],
                            adjustments=adjustments_of(plan) if plan else [])
