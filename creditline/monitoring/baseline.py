@@ -18,7 +18,7 @@ from ..auth.permissions import Actor, require_role
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..scoring.services import rulebook_of
-from ..unit_of_work import unit_of_work
+from ..unit_of_work import lock, unit_of_work
 from ..verification.baseline_model import rulebook_settings
 from . import tabular
 from .baseline_models import BaselineMonth
@@ -117,6 +117,9 @@ def set_baseline(actor: Actor, proposal_id: int, items: list[Any], source: str =
             f"{len(items)} months; the baseline needs at least {settings['min_baseline_months']}")
     if errors:
         raise ValidationFailed(f"the baseline was not stored: {len(errors)} problem(s)", errors)
+    # Two people replacing the baseline at once take turns: the second replaces the first's set
+    # rather than colliding with it on (plan, month).
+    lock(MonitoringPlan, plan.id)
     old = len(months_of(plan))
     db.session.execute(delete(BaselineMonth).where(BaselineMonth.plan_id == plan.id))
     rows = [BaselineMonth(plan_id=plan.id, start=m["start"], end=m["end"], production_output=m["output"],

@@ -138,3 +138,26 @@ def test_rulebook_baseline_model_settings_are_read_and_checked():
         bad = text.replace(wrong, fragment if "band" not in wrong else "band_basis: median")
         with pytest.raises(RulebookError, match="baseline_model"):
             parse_rulebook(bad)
+
+
+def test_models_replace_the_specific_figures_and_bands_can_read_the_lower_bound():
+    from creditline.verification.calc import verify
+    from creditline.verification.model_choice import apply_models
+
+    plan = {"main_indicator": "electricity", "output_unit": "t",
+            "indicators": [{"stream": "electricity", "unit": "kWh", "baseline_quantity": "1200000",
+                            "baseline_output": "12000"},
+                           {"stream": "water", "unit": "m3", "baseline_quantity": "12000", "baseline_output": "12000"}]}
+    periods = [{"start": f"2024-{m:02d}-01", "end": f"2024-{m:02d}-28", "output": "1500",
+                "quantities": {"electricity": str(20000 + 56 * 1500), "water": "1650"}} for m in range(1, 7)]
+    result = verify(plan, periods, {"offset_method": "deduct_worse", "max_gap_days": 40, "short_period_days": 20})
+    assert result["main_improvement"] == 0.3067 and result["net_improvement"] == 0.2067  # water +10%/t
+    model = regression_model(mill_baseline(), reporting(56), ["output"], SETTINGS)
+    on_estimate = apply_models(result, {"electricity": model, "water": {"method": "specific", "failures": []}},
+                               None, "estimate")
+    assert on_estimate["main_improvement"] == 0.2571 and on_estimate["net_improvement"] == 0.1571
+    assert on_estimate["band_improvement"] == 0.1571 and on_estimate["indicators"]["electricity"]["method"] == "regression"
+    on_bound = apply_models(result, {"electricity": model}, None, "lower_bound")
+    assert on_bound["band_improvement"] == round(0.1571 - (model["improvement"] - model["lower_bound"]), 4)
+    untouched = apply_models(result, {"electricity": {"method": "specific", "failures": []}}, None, "lower_bound")
+    assert untouched["net_improvement"] == 0.2067 and untouched["band_improvement"] == 0.2067
