@@ -84,7 +84,8 @@ def certificate_pdf(c: dict[str, Any]) -> bytes:
     pdf.set_font("Helvetica", "", 9)
     for name, f in c["indicators"].items():
         cells = (f"{name}{' (main)' if f.get('main') else ''}", f.get("baseline_specific") or "n/a",
-                 f.get("reporting_specific") or "n/a", _pct(f.get("improvement")))
+                 f.get("reporting_specific") or "n/a",
+                 _pct(f.get("improvement")) + (" (regression)" if f.get("method") == "regression" else ""))
         for w, text in zip(widths, cells):
             pdf.cell(w, 6, latin1(text), border=1)
         pdf.ln()
