@@ -32,7 +32,7 @@ def model_lines(name: str, m: dict[str, Any]) -> list[str]:
         return [f"{name}: specific consumption (quantity per unit of output){fixed}."]
     t = ", ".join(f"t({k}) {v}" for k, v in (m.get("t_stats") or {}).items())
     lines = [f"{name}: regression baseline (IPMVP option B/C), {name} = {m['equation']}, fitted on {m['n']} months.",
-             f"R2 {m['r2']}, CV(RMSE) {_pct(m['cv_rmse'])}, NMBE {m['nmbe']}, {t} ({m['source']}).",
+             f"R2 {m['r2']}, CV(RMSE) {_pct(m['cv_rmse'])}, NMBE {(m['nmbe'] or 0) * 100:.3f}%, {t} ({m['source']}).",
              f"Adjusted baseline {m['adjusted_baseline']} (non-routine adjustments {m['adjustments']}), actual {m['actual']}, "
              f"avoided {m['avoided']}: {_pct(m['improvement'])}, uncertainty at 90% "
              f"{_pct(m.get('uncertainty_90'))} of the savings, lower bound {_pct(m.get('lower_bound'))}."]

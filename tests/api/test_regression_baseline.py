@@ -176,3 +176,20 @@ def test_a_second_driver_comes_from_the_baseline_and_the_reports(client, token_f
     # adjusted 20,000 + 80 x 1,500 + 50 x 150 = 147,500 a month; actual 111,500: 24.4% avoided
     assert model["accepted"] and model["drivers"] == ["output", "degree_days"]
     assert abs(model["improvement"] - 0.2441) < 0.002 and 45 < float(model["coefficients"]["degree_days"]) < 55
+
+
+def test_baselines_and_adjustments_are_seen_only_in_scope(client, token_for, mill, outsiders):
+    res = client.post(f"/api/v1/proposals/{mill}/baseline-adjustments", headers=token_for("verifier"),
+                      json={"indicator": "electricity", "amount": "1000", "reason": "an added shift, from the sub-meter"})
+    adj = res.get_json()["id"]
+    for role, headers in outsiders["headers"].items():
+        assert client.get(f"/api/v1/proposals/{mill}/baseline-months", headers=headers).status_code == 404, role
+        assert client.post(f"/api/v1/baseline-adjustments/{adj}/confirm", headers=headers, json={}).status_code in (403, 404)
+    assert client.put(f"/api/v1/proposals/{mill}/baseline-months", headers=token_for("bank_officer"),
+                      json={"months": mill_months()}).status_code == 403
+    assert client.post(f"/api/v1/proposals/{mill}/baseline-adjustments", headers=token_for("sme"),
+                       json={"indicator": "electricity", "amount": "1", "reason": "the SME cannot adjust"}).status_code == 403
+    assert client.post(f"/api/v1/baseline-adjustments/{adj}/confirm", headers=token_for("sme"), json={}).status_code == 403
+    bad = client.post(f"/api/v1/proposals/{mill}/baseline-adjustments", headers=token_for("verifier"),
+                      json={"indicator": "steam", "amount": "0", "reason": "short"})
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"indicator", "amount", "reason"}
