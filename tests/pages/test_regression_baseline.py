@@ -70,7 +70,7 @@ def test_fixed_load_plant_verified_by_regression(page, mill, tmp_path):
     sign_in(page, "verifier@ncpc.example")
     page.goto(f"/proposals/{pid}/monitoring")
     page.get_by_label("Baseline file").set_input_files(baseline_csv(tmp_path, start))
-    page.get_by_role("button", name="Upload the baseline").click()
+    page.get_by_role("button", name="Replace from the file").click()
     page.get_by_text("Baseline stored: 12 months.").wait_for()
     # Specific consumption hides the 20% fixed load: refused until the model is chosen or argued.
     page.get_by_role("button", name="Verify the accepted periods").click()
