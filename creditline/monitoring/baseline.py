@@ -8,7 +8,7 @@ on every row of a month.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -203,3 +203,27 @@ def upload_baseline(actor: Actor, proposal_id: int, data: bytes | None, filename
     plan = plan_of(actor, proposal_id)
     source = "xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else "csv"
     return set_baseline(actor, proposal_id, parse_upload(plan, data, filename), source=source)
+
+
+def template(plan: MonitoringPlan, fmt: str = "csv") -> bytes:
+    """A baseline file to fill in: a row per month of the plan's baseline and indicator, values blank."""
+    import io
+
+    import pandas as pd
+
+    from .. import exports
+    from ..finance.schedules import add_months
+
+    rows, start = [], plan.baseline_start.replace(day=1)
+    while start <= plan.baseline_end and len(rows) < MAX_MONTHS * len(plan.streams):
+        end = add_months(start, 1) - timedelta(days=1)
+        rows += [{"start": start.isoformat(), "end": end.isoformat(), "production_output": "", "stream": s,
+                  "unit": plan.units[s], "quantity": ""} for s in plan.streams]
+        start = add_months(start, 1)
+    frame = exports.frame(pd.DataFrame(rows, columns=list(BASE_COLUMNS)))
+    buf = io.BytesIO()
+    if fmt == "xlsx":
+        frame.to_excel(buf, index=False, sheet_name="baseline", engine="openpyxl")
+    else:
+        frame.to_csv(buf, index=False)
+    return buf.getvalue()

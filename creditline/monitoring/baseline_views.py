@@ -72,3 +72,14 @@ def adjustment_decision(adjustment_id: int):
         details = _errors_text(exc) if isinstance(exc, ValidationFailed) else ""
         flash(f"Not done: {exc.message}{': ' + details if details else ''}", "error")
     return _back(proposal_id)
+
+
+@bp.route("/proposals/<int:proposal_id>/monitoring/baseline-template.<any(csv, xlsx):fmt>")
+@login_required
+def baseline_template(proposal_id: int, fmt: str):
+    from ..files.disposition import download
+    from ..openapi import XLSX
+
+    plan = plan_of(current_actor(), proposal_id)
+    return download(baseline.template(plan, fmt), f"baseline-{proposal_id}.{fmt}",
+                    XLSX if fmt == "xlsx" else "text/csv")

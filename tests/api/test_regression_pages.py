@@ -54,3 +54,31 @@ def test_baseline_form_model_choice_and_certificate(client, token_for, signed_in
     assert "regression baseline (IPMVP option B/C)" in certificate and "ASHRAE Guideline 14" in certificate
     pdf = verifier.get(f"/verifications/{vid}/certificate.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_the_baseline_template_filled_in_and_uploaded_as_excel(signed_in, planned_mill):  # noqa: F811
+    import io
+
+    import pandas as pd
+
+    sme = signed_in("owner@textile.example")
+    raw = sme.get(f"/proposals/{planned_mill}/monitoring/baseline-template.xlsx")
+    assert raw.status_code == 200
+    frame = pd.read_excel(io.BytesIO(raw.data), dtype=str)
+    assert list(frame.columns) == ["start", "end", "production_output", "stream", "unit", "quantity"]
+    months = mill_months()
+    assert list(frame["start"]) == [m["start"] for m in months] and set(frame["unit"]) == {"kWh"}
+    frame["production_output"] = [m["production_output"] for m in months]
+    frame["quantity"] = [m["quantities"]["electricity"] for m in months]
+    frame.loc[3, "quantity"] = "lots"
+    buf = io.BytesIO()
+    frame.to_excel(buf, index=False)
+    page = sme.post(f"/proposals/{planned_mill}/monitoring/baseline", follow_redirects=True, content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(buf.getvalue()), "baseline.xlsx")}).get_data(as_text=True)
+    assert "row 5: quantity: must be a number, zero or more, not &#39;lots&#39;" in page
+    frame.loc[3, "quantity"] = months[3]["quantities"]["electricity"]
+    buf = io.BytesIO()
+    frame.to_excel(buf, index=False)
+    page = sme.post(f"/proposals/{planned_mill}/monitoring/baseline", follow_redirects=True, content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(buf.getvalue()), "baseline.xlsx")}).get_data(as_text=True)
+    assert "Baseline stored: 12 months." in page
