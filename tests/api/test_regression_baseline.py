@@ -193,3 +193,18 @@ def test_baselines_and_adjustments_are_seen_only_in_scope(client, token_for, mil
     bad = client.post(f"/api/v1/proposals/{mill}/baseline-adjustments", headers=token_for("verifier"),
                       json={"indicator": "steam", "amount": "0", "reason": "short"})
     assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"indicator", "amount", "reason"}
+
+
+def test_a_confirm_and_a_reject_racing_one_wins(app, client, token_for, mill):
+    from .races import audit_chain_ok, race_calls
+
+    res = client.post(f"/api/v1/proposals/{mill}/baseline-adjustments", headers=token_for("verifier"),
+                      json={"indicator": "electricity", "amount": "3000", "reason": "an added shift, from the sub-meter"})
+    adj = res.get_json()["id"]
+    senior = token_for("senior_verifier")
+    out = race_calls(app, [(f"/api/v1/baseline-adjustments/{adj}/confirm", senior, {}),
+                           (f"/api/v1/baseline-adjustments/{adj}/reject", senior, {"note": "not metered"})] * 2)
+    assert sorted(status for status, _ in out) == [200, 409, 409, 409]
+    final = client.get(f"/api/v1/proposals/{mill}/baseline-adjustments", headers=senior).get_json()[0]["status"]
+    assert final == next(body["status"] for status, body in out if status == 200)
+    assert audit_chain_ok(app)
