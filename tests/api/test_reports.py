@@ -62,6 +62,7 @@ def recompute(today) -> dict:
     """The dashboard's totals the slow way: one loan at a time through the models."""
     loans = db.session.scalars(select(Loan)).all()
     outstanding, par30, par90 = D(0), D(0), D(0)
+    buckets = {"0": 0, "1-30": 0, "31-60": 0, "61-90": 0, "90+": 0}
     for loan in loans:
         if loan.status not in SERVICING_STATES:
             continue
@@ -70,12 +71,13 @@ def recompute(today) -> dict:
         outstanding += owed
         par30 += owed if dpd > 30 else 0
         par90 += owed if dpd > 90 else 0
+        buckets["0" if dpd == 0 else "1-30" if dpd <= 30 else "31-60" if dpd <= 60 else "61-90" if dpd <= 90 else "90+"] += 1
     line = db.session.scalars(select(CreditLine)).one()
     grants = db.session.scalars(select(Grant)).all()
     return {"outstanding": outstanding, "par30": par30 / outstanding, "par90": par90 / outstanding,
             "disbursed": sum((loan.disbursed for loan in loans), D(0)),
             "guarantee_used": exposure(line)["committed"],
-            "grants_paid": sum((g.amount for g in grants if g.status == "paid"), D(0))}
+            "grants_paid": sum((g.amount for g in grants if g.status == "paid"), D(0)), "buckets": buckets}
 
 
 def test_the_fund_sees_figures_that_agree_with_a_recomputation_in_json_csv_and_excel(app, client, token_for, story):
@@ -94,8 +96,10 @@ def test_the_fund_sees_figures_that_agree_with_a_recomputation_in_json_csv_and_e
     assert D(line["guarantee_used"]) == expected["guarantee_used"]
     assert D(line["guarantee_free"]) == D(line["guarantee_capacity"]) - expected["guarantee_used"]
     buckets = {b["bucket"]: b for b in report["dpd_buckets"]}
-    assert buckets["31-60"]["loans"] == 1 and buckets["0"]["loans"] == 1
-    assert [s["proposals"] for s in report["funnel"]] == [3, 2, 2, 2, 1, 1]
+    assert {k: b["loans"] for k, b in buckets.items()} == expected["buckets"]
+    assert buckets["31-60"]["loans"] == 1  # the coconut mill
+    # The rice mill is verified, its grant not yet paid; the coconut mill is paid.
+    assert [s["proposals"] for s in report["funnel"]] == [4, 3, 3, 3, 2, 1]
 
     # The workbook and the CSV carry the same figures, headers with their currency.
     book = openpyxl.load_workbook(io.BytesIO(get(client, admin, "/api/v1/reports/portfolio", format="xlsx").data))
@@ -131,7 +135,7 @@ def test_filters_narrow_every_figure_and_bad_ones_are_refused(client, token_for,
 def test_a_bank_and_an_sme_see_only_their_own(client, token_for, story):
     bank = get(client, token_for("bank_officer"), "/api/v1/reports/portfolio").get_json()
     assert bank["lines"] == []  # the fund's capacity is the fund's business
-    assert bank["totals"][0]["loans"] == 2
+    assert bank["totals"][0]["loans"] == 3  # textile, coconut and rice mills, all lent by the demo bank
     mine = get(client, token_for("sme"), "/api/v1/reports/portfolio").get_json()
     assert [(t["proposals"], t["loans"], t["outstanding"] != "0.00") for t in mine["totals"]] == [(1, 1, True)]
     other = get(client, token_for(OTHER_SME), "/api/v1/reports/portfolio").get_json()
@@ -150,9 +154,10 @@ def test_the_loan_tape_has_one_row_per_loan_with_balances_dpd_guarantee_and_gran
             assert D(row["disbursed"]) == loan.disbursed and D(row["principal"]) == loan.principal
             assert row["guarantee_status"] == "issued"
         db.session.remove()
-    by_status = {r["status"]: r for r in items}
-    assert by_status["active"]["grant_status"] == "paid" and by_status["active"]["grant_amount"] == "20000.00"
-    assert by_status["in_arrears"]["dpd_bucket"] == "31-60" and D(by_status["in_arrears"]["overdue"]) > 0
+    (paid,) = [r for r in items if r["grant_status"] == "paid"]  # the textile mill's; the rice mill's waits
+    assert paid["status"] == "active" and paid["grant_amount"] == "20000.00"
+    (late,) = [r for r in items if r["status"] == "in_arrears"]
+    assert late["dpd_bucket"] == "31-60" and D(late["overdue"]) > 0
     text = get(client, token_for("fund_admin"), "/api/v1/reports/loan-tape").get_data(as_text=True)
     assert text.splitlines()[0].startswith("Loan ID,Credit line,Bank,Borrower")
     assert "Outstanding principal (USD)" in text.splitlines()[0]
@@ -161,8 +166,10 @@ def test_the_loan_tape_has_one_row_per_loan_with_balances_dpd_guarantee_and_gran
 def test_impact_reports_verified_beside_projected_and_pcaf_financed_emissions(app, client, token_for, story):
     report = get(client, token_for("auditor"), "/api/v1/reports/impact").get_json()
     with app.app_context():
-        (v,) = db.session.scalars(select(Verification).where(Verification.status == "confirmed")).all()
-        verified_co2e = D(v.result["co2e_avoided_t_per_year"])
+        confirmed = db.session.scalars(select(Verification).where(Verification.status == "confirmed")
+                                       .order_by(Verification.id)).all()
+        verified_co2e = sum((D(c.result["co2e_avoided_t_per_year"]) for c in confirmed), D(0))
+        v = confirmed[0]  # the textile dyeing house (the rice mill is the other)
         dyeing = db.session.scalars(select(Loan).where(Loan.proposal_id == v.proposal_id)).one()
         owed, assets = dyeing.outstanding_principal, dyeing.proposal.enterprise.total_assets
         db.session.remove()
@@ -175,7 +182,8 @@ def test_impact_reports_verified_beside_projected_and_pcaf_financed_emissions(ap
     assert mine["data_quality"] == 1 and mine["attribution"] == round(float(owed / assets), 4)
     attributed = D(mine["enterprise_t_co2e_per_year"]) * owed / assets
     assert abs(D(mine["financed_t_co2e_per_year"]) - attributed) <= D("0.001")
-    assert [r["data_quality"] for r in loans.values() if r["loan_id"] != dyeing.id] == [3]
+    # Verified plants report quality 1; the coconut mill, measured but not yet verified, quality 3.
+    assert sorted(r["data_quality"] for r in loans.values() if r["loan_id"] != dyeing.id) == [1, 3]
     assert get(client, token_for("auditor"), "/api/v1/reports/impact", format="xlsx").data[:2] == b"PK"
 
 
