@@ -14,8 +14,10 @@ from tqdm import tqdm
 from .. import exports
 from ..errors import ValidationFailed
 from ..rulebooks import registry
+from .cases import case_problems
 from .facts import CATALOGUE
 from .loader import RulebookError, load_rulebook
+from .schema import describe
 
 CHUNK = 5000
 
@@ -29,7 +31,7 @@ def rules_cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def check_command(paths: tuple[str, ...]) -> None:
-    """Validate every rulebook of RULES_DIR (or the given files); exit 1 on any problem."""
+    """Validate every rulebook of RULES_DIR (or the given files) and run its cases; exit 1 on any problem."""
     from ..scoring.services import changed_rulebooks
 
     files = [Path(p) for p in paths] or sorted(Path(current_app.config["RULES_DIR"]).glob("*.yaml"))
@@ -46,15 +48,24 @@ def check_command(paths: tuple[str, ...]) -> None:
             changed = changed_rulebooks([book])
         except SQLAlchemyError:
             changed = []  # no database yet: nothing has been scored, so nothing can have changed
-        for p in changed:
+        failing = [f"{path}: {p}" for p in case_problems(book)]
+        for p in changed + failing:
             click.echo(f"ERROR {p}", err=True)
-        problems += len(changed)
+        problems += len(changed) + len(failing)
         rules = len(book.gates) + sum(len(r) for r in book.scoring.values())
-        if not changed:
-            click.echo(f"ok    {path}: {book.id} {book.version}, {rules} rules, {book.hash[:19]}…")
+        if not changed and not failing:
+            click.echo(f"ok    {path}: {book.id} {book.version}, {rules} rules, {len(book.cases)} cases hold, "
+                       f"{book.hash[:19]}…")
     if problems:
         click.echo(f"{problems} problem(s) found", err=True)
         sys.exit(1)
+
+
+@rules_cli.command("schema")
+def schema_command() -> None:
+    """Print the rulebook format: every key, its type and whether it is required."""
+    for line in describe():
+        click.echo(line)
 
 
 @rules_cli.command("facts")

@@ -106,7 +106,7 @@ class _Compiler:
             return BOOL, lambda f: False
         kind = self.fact_types.get(node.id)
         if kind is None:
-            raise ExpressionError(f"unknown name '{node.id}'")
+            raise ExpressionError(f"unknown fact '{node.id}' (`flask rules facts` lists them)")
         name = node.id
         self.names.append(name)
         return kind, lambda f: f[name]

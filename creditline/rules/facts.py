@@ -180,7 +180,9 @@ def derive(book: Any, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
                                 for s in STREAMS])
         after = np.column_stack([specific_consumption(cols[f"{s}.projected_quantity"], cols[f"{s}.projected_output"])
                                  for s in STREAMS])
-        improvement = benefit_improvement(base, after)
+        # Rounded to a billionth: 1 - 70,000/100,000 is 0.30000000000000004 in binary, which would put an
+        # improvement of exactly 30% over an 'over 30%' threshold (and 31% under 'at least 31%').
+        improvement = np.round(benefit_improvement(base, after), 9)
         for j, s in enumerate(STREAMS):
             f[f"improvement_{s}"] = improvement[:, j]
         present = np.isfinite(improvement)

@@ -256,12 +256,12 @@ BIG = "9" * 5000
 
 @pytest.mark.parametrize("mutate,path", [
     (lambda d: d.update(sensitivity={"steps": 5}), "sensitivity.steps"),
-    (lambda d: d.update(notes=5), "notes: must be a list"),
-    (lambda d: d.update(fast_track={"score": "abc"}), "fast_track: field 'score' must be a number"),
-    (lambda d: d.update(documents=[{"kind": [1]}]), "documents #1"),
-    (lambda d: d.update(sources=7), "sources: must be a list"),
-    (lambda d: d.update(eligibility={"id": "x"}), "eligibility: must be a list"),
-    (lambda d: d["finance"].update(discount_rate=10**400), "discount_rate' must be a finite number"),
+    (lambda d: d.update(notes=5), "notes (line"),
+    (lambda d: d.update(fast_track={"score": "abc"}), "fast_track.score (line"),
+    (lambda d: d.update(documents=[{"kind": [1]}]), "documents[0].kind (line"),
+    (lambda d: d.update(sources=7), "sources (line"),
+    (lambda d: d.update(eligibility={"id": "x"}), "eligibility (line"),
+    (lambda d: d["finance"].update(discount_rate=10**400), "finance.discount_rate (line"),
     (lambda d: d["finance"].update(discount_rate="BIG"), "a number has too many digits"),
 ])
 def test_rulebook_simulation_refuses_wrong_types_with_422_naming_the_path(app, client, token_for, mutate, path):
@@ -287,7 +287,7 @@ def test_rulebook_simulation_refuses_a_mixed_membership_list(app, client, token_
     res = client.post("/api/v1/rulebooks/simulate", headers=token_for("fund_admin"),
                       json={"rulebook_yaml": yaml.safe_dump(doc)})
     assert res.status_code == 422
-    assert any("note 'odd'" in p and "must hold numbers" in p for p in res.get_json()["errors"]["rulebook_yaml"])
+    assert any("notes[0].when" in p and "rule 'odd'" in p and "must hold numbers" in p for p in res.get_json()["errors"]["rulebook_yaml"])
 
 
 def test_a_formula_in_a_period_label_is_exported_as_text(app, client, token_for, textile):

@@ -48,7 +48,7 @@ def test_plain_comparisons_are_recorded_for_hints():
     ("loan_amount[0] > 1", "not allowed"),
     ("loan_amount if npv else irr", "not allowed"),
     ("x := 1", "cannot read"),
-    ("loan_amout > 1", "unknown name 'loan_amout'"),
+    ("loan_amout > 1", "unknown fact 'loan_amout'"),
     ("employees > 'ten'", "compares a number with a text"),
     ("readiness > 'pilot'", "only be compared with == or !="),
     ("npv + 1", "a bool is needed"),

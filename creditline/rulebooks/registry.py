@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from .rules.loader import Rulebook, load_directory
+from ..rules.loader import Rulebook, load_directory
 
 log = logging.getLogger(__name__)
 
