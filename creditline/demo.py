@@ -112,6 +112,10 @@ DEMO_PROPOSALS = {
 
 def seed_demo() -> dict[str, int]:
     """Create the demo organisations, users, enterprises and the Viet Nam credit line."""
+    from .rulebooks.services import import_files
+
+    # The shipped files are the first published versions; later ones are drafted and published in the app.
+    import_files()
     orgs = {key: create_organisation(None, *spec) for key, spec in ORGANISATIONS.items()}
     users = {}
     for email, name, org_key, roles in DEMO_USERS:

@@ -15,3 +15,4 @@ from .notifications.models import Notification  # noqa: F401
 from .jobs.models import JobRun  # noqa: F401
 from .idempotency import IdempotencyKey  # noqa: F401
 from .referrals.models import ReferralDecision, ReferralTask  # noqa: F401
+from .rulebooks.models import RulebookVersion  # noqa: F401

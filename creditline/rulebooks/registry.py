@@ -1,18 +1,27 @@
-"""The rulebooks the running app knows, loaded and validated once from RULES_DIR at start-up."""
+"""The rulebooks the app knows: the shipped files of RULES_DIR and the versions published in the database.
+
+Every lookup asks the database for the published versions, so a version one fund admin publishes
+is seen by every worker process at its next request, without a restart. Published texts never
+change, so a parsed version is cached in the process by its hash.
+"""
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from ..rules.loader import Rulebook, load_directory
+from ..extensions import db
+from ..rules.loader import Rulebook, RulebookError, load_directory, parse_rulebook
 
 log = logging.getLogger(__name__)
 
 
 class RulebookRegistry:
-    """Valid rulebooks by (id, version) and by content hash; invalid files are kept as problems."""
+    """Valid rulebooks by (id, version), by content hash and by the day they are in force."""
 
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
@@ -31,27 +40,89 @@ class RulebookRegistry:
         self._by_hash.update({b.hash: b for b in books})
         self.problems = problems
 
+    def _parsed(self, text: str, content_hash: str, label: str) -> Rulebook | None:
+        book = self._by_hash.get(content_hash)
+        if book is None:
+            try:
+                book = parse_rulebook(text, label)
+            except RulebookError as exc:  # a text the schema of this release refuses stays out, loudly
+                log.error("published rulebook %s not usable: %s", label, exc)
+                return None
+            self._by_hash[book.hash] = book
+        return book
+
+    def published(self, rulebook_id: str | None = None) -> list[tuple[Rulebook, date | None]]:
+        """The versions published in the database (not retired), with the day each applies from."""
+        from .models import RulebookVersion
+
+        stmt = select(RulebookVersion.rulebook_id, RulebookVersion.version, RulebookVersion.text,
+                      RulebookVersion.hash, RulebookVersion.effective_from).where(RulebookVersion.status == "published")
+        if rulebook_id is not None:
+            stmt = stmt.where(RulebookVersion.rulebook_id == rulebook_id)
+        try:
+            rows = db.session.execute(stmt).all()
+        except SQLAlchemyError:
+            # No database (or no table yet, before the upgrade): the shipped files are all there is.
+            db.session.rollback()
+            return []
+        out = []
+        for row in rows:
+            book = self._parsed(row.text, row.hash, f"{row.rulebook_id} {row.version}")
+            if book is not None:
+                out.append((book, row.effective_from))
+        return out
+
+    def _everything(self, rulebook_id: str | None = None) -> dict[tuple[str, str], tuple[Rulebook, date | None]]:
+        found = {(b.id, b.version): (b, e) for b, e in self.published(rulebook_id)}
+        # A shipped file wins over a database copy of the same id and version (it is the same text once
+        # imported; a file edited in place is refused at scoring by the snapshot check).
+        found.update({k: (b, b.effective_from) for k, b in self._books.items()
+                      if rulebook_id is None or k[0] == rulebook_id})
+        return found
+
     def get(self, rulebook_id: str, version: str) -> Rulebook | None:
         """The rulebook with this id and version, or None."""
-        return self._books.get((rulebook_id, str(version)))
+        book = self._books.get((rulebook_id, str(version)))
+        if book is not None:
+            return book
+        found = self._everything(rulebook_id).get((rulebook_id, str(version)))
+        return found[0] if found else None
 
     find = get
 
     def by_hash(self, content_hash: str) -> Rulebook | None:
-        """The rulebook with this content hash, if this process has seen it."""
-        return self._by_hash.get(content_hash)
+        """The rulebook with this content hash: from this process, else any version stored in the database."""
+        book = self._by_hash.get(content_hash)
+        if book is not None:
+            return book
+        from .models import RulebookVersion
+
+        try:
+            row = db.session.execute(select(RulebookVersion).where(RulebookVersion.hash == content_hash)
+                                     .limit(1)).scalar_one_or_none()
+        except SQLAlchemyError:
+            db.session.rollback()
+            return None
+        return self._parsed(row.text, row.hash, f"{row.rulebook_id} {row.version}") if row else None
 
     def latest(self, rulebook_id: str) -> Rulebook | None:
         """The newest version of a rulebook (versions compare as dotted numbers when they can)."""
-        versions = [b for (i, _), b in self._books.items() if i == rulebook_id]
-        return max(versions, key=lambda b: _version_key(b.version), default=None)
+        versions = [b for b, _ in self._everything(rulebook_id).values()]
+        return max(versions, key=lambda b: version_key(b.version), default=None)
+
+    def in_force(self, rulebook_id: str, on: date) -> Rulebook | None:
+        """The version that applies on a day: the one with the latest effective date not after it."""
+        candidates = [(e or date.min, version_key(b.version), b) for b, e in self._everything(rulebook_id).values()
+                      if (e or date.min) <= on]
+        return max(candidates, key=lambda c: c[:2])[2] if candidates else None
 
     def all(self) -> list[Rulebook]:
         """Every valid rulebook, ordered by id and version."""
-        return [self._books[k] for k in sorted(self._books, key=lambda k: (k[0], _version_key(k[1])))]
+        found = self._everything()
+        return [found[k][0] for k in sorted(found, key=lambda k: (k[0], version_key(k[1])))]
 
 
-def _version_key(version: str) -> tuple:
+def version_key(version: str) -> tuple:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in str(version).split("."))
 
 

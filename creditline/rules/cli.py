@@ -61,6 +61,16 @@ def check_command(paths: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
+@rules_cli.command("import")
+@with_appcontext
+def import_command() -> None:
+    """Store the rulebook files not yet in the database as their first published versions."""
+    from ..rulebooks.services import import_files
+
+    added = import_files()
+    click.echo(f"imported {', '.join(added)}" if added else "every rulebook file is already in the database")
+
+
 @rules_cli.command("schema")
 def schema_command() -> None:
     """Print the rulebook format: every key, its type and whether it is required."""

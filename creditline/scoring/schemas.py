@@ -94,6 +94,12 @@ class SimulationResultSchema(Schema):
     compared = fields.Integer()
     decision_changes = fields.Dict()
     grant_band_changes = fields.Integer()
+    score_changes = fields.Integer(metadata={"description": "proposals whose total score changes"})
+    grant_total_before = fields.Decimal(as_string=True, metadata={"description": "grants the compared proposals "
+                                                                                 "earn now"})
+    grant_total_after = fields.Decimal(as_string=True, metadata={"description": "grants they would earn with the draft"})
+    budget_effect = fields.Decimal(as_string=True, metadata={"description": "after less before: what the draft "
+                                                                            "adds to (or saves from) the grant budget"})
     changes = fields.List(fields.Dict())
 
 

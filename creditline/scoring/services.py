@@ -16,18 +16,26 @@ from ..extensions import db
 from ..proposals.models import Assessment, Proposal, RulebookSnapshot
 from ..proposals.services import assessment_of, to_body
 from ..rulebooks import registry
+from ..rulebooks.registry import version_key
 from ..rules import engine, simulate as simulation
 from . import batch
 from ..rules.loader import Rulebook, RulebookError, parse_rulebook
 from .. import clock
 
 
-def rulebook_of(line: CreditLine):  # type: ignore[no-untyped-def]
-    """Return the engine's rulebook a credit line uses."""
-    book = registry().get(line.rulebook_id, line.rulebook_version)
-    if book is None:
+def rulebook_of(line: CreditLine, on: date | None = None):  # type: ignore[no-untyped-def]
+    """The rulebook a credit line applies on a day (today by default).
+
+    The line names the version it opened with; a version of the same rulebook published later
+    takes over from its effective date, so a publish changes the next scoring without a restart.
+    """
+    pinned = registry().get(line.rulebook_id, line.rulebook_version)
+    current = registry().in_force(line.rulebook_id, on or clock.today())
+    if pinned is None and current is None:
         raise NotFound(f"rulebook {line.rulebook_id} {line.rulebook_version} is not installed")
-    return book
+    if pinned is None or (current is not None and version_key(current.version) > version_key(pinned.version)):
+        return current
+    return pinned
 
 
 def engine_input(body: dict[str, Any], enterprise: dict[str, Any], as_of: date | None = None) -> dict[str, Any]:
@@ -91,7 +99,7 @@ def book_for_hash(content_hash: str) -> Rulebook:
 
 def score_and_store(actor: Actor | None, p: Proposal) -> Assessment:
     """Score a proposal against its line's rulebook and add an immutable assessment (caller commits)."""
-    book = rulebook_of(p.credit_line)
+    book = rulebook_of(p.credit_line, p.submitted_on)
     keep_snapshot(book)
     row = engine_input(to_body(p), enterprise_facts(p.enterprise))
     result = engine.assess(book, row)
@@ -219,9 +227,12 @@ def simulate_draft(actor: Actor, draft_yaml: str, credit_line_id: int | None) ->
         # Without a line, the draft is compared on the lines that use the same rulebook id.
         stmt = stmt.join(CreditLine, CreditLine.id == Proposal.credit_line_id).where(CreditLine.rulebook_id == draft.id)
     proposals = db.session.execute(stmt.order_by(Proposal.id)).scalars().all()
-    by_book: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    # Each proposal is compared with the version its line applies today (the one the draft would replace).
+    books: dict[str, Rulebook] = {}
+    by_book: dict[str, list[dict[str, Any]]] = {}
     for p in proposals:
-        key = (p.credit_line.rulebook_id, p.credit_line.rulebook_version)
-        by_book.setdefault(key, []).append(engine_input({**to_body(p), "title": p.title}, enterprise_facts(p.enterprise)))
-    return simulation.compare_portfolio(
-        [(registry().get(*key), rows) for key, rows in by_book.items()], draft)
+        book = rulebook_of(p.credit_line)
+        books[book.hash] = book
+        by_book.setdefault(book.hash, []).append(engine_input({**to_body(p), "title": p.title},
+                                                              enterprise_facts(p.enterprise)))
+    return simulation.compare_portfolio([(books[h], rows) for h, rows in by_book.items()], draft)
