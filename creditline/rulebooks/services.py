@@ -109,8 +109,12 @@ def create_draft(actor: Actor, text: str) -> RulebookVersion:
     _check_new(book)
     v = RulebookVersion(rulebook_id=book.id, version=book.version, text=text, hash=book.hash, status="draft",
                         drafted_by=actor.user_id)
-    db.session.add(v)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(v)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(f"{book.id} version {book.version} was just drafted by someone else") from None
     record(actor, "rulebook_version.drafted", "rulebook_version", v.id, None,
            {"rulebook_id": v.rulebook_id, "version": v.version, "hash": v.hash})
     return v
@@ -130,8 +134,12 @@ def update_draft(actor: Actor, version_id: int, text: str) -> RulebookVersion:
             f"this draft belongs to rulebook '{v.rulebook_id}', not '{book.id}'"]})
     _check_new(book, v.id)
     before = {"version": v.version, "hash": v.hash}
-    v.text, v.hash, v.version, v.drafted_by = text, book.hash, book.version, actor.user_id
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            v.text, v.hash, v.version, v.drafted_by = text, book.hash, book.version, actor.user_id
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(f"{book.id} version {book.version} was just drafted by someone else") from None
     record(actor, "rulebook_version.edited", "rulebook_version", v.id, before, {"version": v.version, "hash": v.hash})
     return v
 

@@ -87,6 +87,9 @@ MATRIX = [
     ("read rulebook", "GET", "/api/v1/rulebooks/gctf-vn/2007.1", None, expect(200)),
     ("simulate rulebook", "POST", "/api/v1/rulebooks/simulate", {"rulebook_yaml": "id: x"},
      expect(403, fund_admin=422)),
+    ("list rulebook versions", "GET", "/api/v1/rulebook-versions", None, expect(200)),
+    ("draft rulebook version", "POST", "/api/v1/rulebook-versions", {"rulebook_yaml": "id: x"},
+     expect(403, fund_admin=422)),
 ]
 
 

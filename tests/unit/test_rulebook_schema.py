@@ -111,9 +111,9 @@ def _field(path):
     return f
 
 
-DOC = yaml.safe_load(VN)
-PATHS = list(_paths(DOC))
-REQUIRED = [p for p in PATHS if (f := _field(p)) is not None and f.required]
+DOCS = {name: yaml.safe_load((RULES / f"{name}.yaml").read_text()) for name in BOOKS}
+PATHS = [(name, p) for name, doc in DOCS.items() for p in _paths(doc)]
+REQUIRED = [(name, p) for name, p in PATHS if (f := _field(p)) is not None and f.required]
 
 
 def _at(doc, path):
@@ -133,27 +133,29 @@ def _wrong_type(value):
 
 
 @settings(max_examples=80, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(op=st.sampled_from(["rename", "retype"]), path=st.sampled_from(PATHS))
-def test_a_renamed_or_retyped_key_is_refused_with_its_path(op, path):
-    doc = copy.deepcopy(DOC)
+@given(op=st.sampled_from(["rename", "retype"]), where=st.sampled_from(PATHS))
+def test_a_renamed_or_retyped_key_is_refused_with_its_path(op, where):
+    name, path = where
+    doc = copy.deepcopy(DOCS[name])
     parent = _at(doc, path)
     if op == "rename":
         parent[f"{path[-1]}_x"] = parent.pop(path[-1])
-        where = format_path(path[:-1] + (f"{path[-1]}_x",))
+        named = format_path(path[:-1] + (f"{path[-1]}_x",))
     else:
         parent[path[-1]] = _wrong_type(parent[path[-1]])
-        where = format_path(path)
+        named = format_path(path)
     problems = problems_of(yaml.safe_dump(doc, sort_keys=False))
     # A whole-part check (the weights, the verification settings) may name the part that holds the key.
     ancestors = {format_path(path[:n]) for n in range(1, len(path))}
-    assert any(f": {where} (line" in p for p in problems) or (
-        op == "retype" and any(f": {a} (line" in p for a in ancestors for p in problems)), (op, path, problems)
+    assert any(f": {named} (line" in p for p in problems) or (
+        op == "retype" and any(f": {a} (line" in p for a in ancestors for p in problems)), (op, name, path, problems)
 
 
 @settings(max_examples=40, derandomize=True, deadline=None)
-@given(path=st.sampled_from(REQUIRED))
-def test_a_dropped_required_key_is_refused_with_its_path(path):
-    doc = copy.deepcopy(DOC)
+@given(where=st.sampled_from(REQUIRED))
+def test_a_dropped_required_key_is_refused_with_its_path(where):
+    name, path = where
+    doc = copy.deepcopy(DOCS[name])
     del _at(doc, path)[path[-1]]
     problems = problems_of(yaml.safe_dump(doc, sort_keys=False))
     assert any(f": {format_path(path)} (line" in p and f"'{path[-1]}' is required" in p for p in problems), problems
