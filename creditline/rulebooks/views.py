@@ -60,7 +60,7 @@ def new_draft():
         base = registry().get(*request.args["from"].split("@", 1)) if "@" in request.args["from"] else None
         text = base.text if base is not None else ""
     return render_template("rulebooks/draft.html", v=None, text=text, problems=problem_lines(errors),
-                           lines=[]), 422 if errors else 200
+                           lines=[], can_edit=True), 422 if errors else 200
 
 
 @bp.route("/drafts/<int:version_id>", methods=["GET", "POST"])
@@ -85,7 +85,7 @@ def draft(version_id: int):
             errors, status = exc.errors, 422
     view = services.version_view(services.get_version(actor, version_id), full=True)
     return render_template("rulebooks/draft.html", v=view, text=text, problems=problem_lines(errors), result=result,
-                           lines=services.lines_using(actor, v.rulebook_id)), status
+                           lines=services.lines_using(actor, v.rulebook_id), can_edit=actor.has("fund_admin")), status
 
 
 @bp.route("/drafts/<int:version_id>/publish", methods=["POST"])

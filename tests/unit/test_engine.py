@@ -183,6 +183,8 @@ def test_simulation_lists_the_decisions_a_stricter_draft_would_change():
     assert out["compared"] == 2 and out["decision_changes"] == {"eligible → ineligible": 1}
     assert [c["id"] for c in out["changes"]] == [1]
     assert out["changes"][0]["failed_rules_after"] == ["min-improvement"]
+    # Row 1 loses its 25% grant on USD 80,000; row 2 (70% less water) keeps its own.
+    assert out["grant_total_before"] - out["grant_total_after"] == Decimal("20000.00") == -out["budget_effect"]
 
 
 def test_a_rulebook_sets_its_own_sensitivity_steps_and_factors():
