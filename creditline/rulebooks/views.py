@@ -10,6 +10,7 @@ from marshmallow import ValidationError as FieldError
 from ..auth.current import current_actor
 from ..errors import DomainError, ValidationFailed
 from ..schemas import Day
+from ..rules.schema import describe
 from ..scoring import services as scoring
 from . import services
 from .plain_words import plain_words
@@ -60,7 +61,7 @@ def new_draft():
         base = registry().get(*request.args["from"].split("@", 1)) if "@" in request.args["from"] else None
         text = base.text if base is not None else ""
     return render_template("rulebooks/draft.html", v=None, text=text, problems=problem_lines(errors),
-                           lines=[], can_edit=True), 422 if errors else 200
+                           lines=[], can_edit=True, fmt=describe()), 422 if errors else 200
 
 
 @bp.route("/drafts/<int:version_id>", methods=["GET", "POST"])
@@ -85,7 +86,7 @@ def draft(version_id: int):
             errors, status = exc.errors, 422
     view = services.version_view(services.get_version(actor, version_id), full=True)
     return render_template("rulebooks/draft.html", v=view, text=text, problems=problem_lines(errors), result=result,
-                           lines=services.lines_using(actor, v.rulebook_id), can_edit=actor.has("fund_admin")), status
+                           lines=services.lines_using(actor, v.rulebook_id), can_edit=actor.has("fund_admin"), fmt=describe()), status
 
 
 @bp.route("/drafts/<int:version_id>/publish", methods=["POST"])

@@ -25,6 +25,7 @@ def test_the_editor_marks_each_schema_problem_at_its_line(app, demo):
     admin = login(app, "admin@fund.example")
     start = admin.get("/rulebooks/drafts/new?from=gctf-vn@2007.1").get_data(as_text=True)
     assert "id: gctf-vn" in start and "rulebook_editor.js" in start and "codemirror.js" in start
+    assert "The rulebook format" in start and "  inclusive: true/false (optional)" in start
     text = open("rules/gctf-vn.yaml").read().replace('version: "2007.1"', 'version: "2027.1"')
     res = admin.post("/rulebooks/drafts/new", data={"rulebook_yaml": text.replace("\neligibility:\n", "\neligibilty:\n")})
     assert res.status_code == 422
