@@ -21,7 +21,7 @@ from ..finance.money import to_money
 from ..pagination import Page, paginate
 from ..proposals.models import Proposal
 from ..rules.grants import grant_for
-from ..scoring.services import rulebook_of
+from ..scoring.services import rulebook_for
 from ..verifications import services as verifications
 from ..verifications.models import Verification
 from .models import COMMITTED, GRANT_LIFECYCLE, PAID_AS, Grant
@@ -80,7 +80,7 @@ def condition_reasons(p: Proposal, g: Grant | None = None) -> list[str]:
     earlier = db.session.scalar(committed)
     if earlier:
         reasons.append(f"double funding: grant {earlier} has already been committed for this proposal")
-    names = rulebook_of(p.credit_line).grant_bands.get("conditions")
+    names = rulebook_for(p).grant_bands.get("conditions")
     for name in DEFAULT_CONDITIONS if names is None else names:
         check = CONDITIONS.get(name)
         # Fail closed: a condition the system cannot check is not taken as met.
@@ -115,7 +115,7 @@ def calculate_grant(actor: Actor, v: Verification) -> Grant | None:
     if v.decision != "verified":
         return None
     p = v.proposal
-    bands = rulebook_of(p.credit_line).grant_bands
+    bands = rulebook_for(p).grant_bands
     net = v.result.get("net_improvement")
     improvement = net if net is not None else v.result.get("main_improvement")
     if "band_improvement" in v.result:

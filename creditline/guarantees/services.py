@@ -22,7 +22,7 @@ from ..finance.money import to_money
 from ..loans.models import LOAN_LIFECYCLE, Loan
 from ..pagination import Page, paginate
 from ..proposals.models import Proposal
-from ..scoring.services import rulebook_of
+from ..scoring.services import rulebook_for
 from .models import CLAIM_PAID, GUARANTEE_LIFECYCLE, Guarantee, Recovery
 from .recoveries import apply_recovery
 
@@ -111,7 +111,7 @@ def request_guarantee(actor: Actor, loan_id: int, data: dict[str, Any]) -> Guara
     if existing is not None and existing.status != "declined":
         raise _refuse(existing, f"loan {loan.id} already has guarantee {existing.id} ({existing.status})")
     line = loan.proposal.credit_line
-    terms = rulebook_of(line).guarantee
+    terms = rulebook_for(loan.proposal).guarantee
     share = Decimal(str(data.get("coverage_share") or terms.get("coverage", "0.5")))
     cap = terms.get("cap")
     others = Decimal(str(data.get("other_guarantors_share") or "0"))

@@ -155,9 +155,9 @@ def record_payment(actor: Actor, loan_id: int, data: dict[str, Any]) -> Payment:
 # -- arrears ---------------------------------------------------------------------------------
 
 def _default_after_days(loan: Loan) -> int:
-    from ..scoring.services import rulebook_of
+    from ..scoring.services import rulebook_for
     try:
-        return int(rulebook_of(loan.proposal.credit_line).arrears.get("default_after_days",
+        return int(rulebook_for(loan.proposal).arrears.get("default_after_days",
                                                                        DEFAULT_DEFAULT_AFTER_DAYS))
     except Exception:  # noqa: BLE001 - an uninstalled rulebook must not block a repayment
         return DEFAULT_DEFAULT_AFTER_DAYS

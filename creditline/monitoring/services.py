@@ -19,7 +19,7 @@ from ..finance.schedules import add_months
 from ..proposals.models import Proposal
 from ..safe_text import text_problem
 from ..schemas import MAX_QUANTITY
-from ..scoring.services import rulebook_of
+from ..scoring.services import rulebook_for
 from ..vocabulary import STREAM_UNITS
 from .models import (MonitoringPlan, MonitoringReport, ReportedQuantity, ReportEvidence,
                      ReportingPeriod)
@@ -146,7 +146,7 @@ def set_plan(actor: Actor, proposal_id: int, data: dict[str, Any]) -> Monitoring
                                "baseline_output": i.baseline_output} for i in p.indicators]
     data.setdefault("main_indicator", p.main_indicator)
     data["output_unit"] = data.get("output_unit") or p.output_unit or "unit"
-    book = rulebook_of(p.credit_line)
+    book = rulebook_for(p)
     disbursed = first_disbursement(p)
     start_field = None
     if not data.get("periods"):

@@ -38,6 +38,15 @@ def rulebook_of(line: CreditLine, on: date | None = None):  # type: ignore[no-un
     return pinned
 
 
+def rulebook_for(p: Proposal) -> Rulebook:
+    """The rulebook that judged a proposal: the version of its latest assessment, else the one in force
+    on its submission day. Its grant, guarantee, monitoring and arrears terms follow that version, so a
+    version published later never changes what an assessed proposal was promised."""
+    judged = db.session.scalar(select(Assessment.rulebook_hash).where(Assessment.proposal_id == p.id)
+                               .order_by(Assessment.id.desc()).limit(1))
+    return book_for_hash(judged) if judged else rulebook_of(p.credit_line, p.submitted_on)
+
+
 def engine_input(body: dict[str, Any], enterprise: dict[str, Any], as_of: date | None = None) -> dict[str, Any]:
     """Add the enterprise and the evaluation date to a proposal body, as the engine expects."""
     return {**body, "enterprise": enterprise, "as_of": (as_of or clock.today()).isoformat()}

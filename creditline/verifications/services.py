@@ -19,7 +19,7 @@ from ..monitoring.models import MonitoringReport, ReportEvidence
 from ..monitoring.services import plan_of, report_day
 from ..pagination import Page, paginate
 from ..proposals.models import Proposal
-from ..scoring.services import rulebook_of
+from ..scoring.services import rulebook_for
 from ..verification.calc import verify
 from ..verification.model_choice import apply_models
 from .modelling import choose_models, settings_of
@@ -85,7 +85,7 @@ def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) ->
             errors["supersedes_id"] = [f"verification {old.id} has already been corrected"]
     if errors:
         raise ValidationFailed("the verification cannot be made", errors)
-    book = rulebook_of(p.credit_line)
+    book = rulebook_for(p)
     plan_dict, periods = _inputs(plan, reports)
     result = verify(plan_dict, periods, verification_settings(book, plan), book.emission_factors)
     settings = settings_of(book)

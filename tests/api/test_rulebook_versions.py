@@ -44,6 +44,7 @@ def admins(app, demo, token_for):
 
 def test_a_published_version_scores_the_next_proposal_without_a_restart(app, client, token_for, ids, admins, vn_text):
     admin, (second, _) = token_for("fund_admin"), admins
+    before = submitted(client, token_for, ids)
     res = client.post("/api/v1/rulebook-versions", headers=admin, json={"rulebook_yaml": draft_of(vn_text, "2027.1")})
     assert res.status_code == 201, res.get_json()
     draft = res.get_json()
@@ -69,6 +70,12 @@ def test_a_published_version_scores_the_next_proposal_without_a_restart(app, cli
     assert any(t["rule"] == "terms-2027" for t in a["trace"])
     again = client.get(f"/api/v1/proposals/{pid}/assessments/{a['id']}/replay", headers=token_for("sme")).get_json()
     assert again["decision"] == a["decision"] and again["rulebook"] == a["rulebook"]
+    # Grants, guarantees and monitoring follow the version that judged each proposal, not the newest.
+    from creditline.proposals.models import Proposal
+    from creditline.scoring.services import rulebook_for
+    with app.app_context():
+        assert rulebook_for(db.session.get(Proposal, before)).version == "2007.1"
+        assert rulebook_for(db.session.get(Proposal, pid)).version == "2027.1"
     fixed = client.put(f"/api/v1/rulebook-versions/{draft['id']}", headers=admin, json={"rulebook_yaml": vn_text})
     assert fixed.status_code == 409
     with app.app_context():
