@@ -182,7 +182,7 @@ def derive(book: Any, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
                                  for s in STREAMS])
         # Rounded to a billionth: 1 - 70,000/100,000 is 0.30000000000000004 in binary, which would put an
         # improvement of exactly 30% over an 'over 30%' threshold (and 31% under 'at least 31%').
-        improvement = np.round(benefit_improvement(base, after), 9)
+        improvement = np.rint(benefit_improvement(base, after) * 1e9) / 1e9  # as facts_one.billionths, bit for bit
         for j, s in enumerate(STREAMS):
             f[f"improvement_{s}"] = improvement[:, j]
         present = np.isfinite(improvement)

@@ -63,6 +63,12 @@ def values_of(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def billionths(x: float) -> float:
+    """An improvement rounded to a billionth, exactly as the batch path does (``rint(x * 1e9) / 1e9``):
+    1 - 70,000/100,000 is 0.30000000000000004 in binary, which would put exactly 30% over "over 30%"."""
+    return round(x * 1e9) / 1e9 if math.isfinite(x) else x
+
+
 def _grant_rate(improvement: float, bands: dict[str, Any]) -> float:
     """:func:`.grants.grant_rate` of one improvement (steps mirrored; the graded scale asks numpy)."""
     if bands.get("scale", "steps") != "steps":
@@ -125,7 +131,7 @@ def _environment(book: Any, c: dict[str, Any], f: dict[str, Any]) -> None:
     for s in STREAMS:
         base[s] = b = _div(c[f"{s}.baseline_quantity"], c[f"{s}.baseline_output"])
         after[s] = a = _div(c[f"{s}.projected_quantity"], c[f"{s}.projected_output"])
-        f[f"improvement_{s}"] = x = 1.0 - _div(a, b)
+        f[f"improvement_{s}"] = x = billionths(1.0 - _div(a, b))
         if math.isfinite(x):
             count += 1
             worse += x < 0

@@ -1,7 +1,7 @@
 """rulebook versions: drafts and published texts of each rulebook, one in force per id and effective date
 
 Revision ID: 0018_rulebook_versions
-Revises: 0017_event_dates
+Revises: 0022_notification_email_attempts
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_rulebook_versions'
-down_revision = '0017_event_dates'
+down_revision = '0022_notification_email_attempts'
 branch_labels = None
 depends_on = None
 
