@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_rulebook_versions'
-down_revision = '0022_notification_email_attempts'
+down_revision = '0019_baseline_models'
 branch_labels = None
 depends_on = None
 
