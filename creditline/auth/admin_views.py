@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from ..errors import ValidationFailed
 from ..pagination import id_arg, page_arg
-from ..proposals.forms import flatten_errors
+from ..form_errors import flatten_errors
 from . import services
 from .current import current_actor, sign_in
 from .models import ORG_KINDS, ROLE_ORG_KINDS, ROLES

@@ -13,7 +13,7 @@ from ..auth.permissions import Actor
 from ..errors import ValidationFailed
 from ..home import NextStep
 from ..pagination import page_arg
-from ..proposals.forms import flatten_errors
+from ..form_errors import flatten_errors
 from ..rulebooks import registry
 from . import services
 from .models import CREDIT_LINE_STATUSES, CreditLine

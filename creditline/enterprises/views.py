@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 
 from ..auth.current import current_actor
 from ..errors import ValidationFailed
-from ..proposals.forms import flatten_errors
+from ..form_errors import flatten_errors
 from . import services
 from .schemas import EnterpriseSchema, EnterpriseUpdateSchema
 

@@ -5,6 +5,9 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+# Shared with every page that shows a schema's errors; kept importable from here for old callers.
+from ..form_errors import flatten_errors  # noqa: F401
+
 TEXT_FIELDS = ("title", "description", "currency", "output_unit", "main_indicator")
 NUMBER_FIELDS = ("investment", "eligible_cost", "loan_amount", "own_contribution", "annual_savings",
                  "annual_extra_operating_cost")
@@ -62,18 +65,3 @@ def form_to_body(form: MultiDict) -> dict[str, Any]:
     elif form.get("cost_rows"):
         body["cost_items"] = None
     return body
-
-
-def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Flatten marshmallow's nested errors to dotted field names (indicators.0.unit)."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, (dict, list)) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                flat.update(flatten_errors(value, name))
-            else:
-                flat[name] = value if isinstance(value, list) else [str(value)]
-    elif isinstance(errors, list):
-        flat[prefix or "_schema"] = [str(e) for e in errors]
-    return flat
