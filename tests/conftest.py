@@ -12,13 +12,17 @@ from flask.testing import FlaskClient
 from creditline import clock, create_app
 from creditline.extensions import db
 
+from .db_state import TABLES, fast_sqlite
+from .workers import drop_worker_databases, make_worker_databases, worker_database
+
 # Every test runs on this day unless it sets another (clock.today_is): no test depends on the
 # day the suite runs. CREDITLINE_TEST_TODAY picks another day, to replay the suite as of it.
 TEST_TODAY = date.fromisoformat(os.environ.get("CREDITLINE_TEST_TODAY", "2026-11-17"))
 clock.set_today(TEST_TODAY)  # before test modules import: some compute dates at import time
 
-# CI runs the suite twice: on SQLite, then with this variable pointing at PostgreSQL.
-TEST_DB_URL = os.environ.get("CREDITLINE_TEST_DATABASE_URL")
+# CI runs the suite twice: on SQLite, then with this variable pointing at PostgreSQL. Under
+# pytest-xdist each worker has a database of its own, made from that one (see tests/workers.py).
+TEST_DB_URL = worker_database(os.environ.get("CREDITLINE_TEST_DATABASE_URL"))
 
 ROLE_USERS = {
     "sme": "owner@textile.example",
@@ -42,6 +46,14 @@ TEST_CONFIG = {
 }
 
 
+def pytest_sessionstart(session) -> None:
+    make_worker_databases()
+
+
+def pytest_sessionfinish(session) -> None:
+    drop_worker_databases()
+
+
 def make_app(db_url: str, **extra) -> Flask:
     """Build a test app bound to ``db_url``."""
     return create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": db_url, **extra})
@@ -50,10 +62,15 @@ def make_app(db_url: str, **extra) -> Flask:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory) -> Iterator[Flask]:
     url = TEST_DB_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    application = make_app(url)
+    # Uploaded evidence goes to this run's own folder, not the clone's instance/ (shared by workers).
+    application = make_app(url, UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")))
     with application.app_context():
+        for engine in db.engines.values():
+            fast_sqlite(engine)
         db.drop_all()
         db.create_all()
+        for engine in db.engines.values():
+            TABLES.watch(engine)
     yield application
     with application.app_context():
         db.session.remove()
@@ -61,12 +78,8 @@ def app(tmp_path_factory) -> Iterator[Flask]:
 
 
 def wipe(application: Flask) -> None:
-    """Delete every row, children first, so each test starts empty."""
-    with application.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+    """Delete every row, children first, so the next test starts empty."""
+    TABLES.go(application, None)
 
 
 @pytest.fixture(autouse=True)
@@ -78,9 +91,17 @@ def _fixed_clock() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _clean_db(request):
+    """Each test that uses the app starts on empty tables, or on the demo's if it asks for ``demo``.
+
+    Only the tables the test wrote are put back (see ``TableState``), so a test that reads the
+    demo costs nothing to clean up after.
+    """
+    uses_app = "app" in request.fixturenames
+    if uses_app and "demo" not in request.fixturenames:
+        TABLES.go(request.getfixturevalue("app"), None)
     yield
-    if "app" in request.fixturenames:
-        wipe(request.getfixturevalue("app"))
+    if uses_app:
+        TABLES.go(request.getfixturevalue("app"), TABLES.holds)
 
 
 @pytest.fixture
@@ -95,42 +116,20 @@ def client(app) -> FlaskClient:
     return app.test_client()
 
 
-class DemoTemplate:
-    """The demo data, seeded once per session and copied back into the empty tables per test.
-
-    Seeding runs the scoring of every proposal and hashes passwords; copying rows is a few
-    milliseconds. The rows come back with their ids, timestamps and audit hashes, so a test sees
-    exactly what a fresh seed would have given it.
-    """
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[dict]] | None = None
-        self.result: dict = {}
-
-    def load(self, application: Flask) -> dict:
-        from creditline.demo import seed_demo
-        with application.app_context():
-            if self.rows is None:
-                self.result = seed_demo()
-                db.session.remove()
-                with db.engine.connect() as conn:
-                    self.rows = {t.name: [dict(r) for r in conn.execute(t.select()).mappings()]
-                                 for t in db.metadata.sorted_tables}
-            else:
-                with db.engine.begin() as conn:
-                    for table in db.metadata.sorted_tables:
-                        if self.rows[table.name]:
-                            conn.execute(table.insert(), self.rows[table.name])
-            db.session.remove()
-        return dict(self.result)
-
-
-_DEMO = DemoTemplate()
+@pytest.fixture
+def demo(app) -> dict:
+    return TABLES.demo(app, TEST_TODAY)
 
 
 @pytest.fixture
-def demo(app) -> dict:
-    return _DEMO.load(app)
+def layer(app, demo):
+    """``layer(name, build)``: what ``build`` makes on top of the demo, built once, copied back after.
+
+    For a fixture that makes the same rows every time (a whole chain of API calls, say): the first
+    test pays for ``build``, the next ones get its rows back in milliseconds. Ask for it before
+    anything else writes in the test (a token issued first is a write), or ``build`` just runs.
+    """
+    return lambda name, build: TABLES.layer(app, name, build)
 
 
 @pytest.fixture
@@ -167,37 +166,40 @@ OUTSIDER_USERS = {
 
 
 @pytest.fixture
-def outsiders(app, demo, token_for) -> dict:
+def outsiders(app, demo, token_for, layer) -> dict:
     """A second credit line (Colombia) with its own bank, NCPC and users, for scope tests.
 
     Returns ``{"line": id, "headers": {role: Authorization header}}``; every demo object must
     answer 404 to these users, as if it did not exist.
     """
-    from datetime import date
-    from decimal import Decimal
+    def build() -> dict:
+        from datetime import date
+        from decimal import Decimal
 
-    from creditline.auth.services import create_organisation, create_user
-    from creditline.creditlines.services import create_credit_line
-    from creditline.rulebooks import registry
+        from creditline.auth.services import create_organisation, create_user
+        from creditline.creditlines.services import create_credit_line
+        from creditline.rulebooks import registry
 
-    with app.app_context():
-        bank = create_organisation(None, "bank", "Bancolombia Verde", "CO")
-        ncpc = create_organisation(None, "ncpc", "Centro Nacional de Producción Más Limpia", "CO")
-        fund = create_organisation(None, "fund", "Other Trust Fund", "CH")
-        orgs = {"bank_officer": bank, "credit_committee": bank, "verifier": ncpc,
-                "senior_verifier": ncpc, "auditor": bank}
-        for role, email in OUTSIDER_USERS.items():
-            create_user(None, email=email, name=email.split("@")[0], password="outsider-pass",
-                        organisation_id=orgs[role].id, roles=[role])
-        book = registry().latest("gctf-co")
-        line = create_credit_line(None, dict(
-            name="GCTF Colombia", country="CO", currency="USD", rulebook_id=book.id,
-            rulebook_version=book.version, ncpc_id=ncpc.id, fund_id=fund.id, bank_ids=[bank.id],
-            guarantee_capacity=Decimal("1000000.00"), grant_budget=Decimal("1000000.00"),
-            status="open", opened_on=date(2003, 1, 1)))
-        line_id = line.id
-        db.session.remove()
-    return {"line": line_id, "headers": {role: token_for(email) for role, email in OUTSIDER_USERS.items()}}
+        with app.app_context():
+            bank = create_organisation(None, "bank", "Bancolombia Verde", "CO")
+            ncpc = create_organisation(None, "ncpc", "Centro Nacional de Producción Más Limpia", "CO")
+            fund = create_organisation(None, "fund", "Other Trust Fund", "CH")
+            orgs = {"bank_officer": bank, "credit_committee": bank, "verifier": ncpc,
+                    "senior_verifier": ncpc, "auditor": bank}
+            for role, email in OUTSIDER_USERS.items():
+                create_user(None, email=email, name=email.split("@")[0], password="outsider-pass",
+                            organisation_id=orgs[role].id, roles=[role])
+            book = registry().latest("gctf-co")
+            line = create_credit_line(None, dict(
+                name="GCTF Colombia", country="CO", currency="USD", rulebook_id=book.id,
+                rulebook_version=book.version, ncpc_id=ncpc.id, fund_id=fund.id, bank_ids=[bank.id],
+                guarantee_capacity=Decimal("1000000.00"), grant_budget=Decimal("1000000.00"),
+                status="open", opened_on=date(2003, 1, 1)))
+            line_id = line.id
+            db.session.remove()
+        return {"line": line_id, "headers": {role: token_for(email) for role, email in OUTSIDER_USERS.items()}}
+
+    return layer("outsiders", build)
 
 
 @pytest.fixture

@@ -94,23 +94,26 @@ MATRIX = [
 
 
 @pytest.fixture
-def objects(client, token_for):
-    admin = token_for("fund_admin")
-    ents = client.get("/api/v1/enterprises", headers=admin).get_json()["items"]
-    by_name = {e["legal_name"]: e["id"] for e in ents}
-    line = client.get("/api/v1/credit-lines", headers=admin).get_json()["items"][0]["id"]
-    own = by_name["Saigon Dyeing & Finishing Co., Ltd."]
-    sme = token_for("sme")
-    body = proposal_body(line, own)
-    submitted = client.post("/api/v1/proposals", headers=sme, json=body).get_json()["id"]
-    assert client.post(f"/api/v1/proposals/{submitted}/submit", headers=sme, json={}).status_code == 200
-    draft = client.post("/api/v1/proposals", headers=sme, json={"credit_line_id": line, "enterprise_id": own,
-                                                               "title": "Heat recovery"}).get_json()["id"]
-    orgs = {o["kind"]: o["id"] for o in client.get("/api/v1/organisations", headers=admin).get_json()["items"]}
-    users = client.get("/api/v1/users?role=bank_officer", headers=admin).get_json()["items"]
-    return {"own": own, "other": by_name["Hai Phong Steel Rolling Co., Ltd."], "line": line,
-            "proposal": submitted, "draft": draft, "bank": orgs["bank"], "ncpc": orgs["ncpc"],
-            "fund": orgs["fund"], "officer": users[0]["id"]}
+def objects(client, token_for, layer):
+    def build() -> dict:
+        admin = token_for("fund_admin")
+        ents = client.get("/api/v1/enterprises", headers=admin).get_json()["items"]
+        by_name = {e["legal_name"]: e["id"] for e in ents}
+        line = client.get("/api/v1/credit-lines", headers=admin).get_json()["items"][0]["id"]
+        own = by_name["Saigon Dyeing & Finishing Co., Ltd."]
+        sme = token_for("sme")
+        body = proposal_body(line, own)
+        submitted = client.post("/api/v1/proposals", headers=sme, json=body).get_json()["id"]
+        assert client.post(f"/api/v1/proposals/{submitted}/submit", headers=sme, json={}).status_code == 200
+        draft = client.post("/api/v1/proposals", headers=sme, json={"credit_line_id": line, "enterprise_id": own,
+                                                                   "title": "Heat recovery"}).get_json()["id"]
+        orgs = {o["kind"]: o["id"] for o in client.get("/api/v1/organisations", headers=admin).get_json()["items"]}
+        users = client.get("/api/v1/users?role=bank_officer", headers=admin).get_json()["items"]
+        return {"own": own, "other": by_name["Hai Phong Steel Rolling Co., Ltd."], "line": line,
+                "proposal": submitted, "draft": draft, "bank": orgs["bank"], "ncpc": orgs["ncpc"],
+                "fund": orgs["fund"], "officer": users[0]["id"]}
+
+    return layer(__name__ + ".objects", build)
 
 
 def _fill(value, objects):

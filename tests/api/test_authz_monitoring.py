@@ -42,26 +42,29 @@ CASES = [(name, method, path, body, role, table[role]) for name, method, path, b
 
 
 @pytest.fixture
-def chain(client, token_for):
+def chain(client, token_for, layer):
     """Plan, six reports, a confirmed verification with its grant, and a proposed correction."""
-    items = client.get("/api/v1/proposals?status=eligible", headers=token_for("fund_admin")).get_json()["items"]
-    p = next(i["id"] for i in items if i["title"].startswith("Low liquor"))
-    financed(client, token_for, p)
-    planned(client, token_for, p)
-    reports = reported(client, token_for, p)
-    ev = client.post(f"/api/v1/monitoring-reports/{reports[0]['id']}/evidence", headers=token_for("sme"),
-                     content_type="multipart/form-data", data={"file": (io.BytesIO(b"meter M01"), "m01.txt")})
-    assert ev.status_code == 201
-    first = verified(client, token_for, p)
-    for path, who, body in ((f"/api/v1/verifications/{first['id']}/propose", "verifier",
-                             {"decision": "verified", "comment": "checked on site"}),
-                            (f"/api/v1/verifications/{first['id']}/confirm", "senior_verifier", {})):
-        assert client.post(path, headers=token_for(who), json=body).status_code == 200
-    second = verified(client, token_for, p, supersedes_id=first["id"])
-    assert client.post(f"/api/v1/verifications/{second['id']}/propose", headers=token_for("verifier"),
-                       json={"decision": "verified", "comment": "whole-facility check"}).status_code == 200
-    grant = client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"][0]["id"]
-    return {"p": p, "r": reports[0]["id"], "v": second["id"], "g": grant, "c": first["id"]}
+    def build() -> dict:
+        items = client.get("/api/v1/proposals?status=eligible", headers=token_for("fund_admin")).get_json()["items"]
+        p = next(i["id"] for i in items if i["title"].startswith("Low liquor"))
+        financed(client, token_for, p)
+        planned(client, token_for, p)
+        reports = reported(client, token_for, p)
+        ev = client.post(f"/api/v1/monitoring-reports/{reports[0]['id']}/evidence", headers=token_for("sme"),
+                         content_type="multipart/form-data", data={"file": (io.BytesIO(b"meter M01"), "m01.txt")})
+        assert ev.status_code == 201
+        first = verified(client, token_for, p)
+        for path, who, body in ((f"/api/v1/verifications/{first['id']}/propose", "verifier",
+                                 {"decision": "verified", "comment": "checked on site"}),
+                                (f"/api/v1/verifications/{first['id']}/confirm", "senior_verifier", {})):
+            assert client.post(path, headers=token_for(who), json=body).status_code == 200
+        second = verified(client, token_for, p, supersedes_id=first["id"])
+        assert client.post(f"/api/v1/verifications/{second['id']}/propose", headers=token_for("verifier"),
+                           json={"decision": "verified", "comment": "whole-facility check"}).status_code == 200
+        grant = client.get("/api/v1/grants", headers=token_for("fund_admin")).get_json()["items"][0]["id"]
+        return {"p": p, "r": reports[0]["id"], "v": second["id"], "g": grant, "c": first["id"]}
+
+    return layer(__name__ + ".chain", build)
 
 
 @pytest.mark.parametrize("name,method,path,body,role,status", CASES, ids=[f"{c[0]}-{c[4]}" for c in CASES])

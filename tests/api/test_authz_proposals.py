@@ -10,6 +10,7 @@ import pytest
 
 from ..conftest import OTHER_SME, OUTSIDER_USERS, ROLE_USERS
 from ..factories import proposal_body
+from .conftest import demo_ids
 
 ROLES = tuple(ROLE_USERS)
 OUTSIDERS = tuple(f"outsider_{r}" for r in OUTSIDER_USERS)
@@ -48,13 +49,17 @@ PAGE_ROWS = [
 
 
 @pytest.fixture
-def objects(client, token_for, ids):
-    # Requested before ``outsiders``: ``ids`` takes the first credit line listed, the demo's.
-    sme = token_for("sme")
-    pid = client.post("/api/v1/proposals", headers=sme, json=proposal_body(ids["line"], ids["ent"])).get_json()["id"]
-    assert client.post(f"/api/v1/proposals/{pid}/submit", headers=sme, json={}).status_code == 200
-    aid = client.get(f"/api/v1/proposals/{pid}/assessment", headers=sme).get_json()["id"]
-    return {"p": pid, "a": aid}
+def objects(client, token_for, layer):
+    # Requested before ``outsiders``: the first credit line listed is the demo's.
+    def build() -> dict:
+        ids = demo_ids(client, token_for)
+        sme = token_for("sme")
+        pid = client.post("/api/v1/proposals", headers=sme, json=proposal_body(ids["line"], ids["ent"])).get_json()["id"]
+        assert client.post(f"/api/v1/proposals/{pid}/submit", headers=sme, json={}).status_code == 200
+        aid = client.get(f"/api/v1/proposals/{pid}/assessment", headers=sme).get_json()["id"]
+        return {"p": pid, "a": aid}
+
+    return layer(__name__ + ".objects", build)
 
 
 def headers_of(who: str, token_for, outsiders) -> dict[str, str]:

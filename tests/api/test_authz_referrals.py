@@ -31,12 +31,16 @@ PAGE_ROWS = [
 
 
 @pytest.fixture
-def objects(client, token_for):
-    admin = token_for("fund_admin")
-    items = client.get("/api/v1/referrals?reason=worse_indicator", headers=token_for("verifier")).get_json()["items"]
-    (task,) = items
-    assert client.get(f"/api/v1/referrals/{task['id']}", headers=admin).status_code == 200
-    return {"t": task["id"], "rp": task["proposal_id"]}
+def objects(client, token_for, layer):
+    # A layer (though it only reads) so that ``outsiders`` after it is built once, not per test.
+    def build() -> dict:
+        admin = token_for("fund_admin")
+        items = client.get("/api/v1/referrals?reason=worse_indicator", headers=token_for("verifier")).get_json()["items"]
+        (task,) = items
+        assert client.get(f"/api/v1/referrals/{task['id']}", headers=admin).status_code == 200
+        return {"t": task["id"], "rp": task["proposal_id"]}
+
+    return layer(__name__ + ".objects", build)
 
 
 @pytest.mark.parametrize("who", EVERYONE)

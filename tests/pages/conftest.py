@@ -16,6 +16,8 @@ from werkzeug.serving import make_server
 from creditline.extensions import db
 
 from ..conftest import make_app
+from ..db_state import fast_sqlite
+from ..workers import worker_database
 
 CHROMIUM = os.environ.get("CREDITLINE_CHROMIUM", "/usr/bin/chromium")
 # Flags that keep Chromium off this machine's closed network and out of the sandbox it lacks.
@@ -36,9 +38,11 @@ def live_app(tmp_path_factory):
     """The app behind the live server, for tests that prepare data through the services."""
     # CI replays the journeys on PostgreSQL with a database of their own (never the API tests', which
     # are wiped after every test); locally and by default the live server has its own SQLite file.
-    url = os.environ.get("CREDITLINE_LIVE_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
+    url = worker_database(os.environ.get("CREDITLINE_LIVE_DATABASE_URL")) or f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
     app = make_app(url, UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")))
     with app.app_context():
+        for engine in db.engines.values():
+            fast_sqlite(engine)
         db.drop_all()
         db.create_all()
         from creditline.demo import seed_demo
