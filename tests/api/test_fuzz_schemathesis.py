@@ -131,18 +131,24 @@ def _fuzz(operation, mode: GenerationMode, headers: dict[str, str], tally: Tally
 
 
 @pytest.fixture
-def story(app, demo, client, token_for) -> None:
-    """The demo played forward (loans, guarantees, reports, a verification, a grant) and a draft."""
-    with app.app_context():
-        seed_story(clock.today())
-        db.session.remove()
-    sme = token_for("sme")
-    line = client.get("/api/v1/credit-lines", headers=sme).get_json()["items"][0]["id"]
-    ent = client.get("/api/v1/enterprises", headers=sme).get_json()["items"][0]["id"]
-    # A draft has no submission time, no scores: the nulls a schema must admit.
-    draft = client.post("/api/v1/proposals", headers=sme,
-                        json={"credit_line_id": line, "enterprise_id": ent, "title": "Heat recovery draft"})
-    assert draft.status_code == 201, draft.get_json()
+def story(app, demo, client, token_for, layer) -> None:
+    """The demo played forward (loans, guarantees, reports, a verification, a grant) and a draft.
+
+    Played once: every role's run starts from a copy of the same rows.
+    """
+    def build() -> None:
+        with app.app_context():
+            seed_story(clock.today())
+            db.session.remove()
+        sme = token_for("sme")
+        line = client.get("/api/v1/credit-lines", headers=sme).get_json()["items"][0]["id"]
+        ent = client.get("/api/v1/enterprises", headers=sme).get_json()["items"][0]["id"]
+        # A draft has no submission time, no scores: the nulls a schema must admit.
+        draft = client.post("/api/v1/proposals", headers=sme,
+                            json={"credit_line_id": line, "enterprise_id": ent, "title": "Heat recovery draft"})
+        assert draft.status_code == 201, draft.get_json()
+
+    layer(__name__ + ".story", build)
 
 
 @pytest.mark.parametrize("role", list(ROLE_USERS))
