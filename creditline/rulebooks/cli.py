@@ -13,11 +13,11 @@ from tqdm import tqdm
 
 from .. import exports
 from ..errors import ValidationFailed
-from ..rulebooks import registry
-from .cases import case_problems
-from .facts import CATALOGUE
-from .loader import RulebookError, load_rulebook
-from .schema import describe
+from . import registry
+from ..rules.cases import case_problems
+from ..rules.facts import CATALOGUE
+from ..rules.loader import RulebookError, load_rulebook
+from ..rules.schema import describe
 
 CHUNK = 5000
 
@@ -65,7 +65,7 @@ def check_command(paths: tuple[str, ...]) -> None:
 @with_appcontext
 def import_command() -> None:
     """Store the rulebook files not yet in the database as their first published versions."""
-    from ..rulebooks.services import import_files
+    from .services import import_files
 
     added = import_files()
     click.echo(f"imported {', '.join(added)}" if added else "every rulebook file is already in the database")
