@@ -58,20 +58,25 @@ def template(periods: list[str], units: dict[str, str], output_unit: str, fmt: s
 
 
 def _frame(data: bytes, filename: str) -> pd.DataFrame:
-    frame = _read(data, filename)
-    check_row_count(len(frame), LIMITS, filename or "the file")
+    return read_table(data, filename, LIMITS)
+
+
+def read_table(data: bytes, filename: str, limits: TableLimits) -> pd.DataFrame:
+    """An uploaded CSV or .xlsx as text cells, within ``limits`` (413 over them, ValueError if unreadable)."""
+    frame = _read(data, filename, limits)
+    check_row_count(len(frame), limits, filename or "the file")
     check_columns(len(frame.columns), filename or "the file")
     return frame
 
 
-def _read(data: bytes, filename: str) -> pd.DataFrame:
+def _read(data: bytes, filename: str, limits: TableLimits) -> pd.DataFrame:
     name = (filename or "").lower()
     # One row more than allowed is read, so a file over the limit is told so (not cut silently).
-    nrows = LIMITS.max_rows + 1
+    nrows = limits.max_rows + 1
     if name.endswith((".xlsx", ".xlsm")):
         if not zipfile.is_zipfile(io.BytesIO(data)):
             raise ValueError(f"{filename} is not an Excel workbook (an .xlsx file is a zip archive)")
-        check_workbook(data, LIMITS, filename)
+        check_workbook(data, limits, filename)
         try:
             return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl",
                                  nrows=nrows)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -10,8 +11,10 @@ from .. import clock
 from ..auth.current import current_actor
 from ..files.disposition import download
 from ..openapi import XLSX
-from . import loan_tape, services, sheets
-from .schemas import ImpactSchema, PortfolioSchema, ReportArgsSchema, TapeArgsSchema, TapeSchema
+from ..errors import ValidationFailed
+from . import loan_tape, services, sheets, tape_import
+from .schemas import (ImpactSchema, PortfolioSchema, ReportArgsSchema, TapeArgsSchema, TapeImportArgsSchema,
+                      TapeImportSchema, TapeSchema)
 
 blp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports",
                 description="Portfolio and impact reports, the loan tape")
@@ -75,3 +78,24 @@ class LoanTapeView(MethodView):
         if args["format"] == "csv":
             return download(sheets.to_csv(labelled), _name("loan-tape", "csv"), "text/csv")
         return download(sheets.to_xlsx({"Loan tape": labelled}), _name("loan-tape", "xlsx"), XLSX)
+
+
+@blp.route("/loan-tape/import")
+class LoanTapeImportView(MethodView):
+    @blp.arguments(TapeImportArgsSchema, location="query")
+    @blp.response(201, TapeImportSchema)
+    @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary",
+                                "description": "the loan tape, CSV or .xlsx, in the export's columns"}}}}}},
+             responses={"200": {"description": "dry run: the file is valid; what would be created"},
+                        "409": {"description": "this file (same SHA-256) was already imported"}})
+    def post(self, args):
+        """Import a loan tape (fund admin): every row checked first, then all loans created, or none."""
+        upload = request.files.get("file")
+        if upload is None:
+            tape_import.require_importer(current_actor())
+            raise ValidationFailed("send the loan tape as a file", {"file": ["a CSV or .xlsx file is required"]})
+        summary = tape_import.import_tape(current_actor(), upload.read(), upload.filename or "loan-tape.csv",
+                                          dry_run=args["dry_run"])
+        return summary, 200 if args["dry_run"] else 201

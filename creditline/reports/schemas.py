@@ -58,3 +58,29 @@ class ImpactSchema(Schema):
 class TapeSchema(Schema):
     as_of = fields.Date(required=True)
     items = fields.List(fields.Dict(), required=True)
+
+
+class TapeImportArgsSchema(Schema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "check the file and store nothing"})
+
+
+class TapeImportedLoanSchema(Schema):
+    row = fields.Integer()
+    tape_loan_id = fields.String(allow_none=True)
+    proposal_id = fields.Integer()
+    loan_id = fields.Integer()
+    status = fields.String()
+    principal = fields.String()
+    guarantee_id = fields.Integer(allow_none=True)
+    disbursement_id = fields.Integer(allow_none=True)
+    payment_id = fields.Integer(allow_none=True)
+
+
+class TapeImportSchema(Schema):
+    filename = fields.String()
+    sha256 = fields.String()
+    dry_run = fields.Boolean()
+    rows = fields.Integer()
+    created = fields.Dict(keys=fields.String(), values=fields.Integer())
+    principal = fields.String(metadata={"description": "the approved principal of the loans, summed"})
+    loans = fields.List(fields.Nested(TapeImportedLoanSchema))

@@ -1,0 +1,222 @@
+"""Bringing an existing book in: a loan tape (CSV or Excel, the export's columns) becomes loans.
+
+The whole file is checked first (:mod:`creditline.reports.tape_rows`); then every row is created
+in ONE unit of work through the services a loan made here goes through (the loan is proposed,
+guaranteed, disbursed and repaid by :mod:`creditline.loans` and :mod:`creditline.guarantees`), so
+an imported loan has the same schedule, balances, arrears and audit trail. Two steps did not
+happen in this system and are recorded for what they are: the proposal was never scored by a
+rulebook (it is created ``eligible`` with no assessment, and says it was imported), and the credit
+committee's four-eyes approval was the bank's own (the approval carries the tape's date, by the
+fund admin who imported it). The bank's steps are entered by the admin on the bank's behalf.
+Each object gets one ``import`` audit event naming the file, its SHA-256 and the admin, and the
+import itself one more; a file already imported (same SHA-256) is refused, so the book is never
+doubled. Grants are not imported (see README).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, text
+
+from .. import clock
+from ..audit.models import AuditEvent
+from ..audit.services import record
+from ..auth.models import Organisation
+from ..auth.permissions import Actor, require_role
+from ..creditlines.models import CreditLine
+from ..database import utcnow
+from ..enterprises.models import Enterprise
+from ..errors import Conflict, DomainError, ValidationFailed
+from ..extensions import db
+from ..files.tabular_limits import MAX_ERRORS_SHOWN, TableLimits, capped
+from ..guarantees.services import exposure, issue_guarantee, request_guarantee
+from ..loans.repayments import record_payment, update_arrears
+from ..loans.services import disburse, propose_loan, transition
+from ..monitoring.tabular import RowError, read_table
+from ..proposals.models import Proposal
+from ..unit_of_work import transaction
+from .loan_tape import COLUMNS
+from .tape_rows import LineRef, References, TapeRow, check
+
+# A fund's whole book: a few thousand loans; fifty thousand rows is no longer one tape.
+LIMITS = TableLimits(max_rows=20_000)
+IMPORT_ACTION = "import"
+_HEADERS = dict(COLUMNS)
+# A service's field, as the tape's column that holds it.
+_FIELD_COLUMNS = {"value_date": "first_disbursed", "amount": "disbursed", "coverage_share": "coverage_share",
+                  "covered_amount": "guarantee_covered", "issued_on": "guarantee_issued_on"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """The uploaded file as the audit trail names it."""
+
+    filename: str
+    sha256: str
+
+    def note(self, actor: Actor) -> str:
+        return f"imported from loan tape {self.filename} (sha256 {self.sha256}) by {actor.email}"
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run so its unit of work rolls everything back."""
+
+    def __init__(self, summary: dict[str, Any]):
+        super().__init__("dry run")
+        self.summary = summary
+
+
+def references() -> References:
+    """The names a tape may cite: credit lines (with guarantee room left), banks and enterprises."""
+    lines = {}
+    for line in db.session.scalars(select(CreditLine)):
+        lines[line.name] = LineRef(line.id, line.currency, frozenset(b.id for b in line.banks),
+                                   exposure(line)["remaining_capacity"])
+    banks = dict(db.session.execute(select(Organisation.name, Organisation.id).where(Organisation.kind == "bank")).all())
+    named = db.session.execute(select(Enterprise.legal_name, Enterprise.id)).all()
+    # A name two enterprises share cannot say which one is meant: it is left unresolved.
+    counts = Counter(name for name, _ in named)
+    return References(lines, banks, {name: i for name, i in named if counts[name] == 1})
+
+
+def _refuse(errors: list[RowError]) -> ValidationFailed:
+    grouped: dict[str, list[str]] = {}
+    for e in errors:
+        grouped.setdefault(f"row {e.row}: {e.column}" if e.row else e.column, []).append(e.reason)
+    shown, total = capped(grouped)
+    return ValidationFailed(f"the loan tape was not imported: {total} problem(s)"
+                            + (f"; the first {MAX_ERRORS_SHOWN} are listed" if total > MAX_ERRORS_SHOWN else ""),
+                            shown, error_count=total)
+
+
+def _already_imported(sha256: str) -> AuditEvent | None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The audit chain's lock: two imports of one file queue here, and the second sees the first.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == IMPORT_ACTION,
+                                                         AuditEvent.entity_type == "loan_tape"))
+    return next((e for e in events if (e.after or {}).get("sha256") == sha256), None)
+
+
+def require_importer(actor: Actor) -> None:
+    """Only the fund's administrators bring a book in."""
+    require_role(actor, "fund_admin", action="import a loan tape")
+
+
+def import_tape(actor: Actor, data: bytes | None, filename: str, dry_run: bool = False) -> dict[str, Any]:
+    """Check a loan tape as a whole and create its loans in one transaction (nothing on any problem)."""
+    require_importer(actor)
+    if not data:
+        raise ValidationFailed("the upload is empty", {"file": ["choose a CSV or Excel loan tape"]})
+    source = Source(filename or "loan-tape.csv", hashlib.sha256(data).hexdigest())
+    try:
+        frame = read_table(data, source.filename, LIMITS)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), {"file": [str(exc)]}) from None
+    try:
+        with transaction():
+            earlier = _already_imported(source.sha256)
+            if earlier is not None:
+                raise Conflict(f"{source.filename} was already imported on {earlier.occurred_at:%Y-%m-%d} by "
+                               f"{earlier.actor_email} (same SHA-256); importing it again would double the book",
+                               sha256=source.sha256)
+            checked = check(frame, references(), clock.today())
+            if checked.errors:
+                raise _refuse(checked.errors)
+            created = [_create(actor, row, source) for row in checked.rows]
+            summary = _summary(source, created, dry_run)
+            record(actor, IMPORT_ACTION, "loan_tape", None, None,
+                   {"filename": source.filename, "sha256": source.sha256, "note": source.note(actor),
+                    "rows": len(created), "loan_ids": [c["loan_id"] for c in created]})
+            if dry_run:
+                raise _DryRun(summary)
+            return summary
+    except _DryRun as done:
+        return done.summary
+
+
+def _summary(source: Source, created: list[dict[str, Any]], dry_run: bool) -> dict[str, Any]:
+    guaranteed = [c for c in created if c["guarantee_id"]]
+    return {"filename": source.filename, "sha256": source.sha256, "dry_run": dry_run, "rows": len(created),
+            "created": {"proposals": len(created), "loans": len(created), "guarantees": len(guaranteed),
+                        "disbursements": sum(1 for c in created if c["disbursement_id"]),
+                        "payments": sum(1 for c in created if c["payment_id"])},
+            "principal": str(sum((Decimal(c["principal"]) for c in created), Decimal("0.00"))),
+            "loans": [] if dry_run else created}
+
+
+def _on_behalf_of_bank(actor: Actor, bank_id: int) -> Actor:
+    """The admin entering the bank's steps (proposal of terms, tranche, payments) for that bank."""
+    return Actor(actor.user_id, actor.email, frozenset({"bank_officer"}), bank_id, "bank")
+
+
+def _create(actor: Actor, row: TapeRow, source: Source) -> dict[str, Any]:
+    try:
+        return _create_row(actor, row, source)
+    except DomainError as exc:
+        # A service's own rule (a rate out of range, a tenor not a multiple of the period) names
+        # its field: report it against the row and the tape's column.
+        problems = [RowError(row.row, _HEADERS.get(_FIELD_COLUMNS.get(f, f), f), "; ".join(map(str, msgs)))
+                    for f, msgs in (exc.errors or {}).items()] or [RowError(row.row, "row", exc.message)]
+        raise _refuse(problems) from None
+
+
+def _create_row(actor: Actor, row: TapeRow, source: Source) -> dict[str, Any]:
+    v = row.values
+    note = source.note(actor)
+    refs_line = db.session.scalar(select(CreditLine).where(CreditLine.name == v["credit_line"]))
+    bank_id = db.session.scalar(select(Organisation.id).where(Organisation.name == v["bank"],
+                                                              Organisation.kind == "bank"))
+    enterprise = db.session.scalar(select(Enterprise).where(Enterprise.legal_name == v["enterprise"]))
+    assert refs_line is not None and bank_id is not None and enterprise is not None  # checked by tape_rows
+    tape_id = v["loan_id"] or None
+    proposal = Proposal(enterprise_id=enterprise.id, credit_line_id=refs_line.id, bank_id=bank_id, status="eligible",
+                        title=f"Imported loan {tape_id or f'row {row.row}'}"[:200],
+                        description=f"{note}. Not scored in this system: the loan was made before the fund used it.",
+                        cp_options=[o for o in str(v["cp_options"] or "").split() if o], currency=refs_line.currency,
+                        investment=v["principal"], loan_amount=v["principal"], created_by=actor.user_id,
+                        submitted_at=utcnow(), submitted_on=v["decided_on"])
+    db.session.add(proposal)
+    db.session.flush()
+    bank = _on_behalf_of_bank(actor, bank_id)
+    loan = propose_loan(bank, {"proposal_id": proposal.id, "principal": v["principal"], "currency": refs_line.currency,
+                               "annual_rate": v["annual_rate"], "tenor_months": v["tenor_months"],
+                               "grace_months": v["grace_months"] or 0, "frequency": v["frequency"],
+                               "method": v["method"]})
+    # The bank's committee approved it before the fund used this system: no four-eyes step here.
+    loan.decided_by, loan.decided_at, loan.decided_on = actor.user_id, utcnow(), v["decided_on"]
+    transition(actor, loan, "approved", decided_on=v["decided_on"], comment=note)
+    guarantee = None
+    if v["guarantee_status"] == "issued":
+        guarantee = request_guarantee(bank, loan.id, {"coverage_share": v["coverage_share"]})
+        if guarantee.covered_amount != v["guarantee_covered"]:
+            raise ValidationFailed("the guarantee cover differs", {"covered_amount": [
+                f"the tape says {v['guarantee_covered']}; {v['coverage_share']} of the principal under the "
+                f"line's rulebook is {guarantee.covered_amount}"]})
+        issue_guarantee(actor, guarantee.id, on=v["guarantee_issued_on"])
+    tranche = payment = None
+    if v["disbursed"]:
+        tranche = disburse(bank, loan.id, {"amount": v["disbursed"], "value_date": v["first_disbursed"],
+                                           "reference": f"loan tape {tape_id or ''}".strip()})
+    if v["paid"]:
+        # The tape holds the total paid to the last payment's day: one payment of it on that day
+        # settles the same installments; what is more than was due prepays principal and lowers
+        # the installments left, so the loan keeps the maturity it was contracted with.
+        payment = record_payment(bank, loan.id, {"amount": v["paid"], "currency": loan.currency,
+                                                 "value_date": v["last_payment"], "mode": "lower_installment",
+                                                 "reference": f"loan tape {tape_id or ''}".strip()})
+    if loan.installments:
+        update_arrears(loan, clock.today(), actor=actor)
+    audit = {"note": note, "tape_loan_id": tape_id, "row": row.row}
+    for kind, obj in (("proposal", proposal), ("loan", loan), ("guarantee", guarantee), ("disbursement", tranche),
+                      ("payment", payment)):
+        if obj is not None:
+            record(actor, IMPORT_ACTION, kind, obj.id, None, audit)
+    return {"row": row.row, "tape_loan_id": tape_id, "proposal_id": proposal.id, "loan_id": loan.id,
+            "status": loan.status, "principal": str(loan.principal),
+            "guarantee_id": guarantee.id if guarantee else None,
+            "disbursement_id": tranche.id if tranche else None, "payment_id": payment.id if payment else None}
