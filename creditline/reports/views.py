@@ -16,7 +16,8 @@ from ..auth.permissions import visible
 from ..creditlines.models import CreditLine
 from ..extensions import db
 from ..vocabulary import CP_OPTIONS
-from . import flows, services
+from ..errors import Conflict, ValidationFailed
+from . import flows, services, tape_import
 from .schemas import ReportArgsSchema
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -100,3 +101,34 @@ def impact():
 def proposal_flows(proposal_id: int):
     picture = services.flows_of(current_actor(), proposal_id)
     return render_template("reports/flows.html", picture=picture, svg=flows.svg(picture))
+
+
+def _problems(exc: ValidationFailed) -> list[tuple[str, str, str]]:
+    """The 422's errors as table rows: (row, column, problem); "row 7: Bank" keys split."""
+    out = []
+    for key, messages in exc.errors.items():
+        row, _, column = key.partition(": ") if key.startswith("row ") else ("", "", key)
+        out.extend((row.removeprefix("row "), column, str(m)) for m in messages)
+    return out
+
+
+@bp.route("/loan-tape/import", methods=["GET", "POST"])
+@login_required
+def tape_import_page():
+    """Upload a loan tape (fund admin): check it (dry run) or import it; problems listed by row and column."""
+    actor = current_actor()
+    tape_import.require_importer(actor)
+    result, problems, message, total = None, [], None, 0
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            result = tape_import.import_tape(actor, upload.read() if upload else None,
+                                             (upload.filename if upload else "") or "loan-tape.csv",
+                                             dry_run=request.form.get("action") == "check")
+        except ValidationFailed as exc:
+            message, problems = exc.message, _problems(exc)
+            total = exc.extra.get("error_count", len(problems))
+        except Conflict as exc:
+            message = exc.message
+    return render_template("reports/tape_import.html", result=result, problems=problems, message=message,
+                           total=total)

@@ -95,3 +95,18 @@ def test_only_a_fund_admin_imports_and_a_dry_run_stores_nothing(app, client, tok
     assert _post(client, admin, text).status_code == 201
     twice = _post(client, admin, text, "renamed.csv")
     assert twice.status_code == 409 and "already imported" in twice.get_json()["message"]
+
+
+def test_the_import_page_lists_problems_by_row_and_column_then_imports(client, token_for, session_for, story):  # noqa: F811
+    text = _export(client, token_for("fund_admin"))
+    assert session_for("bank_officer").get("/reports/loan-tape/import").status_code == 403
+    page = session_for("fund_admin")
+    bad = text.replace("Borrower", "Borower", 1)
+    res = page.post("/reports/loan-tape/import", data={"file": (io.BytesIO(bad.encode()), "bad.csv"),
+                                                       "action": "import"}, content_type="multipart/form-data")
+    html = res.get_data(as_text=True)
+    assert res.status_code == 200 and "missing column(s): Borrower" in html and "Imported" not in html
+    res = page.post("/reports/loan-tape/import", data={"file": (io.BytesIO(text.encode()), "book.csv"),
+                                                       "action": "import"}, content_type="multipart/form-data")
+    html = res.get_data(as_text=True)
+    assert "Imported 2 loan(s) from book.csv" in html and html.count('href="/loans/') == 2
