@@ -91,6 +91,9 @@ def test_only_a_fund_admin_imports_and_a_dry_run_stores_nothing(app, client, tok
     counts = _counts(app)
     dry = _post(client, admin, text, dry_run=1)
     assert dry.status_code == 200 and dry.get_json()["dry_run"] is True and dry.get_json()["rows"] == 2
+    workbook = get(client, admin, "/api/v1/reports/loan-tape", format="xlsx").get_data()
+    dry_xlsx = _post(client, admin, workbook, "book.xlsx", dry_run="true")
+    assert dry_xlsx.status_code == 200 and dry_xlsx.get_json()["created"]["payments"] == 2
     assert _counts(app) == counts
     assert _post(client, admin, text).status_code == 201
     twice = _post(client, admin, text, "renamed.csv")
