@@ -91,6 +91,15 @@ def test_only_a_fund_admin_imports_and_a_dry_run_stores_nothing(app, client, tok
     counts = _counts(app)
     dry = _post(client, admin, text, dry_run=1)
     assert dry.status_code == 200 and dry.get_json()["dry_run"] is True and dry.get_json()["rows"] == 2
+    # A rule only the loan service knows (a rate below 1) still names the row and the column.
+    rows = _rows(text)
+    rows[1]["Annual interest rate (share)"] = "1"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    refused = _post(client, admin, out.getvalue(), dry_run=1)
+    assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["row 3: Annual interest rate (share)"]
     workbook = get(client, admin, "/api/v1/reports/loan-tape", format="xlsx").get_data()
     dry_xlsx = _post(client, admin, workbook, "book.xlsx", dry_run="true")
     assert dry_xlsx.status_code == 200 and dry_xlsx.get_json()["created"]["payments"] == 2
