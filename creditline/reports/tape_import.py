@@ -47,7 +47,8 @@ from .tape_rows import LineRef, References, TapeRow, check
 # Each loan goes through the services (about 0.35 s a loan measured on a busy 2-core machine), so
 # one upload holds at most 2,000 loans (some minutes); a larger book is imported in several files.
 LIMITS = TableLimits(max_rows=2_000)
-IMPORT_ACTION = "import"
+# Actions are "<entity>.import" ("loan.import", "loan_tape.import"), as every audited action is named.
+IMPORT = "import"
 _HEADERS = dict(COLUMNS)
 # A service's field, as the tape's column that holds it, by step (a tranche's amount is the amount
 # disbursed, a payment's the total paid).
@@ -106,7 +107,7 @@ def _already_imported(sha256: str) -> AuditEvent | None:
     if db.session.get_bind().dialect.name == "postgresql":
         # The audit chain's lock: two imports of one file queue here, and the second sees the first.
         db.session.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == IMPORT_ACTION,
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == f"loan_tape.{IMPORT}",
                                                          AuditEvent.entity_type == "loan_tape"))
     return next((e for e in events if (e.after or {}).get("sha256") == sha256), None)
 
@@ -138,7 +139,7 @@ def import_tape(actor: Actor, data: bytes | None, filename: str, dry_run: bool =
                 raise _refuse(checked.errors)
             created = [_create(actor, row, source) for row in checked.rows]
             summary = _summary(source, created, dry_run)
-            record(actor, IMPORT_ACTION, "loan_tape", None, None,
+            record(actor, f"loan_tape.{IMPORT}", "loan_tape", None, None,
                    {"filename": source.filename, "sha256": source.sha256, "note": source.note(actor),
                     "rows": len(created), "loan_ids": [c["loan_id"] for c in created]})
             if dry_run:
@@ -239,7 +240,7 @@ def _create_row(actor: Actor, row: TapeRow, source: Source) -> dict[str, Any]:
     for kind, obj in (("proposal", proposal), ("loan", loan), ("guarantee", guarantee), ("disbursement", tranche),
                       ("payment", payment)):
         if obj is not None:
-            record(actor, IMPORT_ACTION, kind, obj.id, None, audit)
+            record(actor, f"{kind}.{IMPORT}", kind, obj.id, None, audit)
     return {"row": row.row, "tape_loan_id": tape_id, "proposal_id": proposal.id, "loan_id": loan.id,
             "status": loan.status, "principal": str(loan.principal),
             "guarantee_id": guarantee.id if guarantee else None,
