@@ -73,3 +73,33 @@ def test_the_fund_admin_filters_the_dashboard_sees_charts_and_downloads_matching
     assert f"{Decimal(totals['outstanding']):,}" in shown
     sectors = [r[0].value for r in book["By sector"].iter_rows(min_row=2)]
     assert sectors == ["ISIC C13"]
+
+
+def test_the_fund_admin_checks_a_loan_tape_and_reads_its_problems_by_row(browser, story_server, tmp_path):
+    # "Check only" stores nothing, so the story's figures stay as the test above expects.
+    context = browser.new_context(base_url=story_server)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        sign_in(page, "admin@fund.example")
+        page.goto("/reports")
+        page.get_by_role("link", name="Import a loan tape").click()
+        page.wait_for_url("**/reports/loan-tape/import")
+        tape = page.request.get("/api/v1/reports/loan-tape?format=csv").text()
+        good, bad = tmp_path / "book.csv", tmp_path / "bad.csv"
+        good.write_text(tape)
+        lines = tape.splitlines()
+        bad.write_text("\n".join([lines[0], lines[1].replace(",USD,", ",EUR,", 1), *lines[2:]]) + "\n")
+        page.get_by_label("Loan tape (.csv or .xlsx)").set_input_files(str(bad))
+        page.get_by_role("button", name="Check only").click()
+        problems = page.get_by_test_id("tape-problems")
+        assert "1 problem(s)" in problems.get_by_role("alert").inner_text()
+        cells = problems.locator("tbody tr").first.locator("td").all_inner_texts()
+        assert cells == ["2", "Currency", "the credit line lends in USD, not EUR"]
+        page.get_by_label("Loan tape (.csv or .xlsx)").set_input_files(str(good))
+        page.get_by_role("button", name="Check only").click()
+        result = page.get_by_test_id("tape-result")
+        assert "The file is valid: nothing was stored" in result.inner_text()
+        assert len(page.request.get("/api/v1/reports/loan-tape?format=json").json()["items"]) == 2
+    finally:
+        context.close()
