@@ -71,6 +71,7 @@ class TapeImportedLoanSchema(Schema):
     loan_id = fields.Integer()
     status = fields.String()
     principal = fields.String()
+    outstanding = fields.String()
     guarantee_id = fields.Integer(allow_none=True)
     disbursement_id = fields.Integer(allow_none=True)
     payment_id = fields.Integer(allow_none=True)

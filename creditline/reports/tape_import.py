@@ -138,6 +138,9 @@ def import_tape(actor: Actor, data: bytes | None, filename: str, dry_run: bool =
             if checked.errors:
                 raise _refuse(checked.errors)
             created = [_create(actor, row, source) for row in checked.rows]
+            differing = [e for row, made in zip(checked.rows, created) for e in _differences(row, made)]
+            if differing:
+                raise _refuse(differing)
             summary = _summary(source, created, dry_run)
             record(actor, f"loan_tape.{IMPORT}", "loan_tape", None, None,
                    {"filename": source.filename, "sha256": source.sha256, "note": source.note(actor),
@@ -157,6 +160,23 @@ def _summary(source: Source, created: list[dict[str, Any]], dry_run: bool) -> di
                         "payments": sum(1 for c in created if c["payment_id"])},
             "principal": str(sum((Decimal(c["principal"]) for c in created), Decimal("0.00"))),
             "loans": [] if dry_run else created}
+
+
+def _differences(row: TapeRow, made: dict[str, Any]) -> list[RowError]:
+    """Where the loan rebuilt from the row's terms, tranche and payments is not the tape's loan.
+
+    A tape whose payments were not those of the schedule (late, partial, irregular) rebuilds to
+    another balance or status: it is refused with the system's figure rather than stored wrong.
+    A blank outstanding cell takes the system's figure.
+    """
+    v, out = row.values, []
+    if made["status"] != v["status"]:
+        out.append(RowError(row.row, _HEADERS["status"], f"the tape says {v['status']}; its terms, disbursement "
+                                                          f"and payments make the loan {made['status']}"))
+    if v.get("outstanding") is not None and Decimal(made["outstanding"]) != v["outstanding"]:
+        out.append(RowError(row.row, _HEADERS["outstanding"], f"the tape says {v['outstanding']}; its terms, "
+                                                               f"disbursement and payments leave {made['outstanding']}"))
+    return out
 
 
 def _on_behalf_of_bank(actor: Actor, bank_id: int) -> Actor:
@@ -242,6 +262,6 @@ def _create_row(actor: Actor, row: TapeRow, source: Source) -> dict[str, Any]:
         if obj is not None:
             record(actor, f"{kind}.{IMPORT}", kind, obj.id, None, audit)
     return {"row": row.row, "tape_loan_id": tape_id, "proposal_id": proposal.id, "loan_id": loan.id,
-            "status": loan.status, "principal": str(loan.principal),
+            "status": loan.status, "principal": str(loan.principal), "outstanding": str(loan.outstanding_principal),
             "guarantee_id": guarantee.id if guarantee else None,
             "disbursement_id": tranche.id if tranche else None, "payment_id": payment.id if payment else None}

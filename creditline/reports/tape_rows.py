@@ -139,7 +139,8 @@ def check(frame: pd.DataFrame, refs: References, today: date) -> Checked:
             cells[col] = ""
     parsed: dict[str, pd.Series] = {}
     readers = {"money": _money, "share": _share, "whole": _whole}
-    kinds = {**{c: "money" for c in ("principal", "disbursed", "paid", "guarantee_covered", *NOT_CARRIED)},
+    kinds = {**{c: "money" for c in ("principal", "disbursed", "paid", "outstanding", "guarantee_covered",
+                                      *NOT_CARRIED)},
              "annual_rate": "share", "coverage_share": "share", "tenor_months": "whole", "grace_months": "whole"}
     errors: list[RowError] = []
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -100,6 +101,15 @@ def test_only_a_fund_admin_imports_and_a_dry_run_stores_nothing(app, client, tok
     writer.writerows(rows)
     refused = _post(client, admin, out.getvalue(), dry_run=1)
     assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["row 3: Annual interest rate (share)"]
+    # A tape whose payments do not rebuild its balance is refused with the system's figure.
+    rows = _rows(text)
+    rows[0]["Total paid (USD)"] = str(Decimal(rows[0]["Total paid (USD)"]) - 100)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    differs = _post(client, admin, out.getvalue(), dry_run=1).get_json()["errors"]
+    assert "leave" in differs["row 2: Outstanding principal (ccy)"][0]
     workbook = get(client, admin, "/api/v1/reports/loan-tape", format="xlsx").get_data()
     dry_xlsx = _post(client, admin, workbook, "book.xlsx", dry_run="true")
     assert dry_xlsx.status_code == 200 and dry_xlsx.get_json()["created"]["payments"] == 2
