@@ -119,7 +119,7 @@ def test_only_a_fund_admin_imports_and_a_dry_run_stores_nothing(app, client, tok
     assert twice.status_code == 409 and "already imported" in twice.get_json()["message"]
 
 
-def test_the_import_page_lists_problems_by_row_and_column_then_imports(client, token_for, session_for, story):  # noqa: F811
+def test_the_import_page_lists_problems_by_row_and_column_then_imports(app, client, token_for, session_for, story):  # noqa: F811
     text = _export(client, token_for("fund_admin"))
     assert session_for("bank_officer").get("/reports/loan-tape/import").status_code == 403
     page = session_for("fund_admin")
@@ -132,3 +132,9 @@ def test_the_import_page_lists_problems_by_row_and_column_then_imports(client, t
                                                        "action": "import"}, content_type="multipart/form-data")
     html = res.get_data(as_text=True)
     assert "Imported 2 loan(s) from book.csv" in html and html.count('href="/loans/') == 2
+    # Its proposal shows it was imported, in place of a rulebook's score.
+    with app.app_context():
+        newest = db.session.scalar(select(func.max(Proposal.id)))
+        db.session.remove()
+    html = page.get(f"/proposals/{newest}").get_data(as_text=True)
+    assert 'data-testid="imported-proposal"' in html and "imported from loan tape book.csv" in html
