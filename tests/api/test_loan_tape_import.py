@@ -48,7 +48,8 @@ def test_an_exported_tape_imports_to_loans_with_the_same_figures(app, client, to
     res = _post(client, admin, _export(client, admin), "book.csv")
     assert res.status_code == 201, res.get_json()
     summary = res.get_json()
-    assert summary["rows"] == len(before) == 2 and summary["created"]["guarantees"] == 2
+    assert summary["rows"] == len(before) >= 2
+    assert summary["created"]["guarantees"] == sum(1 for r in before if r["guarantee_status"])
     after = get(client, admin, "/api/v1/reports/loan-tape", format="json").get_json()["items"]
     imported = {r["loan_id"]: r for r in after if r["loan_id"] in {x["loan_id"] for x in summary["loans"]}}
     for original, made in zip(before, summary["loans"]):
@@ -59,7 +60,8 @@ def test_an_exported_tape_imports_to_loans_with_the_same_figures(app, client, to
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.endswith(".import"))).all()
         kinds = sorted(e.entity_type for e in events)
-        assert kinds.count("loan") == 2 and kinds.count("proposal") == 2 and kinds.count("loan_tape") == 1
+        n = len(before)
+        assert kinds.count("loan") == n and kinds.count("proposal") == n and kinds.count("loan_tape") == 1
         assert all("imported from loan tape book.csv (sha256 " + summary["sha256"] in e.after["note"]
                    for e in events)
         db.session.remove()
@@ -91,7 +93,8 @@ def test_only_a_fund_admin_imports_and_a_dry_run_stores_nothing(app, client, tok
         assert _post(client, token_for(who), text).status_code == 403
     counts = _counts(app)
     dry = _post(client, admin, text, dry_run=1)
-    assert dry.status_code == 200 and dry.get_json()["dry_run"] is True and dry.get_json()["rows"] == 2
+    loans = len(_rows(text))
+    assert dry.status_code == 200 and dry.get_json()["dry_run"] is True and dry.get_json()["rows"] == loans
     # A rule only the loan service knows (a rate below 1) still names the row and the column.
     rows = _rows(text)
     rows[1]["Annual interest rate (share)"] = "1"
@@ -112,7 +115,7 @@ def test_only_a_fund_admin_imports_and_a_dry_run_stores_nothing(app, client, tok
     assert "leave" in differs["row 2: Outstanding principal (ccy)"][0]
     workbook = get(client, admin, "/api/v1/reports/loan-tape", format="xlsx").get_data()
     dry_xlsx = _post(client, admin, workbook, "book.xlsx", dry_run="true")
-    assert dry_xlsx.status_code == 200 and dry_xlsx.get_json()["created"]["payments"] == 2
+    assert dry_xlsx.status_code == 200 and dry_xlsx.get_json()["rows"] == loans
     assert _counts(app) == counts
     assert _post(client, admin, text).status_code == 201
     twice = _post(client, admin, text, "renamed.csv")
@@ -131,7 +134,8 @@ def test_the_import_page_lists_problems_by_row_and_column_then_imports(app, clie
     res = page.post("/reports/loan-tape/import", data={"file": (io.BytesIO(text.encode()), "book.csv"),
                                                        "action": "import"}, content_type="multipart/form-data")
     html = res.get_data(as_text=True)
-    assert "Imported 2 loan(s) from book.csv" in html and html.count('href="/loans/') == 2
+    loans = len(_rows(text))
+    assert f"Imported {loans} loan(s) from book.csv" in html and html.count('href="/loans/') == loans
     # Its proposal shows it was imported, in place of a rulebook's score.
     with app.app_context():
         newest = db.session.scalar(select(func.max(Proposal.id)))
