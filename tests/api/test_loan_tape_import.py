@@ -42,6 +42,14 @@ def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def _csv(rows: list[dict[str, str]], header: list[str] | None = None) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, header or list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
 def test_an_exported_tape_imports_to_loans_with_the_same_figures(app, client, token_for, story):  # noqa: F811
     admin = token_for("fund_admin")
     before = get(client, admin, "/api/v1/reports/loan-tape", format="json").get_json()["items"]
@@ -74,12 +82,8 @@ def test_one_bad_cell_names_its_row_and_column_and_stores_nothing(app, client, t
     # Rows 2 to 7 of the sheet: the story's two loans three times over, row 7 with a bad rate.
     tape = [dict(rows[n % 2], **{"Loan ID": f"T{n}"}) for n in range(6)]
     tape[5]["Annual interest rate (share)"] = "eight percent"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, header)
-    writer.writeheader()
-    writer.writerows(tape)
     counts = _counts(app)
-    res = _post(client, admin, out.getvalue())
+    res = _post(client, admin, _csv(tape, header))
     assert res.status_code == 422
     assert res.get_json()["errors"] == {"row 7: Annual interest rate (share)": [
         "must be a share from 0 to 1 such as 0.085, not 'eight percent'"]}
@@ -98,20 +102,12 @@ def test_only_a_fund_admin_imports_and_a_dry_run_stores_nothing(app, client, tok
     # A rule only the loan service knows (a rate below 1) still names the row and the column.
     rows = _rows(text)
     rows[1]["Annual interest rate (share)"] = "1"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    refused = _post(client, admin, out.getvalue(), dry_run=1)
+    refused = _post(client, admin, _csv(rows), dry_run=1)
     assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["row 3: Annual interest rate (share)"]
     # A tape whose payments do not rebuild its balance is refused with the system's figure.
     rows = _rows(text)
     rows[0]["Total paid (USD)"] = str(Decimal(rows[0]["Total paid (USD)"]) - 100)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    differs = _post(client, admin, out.getvalue(), dry_run=1).get_json()["errors"]
+    differs = _post(client, admin, _csv(rows), dry_run=1).get_json()["errors"]
     assert "leave" in differs["row 2: Outstanding principal (ccy)"][0]
     workbook = get(client, admin, "/api/v1/reports/loan-tape", format="xlsx").get_data()
     dry_xlsx = _post(client, admin, workbook, "book.xlsx", dry_run="true")
