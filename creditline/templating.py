@@ -1,13 +1,15 @@
 """Template filters and the navigation each role sees."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, url_for
 from flask_login import current_user
 
 from . import clock
-from .finance.money import format_money
+from .finance.money import to_money
+from .vocabulary import label as code_label
 
 # (label, endpoint, roles that see it). Endpoints not yet registered are skipped.
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
@@ -55,17 +57,38 @@ def _nav() -> list[tuple[str, str]]:
     return items
 
 
-def _money(value: Any, currency: str = "") -> str:
-    return "" if value is None else format_money(value, currency)
+# -- numbers as people write them (money, percentages, labels) ----------------------------------
+# One place for how amounts and shares read on every page; the API keeps its decimal strings and
+# fractions.
+
+def money(value: Any, currency: str | None = "") -> str:
+    """``USD 80,000.00``: thousands separators, two decimals, the currency first."""
+    if value is None or value == "":
+        return ""
+    return f"{currency or ''} {to_money(value):,.2f}".strip()
 
 
-def _percent(value: Any, digits: int = 1) -> str:
-    return "" if value is None else f"{float(value) * 100:.{digits}f}%"
+def percent(value: Any, digits: int = 1) -> str:
+    """A fraction as people read it: 0.3 is ``30.0 %``."""
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(str(value)) * 100:,.{digits}f} %"
+
+
+def quantity(value: Any, unit: str | None = "") -> str:
+    """``1,250.5 m3``: thousands separators, the digits entered, the unit after."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value))
+    text = f"{number:,f}" if number != number.to_integral_value() else f"{number:,.0f}"
+    return f"{text} {unit or ''}".strip()
 
 
 def init_app(app: Flask) -> None:
     """Register filters and the navigation."""
-    app.jinja_env.filters["money"] = _money
-    app.jinja_env.filters["percent"] = _percent
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["quantity"] = quantity
+    app.jinja_env.filters["label"] = code_label
     # ``today`` is each event form's date default and upper bound (a view may pass its own).
     app.context_processor(lambda: {"nav_items": _nav(), "today": clock.today().isoformat()})

@@ -30,3 +30,25 @@ DOCUMENT_KINDS: dict[str, str] = {
     "environmental_permit": "environmental permit or licence",
     "ownership_declaration": "declaration of ownership (domestic share)",
 }
+
+# Codes people read differently from "the code with spaces, capitalised" (see :func:`label`).
+LABELS: dict[str, str] = {
+    "lpg": "LPG", "pro_forma": "Pro-forma", "onsite_recovery_reuse": "On-site recovery and reuse",
+    "useful_by_products": "Useful by-products", "ncpc": "NCPC", "sme": "SME", "fund_admin": "Fund administrator",
+    "bank_officer": "Bank officer", "senior_verifier": "Senior verifier", "in_arrears": "In arrears",
+    "written_off": "Written off", "technically_reviewed": "Technically reviewed",
+    "principal_reduction": "Reduction of the loan principal", "cash": "Paid to the enterprise",
+    "natural_gas": "Natural gas", "co2e": "CO2e", "ipmvp": "IPMVP",
+}
+
+
+def label(code: object) -> str:
+    """What people read for a code: ``fuel_oil`` is "Fuel oil", ``pro_forma`` "Pro-forma invoice"."""
+    if code is None:
+        return ""
+    text = str(code)
+    if text in LABELS:
+        return LABELS[text]
+    if not text or not text.replace("_", "").replace("-", "").isalnum() or text != text.lower():
+        return text  # not a code: names, e-mail addresses and free text are shown as written
+    return text.replace("_", " ").capitalize()

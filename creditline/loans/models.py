@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,6 +15,9 @@ from ..enterprises.models import Enterprise
 from ..extensions import db
 from ..proposals.models import Proposal
 from ..states import Lifecycle
+
+if TYPE_CHECKING:
+    from ..auth.models import Organisation
 
 LOAN_LIFECYCLE = Lifecycle(
     "loan",
@@ -90,6 +93,8 @@ class Loan(TimestampMixin, db.Model):
     cancellation_reason: Mapped[str | None] = mapped_column(Text)
 
     proposal: Mapped[Proposal] = relationship()
+    # The lists show the partner bank by name.
+    bank: Mapped["Organisation | None"] = relationship("Organisation", foreign_keys=[bank_id], viewonly=True)
     installments: Mapped[list[Installment]] = relationship(
         cascade="all, delete-orphan", order_by="Installment.number", lazy="selectin")
     disbursements: Mapped[list[Disbursement]] = relationship(

@@ -7,7 +7,9 @@ from ..auth.current import current_actor
 from ..scoring.schemas import AssessmentSchema
 from ..scoring.services import assessment_view, replay_assessment, score_and_store
 from ..files.disposition import download
+from ..list_views import api_list, openapi_doc
 from . import checklist, documents, services
+from .lists import PROPOSALS
 from .schemas import (DocumentCheckBodySchema, DocumentCheckSchema, DocumentSchema, ProposalCreateSchema, ProposalBodySchema, ProposalPageSchema,
                       ProposalQueryArgsSchema, ProposalSchema, SubmitSchema, TechnicalReviewOutSchema,
                       TechnicalReviewSchema, WithdrawSchema)
@@ -18,11 +20,13 @@ blp = Blueprint("proposals_api", __name__, url_prefix="/api/v1/proposals",
 
 @blp.route("")
 class ProposalsView(MethodView):
-    @blp.arguments(ProposalQueryArgsSchema, location="query")
+    @blp.arguments(PROPOSALS.args_schema(ProposalQueryArgsSchema), location="query")
     @blp.response(200, ProposalPageSchema)
+    @blp.doc(**openapi_doc(ProposalPageSchema))
     def get(self, args):
-        """List the proposals the caller may see."""
-        return services.list_proposals(current_actor(), args)
+        """List the proposals the caller may see: search, filter, sort; ?format=csv|xlsx downloads them all."""
+        actor = current_actor()
+        return api_list(PROPOSALS, services.proposals_query(actor, args), args)
 
     @blp.arguments(ProposalCreateSchema)
     @blp.response(201, ProposalSchema)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,6 +15,9 @@ from ..enterprises.models import ENTERPRISE_SCOPES, Enterprise
 from ..extensions import db
 from ..files.models import StoredFile
 from ..states import Lifecycle
+
+if TYPE_CHECKING:
+    from ..auth.models import Organisation
 
 PROPOSAL_LIFECYCLE = Lifecycle(
     "proposal",
@@ -74,6 +77,8 @@ class Proposal(TimestampMixin, db.Model):
 
     enterprise: Mapped[Enterprise] = relationship()
     credit_line: Mapped[CreditLine] = relationship()
+    # The lists show the partner bank by name.
+    bank: Mapped["Organisation | None"] = relationship("Organisation", foreign_keys=[bank_id], viewonly=True)
     indicators: Mapped[list[ProposalIndicator]] = relationship(
         cascade="all, delete-orphan", order_by="ProposalIndicator.id", lazy="selectin")
     documents: Mapped[list[ProposalDocument]] = relationship(

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, select
 
 from ..audit.services import record
 from ..auth.permissions import Actor, get_visible, require_role, visible
@@ -18,10 +18,12 @@ from ..errors import Conflict, NotFound, ValidationFailed, require_id
 from ..extensions import db
 from ..lifecycle_moves import move
 from ..unit_of_work import unit_of_work
-from ..pagination import Page, paginate
+from ..listing import page_rows
+from ..pagination import Page
 from ..rulebooks import registry
 from ..rules.costs import disagreement, split_costs
 from .models import PROPOSAL_LIFECYCLE, Assessment, Proposal, ProposalIndicator, TechnicalReview
+from .lists import PROPOSALS
 from .submission import submission_problems
 
 SCALAR_FIELDS = ("title", "description", "cp_options", "currency", "investment", "eligible_cost",
@@ -285,22 +287,18 @@ def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()} for row in rows]
 
 
-SORTS = {"created_at": Proposal.created_at, "title": Proposal.title,
-         "loan_amount": Proposal.loan_amount, "status": Proposal.status}
+def proposals_query(actor: Actor, args: dict[str, Any]) -> Select[Any]:
+    """The proposals the caller may see, narrowed by the API's id filters (the list spec does the rest)."""
+    stmt = visible(Proposal, actor)
+    for key in ("credit_line_id", "enterprise_id"):
+        if args.get(key) is not None:
+            stmt = stmt.where(getattr(Proposal, key) == args[key])
+    return stmt
 
 
 def list_proposals(actor: Actor, args: dict[str, Any]) -> Page:
     """List the proposals the caller may see, filtered and sorted."""
-    stmt = visible(Proposal, actor)
-    for key in ("status", "credit_line_id", "enterprise_id"):
-        if args.get(key) is not None:
-            stmt = stmt.where(getattr(Proposal, key) == args[key])
-    if args.get("q"):
-        stmt = stmt.where(or_(Proposal.title.ilike(f"%{args['q']}%")))
-    sort = args.get("sort", "-created_at")
-    column = SORTS[sort.lstrip("-")]
-    stmt = stmt.order_by(column.desc() if sort.startswith("-") else column.asc(), Proposal.id.desc())
-    return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
+    return page_rows(PROPOSALS, proposals_query(actor, args), args)
 
 
 def get_proposal(actor: Actor, proposal_id: int) -> Proposal:

@@ -10,11 +10,13 @@ from ..creditlines.services import list_credit_lines
 from ..enterprises.services import list_enterprises
 from ..errors import Conflict, DomainError, PayloadTooLarge, ValidationFailed
 from ..event_dates import form_day
+from ..list_views import list_page
 from ..pagination import page_arg
 from ..rules.costs import COST_CATEGORIES
 from ..scoring.services import assessment_view, score_and_store
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, TECHNOLOGY_READINESS
 from . import checklist, documents, services
+from .lists import PROPOSALS
 from .forms import flatten_errors, form_to_body
 from .models import PROPOSAL_LIFECYCLE
 from .schemas import ProposalBodySchema, ProposalCreateSchema, TechnicalReviewSchema
@@ -33,17 +35,8 @@ def _choices(actor):
 @login_required
 def index():
     actor = current_actor()
-    args = {"page": page_arg(), "per_page": 25,
-            "status": request.args.get("status") or None,
-            "sort": request.args.get("sort", "-created_at"), "q": request.args.get("q") or None}
-    if args["sort"] not in ("created_at", "-created_at", "title", "-title", "loan_amount",
-                            "-loan_amount", "status", "-status"):
-        args["sort"] = "-created_at"
-    if args["status"] not in PROPOSAL_LIFECYCLE.states:
-        args["status"] = None
-    page = services.list_proposals(actor, args)
-    return render_template("proposals/list.html", page=page, args=args,
-                           states=PROPOSAL_LIFECYCLE.states, can_create=actor.has("sme"))
+    return list_page(PROPOSALS, lambda args: services.proposals_query(actor, args), "proposals/list.html",
+                     "proposals.index", can_create=actor.has("sme"))
 
 
 def _render_form(proposal, body, errors, status=200):

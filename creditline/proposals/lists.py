@@ -1,0 +1,55 @@
+"""The proposals list: what it shows and how people find, sort and download it."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import Select
+from sqlalchemy.orm import aliased, selectinload
+
+from ..auth.models import Organisation
+from ..creditlines.models import CreditLine
+from ..enterprises.models import Enterprise
+from ..listing import AMOUNTS, CHOICE, DATES, SEARCH, Column, Filter, ListSpec
+from .models import PROPOSAL_LIFECYCLE, Proposal
+
+Bank = aliased(Organisation, name="proposal_bank")
+
+
+def _joins(stmt: Select[Any]) -> Select[Any]:
+    return (stmt.join(Enterprise, Enterprise.id == Proposal.enterprise_id)
+            .join(CreditLine, CreditLine.id == Proposal.credit_line_id)
+            .outerjoin(Bank, Bank.id == Proposal.bank_id)
+            .options(selectinload(Proposal.enterprise), selectinload(Proposal.credit_line),
+                     selectinload(Proposal.bank)))
+
+
+PROPOSALS = ListSpec(
+    name="proposals", title="Proposals", noun="proposal",
+    columns=(
+        Column("id", "No.", lambda p: p.id, Proposal.id),
+        Column("title", "Title", lambda p: p.title, Proposal.title,
+               link=lambda p: url_for("proposals.detail", proposal_id=p.id)),
+        Column("enterprise", "Enterprise", lambda p: p.enterprise.legal_name, Enterprise.legal_name),
+        Column("sector", "ISIC code", lambda p: p.enterprise.isic_code, Enterprise.isic_code),
+        Column("credit_line", "Credit line", lambda p: p.credit_line.name, CreditLine.name),
+        Column("bank", "Bank", lambda p: p.bank.name if p.bank else None, Bank.name),
+        Column("investment", "Investment", lambda p: p.investment, Proposal.investment, kind="money",
+               currency=lambda p: p.currency),
+        Column("loan_amount", "Loan amount", lambda p: p.loan_amount, Proposal.loan_amount, kind="money",
+               currency=lambda p: p.currency),
+        Column("status", "Status", lambda p: p.status, Proposal.status, kind="code"),
+        Column("submitted_on", "Submitted", lambda p: p.submitted_on, Proposal.submitted_on, kind="date"),
+        Column("created_at", "Created", lambda p: p.created_at.date(), Proposal.created_at, kind="date"),
+    ),
+    filters=(
+        Filter("q", "Title or enterprise", SEARCH, (Proposal.title, Enterprise.legal_name)),
+        Filter("status", "Status", CHOICE, (Proposal.status,), PROPOSAL_LIFECYCLE.states),
+        Filter("bank", "Bank", SEARCH, (Bank.name,)),
+        Filter("sector", "ISIC code", SEARCH, (Enterprise.isic_code,)),
+        Filter("submitted", "Submitted", DATES, (Proposal.submitted_on,)),
+        Filter("loan_amount", "Loan amount", AMOUNTS, (Proposal.loan_amount,)),
+    ),
+    default_sort="-created_at", tiebreak=Proposal.id, joins=_joins,
+    empty="No proposals in your scope yet.",
+)
