@@ -63,7 +63,7 @@ class ListView:
     page: Page
     filters: list[FilterField]
     headers: list[Header]
-    rows: list[list[tuple[str, str | None, bool]]]  # (text, link, numeric)
+    rows: list[tuple[Any, list[tuple[str, str | None, bool]]]]  # (row, [(text, link, numeric)])
     csv_href: str
     xlsx_href: str
     prev_href: str | None
@@ -116,8 +116,8 @@ def list_view(spec: ListSpec, page: Page, args: dict[str, Any], errors: dict[str
         flip = "asc" if active and descending else "desc" if active else ("desc" if numeric else "asc")
         headers.append(Header(c.label, href(sort=c.key, dir=flip),
                               ("descending" if descending else "ascending") if active else "none", numeric))
-    rows = [[(display(c, r), c.link(r) if c.link else None, c.kind in ("money", "percent", "number"))
-             for c in spec.columns] for r in page.items]
+    rows = [(r, [(display(c, r), c.link(r) if c.link else None, c.kind in ("money", "percent", "number"))
+                 for c in spec.columns]) for r in page.items]
     return ListView(spec, page, fields, headers, rows, href(format="csv"), href(format="xlsx"),
                     href(page=page.page - 1) if page.has_prev else None,
                     href(page=page.page + 1) if page.has_next else None,
@@ -125,17 +125,19 @@ def list_view(spec: ListSpec, page: Page, args: dict[str, Any], errors: dict[str
 
 
 def list_page(spec: ListSpec, query: Callable[[dict[str, Any]], Select[Any]], template: str, endpoint: str, *,
-              base: type[Schema] = PageArgsSchema, route: dict[str, Any] | None = None, **context: Any) -> Any:
+              base: type[Schema] = PageArgsSchema, route: dict[str, Any] | None = None,
+              extra: Callable[[], dict[str, Any]] | None = None, **context: Any) -> Any:
     """Render a list page, or download what it filters (``?format=csv|xlsx``).
 
-    ``query(args)`` is the caller's scoped SELECT (with any arguments of the list's own).
+    ``query(args)`` is the caller's scoped SELECT (with any arguments of the list's own);
+    ``extra()`` adds what only the page shows (not computed for a download).
     """
     args, errors = read_page_args(spec, request.args, base)
     if args.get("format"):
         return list_exports.response(spec, all_rows(spec, query(args), args), args["format"])
     page = page_rows(spec, query(args), args)
     view = list_view(spec, page, args, errors, endpoint, **(route or {}))
-    return render_template(template, view=view, args=args, **context)
+    return render_template(template, view=view, args=args, **context, **(extra() if extra else {}))
 
 
 def api_list(spec: ListSpec, query: Select[Any], args: dict[str, Any]) -> Any:

@@ -37,7 +37,7 @@ LABELS: dict[str, str] = {
     "useful_by_products": "Useful by-products", "ncpc": "NCPC", "sme": "SME", "fund_admin": "Fund administrator",
     "bank_officer": "Bank officer", "senior_verifier": "Senior verifier", "in_arrears": "In arrears",
     "written_off": "Written off", "technically_reviewed": "Technically reviewed",
-    "principal_reduction": "Reduction of the loan principal", "cash": "Paid to the enterprise",
+    "principal_reduction": "Reduction of the loan principal", "enterprise": "Paid to the enterprise",
     "natural_gas": "Natural gas", "co2e": "CO2e", "ipmvp": "IPMVP",
 }
 

@@ -5,9 +5,11 @@ from marshmallow import Schema, fields, validate
 
 from .. import idempotency
 from ..auth.current import current_actor
+from ..list_views import api_list, openapi_doc
 from ..pagination import PageArgsSchema, page_schema
 from ..schemas import Day, Id, Money, Text, UtcDateTime
 from . import incentives, services
+from .lists import GRANTS
 from .models import GRANT_LIFECYCLE, PAID_AS
 
 blp = Blueprint("grants_api", __name__, url_prefix="/api/v1", description="Incentive grants")
@@ -103,11 +105,12 @@ class OtherIncentivesView(MethodView):
 
 @blp.route("/grants")
 class ListView(MethodView):
-    @blp.arguments(ListArgs, location="query")
+    @blp.arguments(GRANTS.args_schema(ListArgs), location="query")
     @blp.response(200, GrantPage)
+    @blp.doc(**openapi_doc(GrantPage))
     def get(self, args):
-        """Grants in scope (status=calculated is the fund's approval queue)."""
-        return services.list_grants(current_actor(), args)
+        """Grants in scope (status=calculated is the fund's approval queue); ?format=csv|xlsx downloads them all."""
+        return api_list(GRANTS, services.grants_query(current_actor(), args), args)
 
 
 @blp.route("/grants/<int:grant_id>")

@@ -66,6 +66,11 @@ class Grant(db.Model):
     verification: Mapped[Verification] = relationship()
     proposal: Mapped[Proposal] = relationship()
 
+    @property
+    def reference(self) -> str:
+        """``GR-000012``: a grant is never mistaken for a guarantee (``G-``); its payment carries it too."""
+        return f"GR-{self.id:06d}"
+
 
 @scope(Grant)
 def _grant_scope(actor: Actor):  # type: ignore[no-untyped-def]

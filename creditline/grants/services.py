@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
@@ -18,13 +18,15 @@ from ..extensions import db
 from ..lifecycle_moves import move
 from ..unit_of_work import keep_changes, lock, unit_of_work
 from ..finance.money import to_money
-from ..pagination import Page, paginate
+from ..listing import page_rows
+from ..pagination import Page
 from ..proposals.models import Proposal
 from ..rules.grants import grant_for
 from ..scoring.services import rulebook_for
 from ..verifications import services as verifications
 from ..verifications.models import Verification
 from .models import COMMITTED, GRANT_LIFECYCLE, PAID_AS, Grant
+from .lists import GRANTS
 
 # Packages further down (loans) add: the amount a "loan_amount" basis means, named conditions a
 # rulebook may require (``loan_outstanding``), and how a principal reduction is paid.
@@ -249,7 +251,7 @@ def pay_grant(actor: Actor, grant_id: int, reference: str | None = None, on: dat
     GRANT_LIFECYCLE.check(g.status, "paid")
     _block_if_no_longer_due(actor, g)
     # Under the line's lock a racing second payment has already stopped at the check above.
-    g.payment_reference = reference or f"GR-{g.id:06d}"
+    g.payment_reference = reference or g.reference
     detail = PRINCIPAL_REDUCERS[0](actor, g, day) if g.paid_as == "principal_reduction" else "paid to the enterprise"
     _move(actor, g, "paid", after={"status": "paid", "paid_on": day, "amount": str(g.amount), "paid_as": g.paid_as,
                                    "reference": g.payment_reference, "detail": detail},
@@ -261,9 +263,11 @@ def get_grant(actor: Actor, grant_id: int) -> Grant:
     return get_visible(Grant, grant_id, actor, what="grant")
 
 
+def grants_query(actor: Actor, args: dict[str, Any]) -> Select[Any]:
+    """The grants the caller may see (the list spec filters and sorts them)."""
+    return visible(Grant, actor)
+
+
 def list_grants(actor: Actor, args: dict[str, Any]) -> Page:
     """Grants in scope, newest first; filter by status (the fund's queue is 'calculated')."""
-    stmt = visible(Grant, actor)
-    if args.get("status"):
-        stmt = stmt.where(Grant.status == args["status"])
-    return paginate(stmt.order_by(Grant.id.desc()), args["page"], args["per_page"])
+    return page_rows(GRANTS, grants_query(actor, args), args)

@@ -4,7 +4,9 @@ from flask_smorest import Blueprint
 
 from .. import idempotency
 from ..auth.current import current_actor
+from ..list_views import api_list, openapi_doc
 from . import services
+from .lists import GUARANTEES
 from .schemas import (DeclineGuaranteeSchema, IssueSchema, ExposureSchema, GuaranteePage, GuaranteeSchema, ListArgs,
                       RecoverySchema, RequestSchema)
 
@@ -13,11 +15,12 @@ blp = Blueprint("guarantees_api", __name__, url_prefix="/api/v1", description="G
 
 @blp.route("/guarantees")
 class ListView(MethodView):
-    @blp.arguments(ListArgs, location="query")
+    @blp.arguments(GUARANTEES.args_schema(ListArgs), location="query")
     @blp.response(200, GuaranteePage)
+    @blp.doc(**openapi_doc(GuaranteePage))
     def get(self, args):
-        """Guarantees in scope."""
-        return services.list_guarantees(current_actor(), args)
+        """Guarantees in scope: search, filter, sort; ?format=csv|xlsx downloads them all."""
+        return api_list(GUARANTEES, services.guarantees_query(current_actor(), args), args)
 
 
 @blp.route("/loans/<int:loan_id>/guarantee")

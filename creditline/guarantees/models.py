@@ -73,6 +73,11 @@ class Guarantee(db.Model):
                                                       lazy="selectin", cascade="all, delete-orphan")
 
     @property
+    def reference(self) -> str:
+        """``G-000012``: a guarantee is never mistaken for a grant (``GR-``) or a loan (``L``)."""
+        return f"G-{self.id:06d}"
+
+    @property
     def recovered(self) -> Decimal:
         return sum((r.amount for r in self.recoveries), Decimal("0.00"))
 

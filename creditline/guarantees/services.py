@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -20,10 +20,12 @@ from ..unit_of_work import lock, unit_of_work
 from ..finance.guarantee_math import capped_share, claim_amount, guarantee_cover, guarantee_fee
 from ..finance.money import to_money
 from ..loans.models import LOAN_LIFECYCLE, Loan
-from ..pagination import Page, paginate
+from ..listing import page_rows
+from ..pagination import Page
 from ..proposals.models import Proposal
 from ..scoring.services import rulebook_for
 from .models import CLAIM_PAID, GUARANTEE_LIFECYCLE, Guarantee, Recovery
+from .lists import GUARANTEES
 from .recoveries import apply_recovery
 
 # Loan states in which a guarantee may be requested and issued.
@@ -263,15 +265,17 @@ def guarantee_of(loan: Loan) -> Guarantee | None:
     return db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id))
 
 
-def list_guarantees(actor: Actor, args: dict[str, Any]) -> Page:
-    """List the guarantees in scope, newest first, optionally by status or credit line."""
+def guarantees_query(actor: Actor, args: dict[str, Any]) -> Select[Any]:
+    """The guarantees in scope, of one credit line if asked (the list spec does the rest)."""
     stmt = visible(Guarantee, actor)
-    if args.get("status"):
-        stmt = stmt.where(Guarantee.status == args["status"])
     if args.get("credit_line_id"):
         stmt = stmt.where(Guarantee.credit_line_id == args["credit_line_id"])
-    return paginate(stmt.options(WITH_LOAN_AND_ENTERPRISE).order_by(Guarantee.id.desc()), args["page"],
-                    args["per_page"])
+    return stmt
+
+
+def list_guarantees(actor: Actor, args: dict[str, Any]) -> Page:
+    """List the guarantees in scope, newest first, filtered and sorted."""
+    return page_rows(GUARANTEES, guarantees_query(actor, args), args)
 
 
 def exposure_of(actor: Actor, credit_line_id: int) -> dict[str, Any]:

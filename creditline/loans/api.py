@@ -10,7 +10,9 @@ from flask_smorest import Blueprint
 from .. import exports, idempotency
 from ..auth.current import current_actor
 from ..files.disposition import download
+from ..list_views import api_list, openapi_doc
 from . import cancellation, repayments, services, write_offs
+from .lists import LOANS
 from .schemas import (ApproveSchema, CancelRestSchema, DeclineSchema, DisbursementInSchema, DisbursementSchema,
                       LoanCreateSchema, LoanPageSchema, LoanQueryArgsSchema, LoanSchema, PaymentInSchema, PaymentOutSchema,
                       PaymentSchema, ScheduleArgsSchema, ScheduleSchema, WriteOffSchema)
@@ -24,11 +26,12 @@ CSV_COLUMNS = ("number", "due_date", "principal", "interest", "fee", "total", "b
 
 @blp.route("")
 class LoansView(MethodView):
-    @blp.arguments(LoanQueryArgsSchema, location="query")
+    @blp.arguments(LOANS.args_schema(LoanQueryArgsSchema), location="query")
     @blp.response(200, LoanPageSchema)
+    @blp.doc(**openapi_doc(LoanPageSchema))
     def get(self, args):
-        """List the loans the caller may see (filter by status or proposal)."""
-        return services.list_loans(current_actor(), args)
+        """List the loans the caller may see: search, filter, sort; ?format=csv|xlsx downloads them all."""
+        return api_list(LOANS, services.loans_query(current_actor(), args), args)
 
     @blp.arguments(LoanCreateSchema)
     @blp.response(201, LoanSchema)

@@ -15,7 +15,9 @@ from ..guarantees import services as guarantees
 from ..guarantees.schemas import RecoverySchema as RecoveryFormSchema
 from ..guarantees.schemas import RequestSchema as RequestFormSchema
 from ..proposals import services as proposals
+from ..list_views import list_page
 from . import cancellation, repayments, services, write_offs
+from .lists import LOANS
 from .schemas import CancelRestSchema, DeclineSchema, DisbursementInSchema, LoanCreateSchema, PaymentInSchema, WriteOffSchema
 from .. import clock
 
@@ -53,10 +55,9 @@ def _problem(exc: Exception) -> str:
 @login_required
 def index():
     actor = current_actor()
-    status = request.args.get("status") or None
-    page = services.list_loans(actor, {"status": status, "page": request.args.get("page", 1, type=int), "per_page": 25})
-    waiting = services.applications_waiting(actor) if actor.has("bank_officer") else []
-    return render_template("loans/index.html", page=page, status=status, waiting=waiting, actor=actor)
+    return list_page(LOANS, lambda args: services.loans_query(actor, args), "loans/index.html", "loans.index",
+                     actor=actor, extra=lambda: {
+                         "waiting": services.applications_waiting(actor) if actor.has("bank_officer") else []})
 
 
 @bp.route("/new", methods=["GET", "POST"])

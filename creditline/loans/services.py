@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -33,9 +33,11 @@ from ..notifications.services import queue, users_of
 from ..unit_of_work import lock, unit_of_work
 from ..finance import schedules as sched
 from ..guarantees.models import Guarantee
+from ..listing import page_rows
 from ..pagination import Page, paginate
 from ..proposals.models import PROPOSAL_LIFECYCLE, Proposal
 from .models import LOAN_LIFECYCLE, ZERO, Disbursement, Installment, Loan, Payment
+from .lists import LOANS
 from .schedule import _as_finance, _refresh_coverage, pro_forma_schedule, schedule_of, with_upfront_fee  # noqa: F401
 from .. import clock
 
@@ -100,15 +102,17 @@ def get_loan(actor: Actor, loan_id: int) -> Loan:
     return get_visible(Loan, loan_id, actor, what="loan")
 
 
-def list_loans(actor: Actor, args: dict[str, Any]) -> Page:
-    """List the loans the caller may see, newest first, optionally by status or proposal."""
+def loans_query(actor: Actor, args: dict[str, Any]) -> Select[Any]:
+    """The loans the caller may see, of one proposal if asked (the list spec does the rest)."""
     stmt = visible(Loan, actor)
-    for key in ("status", "proposal_id"):
-        if args.get(key) is not None:
-            stmt = stmt.where(getattr(Loan, key) == args[key])
-    # Each row shows its proposal: load them for the whole page in one query.
-    stmt = stmt.options(selectinload(Loan.proposal)).order_by(Loan.created_at.desc(), Loan.id.desc())
-    return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
+    if args.get("proposal_id") is not None:
+        stmt = stmt.where(Loan.proposal_id == args["proposal_id"])
+    return stmt
+
+
+def list_loans(actor: Actor, args: dict[str, Any]) -> Page:
+    """List the loans the caller may see, newest first, filtered and sorted."""
+    return page_rows(LOANS, loans_query(actor, args), args)
 
 
 def decision_queue(actor: Actor, page: int = 1) -> Page:

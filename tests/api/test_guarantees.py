@@ -202,7 +202,7 @@ def test_exposure_page_shows_the_fund_position(app, client, token_for, approved)
     officer = app.test_client()
     officer.post("/login", data={"email": "officer@bank.example", "password": "green-credit-demo"})
     page = officer.get("/guarantees").get_data(as_text=True)
-    assert "guarantee exposure" not in page and f"G{gid}" in page
+    assert "guarantee exposure" not in page and f"G-{gid:06d}" in page
 
 
 def test_validity_follows_the_schedule(client, token_for, approved):  # noqa: F811

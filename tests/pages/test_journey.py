@@ -234,7 +234,7 @@ def guarantee_issued(page, shot, loan_url: str) -> None:
     # By the enterprise: "L1" would also name L10 to L19 once other page tests have lent.
     page.get_by_test_id("guarantee-requests").get_by_role("row", name="Can Tho Rice Milling").get_by_role(
         "button", name=re.compile("^Issue G")).click()
-    page.get_by_text(re.compile(r"Guarantee G\d+ issued")).wait_for()
+    page.get_by_text(re.compile(r"Guarantee G-\d+ issued")).wait_for()
     shot("fund", "guarantee-issued")
 
 

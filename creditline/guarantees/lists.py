@@ -1,0 +1,59 @@
+"""The guarantees list: what it shows and how people find, sort and download it."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import Select
+from sqlalchemy.orm import aliased, selectinload
+
+from ..auth.models import Organisation
+from ..enterprises.models import Enterprise
+from ..listing import AMOUNTS, CHOICE, DATES, SEARCH, Column, Filter, ListSpec
+from ..loans.models import Loan
+from ..proposals.models import Proposal
+from .models import GUARANTEE_LIFECYCLE, Guarantee
+
+Bank = aliased(Organisation, name="guarantee_bank")
+GLoan = aliased(Loan, name="guarantee_loan")
+GProposal = aliased(Proposal, name="guarantee_proposal")
+GEnterprise = aliased(Enterprise, name="guarantee_enterprise")
+
+
+def _joins(stmt: Select[Any]) -> Select[Any]:
+    return (stmt.join(GLoan, GLoan.id == Guarantee.loan_id)
+            .join(GProposal, GProposal.id == GLoan.proposal_id)
+            .join(GEnterprise, GEnterprise.id == GProposal.enterprise_id)
+            .join(Bank, Bank.id == GLoan.bank_id)
+            .options(selectinload(Guarantee.loan).selectinload(Loan.proposal).selectinload(Proposal.enterprise),
+                     selectinload(Guarantee.loan).selectinload(Loan.bank)))
+
+
+GUARANTEES = ListSpec(
+    name="guarantees", title="Guarantees", noun="guarantee",
+    columns=(
+        Column("id", "Guarantee", lambda g: g.reference, Guarantee.id),
+        Column("loan", "Loan", lambda g: f"L{g.loan_id}", Guarantee.loan_id,
+               link=lambda g: url_for("loans.detail", loan_id=g.loan_id)),
+        Column("enterprise", "Enterprise", lambda g: g.loan.proposal.enterprise.legal_name, GEnterprise.legal_name),
+        Column("bank", "Bank", lambda g: g.loan.bank.name, Bank.name),
+        Column("status", "Status", lambda g: g.status, Guarantee.status, kind="code"),
+        Column("coverage_share", "Coverage", lambda g: g.coverage_share, Guarantee.coverage_share, kind="percent"),
+        Column("covered_amount", "Covered", lambda g: g.covered_amount, Guarantee.covered_amount, kind="money",
+               currency=lambda g: g.currency),
+        Column("fee", "Fee", lambda g: g.fee, Guarantee.fee, kind="money", currency=lambda g: g.currency),
+        Column("claim_amount", "Claim", lambda g: g.claim_amount, Guarantee.claim_amount, kind="money",
+               currency=lambda g: g.currency),
+        Column("issued_on", "Issued", lambda g: g.issued_on, Guarantee.issued_on, kind="date"),
+        Column("valid_until", "Valid until", lambda g: g.valid_until, Guarantee.valid_until, kind="date"),
+    ),
+    filters=(
+        Filter("q", "Enterprise", SEARCH, (GEnterprise.legal_name, GProposal.title)),
+        Filter("status", "Status", CHOICE, (Guarantee.status,), GUARANTEE_LIFECYCLE.states),
+        Filter("bank", "Bank", SEARCH, (Bank.name,)),
+        Filter("issued", "Issued", DATES, (Guarantee.issued_on,)),
+        Filter("covered_amount", "Covered", AMOUNTS, (Guarantee.covered_amount,)),
+    ),
+    default_sort="-id", tiebreak=Guarantee.id, joins=_joins,
+    empty="No guarantees in your scope yet.",
+)
