@@ -3,7 +3,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..auth.current import current_actor
+from ..list_views import api_list, openapi_doc
 from . import services
+from .lists import ENTERPRISES
 from .schemas import (EnterprisePageSchema, EnterpriseQueryArgsSchema, EnterpriseSchema,
                       EnterpriseUpdateSchema)
 
@@ -13,11 +15,12 @@ blp = Blueprint("enterprises_api", __name__, url_prefix="/api/v1/enterprises",
 
 @blp.route("")
 class EnterprisesView(MethodView):
-    @blp.arguments(EnterpriseQueryArgsSchema, location="query")
+    @blp.arguments(ENTERPRISES.args_schema(EnterpriseQueryArgsSchema), location="query")
     @blp.response(200, EnterprisePageSchema)
+    @blp.doc(**openapi_doc(EnterprisePageSchema))
     def get(self, args):
-        """List the enterprises the caller may see."""
-        return services.list_enterprises(current_actor(), args)
+        """List the enterprises the caller may see: search, filter, sort; ?format=csv|xlsx downloads them all."""
+        return api_list(ENTERPRISES, services.enterprises_query(current_actor(), args), args)
 
     @blp.arguments(EnterpriseSchema)
     @blp.response(201, EnterpriseSchema)

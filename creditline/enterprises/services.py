@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, select
 
 from ..audit.services import record
 from ..auth.models import Organisation
@@ -11,8 +11,10 @@ from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..unit_of_work import unit_of_work
-from ..pagination import Page, paginate
+from ..listing import page_rows
+from ..pagination import Page
 from .models import Enterprise
+from .lists import ENTERPRISES
 
 FIELDS = ("legal_name", "tax_id", "country", "isic_code", "employees", "annual_turnover",
           "total_assets", "domestic_ownership_share", "operating_since")
@@ -83,15 +85,17 @@ def update_enterprise(actor: Actor, ent_id: int, data: dict[str, Any]) -> Enterp
     return ent
 
 
-def list_enterprises(actor: Actor, args: dict[str, Any]) -> Page:
-    """List the enterprises the caller may see."""
-    stmt = visible(Enterprise, actor).order_by(Enterprise.legal_name)
-    if args.get("q"):
-        like = f"%{args['q']}%"
-        stmt = stmt.where(or_(Enterprise.legal_name.ilike(like), Enterprise.tax_id.ilike(like)))
+def enterprises_query(actor: Actor, args: dict[str, Any]) -> Select[Any]:
+    """The enterprises the caller may see, of one country if asked (the list spec does the rest)."""
+    stmt = visible(Enterprise, actor)
     if args.get("country"):
         stmt = stmt.where(Enterprise.country == args["country"])
-    return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
+    return stmt
+
+
+def list_enterprises(actor: Actor, args: dict[str, Any]) -> Page:
+    """List the enterprises the caller may see, by name unless asked otherwise."""
+    return page_rows(ENTERPRISES, enterprises_query(actor, args), args)
 
 
 def get_enterprise(actor: Actor, ent_id: int) -> Enterprise:

@@ -8,7 +8,9 @@ from marshmallow import ValidationError
 from ..auth.current import current_actor
 from ..errors import ValidationFailed
 from ..form_errors import flatten_errors
+from ..list_views import list_page
 from . import services
+from .lists import ENTERPRISES
 from .schemas import EnterpriseSchema, EnterpriseUpdateSchema
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
@@ -25,9 +27,8 @@ def _form_body() -> dict:
 @login_required
 def index():
     actor = current_actor()
-    page = services.list_enterprises(actor, {"page": request.args.get("page", 1, type=int), "per_page": 25,
-                                             "q": request.args.get("q") or None})
-    return render_template("enterprises/list.html", page=page, can_create=actor.has("sme"))
+    return list_page(ENTERPRISES, lambda args: services.enterprises_query(actor, args), "enterprises/list.html",
+                     "enterprises.index", can_create=actor.has("sme"))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -5,7 +5,9 @@ from marshmallow import Schema, fields, validate
 
 from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
+from ..list_views import api_list, openapi_doc
 from . import services
+from .lists import VERIFICATIONS
 from .models import DECISIONS, VERIFICATION_LIFECYCLE
 from ..openapi import file_response
 from ..schemas import Id, Text, UtcDateTime
@@ -93,11 +95,12 @@ class CreateView(MethodView):
 
 @blp.route("/verifications")
 class ListView(MethodView):
-    @blp.arguments(ListArgs, location="query")
+    @blp.arguments(VERIFICATIONS.args_schema(ListArgs), location="query")
     @blp.response(200, VerificationPage)
+    @blp.doc(**openapi_doc(VerificationPage))
     def get(self, args):
-        """Verifications in scope (status=proposed is the senior verifier's queue)."""
-        return services.list_verifications(current_actor(), args)
+        """Verifications in scope (status=proposed is the senior verifier's queue); ?format=csv|xlsx downloads them."""
+        return api_list(VERIFICATIONS, services.verifications_query(current_actor(), args), args)
 
 
 @blp.route("/verifications/<int:verification_id>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..audit.services import record
 from ..auth.permissions import Actor, check_four_eyes, get_visible, require_role, visible
@@ -17,13 +17,15 @@ from ..lifecycle_moves import move
 from ..unit_of_work import unit_of_work
 from ..monitoring.models import MonitoringReport, ReportEvidence
 from ..monitoring.services import plan_of, report_day
-from ..pagination import Page, paginate
+from ..listing import page_rows
+from ..pagination import Page
 from ..proposals.models import Proposal
 from ..scoring.services import rulebook_for
 from ..verification.calc import verify
 from ..verification.model_choice import apply_models
 from .modelling import choose_models, settings_of
 from .models import DECISIONS, VERIFICATION_LIFECYCLE, Verification
+from .lists import VERIFICATIONS
 
 # What a grant calculation needs once a verification is confirmed; set by the grants package,
 # which sits above this one, so verifying does not import paying.
@@ -192,14 +194,17 @@ def get_verification(actor: Actor, verification_id: int) -> Verification:
     return get_visible(Verification, verification_id, actor, what="verification")
 
 
-def list_verifications(actor: Actor, args: dict[str, Any]) -> Page:
-    """Verifications in scope, newest first; filter by status (the senior's queue is 'proposed')."""
+def verifications_query(actor: Actor, args: dict[str, Any]) -> Select[Any]:
+    """Verifications in scope, of one proposal if asked (the list spec does the rest)."""
     stmt = visible(Verification, actor)
-    if args.get("status"):
-        stmt = stmt.where(Verification.status == args["status"])
     if args.get("proposal_id"):
         stmt = stmt.where(Verification.proposal_id == args["proposal_id"])
-    return paginate(stmt.order_by(Verification.id.desc()), args["page"], args["per_page"])
+    return stmt
+
+
+def list_verifications(actor: Actor, args: dict[str, Any]) -> Page:
+    """Verifications in scope, newest first; filter by status (the senior's queue is 'proposed')."""
+    return page_rows(VERIFICATIONS, verifications_query(actor, args), args)
 
 
 def current_confirmed(proposal_id: int) -> Verification | None:

@@ -7,8 +7,9 @@ from flask_login import login_required
 from ..auth.current import current_actor
 from ..errors import DomainError, ValidationFailed
 from ..event_dates import form_day
-from ..pagination import Page
+from ..list_views import list_page
 from . import services
+from .lists import VERIFICATIONS
 from .chart import specific_consumption_chart
 from .line_chart import fit_charts
 
@@ -24,11 +25,9 @@ def _problem(exc: DomainError) -> str:
 @login_required
 def queue():
     actor = current_actor()
-    status = request.args.get("status") or ("proposed" if actor.has("senior_verifier") else None)
-    page: Page = services.list_verifications(actor, {"status": status, "page": request.args.get("page", 1, type=int),
-                                                     "per_page": 25})
-    ready = services.ready_to_verify(actor) if actor.has("verifier", "senior_verifier") else []
-    return render_template("verifications/queue.html", page=page, ready=ready, status=status)
+    return list_page(VERIFICATIONS, lambda args: services.verifications_query(actor, args),
+                     "verifications/queue.html", "verifications.queue", extra=lambda: {
+                         "ready": services.ready_to_verify(actor) if actor.has("verifier", "senior_verifier") else []})
 
 
 @bp.route("/proposals/<int:proposal_id>/verify", methods=["POST"])
