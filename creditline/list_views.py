@@ -121,7 +121,8 @@ def list_view(spec: ListSpec, page: Page, args: dict[str, Any], errors: dict[str
     return ListView(spec, page, fields, headers, rows, href(format="csv"), href(format="xlsx"),
                     href(page=page.page - 1) if page.has_prev else None,
                     href(page=page.page + 1) if page.has_next else None,
-                    bool(current), url_for(endpoint, **route), list(sort.items()))
+                    bool(current) or any(v is not None for v in route.values()), url_for(endpoint, **route),
+                    list(sort.items()) + [(k, str(v)) for k, v in route.items() if v is not None])
 
 
 def list_page(spec: ListSpec, query: Callable[[dict[str, Any]], Select[Any]], template: str, endpoint: str, *,

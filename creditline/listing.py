@@ -54,6 +54,8 @@ class Filter:
     kind: str
     targets: tuple[Any, ...]
     choices: tuple[str, ...] = ()
+    # A choice that is not "column == value" (a user holding a role): value -> SQL condition.
+    match: Callable[[Any], Any] | None = None
 
     def arg_names(self) -> tuple[str, ...]:
         if self.kind == DATES:
@@ -156,7 +158,7 @@ def select_rows(spec: ListSpec, stmt: Select[Any], args: Mapping[str, Any]) -> S
             text = args[f.name].strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(or_(*(t.ilike(f"%{text}%", escape="\\") for t in f.targets)))
         elif f.kind == CHOICE and args.get(f.name):
-            stmt = stmt.where(f.targets[0] == args[f.name])
+            stmt = stmt.where(f.match(args[f.name]) if f.match else f.targets[0] == args[f.name])
         elif f.kind in (DATES, AMOUNTS):
             low, high = f.arg_names()
             target = f.targets[0]

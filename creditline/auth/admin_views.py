@@ -8,9 +8,11 @@ from flask_login import login_required
 from marshmallow import ValidationError
 
 from ..errors import ValidationFailed
-from ..pagination import id_arg, page_arg
+from ..pagination import id_arg
 from ..form_errors import flatten_errors
+from ..list_views import list_page
 from . import services
+from .lists import ORGANISATIONS, USERS
 from .current import current_actor, sign_in
 from .models import ORG_KINDS, ROLE_ORG_KINDS, ROLES
 from .schemas import OrganisationSchema, UserSchema, UserUpdateSchema
@@ -49,21 +51,20 @@ def organisations():
         else:
             flash(f"{org.name} is created.", "success")
             return redirect(url_for("admin.organisations", kind=org.kind))
-    page = services.list_organisations(actor, page_arg(), 25, kind)
-    return render_template("admin/organisations.html", page=page, kind=kind, kinds=ORG_KINDS, body=body,
-                           errors=errors, can_manage=actor.has("fund_admin")), 422 if errors else 200
+    shown = list_page(ORGANISATIONS, lambda args: services.organisations_query(actor, args),
+                      "admin/organisations.html", "admin.organisations", kinds=ORG_KINDS, body=body,
+                      errors=errors, can_manage=actor.has("fund_admin"))
+    return (shown, 422) if errors else shown
 
 
 @bp.route("/users")
 @login_required
 def users():
     actor = current_actor()
-    args = {"page": page_arg(), "per_page": 25,
-            "organisation_id": id_arg("organisation_id"),
-            "role": request.args.get("role") if request.args.get("role") in ROLES else None}
-    page = services.list_users(actor, args)
-    return render_template("admin/users.html", page=page, args=args, roles=ROLES,
-                           organisations=services.organisation_choices(actor), can_manage=actor.has("fund_admin"))
+    organisation_id = id_arg("organisation_id")
+    return list_page(USERS, lambda args: services.users_query(actor, {"organisation_id": organisation_id}),
+                     "admin/users.html", "admin.users", route={"organisation_id": organisation_id},
+                     organisation_id=organisation_id, can_manage=actor.has("fund_admin"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -2,7 +2,9 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from ..errors import Unauthorized
+from ..list_views import api_list, openapi_doc
 from . import services
+from .lists import ORGANISATIONS, USERS
 from .current import bearer_token, current_actor
 from .signin_limits import signin_limited
 from .schemas import (OrganisationPageSchema, OrganisationQueryArgsSchema, OrganisationSchema,
@@ -42,11 +44,12 @@ class MeView(MethodView):
 
 @blp.route("/organisations")
 class OrganisationsView(MethodView):
-    @blp.arguments(OrganisationQueryArgsSchema, location="query")
+    @blp.arguments(ORGANISATIONS.args_schema(OrganisationQueryArgsSchema), location="query")
     @blp.response(200, OrganisationPageSchema)
+    @blp.doc(**openapi_doc(OrganisationPageSchema))
     def get(self, args):
-        """List organisations, optionally of one kind (fund admins and the fund's auditors)."""
-        return services.list_organisations(current_actor(), args["page"], args["per_page"], args.get("kind"))
+        """List organisations (fund admins and the fund's auditors); ?format=csv|xlsx downloads them all."""
+        return api_list(ORGANISATIONS, services.organisations_query(current_actor(), args), args)
 
     @blp.arguments(OrganisationSchema)
     @blp.response(201, OrganisationSchema)
@@ -71,11 +74,12 @@ class OrganisationView(MethodView):
 
 @blp.route("/users")
 class UsersView(MethodView):
-    @blp.arguments(UserQueryArgsSchema, location="query")
+    @blp.arguments(USERS.args_schema(UserQueryArgsSchema), location="query")
     @blp.response(200, UserPageSchema)
+    @blp.doc(**openapi_doc(UserPageSchema))
     def get(self, args):
-        """List users (fund admins and the fund's auditors)."""
-        return services.list_users(current_actor(), args)
+        """List users (fund admins and the fund's auditors); ?format=csv|xlsx downloads them all."""
+        return api_list(USERS, services.users_query(current_actor(), args), args)
 
     @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -16,7 +16,6 @@ from ..database import as_utc, utcnow
 from ..errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..unit_of_work import keep_changes, transaction, unit_of_work
-from ..pagination import Page, paginate
 from .models import ORG_KINDS, ROLE_ORG_KINDS, ApiToken, Organisation, User, UserRole
 from .permissions import Actor, require_portfolio, require_role
 
@@ -305,13 +304,10 @@ def require_user_manager(actor: Actor) -> None:
     require_role(actor, "fund_admin", action="manage users")
 
 
-def list_organisations(actor: Actor, page: int, per_page: int, kind: str | None = None) -> Page:
-    """List organisations (fund admins and the fund's auditors)."""
+def organisations_query(actor: Actor, args: dict[str, Any] | None = None) -> Select[Any]:
+    """Every organisation (fund admins and the fund's auditors); the list spec filters and sorts."""
     require_portfolio(actor, action="list organisations")
-    stmt = select(Organisation).order_by(Organisation.name)
-    if kind:
-        stmt = stmt.where(Organisation.kind == kind)
-    return paginate(stmt, page, per_page)
+    return select(Organisation)
 
 
 def organisation_choices(actor: Actor, kind: str | None = None) -> list[Organisation]:
@@ -332,15 +328,13 @@ def get_organisation(actor: Actor, org_id: int) -> Organisation:
     return org
 
 
-def list_users(actor: Actor, args: dict) -> Page:
-    """List users, filtered by organisation or role (fund admins and the fund's auditors)."""
+def users_query(actor: Actor, args: dict[str, Any]) -> Select[Any]:
+    """Users, of one organisation if asked (fund admins and the fund's auditors); the list spec does the rest."""
     require_portfolio(actor, action="list users")
-    stmt = select(User).order_by(User.email)
+    stmt = select(User)
     if args.get("organisation_id"):
         stmt = stmt.where(User.organisation_id == args["organisation_id"])
-    if args.get("role"):
-        stmt = stmt.where(User.role_rows.any(UserRole.role == args["role"]))
-    return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
+    return stmt
 
 
 def read_user(actor: Actor, user_id: int) -> User:

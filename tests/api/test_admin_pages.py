@@ -141,7 +141,7 @@ def test_users_page_paginates_and_filters(app, admin):
     assert "officer@bank.example" in officers and "committee@bank.example" not in officers
     assert "verifier@ncpc.example" not in officers
     none = admin.get("/admin/users?role=sme&organisation_id=999999").get_data(as_text=True)
-    assert "No user matches these filters." in none
+    assert "Nothing matches these filters." in none
 
 
 def test_new_user_form_validates_roles_against_the_organisation(app, admin):
