@@ -106,8 +106,9 @@ def list_view(spec: ListSpec, page: Page, args: dict[str, Any], errors: dict[str
             kind = {SEARCH: "search", CHOICE: "choice", DATES: "date", AMOUNTS: "amount"}[f.kind]
             fields.append(FilterField(name, text, kind, current.get(name, ""), choices,
                                       "; ".join(errors.get(name, []))))
+    shown = [c for c in spec.columns if c.on_page]
     headers = []
-    for c in spec.columns:
+    for c in shown:
         numeric = c.kind in ("money", "percent", "number")
         if c.sort is None:
             headers.append(Header(c.label, None, "none", numeric))
@@ -117,7 +118,7 @@ def list_view(spec: ListSpec, page: Page, args: dict[str, Any], errors: dict[str
         headers.append(Header(c.label, href(sort=c.key, dir=flip),
                               ("descending" if descending else "ascending") if active else "none", numeric))
     rows = [(r, [(display(c, r), c.link(r) if c.link else None, c.kind in ("money", "percent", "number"))
-                 for c in spec.columns]) for r in page.items]
+                 for c in shown]) for r in page.items]
     return ListView(spec, page, fields, headers, rows, href(format="csv"), href(format="xlsx"),
                     href(page=page.page - 1) if page.has_prev else None,
                     href(page=page.page + 1) if page.has_next else None,
@@ -127,13 +128,13 @@ def list_view(spec: ListSpec, page: Page, args: dict[str, Any], errors: dict[str
 
 def list_page(spec: ListSpec, query: Callable[[dict[str, Any]], Select[Any]], template: str, endpoint: str, *,
               base: type[Schema] = PageArgsSchema, route: dict[str, Any] | None = None,
-              extra: Callable[[], dict[str, Any]] | None = None, **context: Any) -> Any:
+              extra: Callable[[], dict[str, Any]] | None = None, per_page: int = 25, **context: Any) -> Any:
     """Render a list page, or download what it filters (``?format=csv|xlsx``).
 
     ``query(args)`` is the caller's scoped SELECT (with any arguments of the list's own);
     ``extra()`` adds what only the page shows (not computed for a download).
     """
-    args, errors = read_page_args(spec, request.args, base)
+    args, errors = read_page_args(spec, request.args, base, per_page)
     if args.get("format"):
         return list_exports.response(spec, all_rows(spec, query(args), args), args["format"])
     page = page_rows(spec, query(args), args)

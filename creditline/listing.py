@@ -43,6 +43,7 @@ class Column:
     unit: str = ""
     currency: Callable[[Any], str | None] | None = None
     link: Callable[[Any], str] | None = None  # the row's page (called in a request)
+    on_page: bool = True  # False: only in the downloads (the page shows it its own way)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Filter:
     kind: str
     targets: tuple[Any, ...]
     choices: tuple[str, ...] = ()
-    # A choice that is not "column == value" (a user holding a role): value -> SQL condition.
+    # A search or choice that is not "like"/"==" on the targets (a user holding a role): value -> condition.
     match: Callable[[Any], Any] | None = None
 
     def arg_names(self) -> tuple[str, ...]:
@@ -153,12 +154,14 @@ def select_rows(spec: ListSpec, stmt: Select[Any], args: Mapping[str, Any]) -> S
     if spec.joins is not None:
         stmt = spec.joins(stmt)
     for f in spec.filters:
-        if f.kind == SEARCH and args.get(f.name):
+        if f.match is not None and args.get(f.name):
+            stmt = stmt.where(f.match(args[f.name].strip()))
+        elif f.kind == SEARCH and args.get(f.name):
             # Wildcards the person typed are matched literally.
             text = args[f.name].strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(or_(*(t.ilike(f"%{text}%", escape="\\") for t in f.targets)))
         elif f.kind == CHOICE and args.get(f.name):
-            stmt = stmt.where(f.match(args[f.name]) if f.match else f.targets[0] == args[f.name])
+            stmt = stmt.where(f.targets[0] == args[f.name])
         elif f.kind in (DATES, AMOUNTS):
             low, high = f.arg_names()
             target = f.targets[0]

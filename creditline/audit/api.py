@@ -5,7 +5,9 @@ from marshmallow import Schema, fields
 
 from ..auth.current import current_actor
 from ..pagination import PageArgsSchema, page_schema
+from ..list_views import api_list, openapi_doc
 from . import services
+from .lists import AUDIT_EVENTS
 from ..schemas import Id, Text, UtcDateTime
 
 blp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit-events", description="Audit trail")
@@ -26,6 +28,9 @@ class AuditEventSchema(Schema):
     hash = Text()
 
 
+AuditEventPage = page_schema(AuditEventSchema, "AuditEventPage")
+
+
 class AuditQueryArgsSchema(PageArgsSchema):
     entity_type = Text()
     entity_id = Id()
@@ -36,8 +41,9 @@ class AuditQueryArgsSchema(PageArgsSchema):
 
 @blp.route("")
 class AuditEventsView(MethodView):
-    @blp.arguments(AuditQueryArgsSchema, location="query")
-    @blp.response(200, page_schema(AuditEventSchema, "AuditEventPage"))
+    @blp.arguments(AUDIT_EVENTS.args_schema(AuditQueryArgsSchema), location="query")
+    @blp.response(200, AuditEventPage)
+    @blp.doc(**openapi_doc(AuditEventPage))
     def get(self, args):
-        """List audit events, newest first, filtered by entity, actor or action."""
-        return services.list_events(current_actor(), args)
+        """List audit events, newest first, filtered by entity, actor, action or day; ?format=csv|xlsx downloads them."""
+        return api_list(AUDIT_EVENTS, services.events_query(current_actor(), args), args)

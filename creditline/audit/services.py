@@ -9,12 +9,14 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 
 from ..auth.permissions import Actor, require_portfolio
 from ..database import utcnow
 from ..extensions import db
-from ..pagination import Page, paginate
+from ..listing import page_rows
+from ..pagination import Page
+from .lists import AUDIT_EVENTS
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -183,16 +185,19 @@ def count_events() -> int:
     return db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
-def list_events(actor: Actor, args: dict[str, Any]) -> Page:
-    """List audit events, newest first (fund admins and the fund's auditors)."""
+def events_query(actor: Actor, args: dict[str, Any]) -> Select[Any]:
+    """Audit events of one entity or actor if asked (fund admins and the fund's auditors)."""
     require_portfolio(actor, action="read the audit trail")
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc())
-    for key in ("entity_type", "entity_id", "actor_id", "action"):
+    stmt = select(AuditEvent)
+    for key in ("entity_id", "actor_id"):
         if args.get(key) is not None:
             stmt = stmt.where(getattr(AuditEvent, key) == args[key])
-    if args.get("actor_email"):
-        stmt = stmt.where(func.lower(AuditEvent.actor_email) == args["actor_email"].strip().lower())
-    return paginate(stmt, args.get("page", 1), args.get("per_page", 25))
+    return stmt
+
+
+def list_events(actor: Actor, args: dict[str, Any]) -> Page:
+    """List audit events, newest first (fund admins and the fund's auditors)."""
+    return page_rows(AUDIT_EVENTS, events_query(actor, args), args)
 
 
 def entity_types() -> list[str]:

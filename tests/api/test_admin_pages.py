@@ -197,7 +197,7 @@ def test_audit_page_filters_and_shows_before_and_after(app, admin):
     assert re.search(r"<strong>grant_budget</strong>:\s*3000000.00 → 2500000.00", html)
     mine = admin.get("/audit?actor_email=admin@fund.example").get_data(as_text=True)
     assert "credit_line.updated" in mine and "organisation.created" not in mine
-    assert "No event matches" in admin.get("/audit?entity_type=loan&entity_id=424242").get_data(as_text=True)
+    assert "Nothing matches these filters." in admin.get("/audit?entity_type=loan&entity_id=424242").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", ["/credit-lines", "/credit-lines/new", "/admin/users", "/admin/organisations",
