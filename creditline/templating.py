@@ -20,6 +20,8 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Review queue", "proposals.review_queue", frozenset({"verifier", "senior_verifier"})),
     ("Referrals", "referrals.desk", frozenset({"verifier", "senior_verifier", "fund_admin", "bank_officer",
                                               "credit_committee", "auditor"})),
+    ("Monitoring reports", "monitoring.reports", frozenset({"sme", "verifier", "senior_verifier", "fund_admin",
+                                                          "auditor", "bank_officer"})),
     ("Verifications", "verifications.queue", frozenset({"verifier", "senior_verifier", "fund_admin", "auditor"})),
     ("Loans", "loans.index", frozenset({"sme", "bank_officer", "credit_committee", "fund_admin", "auditor"})),
     ("Loan decisions", "loans.decisions", frozenset({"credit_committee"})),

@@ -7,9 +7,11 @@ from marshmallow import ValidationError
 from ..auth.current import current_actor
 from ..errors import ValidationFailed
 from ..openapi import XLSX, file_response
+from ..list_views import api_list, openapi_doc
 from . import review, services
-from .schemas import (EvidenceSchema, PlanBodySchema, PlanSchema, ReportBodySchema, ReportSchema,
-                      ReviewBodySchema)
+from .lists import MONITORING_REPORTS, reports_query
+from .schemas import (EvidenceSchema, PlanBodySchema, PlanSchema, ReportBodySchema, ReportListArgsSchema,
+                      ReportPageSchema, ReportSchema, ReviewBodySchema)
 
 blp = Blueprint("monitoring_api", __name__, url_prefix="/api/v1", description="Monitoring plans and reports")
 
@@ -46,6 +48,16 @@ def _report_items() -> tuple[list[dict], bool]:
     if errors:
         raise ValidationFailed("the report was not stored", errors)
     return loaded, single
+
+
+@blp.route("/monitoring-reports")
+class AllReportsView(MethodView):
+    @blp.arguments(MONITORING_REPORTS.args_schema(ReportListArgsSchema), location="query")
+    @blp.response(200, ReportPageSchema)
+    @blp.doc(**openapi_doc(ReportPageSchema))
+    def get(self, args):
+        """Every report version in scope, across proposals: search, filter, sort; ?format=csv|xlsx downloads them."""
+        return api_list(MONITORING_REPORTS, reports_query(current_actor(), args), args)
 
 
 @blp.route("/proposals/<int:proposal_id>/monitoring-reports")

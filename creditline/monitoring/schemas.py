@@ -1,6 +1,7 @@
 """Monitoring plan and report bodies and answers."""
 from marshmallow import Schema, fields, validate
 
+from ..pagination import PageArgsSchema, page_schema
 from ..vocabulary import STREAMS
 from .models import IPMVP_OPTIONS
 from ..schemas import Day, Id, Quantity, Text, UtcDateTime
@@ -110,3 +111,14 @@ class ReportSchema(Schema):
     quantities = fields.List(fields.Nested(QuantityOutSchema))
     drivers = fields.Dict(allow_none=True)
     evidence = fields.List(fields.Nested(EvidenceSchema))
+
+
+class ReportRowSchema(ReportSchema):
+    proposal_id = Id(attribute="period.plan.proposal_id")
+
+
+class ReportListArgsSchema(PageArgsSchema):
+    proposal_id = Id()
+
+
+ReportPageSchema = page_schema(ReportRowSchema, "MonitoringReportPage")

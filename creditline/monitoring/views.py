@@ -11,7 +11,9 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..files.disposition import download
 from ..event_dates import form_day
 from ..proposals import services as proposals
+from ..list_views import list_page
 from . import review, services
+from .lists import MONITORING_REPORTS, reports_query
 from .. import clock
 
 bp = Blueprint("monitoring", __name__)
@@ -19,6 +21,14 @@ bp = Blueprint("monitoring", __name__)
 
 def _errors_text(exc: ValidationFailed) -> str:
     return "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
+
+
+@bp.route("/monitoring-reports")
+@login_required
+def reports():
+    actor = current_actor()
+    return list_page(MONITORING_REPORTS, lambda args: reports_query(actor, args), "monitoring/reports.html",
+                     "monitoring.reports")
 
 
 @bp.route("/proposals/<int:proposal_id>/monitoring")
