@@ -82,7 +82,7 @@ def quantity(value: Any, unit: str | None = "") -> str:
     if value is None or value == "":
         return ""
     number = Decimal(str(value))
-    text = f"{number:,f}" if number != number.to_integral_value() else f"{number:,.0f}"
+    text = f"{number.normalize():,f}" if number != number.to_integral_value() else f"{number:,.0f}"
     return f"{text} {unit or ''}".strip()
 
 
