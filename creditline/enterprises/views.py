@@ -9,11 +9,13 @@ from ..auth.current import current_actor
 from ..errors import ValidationFailed
 from ..form_errors import flatten_errors
 from ..list_views import list_page
+from ..percent_fields import percent_errors, to_fractions, to_percents
 from . import services
 from .lists import ENTERPRISES
 from .schemas import EnterpriseSchema, EnterpriseUpdateSchema
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
+PERCENTS = ("domestic_ownership_share",)
 FIELDS = ("legal_name", "tax_id", "country", "isic_code", "employees", "annual_turnover",
           "total_assets", "domestic_ownership_share", "operating_since")
 
@@ -37,18 +39,20 @@ def index():
 def form(ent_id: int | None = None):
     actor = current_actor()
     ent = services.get_enterprise(actor, ent_id) if ent_id else None
-    body = services.snapshot(ent) if ent and request.method == "GET" else _form_body()
+    # The form shows and takes the ownership share in percent; the services keep the fraction.
+    body = to_percents(services.snapshot(ent), PERCENTS) if ent and request.method == "GET" else _form_body()
     errors: dict = {}
     if request.method == "POST":
+        data = to_fractions(body, PERCENTS)
         try:
             if ent is None:
-                saved = services.register_enterprise(actor, EnterpriseSchema().load(body))
+                saved = services.register_enterprise(actor, EnterpriseSchema().load(data))
             else:
-                saved = services.update_enterprise(actor, ent.id, EnterpriseUpdateSchema(partial=True).load(body))
+                saved = services.update_enterprise(actor, ent.id, EnterpriseUpdateSchema(partial=True).load(data))
         except ValidationError as exc:
-            errors = flatten_errors(exc.messages)
+            errors = percent_errors(flatten_errors(exc.messages), PERCENTS)
         except ValidationFailed as exc:
-            errors = exc.errors
+            errors = percent_errors(exc.errors, PERCENTS)
         else:
             flash(f"{saved.legal_name} is saved.", "success")
             return redirect(url_for("enterprises.index"))

@@ -16,6 +16,7 @@ from ..guarantees.schemas import RecoverySchema as RecoveryFormSchema
 from ..guarantees.schemas import RequestSchema as RequestFormSchema
 from ..proposals import services as proposals
 from ..list_views import list_page
+from ..percent_fields import percent_errors, to_fractions
 from . import cancellation, repayments, services, write_offs
 from .lists import LOANS
 from .schemas import CancelRestSchema, DeclineSchema, DisbursementInSchema, LoanCreateSchema, PaymentInSchema, WriteOffSchema
@@ -24,10 +25,20 @@ from .. import clock
 bp = Blueprint("loans", __name__, url_prefix="/loans")
 
 
+# Rates are typed in percent (10 for 10 %); the services take the fraction.
+PERCENTS = ("annual_rate",)
+
+
 def _form(schema: Schema, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     raw = {k: v for k, v in request.form.items() if k != "csrf_token" and v != "" and not k.startswith("plan-")}
+    raw = to_fractions(raw, PERCENTS)
     raw.update(extra or {})
-    return schema.load(raw)
+    try:
+        return schema.load(raw)
+    except ValidationError as exc:
+        if isinstance(exc.messages, dict) and set(PERCENTS) & set(exc.messages):
+            raise ValidationError(percent_errors(exc.normalized_messages(), PERCENTS)) from exc
+        raise
 
 
 def _plan_rows() -> list[dict[str, str]]:

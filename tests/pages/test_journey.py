@@ -115,7 +115,7 @@ def sme_registers_and_drafts(page, shot, tmp_path: Path) -> None:
     for label, value in (("Legal name", "Can Tho Rice Milling Co., Ltd."), ("Tax id", "VN1800123456"),
                          ("Country", "VN"), ("Sector (ISIC Rev.4)", "C1061"), ("Employees", "120"),
                          ("Operating since", "2009-05-01"), ("Annual turnover", "5200000"),
-                         ("Total assets", "3100000"), ("Domestic ownership share", "1")):
+                         ("Total assets", "3100000"), ("Domestic ownership (%)", "100")):
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Can Tho Rice Milling Co., Ltd. is saved.").wait_for()
@@ -152,7 +152,7 @@ def sme_registers_and_drafts(page, shot, tmp_path: Path) -> None:
     page.get_by_role("button", name="Submit for scoring").click()
     page.wait_for_url("**/assessment")
     assert page.get_by_role("heading", name="Every rule, explained").is_visible()
-    assert "referred" in page.locator("h1").inner_text()
+    assert "Referred" in page.locator("h1").inner_text()
     shot("sme", "submitted-referred")
 
 
@@ -180,7 +180,7 @@ def referral_decided_and_resubmitted(page, shot, pid: int) -> None:
     save_draft(page)
     page.get_by_role("button", name="Submit for scoring").click()
     page.wait_for_url("**/assessment")
-    assert "eligible" in page.locator("h1").inner_text()
+    assert "Eligible" in page.locator("h1").inner_text()
     shot("sme", "resubmitted-eligible")
 
 
@@ -199,7 +199,7 @@ def bank_lends(page, shot, pid: int) -> str:
     page.goto("/loans")
     page.get_by_test_id("applications").get_by_role("row", name=TITLE).get_by_role(
         "link", name="Propose terms").click()
-    page.get_by_label("Annual rate").fill("0.10")
+    page.get_by_label("Annual rate").fill("10")
     page.get_by_label("Tenor (months)").fill("36")
     tranches = page.get_by_test_id("tranches")
     tranches.get_by_label("Tranche 1 date").fill("2025-01-20")
@@ -292,7 +292,7 @@ def ncpc_verifies(page, shot, pid: int) -> str:
         page.get_by_test_id(f"review-M{k:02d}").get_by_role("button", name="Accept").click()
         page.get_by_text(f"Report M{k:02d} accepted").wait_for()
     row = page.get_by_test_id("periods").locator("tr", has_text="M03")
-    assert "accepted" in row.inner_text() and "version 2" in row.inner_text()
+    assert "Accepted" in row.inner_text() and "version 2" in row.inner_text()
     shot("ncpc", "reports-accepted")
     page.get_by_role("button", name="Verify the accepted periods").click()
     page.wait_for_url("**/verifications/*")
@@ -370,8 +370,8 @@ def walk(page, live_app, tmp_path: Path, shot: Camera) -> None:
     page.goto(loan_url)
     disburse(page, "50000", "2025-01-20")
     disburse(page, "30000", "2025-02-17")
-    assert page.get_by_test_id("outstanding").locator("p.big").inner_text() == "USD 80,000"
-    assert "issued" in page.get_by_test_id("guarantee").inner_text()
+    assert page.get_by_test_id("outstanding").locator("p.big").inner_text() == "USD 80,000.00"
+    assert "Issued" in page.get_by_test_id("guarantee").inner_text()
     shot("bank", "both-tranches-paid-out")
     with live_app.app_context():
         loan = db.session.scalar(select(Loan).where(Loan.proposal_id == pid))

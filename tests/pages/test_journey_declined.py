@@ -23,7 +23,7 @@ def test_the_committee_declines_and_the_sme_is_told(page):
     sign_in(page, "officer@bank.example")
     page.goto("/loans")
     page.get_by_test_id("applications").get_by_role("row", name=TITLE).get_by_role("link", name="Propose terms").click()
-    page.get_by_label("Annual rate").fill("0.11")
+    page.get_by_label("Annual rate").fill("11")
     page.get_by_label("Tenor (months)").fill("48")
     page.get_by_role("button", name="Propose to the credit committee").click()
     page.get_by_text("Loan terms proposed").wait_for()
@@ -36,7 +36,7 @@ def test_the_committee_declines_and_the_sme_is_told(page):
     page.get_by_label("Reason").fill("Stenter runs one shift: the savings do not cover the installments")
     page.get_by_role("button", name="Decline").click()
     page.get_by_text("Declined: Stenter runs one shift").wait_for()
-    assert "declined" in page.locator("h1").inner_text()
+    assert "Declined" in page.locator("h1").inner_text()
     shot("committee", "loan-declined")
 
     sign_in(page, "owner@textile.example")

@@ -38,11 +38,11 @@ def test_officer_cancels_the_undisbursed_rest_then_pays_the_loan_off(page, live_
     loan_id = half_disbursed(live_app, "Journey C jet dyeing line")
     sign_in(page, "officer@bank.example")
     page.goto(f"/loans/{loan_id}")
-    assert "disbursed" in page.locator("h1").inner_text()
+    assert "Disbursed" in page.locator("h1").inner_text()
 
     pay_off(page)
     page.get_by_text("cancel the undisbursed rest first").wait_for()
-    assert "disbursed" in page.locator("h1").inner_text()
+    assert "Disbursed" in page.locator("h1").inner_text()
 
     form = page.get_by_test_id("cancel-rest-form")
     assert "USD 30,000" in form.inner_text()
@@ -50,13 +50,13 @@ def test_officer_cancels_the_undisbursed_rest_then_pays_the_loan_off(page, live_
     form.get_by_role("button", name="Cancel the undisbursed rest").click()
     page.get_by_text("The undisbursed rest is cancelled.").wait_for()
     assert "the second dyeing line was dropped" in page.get_by_test_id("cancelled-rest").inner_text()
-    assert "active" in page.locator("h1").inner_text()
+    assert "Active" in page.locator("h1").inner_text()
     assert page.get_by_test_id("cancel-rest-form").count() == 0
     assert page.get_by_test_id("disburse-form").count() == 0
 
     pay_off(page)
     page.get_by_text("Payment recorded.").wait_for()
-    assert "repaid" in page.locator("h1").inner_text()
+    assert "Repaid" in page.locator("h1").inner_text()
 
 
 def test_over_the_total_cover_limit_the_officer_sees_the_capped_cover_and_confirms_it(page, live_app):
@@ -76,10 +76,10 @@ def test_over_the_total_cover_limit_the_officer_sees_the_capped_cover_and_confir
     offer = page.get_by_test_id("capped-cover")
     offer.wait_for()
     text = " ".join(offer.inner_text().split())
-    assert "at most 70% of the loan and other guarantors cover 30%" in text
-    assert "the fund can cover 40%: USD 32,000 of USD 80,000" in text
+    assert "at most 70 % of the loan and other guarantors cover 30 %" in text
+    assert "the fund can cover 40 %: USD 32,000.00 of USD 80,000.00" in text
     assert "No guarantee." not in page.get_by_test_id("guarantee").inner_text()
     offer.get_by_role("button", name="Confirm the capped cover").click()
     page.get_by_text("Guarantee requested from the fund.").wait_for()
     card = page.get_by_test_id("guarantee").inner_text()
-    assert "40% cover: USD 32,000" in card and "requested" in card
+    assert "40 % cover: USD 32,000" in card and "Requested" in card

@@ -73,12 +73,12 @@ def test_officer_proposes_committee_approves_then_disbursement_and_payment(page,
     page.get_by_role("link", name="Loans", exact=True).first.click()
     apps = page.get_by_test_id("applications")
     apps.get_by_role("row", name="Low liquor ratio jet dyeing machines").get_by_role("link", name="Propose terms").click()
-    page.get_by_label("Annual rate").fill("0.10")
+    page.get_by_label("Annual rate").fill("10")
     page.get_by_label("Tenor (months)").fill("36")
     page.get_by_role("button", name="Propose to the credit committee").click()
     page.get_by_text("Loan terms proposed").wait_for()
     loan_url = page.url
-    assert "applied" in page.locator("h1").inner_text()
+    assert "Applied" in page.locator("h1").inner_text()
     # The officer who proposed sees no approval form.
     assert page.get_by_test_id("decision").count() == 0
 
@@ -96,7 +96,7 @@ def test_officer_proposes_committee_approves_then_disbursement_and_payment(page,
     pay.get_by_label("Value date").fill((START + relativedelta(months=1)).isoformat())
     pay.get_by_role("button", name="Record the payment").click()
     page.get_by_text("Payment recorded.").wait_for()
-    assert "paid" in page.get_by_test_id("schedule").locator("tbody tr").first.inner_text()
+    assert "Paid" in page.get_by_test_id("schedule").locator("tbody tr").first.inner_text()
     outstanding = page.get_by_test_id("outstanding").locator("p.big").inner_text()
     assert outstanding.startswith("USD 78,"), outstanding
 
@@ -105,7 +105,7 @@ def test_application_to_repaid_with_a_tranche_plan_and_the_guarantee_released(pa
     pid = eligible(live_app, "Journey A jet dyeing line")
     sign_in(page, "officer@bank.example")
     page.goto(f"/loans/new?proposal_id={pid}")
-    page.get_by_label("Annual rate").fill("0.12")
+    page.get_by_label("Annual rate").fill("12")
     page.get_by_label("Tenor (months)").fill("12")
     tranches = page.get_by_test_id("tranches")
     tranches.get_by_label("Tranche 1 date").fill(START.isoformat())
@@ -139,7 +139,7 @@ def test_application_to_repaid_with_a_tranche_plan_and_the_guarantee_released(pa
     page.goto(loan_url)
     page.get_by_role("button", name="Request the fund's guarantee").click()
     page.get_by_text("Guarantee requested from the fund.").wait_for()
-    assert "requested" in page.get_by_test_id("guarantee").inner_text()
+    assert "Requested" in page.get_by_test_id("guarantee").inner_text()
 
     sign_in(page, "admin@fund.example")
     page.get_by_role("link", name="Guarantees", exact=True).click()
@@ -154,13 +154,13 @@ def test_application_to_repaid_with_a_tranche_plan_and_the_guarantee_released(pa
     pay.get_by_label("Value date").fill((START + relativedelta(months=1)).isoformat())
     pay.get_by_role("button", name="Record the payment").click()
     page.get_by_text("Payment recorded.").wait_for()
-    assert "repaid" in page.locator("h1").inner_text()
+    assert "Repaid" in page.locator("h1").inner_text()
 
     with live_app.app_context():
         run_daily(clock.today(), replay=True)  # what `flask jobs run-daily` does
         db.session.remove()
     page.reload()
-    assert "released" in page.get_by_test_id("guarantee").inner_text()
+    assert "Released" in page.get_by_test_id("guarantee").inner_text()
 
 
 def test_default_call_claim_recovery_and_write_off(page, live_app):
@@ -181,7 +181,7 @@ def test_default_call_claim_recovery_and_write_off(page, live_app):
 
     sign_in(page, "officer@bank.example")
     page.goto(f"/loans/{loan_id}")
-    assert "defaulted" in page.locator("h1").inner_text()
+    assert "Defaulted" in page.locator("h1").inner_text()
     page.get_by_role("button", name="Call the guarantee").click()
     page.get_by_text("Guarantee called.").wait_for()
     assert "Claim USD 40,000" in page.get_by_test_id("guarantee").inner_text()
@@ -201,7 +201,7 @@ def test_default_call_claim_recovery_and_write_off(page, live_app):
     page.get_by_text("Recovery recorded.").wait_for()
     row = page.get_by_test_id("recoveries").locator("tbody tr").first.inner_text()
     assert "USD 10,000.01" in row and "USD 5,000.01" in row and "USD 5,000" in row
-    assert "recovered" in page.get_by_test_id("guarantee").inner_text()
+    assert "Recovered" in page.get_by_test_id("guarantee").inner_text()
     assert page.get_by_test_id("outstanding").locator("p.big").inner_text() == "USD 69,999.99"
 
     write_off = page.get_by_test_id("write-off-form")

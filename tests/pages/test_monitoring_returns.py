@@ -39,7 +39,7 @@ def test_return_correct_resubmit_and_accept(page, financed):  # noqa: F811
     page.get_by_test_id("review-M01").get_by_role("button", name="Accept").click()
     page.get_by_text("Report M01 accepted").wait_for()
     row = page.get_by_test_id("periods").locator("tr", has_text="M01")
-    assert "accepted" in row.inner_text() and "version 2" in row.inner_text()
+    assert "Accepted" in row.inner_text() and "version 2" in row.inner_text()
     history = page.get_by_test_id("report-history")
     history.locator("summary").click()
     assert "Output is in kg; the plan counts tonnes" in history.inner_text()

@@ -72,4 +72,4 @@ def test_sme_lists_budget_items_and_the_eligible_cost_is_computed(page):
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft saved").wait_for()
     money = page.locator(".card", has_text="Eligible cost").first.inner_text()
-    assert "eligible cost\tusd 85,000" in money.lower() and "land: plot for the tank\tUSD 15,000" in money
+    assert "eligible cost\tusd 85,000" in money.lower() and "Land: plot for the tank\tUSD 15,000" in money

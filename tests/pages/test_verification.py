@@ -105,5 +105,5 @@ def test_report_verify_confirm_grant_and_reduced_principal(page, financed, tmp_p
 
     sign_in(page, "owner@textile.example")
     page.goto(f"/loans/{loan_id}")
-    assert page.get_by_test_id("outstanding").locator("p.big").inner_text() == "USD 60,000"
-    assert "grant G" in page.content()
+    assert page.get_by_test_id("outstanding").locator("p.big").inner_text() == "USD 60,000.00"
+    assert "grant GR-" in page.content()
