@@ -144,6 +144,8 @@ def sort_order(spec: ListSpec, args: Mapping[str, Any]) -> tuple[str, bool]:
 
 def _day_bound(target: Any, day: date, end: bool) -> Any:
     if isinstance(getattr(target, "type", None), DateTime):
+        if end and day == date.max:
+            return target.is_not(None)  # "until the end of time": no day after it to stop before
         moment = datetime.combine(day + timedelta(days=1) if end else day, time(), tzinfo=UTC)
         return target < moment if end else target >= moment
     return target <= day if end else target >= day

@@ -215,7 +215,7 @@ def test_the_checklist_is_shown_on_the_proposal_page(client, token_for, session_
                json={"status": "not_acceptable", "note": "Unsigned quotation"})
     for who in ("sme", "bank_officer"):
         page = session_for(who).get(f"/proposals/{eligible}").get_data(as_text=True)
-        assert "Unsigned quotation" in page and "not acceptable" in page, who
+        assert "Unsigned quotation" in page and "Not acceptable" in page, who
 
 
 def test_the_proposal_page_links_the_download_and_changes_a_draft(client, token_for, session_for, draft):

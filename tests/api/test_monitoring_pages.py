@@ -61,7 +61,7 @@ def test_plan_upload_verify_confirm_certificate_and_grant(signed_in, textile):
         assert f"Report {r['period']} accepted." in res.get_data(as_text=True)
     res = verifier.post(f"/proposals/{textile}/verify", follow_redirects=True)
     page = res.get_data(as_text=True)
-    assert "<svg" in page and "bar-reporting" in page and "55.0%" in page
+    assert "<svg" in page and "bar-reporting" in page and "55.0 %" in page
     vid = int(res.request.path.rsplit("/", 1)[1])
     verifier.post(f"/verifications/{vid}/propose", data={"decision": "verified", "comment": "meters agree"})
     senior = signed_in("senior@ncpc.example")
@@ -78,7 +78,7 @@ def test_plan_upload_verify_confirm_certificate_and_grant(signed_in, textile):
     gid = int(queue.split("/grants/")[1].split("/")[0])
     admin.post(f"/grants/{gid}/approve", data={"paid_as": "enterprise"})
     res = admin.post(f"/grants/{gid}/pay", data={"back": "paid"}, follow_redirects=True)
-    assert f"Grant {gid} paid." in res.get_data(as_text=True)
+    assert f"Grant GR-{gid:06d} paid." in res.get_data(as_text=True)
 
 
 def test_sme_sees_an_empty_state_before_the_plan(signed_in, textile):
