@@ -331,7 +331,7 @@ def sme_downloads_the_certificate(page, shot) -> bytes:
     page.get_by_role("link", name="Monitoring and verification").click()
     page.get_by_test_id("confirmed-verification").get_by_role("link", name="certificate").click()
     page.get_by_role("link", name="PDF", exact=True).wait_for()
-    assert "Can Tho Rice Milling Co., Ltd." in page.content() and "USD 20,000</strong> (paid)" in page.content()
+    assert "Can Tho Rice Milling Co., Ltd." in page.content() and "USD 20,000.00</strong> (paid)" in page.content()
     shot("sme", "certificate")
     # The PDF opens inline: fetch the link's target with the SME's own session.
     pdf = page.request.get(page.get_by_role("link", name="PDF", exact=True).get_attribute("href"))

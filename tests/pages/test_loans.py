@@ -96,7 +96,7 @@ def test_officer_proposes_committee_approves_then_disbursement_and_payment(page,
     pay.get_by_label("Value date").fill((START + relativedelta(months=1)).isoformat())
     pay.get_by_role("button", name="Record the payment").click()
     page.get_by_text("Payment recorded.").wait_for()
-    assert "Paid" in page.get_by_test_id("schedule").locator("tbody tr").first.inner_text()
+    assert "paid" in page.get_by_test_id("schedule").locator("tbody tr").first.inner_text()
     outstanding = page.get_by_test_id("outstanding").locator("p.big").inner_text()
     assert outstanding.startswith("USD 78,"), outstanding
 
@@ -145,7 +145,7 @@ def test_application_to_repaid_with_a_tranche_plan_and_the_guarantee_released(pa
     page.get_by_role("link", name="Guarantees", exact=True).click()
     queue = page.get_by_test_id("guarantee-requests")
     queue.get_by_role("row", name=f"L{loan_id}").get_by_role("button", name=re.compile("^Issue G")).click()
-    page.get_by_text(re.compile(r"Guarantee G\d+ issued")).wait_for()
+    page.get_by_text(re.compile(r"Guarantee G-\d+ issued")).wait_for()
 
     disburse_in_full(page, loan_url)
     assert "valid to" in page.get_by_test_id("guarantee").inner_text()
@@ -208,5 +208,5 @@ def test_default_call_claim_recovery_and_write_off(page, live_app):
     write_off.get_by_label("Reason").fill("the enterprise is insolvent")
     write_off.get_by_role("button", name="Write the loan off").click()
     page.get_by_text("Loan written off.").wait_for()
-    assert "written off" in page.locator("h1").inner_text()
+    assert "Written off" in page.locator("h1").inner_text()
     assert "the enterprise is insolvent" in page.get_by_test_id("written-off").inner_text()

@@ -61,7 +61,7 @@ def test_the_ncpc_fixes_the_offset_and_the_bank_records_the_second_opinion(page,
 
     page.goto(f"/proposals/{referred}")
     section = page.get_by_test_id("proposal-referrals").inner_text()
-    assert "cleared" in section and "open" in section  # the second opinion still waits
+    assert "Cleared" in section and "Open" in section  # the second opinion still waits
 
     sign_in(page, "officer@bank.example")
     open_task(page, "second opinion")
