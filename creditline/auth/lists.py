@@ -4,17 +4,17 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..listing import CHOICE, DATES, SEARCH, Column, Filter, ListSpec
 from ..vocabulary import label
 from .models import ORG_KINDS, ROLES, Organisation, User, UserRole
 
-UserOrganisation = aliased(Organisation, name="user_organisation")
+UserOrganisation = Organisation.__table__.alias("user_organisation")
 
 
 def _user_joins(stmt: Select[Any]) -> Select[Any]:
-    return (stmt.join(UserOrganisation, UserOrganisation.id == User.organisation_id)
+    return (stmt.join(UserOrganisation, UserOrganisation.c.id == User.organisation_id)
             .options(selectinload(User.organisation)))
 
 
@@ -23,14 +23,14 @@ USERS = ListSpec(
     columns=(
         Column("email", "E-mail", lambda u: u.email, User.email),
         Column("name", "Name", lambda u: u.name, User.name),
-        Column("organisation", "Organisation", lambda u: u.organisation.name, UserOrganisation.name),
+        Column("organisation", "Organisation", lambda u: u.organisation.name, UserOrganisation.c.name),
         Column("roles", "Roles", lambda u: ", ".join(sorted(label(r) for r in u.roles))),
         Column("active", "Access", lambda u: "active" if u.active else "disabled", User.active),
         Column("created_at", "Created", lambda u: u.created_at.date(), User.created_at, kind="date"),
     ),
     filters=(
         Filter("q", "E-mail or name", SEARCH, (User.email, User.name)),
-        Filter("organisation", "Organisation name", SEARCH, (UserOrganisation.name,)),
+        Filter("organisation", "Organisation name", SEARCH, (UserOrganisation.c.name,)),
         Filter("role", "Role", CHOICE, (), ROLES, match=lambda role: User.role_rows.any(UserRole.role == role)),
         Filter("created", "Created", DATES, (User.created_at,)),
     ),

@@ -5,20 +5,20 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import Select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..enterprises.models import Enterprise
 from ..listing import AMOUNTS, CHOICE, DATES, SEARCH, Column, Filter, ListSpec
 from ..proposals.models import Proposal
 from .models import GRANT_LIFECYCLE, Grant
 
-GProposal = aliased(Proposal, name="grant_proposal")
-GEnterprise = aliased(Enterprise, name="grant_enterprise")
+GProposal = Proposal.__table__.alias("grant_proposal")
+GEnterprise = Enterprise.__table__.alias("grant_enterprise")
 
 
 def _joins(stmt: Select[Any]) -> Select[Any]:
-    return (stmt.join(GProposal, GProposal.id == Grant.proposal_id)
-            .join(GEnterprise, GEnterprise.id == GProposal.enterprise_id)
+    return (stmt.join(GProposal, GProposal.c.id == Grant.proposal_id)
+            .join(GEnterprise, GEnterprise.c.id == GProposal.c.enterprise_id)
             .options(selectinload(Grant.proposal).selectinload(Proposal.enterprise)))
 
 
@@ -26,9 +26,9 @@ GRANTS = ListSpec(
     name="grants", title="Grants", noun="grant",
     columns=(
         Column("id", "Grant", lambda g: g.reference, Grant.id),
-        Column("proposal", "Proposal", lambda g: g.proposal.title, GProposal.title,
+        Column("proposal", "Proposal", lambda g: g.proposal.title, GProposal.c.title,
                link=lambda g: url_for("proposals.detail", proposal_id=g.proposal_id)),
-        Column("enterprise", "Enterprise", lambda g: g.proposal.enterprise.legal_name, GEnterprise.legal_name),
+        Column("enterprise", "Enterprise", lambda g: g.proposal.enterprise.legal_name, GEnterprise.c.legal_name),
         Column("verification", "Verification", lambda g: f"V{g.verification_id}", Grant.verification_id,
                link=lambda g: url_for("verifications.detail", verification_id=g.verification_id)),
         Column("improvement", "Improvement", lambda g: g.improvement, Grant.improvement, kind="percent"),
@@ -44,7 +44,7 @@ GRANTS = ListSpec(
         Column("payment_reference", "Payment reference", lambda g: g.payment_reference, Grant.payment_reference),
     ),
     filters=(
-        Filter("q", "Proposal or enterprise", SEARCH, (GProposal.title, GEnterprise.legal_name)),
+        Filter("q", "Proposal or enterprise", SEARCH, (GProposal.c.title, GEnterprise.c.legal_name)),
         Filter("status", "Status", CHOICE, (Grant.status,), GRANT_LIFECYCLE.states),
         Filter("paid", "Paid", DATES, (Grant.paid_on,)),
         Filter("amount", "Grant", AMOUNTS, (Grant.amount,)),

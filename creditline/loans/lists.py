@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import Select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..auth.models import Organisation
 from ..enterprises.models import Enterprise
@@ -13,15 +13,15 @@ from ..listing import AMOUNTS, CHOICE, DATES, SEARCH, Column, Filter, ListSpec
 from ..proposals.models import Proposal
 from .models import LOAN_LIFECYCLE, Loan
 
-Bank = aliased(Organisation, name="loan_bank")
-LoanProposal = aliased(Proposal, name="loan_proposal")
-LoanEnterprise = aliased(Enterprise, name="loan_enterprise")
+Bank = Organisation.__table__.alias("loan_bank")
+LoanProposal = Proposal.__table__.alias("loan_proposal")
+LoanEnterprise = Enterprise.__table__.alias("loan_enterprise")
 
 
 def _joins(stmt: Select[Any]) -> Select[Any]:
-    return (stmt.join(LoanProposal, LoanProposal.id == Loan.proposal_id)
-            .join(LoanEnterprise, LoanEnterprise.id == LoanProposal.enterprise_id)
-            .join(Bank, Bank.id == Loan.bank_id)
+    return (stmt.join(LoanProposal, LoanProposal.c.id == Loan.proposal_id)
+            .join(LoanEnterprise, LoanEnterprise.c.id == LoanProposal.c.enterprise_id)
+            .join(Bank, Bank.c.id == Loan.bank_id)
             .options(selectinload(Loan.proposal).selectinload(Proposal.enterprise), selectinload(Loan.bank)))
 
 
@@ -30,10 +30,10 @@ LOANS = ListSpec(
     columns=(
         Column("id", "Loan", lambda loan: f"L{loan.id}", Loan.id,
                link=lambda loan: url_for("loans.detail", loan_id=loan.id)),
-        Column("proposal", "Proposal", lambda loan: loan.proposal.title, LoanProposal.title),
-        Column("enterprise", "Enterprise", lambda loan: loan.proposal.enterprise.legal_name, LoanEnterprise.legal_name),
-        Column("sector", "ISIC code", lambda loan: loan.proposal.enterprise.isic_code, LoanEnterprise.isic_code),
-        Column("bank", "Bank", lambda loan: loan.bank.name, Bank.name),
+        Column("proposal", "Proposal", lambda loan: loan.proposal.title, LoanProposal.c.title),
+        Column("enterprise", "Enterprise", lambda loan: loan.proposal.enterprise.legal_name, LoanEnterprise.c.legal_name),
+        Column("sector", "ISIC code", lambda loan: loan.proposal.enterprise.isic_code, LoanEnterprise.c.isic_code),
+        Column("bank", "Bank", lambda loan: loan.bank.name, Bank.c.name),
         Column("status", "Status", lambda loan: loan.status, Loan.status, kind="code"),
         Column("principal", "Principal", lambda loan: loan.principal, Loan.principal, kind="money",
                currency=lambda loan: loan.currency),
@@ -48,10 +48,10 @@ LOANS = ListSpec(
         Column("decided_on", "Decided", lambda loan: loan.decided_on, Loan.decided_on, kind="date"),
     ),
     filters=(
-        Filter("q", "Proposal or enterprise", SEARCH, (LoanProposal.title, LoanEnterprise.legal_name)),
+        Filter("q", "Proposal or enterprise", SEARCH, (LoanProposal.c.title, LoanEnterprise.c.legal_name)),
         Filter("status", "Status", CHOICE, (Loan.status,), LOAN_LIFECYCLE.states),
-        Filter("bank", "Bank", SEARCH, (Bank.name,)),
-        Filter("sector", "ISIC code", SEARCH, (LoanEnterprise.isic_code,)),
+        Filter("bank", "Bank", SEARCH, (Bank.c.name,)),
+        Filter("sector", "ISIC code", SEARCH, (LoanEnterprise.c.isic_code,)),
         Filter("decided", "Decided", DATES, (Loan.decided_on,)),
         Filter("principal", "Principal", AMOUNTS, (Loan.principal,)),
     ),
