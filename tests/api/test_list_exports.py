@@ -8,44 +8,28 @@ from decimal import Decimal
 import openpyxl
 import pandas as pd
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from creditline import clock
 from creditline.extensions import db
 
-from ..conftest import DemoTemplate
 from .test_loans import approved, proposal_id  # noqa: F401  (fixtures)
 
 
-class StoryTemplate(DemoTemplate):
-    """The demo with its story played (loans, guarantees, a paid grant, reports), seeded once, copied per test."""
-
-    def load(self, application: Flask) -> dict:
-        if self.rows is None:
-            from creditline.demo_story import seed_story
-
-            super().load(application)
-            with application.app_context():
-                seed_story(clock.today())
-                db.session.remove()
-                with db.engine.connect() as conn:
-                    self.rows = {t.name: [dict(r) for r in conn.execute(t.select()).mappings()]
-                                 for t in db.metadata.sorted_tables}
-            return {}
-        return super().load(application)
-
-
-_STORY = StoryTemplate()
-
-
 @pytest.fixture
-def story_headers(app):
-    """The story's data, and a function that gives a bearer header for one of its people."""
+def story_headers(app, layer):
+    """The story's data (built once, copied per test), and a bearer header for one of its people."""
     from creditline.auth.models import User
     from creditline.auth.services import issue_token
+    from creditline.demo_story import seed_story
 
-    _STORY.load(app)
+    def play() -> dict:
+        with app.app_context():
+            seed_story(clock.today())
+            db.session.remove()
+        return {}
+
+    layer("list-exports-story", play)
 
     def headers(email: str) -> dict[str, str]:
         with app.app_context():
