@@ -14,7 +14,8 @@ from typing import Any
 
 # A list's rows are named by what one row is: "indicators.0" is "Indicator 1".
 ROW_NOUNS = {"indicators": "Indicator", "corrections": "Indicator", "cost_items": "Cost item",
-             "disbursement_plan": "Tranche", "rows": "Row", "bank_ids": "Bank"}
+             "disbursement_plan": "Tranche", "rows": "Row", "bank_ids": "Bank", "periods": "Period",
+             "quantities": "Quantity", "reports": "Report", "roles": "Role"}
 
 # Marshmallow's default messages, said as what to do instead ({label} is the field's label).
 _PLAIN = {
@@ -38,6 +39,13 @@ _PLAIN = {
     "Special numeric values (nan or infinity) are not permitted.": "Enter a number, e.g. 12,500.00.",
 }
 _ONE_OF = re.compile(r"^Must be one of: (.*)\.$")
+# The API's own wording for amounts, said as what to type instead.
+_REWORDED = (
+    (re.compile(r"^not a valid amount: at most (\S+) can be stored, got (.*)$", re.I),
+     "Enter an amount of at most {0} (you entered {1})."),
+    (re.compile(r"^not a valid amount, got (.*)$", re.I), "Enter an amount such as 12,500.00 (you entered {0})."),
+    (re.compile(r"^not a valid (\w[\w ]*)(.*)$", re.I), "Enter a valid {0}{1}"),
+)
 _REPR = re.compile(r"Decimal\('([^']*)'\)|datetime\.date\((\d+), (\d+), (\d+)\)")
 
 
@@ -105,9 +113,14 @@ def plain_message(message: str, label: str) -> str:
     one_of = _ONE_OF.match(text)
     if one_of:
         return f"Choose one of: {one_of.group(1)}."
+    for pattern, words in _REWORDED:
+        found = pattern.match(text)
+        if found:
+            text = words.format(*found.groups())
+            break
     text = _REPR.sub(lambda m: m.group(1) if m.group(1) is not None
                      else f"{int(m.group(2)):04d}-{int(m.group(3)):02d}-{int(m.group(4)):02d}", text)
-    return text[:1].upper() + text[1:] if text else f"Check the {label.lower()}."
+    return text or f"Check the {label.lower()}."
 
 
 def default_id(name: str) -> str:
@@ -172,5 +185,24 @@ def form_errors(exc: Exception, labels: Mapping[str, str] | None = None,
     return FormErrors(messages, labels, ids, prefix)
 
 
-# The name the page views imported before the labels existed.
-flatten_errors = flatten
+@dataclass(frozen=True)
+class UploadProblem:
+    """One problem of an uploaded CSV or Excel file: its spreadsheet row (None for the whole file), column, what."""
+
+    row: int | None
+    column: str
+    problem: str
+
+
+_ROW_KEY = re.compile(r"^row (\d+): (.+)$")
+
+
+def upload_problems(errors: Mapping[str, Any]) -> list[UploadProblem]:
+    """An upload's errors (keyed ``row 7: quantity`` or by field) as table lines: row, column, problem."""
+    out: list[UploadProblem] = []
+    for key, texts in flatten(errors).items():
+        found = _ROW_KEY.match(key)
+        row, column = (int(found.group(1)), found.group(2)) if found else (None, "the file" if key in ("file", "_schema") else key)
+        column = _words(column.split(".")[-1])
+        out.extend(UploadProblem(row, column, plain_message(t, column)) for t in texts)
+    return out

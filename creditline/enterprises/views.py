@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 
 from ..auth.current import current_actor
 from ..errors import ValidationFailed
-from ..form_errors import flatten_errors
+from ..form_errors import FormErrors, form_errors
 from . import services
 from .schemas import EnterpriseSchema, EnterpriseUpdateSchema
 
@@ -30,6 +30,12 @@ def index():
     return render_template("enterprises/list.html", page=page, can_create=actor.has("sme"))
 
 
+LABELS = {"legal_name": "Legal name", "tax_id": "Tax id", "country": "Country", "isic_code": "Sector (ISIC Rev.4)",
+          "employees": "Employees", "operating_since": "Operating since", "annual_turnover": "Annual turnover",
+          "total_assets": "Total assets", "domestic_ownership_share": "Domestic ownership share",
+          "_schema": "The enterprise"}
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @bp.route("/<int:ent_id>/edit", methods=["GET", "POST"])
 @login_required
@@ -37,17 +43,15 @@ def form(ent_id: int | None = None):
     actor = current_actor()
     ent = services.get_enterprise(actor, ent_id) if ent_id else None
     body = services.snapshot(ent) if ent and request.method == "GET" else _form_body()
-    errors: dict = {}
+    errors = FormErrors()
     if request.method == "POST":
         try:
             if ent is None:
                 saved = services.register_enterprise(actor, EnterpriseSchema().load(body))
             else:
                 saved = services.update_enterprise(actor, ent.id, EnterpriseUpdateSchema(partial=True).load(body))
-        except ValidationError as exc:
-            errors = flatten_errors(exc.messages)
-        except ValidationFailed as exc:
-            errors = exc.errors
+        except (ValidationError, ValidationFailed) as exc:
+            errors = form_errors(exc, LABELS)
         else:
             flash(f"{saved.legal_name} is saved.", "success")
             return redirect(url_for("enterprises.index"))

@@ -2,16 +2,19 @@
 from .conftest import sign_in
 
 
-def test_what_if_names_missing_fields_by_their_labels(page):
+def test_what_if_names_missing_fields_by_their_labels_and_says_why(page):
     sign_in(page, "owner@textile.example")
     page.goto("/proposals/new")
     page.get_by_label("Title").fill("Boiler economiser")
     page.get_by_label("Total investment").fill("100000")
     status = page.locator("#whatif-status")
-    status.filter(has_text="Still missing or invalid").wait_for()
+    status.filter(has_text="Not scored yet").wait_for()
     text = status.inner_text()
-    assert "annual savings" in text and "cleaner-production option types" in text and "main indicator" in text
-    assert "_" not in text
+    assert "Annual savings:" in text and "Cleaner-production option types:" in text and "Main indicator:" in text
+    assert "_" not in text and "Missing data" not in text
+    page.get_by_label("Loan requested").fill("200000")
+    status.filter(has_text="larger than the investment").wait_for()
+    assert "Loan requested: the loan cannot be larger than the investment" in status.inner_text()
 
 
 def _indicator(page, n: int, stream: str, baseline: str, projected: str) -> None:
