@@ -46,6 +46,8 @@ _REWORDED = (
     (re.compile(r"^not a valid amount, got (.*)$", re.I), "Enter an amount such as 12,500.00 (you entered {0})."),
     (re.compile(r"^not a valid (\w[\w ]*)(.*)$", re.I), "Enter a valid {0}{1}"),
 )
+# Problems of the whole thing rather than of one input: the summary names them without a link.
+NOT_FIELDS = frozenset({"_schema", "status", "current_state", "allowed", "guarantee", "loan", "grant", "verification"})
 _REPR = re.compile(r"Decimal\('([^']*)'\)|datetime\.date\((\d+), (\d+), (\d+)\)")
 
 
@@ -105,11 +107,16 @@ def label_of(name: str, labels: Mapping[str, str]) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Legal name" -> "legal name", but "NCPC" and "ISIC Rev.4" keep their capitals."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def plain_message(message: str, label: str) -> str:
     """A message with marshmallow's defaults and Python reprs replaced by words."""
     text = str(message).strip()
     if text in _PLAIN:
-        return _PLAIN[text].format(label=label.lower() if not label[:2].isupper() else label)
+        return _PLAIN[text].format(label=_in_sentence(label))
     one_of = _ONE_OF.match(text)
     if one_of:
         return f"Choose one of: {one_of.group(1)}."
@@ -123,11 +130,6 @@ def plain_message(message: str, label: str) -> str:
     return text or f"Check the {label.lower()}."
 
 
-def default_id(name: str) -> str:
-    """The id an input gets when the form names none: ``indicators.0.unit`` -> ``indicators-0-unit``."""
-    return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
-
-
 class FormErrors:
     """Every problem with one submitted form, in order, labelled; empty (falsy) when there is none."""
 
@@ -137,9 +139,10 @@ class FormErrors:
         self.items: list[FieldError] = []
         for name, texts in flatten(messages).items():
             label = label_of(name, labels)
-            field_id = ids.get(name) or prefix + re.sub(r"[^A-Za-z0-9_-]", "-", name)
+            field_id = ids.get(name) or ("" if name in NOT_FIELDS else prefix + re.sub(r"[^A-Za-z0-9_-]", "-", name))
             for text in texts:
-                self.items.append(FieldError(name, field_id, label, plain_message(text, label)))
+                # Inside a row the sentence names the cell: "Enter the baseline quantity."
+                self.items.append(FieldError(name, field_id, label, plain_message(text, label.rsplit(": ", 1)[-1])))
 
     def __bool__(self) -> bool:
         return bool(self.items)
