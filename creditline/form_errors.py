@@ -183,6 +183,10 @@ def form_errors(exc: Exception, labels: Mapping[str, str] | None = None,
         messages: Any = exc.normalized_messages()
     elif isinstance(exc, DomainError):
         messages = dict(exc.errors or {}) or {"_schema": [exc.message]}
+    elif isinstance(exc, ValueError) and str(exc).split(" ", 1)[0] in (labels or {}):
+        # The schedule maths names the argument first ("tenor_months must be ..."): file it under that field.
+        name, _, rest = str(exc).partition(" ")
+        messages = {name: [rest]}
     else:
         messages = {"_schema": ["Give amounts as numbers with at most two decimals, e.g. 12,500.00."]}
     return FormErrors(messages, labels, ids, prefix)

@@ -14,14 +14,16 @@ from ..extensions import db
 from ..form_errors import FormErrors, form_errors
 from ..guarantees import services as guarantees
 from ..proposals import services as proposals
-from . import services
+from ..finance.schedules import schedule_totals
+from . import schedule, services
 from .schemas import LoanCreateSchema
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
 
 
 def _form(schema: Schema, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    raw = {k: v for k, v in request.form.items() if k != "csrf_token" and v != "" and not k.startswith("plan-")}
+    raw = {k: v for k, v in request.form.items()
+           if k not in ("csrf_token", "preview") and v != "" and not k.startswith("plan-")}
     raw.update(extra or {})
     return schema.load(raw)
 
@@ -56,8 +58,16 @@ def new():
     pid = request.args.get("proposal_id", type=int) or request.form.get("proposal_id", type=int)
     p = proposals.get_proposal(actor, pid) if pid else None
     plan = _plan_rows() if request.method == "POST" else []
-    errors = FormErrors()
-    if request.method == "POST":
+    errors, preview = FormErrors(), None
+    if request.method == "POST" and request.form.get("preview"):
+        # Show the schedule the terms give; nothing is proposed until the officer presses "Propose".
+        try:
+            terms = _form(LoanCreateSchema(), {"disbursement_plan": [{k: v for k, v in row.items() if v} for row in plan]})
+            rows = schedule.preview(terms, clock.today())
+            preview = {"rows": rows, "totals": schedule_totals(rows), "currency": p.currency if p else ""}
+        except (ValidationError, ArithmeticError, ValueError) as exc:
+            errors = form_errors(exc, TERM_LABELS, prefix="")
+    elif request.method == "POST":
         try:
             data = _form(LoanCreateSchema(), {"disbursement_plan": [
                 {k: v for k, v in row.items() if v} for row in plan]})
@@ -67,7 +77,8 @@ def new():
         except (ValidationError, DomainError, ArithmeticError, ValueError) as exc:
             db.session.rollback()
             errors = form_errors(exc, TERM_LABELS, prefix="")
-    return render_template("loans/new.html", p=p, plan=plan, form=request.form, errors=errors), 422 if errors else 200
+    return render_template("loans/new.html", p=p, plan=plan, form=request.form, errors=errors,
+                           preview=preview), 422 if errors else 200
 
 
 @bp.route("/decisions")
@@ -94,3 +105,22 @@ def render_detail(loan_id: int, offer: dict[str, Any] | None = None, status: int
 @login_required
 def detail(loan_id: int):
     return render_detail(loan_id)
+
+
+@bp.route("/<int:loan_id>/offer.pdf")
+@login_required
+def offer_pdf(loan_id: int):
+    """The loan offer as a PDF the bank files, once the committee has approved the terms."""
+    from ..auth.models import User
+    from ..files.disposition import download
+    from .offer import loan_offer_pdf, offer_data
+
+    loan = services.get_loan(current_actor(), loan_id)
+    if loan.decided_by is None or loan.status == "declined":
+        flash("A loan offer exists once the credit committee has approved the terms.", "error")
+        return redirect(url_for("loans.detail", loan_id=loan.id))
+    p = loan.proposal
+    bank = next((b.name for b in p.credit_line.banks if b.id == p.bank_id), "the lending bank")
+    approver = db.session.get(User, loan.decided_by)
+    data = offer_data(loan, schedule.offered_schedule(loan), bank, f"{approver.name} <{approver.email}>")
+    return download(loan_offer_pdf(data), f"loan-offer-L{loan.id}.pdf", "application/pdf", disposition="inline")

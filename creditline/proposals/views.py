@@ -173,6 +173,20 @@ def assessment(proposal_id: int):
     return render_template("proposals/assessment.html", p=p, a=result)
 
 
+@bp.route("/<int:proposal_id>/assessment.pdf")
+@login_required
+def assessment_pdf(proposal_id: int):
+    """The latest assessment as a PDF the bank files with the application."""
+    from ..files.disposition import download
+    from .assessment_pdf import assessment_pdf as render_pdf
+
+    actor = current_actor()
+    p = services.get_proposal(actor, proposal_id)
+    result = assessment_view(services.latest_assessment(actor, proposal_id))
+    return download(render_pdf(p, result), f"assessment-P{p.id}-A{result['id']}.pdf", "application/pdf",
+                    disposition="inline")
+
+
 @bp.route("/reviews")
 @login_required
 def review_queue():

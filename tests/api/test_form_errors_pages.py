@@ -138,3 +138,45 @@ def test_every_page_form_names_each_problem_by_its_label(client, token_for, sess
     assert "Pay as" in labels(problems_of(admin.post(f"/grants/{grant}/approve", data={"paid_as": "cash"}), "approve grant"))
     client.post(f"/api/v1/grants/{grant}/approve", headers=token_for("fund_admin"), json={"paid_as": "enterprise"})
     assert "Paid on" in labels(problems_of(admin.post(f"/grants/{grant}/pay", data={"paid_on": "yesterday"}), "pay grant"))
+
+
+def test_the_terms_form_previews_the_schedule_and_proposes_nothing(client, token_for, session_for):
+    officer = session_for("bank_officer")
+    items = client.get("/api/v1/proposals?status=eligible", headers=token_for("bank_officer")).get_json()["items"]
+    pid = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
+    form = {"proposal_id": pid, "principal": "100000.00", "annual_rate": "0.12", "tenor_months": "12",
+            "frequency": "monthly", "method": "annuity", "plan-date": "2026-01-15", "plan-amount": "100000.00",
+            "preview": "1"}
+    page = officer.post("/loans/new", data=form).get_data(as_text=True)
+    assert 'data-testid="schedule-preview"' in page
+    assert "<td>1</td><td>2026-02-15</td>" in page and "8,884.88" in page  # build_schedule's own example
+    assert 'value="0.12"' in page  # the terms stay for the officer to propose
+    assert client.get("/api/v1/loans", headers=token_for("bank_officer")).get_json()["total"] == 0
+    bad = officer.post("/loans/new", data={**form, "tenor_months": "13", "frequency": "quarterly"})
+    assert ("Tenor (months)", "must be a positive multiple of 3 for quarterly installments, got 13") in \
+        problems_of(bad, "preview")
+
+
+def test_the_offer_the_guarantee_letter_and_the_assessment_are_pdfs_the_bank_files(client, token_for, session_for):
+    officer, committee = session_for("bank_officer"), session_for("credit_committee")
+    items = client.get("/api/v1/proposals?status=eligible", headers=token_for("bank_officer")).get_json()["items"]
+    pid = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
+    assessment = officer.get(f"/proposals/{pid}/assessment.pdf")
+    assert assessment.mimetype == "application/pdf" and assessment.data.startswith(b"%PDF")
+    loan = client.post("/api/v1/loans", headers=token_for("bank_officer"), json={
+        "proposal_id": pid, "principal": "80000.00", "annual_rate": 0.10, "tenor_months": 36}).get_json()["id"]
+    assert officer.get(f"/loans/{loan}/offer.pdf").status_code == 302  # no offer before the approval
+    assert committee.get(f"/loans/{loan}/approve").status_code == 200
+    res = committee.post(f"/loans/{loan}/approve", data={"comment": "within limits"})
+    assert res.status_code == 302
+    offer = officer.get(f"/loans/{loan}/offer.pdf")
+    assert offer.mimetype == "application/pdf" and offer.data.startswith(b"%PDF") and b"Loan offer" in offer.data
+    gid = client.post(f"/api/v1/loans/{loan}/guarantee", headers=token_for("bank_officer"),
+                      json={"proceeds_to_approved_items": True}).get_json()["id"]
+    assert "available once the fund issues" in officer.get(f"/guarantees/{gid}").get_data(as_text=True)
+    assert client.post(f"/api/v1/guarantees/{gid}/issue", headers=token_for("fund_admin"), json={}).status_code == 200
+    page = officer.get(f"/guarantees/{gid}").get_data(as_text=True)
+    assert f"/guarantees/{gid}/letter.pdf" in page and "USD 40,000" in page
+    letter = officer.get(f"/guarantees/{gid}/letter.pdf")
+    assert letter.mimetype == "application/pdf" and letter.data.startswith(b"%PDF") and b"Guarantee letter" in letter.data
+    assert session_for("owner@rolling.example").get(f"/guarantees/{gid}").status_code == 404
