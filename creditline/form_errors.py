@@ -167,6 +167,10 @@ class FormErrors:
             raise AttributeError(name)
         return self.get(name)
 
+    def sentence(self) -> str:
+        """Every problem on one line, for a flash message after a redirect."""
+        return "; ".join(f"{e.label}: {e.message}" for e in self.items)
+
     def id_of(self, name: str) -> str:
         """The error message's id for the field's aria-describedby."""
         return f"err-{name.replace('.', '-')}"

@@ -132,7 +132,7 @@ def evidence(report_id: int):
     except ValidationFailed as exc:
         if proposal_id:
             return _refused(proposal_id, "evidence", exc, {"file": f"evidence-{report_id}"})
-        flash("Not stored: " + "; ".join(f"{e.label}: {e.message}" for e in form_errors(exc, LABELS)), "error")
+        flash("Not stored: " + form_errors(exc, LABELS).sentence(), "error")
     return redirect(url_for("monitoring.page", proposal_id=proposal_id) if proposal_id else request.referrer or "/")
 
 

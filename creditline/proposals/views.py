@@ -119,7 +119,7 @@ def add_document(proposal_id: int):
                                upload.filename if upload else "", upload.mimetype if upload else "")
         flash("Document uploaded.", "success")
     except (ValidationFailed, PayloadTooLarge, Conflict) as exc:
-        flash("Not uploaded: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items()), "error")
+        flash("Not uploaded: " + form_errors(exc, {"file": "File", "kind": "Document type"}).sentence(), "error")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 
 
@@ -136,7 +136,7 @@ def submit(proposal_id: int):
         return render_template("proposals/detail.html", p=p, assessment=None, actor=actor, reviews=[],
                                allowed=PROPOSAL_LIFECYCLE.allowed(p.status), document_kinds=DOCUMENT_KINDS,
                                doc_states=documents.OPEN_STATES, missing=documents.missing_documents(p),
-                               problems=exc.errors), 422
+                               problems=FormErrors(exc.errors, LABELS, IDS)), 422
     missing = documents.missing_documents(p)
     flash(f"Submitted and scored: {p.status.replace('_', ' ')}."
           + (f" Still missing from the checklist (not blocking): {', '.join(k.replace('_', ' ') for k in missing)}."

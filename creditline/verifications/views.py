@@ -47,7 +47,7 @@ def start(proposal_id: int):
     try:
         v = services.create_verification(current_actor(), proposal_id, data)
     except DomainError as exc:
-        flash("Not verified: " + "; ".join(f"{e.label}: {e.message}" for e in form_errors(exc, LABELS)), "error")
+        flash("Not verified: " + form_errors(exc, LABELS).sentence(), "error")
         return redirect(url_for("monitoring.page", proposal_id=proposal_id))
     return redirect(url_for("verifications.detail", verification_id=v.id))
 
