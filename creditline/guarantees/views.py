@@ -89,7 +89,7 @@ def issue(guarantee_id: int):
         db.session.rollback()
         return render_confirmation(c, form_errors(exc, LABELS))
     flash(f"Guarantee G{guarantee_id} issued.", "success")
-    return redirect(url_for("guarantees.detail", guarantee_id=guarantee_id))
+    return redirect(url_for("guarantees.index"))
 
 
 @bp.route("/<int:guarantee_id>/decline", methods=["POST"])

@@ -207,15 +207,19 @@ def request_guarantee(loan_id: int):
     return _done(loan_id, "Guarantee requested from the fund.")
 
 
+def _guarantee(actor: Any, loan_id: int) -> Any:
+    g = guarantees.guarantee_of(services.get_loan(actor, loan_id))
+    if g is None:
+        raise ValidationError({"guarantee": ["this loan has no guarantee"]})
+    return g
+
+
 @bp.route("/<int:loan_id>/call", methods=["POST"])
 @login_required
 def call(loan_id: int):
     actor = current_actor()
     try:
-        g = guarantees.guarantee_of(services.get_loan(actor, loan_id))
-        if g is None:
-            raise ValidationError({"guarantee": ["this loan has no guarantee"]})
-        guarantees.call_guarantee(actor, g.id)
+        guarantees.call_guarantee(actor, _guarantee(actor, loan_id).id)
     except FORM_ERRORS as exc:
         return _refused(loan_id, "call", exc)
     return _done(loan_id, "Guarantee called.")
@@ -226,10 +230,7 @@ def call(loan_id: int):
 def recovery(loan_id: int):
     actor = current_actor()
     try:
-        g = guarantees.guarantee_of(services.get_loan(actor, loan_id))
-        if g is None:
-            raise ValidationError({"guarantee": ["this loan has no guarantee"]})
-        guarantees.record_recovery(actor, g.id, _load(RecoverySchema()))
+        guarantees.record_recovery(actor, _guarantee(actor, loan_id).id, _load(RecoverySchema()))
     except FORM_ERRORS as exc:
         return _refused(loan_id, "recovery", exc)
     return _done(loan_id, "Recovery recorded.")
