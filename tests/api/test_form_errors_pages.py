@@ -180,3 +180,21 @@ def test_the_offer_the_guarantee_letter_and_the_assessment_are_pdfs_the_bank_fil
     letter = officer.get(f"/guarantees/{gid}/letter.pdf")
     assert letter.mimetype == "application/pdf" and letter.data.startswith(b"%PDF") and b"Guarantee letter" in letter.data
     assert session_for("owner@rolling.example").get(f"/guarantees/{gid}").status_code == 404
+
+
+def test_the_loan_page_shows_the_tranche_plan_and_fills_the_next_tranche(client, token_for, session_for):
+    items = client.get("/api/v1/proposals?status=eligible", headers=token_for("bank_officer")).get_json()["items"]
+    pid = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
+    first = disbursed_on().isoformat()
+    loan = client.post("/api/v1/loans", headers=token_for("bank_officer"), json={
+        "proposal_id": pid, "principal": "80000.00", "annual_rate": 0.10, "tenor_months": 36,
+        "disbursement_plan": [{"date": first, "amount": "50000.00"}, {"amount": "30000.00"}]}).get_json()["id"]
+    committee = session_for("credit_committee")
+    confirm = committee.get(f"/loans/{loan}/approve").get_data(as_text=True)
+    assert f"{first}: USD 50,000; date to agree: USD 30,000" in confirm  # the committee sees the plan
+    client.post(f"/api/v1/loans/{loan}/approve", headers=token_for("credit_committee"),
+                json={"decided_on": (disbursed_on() - timedelta(days=14)).isoformat()})
+    page = session_for("bank_officer").get(f"/loans/{loan}").get_data(as_text=True)
+    assert 'data-testid="tranche-plan"' in page
+    assert 'id="d-amount" name="amount" type="number" step="0.01" min="0.01" required value="50000.00"' in page
+    assert f'id="d-value_date" name="value_date" type="date" required value="{first}"' in page
