@@ -20,6 +20,10 @@ ROW_NOUNS = {"indicators": "Indicator", "corrections": "Indicator", "cost_items"
 # Marshmallow's default messages, said as what to do instead ({label} is the field's label).
 _PLAIN = {
     "Missing data for required field.": "Enter the {label}.",
+    "This field is required.": "Enter the {label}.",
+    "Invalid email address.": "Enter an e-mail address such as name@example.org.",
+    "The CSRF token is missing.": "The page had expired; enter it again.",
+    "The CSRF token has expired.": "The page had expired; enter it again.",
     "Field may not be null.": "Enter the {label}.",
     "Field may not be blank.": "Enter the {label}.",
     "Shorter than minimum length 1.": "Enter the {label}.",
@@ -47,7 +51,7 @@ _REWORDED = (
     (re.compile(r"^not a valid (\w[\w ]*)(.*)$", re.I), "Enter a valid {0}{1}"),
 )
 # Problems of the whole thing rather than of one input: the summary names them without a link.
-NOT_FIELDS = frozenset({"_schema", "status", "current_state", "allowed", "guarantee", "loan", "grant", "verification"})
+NOT_FIELDS = frozenset({"_schema", "csrf_token", "status", "current_state", "allowed", "guarantee", "loan", "grant", "verification"})
 _REPR = re.compile(r"Decimal\('([^']*)'\)|datetime\.date\((\d+), (\d+), (\d+)\)")
 
 

@@ -198,3 +198,10 @@ def test_the_loan_page_shows_the_tranche_plan_and_fills_the_next_tranche(client,
     assert 'data-testid="tranche-plan"' in page
     assert 'id="d-amount" name="amount" type="number" step="0.01" min="0.01" required value="50000.00"' in page
     assert f'id="d-value_date" name="value_date" type="date" required value="{first}"' in page
+
+
+def test_the_sign_in_form_names_its_problems_too(app, demo):
+    browser = app.test_client()
+    found = problems_of(browser.post("/login", data={"email": "someone"}), "sign in")
+    assert ("E-mail", "Enter an e-mail address such as name@example.org.") in found
+    assert ("Password", "Enter the password.") in found
