@@ -13,6 +13,8 @@ from flask import render_template, request
 from flask_login import current_user
 
 from . import clock
+from .auth.current import current_actor
+from .auth.permissions import require_role
 from .form_errors import FormErrors
 
 
@@ -41,6 +43,9 @@ class Confirmation:
     note: str | None = None
     danger: bool = False
     hidden: dict[str, str] = field(default_factory=dict)
+    # Who may take the step: anyone else gets 403 before seeing a button they cannot use.
+    roles: tuple[str, ...] = ()
+    action: str = "do this"
 
 
 def values_of(confirmation: Confirmation) -> dict[str, str]:
@@ -54,7 +59,9 @@ def values_of(confirmation: Confirmation) -> dict[str, str]:
 
 
 def render_confirmation(confirmation: Confirmation, errors: FormErrors | None = None) -> tuple[str, int]:
-    """The confirmation page (422 when it comes back with errors)."""
+    """The confirmation page (422 when it comes back with errors); 403 for someone without the role."""
+    if confirmation.roles:
+        require_role(current_actor(), *confirmation.roles, action=confirmation.action)
     actor = {"name": current_user.name, "email": current_user.email,
              "organisation": current_user.organisation.name}
     return render_template("_confirm.html", c=confirmation, values=values_of(confirmation), actor=actor,

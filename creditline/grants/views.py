@@ -70,7 +70,7 @@ def pay(grant_id: int):
                       ("Amount", money(g.amount, g.currency)), ("How", how)],
                      [Input("paid_on", "Paid on", "date"),
                       Input("reference", "Payment reference", hint="the transfer's reference; GR-number by default")],
-                     note="A grant is paid exactly once.", hidden={"back": back})
+                     note="A grant is paid exactly once.", hidden={"back": back}, roles=("fund_admin",), action="pay grants")
     if request.method == "GET":
         return render_confirmation(c)
     try:

@@ -80,7 +80,8 @@ def issue(guarantee_id: int):
         figures.append(("Capacity left after issuing", money(ex["remaining_capacity"] - g.covered_amount, g.currency)))
     c = Confirmation(f"Issue guarantee G{g.id}", url_for("guarantees.issue", guarantee_id=g.id),
                      url_for("guarantees.index"), "Issue the guarantee", figures, [Input("issued_on", "Issued on", "date")],
-                     note="The fund's capacity is committed from the day of issue until the loan is repaid or the guarantee called.")
+                     note="The fund's capacity is committed from the day of issue until the loan is repaid or the guarantee called.",
+                     roles=("fund_admin",), action="issue guarantees")
     if request.method == "GET":
         return render_confirmation(c)
     try:

@@ -88,7 +88,8 @@ def approve(loan_id: int):
                    f"{loan.grace_months} months' grace, {loan.frequency}"),
          ("Tranche plan", _plan_text(loan))],
         [Input("decided_on", "Decided on", "date"), Input("comment", "Comment", "textarea")],
-        note="Approving commits the bank to lend this principal; the officer disburses it by the tranche plan.")
+        note="Approving commits the bank to lend this principal; the officer disburses it by the tranche plan.",
+        roles=("credit_committee",), action="approve loans")
 
     def do():
         data = _load(ApproveSchema())
@@ -112,7 +113,7 @@ def write_off(loan_id: int):
          ("Guarantee", f"G{g.id}, {g.status}" + (f", claim {_money(g.claim_amount, g.currency)}" if g.claim_amount else "")
           if g else "none")],
         [Input("reason", "Reason", "textarea", required=True)], danger=True,
-        note="A write-off is final: the loan leaves the active book.")
+        note="A write-off is final: the loan leaves the active book.", roles=("bank_officer",), action="write off loans")
 
     def do():
         write_offs.write_off(actor, loan_id, _load(WriteOffSchema())["reason"])
@@ -135,7 +136,7 @@ def pay_claim(loan_id: int):
          ("Loan", f"L{loan.id}, {loan.proposal.enterprise.legal_name}"),
          ("Outstanding at default", _money(g.outstanding_at_default, g.currency)),
          ("Cover", f"{g.coverage_share * 100:.0f}%"),
-         ("The fund pays", _money(g.claim_amount, g.currency))])
+         ("The fund pays", _money(g.claim_amount, g.currency))], roles=("fund_admin",), action="pay guarantee claims")
 
     def do():
         guarantees.pay_claim(actor, g.id)

@@ -109,7 +109,8 @@ def confirm(verification_id: int):
          ("Net improvement", _pct(r.get("net_improvement"))),
          ("CO2e avoided a year", f"{r.get('co2e_avoided_t_per_year') or 0} t")],
         [Input("confirmed_on", "Confirmed on", "date"), Input("comment", "Comment", "textarea")],
-        note="A confirmed 'verified' decision is final and calculates the incentive grant for the fund to approve.")
+        note="A confirmed 'verified' decision is final and calculates the incentive grant for the fund to approve.",
+        roles=("senior_verifier",), action="confirm verifications")
     if request.method == "GET":
         return render_confirmation(c)
     try:

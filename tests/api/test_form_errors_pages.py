@@ -167,6 +167,7 @@ def test_the_offer_the_guarantee_letter_and_the_assessment_are_pdfs_the_bank_fil
         "proposal_id": pid, "principal": "80000.00", "annual_rate": 0.10, "tenor_months": 36}).get_json()["id"]
     assert officer.get(f"/loans/{loan}/offer.pdf").status_code == 302  # no offer before the approval
     assert committee.get(f"/loans/{loan}/approve").status_code == 200
+    assert officer.get(f"/loans/{loan}/approve").status_code == 403  # no confirm button for who cannot approve
     res = committee.post(f"/loans/{loan}/approve", data={"comment": "within limits"})
     assert res.status_code == 302
     offer = officer.get(f"/loans/{loan}/offer.pdf")
