@@ -48,6 +48,11 @@ LABELS = {"baseline_start": "Baseline from", "baseline_end": "Baseline to", "rep
 IDS = {"source": "incentive-source", "amount": "incentive-amount", "date": "incentive-date", "file": "report-file"}
 
 
+def _errors_text(exc: ValidationFailed) -> str:
+    """A refused form's problems on one line, by label (for the pages that answer with a flash)."""
+    return form_errors(exc, LABELS, IDS).sentence()
+
+
 def _page(proposal_id: int, errors: FormErrors | None = None, failed: str | None = None,
           problems: list[UploadProblem] | None = None, status: int = 200):
     """The monitoring page; after a refused form, with its errors, what was typed, and an upload's problem table."""
