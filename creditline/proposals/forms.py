@@ -6,7 +6,6 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 # Shared with every page that shows a schema's errors; kept importable from here for old callers.
-from ..form_errors import flatten_errors  # noqa: F401
 
 TEXT_FIELDS = ("title", "description", "currency", "output_unit", "main_indicator")
 NUMBER_FIELDS = ("investment", "eligible_cost", "loan_amount", "own_contribution", "annual_savings",
