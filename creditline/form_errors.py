@@ -15,7 +15,7 @@ from typing import Any
 # A list's rows are named by what one row is: "indicators.0" is "Indicator 1".
 ROW_NOUNS = {"indicators": "Indicator", "corrections": "Indicator", "cost_items": "Cost item",
              "disbursement_plan": "Tranche", "rows": "Row", "bank_ids": "Bank", "periods": "Period",
-             "quantities": "Quantity", "reports": "Report", "roles": "Role"}
+             "quantities": "Quantity", "reports": "Report", "roles": "Role", "months": "Month"}
 
 # Marshmallow's default messages, said as what to do instead ({label} is the field's label).
 _PLAIN = {
