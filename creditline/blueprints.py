@@ -44,7 +44,7 @@ def register_blueprints(app: Flask) -> None:
     from .verifications.views import bp as verification_pages
     from .grants.views import bp as grant_pages
     from .guarantees.views import bp as guarantee_pages
-    from .loans.pages import bp as loan_pages
+    from .loans.page_actions import bp as loan_pages  # the loan page's actions join its blueprint
     from .creditlines.views import bp as credit_line_pages
     from .auth.admin_views import bp as admin_pages
     from .audit.views import bp as audit_pages

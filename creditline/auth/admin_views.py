@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from ..errors import ValidationFailed
 from ..pagination import id_arg
-from ..form_errors import flatten_errors
+from ..form_errors import FormErrors, flatten
 from ..list_views import list_page
 from . import services
 from .lists import ORGANISATIONS, USERS
@@ -25,13 +25,17 @@ def _text(*names: str) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v != ""}
 
 
-def _errors(exc: ValidationError | ValidationFailed) -> dict[str, list[str]]:
+LABELS = {"email": "E-mail", "organisation_id": "Organisation", "name": "Name", "password": "Password",
+          "roles": "Roles", "kind": "Kind", "country": "Country", "active": "Active", "_schema": "This form"}
+IDS = {"organisation_id": "f-org", "roles": "f-roles"}
+
+
+def _errors(exc: ValidationError | ValidationFailed) -> FormErrors:
     messages = exc.messages if isinstance(exc, ValidationError) else exc.errors
-    flat = flatten_errors(messages)
     merged: dict[str, list[str]] = {}
-    for key, value in flat.items():  # roles.0 -> roles: the page shows one list of boxes
+    for key, value in flatten(messages).items():  # roles.0 -> roles: the page shows one list of boxes
         merged.setdefault(key.split(".")[0], []).extend(value)
-    return merged
+    return FormErrors(merged, LABELS, IDS)
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
@@ -40,7 +44,7 @@ def organisations():
     actor = current_actor()
     kind = request.args.get("kind") if request.args.get("kind") in ORG_KINDS else None
     body: dict[str, Any] = {"kind": kind or ""}
-    errors: dict[str, list[str]] = {}
+    errors = FormErrors()
     if request.method == "POST":
         body = _text("kind", "name", "country")
         try:
@@ -73,7 +77,7 @@ def new_user():
     actor = current_actor()
     services.require_user_manager(actor)
     body: dict[str, Any] = {"roles": [], "organisation_id": id_arg("organisation_id")}
-    errors: dict[str, list[str]] = {}
+    errors = FormErrors()
     if request.method == "POST":
         body = _text("email", "name", "password", "organisation_id")
         body["roles"] = request.form.getlist("roles")
@@ -97,7 +101,7 @@ def user(user_id: int):
     services.require_user_manager(actor)
     target = services.read_user(actor, user_id)
     body: dict[str, Any] = {"name": target.name, "roles": sorted(target.roles)}
-    errors: dict[str, list[str]] = {}
+    errors = FormErrors()
     if request.method == "POST":
         body = _text("name", "password")
         body["roles"] = request.form.getlist("roles")

@@ -10,6 +10,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
 from ..errors import Unauthorized
+from ..form_errors import FormErrors
 from . import services
 from .current import sign_in, sign_out
 from .signin_limits import signin_limited
@@ -46,7 +47,10 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 422
-    return render_template("auth/login.html", form=form), status
+    # WTForms names its fields by the inputs' ids; the summary says the same in words.
+    errors = FormErrors(dict(form.errors), {"email": "E-mail", "password": "Password", "csrf_token": "This page"},
+                        {"email": "email", "password": "password"})
+    return render_template("auth/login.html", form=form, errors=errors), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -13,7 +13,7 @@ from ..auth.permissions import Actor
 from ..errors import ValidationFailed
 from ..home import NextStep
 from ..pagination import page_arg
-from ..form_errors import flatten_errors
+from ..form_errors import FormErrors, flatten
 from ..rulebooks import registry
 from . import services
 from .models import CREDIT_LINE_STATUSES, CreditLine
@@ -36,16 +36,22 @@ def _form_body(names: tuple[str, ...]) -> dict[str, Any]:
     return body
 
 
-def _form_errors(errors: dict[str, Any]) -> dict[str, Any]:
-    # The page picks id and version together, so their problems show under one field.
-    for key in list(errors):
+LABELS = {"name": "Name", "country": "Country", "currency": "Currency", "guarantee_capacity": "Guarantee capacity",
+          "grant_budget": "Grant budget", "opened_on": "Opened on", "rulebook": "Rulebook", "ncpc_id": "NCPC",
+          "fund_id": "Fund", "status": "Status", "bank_ids": "Partner banks", "_schema": "The credit line"}
+
+
+def _form_errors(exc: Exception) -> FormErrors:
+    """The page picks rulebook id and version together, and the banks as one set of boxes."""
+    messages = exc.normalized_messages() if isinstance(exc, ValidationError) else dict(getattr(exc, "errors", {}))
+    merged: dict[str, list[str]] = {}
+    for key, texts in flatten(messages).items():
         target = "rulebook" if key in ("rulebook_id", "rulebook_version") else key.split(".")[0]
-        if target != key:
-            errors.setdefault(target, []).extend(errors.pop(key))
-    return errors
+        merged.setdefault(target, []).extend(texts)
+    return FormErrors(merged, LABELS, {"bank_ids": "f-bank_ids"})
 
 
-def _render(actor: Actor, line: Any, body: dict[str, Any], errors: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _render(actor: Actor, line: Any, body: dict[str, Any], errors: FormErrors):  # type: ignore[no-untyped-def]
     choices = services.line_choices(actor)
     return render_template(
         "creditlines/form.html", line=line, body=body, errors=errors, choices=choices,
@@ -72,9 +78,9 @@ def _save(actor: Actor, line: CreditLine | None, body: dict[str, Any], call: Cal
     try:
         saved = call()
     except ValidationError as exc:
-        return _render(actor, line, body, _form_errors(flatten_errors(exc.messages)))
+        return _render(actor, line, body, _form_errors(exc))
     except ValidationFailed as exc:
-        return _render(actor, line, body, _form_errors(dict(exc.errors)))
+        return _render(actor, line, body, _form_errors(exc))
     flash(f"Credit line {saved.name} is {done}.", "success")
     return redirect(url_for("creditlines.index"))
 
@@ -84,7 +90,7 @@ def _save(actor: Actor, line: CreditLine | None, body: dict[str, Any], call: Cal
 def create():
     actor = current_actor()
     if request.method == "GET":
-        return _render(actor, None, {"status": "open"}, {})
+        return _render(actor, None, {"status": "open"}, FormErrors())
     body = _form_body(CREATE_FIELDS)
     return _save(actor, None, body, lambda: services.create_credit_line(actor, CreditLineSchema().load(body)),
                  "created")
@@ -98,7 +104,7 @@ def edit(line_id: int):
     if request.method == "GET":
         state = services.snapshot(line)
         state["rulebook"] = f"{line.rulebook_id}@{line.rulebook_version}"
-        return _render(actor, line, state, {})
+        return _render(actor, line, state, FormErrors())
     body = _form_body(EDIT_FIELDS)
     return _save(actor, line, body, lambda: services.update_credit_line(actor, line.id,
                                                                         CreditLineUpdateSchema().load(body)), "saved")

@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 
 from ..auth.current import current_actor
 from ..errors import ValidationFailed
-from ..form_errors import flatten_errors
+from ..form_errors import FormErrors
 from ..list_views import list_page
 from ..percent_fields import percent_errors, to_fractions, to_percents
 from . import services
@@ -33,6 +33,12 @@ def index():
                      "enterprises.index", can_create=actor.has("sme"))
 
 
+LABELS = {"legal_name": "Legal name", "tax_id": "Tax id", "country": "Country", "isic_code": "Sector (ISIC Rev.4)",
+          "employees": "Employees", "operating_since": "Operating since", "annual_turnover": "Annual turnover",
+          "total_assets": "Total assets", "domestic_ownership_share": "Domestic ownership share",
+          "_schema": "The enterprise"}
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @bp.route("/<int:ent_id>/edit", methods=["GET", "POST"])
 @login_required
@@ -41,7 +47,7 @@ def form(ent_id: int | None = None):
     ent = services.get_enterprise(actor, ent_id) if ent_id else None
     # The form shows and takes the ownership share in percent; the services keep the fraction.
     body = to_percents(services.snapshot(ent), PERCENTS) if ent and request.method == "GET" else _form_body()
-    errors: dict = {}
+    errors = FormErrors()
     if request.method == "POST":
         data = to_fractions(body, PERCENTS)
         try:
@@ -50,9 +56,9 @@ def form(ent_id: int | None = None):
             else:
                 saved = services.update_enterprise(actor, ent.id, EnterpriseUpdateSchema(partial=True).load(data))
         except ValidationError as exc:
-            errors = percent_errors(flatten_errors(exc.messages), PERCENTS)
+            errors = FormErrors(percent_errors(exc.normalized_messages(), PERCENTS), LABELS)
         except ValidationFailed as exc:
-            errors = percent_errors(exc.errors, PERCENTS)
+            errors = FormErrors(percent_errors(exc.errors or {"_schema": [exc.message]}, PERCENTS), LABELS)
         else:
             flash(f"{saved.legal_name} is saved.", "success")
             return redirect(url_for("enterprises.index"))

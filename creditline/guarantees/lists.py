@@ -32,7 +32,8 @@ def _joins(stmt: Select[Any]) -> Select[Any]:
 GUARANTEES = ListSpec(
     name="guarantees", title="Guarantees", noun="guarantee",
     columns=(
-        Column("id", "Guarantee", lambda g: g.reference, Guarantee.id),
+        Column("id", "Guarantee", lambda g: g.reference, Guarantee.id,
+               link=lambda g: url_for("guarantees.detail", guarantee_id=g.id)),
         Column("loan", "Loan", lambda g: f"L{g.loan_id}", Guarantee.loan_id,
                link=lambda g: url_for("loans.detail", loan_id=g.loan_id)),
         Column("enterprise", "Enterprise", lambda g: g.loan.proposal.enterprise.legal_name, GEnterprise.c.legal_name),

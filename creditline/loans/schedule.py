@@ -27,6 +27,21 @@ def pro_forma_schedule(loan: Loan, start: dt.date | None = None) -> list[sched.I
     return with_upfront_fee(rows, loan.upfront_fee)
 
 
+def offered_schedule(loan: Loan) -> list[sched.Installment]:
+    """The schedule a loan offer prints: the recorded one once disbursed, else the pro-forma one."""
+    return _as_finance(loan.installments) if loan.installments else pro_forma_schedule(loan)
+
+
+def preview(terms: dict[str, Any], today: dt.date) -> list[sched.Installment]:
+    """The schedule proposed terms would give, from the first planned tranche (or today), before anything is stored."""
+    planned = [t["date"] for t in terms.get("disbursement_plan") or [] if t.get("date")]
+    rows = sched.build_schedule(terms["principal"], terms["annual_rate"], terms["tenor_months"],
+                                terms.get("grace_months") or 0, terms.get("frequency") or "monthly",
+                                terms.get("method") or "annuity", min(planned) if planned else today,
+                                terms.get("fee_per_installment") or ZERO)
+    return with_upfront_fee(rows, terms.get("upfront_fee"))
+
+
 def with_upfront_fee(rows: list[sched.Installment], fee: Decimal | None) -> list[sched.Installment]:
     """Charge the upfront fee with the first installment (the waterfall takes fees first)."""
     if not rows or not fee:

@@ -45,7 +45,7 @@ def baseline_form(proposal_id: int):
                                          source="form")
         flash(f"Baseline stored: {len(rows)} months.", "success")
     except ValidationFailed as exc:
-        flash(f"The baseline was not stored. {exc.message}: {_errors_text(exc)}", "error")
+        flash(f"The baseline was not stored: {_errors_text(exc)}", "error")
     return _back(proposal_id)
 
 

@@ -1,13 +1,14 @@
 """Pages: the monitoring plan (NCPC), and the SME's report entry, upload and evidence."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..auth.current import current_actor
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..extensions import db
+from ..form_errors import FormErrors, UploadProblem, form_errors, upload_problems
 from ..files.disposition import download
 from ..event_dates import form_day
 from ..proposals import services as proposals
@@ -19,8 +20,39 @@ from .. import clock
 bp = Blueprint("monitoring", __name__)
 
 
+class PlanFormSchema(Schema):
+    """The plan form's fields, typed; the service checks how they fit together."""
+
+    baseline_start = fields.Date(required=True)
+    baseline_end = fields.Date(required=True)
+    reporting_start = fields.Date()
+    reporting_periods = fields.Integer(validate=validate.Range(min=1, max=60))
+    ipmvp_option = fields.String(load_default="B")
+    offset_method = fields.String()
+
+
+def r_label(report_id: int) -> str:
+    """The period label of a report (the review form's reason input is named by it)."""
+    from .models import MonitoringReport
+
+    r = db.session.get(MonitoringReport, report_id)
+    return r.period.label if r is not None else str(report_id)
+
+
+LABELS = {"baseline_start": "Baseline from", "baseline_end": "Baseline to", "reporting_start": "First reporting month",
+          "reporting_periods": "Reporting months", "ipmvp_option": "IPMVP option",
+          "offset_method": "Offset of indicators that get worse", "main_indicator": "Main indicator",
+          "period": "Period", "production_output": "Production output", "reported_on": "Reported on",
+          "quantities": "Quantities", "file": "File", "description": "Description", "reason": "Reason to return",
+          "source": "Granted by", "amount": "Amount", "date": "Date", "status": "Report status",
+          "periods": "Reporting periods", "indicators": "Indicators", "_schema": "This form"}
+# The page's inputs by form: the plan's and the report's fields keep their names; the incentive's are prefixed.
+IDS = {"source": "incentive-source", "amount": "incentive-amount", "date": "incentive-date", "file": "report-file"}
+
+
 def _errors_text(exc: ValidationFailed) -> str:
-    return "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
+    """A refused form's problems on one line, by label (for the pages that answer with a flash)."""
+    return form_errors(exc, LABELS, IDS).sentence()
 
 
 @bp.route("/monitoring-reports")
@@ -31,9 +63,10 @@ def reports():
                      "monitoring.reports")
 
 
-@bp.route("/proposals/<int:proposal_id>/monitoring")
-@login_required
-def page(proposal_id: int):
+def _page(proposal_id: int, errors: FormErrors | None = None, failed: str | None = None,
+          problems: list[UploadProblem] | None = None, status: int = 200):
+    """The monitoring page; after a refused form, with its errors, what was typed, and an upload's problem table."""
+    db.session.rollback()
     actor = current_actor()
     p = proposals.get_proposal(actor, proposal_id)
     try:
@@ -51,9 +84,20 @@ def page(proposal_id: int):
         projected = {i.stream: (i.projected_quantity, i.projected_output) for i in p.indicators}
         progress = indicator_progress(plan, projected, rulebook_of(p.credit_line).grant_bands)
     return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=clock.today(), progress=progress,
-                           errors=request.args.get("errors"), confirmed=current_confirmed(p.id),
+                           errors=errors or FormErrors(), failed=failed, problems=problems or [],
+                           form=request.form if failed else {}, confirmed=current_confirmed(p.id),
                            financed=services.is_financed(p), months=months_of(plan) if plan else [],
-                           adjustments=adjustments_of(plan) if plan else [])
+                           adjustments=adjustments_of(plan) if plan else []), status
+
+
+def _refused(proposal_id: int, failed: str, exc: Exception, ids: dict[str, str] | None = None):
+    return _page(proposal_id, form_errors(exc, LABELS, {**IDS, **(ids or {})}, prefix=""), failed, status=422)
+
+
+@bp.route("/proposals/<int:proposal_id>/monitoring")
+@login_required
+def page(proposal_id: int):
+    return _page(proposal_id)
 
 
 @bp.route("/proposals/<int:proposal_id>/monitoring/plan", methods=["POST"])
@@ -61,21 +105,11 @@ def page(proposal_id: int):
 def set_plan(proposal_id: int):
     f = request.form
     try:
-        data = {"baseline_start": date.fromisoformat(f["baseline_start"]),
-                "baseline_end": date.fromisoformat(f["baseline_end"]),
-                "ipmvp_option": f.get("ipmvp_option", "B"), "offset_method": f.get("offset_method") or None}
-        if f.get("reporting_start"):
-            data["reporting_start"] = date.fromisoformat(f["reporting_start"])
-        if f.get("reporting_periods"):
-            data["reporting_periods"] = int(f["reporting_periods"])
-        if not data["offset_method"]:
-            data.pop("offset_method")
+        data = PlanFormSchema().load({k: v for k, v in f.items() if k in PlanFormSchema().fields and v.strip()})
         services.set_plan(current_actor(), proposal_id, data)
-        flash("Monitoring plan set.", "success")
-    except (KeyError, ValueError) as exc:
-        flash(f"Not saved: give the baseline and reporting dates as YYYY-MM-DD ({exc})", "error")
-    except ValidationFailed as exc:
-        flash(f"Not saved: {_errors_text(exc)}", "error")
+    except (ValidationError, ValidationFailed) as exc:
+        return _refused(proposal_id, "plan", exc)
+    flash("Monitoring plan set.", "success")
     return redirect(url_for("monitoring.page", proposal_id=proposal_id))
 
 
@@ -91,9 +125,12 @@ def report(proposal_id: int):
     try:
         item["reported_on"] = form_day(f, "reported_on")
         services.submit_reports(actor, proposal_id, [item], source="form", single=True)
-        flash(f"Period {item['period']} reported.", "success")
     except ValidationFailed as exc:
-        flash(f"Nothing was stored: {_errors_text(exc)}", "error")
+        # Each quantity row is one of the plan's streams: name it and link to its input.
+        labels = {f"quantities.{k}.quantity": f"{s} ({plan.units[s]})" for k, s in enumerate(plan.streams)}
+        ids = {f"quantities.{k}.quantity": f"q-{s}" for k, s in enumerate(plan.streams)}
+        return _page(proposal_id, form_errors(exc, {**LABELS, **labels}, {**IDS, **ids}, prefix=""), "report", status=422)
+    flash(f"Period {item['period']} reported.", "success")
     return redirect(url_for("monitoring.page", proposal_id=proposal_id))
 
 
@@ -108,7 +145,9 @@ def evidence(report_id: int):
                               request.form.get("description"))
         flash("Evidence stored with its SHA-256.", "success")
     except ValidationFailed as exc:
-        flash(f"Not stored: {_errors_text(exc)}", "error")
+        if proposal_id:
+            return _refused(proposal_id, "evidence", exc, {"file": f"evidence-{report_id}"})
+        flash("Not stored: " + form_errors(exc, LABELS).sentence(), "error")
     return redirect(url_for("monitoring.page", proposal_id=proposal_id) if proposal_id else request.referrer or "/")
 
 
@@ -125,9 +164,9 @@ def review_report(report_id: int):
         r = review.review_report(current_actor(), report_id, decision, request.form.get("reason"))
         flash(f"Report {r.period.label} {r.status}"
               + (": the enterprise has been told what to correct." if r.status == "returned" else "."), "success")
-    except ValidationFailed as exc:
-        flash(f"Not {review.DECISIONS[decision]}: {_errors_text(exc)}", "error")
-    except Conflict as exc:
+    except (ValidationFailed, Conflict) as exc:
+        if proposal_id:
+            return _refused(proposal_id, "review", exc, {"reason": f"reason-{r_label(report_id)}"})
         flash(f"Not {review.DECISIONS[decision]}: {exc.message}", "error")
     return back
 
@@ -139,9 +178,11 @@ def upload(proposal_id: int):
     try:
         reports = services.submit_upload(current_actor(), proposal_id, upload.read() if upload else None,
                                          upload.filename if upload else "")
-        flash(f"{len(reports)} period(s) stored from {upload.filename}.", "success")
     except ValidationFailed as exc:
-        flash(f"Nothing was stored. {exc.message}: {_errors_text(exc)}", "error")
+        problems = upload_problems(exc.errors)
+        summary = FormErrors({"file": [f"{exc.message}; see the table under the upload form"]}, LABELS, IDS)
+        return _page(proposal_id, summary, "upload", problems, status=422)
+    flash(f"{len(reports)} period(s) stored from {upload.filename}.", "success")
     return redirect(url_for("monitoring.page", proposal_id=proposal_id))
 
 
@@ -155,9 +196,6 @@ def template(proposal_id: int, fmt: str):
 @bp.route("/proposals/<int:proposal_id>/other-incentives", methods=["POST"])
 @login_required
 def other_incentive(proposal_id: int):
-    from marshmallow import ValidationError
-
-    from ..errors import Conflict
     from ..grants import incentives
     from ..grants.api import OtherIncentiveBodySchema
 
@@ -165,10 +203,7 @@ def other_incentive(proposal_id: int):
     try:
         data = OtherIncentiveBodySchema().load(form)
         incentives.declare_other_incentive(current_actor(), proposal_id, data)
-        flash("Incentive declared: no grant of this credit line will be paid for this investment.", "success")
-    except ValidationError as exc:
-        flash("Not declared: " + "; ".join(f"{k}: {', '.join(map(str, v))}"
-                                           for k, v in exc.normalized_messages().items()), "error")
-    except (ValidationFailed, Conflict) as exc:
-        flash(f"Not declared: {exc.message}", "error")
+    except (ValidationError, ValidationFailed, Conflict) as exc:
+        return _refused(proposal_id, "incentive", exc)
+    flash("Incentive declared: no grant of this credit line will be paid for this investment.", "success")
     return redirect(url_for("monitoring.page", proposal_id=proposal_id))

@@ -8,13 +8,16 @@ from werkzeug.wrappers import Response
 from ..auth.current import current_actor
 from ..errors import Conflict, PayloadTooLarge, ValidationFailed
 from ..files.disposition import download
+from ..form_errors import form_errors
 from . import checklist, documents
 from .views import bp
 
 
+LABELS = {"file": "File", "kind": "Document type", "status": "Check", "note": "Note", "_schema": "The document"}
+
+
 def _problem(prefix: str, exc: ValidationFailed | Conflict | PayloadTooLarge) -> None:
-    details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
-    flash(f"{prefix}: {details or exc.message}", "error")
+    flash(f"{prefix}: {form_errors(exc, LABELS).sentence()}", "error")
 
 
 def _back(proposal_id: int) -> Response:

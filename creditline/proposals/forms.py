@@ -6,7 +6,6 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 # Shared with every page that shows a schema's errors; kept importable from here for old callers.
-from ..form_errors import flatten_errors  # noqa: F401
 
 TEXT_FIELDS = ("title", "description", "currency", "output_unit", "main_indicator")
 NUMBER_FIELDS = ("investment", "eligible_cost", "loan_amount", "own_contribution", "annual_savings",
@@ -16,6 +15,19 @@ INDICATOR_COLUMNS = ("stream", "unit", "baseline_quantity", "baseline_output", "
                      "projected_output")
 TECH_FIELDS = ("description", "supplier", "readiness", "class")
 COST_COLUMNS = ("category", "description", "amount")
+# The labels the proposal page shows; errors name fields by these ("Cost item 2: amount" for a row's cell).
+LABELS = {"title": "Title", "description": "Description", "currency": "Currency", "investment": "Total investment",
+          "eligible_cost": "Eligible cost", "loan_amount": "Loan requested", "own_contribution": "Own contribution",
+          "annual_savings": "Annual savings", "annual_extra_operating_cost": "Annual extra operating cost",
+          "economic_life_years": "Economic life (years)", "implementation_months": "Implementation (months)",
+          "credit_line_id": "Credit line", "enterprise_id": "Enterprise", "bank_id": "Bank",
+          "cp_options": "Cleaner-production option types", "technology": "Technology",
+          "technology.description": "Equipment", "technology.supplier": "Supplier", "technology.readiness": "Readiness",
+          "technology.class": "Technology class", "output_unit": "Unit of production output",
+          "main_indicator": "Main indicator", "indicators": "Indicators", "cost_items": "Budget by item",
+          "category": "category", "amount": "amount", "stream": "stream", "unit": "unit",
+          "_schema": "The proposal"}
+IDS = {"technology.readiness": "f-readiness", "cp_options": "proposal-form"}
 # The most table rows the page can post back; the row counts come from the browser, so they are bounded.
 MAX_FORM_ROWS = 100
 

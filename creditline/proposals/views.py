@@ -16,8 +16,9 @@ from ..rules.costs import COST_CATEGORIES
 from ..scoring.services import assessment_view, score_and_store
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, TECHNOLOGY_READINESS
 from . import checklist, documents, services
+from ..form_errors import FormErrors, form_errors
 from .lists import PROPOSALS
-from .forms import flatten_errors, form_to_body
+from .forms import IDS, LABELS, form_to_body
 from .models import PROPOSAL_LIFECYCLE
 from .schemas import ProposalBodySchema, ProposalCreateSchema, TechnicalReviewSchema
 
@@ -40,7 +41,8 @@ def index():
 
 
 def _render_form(proposal, body, errors, status=200):
-    return render_template("proposals/form.html", proposal=proposal, body=body, errors=errors,
+    labelled = FormErrors(errors, LABELS, IDS)
+    return render_template("proposals/form.html", proposal=proposal, body=body, errors=labelled,
                            **_choices(current_actor())), status
 
 
@@ -55,7 +57,7 @@ def new():
         data = ProposalCreateSchema().load(body)
         p = services.create_proposal(actor, data)
     except ValidationError as exc:
-        return _render_form(None, body, flatten_errors(exc.messages), 422)
+        return _render_form(None, body, exc.messages, 422)
     except ValidationFailed as exc:
         return _render_form(None, body, exc.errors, 422)
     flash("Draft saved. Submit it when it is complete.", "success")
@@ -74,7 +76,7 @@ def edit(proposal_id: int):
         data = ProposalBodySchema().load(body)
         services.update_proposal(actor, proposal_id, data)
     except ValidationError as exc:
-        return _render_form(p, body, flatten_errors(exc.messages), 422)
+        return _render_form(p, body, exc.messages, 422)
     except ValidationFailed as exc:
         return _render_form(p, body, exc.errors, 422)
     flash("Draft saved.", "success")
@@ -110,7 +112,7 @@ def add_document(proposal_id: int):
                                upload.filename if upload else "", upload.mimetype if upload else "")
         flash("Document uploaded.", "success")
     except (ValidationFailed, PayloadTooLarge, Conflict) as exc:
-        flash("Not uploaded: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items()), "error")
+        flash("Not uploaded: " + form_errors(exc, {"file": "File", "kind": "Document type"}).sentence(), "error")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 
 
@@ -127,7 +129,7 @@ def submit(proposal_id: int):
         return render_template("proposals/detail.html", p=p, assessment=None, actor=actor, reviews=[],
                                allowed=PROPOSAL_LIFECYCLE.allowed(p.status), document_kinds=DOCUMENT_KINDS,
                                doc_states=documents.OPEN_STATES, missing=documents.missing_documents(p),
-                               problems=exc.errors), 422
+                               problems=FormErrors(exc.errors, LABELS, IDS)), 422
     missing = documents.missing_documents(p)
     flash(f"Submitted and scored: {p.status.replace('_', ' ')}."
           + (f" Still missing from the checklist (not blocking): {', '.join(k.replace('_', ' ') for k in missing)}."
@@ -164,6 +166,20 @@ def assessment(proposal_id: int):
     return render_template("proposals/assessment.html", p=p, a=result)
 
 
+@bp.route("/<int:proposal_id>/assessment.pdf")
+@login_required
+def assessment_pdf(proposal_id: int):
+    """The latest assessment as a PDF the bank files with the application."""
+    from ..files.disposition import download
+    from .assessment_pdf import assessment_pdf as render_pdf
+
+    actor = current_actor()
+    p = services.get_proposal(actor, proposal_id)
+    result = assessment_view(services.latest_assessment(actor, proposal_id))
+    return download(render_pdf(p, result), f"assessment-P{p.id}-A{result['id']}.pdf", "application/pdf",
+                    disposition="inline")
+
+
 @bp.route("/reviews")
 @login_required
 def review_queue():
@@ -171,12 +187,17 @@ def review_queue():
     return render_template("proposals/review_queue.html", page=page)
 
 
+REVIEW_LABELS = {"outcome": "Outcome", "main_indicator": "Main indicator", "comments": "Comments for the SME",
+                 "corrections": "Corrections", "baseline_quantity": "baseline quantity",
+                 "baseline_output": "baseline output", "stream": "stream", "_schema": "The review"}
+
+
 @bp.route("/<int:proposal_id>/review", methods=["GET", "POST"])
 @login_required
 def review(proposal_id: int):
     actor = current_actor()
     p = services.review_form(actor, proposal_id)
-    errors: dict = {}
+    errors = FormErrors()
     if request.method == "POST":
         corrections = []
         for ind in p.indicators:
@@ -190,10 +211,11 @@ def review(proposal_id: int):
                 "corrections": corrections, "comments": request.form.get("comments", "")}
         try:
             services.review_proposal(actor, proposal_id, TechnicalReviewSchema().load(body), score_and_store)
-        except ValidationError as exc:
-            errors = flatten_errors(exc.messages)
-        except ValidationFailed as exc:
-            errors = exc.errors
+        except (ValidationError, ValidationFailed) as exc:
+            # A correction's row number follows the corrected streams; its inputs are named by stream.
+            ids = {f"corrections.{n}.{col}": f"{col}-{c['stream']}" for n, c in enumerate(corrections)
+                   for col in ("baseline_quantity", "baseline_output")}
+            errors = form_errors(exc, REVIEW_LABELS, ids)
         else:
             flash("Technical review recorded; the SME can see it.", "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal_id))

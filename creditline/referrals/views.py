@@ -6,6 +6,7 @@ from flask_login import login_required
 
 from ..auth.current import current_actor
 from ..errors import Conflict, ValidationFailed
+from ..form_errors import FormErrors
 from ..pagination import page_arg
 from ..verification.sufficiency import OFFSET_METHODS
 from . import services
@@ -30,11 +31,18 @@ def desk():
                            reasons=REASON_LABELS, deciding=bool(services.owners_of(actor)))
 
 
+LABELS = {"decision": "Decision", "offset_method": "How the worse indicators offset the main gain",
+          "given_by": "Reference centre that gave the opinion", "file": "The second opinion (signed document)",
+          "comment": "Why", "_schema": "The decision"}
+IDS = {"decision": "f-decision", "offset_method": "offset_method", "given_by": "given_by", "file": "file",
+       "comment": "comment"}
+
+
 def _render(task, errors=None, form=None, status=200):
     actor = current_actor()
     return render_template("referrals/task.html", t=task, evidence=services.evidence(task),
                            can_decide=services.can_decide(actor, task), reasons=REASON_LABELS,
-                           methods=OFFSET_METHODS, errors=errors or {}, form=form or {}), status
+                           methods=OFFSET_METHODS, errors=FormErrors(errors, LABELS, IDS), form=form or {}), status
 
 
 @bp.route("/<int:task_id>", methods=["GET", "POST"])

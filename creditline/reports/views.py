@@ -17,18 +17,23 @@ from ..creditlines.models import CreditLine
 from ..extensions import db
 from ..vocabulary import CP_OPTIONS
 from ..errors import Conflict, ValidationFailed
+from ..form_errors import FormErrors
 from . import flows, services, tape_import
 from .schemas import ReportArgsSchema
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-def _args() -> tuple[dict[str, Any], dict[str, list[str]]]:
+FILTER_LABELS = {"credit_line_id": "Credit line", "bank_id": "Bank", "isic": "Sector", "cp_option": "CP option"}
+FILTER_IDS = {"credit_line_id": "f-line", "bank_id": "f-bank", "isic": "f-isic", "cp_option": "f-cp"}
+
+
+def _args() -> tuple[dict[str, Any], FormErrors]:
     raw = {k: v for k, v in request.args.items() if v != "" and k in ReportArgsSchema().fields}
     try:
-        return ReportArgsSchema().load(raw), {}
+        return ReportArgsSchema().load(raw), FormErrors()
     except ValidationError as exc:
-        return {"format": "json"}, exc.normalized_messages()  # type: ignore[return-value]
+        return {"format": "json"}, FormErrors(exc.normalized_messages(), FILTER_LABELS, FILTER_IDS)
 
 
 def _choices(actor: Any) -> dict[str, Any]:

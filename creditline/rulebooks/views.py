@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -9,6 +10,7 @@ from marshmallow import ValidationError as FieldError
 
 from ..auth.current import current_actor
 from ..errors import DomainError, ValidationFailed
+from ..form_errors import FormErrors, flatten
 from ..schemas import Day
 from ..rules.schema import describe
 from ..scoring import services as scoring
@@ -107,18 +109,28 @@ def publish(version_id: int):
     return redirect(url_for("rulebooks.detail", rulebook_id=v.rulebook_id, version=v.version))
 
 
+def _in_the_draft(errors: dict[str, Any]) -> dict[str, list[str]]:
+    """Every problem belongs to the draft's text: say where in it (scoring › energy › rule 1), not a dotted path."""
+    out: list[str] = []
+    for key, texts in flatten(errors).items():
+        where = " › ".join(f"item {int(p) + 1}" if p.isdigit() else p.replace("_", " ") for p in key.split(".")
+                           if p not in ("_schema", "rulebook_yaml", "rulebook", "file"))
+        out.extend(f"{where}: {t}" if where else str(t) for t in texts)
+    return {"rulebook_yaml": out}
+
+
 @bp.route("/simulate", methods=["GET", "POST"])
 @login_required
 def simulate():
     actor = current_actor()
-    result, errors, text = None, {}, ""
+    result, errors, text = None, FormErrors(), ""
     if request.method == "POST":
         upload = request.files.get("rulebook_file")
         text = upload.read().decode("utf-8", "replace") if upload and upload.filename else request.form.get("rulebook_yaml", "")
         try:
             result = scoring.simulate_draft(actor, text, request.form.get("credit_line_id", type=int))
         except ValidationFailed as exc:
-            errors = exc.errors
+            errors = FormErrors(_in_the_draft(exc.errors), {"rulebook_yaml": "Draft rulebook"}, {"rulebook_yaml": "rulebook_yaml"})
     else:
         scoring.require_simulation_role(actor)
         base = request.args.get("from")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from marshmallow import ValidationError
 
-from ..form_errors import flatten_errors
+from ..form_errors import flatten as flatten_errors
 from ..rules import engine
 from ..rules.evaluation import evaluate
 from ..rules.facts import columns

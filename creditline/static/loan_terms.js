@@ -7,6 +7,7 @@ document.getElementById("add-tranche").addEventListener("click", function () {
   row.cells[0].textContent = n;
   row.querySelectorAll("input").forEach(function (input) {
     input.value = "";
+    input.id = "disbursement_plan-" + (n - 1) + (input.type === "date" ? "-date" : "-amount");
     input.setAttribute("aria-label", "Tranche " + n + (input.type === "date" ? " date" : " amount"));
   });
   body.appendChild(row);

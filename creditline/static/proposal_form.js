@@ -26,11 +26,38 @@
   table.addEventListener("change", (e) => { if (e.target.matches("select.stream")) syncUnit(e.target); });
   table.querySelectorAll("select.stream").forEach(syncUnit);
 
+  // The what-if says why a field is refused, in the words the page uses (never a field path).
+  const PLAIN = {
+    "Missing data for required field.": "enter it", "Field may not be null.": "enter it",
+    "Not a valid number.": "enter a number, e.g. 12,500.00", "Not a valid decimal.": "enter a number, e.g. 12,500.00",
+    "Not a valid integer.": "enter a whole number", "Not a valid string.": "enter text",
+    "Not a valid date.": "enter a date as YYYY-MM-DD", "Unknown field.": "not a field of this form",
+  };
+  const ROWS = { indicators: "Indicator", cost_items: "Cost item" };
+  function flatten(errors, prefix, out) {
+    if (Array.isArray(errors) && errors.every((e) => typeof e === "string")) { out.push([prefix, errors]); return out; }
+    for (const [k, v] of Object.entries(errors || {})) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+    return out;
+  }
+  function reasonOf(name, messages) {
+    const parts = name.split(".");
+    let label;
+    if (parts.length >= 2 && ROWS[parts[0]] && /^\d+$/.test(parts[1])) {
+      label = `${ROWS[parts[0]]} ${Number(parts[1]) + 1}` + (parts[2] ? `: ${parts.slice(2).join(" ").replace(/_/g, " ")}` : "");
+    } else {
+      label = labelOf(name);
+      label = label.charAt(0).toUpperCase() + label.slice(1);
+    }
+    const text = messages.map((m) => PLAIN[m] || m.replace(/Decimal\('([^']*)'\)/g, "$1")).join("; ");
+    return `${label}: ${text}`;
+  }
+
   document.getElementById("add-indicator").addEventListener("click", () => {
     const n = table.rows.length;
     const clone = table.rows[0].cloneNode(true);
     clone.querySelectorAll("[name]").forEach((el) => {
       el.name = el.name.replace(/^indicators\.\d+\./, `indicators.${n}.`);
+      if (el.id) el.id = el.id.replace(/^f-indicators-\d+-/, `f-indicators-${n}-`);
       el.setAttribute("aria-label", el.getAttribute("aria-label").replace(/\d+$/, String(n + 1)));
       if (el.tagName === "INPUT" && !el.readOnly) el.value = "";
     });
@@ -46,6 +73,7 @@
     const clone = costs.rows[0].cloneNode(true);
     clone.querySelectorAll("[name]").forEach((el) => {
       el.name = el.name.replace(/^cost_items\.\d+\./, `cost_items.${n}.`);
+      if (el.id) el.id = el.id.replace(/^f-cost_items-\d+-/, `f-cost_items-${n}-`);
       el.setAttribute("aria-label", el.getAttribute("aria-label").replace(/\d+$/, String(n + 1)));
       if (el.tagName === "INPUT") el.value = "";
     });
@@ -90,8 +118,8 @@
     const json = await res.json();
     if (!res.ok) {
       result.hidden = true;
-      const fields = [...new Set(Object.keys(json.errors || {}).map(labelOf))];
-      status.textContent = fields.length ? `Still missing or invalid: ${fields.join(", ")}` : json.message;
+      const reasons = flatten(json.errors || {}, "", []).map(([name, messages]) => reasonOf(name, messages));
+      status.textContent = reasons.length ? `Not scored yet. ${reasons.join(". ")}.` : json.message;
       return;
     }
     status.textContent = "Verdict for the figures above (not saved):";

@@ -5,9 +5,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..auth.current import current_actor
-from ..errors import DomainError, ValidationFailed
+from ..confirmation import Confirmation, Input, render_confirmation
+from ..errors import DomainError
 from ..event_dates import form_day
+from ..extensions import db
+from ..form_errors import FormErrors, form_errors
 from ..list_views import list_page
+from ..pagination import Page
 from . import services
 from .lists import VERIFICATIONS
 from .chart import specific_consumption_chart
@@ -16,9 +20,8 @@ from .line_chart import fit_charts
 bp = Blueprint("verifications", __name__)
 
 
-def _problem(exc: DomainError) -> str:
-    details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in (exc.errors or {}).items())
-    return f"{exc.message}{': ' + details if details else ''}"
+LABELS = {"decision": "Decision", "comment": "Comment", "confirmed_on": "Confirmed on", "status": "Verification status",
+          "supersedes_id": "Verification it corrects", "_schema": "This verification"}
 
 
 @bp.route("/verifications")
@@ -44,43 +47,99 @@ def start(proposal_id: int):
     try:
         v = services.create_verification(current_actor(), proposal_id, data)
     except DomainError as exc:
-        flash(f"Not verified: {_problem(exc)}", "error")
+        flash("Not verified: " + form_errors(exc, LABELS).sentence(), "error")
         return redirect(url_for("monitoring.page", proposal_id=proposal_id))
     return redirect(url_for("verifications.detail", verification_id=v.id))
+
+
+def render_detail(verification_id: int, errors: FormErrors | None = None, failed: str | None = None, status: int = 200):
+    """The verification page; after a refused action, with its errors and what was typed."""
+    db.session.rollback()
+    actor = current_actor()
+    v = services.get_verification(actor, verification_id)
+    return render_template("verifications/detail.html", v=v, r=v.result, actor=actor, grant=v.grant,
+                           grant_summary=services.grant_summary(v), uploaders=services.uploaders(v),
+                           chart=specific_consumption_chart(v.result), charts=fit_charts(v.result),
+                           errors=errors or FormErrors(), failed=failed,
+                           form=request.form if failed else {}), status
 
 
 @bp.route("/verifications/<int:verification_id>")
 @login_required
 def detail(verification_id: int):
+    return render_detail(verification_id)
+
+
+def _pct(x: object) -> str:
+    return "n/a" if x is None else f"{float(x) * 100:.1f}%"  # type: ignore[arg-type]
+
+
+def _refused(verification_id: int, form_name: str, exc: DomainError):
+    return render_detail(verification_id, form_errors(exc, LABELS, prefix=f"{form_name}-"), form_name, 422)
+
+
+def _done(verification_id: int, message: str):
+    flash(message, "success")
+    return redirect(url_for("verifications.detail", verification_id=verification_id))
+
+
+@bp.route("/verifications/<int:verification_id>/propose", methods=["POST"])
+@login_required
+def propose(verification_id: int):
+    try:
+        services.propose(current_actor(), verification_id, request.form.get("decision", ""), request.form.get("comment", ""))
+    except DomainError as exc:
+        return _refused(verification_id, "propose", exc)
+    return _done(verification_id, "Decision proposed; a senior verifier will confirm it.")
+
+
+@bp.route("/verifications/<int:verification_id>/confirm", methods=["GET", "POST"])
+@login_required
+def confirm(verification_id: int):
+    """The second pair of eyes: GET shows the decision and its figures, POST confirms it (a grant may follow)."""
     actor = current_actor()
     v = services.get_verification(actor, verification_id)
-    return render_template("verifications/detail.html", v=v, r=v.result, actor=actor, grant=v.grant,
-                           grant_summary=services.grant_summary(v), uploaders=services.uploaders(v),
-                           chart=specific_consumption_chart(v.result), charts=fit_charts(v.result))
-
-
-@bp.route("/verifications/<int:verification_id>/<action>", methods=["POST"])
-@login_required
-def act(verification_id: int, action: str):
-    actor = current_actor()
-    comment = request.form.get("comment", "")
+    r, people = v.result, services.people_of(v)
+    c = Confirmation(
+        f"Confirm verification V{v.id}", url_for("verifications.confirm", verification_id=v.id),
+        url_for("verifications.detail", verification_id=v.id), "Confirm the decision",
+        [("Enterprise", v.proposal.enterprise.legal_name), ("Investment", v.proposal.title),
+         ("Decision proposed", f"{(v.decision or '').replace('_', ' ')} by {people['proposed_by']}"),
+         ("Periods", ", ".join(v.periods)), ("Main improvement", _pct(r.get("main_improvement"))),
+         ("Net improvement", _pct(r.get("net_improvement"))),
+         ("CO2e avoided a year", f"{r.get('co2e_avoided_t_per_year') or 0} t")],
+        [Input("confirmed_on", "Confirmed on", "date"), Input("comment", "Comment", "textarea")],
+        note="A confirmed 'verified' decision is final and calculates the incentive grant for the fund to approve.",
+        roles=("senior_verifier",), action="confirm verifications")
+    if request.method == "GET":
+        return render_confirmation(c)
     try:
-        if action == "propose":
-            services.propose(actor, verification_id, request.form.get("decision", ""), comment)
-        elif action == "confirm":
-            services.confirm(actor, verification_id, comment or None, form_day(request.form, "confirmed_on"))
-        elif action == "reject":
-            services.reject(actor, verification_id, comment)
-        elif action == "withdraw":
-            services.withdraw(actor, verification_id, comment or None)
-        else:
-            raise ValidationFailed("unknown action", {"action": [action]})
-        flash({"propose": "Decision proposed; a senior verifier will confirm it.",
-               "confirm": "Verification confirmed.", "reject": "Returned to the verifier.",
-               "withdraw": "Proposal withdrawn; the verification can be proposed again."}[action], "success")
+        services.confirm(actor, verification_id, request.form.get("comment") or None,
+                         form_day(request.form, "confirmed_on"))
     except DomainError as exc:
-        flash(f"Not done: {_problem(exc)}", "error")
-    return redirect(url_for("verifications.detail", verification_id=verification_id))
+        db.session.rollback()
+        return render_confirmation(c, form_errors(exc, LABELS))
+    return _done(verification_id, "Verification confirmed.")
+
+
+@bp.route("/verifications/<int:verification_id>/reject", methods=["POST"])
+@login_required
+def reject(verification_id: int):
+    try:
+        services.reject(current_actor(), verification_id, request.form.get("comment", ""))
+    except DomainError as exc:
+        return _refused(verification_id, "reject", exc)
+    return _done(verification_id, "Returned to the verifier.")
+
+
+@bp.route("/verifications/<int:verification_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(verification_id: int):
+    try:
+        services.withdraw(current_actor(), verification_id, request.form.get("comment") or None)
+    except DomainError as exc:
+        return _refused(verification_id, "withdraw", exc)
+    return _done(verification_id, "Proposal withdrawn; the verification can be proposed again.")
 
 
 @bp.route("/verifications/<int:verification_id>/evidence/<int:number>")

@@ -49,7 +49,8 @@ def test_plan_upload_verify_confirm_certificate_and_grant(signed_in, textile):
     res = sme.post(f"/proposals/{textile}/monitoring/upload", data={"file": (io.BytesIO(bad), "march.csv")},
                    content_type="multipart/form-data", follow_redirects=True)
     text = res.get_data(as_text=True)
-    assert "Nothing was stored" in text and "row 5: quantity" in text
+    assert res.status_code == 422 and "Nothing was stored" in text and 'data-testid="upload-errors"' in text
+    assert "<tr><td>5</td><td>quantity</td><td>" in text  # row, column, problem: a table, not a path
     good = filled_template(sme, textile, fmt="xlsx")
     res = sme.post(f"/proposals/{textile}/monitoring/upload", data={"file": (io.BytesIO(good), "report.xlsx")},
                    content_type="multipart/form-data", follow_redirects=True)
@@ -95,7 +96,9 @@ def test_the_sme_declares_another_incentive_on_the_monitoring_page(app, signed_i
     assert 'data-testid="incentive-form"' not in verifier.get(f"/proposals/{textile}/monitoring").get_data(as_text=True)
     res = sme.post(f"/proposals/{textile}/other-incentives", data={"source": "City energy fund", "amount": "0",
                                                                     "date": "2026-10-01"}, follow_redirects=True)
-    assert "Not declared: amount: must be more than zero" in res.get_data(as_text=True)
+    page = res.get_data(as_text=True)
+    assert res.status_code == 422 and '<a href="#incentive-amount">Amount</a>: must be more than zero' in page
+    assert 'value="City energy fund"' in page  # what was typed stays
     res = sme.post(f"/proposals/{textile}/other-incentives", data={"source": "City energy fund", "amount": "2500",
                                                                     "date": "2026-10-01"}, follow_redirects=True)
     text = res.get_data(as_text=True)

@@ -25,7 +25,7 @@ def test_baseline_form_model_choice_and_certificate(client, token_for, signed_in
                  f"m{i}.q.electricity": m["quantities"]["electricity"]}
     bad = {**form, "m4.output": "0"}
     page = verifier.post(f"/proposals/{pid}/monitoring/baseline", data=bad, follow_redirects=True).get_data(as_text=True)
-    assert "months.4.production_output" in page and 'data-testid="baseline-empty"' in page
+    assert "Month 5: Production output: must be more than zero" in page and "months.4" not in page and 'data-testid="baseline-empty"' in page
     page = verifier.post(f"/proposals/{pid}/monitoring/baseline", data=form, follow_redirects=True).get_data(as_text=True)
     assert "Baseline stored: 12 months." in page and 'data-testid="baseline-months"' in page
     reported(client, token_for, pid, mill_reports(56))
@@ -75,7 +75,7 @@ def test_the_baseline_template_filled_in_and_uploaded_as_excel(signed_in, planne
     frame.to_excel(buf, index=False)
     page = sme.post(f"/proposals/{planned_mill}/monitoring/baseline", follow_redirects=True, content_type="multipart/form-data",
                     data={"file": (io.BytesIO(buf.getvalue()), "baseline.xlsx")}).get_data(as_text=True)
-    assert "row 5: quantity: must be a number, zero or more, not &#39;lots&#39;" in page
+    assert "Row 5: quantity: must be a number, zero or more, not &#39;lots&#39;" in page
     frame.loc[3, "quantity"] = months[3]["quantities"]["electricity"]
     buf = io.BytesIO()
     frame.to_excel(buf, index=False)

@@ -201,7 +201,8 @@ def test_the_pages_show_the_fund_its_capacity_and_a_bank_only_its_loans(client, 
     page = client.get("/reports?cp_option=useful_by_products").get_data(as_text=True)
     assert "Guarantee capacity and grant budget" in page and "ISIC C10" in page and "ISIC C13" not in page
     assert 'href="/api/v1/reports/portfolio?cp_option=useful_by_products&amp;format=xlsx"' in page
-    assert "showing everything instead" in client.get("/reports?isic=%3D1").get_data(as_text=True)
+    page = client.get("/reports?isic=%3D1").get_data(as_text=True)
+    assert "showing everything instead" in page and '<a href="#f-isic">Sector</a>:' in page  # by label, not "isic"
     impact = client.get("/reports/impact").get_data(as_text=True)
     assert "Financed emissions (PCAF)" in impact and "136.154" in impact
     client.post("/logout")

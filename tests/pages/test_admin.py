@@ -9,7 +9,8 @@ def test_fund_admin_creates_a_credit_line_and_sees_it_listed(page):
     # Submitting half a form shows the problems inline and keeps what was typed.
     page.get_by_label("Name").fill("GCTF Lao PDR")
     page.get_by_role("button", name="Create credit line").click()
-    assert page.get_by_role("alert").filter(has_text="Please correct the marked fields").is_visible()
+    summary = page.get_by_test_id("error-summary")
+    assert summary.is_visible() and "Currency" in summary.inner_text() and "Nothing was saved" in summary.inner_text()
     assert page.get_by_label("Name").input_value() == "GCTF Lao PDR"
     page.get_by_label("Country").fill("LA")
     page.get_by_label("Currency").fill("USD")

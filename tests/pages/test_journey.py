@@ -10,7 +10,6 @@ CREDITLINE_ARTIFACTS (default .artifacts/journey/) for a person to look at.
 """
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -24,63 +23,13 @@ from creditline.loans.models import Loan
 from creditline.proposals.models import Proposal
 
 from .conftest import sign_in
+from .journey_steps import Camera, confirm, draft_proposal, indicator, save_draft
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = Path(os.environ.get("CREDITLINE_ARTIFACTS") or ROOT / ".artifacts" / "journey")
 SME = "owner@ricemill.example"
 PASSWORD = "rice-husk-dryers-2025"
 TITLE = "Rice husk dryer with rinse water reuse"
 # Per tonne of output as the reports will show it: water and wastewater down by half.
 PER_T = {"water": 9.5, "electricity": 150, "wastewater": 8.6}
-
-
-class Camera:
-    """Numbered screenshots, one per step, named for who acted and what they did."""
-
-    def __init__(self, page, folder: Path = ARTIFACTS) -> None:
-        self.page, self.n, self.folder = page, 0, folder
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.png"):
-            old.unlink()
-
-    def __call__(self, role: str, step: str) -> None:
-        # Only once a step's result has loaded: a full-page shot between filling a form and clicking
-        # its button resizes Chromium's viewport and the click is lost (the form is never sent).
-        self.n += 1
-        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{role}-{step}.png"), full_page=True)
-
-
-def indicator(page, n: int, stream: str, baseline: str, projected: str) -> None:
-    page.get_by_label(f"Stream {n}", exact=True).select_option(stream)
-    page.get_by_label(f"baseline quantity {n}", exact=True).fill(baseline)
-    page.get_by_label(f"baseline output {n}", exact=True).fill("5000")
-    page.get_by_label(f"projected quantity {n}", exact=True).fill(projected)
-    page.get_by_label(f"projected output {n}", exact=True).fill("5000")
-
-
-def draft_proposal(page, title: str, equipment: str, supplier: str, months: str) -> None:
-    """As the signed-in SME, fill the new-proposal form (USD 100,000, water 100,000 -> 45,000 m3) and save the draft."""
-    page.goto("/proposals/new")
-    page.get_by_label("Title").fill(title)
-    page.get_by_label("Credit line").select_option(label="GCTF Viet Nam (USD)")
-    page.get_by_label("technology change").check()
-    for label, value in (("Total investment", "100000"), ("Eligible cost", "95000"), ("Loan requested", "80000"),
-                         ("Own contribution", "20000"), ("Annual savings", "25000"),
-                         ("Annual extra operating cost", "5000"), ("Economic life (years)", "10"),
-                         ("Implementation (months)", months)):
-        page.get_by_label(label).fill(value)
-    page.get_by_label("Equipment", exact=True).fill(equipment)
-    page.get_by_label("Supplier").fill(supplier)
-    page.get_by_label("Readiness").select_option("commercial")
-    page.get_by_label("Unit of production output").fill("t")
-    page.get_by_label("Main indicator").select_option("water")
-    indicator(page, 1, "water", "100000", "45000")
-    save_draft(page)
-
-
-def save_draft(page) -> None:
-    page.get_by_role("button", name="Save draft").click()
-    page.get_by_text("Draft saved").wait_for()
 
 
 def proposal_id(live_app) -> int:
@@ -217,6 +166,8 @@ def bank_lends(page, shot, pid: int) -> str:
     page.get_by_test_id("decisions").get_by_role("row", name=TITLE).get_by_role("link", name="Decide").click()
     page.get_by_label("Comment").fill("Within the line's limits; two tranches as planned.")
     page.get_by_role("button", name="Approve the loan").click()
+    shot("committee", "approval-to-confirm")
+    confirm(page, "committee@bank.example", "USD 80,000", "2025-01-20: USD 50,000; 2025-02-17: USD 30,000")
     page.get_by_text("Loan approved.").wait_for()
     shot("committee", "loan-approved")
     return loan_url
@@ -234,6 +185,7 @@ def guarantee_issued(page, shot, loan_url: str) -> None:
     # By the enterprise: "L1" would also name L10 to L19 once other page tests have lent.
     page.get_by_test_id("guarantee-requests").get_by_role("row", name="Can Tho Rice Milling").get_by_role(
         "button", name=re.compile("^Issue G")).click()
+    confirm(page, "admin@fund.example", "Capacity left after issuing")
     page.get_by_text(re.compile(r"Guarantee G-\d+ issued")).wait_for()
     shot("fund", "guarantee-issued")
 
@@ -307,6 +259,7 @@ def ncpc_verifies(page, shot, pid: int) -> str:
     sign_in(page, "senior@ncpc.example")
     page.goto(verification_url)
     page.get_by_role("button", name="Confirm the decision").click()
+    confirm(page, "senior@ncpc.example", "Main improvement")
     page.get_by_text("Verification confirmed.").wait_for()
     shot("ncpc", "verification-confirmed")
     return verification_url
@@ -320,6 +273,8 @@ def fund_pays_the_grant(page, shot) -> None:
     shot("fund", "grant-approved")
     page.goto("/grants?status=approved")
     page.get_by_test_id("grant-queue").get_by_role("row", name=TITLE).get_by_role("button", name="Pay").click()
+    page.get_by_label("Payment reference").fill("SWIFT-GR-2025-10")
+    confirm(page, "admin@fund.example", "Amount", "How")
     page.get_by_text("paid.").wait_for()
     shot("fund", "grant-paid")
 

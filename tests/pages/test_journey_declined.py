@@ -6,7 +6,7 @@ from datetime import date
 from creditline import clock
 
 from .conftest import sign_in
-from .test_journey import ARTIFACTS, Camera, draft_proposal
+from .journey_steps import ARTIFACTS, Camera, draft_proposal
 
 TITLE = "Heat recovery on the stenter exhaust"
 

@@ -50,6 +50,7 @@ def approve_on_start(page) -> None:
     """As the committee on the loan page: approve, entering START as the day of the decision."""
     page.get_by_test_id("decision").get_by_label("Decided on").first.fill(START.isoformat())
     page.get_by_role("button", name="Approve the loan").click()
+    page.get_by_test_id("confirm-button").click()  # the confirmation step shows the figures first
     page.get_by_text("Loan approved.").wait_for()
 
 
@@ -145,6 +146,7 @@ def test_application_to_repaid_with_a_tranche_plan_and_the_guarantee_released(pa
     page.get_by_role("link", name="Guarantees", exact=True).click()
     queue = page.get_by_test_id("guarantee-requests")
     queue.get_by_role("row", name=f"L{loan_id}").get_by_role("button", name=re.compile("^Issue G")).click()
+    page.get_by_test_id("confirm-button").click()  # the confirmation step shows the figures first
     page.get_by_text(re.compile(r"Guarantee G-\d+ issued")).wait_for()
 
     disburse_in_full(page, loan_url)
@@ -189,6 +191,8 @@ def test_default_call_claim_recovery_and_write_off(page, live_app):
     sign_in(page, "admin@fund.example")
     page.goto(f"/loans/{loan_id}")
     page.get_by_role("button", name="Pay the claim").click()
+    assert "USD 40,000" in page.get_by_test_id("confirm-figures").inner_text()
+    page.get_by_test_id("confirm-button").click()  # the confirmation step shows the figures first
     page.get_by_text("Claim paid.").wait_for()
 
     sign_in(page, "officer@bank.example")
@@ -207,6 +211,7 @@ def test_default_call_claim_recovery_and_write_off(page, live_app):
     write_off = page.get_by_test_id("write-off-form")
     write_off.get_by_label("Reason").fill("the enterprise is insolvent")
     write_off.get_by_role("button", name="Write the loan off").click()
+    page.get_by_test_id("confirm-button").click()  # the confirmation step shows the figures first
     page.get_by_text("Loan written off.").wait_for()
     assert "Written off" in page.locator("h1").inner_text()
     assert "the enterprise is insolvent" in page.get_by_test_id("written-off").inner_text()

@@ -1,25 +1,21 @@
 """The what-if panel names what is missing the way the form labels it."""
 from .conftest import sign_in
+from .journey_steps import indicator
 
 
-def test_what_if_names_missing_fields_by_their_labels(page):
+def test_what_if_names_missing_fields_by_their_labels_and_says_why(page):
     sign_in(page, "owner@textile.example")
     page.goto("/proposals/new")
     page.get_by_label("Title").fill("Boiler economiser")
     page.get_by_label("Total investment").fill("100000")
     status = page.locator("#whatif-status")
-    status.filter(has_text="Still missing or invalid").wait_for()
+    status.filter(has_text="Not scored yet").wait_for()
     text = status.inner_text()
-    assert "annual savings" in text and "cleaner-production option types" in text and "main indicator" in text
-    assert "_" not in text
-
-
-def _indicator(page, n: int, stream: str, baseline: str, projected: str) -> None:
-    page.get_by_label(f"Stream {n}", exact=True).select_option(stream)
-    page.get_by_label(f"baseline quantity {n}", exact=True).fill(baseline)
-    page.get_by_label(f"baseline output {n}", exact=True).fill("5000")
-    page.get_by_label(f"projected quantity {n}", exact=True).fill(projected)
-    page.get_by_label(f"projected output {n}", exact=True).fill("5000")
+    assert "Annual savings:" in text and "Cleaner-production option types:" in text and "Main indicator:" in text
+    assert "_" not in text and "Missing data" not in text
+    page.get_by_label("Loan requested").fill("200000")
+    status.filter(has_text="larger than the investment").wait_for()
+    assert "Loan requested: the loan cannot be larger than the investment" in status.inner_text()
 
 
 def _indicator_rows(page) -> list[str]:
@@ -33,7 +29,7 @@ def test_a_saved_draft_is_edited_twice_adding_and_removing_rows(page):
     page.get_by_label("Title").fill("Steam trap survey")
     page.get_by_label("Total investment").fill("50000")
     page.get_by_label("Unit of production output").fill("t")
-    _indicator(page, 1, "water", "1000", "600")
+    indicator(page, 1, "water", "1000", "600")
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft saved").wait_for()
     assert _indicator_rows(page) == ["water 1000.00 m3 5000.00 600.00 m3 5000.00"]
@@ -41,7 +37,7 @@ def test_a_saved_draft_is_edited_twice_adding_and_removing_rows(page):
     # First edit: the saved water row unchanged plus a new coal row and a budget line.
     page.get_by_role("link", name="Edit", exact=True).click()
     page.get_by_role("button", name="Add a stream").click()
-    _indicator(page, 2, "coal", "1200", "720")
+    indicator(page, 2, "coal", "1200", "720")
     page.get_by_label("Cost category 1").select_option("equipment")
     page.get_by_label("Cost description 1").fill("steam traps")
     page.get_by_label("Cost amount 1").fill("40000")

@@ -54,7 +54,11 @@ def test_incomplete_submission_lists_the_problems(page):
     problems = page.get_by_test_id("submission-problems")
     problems.wait_for()
     text = problems.inner_text()
-    assert "investment" in text and "main_indicator" in text and "Nothing was changed" in text
+    assert "Total investment:" in text and "Main indicator:" in text and "Nothing was changed" in text
+    assert "main_indicator" not in text  # labels, never field names
+    problems.get_by_role("link", name="Total investment").click()  # each problem opens its field on the form
+    page.wait_for_url("**/edit#f-investment")
+    assert page.get_by_label("Total investment").evaluate("el => el === document.activeElement")
 
 
 def test_sme_lists_budget_items_and_the_eligible_cost_is_computed(page):

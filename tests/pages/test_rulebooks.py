@@ -1,4 +1,5 @@
 """A fund admin edits a new rulebook version in the browser, simulates it; a second admin publishes it."""
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from creditline.extensions import db
@@ -38,7 +39,9 @@ def test_a_version_is_edited_simulated_and_published_by_a_second_admin(page, liv
     page.get_by_role("button", name="Save draft").click()
     problems = page.get_by_test_id("problems")
     assert "unknown key 'eligibilty'; did you mean 'eligibility'?" in problems.inner_text()
-    assert page.locator(".problem-marker").count() >= 1 and page.locator(".problem-line").count() >= 1
+    # The editor draws its gutter markers after the page loads: wait for them rather than count at once.
+    expect(page.locator(".problem-marker").first).to_be_visible()
+    expect(page.locator(".problem-line").first).to_be_visible()
     problems.get_by_role("link", name="line 20").click()
     assert page.evaluate("rulebookEditor.getCursor().line") == 19
 

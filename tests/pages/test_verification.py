@@ -91,6 +91,7 @@ def test_report_verify_confirm_grant_and_reduced_principal(page, financed, tmp_p
     sign_in(page, "senior@ncpc.example")
     page.goto(verification_url)
     page.get_by_role("button", name="Confirm the decision").click()
+    page.get_by_test_id("confirm-button").click()  # the confirmation step shows the figures first
     page.get_by_text("Verification confirmed.").wait_for()
     assert "USD 20,000" in page.get_by_test_id("grant").inner_text()
 
@@ -101,6 +102,7 @@ def test_report_verify_confirm_grant_and_reduced_principal(page, financed, tmp_p
     page.get_by_text("approved.").wait_for()
     page.goto("/grants?status=approved")
     page.get_by_test_id("grant-queue").get_by_role("row", name="Second jet dyeing line").get_by_role("button", name="Pay").click()
+    page.get_by_test_id("confirm-button").click()  # the confirmation step shows the figures first
     page.get_by_text("paid.").wait_for()
 
     sign_in(page, "owner@textile.example")

@@ -5,7 +5,7 @@ import zipfile
 import pandas as pd
 
 from creditline.monitoring.tabular import parse, template
-from creditline.verifications.certificate import latin1
+from creditline.pdf_layout import latin1
 
 UNITS = {"water": "m3", "electricity": "kWh"}
 

@@ -1,0 +1,237 @@
+"""The loan page's actions, one route each: thin views over the loan and guarantee services.
+
+Approving, writing off and paying a guarantee claim move money, so their GET shows the
+confirmation step (the figures, who acts, the day) and their POST does it. The other actions post
+straight from the loan page; a refused one shows the page again with its errors and the values typed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_login import login_required
+from marshmallow import Schema, ValidationError
+
+from ..auth.current import current_actor
+from ..confirmation import Confirmation, Input, render_confirmation
+from ..errors import DomainError
+from ..extensions import db
+from ..form_errors import FormErrors, form_errors
+from ..guarantees import services as guarantees
+from ..guarantees.schemas import RecoverySchema, RequestSchema
+from . import cancellation, repayments, services, write_offs
+from .pages import bp, render_detail
+from .schemas import ApproveSchema, CancelRestSchema, DeclineSchema, DisbursementInSchema, PaymentInSchema, WriteOffSchema
+
+# What a form may raise: bad input, a refused step, or arithmetic on an amount no schema caught.
+FORM_ERRORS = (ValidationError, DomainError, ArithmeticError, ValueError)
+
+LABELS = {"amount": "Amount", "value_date": "Value date", "reference": "Reference", "mode": "If it prepays principal",
+          "reason": "Reason", "comment": "Comment", "decided_on": "Decided on", "currency": "Currency",
+          "other_guarantors_share": "Share other guarantors cover", "coverage_share": "Cover",
+          "proceeds_to_approved_items": "All proceeds go to the approved items", "guarantee": "Guarantee",
+          "status": "Loan status", "_schema": "This action"}
+# Each form on the loan page prefixes its inputs' ids, so the error summary links to the right one.
+ID_PREFIX = {"disburse": "d-", "pay": "p-", "cancel-rest": "c-", "decline": "x-", "guarantee": "g-", "recovery": "r-"}
+
+
+def _money(value: Any, currency: str = "") -> str:
+    return current_app.jinja_env.filters["money"](value, currency)
+
+
+def _load(schema: Schema, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
+    raw.update(extra or {})
+    return schema.load(raw)
+
+
+def _refused(loan_id: int, action: str, exc: Exception):
+    db.session.rollback()
+    return render_detail(loan_id, errors=form_errors(exc, LABELS, prefix=ID_PREFIX.get(action, "f-")),
+                         failed=action, status=422)
+
+
+def _done(loan_id: int, message: str):
+    flash(message, "success")
+    return redirect(url_for("loans.detail", loan_id=loan_id))
+
+
+def _confirmed(confirmation: Confirmation, do) -> Any:  # type: ignore[no-untyped-def]
+    """GET: the confirmation step; POST: do it, or show the step again with the errors."""
+    if request.method == "GET":
+        return render_confirmation(confirmation)
+    try:
+        return do()
+    except FORM_ERRORS as exc:
+        db.session.rollback()
+        return render_confirmation(confirmation, form_errors(exc, LABELS))
+
+
+def _plan_text(loan: Any) -> str:
+    plan = loan.disbursement_plan or []
+    if not plan:
+        return "one disbursement of the whole principal"
+    return "; ".join(f"{row.get('date') or 'date to agree'}: {_money(row.get('amount'), loan.currency)}" for row in plan)
+
+
+@bp.route("/<int:loan_id>/approve", methods=["GET", "POST"])
+@login_required
+def approve(loan_id: int):
+    actor = current_actor()
+    loan = services.get_loan(actor, loan_id)
+    c = Confirmation(
+        f"Approve loan L{loan.id}", url_for("loans.approve", loan_id=loan.id), url_for("loans.detail", loan_id=loan.id),
+        "Approve the loan",
+        [("Borrower", loan.proposal.enterprise.legal_name), ("Investment", loan.proposal.title),
+         ("Principal", _money(loan.principal, loan.currency)),
+         ("Terms", f"{loan.annual_rate * 100:.2f}% a year over {loan.tenor_months} months, "
+                   f"{loan.grace_months} months' grace, {loan.frequency}"),
+         ("Tranche plan", _plan_text(loan))],
+        [Input("decided_on", "Decided on", "date"), Input("comment", "Comment", "textarea")],
+        note="Approving commits the bank to lend this principal; the officer disburses it by the tranche plan.",
+        roles=("credit_committee",), action="approve loans")
+
+    def do():
+        data = _load(ApproveSchema())
+        services.approve_loan(actor, loan_id, data.get("comment"), data.get("decided_on"))
+        return _done(loan_id, "Loan approved.")
+    return _confirmed(c, do)
+
+
+@bp.route("/<int:loan_id>/write-off", methods=["GET", "POST"])
+@login_required
+def write_off(loan_id: int):
+    actor = current_actor()
+    loan = services.get_loan(actor, loan_id)
+    g = guarantees.guarantee_of(loan)
+    c = Confirmation(
+        f"Write off loan L{loan.id}", url_for("loans.write_off", loan_id=loan.id), url_for("loans.detail", loan_id=loan.id),
+        "Write the loan off",
+        [("Borrower", loan.proposal.enterprise.legal_name),
+         ("Outstanding principal written off", _money(loan.outstanding_principal, loan.currency)),
+         ("Days past due", str(loan.days_past_due)),
+         ("Guarantee", f"G{g.id}, {g.status}" + (f", claim {_money(g.claim_amount, g.currency)}" if g.claim_amount else "")
+          if g else "none")],
+        [Input("reason", "Reason", "textarea", required=True)], danger=True,
+        note="A write-off is final: the loan leaves the active book.", roles=("bank_officer",), action="write off loans")
+
+    def do():
+        write_offs.write_off(actor, loan_id, _load(WriteOffSchema())["reason"])
+        return _done(loan_id, "Loan written off.")
+    return _confirmed(c, do)
+
+
+@bp.route("/<int:loan_id>/pay-claim", methods=["GET", "POST"])
+@login_required
+def pay_claim(loan_id: int):
+    actor = current_actor()
+    loan = services.get_loan(actor, loan_id)
+    g = guarantees.guarantee_of(loan)
+    if g is None:
+        return _refused(loan_id, "pay-claim", ValidationError({"guarantee": ["this loan has no guarantee"]}))
+    c = Confirmation(
+        f"Pay the claim on guarantee G{g.id}", url_for("loans.pay_claim", loan_id=loan.id),
+        url_for("loans.detail", loan_id=loan.id), "Pay the claim",
+        [("Credit line", loan.proposal.credit_line.name),
+         ("Loan", f"L{loan.id}, {loan.proposal.enterprise.legal_name}"),
+         ("Outstanding at default", _money(g.outstanding_at_default, g.currency)),
+         ("Cover", f"{g.coverage_share * 100:.0f}%"),
+         ("The fund pays", _money(g.claim_amount, g.currency))], roles=("fund_admin",), action="pay guarantee claims")
+
+    def do():
+        guarantees.pay_claim(actor, g.id)
+        return _done(loan_id, "Claim paid.")
+    return _confirmed(c, do)
+
+
+@bp.route("/<int:loan_id>/decline", methods=["POST"])
+@login_required
+def decline(loan_id: int):
+    try:
+        form = _load(DeclineSchema())
+        services.decline_loan(current_actor(), loan_id, form["reason"], form["decided_on"])
+    except FORM_ERRORS as exc:
+        return _refused(loan_id, "decline", exc)
+    return _done(loan_id, "Loan declined.")
+
+
+@bp.route("/<int:loan_id>/disburse", methods=["POST"])
+@login_required
+def disburse(loan_id: int):
+    try:
+        services.disburse(current_actor(), loan_id, _load(DisbursementInSchema()))
+    except FORM_ERRORS as exc:
+        return _refused(loan_id, "disburse", exc)
+    return _done(loan_id, "Disbursement recorded.")
+
+
+@bp.route("/<int:loan_id>/pay", methods=["POST"])
+@login_required
+def pay(loan_id: int):
+    actor = current_actor()
+    try:
+        loan = services.get_loan(actor, loan_id)
+        repayments.record_payment(actor, loan_id, _load(PaymentInSchema(), {"currency": loan.currency}))
+    except FORM_ERRORS as exc:
+        return _refused(loan_id, "pay", exc)
+    return _done(loan_id, "Payment recorded.")
+
+
+@bp.route("/<int:loan_id>/cancel-rest", methods=["POST"])
+@login_required
+def cancel_rest(loan_id: int):
+    try:
+        cancellation.cancel_undisbursed(current_actor(), loan_id, _load(CancelRestSchema())["reason"])
+    except FORM_ERRORS as exc:
+        return _refused(loan_id, "cancel-rest", exc)
+    return _done(loan_id, "The undisbursed rest is cancelled.")
+
+
+@bp.route("/<int:loan_id>/guarantee", methods=["POST"])
+@login_required
+def request_guarantee(loan_id: int):
+    """Request the guarantee; over the total-cover limit, show the capped cover for the officer to confirm."""
+    actor = current_actor()
+    to_items = request.form.get("proceeds_to_approved_items") == "on"
+    try:
+        data = _load(RequestSchema(), {"proceeds_to_approved_items": to_items})
+        guarantees.request_guarantee(actor, loan_id, data)
+    except DomainError as exc:
+        if "capped" not in exc.extra:
+            return _refused(loan_id, "guarantee", exc)
+        db.session.rollback()
+        offer = {**exc.extra["capped"], "proceeds_to_approved_items": to_items}
+        return render_detail(loan_id, offer=offer, status=422,
+                             errors=FormErrors({"coverage_share": [exc.message]}, LABELS, prefix="g-"), failed="guarantee")
+    except FORM_ERRORS as exc:
+        return _refused(loan_id, "guarantee", exc)
+    return _done(loan_id, "Guarantee requested from the fund.")
+
+
+def _guarantee(actor: Any, loan_id: int) -> Any:
+    g = guarantees.guarantee_of(services.get_loan(actor, loan_id))
+    if g is None:
+        raise ValidationError({"guarantee": ["this loan has no guarantee"]})
+    return g
+
+
+@bp.route("/<int:loan_id>/call", methods=["POST"])
+@login_required
+def call(loan_id: int):
+    actor = current_actor()
+    try:
+        guarantees.call_guarantee(actor, _guarantee(actor, loan_id).id)
+    except FORM_ERRORS as exc:
+        return _refused(loan_id, "call", exc)
+    return _done(loan_id, "Guarantee called.")
+
+
+@bp.route("/<int:loan_id>/recovery", methods=["POST"])
+@login_required
+def recovery(loan_id: int):
+    actor = current_actor()
+    try:
+        guarantees.record_recovery(actor, _guarantee(actor, loan_id).id, _load(RecoverySchema()))
+    except FORM_ERRORS as exc:
+        return _refused(loan_id, "recovery", exc)
+    return _done(loan_id, "Recovery recorded.")
