@@ -11,7 +11,6 @@ from ..event_dates import form_day
 from ..extensions import db
 from ..form_errors import FormErrors, form_errors
 from ..list_views import list_page
-from ..pagination import Page
 from . import services
 from .lists import VERIFICATIONS
 from .chart import specific_consumption_chart
