@@ -165,8 +165,12 @@ def numbers_ok(values: list[Any], rule: FieldRule, required: bool = False) -> tu
     arr = np.array(texts, dtype=object)
     # From the values themselves: numpy drops a trailing NUL when it compares with a str, so a
     # stand-in compared by text would make an empty string look like None.
-    absent = np.fromiter((v is MISSING for v in values), bool, n)
-    none = np.fromiter((v is None for v in values), bool, n)
+    # A column nearly always has neither (``in`` looks for them in C, identity first).
+    if MISSING in values or None in values:
+        absent = np.fromiter((v is MISSING for v in values), bool, n)
+        none = np.fromiter((v is None for v in values), bool, n)
+    else:
+        absent = none = np.zeros(n, bool)
     plain = _all_plain(texts, rule.pattern if kind != "float" else r"\d+(?:\.\d+)?(?:e-\d+)?")
     if kind != "float":
         plain &= np.fromiter(map(len, texts), np.int64, n) <= MAX_CHARS
