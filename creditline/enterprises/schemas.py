@@ -2,11 +2,10 @@
 from marshmallow import Schema, validate
 
 from ..pagination import PageArgsSchema, page_schema
-from ..schemas import COUNTRY, Count, Day, Id, Money, Share, Text
+from ..schemas import COUNTRY, Day, Id, Text
+from ..scoring.inputs import ENTERPRISE
 
 # ISIC Rev.4: a section letter followed by a 2-4 digit division/group/class, or digits alone.
-# More people than the largest employer on earth is a typing error, not an SME.
-MAX_EMPLOYEES = 5_000_000
 ISIC = validate.Regexp(r"^[A-U]?\d{2,4}$", error="use an ISIC Rev.4 code such as C1313 or 1313")
 
 
@@ -18,10 +17,10 @@ class EnterpriseSchema(Schema):
     tax_id = Text(required=True, validate=validate.Length(min=3, max=64))
     country = Text(required=True, validate=COUNTRY)
     isic_code = Text(required=True, validate=ISIC)
-    employees = Count(lo=1, hi=MAX_EMPLOYEES, what="people", required=True)
-    annual_turnover = Money(required=True)
-    total_assets = Money(required=True)
-    domestic_ownership_share = Share(required=True)
+    employees = ENTERPRISE["employees"].field(required=True)
+    annual_turnover = ENTERPRISE["annual_turnover"].field(required=True)
+    total_assets = ENTERPRISE["total_assets"].field(required=True)
+    domestic_ownership_share = ENTERPRISE["domestic_ownership_share"].field(required=True)
     operating_since = Day(required=True, past_only=True)
 
 

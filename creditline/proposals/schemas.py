@@ -8,7 +8,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..enterprises.schemas import EnterpriseSchema
 from ..pagination import PageArgsSchema, page_schema
 from ..rules.costs import COST_CATEGORIES
-from ..schemas import CURRENCY, Id, Money, Quantity, Text, UtcDateTime
+from ..schemas import CURRENCY, Id, Money, Text, UtcDateTime
+from ..scoring.inputs import AT_MOST, INDICATOR, PROPOSAL
 from ..vocabulary import CP_OPTIONS, STREAM_UNITS, STREAMS, TECHNOLOGY_READINESS
 from .documents import missing_documents
 from .models import PROPOSAL_LIFECYCLE
@@ -24,17 +25,15 @@ def Amount(**kwargs) -> fields.Decimal:  # type: ignore[no-untyped-def]
     return field
 
 
-OUTPUT_ERROR = "production output must be more than zero"
-
 
 class IndicatorSchema(Schema):
     stream = Text(required=True, validate=validate.OneOf(STREAMS, error="unknown indicator stream '{input}'"))
     unit = Text(required=True)
     # A zero baseline has no specific consumption to improve on (the improvement divides by it).
-    baseline_quantity = Quantity(required=True, positive=True, error="the baseline quantity must be more than zero")
-    baseline_output = Quantity(required=True, positive=True, error=OUTPUT_ERROR)
-    projected_quantity = Quantity(required=True, positive=False, error="must be zero or more")
-    projected_output = Quantity(required=True, positive=True, error=OUTPUT_ERROR)
+    baseline_quantity = INDICATOR["baseline_quantity"].field(required=True)
+    baseline_output = INDICATOR["baseline_output"].field(required=True)
+    projected_quantity = INDICATOR["projected_quantity"].field(required=True)
+    projected_output = INDICATOR["projected_output"].field(required=True)
 
     @validates_schema
     def _unit_fits_stream(self, data, **_):
@@ -76,14 +75,14 @@ class ProposalBodySchema(Schema):
     cp_options = fields.List(Text(validate=validate.OneOf(
         CP_OPTIONS, error="unknown CP option type '{input}'")))
     currency = Text(validate=CURRENCY)
-    investment = Amount(allow_zero=False, allow_none=True)
-    eligible_cost = Amount(allow_none=True)
-    loan_amount = Amount(allow_zero=False, allow_none=True)
-    own_contribution = Amount(allow_none=True)
-    economic_life_years = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=50))
-    annual_savings = Amount(allow_none=True)
-    annual_extra_operating_cost = Amount(allow_none=True)
-    implementation_months = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=120))
+    investment = PROPOSAL["investment"].field(allow_none=True)
+    eligible_cost = PROPOSAL["eligible_cost"].field(allow_none=True)
+    loan_amount = PROPOSAL["loan_amount"].field(allow_none=True)
+    own_contribution = PROPOSAL["own_contribution"].field(allow_none=True)
+    economic_life_years = PROPOSAL["economic_life_years"].field(allow_none=True)
+    annual_savings = PROPOSAL["annual_savings"].field(allow_none=True)
+    annual_extra_operating_cost = PROPOSAL["annual_extra_operating_cost"].field(allow_none=True)
+    implementation_months = PROPOSAL["implementation_months"].field(allow_none=True)
     technology = fields.Nested(TechnologySchema)
     output_unit = Text(allow_none=True, validate=validate.Length(min=1, max=32))
     main_indicator = Text(allow_none=True, validate=validate.OneOf(STREAMS))
@@ -95,9 +94,10 @@ class ProposalBodySchema(Schema):
 
     @validates_schema
     def _amounts_fit(self, data, **_):
-        loan, investment = data.get("loan_amount"), data.get("investment")
-        if loan is not None and investment is not None and loan > investment:
-            raise ValidationError("the loan cannot be larger than the investment", "loan_amount")
+        for check in AT_MOST:
+            value, limit = data.get(check.name), data.get(check.limit)
+            if check.in_schema and value is not None and limit is not None and value > limit:
+                raise ValidationError(check.message, check.name)
         # Loaded partially (batch rows) an indicator may lack its stream: the engine names that one.
         streams = [i["stream"] for i in data.get("indicators", []) if "stream" in i]
         if len(streams) != len(set(streams)):
@@ -176,8 +176,8 @@ class WithdrawSchema(Schema):
 
 class ReviewCorrectionSchema(Schema):
     stream = Text(required=True, validate=validate.OneOf(STREAMS))
-    baseline_quantity = Quantity(positive=True, error="the baseline quantity must be more than zero")
-    baseline_output = Quantity(positive=True, error=OUTPUT_ERROR)
+    baseline_quantity = INDICATOR["baseline_quantity"].field()
+    baseline_output = INDICATOR["baseline_output"].field()
 
 
 class TechnicalReviewSchema(Schema):

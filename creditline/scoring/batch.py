@@ -5,7 +5,8 @@ CSV rows alike, so the single and batch paths cannot drift apart. A bad row is r
 number (1 = the first row) and every field at fault; the other rows are scored.
 
 For speed, the rows the schema surely accepts are recognised column by column first
-(:mod:`.batch_fast`, bounds read from the same schema); only the others are loaded one by one
+(:mod:`.batch_fast`, each number's bounds from :mod:`.inputs`, the
+declaration the schema's fields are generated from); only the others are loaded one by one
 through the schema, so every error message is still the schema's or the engine's own.
 """
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""Whole-column checks for the batch fast path, with every bound read from the batch row schema.
+"""Whole-column checks for the batch fast path, every number's bounds from its declaration.
 
 The fast path (:mod:`.batch_fast`) only *accepts* values; anything it cannot decide for certain is
-left to the marshmallow schema, so error messages always come from the schema. Here each schema
-field becomes a :class:`FieldRule` (its kind, decimal places, ``Range`` bounds, ``Length`` limits,
-``allow_none``), and :func:`numbers_ok` / :func:`texts_ok` check a whole column of raw values at
+left to the marshmallow schema, so error messages always come from the schema. Each number's
+:class:`FieldRule` (kind, decimal places, bounds) is generated from its :class:`.inputs.Figure`,
+the declaration the schema's field is generated from too; texts, days and ids keep their field
+(``Length`` limits read, other validators run once per distinct value). Then :func:`numbers_ok` / :func:`texts_ok` check a whole column of raw values at
 once against it. Numbers are accepted only in a plain form (digits, optionally a dot and digits,
 at most 15 characters) so that float64 holds them exactly enough to compare with the bounds.
 """
@@ -19,6 +20,7 @@ import numpy as np
 from marshmallow import ValidationError, fields, validate
 
 from ..safe_text import text_problem
+from .inputs import ENTERPRISE, INDICATOR, PROPOSAL, Figure
 from .schemas import BatchRowSchema
 
 MISSING: Any = object()  # a key absent from the row (the schema loads partially: absent is allowed)
@@ -48,7 +50,6 @@ class FieldRule:
     bounds: tuple[Bound, ...]
     min_len: int | None
     max_len: int | None
-    choices: frozenset[str] | None
     only_length: bool              # a text field whose only validators are Length
     allow_none: bool
 
@@ -66,31 +67,36 @@ def _exact(value: Any) -> bool:
     return len(Decimal(str(value)).normalize().as_tuple().digits) <= MAX_CHARS
 
 
+def _bounds(figure: Figure) -> tuple[Bound, ...]:
+    return (Bound(float(figure.low), True, figure.low_inclusive, _exact(figure.low)),
+            Bound(float(figure.high), False, True, _exact(figure.high)))
+
+
+_KINDS = {"money": "decimal", "quantity": "decimal", "whole": "integer", "share": "float"}
+
+
+def figure_rule(figure: Figure, field: fields.Field) -> FieldRule:
+    """A number's rule, its bounds taken from its declaration (:mod:`.inputs`), never from the schema."""
+    return FieldRule(field, _KINDS[figure.kind], figure.places, _bounds(figure), None, None, False,
+                     field.allow_none)
+
+
 def rule_of(field: fields.Field) -> FieldRule:
-    """Read a schema field's kind and validators; unknown validators make the field undecidable."""
-    bounds: list[Bound] = []
+    """A text, day or id field: its lengths read from the field; any other validator is run on each distinct value."""
     min_len = max_len = None
-    choices = None
     only_length = True
     for v in field.validators:
-        if isinstance(v, validate.Range):
-            if v.min is not None:
-                bounds.append(Bound(float(v.min), True, v.min_inclusive, _exact(v.min)))
-            if v.max is not None:
-                bounds.append(Bound(float(v.max), False, v.max_inclusive, _exact(v.max)))
-            only_length = False
-        elif isinstance(v, validate.Length) and v.equal is None:
+        if isinstance(v, validate.Length) and v.equal is None:
             min_len, max_len = v.min, v.max
-        elif isinstance(v, validate.OneOf):
-            choices = frozenset(v.choices)
-            only_length = False
         else:
-            only_length = False  # e.g. Regexp: checked by running the field itself on each distinct value
-    kind = ("decimal" if isinstance(field, fields.Decimal) else "integer" if isinstance(field, fields.Integer)
-            else "float" if isinstance(field, fields.Float) else "date" if isinstance(field, fields.Date)
+            only_length = False
+    kind = ("integer" if isinstance(field, fields.Integer) else "date" if isinstance(field, fields.Date)
             else "text" if isinstance(field, fields.String) else "raw")
-    return FieldRule(field, kind, getattr(field, "places", None), tuple(bounds), min_len, max_len, choices,
-                     only_length, field.allow_none)
+    return FieldRule(field, kind, None, (), min_len, max_len, only_length, field.allow_none)
+
+
+def _rules(prefix: str, named: dict[str, fields.Field], figures: dict[str, Figure]) -> dict[str, FieldRule]:
+    return {prefix + k: figure_rule(figures[k], f) if k in figures else rule_of(f) for k, f in named.items()}
 
 
 _SCHEMA = BatchRowSchema()
@@ -99,11 +105,13 @@ ENTERPRISE_FIELDS = {f.data_key or n: f for n, f in ROW_FIELDS["enterprise"].sch
 TECHNOLOGY_FIELDS = {f.data_key or n: f for n, f in ROW_FIELDS["technology"].schema.fields.items()}
 INDICATOR_FIELDS = {f.data_key or n: f for n, f in ROW_FIELDS["indicators"].inner.schema.fields.items()}
 RULES: dict[str, FieldRule] = {
-    **{k: rule_of(f) for k, f in ROW_FIELDS.items()},
-    **{f"enterprise.{k}": rule_of(f) for k, f in ENTERPRISE_FIELDS.items()},
-    **{f"technology.{k}": rule_of(f) for k, f in TECHNOLOGY_FIELDS.items()},
-    **{f"indicators.{k}": rule_of(f) for k, f in INDICATOR_FIELDS.items()},
+    **_rules("", ROW_FIELDS, PROPOSAL),
+    **_rules("enterprise.", ENTERPRISE_FIELDS, ENTERPRISE),
+    **_rules("technology.", TECHNOLOGY_FIELDS, {}),
+    **_rules("indicators.", INDICATOR_FIELDS, INDICATOR),
 }
+# The figures the engine cannot score without (its completeness check names them "required").
+TO_SCORE = frozenset(f.name for f in (*PROPOSAL.values(), *INDICATOR.values()) if f.to_score)
 
 
 def _absent_or_none(values: list[Any], rule: FieldRule, required: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -157,8 +165,12 @@ def numbers_ok(values: list[Any], rule: FieldRule, required: bool = False) -> tu
     arr = np.array(texts, dtype=object)
     # From the values themselves: numpy drops a trailing NUL when it compares with a str, so a
     # stand-in compared by text would make an empty string look like None.
-    absent = np.fromiter((v is MISSING for v in values), bool, n)
-    none = np.fromiter((v is None for v in values), bool, n)
+    # A column nearly always has neither (``in`` looks for them in C, identity first).
+    if MISSING in values or None in values:
+        absent = np.fromiter((v is MISSING for v in values), bool, n)
+        none = np.fromiter((v is None for v in values), bool, n)
+    else:
+        absent = none = np.zeros(n, bool)
     plain = _all_plain(texts, rule.pattern if kind != "float" else r"\d+(?:\.\d+)?(?:e-\d+)?")
     if kind != "float":
         plain &= np.fromiter(map(len, texts), np.int64, n) <= MAX_CHARS

@@ -20,8 +20,9 @@ import numpy as np
 from ..rules.facts import NUMBER_COLUMNS, QUANTITIES, TEXT_COLUMNS, _months_between
 from ..rules.loader import Rulebook
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, STREAMS
-from .batch_checks import (ENTERPRISE_FIELDS, INDICATOR_FIELDS, MISSING, ROW_FIELDS, RULES, TECHNOLOGY_FIELDS,
+from .batch_checks import (ENTERPRISE_FIELDS, INDICATOR_FIELDS, MISSING, ROW_FIELDS, RULES, TECHNOLOGY_FIELDS, TO_SCORE,
                            FieldRule, dates_ok, integers_ok, numbers_ok, texts_ok)
+from .inputs import AT_MOST, ENTERPRISE, PROPOSAL
 from .. import clock
 
 ROW_KEYS = frozenset(ROW_FIELDS)
@@ -31,10 +32,8 @@ INDICATOR_KEYS = frozenset(INDICATOR_FIELDS)
 STREAM_INDEX = {s: j for j, s in enumerate(STREAMS)}
 CP_BIT = {o: 1 << k for k, o in enumerate(CP_OPTIONS)}
 DOC_BIT = {d: 1 << k for k, d in enumerate(DOCUMENT_KINDS)}
-# The engine refuses a row without these (validate_proposal_row says "required").
-REQUIRED = frozenset({"investment", "loan_amount", "annual_savings", "economic_life_years"})
-ENTERPRISE_NUMBERS = ("employees", "annual_turnover", "total_assets", "domestic_ownership_share")
-ROW_NUMBERS = tuple(c for c in NUMBER_COLUMNS if c not in ENTERPRISE_NUMBERS and c != "other_incentives_count")
+ENTERPRISE_NUMBERS = tuple(ENTERPRISE)
+ROW_NUMBERS = tuple(PROPOSAL)
 ROW_TEXTS = ("title", "description", "currency", "output_unit")
 ENTERPRISE_TEXTS = ("legal_name", "tax_id", "country", "isic_code")
 EMPTY: dict[str, Any] = {}
@@ -160,14 +159,15 @@ def fast_check(book: Rulebook, rows: list[Any], today: date | None = None) -> Fa
     tech_values = _values(shapes.techs, TECHNOLOGY_KEYS)
     floats: dict[str, np.ndarray] = {}
     for key in ROW_NUMBERS:
-        good, floats[key] = numbers_ok(row_values[key], RULES[key], key in REQUIRED)
+        good, floats[key] = numbers_ok(row_values[key], RULES[key], key in TO_SCORE)
         ok &= good
     for key in ENTERPRISE_NUMBERS:
         good, floats[key] = numbers_ok(ent_values[key], RULES[f"enterprise.{key}"])
         ok &= good
     with np.errstate(invalid="ignore"):
-        # The schema's loan check and the engine's eligible-cost check (both plain floats compare exactly).
-        ok &= ~(floats["loan_amount"] > floats["investment"]) & ~(floats["eligible_cost"] > floats["investment"])
+        # The declared cross checks, the schema's and the engine's (plain floats compare exactly).
+        for check in AT_MOST:
+            ok &= ~(floats[check.name] > floats[check.limit])
     for key in ROW_TEXTS:
         ok &= texts_ok(row_values[key], RULES[key])
     currency = row_values["currency"]
@@ -198,7 +198,7 @@ def _stream_columns(shapes: _Shapes, n: int) -> dict[str, np.ndarray]:
     bad = np.zeros(len(rows), bool)
     out: dict[str, np.ndarray] = {}
     for q, values in _values(shapes.inds, QUANTITIES).items():
-        good, x = numbers_ok(values, RULES[f"indicators.{q}"], required=True)
+        good, x = numbers_ok(values, RULES[f"indicators.{q}"], q in TO_SCORE)
         bad |= ~good
         table = np.full((len(STREAMS), n), np.nan)
         table[where, rows] = x
