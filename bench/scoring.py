@@ -9,7 +9,7 @@ time):
     over column arrays already built;
 (b) the end-to-end batch path from rows, exactly what ``POST /score/batch`` and ``flask score``
     run (:func:`creditline.scoring.batch.score_rows`): every row checked (column-wise fast checks
-    generated from the bounds declared in creditline/scoring/inputs.py; the rows they cannot decide through the schema and the engine's
+    generated from the bounds declared in creditline/proposal_inputs.py; the rows they cannot decide through the schema and the engine's
     completeness check), the columns built, the evaluation, one result per row; with the time of
     each stage.
 

@@ -48,9 +48,10 @@ def to_percents(body: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]
     return shown
 
 
-def percent_errors(errors: Mapping[str, list[str]], names: Iterable[str]) -> dict[str, list[str]]:
-    """Say a percentage's range in percent (the schema speaks of 0 to 1)."""
-    fixed = {k: list(v) for k, v in errors.items()}
+def percent_errors(errors: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """Say a percentage's range in percent (the schema speaks of 0 to 1); other messages stay as they are,
+    nested ones (a tranche's date) included."""
+    fixed = dict(errors)
     for name in names:
         if name in fixed:
             fixed[name] = [f"enter {PERCENT_HINT}"]

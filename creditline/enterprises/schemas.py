@@ -3,7 +3,7 @@ from marshmallow import Schema, validate
 
 from ..pagination import PageArgsSchema, page_schema
 from ..schemas import COUNTRY, Day, Id, Text
-from ..scoring.inputs import ENTERPRISE
+from ..proposal_inputs import ENTERPRISE
 
 # ISIC Rev.4: a section letter followed by a 2-4 digit division/group/class, or digits alone.
 ISIC = validate.Regexp(r"^[A-U]?\d{2,4}$", error="use an ISIC Rev.4 code such as C1313 or 1313")

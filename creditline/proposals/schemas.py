@@ -9,7 +9,7 @@ from ..enterprises.schemas import EnterpriseSchema
 from ..pagination import PageArgsSchema, page_schema
 from ..rules.costs import COST_CATEGORIES
 from ..schemas import CURRENCY, Id, Money, Text, UtcDateTime
-from ..scoring.inputs import AT_MOST, INDICATOR, PROPOSAL
+from ..proposal_inputs import AT_MOST, INDICATOR, PROPOSAL
 from ..vocabulary import CP_OPTIONS, STREAM_UNITS, STREAMS, TECHNOLOGY_READINESS
 from .documents import missing_documents
 from .models import PROPOSAL_LIFECYCLE

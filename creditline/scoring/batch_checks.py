@@ -20,7 +20,7 @@ import numpy as np
 from marshmallow import ValidationError, fields, validate
 
 from ..safe_text import text_problem
-from .inputs import ENTERPRISE, INDICATOR, PROPOSAL, Figure
+from ..proposal_inputs import ENTERPRISE, INDICATOR, PROPOSAL, Figure
 from .schemas import BatchRowSchema
 
 MISSING: Any = object()  # a key absent from the row (the schema loads partially: absent is allowed)

@@ -22,7 +22,7 @@ from ..rules.loader import Rulebook
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, STREAMS
 from .batch_checks import (ENTERPRISE_FIELDS, INDICATOR_FIELDS, MISSING, ROW_FIELDS, RULES, TECHNOLOGY_FIELDS, TO_SCORE,
                            FieldRule, dates_ok, integers_ok, numbers_ok, texts_ok)
-from .inputs import AT_MOST, ENTERPRISE, PROPOSAL
+from ..proposal_inputs import AT_MOST, ENTERPRISE, PROPOSAL
 from .. import clock
 
 ROW_KEYS = frozenset(ROW_FIELDS)

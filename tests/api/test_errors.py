@@ -90,7 +90,7 @@ def test_unexpected_error_is_500_json_without_trace(app, client, token_for, monk
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(services, "list_enterprises", boom)
+    monkeypatch.setattr(services, "enterprises_query", boom)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
         res = client.get("/api/v1/enterprises", headers=token_for("sme"))

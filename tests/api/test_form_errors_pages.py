@@ -144,13 +144,13 @@ def test_the_terms_form_previews_the_schedule_and_proposes_nothing(client, token
     officer = session_for("bank_officer")
     items = client.get("/api/v1/proposals?status=eligible", headers=token_for("bank_officer")).get_json()["items"]
     pid = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
-    form = {"proposal_id": pid, "principal": "100000.00", "annual_rate": "0.12", "tenor_months": "12",
+    form = {"proposal_id": pid, "principal": "100000.00", "annual_rate": "12", "tenor_months": "12",
             "frequency": "monthly", "method": "annuity", "plan-date": "2026-01-15", "plan-amount": "100000.00",
             "preview": "1"}
     page = officer.post("/loans/new", data=form).get_data(as_text=True)
     assert 'data-testid="schedule-preview"' in page
     assert "<td>1</td><td>2026-02-15</td>" in page and "8,884.88" in page  # build_schedule's own example
-    assert 'value="0.12"' in page  # the terms stay for the officer to propose
+    assert 'value="12"' in page  # the terms stay for the officer to propose
     assert client.get("/api/v1/loans", headers=token_for("bank_officer")).get_json()["total"] == 0
     bad = officer.post("/loans/new", data={**form, "tenor_months": "13", "frequency": "quarterly"})
     assert ("Tenor (months)", "must be a positive multiple of 3 for quarterly installments, got 13") in \
@@ -192,7 +192,7 @@ def test_the_loan_page_shows_the_tranche_plan_and_fills_the_next_tranche(client,
         "disbursement_plan": [{"date": first, "amount": "50000.00"}, {"amount": "30000.00"}]}).get_json()["id"]
     committee = session_for("credit_committee")
     confirm = committee.get(f"/loans/{loan}/approve").get_data(as_text=True)
-    assert f"{first}: USD 50,000; date to agree: USD 30,000" in confirm  # the committee sees the plan
+    assert f"{first}: USD 50,000.00; date to agree: USD 30,000.00" in confirm  # the committee sees the plan
     client.post(f"/api/v1/loans/{loan}/approve", headers=token_for("credit_committee"),
                 json={"decided_on": (disbursed_on() - timedelta(days=14)).isoformat()})
     page = session_for("bank_officer").get(f"/loans/{loan}").get_data(as_text=True)

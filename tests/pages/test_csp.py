@@ -10,7 +10,7 @@ import pytest
 from .conftest import sign_in
 
 # Files and the API are not pages; sign-out would end the walk.
-SKIP = ("/api/", "/logout", "/static/", ".pdf", ".csv", ".xlsx", "download", "template", "/files/")
+SKIP = ("/api/", "/logout", "/static/", ".pdf", ".csv", ".xlsx", "download", "template", "/files/", "format=")
 MAX_PAGES = 40
 
 RECORD_VIOLATIONS = """

@@ -43,4 +43,4 @@ def test_the_approval_is_confirmed_and_a_refused_date_is_explained_by_its_label(
     field.fill(START.isoformat())
     page.get_by_test_id("confirm-button").click()
     page.get_by_text("Loan approved.").wait_for()
-    assert "approved" in page.locator("h1").inner_text()
+    assert "approved" in page.locator("h1").inner_text().lower()

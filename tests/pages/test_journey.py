@@ -167,7 +167,7 @@ def bank_lends(page, shot, pid: int) -> str:
     page.get_by_label("Comment").fill("Within the line's limits; two tranches as planned.")
     page.get_by_role("button", name="Approve the loan").click()
     shot("committee", "approval-to-confirm")
-    confirm(page, "committee@bank.example", "USD 80,000", "2025-01-20: USD 50,000; 2025-02-17: USD 30,000")
+    confirm(page, "committee@bank.example", "USD 80,000", "2025-01-20: USD 50,000.00; 2025-02-17: USD 30,000.00")
     page.get_by_text("Loan approved.").wait_for()
     shot("committee", "loan-approved")
     return loan_url

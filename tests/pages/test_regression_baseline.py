@@ -95,5 +95,5 @@ def test_fixed_load_plant_verified_by_regression(page, mill, tmp_path):
     assert page.get_by_test_id("equation-electricity").inner_text() == "20000.0 + 80.0000·output"
     savings = page.get_by_test_id("savings-electricity").inner_text()
     # 840,000 kWh of adjusted baseline plus the 12,000 adjustment; 624,000 used: 228,000 avoided, 26.8%
-    assert "852000.000 kWh" in savings and "228000.000 kWh" in savings and "26.8%" in savings
+    assert "852000.000 kWh" in savings and "228000.000 kWh" in savings and "26.8 %" in savings
     assert page.locator("svg.line-chart polygon.chart-shade").count() == 1

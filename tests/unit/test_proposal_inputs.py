@@ -11,7 +11,7 @@ from creditline.enterprises.schemas import EnterpriseSchema
 from creditline.proposals.schemas import IndicatorSchema, ProposalBodySchema
 from creditline.scoring.batch_checks import RULES, numbers_ok
 from creditline.scoring.batch_fast import fast_check
-from creditline.scoring.inputs import AT_MOST, ENTERPRISE, INDICATOR, PROPOSAL, Figure
+from creditline.proposal_inputs import AT_MOST, ENTERPRISE, INDICATOR, PROPOSAL, Figure
 
 from .rule_data import book, row
 

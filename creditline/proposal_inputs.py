@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from marshmallow import fields, validate
 
-from ..schemas import MAX_MONEY, MAX_QUANTITY, Count, Money, Quantity, Share
+from .schemas import MAX_MONEY, MAX_QUANTITY, Count, Money, Quantity, Share
 
 Kind = Literal["money", "quantity", "whole", "share"]
 # More people than the largest employer on earth is a typing error, not an SME.
