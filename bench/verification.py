@@ -18,8 +18,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from creditline.verification.batch import verify_batch  # noqa: E402
-from creditline.verification.calc import verify  # noqa: E402
+from creditline.measurement.batch import verify_batch  # noqa: E402
+from creditline.measurement.calc import verify  # noqa: E402
 
 STREAMS = ["electricity", "natural_gas", "diesel", "water", "chemicals", "solid_waste"]
 UNITS = ["kWh", "m3", "L", "m3", "t", "t"]
@@ -149,8 +149,8 @@ def regression_tables(n_loans: int, n_base: int = 12, n_rep: int = 36, seed: int
 
 def regression_main(n_loans: int) -> None:
     """Time the regression baseline of every loan and indicator beside today's specific path."""
-    from creditline.verification.baseline_model import model_settings, regression_batch, regression_model
-    from creditline.verification.benefits import improvement, specific_consumption
+    from creditline.measurement.baseline_model import model_settings, regression_batch, regression_model
+    from creditline.measurement.benefits import improvement, specific_consumption
 
     base, rep = regression_tables(n_loans)
     regression_batch(base.head(120), rep.head(360), ["output"])

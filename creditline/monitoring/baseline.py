@@ -19,7 +19,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..scoring.services import rulebook_of
 from ..unit_of_work import lock, unit_of_work
-from ..verification.baseline_model import rulebook_settings
+from ..measurement.baseline_model import rulebook_settings
 from . import tabular
 from .baseline_models import BaselineMonth
 from .models import MonitoringPlan

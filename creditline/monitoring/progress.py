@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..verification.benefits import improvement, specific_consumption
+from ..measurement.benefits import improvement, specific_consumption
 from ..verifications.line_chart import Chart, Line, svg
 from .models import MonitoringPlan
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..verification.offsets import OffsetInputs, net_basis, net_improvement
-from ..verification.sufficiency import OFFSET_METHODS
+from ..measurement.offsets import OffsetInputs, net_basis, net_improvement
+from ..measurement.sufficiency import OFFSET_METHODS
 
 # Who owns each reason, and the roles that may decide it (the scope check narrows to the organisation).
 OWNERS = {"worse_indicator": "ncpc", "judgement": "ncpc", "double_funding": "fund", "second_opinion": "second_opinion"}

@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from ..pagination import PageArgsSchema, page_schema
 from ..schemas import Id, Text, UtcDateTime
-from ..verification.sufficiency import OFFSET_METHODS
+from ..measurement.sufficiency import OFFSET_METHODS
 from .models import DECISIONS, TASK_STATES
 from .reasons import OWNERS
 from .services import SORTS

@@ -8,7 +8,7 @@ from ..auth.current import current_actor
 from ..errors import Conflict, ValidationFailed
 from ..form_errors import FormErrors
 from ..pagination import page_arg
-from ..verification.sufficiency import OFFSET_METHODS
+from ..measurement.sufficiency import OFFSET_METHODS
 from . import services
 from .models import TASK_STATES
 from .reasons import OWNERS, REASON_LABELS

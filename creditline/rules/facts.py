@@ -15,7 +15,7 @@ import numpy as np
 
 from ..finance.metrics import debt_service_coverage, economic_metrics
 from ..finance.metrics_one import _div
-from ..verification.benefits import improvement as benefit_improvement, specific_consumption
+from ..measurement.benefits import improvement as benefit_improvement, specific_consumption
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, ENERGY_STREAMS, STREAMS
 from .expressions import NUM, SET, TEXT
 from .grants import grant_amount_cents, grant_rate

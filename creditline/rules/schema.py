@@ -13,8 +13,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
-from ..verification.baseline_model import BAND_BASES, model_settings
-from ..verification.sufficiency import DEFAULT_SETTINGS, OFFSET_METHODS, resolve_settings
+from ..measurement.baseline_model import BAND_BASES, model_settings
+from ..measurement.sufficiency import DEFAULT_SETTINGS, OFFSET_METHODS, resolve_settings
 from ..vocabulary import DOCUMENT_KINDS, STREAMS
 from .costs import COST_CATEGORIES
 from .expressions import NUM, ExpressionError, compile_expression

@@ -15,7 +15,7 @@ import numpy as np
 from ..finance.money import CENT
 from ..rules.evaluation import Evaluation
 from ..rules.facts import STREAMS
-from ..verification.benefits import improvement as improvement_of, specific_consumption
+from ..measurement.benefits import improvement as improvement_of, specific_consumption
 from ..vocabulary import DOCUMENT_KINDS
 
 TONNE = Decimal("0.001")

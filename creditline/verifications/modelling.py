@@ -13,7 +13,7 @@ from ..errors import ValidationFailed
 from ..monitoring.adjustments import confirmed_totals
 from ..monitoring.baseline import months_of
 from ..monitoring.models import MonitoringPlan, MonitoringReport
-from ..verification.baseline_model import METHODS, rulebook_settings, regression_model, specific_suitability
+from ..measurement.baseline_model import METHODS, rulebook_settings, regression_model, specific_suitability
 
 
 def settings_of(book: Any) -> dict[str, Any]:

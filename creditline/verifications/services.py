@@ -21,8 +21,8 @@ from ..listing import page_rows
 from ..pagination import Page
 from ..proposals.models import Proposal
 from ..scoring.services import rulebook_for
-from ..verification.calc import verify
-from ..verification.model_choice import apply_models
+from ..measurement.calc import verify
+from ..measurement.model_choice import apply_models
 from .modelling import choose_models, settings_of
 from .models import DECISIONS, VERIFICATION_LIFECYCLE, Verification
 from .lists import VERIFICATIONS

@@ -1,7 +1,7 @@
 """baseline models: monthly baseline readings, reporting drivers and non-routine adjustments
 
 Revision ID: 0019_baseline_models
-Revises: 0022_notification_email_attempts
+Revises: 0018_notification_email_attempts
 
 The proposal's annual baseline stays the projection; the monthly readings feed the regression
 baseline a verifier may choose per indicator.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019_baseline_models'
-down_revision = '0022_notification_email_attempts'
+down_revision = '0018_notification_email_attempts'
 branch_labels = None
 depends_on = None
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings, strategies as st
 
-from creditline.verification import benefits
-from creditline.verification.baseline_model import (model_settings, regression_batch, regression_model,
+from creditline.measurement import benefits
+from creditline.measurement.baseline_model import (model_settings, regression_batch, regression_model,
                                                     specific_suitability)
 
 SETTINGS = model_settings(None)
@@ -129,7 +129,7 @@ def test_rulebook_baseline_model_settings_are_read_and_checked():
     from pathlib import Path
 
     from creditline.rules.loader import RulebookError, parse_rulebook
-    from creditline.verification.baseline_model import rulebook_settings
+    from creditline.measurement.baseline_model import rulebook_settings
 
     text = Path("rules/gctf-vn.yaml").read_text()
     assert rulebook_settings(parse_rulebook(text).monitoring)["max_cv_rmse"] == 0.15
@@ -141,8 +141,8 @@ def test_rulebook_baseline_model_settings_are_read_and_checked():
 
 
 def test_models_replace_the_specific_figures_and_bands_can_read_the_lower_bound():
-    from creditline.verification.calc import verify
-    from creditline.verification.model_choice import apply_models
+    from creditline.measurement.calc import verify
+    from creditline.measurement.model_choice import apply_models
 
     plan = {"main_indicator": "electricity", "output_unit": "t",
             "indicators": [{"stream": "electricity", "unit": "kWh", "baseline_quantity": "1200000",

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from creditline.verification.calc import verify
-from creditline.verification.sufficiency import FLAG_CODES
+from creditline.measurement.calc import verify
+from creditline.measurement.sufficiency import FLAG_CODES
 from tests.unit.verification_data import month_periods, water_periods, water_plan
 
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from creditline.verification.batch import group_quantiles, verify_batch
-from creditline.verification.calc import batch_tables, verify
-from creditline.verification.sufficiency import OFFSET_METHODS
+from creditline.measurement.batch import group_quantiles, verify_batch
+from creditline.measurement.calc import batch_tables, verify
+from creditline.measurement.sufficiency import OFFSET_METHODS
 from tests.unit.verification_data import month_periods, water_periods, water_plan
 
 FACTORS = {"electricity": 0.0006766, "natural_gas": 0.0019, "diesel": 0.00269}

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from creditline.verification.calc import plan_table, verify
-from creditline.verification.results import fixed_text, share, significant_text
-from creditline.verification.sufficiency import resolve_settings
+from creditline.measurement.calc import plan_table, verify
+from creditline.measurement.results import fixed_text, share, significant_text
+from creditline.measurement.sufficiency import resolve_settings
 from tests.unit.verification_data import month_periods, water_periods, water_plan
 
 ELECTRICITY = {"electricity": 0.0006766}  # Viet Nam grid 2022, t CO2 per kWh

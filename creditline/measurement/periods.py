@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from creditline.verification.sufficiency import FlagTable, day_strings
-from creditline.verification.tables import NO_DAY, Plans, Readings
+from creditline.measurement.sufficiency import FlagTable, day_strings
+from creditline.measurement.tables import NO_DAY, Plans, Readings
 
 
 @dataclass

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 import numpy as np
 import pandas as pd
 
-from creditline.verification.offsets import net_basis, worse_mask
-from creditline.verification.sufficiency import day_strings
-from creditline.verification.tables import NO_DAY
+from creditline.measurement.offsets import net_basis, worse_mask
+from creditline.measurement.sufficiency import day_strings
+from creditline.measurement.tables import NO_DAY
 
 if TYPE_CHECKING:
-    from creditline.verification.periods import PeriodBlocks
-    from creditline.verification.tables import Plans
+    from creditline.measurement.periods import PeriodBlocks
+    from creditline.measurement.tables import Plans
 
 THOUSANDTH = Decimal("0.001")
 

@@ -1,14 +1,14 @@
 """rulebook versions: drafts and published texts of each rulebook, one in force per id and effective date
 
-Revision ID: 0018_rulebook_versions
-Revises: 0022_notification_email_attempts
+Revision ID: 0020_rulebook_versions
+Revises: 0019_baseline_models
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018_rulebook_versions'
+revision = '0020_rulebook_versions'
 down_revision = '0019_baseline_models'
 branch_labels = None
 depends_on = None

@@ -3,7 +3,7 @@
 With ``weighted_co2e`` the energy streams are pooled by their specific consumption (rounded to
 6 digits), so a regression indicator enters that pool by its specific figures.
 
-The result of :func:`creditline.verification.calc.verify` is by specific consumption. Each
+The result of :func:`creditline.measurement.calc.verify` is by specific consumption. Each
 indicator the verifier models by regression takes the model's improvement instead (avoided /
 adjusted baseline); the main and net improvements and the worse list follow, and
 ``band_improvement`` is what grant bands are read on: the net improvement, or with
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from creditline.verification.offsets import OffsetInputs, net_basis, net_improvement
-from creditline.verification.results import share
+from creditline.measurement.offsets import OffsetInputs, net_basis, net_improvement
+from creditline.measurement.results import share
 
 
 def apply_models(result: dict[str, Any], models: Mapping[str, dict[str, Any]],

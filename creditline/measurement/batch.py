@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from creditline.verification.benefits import specific_consumption
-from creditline.verification.offsets import OffsetInputs, net_improvement
-from creditline.verification.periods import PeriodBlocks, period_blocks
-from creditline.verification.results import BatchResult
-from creditline.verification.sufficiency import FlagTable, day_strings, resolve_settings
-from creditline.verification.tables import (NO_DAY, Plans, Readings, prepare_plans,
+from creditline.measurement.benefits import specific_consumption
+from creditline.measurement.offsets import OffsetInputs, net_improvement
+from creditline.measurement.periods import PeriodBlocks, period_blocks
+from creditline.measurement.results import BatchResult
+from creditline.measurement.sufficiency import FlagTable, day_strings, resolve_settings
+from creditline.measurement.tables import (NO_DAY, Plans, Readings, prepare_plans,
                                             prepare_readings)
 
 DAYS_PER_YEAR = 365.0

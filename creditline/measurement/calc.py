@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from creditline.finance.money import to_decimal
-from creditline.verification.batch import verify_batch
-from creditline.verification.results import BatchResult
-from creditline.verification.tables import to_days
+from creditline.measurement.batch import verify_batch
+from creditline.measurement.results import BatchResult
+from creditline.measurement.tables import to_days
 
 SINGLE_LOAN = "loan"
 

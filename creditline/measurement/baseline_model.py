@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from creditline.verification import benefits
-from creditline.verification.results import fixed_text, share, significant_text
+from creditline.measurement import benefits
+from creditline.measurement.results import fixed_text, share, significant_text
 
 METHODS = ("specific", "regression")
 BAND_BASES = ("estimate", "lower_bound")

@@ -1,6 +1,6 @@
 """notification e-mail attempts: a failed send is counted and retried by the daily job
 
-Revision ID: 0022_notification_email_attempts
+Revision ID: 0018_notification_email_attempts
 Revises: 0017_event_dates
 """
 from alembic import op
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0022_notification_email_attempts'
+revision = '0018_notification_email_attempts'
 down_revision = '0017_event_dates'
 branch_labels = None
 depends_on = None

@@ -1,1 +1,0 @@
-"""Pure verification maths: specific consumption, improvement, offsets, data sufficiency."""
