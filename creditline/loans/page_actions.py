@@ -17,6 +17,7 @@ from ..confirmation import Confirmation, Input, render_confirmation
 from ..errors import DomainError
 from ..extensions import db
 from ..form_errors import FormErrors, form_errors
+from ..vocabulary import label
 from ..guarantees import services as guarantees
 from ..guarantees.schemas import RecoverySchema, RequestSchema
 from . import cancellation, repayments, services, write_offs
@@ -110,7 +111,7 @@ def write_off(loan_id: int):
         [("Borrower", loan.proposal.enterprise.legal_name),
          ("Outstanding principal written off", _money(loan.outstanding_principal, loan.currency)),
          ("Days past due", str(loan.days_past_due)),
-         ("Guarantee", f"G{g.id}, {g.status}" + (f", claim {_money(g.claim_amount, g.currency)}" if g.claim_amount else "")
+         ("Guarantee", f"{g.reference}, {label(g.status).lower()}" + (f", claim {_money(g.claim_amount, g.currency)}" if g.claim_amount else "")
           if g else "none")],
         [Input("reason", "Reason", "textarea", required=True)], danger=True,
         note="A write-off is final: the loan leaves the active book.", roles=("bank_officer",), action="write off loans")
@@ -130,7 +131,7 @@ def pay_claim(loan_id: int):
     if g is None:
         return _refused(loan_id, "pay-claim", ValidationError({"guarantee": ["this loan has no guarantee"]}))
     c = Confirmation(
-        f"Pay the claim on guarantee G{g.id}", url_for("loans.pay_claim", loan_id=loan.id),
+        f"Pay the claim on guarantee {g.reference}", url_for("loans.pay_claim", loan_id=loan.id),
         url_for("loans.detail", loan_id=loan.id), "Pay the claim",
         [("Credit line", loan.proposal.credit_line.name),
          ("Loan", f"L{loan.id}, {loan.proposal.enterprise.legal_name}"),

@@ -167,14 +167,14 @@ def _grant(event: AuditEvent) -> list[Message]:
     name = f"'{p.title}' (P{p.id})"
     status = event.action.split(".", 1)[1]
     if status == "calculated":
-        return [Message(_fund(g.credit_line_id), "grant_to_approve", f"Grant G{g.id} to approve",
+        return [Message(_fund(g.credit_line_id), "grant_to_approve", f"Grant {g.reference} to approve",
                         f"{name}: approve it within the remaining grant budget.", "",
                         "/grants?status=calculated")]
     if status == "approved":
-        return [Message(_fund(g.credit_line_id), "grant_to_pay", f"Grant G{g.id} approved: pay it",
+        return [Message(_fund(g.credit_line_id), "grant_to_pay", f"Grant {g.reference} approved: pay it",
                         f"{name}: record the payment once it is made.", "", "/grants?status=approved")]
     if status == "paid":
-        return [Message(_sme(p), "grant_paid", f"Your grant G{g.id} was paid",
+        return [Message(_sme(p), "grant_paid", f"Your grant {g.reference} was paid",
                         f"{name}: the incentive grant was paid ({g.paid_as.replace('_', ' ')}).", "",
                         "/grants?status=paid")]
     return []
