@@ -189,7 +189,8 @@ HANDLERS: dict[str, Callable[[AuditEvent], list[Message]]] = {
 def on_event(actor: Actor | None, event: AuditEvent) -> None:
     """Queue the notifications an audited change hands off (an audit listener)."""
     handler = HANDLERS.get(event.entity_type)
-    if handler is None or event.entity_id is None:
+    # Hand-offs follow moves, named "<entity>.<state>"; an action without that shape hands nothing off.
+    if handler is None or event.entity_id is None or "." not in event.action:
         return
     db.session.flush()  # the moved row's new state, and the event's relationships, readable
     messages = []

@@ -55,6 +55,20 @@ def test_an_action_rolled_back_notifies_no_one(app, client, token_for, proposal_
     assert told(app, "loan", loan_id) == before                              # ...and gone with it
 
 
+def test_an_audited_action_that_is_not_a_move_hands_nothing_off(app, proposal_id):
+    # Hand-offs read "<entity>.<state>"; an action named otherwise used to raise inside the listener
+    # and fail the whole transaction of whatever recorded it.
+    from creditline.audit.services import record
+    from creditline.unit_of_work import transaction
+
+    before = told(app, "proposal", proposal_id)
+    with app.app_context():
+        with transaction():
+            record(None, "imported", "proposal", proposal_id)
+        db.session.remove()
+    assert told(app, "proposal", proposal_id) == before
+
+
 def told_in_session(entity_type: str, entity_id: int) -> list[int]:
     return list(db.session.scalars(select(Notification.id).where(
         Notification.entity_type == entity_type, Notification.entity_id == entity_id)))
