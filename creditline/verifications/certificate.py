@@ -2,23 +2,11 @@
 from __future__ import annotations
 
 import io
-import unicodedata
 from typing import Any
 
 from fpdf import FPDF
 
-# Core PDF fonts are Latin-1: spell out the few symbols we use and strip accents (Đ -> D).
-_REPLACE = {"→": "->", "–": "-", "—": "-", "≥": ">=", "≤": "<=", "×": "x", "Đ": "D", "đ": "d", "…": "...",
-            "“": '"', "”": '"', "’": "'", "‘": "'", "CO₂": "CO2", "₂": "2"}
-
-
-def latin1(text: Any) -> str:
-    """Text the core fonts can print."""
-    out = str(text if text is not None else "")
-    for k, v in _REPLACE.items():
-        out = out.replace(k, v)
-    out = unicodedata.normalize("NFKD", out)
-    return "".join(ch for ch in out if ord(ch) < 256 and not unicodedata.combining(ch))
+from ..pdf_layout import latin1
 
 
 def _pct(value: Any) -> str:
