@@ -3,6 +3,8 @@ critical violation); the inbox works on a phone, behind the folded menu."""
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,10 @@ import pytest
 from .conftest import sign_in
 
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+# Set to a folder to keep a desktop and a phone screenshot of every page walked (for the notes and
+# reviews); the walk's checks are the same with or without it.
+SHOTS = os.environ.get("CREDITLINE_SCREENSHOTS")
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 # Files, the API and sign-out are not pages to check.
 SKIP = ("/api/", "/logout")
@@ -38,6 +44,17 @@ def axe_problems(page) -> list[str]:
     return [f"{page.url}: {v['impact']} {v['id']} {json.dumps(v['nodes'])}" for v in result]
 
 
+def keep_screenshots(page, email: str, path: str) -> None:
+    """The page as the phone shows it, then at desktop width (the walk goes on at phone width)."""
+    folder = Path(SHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{email.split('@')[0]}-{re.sub(r'[^a-z0-9]+', '-', path.lower()).strip('-') or 'home'}"
+    page.screenshot(path=str(folder / f"{name}-phone.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=str(folder / f"{name}-desktop.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+
+
 @pytest.mark.parametrize("email", ROLES)
 def test_no_main_page_scrolls_sideways_on_a_phone_and_axe_finds_nothing_serious(page, email):
     page.set_viewport_size(PHONE)
@@ -51,8 +68,10 @@ def test_no_main_page_scrolls_sideways_on_a_phone_and_axe_finds_nothing_serious(
         if width > PHONE["width"]:
             wide.append(f"{path}: {width}px")
         problems += axe_problems(page)
+        if SHOTS:
+            keep_screenshots(page, email, path)
     # The desktop layout shows the menu the phone folds away: axe reads it there.
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size(DESKTOP)
     page.goto("/")
     problems += axe_problems(page)
     assert len(paths) >= 3
