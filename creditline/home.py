@@ -19,6 +19,8 @@ class NextStep:
     detail: str
     url: str | None = None
     count: int | None = None
+    # (label, value) pairs shown under the title, for a step that is a position rather than a task.
+    figures: tuple[tuple[str, str], ...] = ()
 
 
 # Each domain package offers a provider, (actor) -> steps for the roles it serves; creditline.wiring lists them.

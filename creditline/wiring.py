@@ -37,12 +37,14 @@ def connect() -> None:
     from .grants import services as grants
     from .loans import services as loans
     from .loans import withdrawals
+    from .loans.application_steps import application_steps
     from .loans.steps import loan_steps
     from .notifications import handoffs
     from .proposals import services as proposals
     from .proposals.steps import proposal_steps
     from .referrals import services as referrals
     from .referrals.steps import referral_steps
+    from .reports.line_figures import line_figures
     from .verifications import services as verifications
     from .verifications.steps import verification_steps
 
@@ -66,6 +68,7 @@ def connect() -> None:
     audit.LISTENERS[:] = [handoffs.on_event]
 
     # The home page: each package's waiting work, in this order.
-    home.STEP_PROVIDERS[:] = [_manage_lines, proposal_steps, loan_steps, verification_steps, referral_steps]
+    home.STEP_PROVIDERS[:] = [_manage_lines, line_figures, proposal_steps, application_steps, loan_steps,
+                              verification_steps, referral_steps]
 
     daily.STEPS[:] = daily_steps()

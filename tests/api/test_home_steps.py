@@ -11,7 +11,7 @@ from creditline.demo_story import seed_story
 from creditline.extensions import db
 from creditline import clock
 
-from ..conftest import ROLE_USERS
+from ..conftest import OTHER_SME, ROLE_USERS
 
 # What each person has waiting after the story, whatever day it is played to (test_story_dates
 # plays it on many): patterns searched in the text of their home page's next steps.
@@ -118,3 +118,46 @@ def test_the_bank_officer_counts_the_applications_waiting_for_terms(session_for,
     with_no_loan = session_for("officer@bank.example").get("/loans").get_data(as_text=True)
     rows = with_no_loan.split('data-testid="applications"')[1].split("</section>")[0].count("<tr>") - 1
     assert rows > 0 and counted["Applications waiting for loan terms"] == rows
+
+
+def test_the_sme_is_told_whose_move_it_is_before_the_loan(session_for, demo):
+    # Before the story the dyeing proposal is eligible with no loan: the bank proposes terms next.
+    text = next_steps_text(session_for("owner@textile.example").get("/").get_data(as_text=True))
+    assert re.search(r"Proposal P\d+ “Low liquor ratio jet dyeing machines” is eligible "
+                     r"Mekong Partner Bank screens it and proposes loan terms", text), text
+    # Nobody else's home names it.
+    assert "Low liquor" not in next_steps_text(session_for(OTHER_SME)
+                                               .get("/").get_data(as_text=True))
+
+
+def test_the_sme_sees_an_approved_loan_waiting_for_its_first_tranche(session_for, story, app):
+    from creditline.loans.models import Loan
+
+    with app.app_context():
+        loan = db.session.scalar(db.select(Loan).where(Loan.status.in_(("active", "disbursed"))).order_by(Loan.id))
+        db.session.execute(db.update(Loan).where(Loan.id == loan.id).values(status="approved"))
+        db.session.commit()
+        loan_id = loan.id
+        db.session.remove()
+    texts = [next_steps_text(session_for(email).get("/").get_data(as_text=True))
+             for email in ("owner@textile.example", "owner@coconut.example")]
+    assert any(re.search(rf"Loan {loan_id} for “[^”]+”: approved \S.* pays out the first tranche", t) for t in texts), texts
+
+
+def test_the_fund_admin_home_shows_each_line_as_the_dashboard_does(session_for, story, client, token_for):
+    from decimal import Decimal
+
+    html = session_for("admin@fund.example").get("/").get_data(as_text=True)
+    text = next_steps_text(html)
+    report = client.get("/api/v1/reports/portfolio", headers=token_for("admin@fund.example")).get_json()
+    assert report["lines"]
+    for line in report["lines"]:
+        cur = line["currency"]
+        used, cap = Decimal(line["guarantee_used"]), Decimal(line["guarantee_capacity"])
+        assert line["line"] in text
+        assert f"Guarantee capacity used {cur} {used:,.0f}" in text.replace(".00 ", " "), text
+        assert f"of {cur} {cap:,.0f}" in text
+        assert f"Grants paid {cur} {Decimal(line['grants_paid']):,.0f}" in text.replace(".00 ", " ")
+    assert "In arrears over 30 days (PAR30)" in text
+    # Only the fund administrator gets the cards.
+    assert "Guarantee capacity used" not in next_steps_text(session_for("officer@bank.example").get("/").get_data(as_text=True))
