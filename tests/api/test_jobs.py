@@ -272,5 +272,5 @@ def test_every_link_between_packages_is_made_by_the_wiring_and_only_once(app):
     sizes = [len(proposals.WITHDRAW_GUARDS), len(proposals.WITHDRAW_HOOKS), len(proposals.MOVE_HOOKS),
              len(loans.APPROVE_GUARDS), len(verifications.ON_CONFIRMED), len(grants.BASIS_PROVIDERS),
              len(grants.PRINCIPAL_REDUCERS), len(home.STEP_PROVIDERS)]
-    assert sizes == [1, 1, 1, 1, 1, 1, 1, 5]
+    assert sizes == [1, 1, 1, 1, 1, 1, 1, 7]
     assert set(grants.CONDITIONS) == {"loan_outstanding", "no_other_grant"}
