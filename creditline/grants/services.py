@@ -51,6 +51,11 @@ def _basis(p: Proposal, basis: str) -> Decimal:
     return p.loan_amount or Decimal("0")
 
 
+def grant_basis(p: Proposal, bands: dict[str, Any]) -> Decimal:
+    """The amount the rulebook's grant rate applies to (the credit or the eligible cost)."""
+    return _basis(p, bands["basis"])
+
+
 def _same_investment(a: Proposal, b: Proposal) -> bool:
     return (a.title or "").strip().casefold() == (b.title or "").strip().casefold() and a.investment == b.investment
 

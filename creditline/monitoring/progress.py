@@ -1,60 +1,60 @@
 """Monitoring you can see (issue 13): each indicator's monthly specific consumption against its
 baseline and projected target, the grant bands drawn as the specific consumption that reaches
-them, and how far the enterprise is from the next band, from the reports received so far.
+them, and how far the enterprise is from the next band.
 
-Reports count whatever their review (the SME sees its progress as it reports); only accepted
-ones count in a verification, which says so. Figures come from the one benefits module.
+The monitoring page counts reports whatever their review (the SME sees its progress as it
+reports); the verification page draws only the accepted reports it verified. The figures come
+from ``band_progress`` (pure); this module reads them from the plan and builds the chart.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
+from decimal import Decimal
 from typing import Any
 
-from markupsafe import Markup
-
-from ..measurement.benefits import improvement, specific_consumption
-from ..verifications.line_chart import Chart, Line, svg
+from ..verifications.chart_spec import chart_spec
+from ..verifications.line_chart import Chart, Line
+from .band_progress import MonthReading, band_progress
 from .models import MonitoringPlan
 
 
-def _float(value: Any) -> float | None:
-    return float(value) if value is not None else None
+def progress_chart(stream: str, unit: str, output_unit: str, progress: dict[str, Any]) -> Chart:
+    """The one chart of an indicator's progress: reported months, baseline, target and bands."""
+    rows = progress["rows"]
+    thresholds = [("baseline", progress["baseline"])]
+    if progress["target"] is not None:
+        thresholds.append(("target (proposal)", progress["target"]))
+    thresholds += [(t["label"], t["value"]) for t in progress["thresholds"]]
+    return Chart(title=f"{stream} per {output_unit} by month against the baseline, the target and the grant bands",
+                 labels=[r["month"] for r in rows], titles=[f"{r['period']}, {r['month']}" for r in rows],
+                 unit=f"{unit} per {output_unit}",
+                 lines=[Line("reported", [r["specific"] for r in rows], "reporting", colour="#2e7d32")],
+                 thresholds=thresholds)
 
 
-def indicator_progress(plan: MonitoringPlan, projected: dict[str, tuple[Any, Any]],
-                       bands: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per indicator: its monthly rows, the cumulative improvement so far, the bands and a chart."""
-    reported = [(q, q.report) for q in plan.periods if q.report is not None and q.report.status != "returned"]
+def indicator_progress(plan: MonitoringPlan, projected: dict[str, tuple[Any, Any]], bands: dict[str, Any],
+                       basis: Decimal | None = None, periods: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Per indicator: its monthly rows, the improvement so far, the bands, the next band and the chart.
+
+    ``periods`` keeps only those periods' accepted reports (what a verification counted);
+    without it every report that was not returned counts.
+    """
+    if periods is None:
+        reported = [(q, q.report) for q in plan.periods if q.report is not None and q.report.status != "returned"]
+    else:
+        reported = [(q, q.accepted_report) for q in plan.periods if q.label in periods and q.accepted_report]
     out = []
     for ind in plan.indicators:
         stream = ind["stream"]
-        base = float(specific_consumption(float(ind["baseline_quantity"]), float(ind["baseline_output"])))
-        target = float(specific_consumption(*map(float, projected[stream]))) if stream in projected else None
-        rows, q_sum, o_sum = [], 0.0, 0.0
+        readings = []
         for q, r in reported:
             qty = next((float(x.quantity) for x in r.quantities if x.stream == stream), None)
-            if qty is None:
-                continue
-            out_t = float(r.production_output)
-            q_sum, o_sum = q_sum + qty, o_sum + out_t
-            value = float(specific_consumption(qty, out_t))
-            rows.append({"period": q.label, "status": r.status, "specific": value,
-                         "improvement": float(improvement(base, value))})
-        so_far = float(improvement(base, specific_consumption(q_sum, o_sum))) if o_sum > 0 else None
+            if qty is not None:
+                readings.append(MonthReading(q.label, q.start, r.status, qty, float(r.production_output)))
         main = stream == plan.main_indicator
-        levels = sorted(bands.get("bands", []), key=lambda b: b["over"]) if main else []
-        band_lines = [(f"{b['over']:.0%} band: {b['rate']:.0%} grant", base * (1 - b["over"])) for b in levels]
-        next_band = next((b for b in levels if so_far is None or so_far <= b["over"]), None)
-        gap = None
-        if next_band is not None and so_far is not None:
-            gap = {"band": next_band["over"], "rate": next_band["rate"],
-                   "cut": max(0.0, float(specific_consumption(q_sum, o_sum)) - base * (1 - next_band["over"])),
-                   "inclusive": bool(bands.get("inclusive"))}
-        chart = svg(Chart(
-            title=f"{stream} per {plan.output_unit} by month against the baseline, the target and the grant bands",
-            labels=[r["period"] for r in rows], unit=f"{ind['unit']}/{plan.output_unit}",
-            lines=[Line("reported", [r["specific"] for r in rows], "reporting", colour="#2e7d32")],
-            thresholds=[("baseline", base), *([("target", target)] if target is not None else []), *band_lines]))
-        out.append({"stream": stream, "unit": ind["unit"], "main": main, "baseline": base, "target": target,
-                    "rows": rows, "so_far": so_far, "bands": band_lines, "next_band": gap,
-                    "chart": chart if rows else Markup("")})
+        figures = band_progress((ind["baseline_quantity"], ind["baseline_output"]), projected.get(stream),
+                                readings, bands if main else None, basis)
+        chart = progress_chart(stream, ind["unit"], plan.output_unit, figures)
+        out.append({"stream": stream, "unit": ind["unit"], "main": main, **figures,
+                    "chart": chart_spec(chart) if figures["rows"] else None})
     return out

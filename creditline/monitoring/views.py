@@ -14,10 +14,13 @@ from ..event_dates import form_day
 from ..proposals import services as proposals
 from ..list_views import list_page
 from . import review, services
+from .band_progress import figure_text
 from .lists import MONITORING_REPORTS, reports_query
 from .. import clock
 
 bp = Blueprint("monitoring", __name__)
+# Measured figures on the monitoring and verification charts' tables, written as their tooltips are.
+bp.add_app_template_filter(figure_text, "figure")
 
 
 class PlanFormSchema(Schema):
@@ -79,10 +82,13 @@ def _page(proposal_id: int, errors: FormErrors | None = None, failed: str | None
 
     progress = []
     if plan is not None:
-        from ..scoring.services import rulebook_of
+        from ..grants.services import grant_basis
+        from ..scoring.services import rulebook_for
         from .progress import indicator_progress
         projected = {i.stream: (i.projected_quantity, i.projected_output) for i in p.indicators}
-        progress = indicator_progress(plan, projected, rulebook_of(p.credit_line).grant_bands)
+        # The rulebook the grant will be sized by: the version the proposal was judged under.
+        bands = rulebook_for(p).grant_bands
+        progress = indicator_progress(plan, projected, bands, grant_basis(p, bands))
     return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=clock.today(), progress=progress,
                            errors=errors or FormErrors(), failed=failed, problems=problems or [],
                            form=request.form if failed else {}, confirmed=current_confirmed(p.id),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from ..extensions import db
 from ..vocabulary import CP_OPTIONS
 from ..errors import Conflict, ValidationFailed
 from ..form_errors import FormErrors
+from ..monitoring.band_progress import month_label
 from . import flows, services, tape_import
 from .schemas import ReportArgsSchema
 
@@ -51,6 +53,24 @@ def _query(args: dict[str, Any], fmt: str) -> str:
     return urlencode({**keep, "format": fmt})
 
 
+def axis_labels(rows: list[dict[str, Any]], key: str, month: bool = False) -> list[str]:
+    """A chart's category labels: a month key "2026-01" as "Jan 2026", and the currency beside each
+    label when rows of several currencies share the chart (their amounts are never added)."""
+    def name(value: Any) -> str:
+        text = str(value)
+        if month and len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+            return month_label(date(int(text[:4]), int(text[5:]), 1))
+        return text
+    several = len({r.get("currency") for r in rows}) > 1
+    return [f"{name(r[key])} ({r['currency']})" if several else name(r[key]) for r in rows]
+
+
+def amounts_named(rows: list[dict[str, Any]], name: str) -> str:
+    """A money series' name with its currency when the chart holds only one: "Disbursed (USD)"."""
+    currencies = {r.get("currency") for r in rows}
+    return f"{name} ({currencies.pop()})" if len(currencies) == 1 and None not in currencies else name
+
+
 def chart(kind: str, labels: list[Any], series: dict[str, list[Any]], title: str) -> str:
     """A chart's description for reports.js, carried in a data attribute (the CSP allows no inline script)."""
     return json.dumps({"type": kind, "title": title, "labels": [str(x) for x in labels],
@@ -66,16 +86,18 @@ def dashboard():
         args = {"format": "json"}
     report = services.portfolio_report(actor, args)
     b = report["breakdowns"]
+    dpd, sector, month = report["dpd_buckets"], b["sector"], b["month"]
     charts = {
-        "dpd": chart("bar", [r["bucket"] for r in report["dpd_buckets"]],
-                     {"Outstanding principal": [r["outstanding"] for r in report["dpd_buckets"]]},
+        "dpd": chart("bar", axis_labels(dpd, "bucket"),
+                     {amounts_named(dpd, "Outstanding principal"): [r["outstanding"] for r in dpd]},
                      "Outstanding principal by days past due"),
-        "sector": chart("bar", [r["key"] for r in b["sector"]],
-                        {"Outstanding principal": [r["outstanding"] for r in b["sector"]],
-                         "Grants committed": [r["grants_committed"] for r in b["sector"]]}, "By sector"),
-        "month": chart("line", [r["key"] for r in b["month"]],
-                       {"Disbursed": [r["disbursed"] for r in b["month"]],
-                        "Grants paid": [r["grants_paid"] for r in b["month"]]}, "By month"),
+        "sector": chart("bar", axis_labels(sector, "key"),
+                        {amounts_named(sector, "Outstanding principal"): [r["outstanding"] for r in sector],
+                         amounts_named(sector, "Grants committed"): [r["grants_committed"] for r in sector]},
+                        "By sector"),
+        "month": chart("line", axis_labels(month, "key", month=True),
+                       {amounts_named(month, "Disbursed"): [r["disbursed"] for r in month],
+                        amounts_named(month, "Grants paid"): [r["grants_paid"] for r in month]}, "By month"),
         "funnel": chart("funnel", [r["stage"] for r in report["funnel"]],
                         {"Proposals": [r["proposals"] for r in report["funnel"]]}, "From proposal to paid grant"),
     }

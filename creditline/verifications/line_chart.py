@@ -1,8 +1,9 @@
-"""A server-drawn SVG line chart: monthly series, horizontal thresholds and a shaded gap.
+"""A line chart's series (``Chart``), one builder per chart, and the server-drawn SVG renderer.
 
-Drawn on the server so the same picture serves the page (no script needed), the printed
-certificate and the PDF (fpdf2 renders the SVG); each point carries a <title> tooltip and every
-chart sits next to a table of the same figures.
+A chart is built once as data; the pages draw it with Chart.js (``chart_spec``), while the
+certificate's print page and PDF keep this SVG, because a PDF runs no script (fpdf2 renders the
+SVG) and a printed page should not depend on one. Both renderers read the same ``Chart``, so the
+page and the PDF show the same series; every chart sits next to a table of the same figures.
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ class Chart:
     thresholds: list[tuple[str, float]] = field(default_factory=list)
     shade: tuple[int, int] | None = None   # fill between lines[i] and lines[j]
     divider: int | None = None             # a vertical rule before this x (baseline | reporting)
+    x_title: str = "Month"
+    titles: list[str] | None = None        # a fuller name of each x for tooltips ("M01, Jan 2026")
 
 
 def _fmt(value: float) -> str:
@@ -102,13 +105,13 @@ def svg(chart: Chart) -> Markup:
     return Markup("".join(out))
 
 
-def fit_chart(model: dict[str, Any], indicator: str, unit: str) -> Markup:
+def fit_chart_data(model: dict[str, Any], indicator: str, unit: str) -> Chart | None:
     """A regression baseline: baseline months and the fit, reporting periods and the adjusted baseline,
-    the avoided quantity shaded between them."""
+    the avoided quantity shaded between them (None without baseline months)."""
     series = model.get("series") or {}
     base, rep = series.get("baseline") or [], series.get("reporting") or []
     if not base:
-        return Markup("")
+        return None
     nb = len(base)
     pad: list[float | None] = [None] * len(rep)
     lines = [Line("baseline, measured", [p["actual"] for p in base] + pad, "baseline", points=True, colour="#1f5fa8"),
@@ -116,12 +119,18 @@ def fit_chart(model: dict[str, Any], indicator: str, unit: str) -> Markup:
              Line("adjusted baseline", [None] * nb + [p["adjusted"] for p in rep], "adjusted", colour="#b85c00"),
              Line("reporting, measured", [None] * nb + [p["actual"] for p in rep], "reporting", points=True,
                   colour="#2e7d32")]
-    return svg(Chart(title=f"{indicator}: baseline model and adjusted baseline; the shaded area is avoided",
-                     labels=[p["label"] for p in base] + [p["label"] for p in rep], unit=unit, lines=lines,
-                     shade=(2, 3), divider=nb))
+    return Chart(title=f"{indicator}: baseline model and adjusted baseline; the shaded area is avoided",
+                 labels=[p["label"] for p in base] + [p["label"] for p in rep], unit=unit, lines=lines,
+                 shade=(2, 3), divider=nb, x_title="Baseline months, then reporting periods")
+
+
+def fit_chart_series(result: dict[str, Any]) -> dict[str, Chart]:
+    """The fit chart of every indicator verified by regression, by indicator: the one source of both renderers."""
+    charts = {name: fit_chart_data(m, name, result["indicators"].get(name, {}).get("unit", ""))
+              for name, m in (result.get("models") or {}).items() if m.get("method") == "regression"}
+    return {name: c for name, c in charts.items() if c is not None}
 
 
 def fit_charts(result: dict[str, Any]) -> dict[str, Markup]:
-    """The fit chart of every indicator verified by regression, by indicator."""
-    return {name: fit_chart(m, name, result["indicators"].get(name, {}).get("unit", ""))
-            for name, m in (result.get("models") or {}).items() if m.get("method") == "regression"}
+    """The fit charts as SVG: only for the certificate's print page and PDF, which run no script."""
+    return {name: svg(c) for name, c in fit_chart_series(result).items()}

@@ -13,8 +13,8 @@ from ..form_errors import FormErrors, form_errors
 from ..list_views import list_page
 from . import services
 from .lists import VERIFICATIONS
-from .chart import specific_consumption_chart
-from .line_chart import fit_charts
+from .chart_spec import chart_spec
+from .line_chart import fit_chart_series, fit_charts
 
 bp = Blueprint("verifications", __name__)
 
@@ -51,6 +51,15 @@ def start(proposal_id: int):
     return redirect(url_for("verifications.detail", verification_id=v.id))
 
 
+def _monthly_charts(v) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Each indicator's verified months (the accepted reports it counted) against baseline, target and bands."""
+    from ..monitoring.progress import indicator_progress
+    from ..scoring.services import rulebook_for
+
+    projected = {i.stream: (i.projected_quantity, i.projected_output) for i in v.proposal.indicators}
+    return indicator_progress(v.plan, projected, rulebook_for(v.proposal).grant_bands, periods=set(v.periods or []))
+
+
 def render_detail(verification_id: int, errors: FormErrors | None = None, failed: str | None = None, status: int = 200):
     """The verification page; after a refused action, with its errors and what was typed."""
     db.session.rollback()
@@ -58,7 +67,8 @@ def render_detail(verification_id: int, errors: FormErrors | None = None, failed
     v = services.get_verification(actor, verification_id)
     return render_template("verifications/detail.html", v=v, r=v.result, actor=actor, grant=v.grant,
                            grant_summary=services.grant_summary(v), uploaders=services.uploaders(v),
-                           chart=specific_consumption_chart(v.result), charts=fit_charts(v.result),
+                           progress=_monthly_charts(v),
+                           fit_specs={name: chart_spec(c) for name, c in fit_chart_series(v.result).items()},
                            errors=errors or FormErrors(), failed=failed,
                            form=request.form if failed else {}), status
 
@@ -158,6 +168,7 @@ def certificate(verification_id: int):
     if v.status != "confirmed":
         flash("A certificate exists only for a confirmed verification.", "error")
         return redirect(url_for("verifications.detail", verification_id=v.id))
+    # The certificate is the printed document: its fit charts stay server-drawn SVG, as in the PDF.
     return render_template("verifications/certificate.html", v=v, r=v.result, grant=v.grant,
                            people=services.people_of(v), charts=fit_charts(v.result))
 
@@ -172,6 +183,7 @@ def certificate_pdf(verification_id: int):
     if v.status != "confirmed":
         flash("A certificate exists only for a confirmed verification.", "error")
         return redirect(url_for("verifications.detail", verification_id=v.id))
+    # A PDF runs no script: the same series as the page's Chart.js chart, drawn as SVG.
     data = render_pdf({**services.certificate_data(v, v.grant), "charts": fit_charts(v.result)})
     name = f"certificate-{services.certificate_number(v)}.pdf"
     return download(data, name, "application/pdf", disposition="inline")

@@ -2,7 +2,8 @@
 import pytest
 
 from .test_monitoring_pages import signed_in  # noqa: F401  (a fixture)
-from .test_regression_baseline import mill, mill_months, mill_reports  # noqa: F401  (mill: a fixture)
+from .test_regression_baseline import FIXED, mill, mill_months, mill_reports  # noqa: F401  (mill: a fixture)
+from .test_monitoring_progress import chart_blocks
 from .test_verification_chain import reported, textile  # noqa: F401
 
 
@@ -44,7 +45,16 @@ def test_baseline_form_model_choice_and_certificate(client, token_for, signed_in
     res = verifier.post(f"/proposals/{pid}/verify", data={"method.electricity": "regression"})
     assert res.status_code == 302 and "/verifications/" in res.location
     page = verifier.get(res.location).get_data(as_text=True)
-    assert "20000.0 + 80.0000·output" in page and "CV(RMSE)" in page and 'class="chart line-chart"' in page
+    assert "20000.0 + 80.0000·output" in page and "CV(RMSE)" in page
+    # The fit is drawn in the page by Chart.js from its JSON block; the printed certificate draws the same series as SVG.
+    fit = chart_blocks(page)["fit-1"]
+    assert [s["label"] for s in fit["series"]] == ["baseline, measured", "baseline model", "adjusted baseline",
+                                                  "reporting, measured"]
+    assert len(fit["labels"]) == 12 + 6 and fit["divider"] == 12 and fit["shade"] == [2, 3]
+    assert 'class="chart line-chart"' not in page and 'data-chart-source="fit-1"' in page
+    verified_months = chart_blocks(page)["chart-v1"]  # each verified month against baseline, target and bands
+    assert verified_months["series"][0]["data"] == [pytest.approx((FIXED + 56 * 1500) / 1500)] * 6
+    assert any(t["label"] == "30.0 % band: 15.0 % grant" for t in verified_months["thresholds"])
     assert "834000.000 kWh" in page and "-6000.000 kWh of non-routine adjustments" in page  # 840,000 less 6,000
     vid = int(res.location.rstrip("/").rsplit("/", 1)[1])
     assert client.post(f"/api/v1/verifications/{vid}/propose", headers=token_for("verifier"),
@@ -52,6 +62,7 @@ def test_baseline_form_model_choice_and_certificate(client, token_for, signed_in
     assert client.post(f"/api/v1/verifications/{vid}/confirm", headers=token_for("senior_verifier"), json={}).status_code == 200
     certificate = verifier.get(f"/verifications/{vid}/certificate").get_data(as_text=True)
     assert "regression baseline (IPMVP option B/C)" in certificate and "ASHRAE Guideline 14" in certificate
+    assert 'class="chart line-chart"' in certificate and "line_charts.js" not in certificate
     pdf = verifier.get(f"/verifications/{vid}/certificate.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
