@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..measurement.benefits import improvement, specific_consumption
+from ..rules.facts_one import billionths
 from ..rules.grants import grant_amount_cents
 
 # Month abbreviations written out so a label never depends on the server's locale.
@@ -70,7 +71,9 @@ def band_progress(baseline: tuple[Any, Any], projected: tuple[Any, Any] | None,
     thresholds = [{"label": f"{percent_text(b['over'])} band: {percent_text(b['rate'])} grant",
                    "over": float(b["over"]), "rate": float(b["rate"]), "value": base * (1 - float(b["over"]))}
                   for b in levels]
-    reached = (lambda t: so_far >= t) if inclusive else (lambda t: so_far > t)  # as rules.grants reads a band
+    # Compared as the rules compare an improvement: rounded to a billionth, so 1 - 14/20 is exactly 30%.
+    x = billionths(so_far) if so_far is not None else None
+    reached = (lambda t: x >= t) if inclusive else (lambda t: x > t)
     ahead = [t for t in thresholds if so_far is None or not reached(t["over"])]
     next_band = None
     if ahead and so_far is not None and specific_so_far is not None:
