@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from ..measurement.benefits import improvement, specific_consumption
 from ..rules.facts_one import billionths
@@ -35,6 +35,14 @@ class MonthReading:
     status: str          # the report's review status
     quantity: float
     output: float
+
+
+class Threshold(TypedDict):
+    """A grant band drawn as the specific consumption that reaches it."""
+    label: str
+    over: float
+    rate: float
+    value: float
 
 
 def month_label(day: date) -> str:
@@ -68,22 +76,22 @@ def band_progress(baseline: tuple[Any, Any], projected: tuple[Any, Any] | None,
     so_far = float(improvement(base, specific_so_far)) if specific_so_far is not None else None
     levels = sorted((bands or {}).get("bands", []), key=lambda b: b["over"])
     inclusive = bool((bands or {}).get("inclusive"))
-    thresholds = [{"label": f"{percent_text(b['over'])} band: {percent_text(b['rate'])} grant",
-                   "over": float(b["over"]), "rate": float(b["rate"]), "value": base * (1 - float(b["over"]))}
+    thresholds = [Threshold(label=f"{percent_text(b['over'])} band: {percent_text(b['rate'])} grant",
+                            over=float(b["over"]), rate=float(b["rate"]), value=base * (1 - float(b["over"])))
                   for b in levels]
     # Compared as the rules compare an improvement: rounded to a billionth, so 1 - 14/20 is exactly 30%.
     x = billionths(so_far) if so_far is not None else None
     reached = (lambda t: x >= t) if inclusive else (lambda t: x > t)
     ahead = [t for t in thresholds if so_far is None or not reached(t["over"])]
     next_band = None
-    if ahead and so_far is not None and specific_so_far is not None:
+    if ahead and x is not None and specific_so_far is not None:
         band = ahead[0]
         amount = None
         if basis is not None:
             cents = int(grant_amount_cents(float(basis), band["rate"], (bands or {}).get("cap"))[0])
             amount = (Decimal(cents) / 100).quantize(Decimal("0.01"))
         next_band = {"band": band["over"], "rate": band["rate"], "inclusive": inclusive,
-                     "points": max(0.0, (band["over"] - so_far) * 100),
+                     "points": max(0.0, (band["over"] - x) * 100),
                      "cut": max(0.0, specific_so_far - band["value"]), "amount": amount}
     return {"baseline": base, "target": target, "rows": rows, "so_far": so_far, "thresholds": thresholds,
             "next_band": next_band, "top_reached": bool(thresholds) and so_far is not None and not ahead}
