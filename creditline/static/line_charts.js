@@ -10,11 +10,12 @@
   var thresholdColours = ["#52606d", "#1d5fa8", "#a86a00", "#b3261e", "#6b4fa8", "#2f8f8f"];
 
   // Threshold lines run across the whole plot, even with one month, with their name above the right end;
-  // a label that would sit on the one before it is left to the legend and the table.
+  // a name that would sit on the one before it goes to the left end, and if that is taken too it is left
+  // to the legend and the table.
   var thresholdLines = {
     id: "thresholdLines",
     afterDatasetsDraw: function (chart) {
-      var area = chart.chartArea, y = chart.scales.y, ctx = chart.ctx, lastY = null;
+      var area = chart.chartArea, y = chart.scales.y, ctx = chart.ctx, last = { right: null, left: null };
       var marks = [];
       chart.data.datasets.forEach(function (ds, i) {
         if (ds.threshold === undefined || !chart.isDatasetVisible(i)) { return; }
@@ -30,14 +31,19 @@
         ctx.moveTo(area.left, m.y);
         ctx.lineTo(area.right, m.y);
         ctx.stroke();
-        if (lastY === null || m.y - lastY >= 13) {
+        var side = ["right", "left"].find(function (s) { return last[s] === null || m.y - last[s] >= 13; });
+        if (side) {
           ctx.setLineDash([]);
-          ctx.fillStyle = m.ds.borderColor;
           ctx.font = (fmt.narrow() ? "10px " : "11px ") + Chart.defaults.font.family;
-          ctx.textAlign = "right";
+          ctx.textAlign = side;
           ctx.textBaseline = "bottom";
-          ctx.fillText(m.ds.label, area.right - 2, m.y - 2);
-          lastY = m.y;
+          var x = side === "right" ? area.right - 2 : area.left + 4, w = ctx.measureText(m.ds.label).width;
+          // A light backing keeps the name readable where another line runs under it.
+          ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
+          ctx.fillRect(side === "right" ? x - w - 2 : x - 2, m.y - 14, w + 4, 12);
+          ctx.fillStyle = m.ds.borderColor;
+          ctx.fillText(m.ds.label, x, m.y - 2);
+          last[side] = m.y;
         }
       });
       ctx.restore();
@@ -66,7 +72,8 @@
   function datasets(spec) {
     var out = spec.series.map(function (s) {
       return { label: s.label, data: s.data, borderColor: s.colour, backgroundColor: s.colour,
-               showLine: !s.points, pointRadius: s.points ? 4 : 3, borderWidth: 2, tension: 0, spanGaps: false };
+               showLine: !s.points, pointRadius: s.points ? 4 : 3, pointStyle: "circle", borderWidth: 2, tension: 0,
+               spanGaps: false };
     });
     if (spec.shade) {
       // The avoided quantity: filled from the upper series down to the lower one.
@@ -79,7 +86,8 @@
       // to include it; the plugin above draws it across the plot.
       out.push({ label: t.label, threshold: t.value, data: spec.labels.map(function () { return t.value; }),
                  borderColor: colour, backgroundColor: colour, borderWidth: i === 0 ? 2 : 1.5,
-                 borderDash: i === 0 ? [] : [6, 4], showLine: false, pointRadius: 0, pointHoverRadius: 0 });
+                 borderDash: i === 0 ? [] : [6, 4], showLine: false, pointRadius: 0, pointHoverRadius: 0,
+                 pointStyle: "line" });
     });
     return out;
   }
@@ -98,6 +106,8 @@
         interaction: { mode: "index", intersect: false },
         plugins: {
           divider: { at: spec.divider },
+          // A dot for a measured series, a short line for a threshold: the legend reads like the plot.
+          legend: { labels: { usePointStyle: true } },
           title: { display: false },
           tooltip: {
             callbacks: {
@@ -110,7 +120,8 @@
         },
         scales: {
           x: { title: { display: true, text: spec.x_title }, ticks: fmt.categoryTicks() },
-          y: { beginAtZero: true, title: { display: true, text: spec.y_title },
+          // Headroom above the highest line, so the name written above it stays inside the plot.
+          y: { beginAtZero: true, grace: "8%", title: { display: true, text: spec.y_title },
                ticks: { callback: function (value) { return fmt.figure(value); } } }
         }
       }

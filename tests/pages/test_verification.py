@@ -80,7 +80,9 @@ def test_report_verify_confirm_grant_and_reduced_principal(page, financed, tmp_p
         page.get_by_text(f"Report M{k:02d} accepted").wait_for()
     page.get_by_role("button", name="Verify the accepted periods").click()
     page.wait_for_url("**/verifications/*")
-    assert page.locator("svg.chart rect.bar-reporting title").count() == 3  # one bar per indicator
+    # Each indicator's verified months, drawn in the page by Chart.js with baseline, target and (main) bands.
+    page.wait_for_function("document.querySelectorAll('canvas.line-chart[data-drawn]').length === 3")
+    assert page.evaluate("document.querySelector('canvas.line-chart').chart.data.datasets.length") == 5
     verification_url = page.url
     form = page.get_by_test_id("propose-form")
     form.get_by_label("Decision").select_option("verified")
