@@ -50,6 +50,14 @@ def month_label(day: date) -> str:
     return f"{MONTHS[day.month - 1]} {day.year}"
 
 
+def month_text(text: str) -> str:
+    """A month written as data ("2026-01" or "2026-01-01") as people name it ("Jan 2026"); other text as is."""
+    parts = text.split("-")
+    if len(parts) in (2, 3) and len(parts[0]) == 4 and all(p.isdigit() and p for p in parts) and 1 <= int(parts[1]) <= 12:
+        return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    return text
+
+
 def percent_text(share: float) -> str:
     """30.0 %, as the pages write a share."""
     return f"{share * 100:.1f} %"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +18,7 @@ from ..extensions import db
 from ..vocabulary import CP_OPTIONS
 from ..errors import Conflict, ValidationFailed
 from ..form_errors import FormErrors
-from ..monitoring.band_progress import month_label
+from ..monitoring.band_progress import month_text
 from . import flows, services, tape_import
 from .schemas import ReportArgsSchema
 
@@ -57,10 +56,7 @@ def axis_labels(rows: list[dict[str, Any]], key: str, month: bool = False) -> li
     """A chart's category labels: a month key "2026-01" as "Jan 2026", and the currency beside each
     label when rows of several currencies share the chart (their amounts are never added)."""
     def name(value: Any) -> str:
-        text = str(value)
-        if month and len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
-            return month_label(date(int(text[:4]), int(text[5:]), 1))
-        return text
+        return month_text(str(value)) if month else str(value)
     several = len({r.get("currency") for r in rows}) > 1
     return [f"{name(r[key])} ({r['currency']})" if several else name(r[key]) for r in rows]
 
@@ -69,6 +65,24 @@ def amounts_named(rows: list[dict[str, Any]], name: str) -> str:
     """A money series' name with its currency when the chart holds only one: "Disbursed (USD)"."""
     currencies = {r.get("currency") for r in rows}
     return f"{name} ({currencies.pop()})" if len(currencies) == 1 and None not in currencies else name
+
+
+def every_month(rows: list[dict[str, Any]], fields: tuple[str, ...]) -> tuple[list[str], dict[str, list[Any]]]:
+    """Monthly amounts on a continuous axis: the months between the first and the last with no event
+    show as 0 rather than being skipped, so the spacing of the bars is the spacing of time. Rows of
+    several currencies keep one bar per month and currency instead."""
+    dated = sorted(r["key"] for r in rows if len(str(r["key"])) == 7 and str(r["key"])[4] == "-")
+    if len({r.get("currency") for r in rows}) > 1 or not dated:
+        return axis_labels(rows, "key", month=True), {f: [r[f] for r in rows] for f in fields}
+    year, month = (int(x) for x in dated[0].split("-"))
+    keys = []
+    while f"{year:04d}-{month:02d}" <= dated[-1] and len(keys) < 600:
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    keys += [r["key"] for r in rows if r["key"] not in keys]  # "undated" last
+    by_key = {r["key"]: r for r in rows}
+    return ([month_text(k) for k in keys],
+            {f: [by_key[k][f] if k in by_key else 0 for k in keys] for f in fields})
 
 
 def chart(kind: str, labels: list[Any], series: dict[str, list[Any]], title: str) -> str:
@@ -87,6 +101,7 @@ def dashboard():
     report = services.portfolio_report(actor, args)
     b = report["breakdowns"]
     dpd, sector, month = report["dpd_buckets"], b["sector"], b["month"]
+    months_axis, monthly = every_month(month, ("disbursed", "grants_paid"))
     charts = {
         "dpd": chart("bar", axis_labels(dpd, "bucket"),
                      {amounts_named(dpd, "Outstanding principal"): [r["outstanding"] for r in dpd]},
@@ -95,9 +110,10 @@ def dashboard():
                         {amounts_named(sector, "Outstanding principal"): [r["outstanding"] for r in sector],
                          amounts_named(sector, "Grants committed"): [r["grants_committed"] for r in sector]},
                         "By sector"),
-        "month": chart("line", axis_labels(month, "key", month=True),
-                       {amounts_named(month, "Disbursed"): [r["disbursed"] for r in month],
-                        amounts_named(month, "Grants paid"): [r["grants_paid"] for r in month]}, "By month"),
+        # Bars, not a line: each is the money moved in that month, and nothing happens between months.
+        "month": chart("bar", months_axis,
+                       {amounts_named(month, "Disbursed"): monthly["disbursed"],
+                        amounts_named(month, "Grants paid"): monthly["grants_paid"]}, "By month"),
         "funnel": chart("funnel", [r["stage"] for r in report["funnel"]],
                         {"Proposals": [r["proposals"] for r in report["funnel"]]}, "From proposal to paid grant"),
     }

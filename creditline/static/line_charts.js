@@ -1,6 +1,6 @@
 "use strict";
-// Draws every <canvas class="line-chart" data-chart-source="id"> from the JSON block of that id
-// (built by creditline.verifications.chart_spec): monthly series, horizontal thresholds (baseline,
+// Draws every <canvas class="line-chart" data-chart="..."> from the JSON in its data attribute
+// (built by creditline.verifications.chart_spec; the CSP allows no inline script): monthly series, horizontal thresholds (baseline,
 // target, grant bands) labelled at their right end, an optional shaded gap between two series and
 // a divider between the baseline and the reporting months. The same figures are in the table
 // under each chart, so nothing is lost without script.
@@ -92,10 +92,8 @@
     return out;
   }
 
-  document.querySelectorAll("canvas.line-chart[data-chart-source]").forEach(function (canvas) {
-    var source = document.getElementById(canvas.getAttribute("data-chart-source"));
-    if (!source) { return; }
-    var spec = JSON.parse(source.textContent);
+  document.querySelectorAll("canvas.line-chart[data-chart]").forEach(function (canvas) {
+    var spec = JSON.parse(canvas.getAttribute("data-chart"));
     canvas.chart = new Chart(canvas, {
       type: "line",
       data: { labels: spec.labels, datasets: datasets(spec) },

@@ -11,9 +11,13 @@
     var funnel = spec.type === "funnel";
     var datasets = spec.series.map(function (s, i) {
       return { label: s.label, data: s.data, borderColor: colours[i % colours.length],
-               backgroundColor: colours[i % colours.length], fill: false, tension: 0.2 };
+               backgroundColor: colours[i % colours.length], fill: false, tension: 0 };
     });
-    var values = { beginAtZero: true, ticks: { callback: function (value) { return fmt.amount(value); } } };
+    // A funnel counts proposals: whole steps. With one series its name (and currency) titles the axis,
+    // as no legend is shown.
+    var values = { beginAtZero: true, ticks: { precision: funnel ? 0 : undefined,
+                                               callback: function (value) { return fmt.amount(value); } },
+                   title: { display: spec.series.length === 1, text: spec.series.length ? spec.series[0].label : "" } };
     var categories = { ticks: fmt.categoryTicks() };
     canvas.chart = new Chart(canvas, {
       type: funnel ? "bar" : spec.type,

@@ -1,7 +1,7 @@
 """The Chart.js renderer of a ``line_chart.Chart``: the description static/line_charts.js draws.
 
-The page carries it in a ``<script type="application/json">`` block (data, never run: the CSP
-allows only the app's own script files), next to a table of the same figures. The SVG renderer
+The page carries it as JSON in the canvas's ``data-chart`` attribute (the CSP allows only the
+app's own script files), next to a table of the same figures. The SVG renderer
 in ``line_chart`` reads the same ``Chart``, so page and PDF cannot drift apart.
 """
 from __future__ import annotations

@@ -13,6 +13,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..monitoring.band_progress import month_text
+
 W, H, LEFT, RIGHT, TOP, BOTTOM = 640, 260, 70, 16, 12, 58
 
 
@@ -120,7 +122,7 @@ def fit_chart_data(model: dict[str, Any], indicator: str, unit: str) -> Chart | 
              Line("reporting, measured", [None] * nb + [p["actual"] for p in rep], "reporting", points=True,
                   colour="#2e7d32")]
     return Chart(title=f"{indicator}: baseline model and adjusted baseline; the shaded area is avoided",
-                 labels=[p["label"] for p in base] + [p["label"] for p in rep], unit=unit, lines=lines,
+                 labels=[month_text(str(p["label"])) for p in base + rep], unit=unit, lines=lines,
                  shade=(2, 3), divider=nb, x_title="Baseline months, then reporting periods")
 
 

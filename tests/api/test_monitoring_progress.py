@@ -1,5 +1,6 @@
 """Monitoring you can see: specific consumption by month against baseline, target and grant bands,
-drawn by Chart.js from a JSON block whose figures are also the table under the chart."""
+drawn by Chart.js from the JSON the page carries, whose figures are also the table under the chart."""
+import html
 import json
 import re
 
@@ -12,9 +13,9 @@ from .test_verification_chain import monthly, planned, reported, reporting_start
 
 
 def chart_blocks(page: str) -> dict[str, dict]:
-    """Every chart's JSON block of a page, by its id."""
-    return {m.group(1): json.loads(m.group(2)) for m in
-            re.finditer(r'<script type="application/json" id="([^"]+)">(.*?)</script>', page, re.S)}
+    """Every line chart's JSON (its canvas's data-chart) of a page, by the canvas's id."""
+    return {m.group(1): json.loads(html.unescape(m.group(2))) for m in
+            re.finditer(r'<canvas class="line-chart" id="([^"]+)" data-chart=\'([^\']*)\'', page)}
 
 
 def test_progress_shows_each_month_and_the_distance_to_the_next_band(client, token_for, signed_in, textile):  # noqa: F811
@@ -23,7 +24,7 @@ def test_progress_shows_each_month_and_the_distance_to_the_next_band(client, tok
     # (10 m3/t), so 2 m3/t less on average (10 points more) reaches it: 25% of the USD 80,000 loan.
     reported(client, token_for, textile, monthly(water_per_t="12")[:3], accept=False)
     page = signed_in("owner@textile.example").get(f"/proposals/{textile}/monitoring").get_data(as_text=True)
-    assert 'data-testid="progress"' in page and '<canvas class="line-chart" data-chart-source="chart-m1"' in page
+    assert 'data-testid="progress"' in page and '<canvas class="line-chart" id="chart-m1"' in page
     assert "/static/vendor/chartjs/chart.umd.min.js" in page and "/static/line_charts.js" in page
     sentence = " ".join(page.split('data-testid="next-band-m1"')[1].split("</p>")[0].split())
     assert "So far 40.0 % better than the baseline." in sentence

@@ -46,12 +46,12 @@ def test_baseline_form_model_choice_and_certificate(client, token_for, signed_in
     assert res.status_code == 302 and "/verifications/" in res.location
     page = verifier.get(res.location).get_data(as_text=True)
     assert "20000.0 + 80.0000·output" in page and "CV(RMSE)" in page
-    # The fit is drawn in the page by Chart.js from its JSON block; the printed certificate draws the same series as SVG.
+    # The fit is drawn in the page by Chart.js from its JSON; the printed certificate draws the same series as SVG.
     fit = chart_blocks(page)["fit-1"]
     assert [s["label"] for s in fit["series"]] == ["baseline, measured", "baseline model", "adjusted baseline",
                                                   "reporting, measured"]
     assert len(fit["labels"]) == 12 + 6 and fit["divider"] == 12 and fit["shade"] == [2, 3]
-    assert 'class="chart line-chart"' not in page and 'data-chart-source="fit-1"' in page
+    assert 'class="chart line-chart"' not in page and '<canvas class="line-chart" id="fit-1"' in page
     verified_months = chart_blocks(page)["chart-v1"]  # each verified month against baseline, target and bands
     assert verified_months["series"][0]["data"] == [pytest.approx((FIXED + 56 * 1500) / 1500)] * 6
     assert any(t["label"] == "30.0 % band: 15.0 % grant" for t in verified_months["thresholds"])

@@ -97,8 +97,8 @@ def test_fixed_load_plant_verified_by_regression(page, mill, tmp_path):
     # 840,000 kWh of adjusted baseline plus the 12,000 adjustment; 624,000 used: 228,000 avoided, 26.8%
     assert "852000.000 kWh" in savings and "228000.000 kWh" in savings and "26.8 %" in savings
     # The fit drawn by Chart.js: the avoided quantity filled from the adjusted baseline down to the measured periods.
-    page.wait_for_function("document.querySelector('canvas[data-chart-source=\"fit-1\"][data-drawn]') !== null")
-    fit = page.evaluate("""() => { const c = document.querySelector('canvas[data-chart-source="fit-1"]').chart;
+    page.wait_for_function("document.querySelector('canvas#fit-1[data-drawn]') !== null")
+    fit = page.evaluate("""() => { const c = document.querySelector('canvas#fit-1').chart;
         return {labels: c.data.datasets.map(d => d.label), fill: c.data.datasets[2].fill}; }""")
     assert fit["labels"] == ["baseline, measured", "baseline model", "adjusted baseline", "reporting, measured"]
     assert fit["fill"] == {"target": 3}

@@ -4,6 +4,7 @@ server of its own, so the other page tests' data stay as they expect."""
 from __future__ import annotations
 
 import io
+import re
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -53,6 +54,14 @@ def test_the_fund_admin_filters_the_dashboard_sees_charts_and_downloads_matching
         charts = page.locator("canvas.report-chart")
         assert charts.count() == 4
         page.wait_for_function("document.querySelectorAll('canvas.report-chart[data-drawn]').length === 4")
+        # Months read "Jan 2026", amounts on the axis and in the tooltips carry thousands separators.
+        month = page.evaluate("""() => { const c = [...document.querySelectorAll('canvas.report-chart')].find(
+            e => e.chart.options.plugins.title.text === "By month").chart;
+            return {labels: c.data.labels, series: c.data.datasets.map(d => d.label),
+                    tick: c.options.scales.y.ticks.callback(80000), legend: c.options.plugins.legend.position}; }""")
+        assert month["labels"] and all(re.fullmatch(r"[A-Z][a-z]{2} \d{4}", label) for label in month["labels"])
+        assert month["series"] == ["Disbursed (USD)", "Grants paid (USD)"]
+        assert month["tick"] == "80,000" and month["legend"] == "bottom"
         shown = page.get_by_test_id("total-outstanding").inner_text()
 
         with page.expect_download() as info:

@@ -103,3 +103,24 @@ def test_one_series_two_renderers_the_page_and_the_pdf_draw_the_same_figures():
     assert [s["data"] for s in fit_spec["series"]] == [[100.0, None], [98.0, None], [None, 99.0], [None, 70.0]]
     assert fit_spec["divider"] == 1 and fit_spec["shade"] == [2, 3]
     assert "baseline, measured B01: 100</title>" in str(svg(fit)) and "adjusted baseline M01: 99</title>" in str(svg(fit))
+
+
+def test_baseline_months_written_as_data_read_as_months_on_the_fit_chart():
+    from creditline.monitoring.band_progress import month_text
+    assert [month_text(t) for t in ("2024-07", "2024-07-01", "M01", "2024-13", "undated")] == [
+        "Jul 2024", "Jul 2024", "M01", "2024-13", "undated"]
+    model = {"series": {"baseline": [{"label": "2024-07", "actual": 1.0, "model": 1.0}],
+                        "reporting": [{"label": "M01", "actual": 1.0, "adjusted": 1.0}]}}
+    assert fit_chart_data(model, "electricity", "kWh").labels == ["Jul 2024", "M01"]
+
+
+def test_the_monthly_report_chart_spaces_its_bars_by_time():
+    from creditline.reports.views import every_month
+    rows = [{"key": "2025-11", "currency": "USD", "disbursed": 5, "grants_paid": 0},
+            {"key": "2026-02", "currency": "USD", "disbursed": 0, "grants_paid": 7},
+            {"key": "undated", "currency": "USD", "disbursed": 1, "grants_paid": 0}]
+    labels, values = every_month(rows, ("disbursed", "grants_paid"))
+    assert labels == ["Nov 2025", "Dec 2025", "Jan 2026", "Feb 2026", "undated"]
+    assert values == {"disbursed": [5, 0, 0, 0, 1], "grants_paid": [0, 0, 0, 7, 0]}
+    mixed = [{**rows[0], "currency": "EUR"}, rows[1]]
+    assert every_month(mixed, ("disbursed",)) == (["Nov 2025 (EUR)", "Feb 2026 (USD)"], {"disbursed": [5, 0]})
