@@ -62,7 +62,8 @@ def test_plan_upload_verify_confirm_certificate_and_grant(signed_in, textile):
         assert f"Report {r['period']} accepted." in res.get_data(as_text=True)
     res = verifier.post(f"/proposals/{textile}/verify", follow_redirects=True)
     page = res.get_data(as_text=True)
-    assert "<svg" in page and "bar-reporting" in page and "55.0 %" in page
+    # Each indicator's verified months are charted (Chart.js, its figures in the page) above the same table.
+    assert page.count('<canvas class="line-chart"') == 3 and 'data-testid="verified-months"' in page and "55.0 %" in page
     vid = int(res.request.path.rsplit("/", 1)[1])
     verifier.post(f"/verifications/{vid}/propose", data={"decision": "verified", "comment": "meters agree"})
     senior = signed_in("senior@ncpc.example")
