@@ -92,14 +92,27 @@ def parse_indicators(names: str, baselines: str, achieved: str) -> list[Indicato
     return [Indicator(m.group(1), m.group(2), b, a) for m, b, a in zip(found, base, after) if m]
 
 
+def co2e_avoided(indicators: list[Indicator], annual_output: str, factors: dict[str, float]) -> str:
+    """t CO2e a year: each indicator's saving per unit of output x the annual output x its emission factor."""
+    annual = Decimal(annual_output)
+    total = sum(((Decimal(i.baseline) - Decimal(i.achieved)) * annual * Decimal(str(factors[i.stream]))
+                 for i in indicators if i.stream in factors), Decimal(0))
+    return str(total.quantize(Decimal("0.001")))
+
+
 def result_of(indicators: list[Indicator], output_unit: str, annual_output: str, start: str, end: str,
-              improvement: float, note: str) -> dict[str, Any]:
-    """The verification result an imported verification stores: the app's keys, with the tape's figures."""
+              improvement: float, factors: dict[str, float], note: str) -> dict[str, Any]:
+    """The verification result an imported verification stores: the app's keys, with the tape's figures.
+
+    Coverage and data sufficiency were the NCPC's to judge on reports this system never saw: the
+    result says so (``imported``) rather than inventing them.
+    """
     main = indicators[0]
     return {"main_indicator": main.stream, "output_unit": output_unit,
             "indicators": {i.stream: {"unit": i.unit, "main": i is main, "baseline_specific": i.baseline,
                                       "reporting_specific": i.achieved, "improvement": i.improvement,
-                                      "method": "imported"} for i in indicators},
+                                      "coverage": None, "method": "imported"} for i in indicators},
             "main_improvement": main.improvement, "net_improvement": improvement, "band_improvement": improvement,
             "annual_output": float(annual_output), "window": {"start": start, "end": end},
+            "co2e_avoided_t_per_year": co2e_avoided(indicators, annual_output, factors),
             "worse": [], "sufficiency": [], "sufficient": True, "imported": note}
