@@ -81,7 +81,7 @@ def _check_row(row: dict[str, str], loan: dict[str, Any], line: Any, bands_on: B
         elif day is not None and not pd.isna(day):
             values[col][i] = day.date()
             if day.date() > today:
-                out[col] = f"{day.date()} is after today ({today})"
+                out[col] = f"{day.date()} is in the future; an event cannot be dated after today ({today})"
     d = values
     indicators = (parse_indicators(row["verified_indicators"], row["verified_baseline"], row["verified_achieved"])
                   if row["verified_indicators"] and row["verified_baseline"] and row["verified_achieved"] else [])
