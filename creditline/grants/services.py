@@ -144,7 +144,8 @@ def calculate_grant(actor: Actor, v: Verification) -> Grant | None:
 
 
 
-def _remaining_budget(line: CreditLine) -> Decimal:
+def remaining_budget(line: CreditLine) -> Decimal:
+    """The line's grant budget less every grant committed (approved or paid) on it."""
     used = db.session.scalar(select(func.coalesce(func.sum(Grant.amount), 0)).where(
         Grant.credit_line_id == line.id, Grant.status.in_(COMMITTED)))
     # SQLite sums NUMERIC as a float: back to whole cents before comparing money.
@@ -231,7 +232,7 @@ def approve_grant(actor: Actor, grant_id: int, paid_as: str | None = None, on: d
     db.session.refresh(g)
     GRANT_LIFECYCLE.check(g.status, "approved")
     _block_if_no_longer_due(actor, g)
-    remaining = _remaining_budget(line)
+    remaining = remaining_budget(line)
     if g.amount > remaining:
         raise ValidationFailed("the grant exceeds the remaining grant budget",
                                {"amount": [f"{g.currency} {g.amount} is more than the {g.currency} {remaining} left"]})

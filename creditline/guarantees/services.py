@@ -283,3 +283,13 @@ def exposure_of(actor: Actor, credit_line_id: int) -> dict[str, Any]:
     # The exposure sums every partner bank's loans, so an auditor placed at a bank may not see it.
     require_portfolio(actor, action="see the fund's exposure")
     return exposure(get_visible(CreditLine, credit_line_id, actor, what="credit line"))
+
+
+def capacity_after_issuing(actor: Actor, g: Guarantee) -> Decimal | None:
+    """What the line's guarantee capacity would have left once ``g`` is issued (None to those who may not see it).
+
+    A requested guarantee is not yet committed, so its cover comes off what remains now.
+    """
+    if not actor.sees_portfolio:
+        return None
+    return exposure_of(actor, g.credit_line_id)["remaining_capacity"] - g.covered_amount

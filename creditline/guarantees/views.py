@@ -76,13 +76,13 @@ def issue(guarantee_id: int):
     actor = current_actor()
     g = services.get_guarantee(actor, guarantee_id)
     money = current_app.jinja_env.filters["money"]
-    ex = services.exposure_of(actor, g.credit_line_id) if actor.sees_portfolio else None
+    left = services.capacity_after_issuing(actor, g)
     figures = [("Loan", f"L{g.loan_id}, {g.loan.proposal.enterprise.legal_name}"),
                ("Principal", money(g.loan.principal, g.currency)),
                ("Cover", f"{g.coverage_share * 100:.0f}%: {money(g.covered_amount, g.currency)}"),
                ("Fee", money(g.fee, g.currency))]
-    if ex is not None:
-        figures.append(("Capacity left after issuing", money(ex["remaining_capacity"] - g.covered_amount, g.currency)))
+    if left is not None:
+        figures.append(("Capacity left after issuing", money(left, g.currency)))
     c = Confirmation(f"Issue guarantee {g.reference}", url_for("guarantees.issue", guarantee_id=g.id),
                      url_for("guarantees.index"), "Issue the guarantee", figures, [Input("issued_on", "Issued on", "date")],
                      note="The fund's capacity is committed from the day of issue until the loan is repaid or the guarantee called.",

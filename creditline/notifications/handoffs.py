@@ -4,7 +4,9 @@ Every state change is audited (``creditline.audit.services.record``), so the aud
 one place that sees them all: creditline.wiring registers :func:`on_event` as an audit listener.
 It runs inside the service's unit of work, so an action rolled back notifies no one, and the
 notification's key carries the audit event's sequence number, so each change notifies once.
-The person who acted is never told about their own action.
+The person who acted is never told about their own action. A hand-off is marked handled (and
+read) once its object has left the state it asked someone to act on (:data:`AWAITS`), so an
+inbox's unread count is only what still waits.
 
 Hand-offs notified elsewhere, with their own wording, are not repeated here: a declined loan
 (loans.services), a monitoring report submitted or returned (monitoring.review), reports due,
@@ -28,7 +30,7 @@ from ..proposals.models import Proposal
 from ..referrals.models import ReferralTask
 from ..referrals.reasons import OWNER_ROLES
 from ..verifications.models import Verification
-from .services import Message, queue_many, users_of
+from .services import Message, queue_many, resolve, users_of
 
 NCPC_ROLES = ("verifier", "senior_verifier")
 
@@ -180,6 +182,33 @@ def _grant(event: AuditEvent) -> list[Message]:
     return []
 
 
+# A hand-off asks for the next step on an object in one state; once the object has left that state
+# (whoever moved it, whichever way), the step is taken and the notification is handled.
+AWAITS: dict[str, tuple[str, str]] = {
+    "proposal_to_screen": ("proposal", "eligible"), "referral_opened": ("referral_task", "open"),
+    "loan_to_decide": ("loan", "applied"), "loan_to_disburse": ("loan", "approved"),
+    "guarantee_requested": ("guarantee", "requested"), "verification_to_confirm": ("verification", "proposed"),
+    "verification_returned": ("verification", "returned"), "grant_to_approve": ("grant", "calculated"),
+    "grant_to_pay": ("grant", "approved"),
+}
+MODELS: dict[str, type] = {"proposal": Proposal, "referral_task": ReferralTask, "loan": Loan, "guarantee": Guarantee,
+                           "verification": Verification, "grant": Grant}
+
+
+def _resolve_handled(event: AuditEvent) -> None:
+    """Mark handled the hand-offs about the event's object whose step has now been taken."""
+    model = MODELS.get(event.entity_type)
+    obj = db.session.get(model, event.entity_id) if model is not None else None
+    if obj is None:
+        return
+    done = [kind for kind, (entity, state) in AWAITS.items() if entity == event.entity_type and obj.status != state]
+    if done:
+        resolve(event.entity_type, obj.id, done)
+    if event.entity_type == "loan":
+        # Screening ends when the bank proposes terms: the proposal stays eligible, a loan now exists.
+        resolve("proposal", obj.proposal_id, ["proposal_to_screen"])
+
+
 HANDLERS: dict[str, Callable[[AuditEvent], list[Message]]] = {
     "proposal": _proposal, "referral_task": _referral, "loan": _loan, "guarantee": _guarantee,
     "verification": _verification, "grant": _grant, "monitoring_report": _report,
@@ -193,6 +222,7 @@ def on_event(actor: Actor | None, event: AuditEvent) -> None:
     if handler is None or event.entity_id is None or "." not in event.action:
         return
     db.session.flush()  # the moved row's new state, and the event's relationships, readable
+    _resolve_handled(event)
     messages = []
     for m in handler(event):
         people = [u for u in m.user_ids if actor is None or u != actor.user_id]

@@ -25,6 +25,9 @@ class Notification(db.Model):
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the step it asked for has been taken (by anyone): it is then read too, so the
+    # unread count is only what still waits.
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # E-mail copy (when SMTP is configured): sent after commit; a failure counts an attempt and the
     # daily job tries again (creditline.notifications.mail).
     emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -15,6 +15,7 @@ class NotificationSchema(Schema):
     entity_id = fields.Integer(allow_none=True)
     created_at = UtcDateTime()
     read_at = UtcDateTime(allow_none=True)
+    resolved_at = UtcDateTime(allow_none=True, metadata={"description": "when the step it asked for was taken"})
     emailed_at = UtcDateTime(allow_none=True)
 
 

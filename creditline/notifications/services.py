@@ -58,6 +58,17 @@ def queue(user_ids: Iterable[int], kind: str, subject: str, body: str, key: str,
     return queue_many([Message(user_ids, kind, subject, body, key, url, entity)])
 
 
+def resolve(entity_type: str, entity_id: int, kinds: Iterable[str]) -> int:
+    """Mark the notifications of these kinds about one object handled, and read (in the caller's transaction)."""
+    now = utcnow()
+    result = db.session.execute(update(Notification).where(
+        Notification.entity_type == entity_type, Notification.entity_id == entity_id,
+        Notification.kind.in_(list(kinds)), Notification.resolved_at.is_(None))
+        .values(resolved_at=now, read_at=func.coalesce(Notification.read_at, now))
+        .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
+
+
 def users_of(organisation_id: int, *roles: str) -> list[int]:
     """Active users of an organisation holding any of the roles (all roles when none given)."""
     stmt = select(User.id).where(User.organisation_id == organisation_id, User.active.is_(True))

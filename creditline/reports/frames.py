@@ -117,7 +117,9 @@ def read_lines(actor: Actor, filters: Filters) -> pd.DataFrame:
     stmt = select(CreditLine.id.label("credit_line_id"), CreditLine.name.label("line"), CreditLine.currency,
                   CreditLine.rulebook_id, CreditLine.rulebook_version,
                   cents(CreditLine.guarantee_capacity).label("capacity_c"),
-                  cents(CreditLine.grant_budget).label("budget_c")).order_by(CreditLine.id)
+                  cents(CreditLine.grant_budget).label("budget_c"),
+                  select(Organisation.name).where(Organisation.id == CreditLine.ncpc_id).scalar_subquery()
+                  .label("ncpc")).order_by(CreditLine.id)
     stmt = _where(stmt, CreditLine, actor)
     if filters.credit_line_id is not None:
         stmt = stmt.where(CreditLine.id == filters.credit_line_id)
@@ -225,7 +227,10 @@ def read_guarantees(actor: Actor, loan_ids: pd.Series) -> pd.DataFrame:
 def read_grants(actor: Actor, proposal_ids: pd.Series) -> pd.DataFrame:
     stmt = (select(Grant.id.label("grant_id"), Grant.proposal_id, Grant.credit_line_id, Grant.status,
                    cents(Grant.amount).label("amount_c"), raw(Grant.approved_on).label("approved_on"),
-                   raw(Grant.paid_on).label("paid_on"), Grant.paid_as)
+                   raw(Grant.paid_on).label("paid_on"), Grant.paid_as, Grant.payment_reference,
+                   # Rate in basis points and improvement in millionths: exact on either database.
+                   cast(func.round(Grant.rate * 10_000), BigInteger).label("rate_bp"),
+                   cast(func.round(Grant.improvement * 1_000_000), BigInteger).label("improvement_e6"))
             .order_by(Grant.id))
     frame = _read(_where(stmt, Grant, actor), ("approved_on", "paid_on"))
     return frame[frame["proposal_id"].isin(proposal_ids)].reset_index(drop=True)
@@ -268,6 +273,7 @@ def read_all(actor: Actor, filters: Filters, today: date, *, impact: bool = True
     # Grants and verifications follow the proposals in view, and those financed by a loan in view.
     ids = pd.concat([proposals["proposal_id"], loans["proposal_id"]]).drop_duplicates()
     grants = read_grants(actor, ids)
-    verifications = read_verifications(actor, ids, with_result=impact)
+    # The loan tape carries the verified result too (its verification columns).
+    verifications = read_verifications(actor, ids, with_result=impact or tape)
     indicators = read_indicators(actor, ids) if impact else pd.DataFrame()
     return Frames(lines, proposals, loans, guarantees, grants, verifications, indicators, today)

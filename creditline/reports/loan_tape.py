@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .portfolio import guarantee_positions, loan_positions
+from .tape_verification import band_improvement, verification_cells
 
 # (column, header): the header carries the unit. The import reads the same headers.
 COLUMNS: list[tuple[str, str]] = [
@@ -28,7 +29,15 @@ COLUMNS: list[tuple[str, str]] = [
     ("coverage_share", "Guarantee coverage (share)"), ("guarantee_covered", "Guarantee covered amount (ccy)"),
     ("guarantee_issued_on", "Guarantee issued on"), ("guarantee_exposure", "Guarantee exposure (ccy)"),
     ("claim", "Guarantee claim (ccy)"), ("recovered_fund", "Recoveries to the fund (ccy)"),
-    ("grant_status", "Grant status"), ("grant_amount", "Grant amount (ccy)"), ("grant_paid_on", "Grant paid on"),
+    # The NCPC's verified result (see tape_verification) and the incentive grant it earned.
+    ("verified_indicators", "Verified indicators (unit)"), ("output_unit", "Output unit"),
+    ("verified_baseline", "Baseline per output unit"), ("verified_achieved", "Achieved per output unit"),
+    ("verified_output", "Annual output"), ("verified_from", "Verified period start"),
+    ("verified_to", "Verified period end"), ("improvement", "Verified improvement (share)"),
+    ("verified_on", "Verified on"), ("verifier", "Verifier"),
+    ("grant_status", "Grant status"), ("grant_rate", "Grant rate (share)"), ("grant_amount", "Grant amount (ccy)"),
+    ("grant_paid_as", "Grant paid as"), ("grant_approved_on", "Grant approved on"), ("grant_paid_on", "Grant paid on"),
+    ("grant_reference", "Grant payment reference"),
 ]
 AMOUNT_COLUMNS = ("principal", "disbursed", "cancelled", "paid", "outstanding", "overdue", "guarantee_covered",
                   "guarantee_exposure", "claim", "recovered_fund", "grant_amount")
@@ -82,10 +91,45 @@ def tape(frames: Any) -> pd.DataFrame:
                "recovered_fund": _money_col(g["recoveries_c"])}
     for name, values in columns.items():
         out[name] = values.where(has_g.to_numpy(), None).to_numpy()
-    out["grant_status"] = gr["status"].astype(object).where(gr["status"].notna(), None).to_numpy()
-    out["grant_amount"] = _money_col(gr["amount_c"]).to_numpy()
-    out["grant_paid_on"] = _day_col(gr["paid_on"]).to_numpy()
+    for name, values in _verification_columns(frames, loans, gr).items():
+        out[name] = values
     return out[[c for c, _ in COLUMNS]]
+
+
+def _text(values: pd.Series) -> Any:
+    return values.astype(object).where(values.notna(), None).to_numpy()
+
+
+def _verification_columns(frames: Any, loans: pd.DataFrame, gr: pd.DataFrame) -> dict[str, Any]:
+    """The verification in force of each loan's proposal and the grant in force ``gr`` (row-aligned)."""
+    ver = frames.verifications
+    if "result" not in ver:
+        ver = ver.assign(result=None)
+    v = loans[["proposal_id", "credit_line_id"]].merge(ver, on="proposal_id", how="left")
+    cells = pd.DataFrame([verification_cells(r) for r in v["result"]], index=v.index,
+                         columns=["verified_indicators", "output_unit", "verified_baseline", "verified_achieved",
+                                  "verified_output", "verified_from", "verified_to"])
+    verified = v["verification_id"].notna()
+    # The grant's own improvement where there is a grant (what its band was read at), else the result's.
+    micro = gr["improvement_e6"] if "improvement_e6" in gr else pd.Series(index=gr.index, dtype=object)
+    improvement = [(Decimal(int(m)) / 1_000_000).normalize() if pd.notna(m) else
+                   (Decimal(str(band_improvement(r))).normalize() if ok and band_improvement(r) is not None else None)
+                   for m, r, ok in zip(micro, v["result"], verified)]
+    ncpc = dict(zip(frames.lines["credit_line_id"], frames.lines["ncpc"])) if "ncpc" in frames.lines else {}
+    rate = gr["rate_bp"] if "rate_bp" in gr else pd.Series(index=gr.index, dtype=object)
+    return {
+        **{c: _text(cells[c].where(verified)) for c in cells},
+        "improvement": improvement,
+        "verified_on": _day_col(v["confirmed_on"]).to_numpy(),
+        "verifier": _text(v["credit_line_id"].map(ncpc).where(verified)),
+        "grant_status": _text(gr["status"]),
+        "grant_rate": [(Decimal(int(b)) / 10_000).normalize() if pd.notna(b) else None for b in rate],
+        "grant_amount": _money_col(gr["amount_c"]).to_numpy(),
+        "grant_paid_as": _text(gr["paid_as"].where(gr["status"].isin(("approved", "paid")))),
+        "grant_approved_on": _day_col(gr["approved_on"]).to_numpy(),
+        "grant_paid_on": _day_col(gr["paid_on"]).to_numpy(),
+        "grant_reference": _text(gr["payment_reference"]) if "payment_reference" in gr else None,
+    }
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:

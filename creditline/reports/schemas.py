@@ -75,6 +75,9 @@ class TapeImportedLoanSchema(Schema):
     guarantee_id = fields.Integer(allow_none=True)
     disbursement_id = fields.Integer(allow_none=True)
     payment_id = fields.Integer(allow_none=True)
+    verification_id = fields.Integer(allow_none=True)
+    grant_id = fields.Integer(allow_none=True)
+    grant_status = fields.String(allow_none=True)
 
 
 class TapeImportSchema(Schema):

@@ -10,7 +10,9 @@ committee's four-eyes approval was the bank's own (the approval carries the tape
 fund admin who imported it). The bank's steps are entered by the admin on the bank's behalf.
 Each object gets one ``import`` audit event naming the file, its SHA-256 and the admin, and the
 import itself one more; a file already imported (same SHA-256) is refused, so the book is never
-doubled. Grants are not imported (see README).
+doubled. A verified project comes in with its grant (:mod:`creditline.reports.tape_grants`):
+its verification confirmed on the tape's day, the grant calculated, approved and paid by the
+grants service as the tape says.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -35,18 +38,22 @@ from ..enterprises.models import Enterprise
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..extensions import db
 from ..files.tabular_limits import MAX_ERRORS_SHOWN, TableLimits, capped
+from ..grants.services import remaining_budget
 from ..guarantees.services import exposure, issue_guarantee, request_guarantee
 from ..loans.repayments import record_payment, update_arrears
 from ..loans.services import disburse, propose_loan, transition
 from ..monitoring.tabular import RowError, read_table
 from ..proposals.models import Proposal
+from ..scoring.services import rulebook_of
 from ..unit_of_work import transaction
 from .loan_tape import COLUMNS
+from .tape_grants import import_grant
 from .tape_rows import LineRef, References, TapeRow, check
 
 # Each loan goes through the services (about 0.35 s a loan measured on a busy 2-core machine), so
 # one upload holds at most 2,000 loans (some minutes); a larger book is imported in several files.
 LIMITS = TableLimits(max_rows=2_000)
+ZERO = Decimal("0.00")
 # Actions are "<entity>.import" ("loan.import", "loan_tape.import"), as every audited action is named.
 IMPORT = "import"
 _HEADERS = dict(COLUMNS)
@@ -81,12 +88,18 @@ def references() -> References:
     lines = {}
     for line in db.session.scalars(select(CreditLine)):
         lines[line.name] = LineRef(line.id, line.currency, frozenset(b.id for b in line.banks),
-                                   exposure(line)["remaining_capacity"])
+                                   exposure(line)["remaining_capacity"], remaining_budget(line), line.ncpc.name)
     banks = dict(db.session.execute(select(Organisation.name, Organisation.id).where(Organisation.kind == "bank")).all())
     named = db.session.execute(select(Enterprise.legal_name, Enterprise.id)).all()
     # A name two enterprises share cannot say which one is meant: it is left unresolved.
     counts = Counter(name for name, _ in named)
-    return References(lines, banks, {name: i for name, i in named if counts[name] == 1})
+    return References(lines, banks, {name: i for name, i in named if counts[name] == 1}, _bands_on)
+
+
+def _bands_on(line_id: int, day: date) -> tuple[str, dict[str, Any]]:
+    """The grant bands of the rulebook a line applies on ``day``, and that rulebook's name."""
+    book = rulebook_of(db.session.get(CreditLine, line_id), day)
+    return f"rulebook {book.id} {book.version}", book.grant_bands
 
 
 class TapeRefused(ValidationFailed):
@@ -157,7 +170,9 @@ def _summary(source: Source, created: list[dict[str, Any]], dry_run: bool) -> di
     return {"filename": source.filename, "sha256": source.sha256, "dry_run": dry_run, "rows": len(created),
             "created": {"proposals": len(created), "loans": len(created), "guarantees": len(guaranteed),
                         "disbursements": sum(1 for c in created if c["disbursement_id"]),
-                        "payments": sum(1 for c in created if c["payment_id"])},
+                        "payments": sum(1 for c in created if c["payment_id"]),
+                        "verifications": sum(1 for c in created if c["verification_id"]),
+                        "grants": sum(1 for c in created if c["grant_id"])},
             "principal": str(sum((Decimal(c["principal"]) for c in created), Decimal("0.00"))),
             "loans": [] if dry_run else created}
 
@@ -246,22 +261,31 @@ def _create_row(actor: Actor, row: TapeRow, source: Source) -> dict[str, Any]:
         with _columns(row, _TRANCHE):
             tranche = disburse(bank, loan.id, {"amount": v["disbursed"], "value_date": v["first_disbursed"],
                                                "reference": f"loan tape {tape_id or ''}".strip()})
-    if v["paid"]:
+    verification = grant = None
+    if v["grant_status"]:
+        # Before the borrower's payment: a grant paid off the principal is dated on or before the
+        # last payment, and a loan repaid by that payment could no longer be granted.
+        verification, grant = import_grant(actor, proposal, loan, v, note, lambda fields: _columns(row, fields))
+    borrower_paid = (v["paid"] or ZERO) - (v["grant_amount"] if grant is not None and grant.status == "paid"
+                                           and grant.paid_as == "principal_reduction" else ZERO)
+    if borrower_paid:
         # The tape holds the total paid to the last payment's day: one payment of it on that day
         # settles the same installments; what is more than was due prepays principal and lowers
         # the installments left, so the loan keeps the maturity it was contracted with.
         with _columns(row, _PAYMENT):
-            payment = record_payment(bank, loan.id, {"amount": v["paid"], "currency": loan.currency,
+            payment = record_payment(bank, loan.id, {"amount": borrower_paid, "currency": loan.currency,
                                                      "value_date": v["last_payment"], "mode": "lower_installment",
                                                      "reference": f"loan tape {tape_id or ''}".strip()})
     if loan.installments:
         update_arrears(loan, clock.today(), actor=actor)
     audit = {"note": note, "tape_loan_id": tape_id, "row": row.row}
     for kind, obj in (("proposal", proposal), ("loan", loan), ("guarantee", guarantee), ("disbursement", tranche),
-                      ("payment", payment)):
+                      ("payment", payment), ("verification", verification), ("grant", grant)):
         if obj is not None:
             record(actor, f"{kind}.{IMPORT}", kind, obj.id, None, audit)
     return {"row": row.row, "tape_loan_id": tape_id, "proposal_id": proposal.id, "loan_id": loan.id,
             "status": loan.status, "principal": str(loan.principal), "outstanding": str(loan.outstanding_principal),
             "guarantee_id": guarantee.id if guarantee else None,
-            "disbursement_id": tranche.id if tranche else None, "payment_id": payment.id if payment else None}
+            "disbursement_id": tranche.id if tranche else None, "payment_id": payment.id if payment else None,
+            "verification_id": verification.id if verification else None, "grant_id": grant.id if grant else None,
+            "grant_status": grant.status if grant else None}

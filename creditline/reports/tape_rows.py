@@ -21,6 +21,7 @@ from ..event_dates import order_problems
 from ..finance import schedules as sched
 from ..monitoring.tabular import RowError
 from .loan_tape import COLUMNS
+from .tape_grant_rows import BandsOn, check_grants
 
 HEADERS = dict(COLUMNS)
 REQUIRED = ("credit_line", "bank", "enterprise", "status", "currency", "principal", "annual_rate", "tenor_months",
@@ -35,12 +36,14 @@ _CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class LineRef:
-    """A credit line as the import checks it: currency, partner banks and guarantee room left."""
+    """A credit line as the import checks it: currency, partner banks, guarantee and grant room left, its NCPC."""
 
     id: int
     currency: str
     bank_ids: frozenset[int]
     capacity_left: Decimal
+    budget_left: Decimal = Decimal(0)
+    ncpc: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class References:
     lines: dict[str, LineRef]
     banks: dict[str, int]
     enterprises: dict[str, int]
+    # The grant bands of a line on a day (None: the file's grants are not checked against bands).
+    bands_on: BandsOn | None = None
 
 
 @dataclass
@@ -178,6 +183,7 @@ def check(frame: pd.DataFrame, refs: References, today: date) -> Checked:
     _check_amounts(parsed, bad)
     _check_dates(parsed, today, bad)
     _check_guarantees(cells, parsed, refs, bad)
+    check_grants(cells, parsed, refs.lines, refs.bands_on, today, bad)
     out.errors = sorted(errors, key=lambda e: e.row)
     if not out.errors:
         for i in cells.index:

@@ -319,3 +319,24 @@ def test_the_loan_page_offers_a_new_request_after_a_decline(client, token_for, s
     res = officer.post(f"/loans/{approved}/guarantee", data={"proceeds_to_approved_items": "on"})
     assert res.status_code == 302
     assert client.get(f"/api/v1/guarantees/{gid}", headers=token_for("bank_officer")).get_json()["status"] == "requested"
+
+
+def test_capacity_left_after_issuing_is_the_services_figure_on_the_issue_step(app, client, token_for,
+                                                                              approved):  # noqa: F811
+    from creditline.auth.models import User
+    from creditline.auth.permissions import Actor
+    from creditline.guarantees.services import capacity_after_issuing
+
+    gid = request(client, token_for, approved).get_json()["id"]
+    with app.app_context():
+        g = db.session.get(Guarantee, gid)
+        people = {e: Actor.of(db.session.scalar(select(User).where(User.email == e)))
+                  for e in ("admin@fund.example", "officer@bank.example")}
+        # 2,000,000 of capacity, nothing committed yet, 40,000 to be committed by this one.
+        assert capacity_after_issuing(people["admin@fund.example"], g) == D("1960000.00")
+        assert capacity_after_issuing(people["officer@bank.example"], g) is None
+        db.session.remove()
+    admin = app.test_client()
+    admin.post("/login", data={"email": "admin@fund.example", "password": "green-credit-demo"})
+    page = admin.get(f"/guarantees/{gid}/issue").get_data(as_text=True)
+    assert "Capacity left after issuing" in page and "USD 1,960,000" in page

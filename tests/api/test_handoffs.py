@@ -105,7 +105,8 @@ def test_the_inbox_lists_unread_first_and_marks_one_or_all_read(app, client, tok
         db.session.remove()
     assert client.post(f"/notifications/{theirs}/read").status_code == 404
     res = client.post("/inbox/read-all", follow_redirects=True)
-    assert f"{len(unread) - 1} notifications marked read." in res.get_data(as_text=True)
+    left = len(unread) - 1
+    assert f"{left} notification{'s' if left != 1 else ''} marked read." in res.get_data(as_text=True)
     assert 'data-testid="unread-count"' not in client.get("/inbox").get_data(as_text=True)
     assert "Nothing unread" in client.get("/inbox?show=unread").get_data(as_text=True)
 
@@ -148,3 +149,41 @@ def test_the_inbox_api_lists_only_the_callers_own_and_marks_them_read(client, to
     assert listed[-1]["id"] == newest["id"]  # read ones after the unread
     done = client.post("/api/v1/notifications/read-all", headers=committee).get_json()
     assert done == {"marked_read": unread - 1, "unread": 0}
+
+
+def test_a_hand_off_is_marked_handled_once_its_step_is_taken_so_the_unread_count_is_right(app, client, token_for,
+                                                                                          proposal_id):
+    def inbox(role: str) -> dict[str, dict]:
+        items = client.get("/api/v1/notifications?per_page=100", headers=token_for(role)).get_json()["items"]
+        return {n["kind"]: n for n in items}
+
+    def unread(role: str) -> int:
+        return client.get("/api/v1/notifications?unread=true", headers=token_for(role)).get_json()["total"]
+
+    screen = inbox("bank_officer")["proposal_to_screen"]
+    assert (screen["read_at"], screen["resolved_at"]) == (None, None)
+    loan_id = propose(client, token_for, proposal_id).get_json()["id"]
+    # The bank proposed terms: screening is done, for every officer told of it.
+    assert inbox("bank_officer")["proposal_to_screen"]["resolved_at"] is not None
+    committee = unread("credit_committee")
+    assert inbox("credit_committee")["loan_to_decide"]["resolved_at"] is None
+    res = client.post(f"/api/v1/loans/{loan_id}/approve", headers=token_for("credit_committee"), json=APPROVED_ON_START)
+    assert res.status_code == 200, res.get_json()
+    decided = inbox("credit_committee")["loan_to_decide"]
+    assert decided["resolved_at"] and decided["read_at"] and unread("credit_committee") == committee - 1
+    # The next step's notice waits, unread, until the officer disburses.
+    officer = unread("bank_officer")
+    assert inbox("bank_officer")["loan_to_disburse"]["read_at"] is None
+    res = client.post(f"/api/v1/loans/{loan_id}/disburse", headers=token_for("bank_officer"),
+                      json={"amount": "1000.00", "value_date": APPROVED_ON_START["decided_on"]})
+    assert res.status_code == 201, res.get_json()
+    assert inbox("bank_officer")["loan_to_disburse"]["resolved_at"] and unread("bank_officer") == officer - 1
+    # A move that keeps the object where the notice points leaves it alone: the request stays to issue.
+    gid = request(client, token_for, loan_id).get_json()["id"]
+    assert inbox("fund_admin")["guarantee_requested"]["resolved_at"] is None
+    assert client.post(f"/api/v1/guarantees/{gid}/issue", headers=token_for("fund_admin")).status_code == 200
+    with app.app_context():
+        n = db.session.scalar(select(Notification).where(Notification.kind == "guarantee_requested",
+                                                         Notification.entity_id == gid))
+        assert n.resolved_at is not None and n.read_at is not None
+        db.session.remove()

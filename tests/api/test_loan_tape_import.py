@@ -16,8 +16,8 @@ from creditline.proposals.models import Proposal
 from .test_reports import get, story  # noqa: F401  (the story fixture)
 
 URL = "/api/v1/reports/loan-tape/import"
-# What the import does not carry: the source's own id, and the grant (see README).
-NOT_CARRIED = {"loan_id", "grant_status", "grant_amount", "grant_paid_on"}
+# What the import does not carry: the source's own id.
+NOT_CARRIED = {"loan_id"}
 TABLES = (Proposal, Loan, Installment, Disbursement, Payment, Guarantee, AuditEvent)
 
 

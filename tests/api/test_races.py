@@ -129,7 +129,7 @@ def test_grant_approvals_racing_for_the_last_budget_approve_once(app, client, to
         second = clone(first, proposal_id=loan.proposal_id, verification_id=twin_v.id)
         db.session.add(second)
         line = db.session.get(CreditLine, first.credit_line_id)  # 30,000 left: room for one 20,000 grant
-        line.grant_budget = line.grant_budget - grants._remaining_budget(line) + D("30000.00")
+        line.grant_budget = line.grant_budget - grants.remaining_budget(line) + D("30000.00")
         db.session.commit()
         gids, line_id = [first.id, second.id], line.id
         db.session.remove()
@@ -138,7 +138,7 @@ def test_grant_approvals_racing_for_the_last_budget_approve_once(app, client, to
     assert statuses == [200, 422]
     with app.app_context():
         line = db.session.get(CreditLine, line_id)
-        assert grants._remaining_budget(line) == D("10000.00")
+        assert grants.remaining_budget(line) == D("10000.00")
         assert count(Grant, Grant.status == "approved") == 1
         db.session.remove()
     assert audit_chain_ok(app)
