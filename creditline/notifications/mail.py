@@ -5,6 +5,11 @@ must hold the database's write lock or undo the action. ``queue_many`` asks for 
 the unit of work commits; a failed send is logged and counted (``email_attempts``), and the
 daily job's ``mail`` step tries every unsent notice of the last few days again, up to
 ``MAX_ATTEMPTS`` times. Without ``MAIL_SMTP_HOST`` nothing is sent and nothing is counted.
+
+Two senders can look at the same unsent notice at once (the request's send and the daily retry,
+or two workers' retries): each claims its rows with one conditional UPDATE ... RETURNING, so a row
+is sent by whoever claimed it and by nobody else. A claim older than ``CLAIM_LEASE`` (a sender
+that died mid-send) may be taken over.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from ..auth.models import User
 from ..database import utcnow
@@ -30,6 +35,8 @@ MAX_ATTEMPTS = 5
 # Older unsent notices are not mailed any more (say, SMTP configured long after they were queued).
 RETRY_WINDOW = timedelta(days=3)
 BATCH = 200
+# Longer than a batch of sends can take with smtplib's timeout; a claim older than this is abandoned.
+CLAIM_LEASE = timedelta(minutes=15)
 
 
 def configured() -> bool:
@@ -63,10 +70,15 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
+def _unsent():  # type: ignore[no-untyped-def]
+    """Not mailed, attempts left, and nobody sending it now."""
+    return (Notification.emailed_at.is_(None), Notification.email_attempts < MAX_ATTEMPTS,
+            or_(Notification.email_claimed_at.is_(None), Notification.email_claimed_at < utcnow() - CLAIM_LEASE))
+
+
 def _pending(keys: list[str] | None) -> list[tuple[int, str]]:
     stmt = (select(Notification, User.email).join(User, User.id == Notification.user_id)
-            .where(Notification.emailed_at.is_(None), Notification.email_attempts < MAX_ATTEMPTS,
-                   User.active.is_(True))
+            .where(*_unsent(), User.active.is_(True))
             .order_by(Notification.id).limit(BATCH))
     if keys is not None:
         stmt = stmt.where(Notification.dedupe_key.in_(keys))
@@ -80,15 +92,17 @@ def deliver(keys: list[str] | None = None) -> dict[str, int]:
     if not configured():
         return {"sent": 0, "failed": 0}
     # Claim the rows first (an attempt counted), in a short transaction of its own, then send outside it.
+    # The UPDATE re-checks that each row is still unclaimed: of two senders, each row goes to one.
     with transaction():
         rows = _pending(keys)
-        ids = [i for i, _ in rows]
-        if ids:
-            db.session.execute(update(Notification).where(Notification.id.in_(ids))
-                               .values(email_attempts=Notification.email_attempts + 1)
-                               .execution_options(synchronize_session=False))
+        ids: list[int] = []
+        if rows:
+            ids = list(db.session.scalars(
+                update(Notification).where(Notification.id.in_([i for i, _ in rows]), *_unsent())
+                .values(email_attempts=Notification.email_attempts + 1, email_claimed_at=utcnow())
+                .returning(Notification.id).execution_options(synchronize_session=False)))
         notices = {n.id: n for n in db.session.scalars(select(Notification).where(Notification.id.in_(ids)))}
-        messages = [(i, _message(notices[i], email)) for i, email in rows]
+        messages = [(i, _message(notices[i], email)) for i, email in rows if i in notices]
     sent: list[int] = []
     if messages:
         try:
@@ -102,10 +116,16 @@ def deliver(keys: list[str] | None = None) -> dict[str, int]:
         except (OSError, smtplib.SMTPException):
             log.exception("SMTP server %s unreachable; %d e-mails wait for the daily job's retry",
                           current_app.config["MAIL_SMTP_HOST"], len(messages) - len(sent))
-    if sent:
+    failed = [nid for nid, _ in messages if nid not in sent]
+    if messages:
         with transaction():
-            db.session.execute(update(Notification).where(Notification.id.in_(sent)).values(emailed_at=utcnow())
-                               .execution_options(synchronize_session=False))
+            if sent:
+                db.session.execute(update(Notification).where(Notification.id.in_(sent))
+                                   .values(emailed_at=utcnow(), email_claimed_at=None)
+                                   .execution_options(synchronize_session=False))
+            if failed:  # released for the next retry (the attempt stays counted)
+                db.session.execute(update(Notification).where(Notification.id.in_(failed))
+                                   .values(email_claimed_at=None).execution_options(synchronize_session=False))
     return {"sent": len(sent), "failed": len(messages) - len(sent)}
 
 
@@ -114,7 +134,6 @@ def retry_step(day: date) -> dict[str, Any]:
     if not configured():
         return {"email": "not configured"}
     waiting = db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.emailed_at.is_(None), Notification.email_attempts < MAX_ATTEMPTS,
-        Notification.created_at >= utcnow() - RETRY_WINDOW)) or 0
+        *_unsent(), Notification.created_at >= utcnow() - RETRY_WINDOW)) or 0
     after_commit(deliver)
     return {"email_waiting": waiting}

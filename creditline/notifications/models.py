@@ -32,3 +32,6 @@ class Notification(db.Model):
     # daily job tries again (creditline.notifications.mail).
     emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     email_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Who is sending it right now: a sender claims the row with a conditional update before it
+    # sends, so the request's after-commit send and the daily retry never mail it twice.
+    email_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

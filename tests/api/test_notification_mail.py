@@ -90,3 +90,62 @@ def test_without_smtp_nothing_is_sent_or_counted(app, client, token_for, proposa
     loan_id = propose(client, token_for, proposal_id).get_json()["id"]
     n = committee_notice(app, loan_id)
     assert received == [] and n.emailed_at is None and n.email_attempts == 0
+
+
+def test_two_senders_at_once_mail_a_notice_once(app, client, token_for, proposal_id, smtp_server, monkeypatch):
+    """The request's send and the daily retry (or two workers' retries) race for the same unsent notice."""
+    import threading
+
+    from creditline.notifications.mail import deliver
+
+    controller, received = smtp_server
+    monkeypatch.setitem(app.config, "MAIL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_SMTP_PORT", free_port())  # the request's own send fails
+    loan_id = propose(client, token_for, proposal_id).get_json()["id"]
+    assert received == []
+    monkeypatch.setitem(app.config, "MAIL_SMTP_PORT", controller.port)
+    barrier = threading.Barrier(4)
+    results: list[dict] = []
+
+    def sender() -> None:
+        with app.app_context():
+            barrier.wait()
+            results.append(deliver())
+            db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    subjects = [m["Subject"] for m in received]
+    assert subjects.count(f"[creditline] Loan L{loan_id} waits for your decision") == 1, subjects
+    assert sum(r["sent"] for r in results) == len(received) and sum(r["failed"] for r in results) == 0
+    n = committee_notice(app, loan_id)
+    # One failed attempt by the request, one successful claim by exactly one of the four senders.
+    assert n.emailed_at is not None and n.email_attempts == 2 and n.email_claimed_at is None
+
+
+def test_a_claim_left_by_a_sender_that_died_is_taken_over_after_the_lease(app, client, token_for, proposal_id,
+                                                                         smtp_server, monkeypatch):
+    from datetime import timedelta
+
+    from creditline.database import utcnow
+    from creditline.notifications.mail import CLAIM_LEASE, deliver
+
+    controller, received = smtp_server
+    loan_id = propose(client, token_for, proposal_id).get_json()["id"]  # no SMTP yet: nothing claimed
+    monkeypatch.setitem(app.config, "MAIL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_SMTP_PORT", controller.port)
+    with app.app_context():
+        stmt = db.update(Notification).where(Notification.entity_id == loan_id, Notification.kind == "loan_to_decide")
+        db.session.execute(stmt.values(email_claimed_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+        subject = f"[creditline] Loan L{loan_id} waits for your decision"
+        deliver()  # the demo's other notices go; this one is someone else's to send
+        assert subject not in [m["Subject"] for m in received]
+        db.session.execute(stmt.values(email_claimed_at=utcnow() - CLAIM_LEASE - timedelta(minutes=1)))
+        db.session.commit()
+        assert deliver()["sent"] == 1
+        db.session.remove()
+    assert [m["Subject"] for m in received].count(subject) == 1
