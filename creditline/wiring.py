@@ -49,8 +49,8 @@ def connect() -> None:
     from .verifications.steps import verification_steps
 
     # A proposal's lifecycle: what else moves with it.
-    proposals.WITHDRAW_GUARDS[:] = [withdrawals.refuse_withdrawal_after_approval]  # no withdrawal once a loan is approved
-    proposals.WITHDRAW_HOOKS[:] = [withdrawals.withdraw_applied_loan]          # an applied loan is withdrawn with it
+    proposals.FIXED_BY[:] = [withdrawals.approved_loan]           # an approved loan fixes the proposal's figures
+    proposals.LET_GO_HOOKS[:] = [withdrawals.withdraw_applied_loan]  # withdrawn or reopened: the application goes
     proposals.MOVE_HOOKS[:] = [referrals.on_proposal_move]                    # referral tasks open and close with it
 
     # A loan's approval waits for an open second opinion.

@@ -37,10 +37,12 @@ JSON_ROWS = ("cost_items", "other_incentives")
 EDITABLE_STATES = ("draft",)
 REVIEWER_ROLES = ("verifier", "senior_verifier")
 
-# Packages further down the lifecycle (loans) add reasons a withdrawal must be refused.
-WITHDRAW_GUARDS: list[Callable[[Proposal], str | None]] = []
-# Called after a withdrawal, in its transaction (the loans package withdraws a pending loan application).
-WITHDRAW_HOOKS: list[Callable[[Actor, Proposal], None]] = []
+# Packages further down the lifecycle (loans) say what fixes a proposal for good (an approved loan
+# rests on its figures): it can then be neither withdrawn nor reopened for revision.
+FIXED_BY: list[Callable[[Proposal], str | None]] = []
+# Called after a withdrawal or a reopening, in its transaction, with the reason (the loans package
+# withdraws the loan application that rested on the old figures).
+LET_GO_HOOKS: list[Callable[[Actor, Proposal, str], None]] = []
 # Called after every lifecycle move, in its transaction: (actor, proposal, before, target).
 # The referral desk opens its tasks on 'referred' and closes the moot ones when the proposal leaves.
 MOVE_HOOKS: list[Callable[[Actor | None, Proposal, str, str], None]] = []
@@ -186,8 +188,27 @@ def reopen_proposal(actor: Actor, proposal_id: int) -> Proposal:
     """Turn a scored proposal back into a draft so the SME can revise and resubmit it."""
     require_role(actor, "sme", action="reopen proposals")
     p = get_visible(Proposal, proposal_id, actor, what="proposal")
+    _refuse_if_fixed(p, "revised")
     transition(actor, p, "draft")
+    for hook in LET_GO_HOOKS:
+        hook(actor, p, "the proposal was reopened for revision")
     return p
+
+
+def fixed_reason(p: Proposal) -> str | None:
+    """Why the proposal can no longer be withdrawn or revised, or None (the page hides those actions)."""
+    for guard in FIXED_BY:
+        reason = guard(p)
+        if reason:
+            return reason
+    return None
+
+
+def _refuse_if_fixed(p: Proposal, what: str) -> None:
+    reason = fixed_reason(p)
+    if reason:
+        raise Conflict(f"{reason}: a proposal whose loan is approved cannot be {what}",
+                       current_state=p.status, allowed=[])
 
 
 @unit_of_work
@@ -223,14 +244,11 @@ def withdraw_proposal(actor: Actor, proposal_id: int, reason: str) -> Proposal:
     """Withdraw a proposal at any state before its loan is approved."""
     require_role(actor, "sme", action="withdraw proposals")
     p = get_visible(Proposal, proposal_id, actor, what="proposal")
-    for guard in WITHDRAW_GUARDS:
-        refusal = guard(p)
-        if refusal:
-            raise Conflict(refusal, current_state=p.status, allowed=[])
+    _refuse_if_fixed(p, "withdrawn")
     transition(actor, p, "withdrawn", reason=reason)
     p.withdrawn_reason = reason
-    for hook in WITHDRAW_HOOKS:
-        hook(actor, p)
+    for hook in LET_GO_HOOKS:
+        hook(actor, p, reason or "the proposal was withdrawn")
     return p
 
 

@@ -97,7 +97,8 @@ def detail(proposal_id: int):
     return render_template("proposals/detail.html", p=p, assessment=assessment, actor=actor,
                            reviews=services.reviews_of(actor, proposal_id),
                            referrals=tasks_of_proposal(actor, proposal_id),
-                           allowed=PROPOSAL_LIFECYCLE.allowed(p.status), document_kinds=DOCUMENT_KINDS,
+                           allowed=PROPOSAL_LIFECYCLE.allowed(p.status), fixed=services.fixed_reason(p),
+                           document_kinds=DOCUMENT_KINDS,
                            doc_states=documents.OPEN_STATES, missing=documents.missing_documents(p),
                            checklist=checklist.checklist_rows(p) if p.status in checklist.CHECKABLE_STATES else [])
 
@@ -127,7 +128,8 @@ def submit(proposal_id: int):
     except ValidationFailed as exc:
         p = services.get_proposal(actor, proposal_id)
         return render_template("proposals/detail.html", p=p, assessment=None, actor=actor, reviews=[],
-                               allowed=PROPOSAL_LIFECYCLE.allowed(p.status), document_kinds=DOCUMENT_KINDS,
+                               allowed=PROPOSAL_LIFECYCLE.allowed(p.status), fixed=services.fixed_reason(p),
+                           document_kinds=DOCUMENT_KINDS,
                                doc_states=documents.OPEN_STATES, missing=documents.missing_documents(p),
                                problems=FormErrors(exc.errors, LABELS, IDS)), 422
     missing = documents.missing_documents(p)

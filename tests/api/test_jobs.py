@@ -269,7 +269,7 @@ def test_every_link_between_packages_is_made_by_the_wiring_and_only_once(app):
     from creditline.verifications import services as verifications
     wiring.connect()
     wiring.connect()
-    sizes = [len(proposals.WITHDRAW_GUARDS), len(proposals.WITHDRAW_HOOKS), len(proposals.MOVE_HOOKS),
+    sizes = [len(proposals.FIXED_BY), len(proposals.LET_GO_HOOKS), len(proposals.MOVE_HOOKS),
              len(loans.APPROVE_GUARDS), len(verifications.ON_CONFIRMED), len(grants.BASIS_PROVIDERS),
              len(grants.PRINCIPAL_REDUCERS), len(home.STEP_PROVIDERS)]
     assert sizes == [1, 1, 1, 1, 1, 1, 1, 7]

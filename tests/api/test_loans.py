@@ -16,6 +16,7 @@ from creditline.extensions import db
 from creditline.finance.schedules import build_schedule, reschedule_after_prepayment, tranche_period_interest
 from creditline.loans.models import Disbursement, Installment, Loan, Payment
 from creditline import clock
+from ..conftest import ROLE_USERS
 
 D = Decimal
 TABLES = (Loan, Installment, Disbursement, Payment, AuditEvent)
@@ -431,6 +432,35 @@ def test_a_proposal_with_an_approved_loan_cannot_be_withdrawn(app, client, token
                       json={"reason": "found cheaper money"})
     assert res.status_code == 409 and "approved" in res.get_json()["message"]
     assert counts(app) == before
+
+
+def test_a_proposal_with_an_approved_loan_cannot_be_reopened_and_its_page_says_why(
+        app, client, token_for, proposal_id, approved, session_for):
+    token_for("sme")  # signing in is audited: before counting
+    before = counts(app)
+    res = client.post(f"/api/v1/proposals/{proposal_id}/reopen", headers=token_for("sme"))
+    body = res.get_json()
+    assert res.status_code == 409, body
+    assert body["message"] == (f"loan L{approved} on this proposal is approved: a proposal whose loan is "
+                               "approved cannot be revised")
+    assert counts(app) == before
+    assert client.get(f"/api/v1/proposals/{proposal_id}", headers=token_for("sme")).get_json()["status"] != "draft"
+    html = session_for(ROLE_USERS["sme"]).get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    assert f"Its figures are final: loan L{approved} on this proposal is approved" in html
+    assert ">Revise</button>" not in html and "Withdraw this proposal" not in html
+
+
+def test_reopening_the_proposal_withdraws_the_loan_application_that_rested_on_it(app, client, token_for, proposal_id):
+    loan_id = propose(client, token_for, proposal_id).get_json()["id"]
+    res = client.post(f"/api/v1/proposals/{proposal_id}/reopen", headers=token_for("sme"))
+    assert res.status_code == 200 and res.get_json()["status"] == "draft"
+    loan = client.get(f"/api/v1/loans/{loan_id}", headers=token_for("bank_officer")).get_json()
+    assert loan["status"] == "withdrawn"
+    with app.app_context():
+        event = db.session.execute(select(AuditEvent).where(AuditEvent.entity_type == "loan",
+                                                            AuditEvent.action == "loan.withdrawn")).scalar_one()
+        assert event.after["reason"] == "the proposal was reopened for revision"
+        db.session.remove()
 
 
 def test_withdrawing_the_proposal_withdraws_the_loan_application(app, client, token_for, proposal_id):
