@@ -30,7 +30,8 @@ from creditline.creditlines.models import CreditLine
 from creditline.extensions import db
 from creditline.grants.models import Grant
 from creditline.guarantees.services import exposure
-from creditline.loans.models import Loan
+from creditline.loans.models import APPROVED_STATES, Loan
+from creditline.proposals.models import Proposal
 from tests.db_state import TABLES
 
 # The story starts here and time only moves forward, as it does for real users.
@@ -128,7 +129,7 @@ class Chain(RuleBasedStateMachine):
         assert res.status_code < 500, res.get_data(as_text=True)[:500]
 
     @precondition(lambda self: self.drafts)
-    @rule(data=st.data(), action=st.sampled_from(["submit", "submit", "withdraw"]))
+    @rule(data=st.data(), action=st.sampled_from(["submit", "submit", "withdraw", "reopen"]))
     def sme_submits_or_withdraws(self, data, action: str) -> None:
         pid = data.draw(st.sampled_from(self.drafts))
         _post(self.client, f"/api/v1/proposals/{pid}/{action}", self.h["sme"],
@@ -146,6 +147,14 @@ class Chain(RuleBasedStateMachine):
         if res.status_code == 201:
             self.loan = res.get_json()["id"]
             self._refresh()
+
+    @precondition(lambda self: self.loan is not None and self.status in APPROVED_STATES)
+    @rule(action=st.sampled_from(["reopen", "withdraw"]))
+    def sme_lets_go_of_the_financed_proposal(self, action: str) -> None:
+        """Refused once the loan is approved (the invariant checks the proposal is still what was lent on)."""
+        _post(self.client, f"/api/v1/proposals/{self.proposal}/{action}", self.h["sme"],
+              {"reason": "a cheaper supplier"} if action == "withdraw" else {})
+        self._refresh()
 
     @precondition(lambda self: self.status == "applied")
     @rule(approve=st.sampled_from([True, True, True, True, False]))
@@ -277,6 +286,10 @@ class Chain(RuleBasedStateMachine):
                     f"loan {loan.id} ({loan.status}): disbursed {loan.disbursed}, repaid {repaid}, "
                     f"outstanding {loan.outstanding_principal}")
                 assert loan.outstanding_principal >= 0
+                # An approved loan fixes its proposal: never reopened as a draft, never withdrawn.
+                if loan.status in APPROVED_STATES:
+                    status = db.session.scalar(select(Proposal.status).where(Proposal.id == loan.proposal_id))
+                    assert status not in ("draft", "submitted", "withdrawn"), (loan.id, loan.status, status)
             paid = db.session.execute(select(Grant.proposal_id, func.count()).where(Grant.status == "paid")
                                       .group_by(Grant.proposal_id)).all()
             assert all(n == 1 for _, n in paid), paid
