@@ -1,7 +1,7 @@
 """notification e-mail claim: a sender claims an unsent notice before mailing it, so it is mailed once
 
 Revision ID: 0024_notification_email_claim
-Revises: 0020_rulebook_versions
+Revises: 0023_notification_resolved
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0024_notification_email_claim'
-down_revision = '0020_rulebook_versions'
+down_revision = '0023_notification_resolved'
 branch_labels = None
 depends_on = None
 
