@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..finance.metrics_one import annuity_factor
+from ..finance.metrics import annuity_factor
 from ..finance.money import format_money
 from .evaluation import Evaluation
 from .facts import CATALOGUE

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..finance.metrics import debt_service_coverage, economic_metrics
-from ..finance.metrics_one import _div
+from ..finance.array_ops import _div
 from ..measurement.benefits import improvement as benefit_improvement, specific_consumption
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, ENERGY_STREAMS, STREAMS
 from .expressions import NUM, SET, TEXT

@@ -2,7 +2,7 @@
 
 :func:`values_of` reads one proposal body as :func:`.facts.columns` reads each row, and
 :func:`derive_one` computes every catalogue fact as :func:`.facts.derive` does for each row,
-operation for operation (the finance through :mod:`creditline.finance.metrics_one`), so the
+operation for operation (the finance through the one kernel of :mod:`creditline.finance.metrics`), so the
 what-if's figures equal the batch's exactly; ``tests/unit/test_scalar_kernel.py`` checks it.
 """
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..finance import metrics_one
+from ..finance import metrics
+from ..finance.array_ops import _div as _array_div
 from ..vocabulary import ENERGY_STREAMS, STREAMS
 from .facts import (NUMBER_COLUMNS, QUANTITIES, SETS, STREAM_INDEX, STREAM_SET, TEXT_COLUMNS,
                     _mask, _months_between, _num, _required_documents_mask)
@@ -24,7 +25,7 @@ _BASE = (*NUMBER_COLUMNS, *TEXT_COLUMNS, "months_operating", "cp_options", "docu
 
 
 def _div(a: float, b: float) -> float:
-    return metrics_one._div(a, b)
+    return _array_div(a, b)
 
 
 def _nan_to_num(x: float) -> float:
@@ -100,21 +101,26 @@ def derive_one(book: Any, c: dict[str, Any], need: frozenset[str] | None = None,
     """Every fact of the catalogue for one proposal's values (see :func:`.facts.derive`).
 
     ``need``, when given, names the facts that will be read: the costly ones outside it (an IRR,
-    a discounted payback, the with-grant metrics) are left out, as a sensitivity step needs only
-    what its rules and its line of the table read. ``like``, the facts of the same proposal with
-    other amounts (a sensitivity step varies only the investment and the savings), lends its
-    indicator facts, which the amounts do not touch.
+    a discounted payback, the debt service coverage, the grant and the with-grant metrics) are
+    NaN instead, as a sensitivity step needs only what its rules and its line of the table read.
+    ``like``, the facts of the same proposal with other amounts (a sensitivity step varies only
+    the amounts), lends every fact the amounts do not touch: the enterprise, the indicators.
     """
-    f = {k: c[k] for k in _BASE}
     if like is None:
+        f = {k: c[k] for k in _BASE}
         _environment(book, c, f)
+        f["documents_missing_count"] = float(bin(_required_documents_mask(book) & ~f["documents"]).count("1"))
     else:
-        f.update({k: like[k] for k in _ENVIRONMENT})
+        f = dict(like)
+        for k in _AMOUNTS:
+            f[k] = c[k]
     _economics(book, f, need)
-    f["documents_missing_count"] = float(bin(_required_documents_mask(book) & ~f["documents"]).count("1"))
     return f
 
 
+# What a sensitivity step may vary; every other fact is the proposal's own.
+_AMOUNTS = ("investment", "annual_savings", "annual_extra_operating_cost", "loan_amount", "own_contribution",
+            "eligible_cost", "economic_life_years")
 _ENVIRONMENT = ("isic_class", "isic_division", *(f"improvement_{s}" for s in STREAMS), "indicator_count",
                 "main_improvement", "main_baseline_specific", "main_projected_output", "worst_improvement",
                 "worse_count", "co2e_avoided_t")
@@ -163,17 +169,22 @@ def _economics(book: Any, f: dict[str, Any], need: frozenset[str] | None) -> Non
     fin = book.finance
     rate = fin["discount_rate"]
     (f["npv"], f["irr"], f["simple_payback_years"], f["discounted_payback_years"],
-     f["benefit_cost_ratio"]) = metrics_one.economic_metrics(
+     f["benefit_cost_ratio"]) = metrics.economic_metrics(
         inv, f["annual_savings"], extra, f["economic_life_years"], rate,
         irr=wants("irr"), discounted=wants("discounted_payback_years"))
     loan_terms = fin.get("default_loan") or {}
-    f["dscr"] = metrics_one.debt_service_coverage(f["net_annual_savings"], f["loan_amount"],
-                                                  loan_terms.get("annual_rate", rate), loan_terms.get("tenor_years", 5))
-    bands = book.grant_bands
-    f["grant_rate"] = _grant_rate(f["main_improvement"], bands)
-    f["grant_amount"] = _grant_cents(f[bands["basis"]], f["grant_rate"], bands.get("cap")) / 100.0
-    if need is None or not _WITH_GRANT.isdisjoint(need):
+    f["dscr"] = metrics.debt_service_coverage(f["net_annual_savings"], f["loan_amount"], loan_terms.get(
+        "annual_rate", rate), loan_terms.get("tenor_years", 5)) if wants("dscr") else NAN
+    with_grant = need is None or not _WITH_GRANT.isdisjoint(need)
+    if with_grant or wants("grant_rate") or wants("grant_amount"):
+        bands = book.grant_bands
+        f["grant_rate"] = _grant_rate(f["main_improvement"], bands)
+        f["grant_amount"] = _grant_cents(f[bands["basis"]], f["grant_rate"], bands.get("cap")) / 100.0
+    else:
+        f["grant_rate"] = f["grant_amount"] = NAN
+    if with_grant:
         f["npv_with_grant"], f["irr_with_grant"], f["simple_payback_with_grant"], _, _ = \
-            metrics_one.economic_metrics(inv - f["grant_amount"], f["annual_savings"], extra,
-                                         f["economic_life_years"], rate, irr=wants("irr_with_grant"),
-                                         discounted=False)
+            metrics.economic_metrics(inv - f["grant_amount"], f["annual_savings"], extra,
+                                     f["economic_life_years"], rate, irr=wants("irr_with_grant"), discounted=False)
+    else:
+        f["npv_with_grant"] = f["irr_with_grant"] = f["simple_payback_with_grant"] = NAN

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditline.finance import metrics, metrics_one
+from creditline.finance import metrics
 from creditline.rules import engine
 from creditline.rules.expressions import compile_expression
 from creditline.rules.evaluation_one import evaluate_one, read_by_rules
@@ -38,12 +38,12 @@ rate = st.sampled_from([0.0, 0.05, 0.1, 0.12, 1e-13, -0.5])
 @given(inv=money, savings=money, extra=money, years=life, discount=rate)
 def test_the_scalar_finance_metrics_equal_the_vectorised_ones(inv, savings, extra, years, discount):
     v = metrics.economic_metrics(np.array([inv]), np.array([savings]), np.array([extra]), np.array([years]), discount)
-    one = metrics_one.economic_metrics(inv, savings, extra, years, discount)
+    one = metrics.economic_metrics(inv, savings, extra, years, discount)
     for got, want in zip(one, (v.npv, v.irr, v.simple_payback_years, v.discounted_payback_years,
                                v.benefit_cost_ratio)):
         assert same(got, want[0]), (one, v)
     dscr = metrics.debt_service_coverage(np.array([savings - extra]), np.array([inv]), discount, years)[0]
-    assert same(metrics_one.debt_service_coverage(savings - extra, inv, discount, years), dscr)
+    assert same(metrics.debt_service_coverage(savings - extra, inv, discount, years), dscr)
 
 
 @settings(max_examples=300, deadline=None)
@@ -52,14 +52,14 @@ def test_the_scalar_finance_metrics_equal_the_vectorised_ones(inv, savings, extr
 def test_whole_powers_are_squared_alike_in_both_kernels(base, exponent):
     # Only whole exponents are promised: a fractional life goes through each library's pow (the
     # engine refuses one: economic_life_years must be whole years).
-    assert same(metrics_one.power(base, exponent), metrics.power(np.array([base]), np.array([exponent]))[0])
+    assert same(metrics.power(base, exponent), metrics.power(np.array([base]), np.array([exponent]))[0])
 
 
 def test_numpys_pow_would_not_do_for_the_scalar_path():
     """Why :func:`metrics.power` exists: numpy's vectorised pow differs from C's in the last bit."""
     bases = 1.0 + np.linspace(0.01, 0.3, 4000)
     differ = (bases ** 17.0) != np.array([b ** 17.0 for b in bases.tolist()])
-    same_by_squaring = metrics.power(bases, 17.0) == np.array([metrics_one.power(b, 17.0) for b in bases.tolist()])
+    same_by_squaring = metrics.power(bases, 17.0) == np.array([metrics.power(b, 17.0) for b in bases.tolist()])
     assert same_by_squaring.all()
     if not differ.any():
         pytest.skip("this CPU's numpy pow happens to match the C library's")

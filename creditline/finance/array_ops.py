@@ -1,0 +1,204 @@
+"""The few operations a kernel needs beyond arithmetic, for one value and for an array alike.
+
+A finance kernel (:mod:`.metrics`) is written once, against ``o = ops_of(x, ...)``: arithmetic
+and comparisons are already polymorphic, and whatever is not (a division that must give inf or
+NaN instead of raising, a choice, a test over all rows) goes through ``o``. :data:`ARRAY` does it
+with numpy over one value per proposal (the batch); :data:`SCALAR` with plain floats (the what-if,
+where numpy's cost per call, about a microsecond an operation on arrays of one, would dominate).
+Both follow numpy's semantics, so the one kernel gives the same bits either way; the property
+tests in ``tests/unit/test_scalar_kernel.py`` hold it to that.
+
+Python raises where numpy answers inf or NaN only for a division, ``**`` and a few ``math``
+functions; ``+ - *`` and comparisons behave alike (an overflow is inf, NaN compares false), so
+those stay plain operators in the kernels.
+"""
+from __future__ import annotations
+
+import math
+from functools import wraps
+from typing import Any, Callable
+
+import numpy as np
+
+NAN = math.nan
+_MAX = 1.7976931348623157e308
+
+
+def _div(a: float, b: float) -> float:
+    """numpy's division: a zero divisor gives ±inf, or NaN for 0/0 (Python would raise)."""
+    if b == 0:
+        return NAN if a == 0 or a != a else math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
+def _pow(base: float, exponent: float) -> float:
+    try:
+        out = base ** exponent
+    except ZeroDivisionError:
+        return math.inf
+    except OverflowError:
+        return math.inf
+    return out if isinstance(out, float) else NAN  # a negative base to a fractional power
+
+
+class _Scalar:
+    """The operations over plain floats (bools for tests, ints for whole counts)."""
+
+    div = staticmethod(_div)
+    pow = staticmethod(_pow)
+
+    @staticmethod
+    def floats(*values: Any) -> tuple[float, ...]:
+        return tuple(float(v) for v in values)
+
+    @staticmethod
+    def where(test: Any, yes: Any, no: Any) -> Any:
+        return yes if test else no
+
+    @staticmethod
+    def isfinite(x: float) -> bool:
+        return x - x == 0  # False for inf and NaN, without a call into math
+
+    @staticmethod
+    def is_whole(x: float) -> bool:
+        return x - x == 0 and x == int(x)
+
+    @staticmethod
+    def whole(x: float) -> int:
+        return int(x)
+
+    @staticmethod
+    def nan_to_num(x: float) -> float:
+        if x != x:
+            return 0.0
+        return x if abs(x) != math.inf else math.copysign(_MAX, x)
+
+    @staticmethod
+    def clip(x: float, lo: float, hi: float) -> float:
+        return x if x != x else lo if x < lo else hi if x > hi else x  # NaN stays NaN, as np.clip
+
+    @staticmethod
+    def full(like: Any, value: float) -> float:
+        return value
+
+    any = staticmethod(bool)
+    all = staticmethod(bool)
+
+    @staticmethod
+    def not_(x: bool) -> bool:
+        return not x
+
+    @staticmethod
+    def squared_power(base: float, k: int) -> float:
+        """``base ** k`` for a whole ``k >= 0`` by repeated squaring (see :func:`.metrics.power`)."""
+        result = 1.0
+        while k:
+            if k & 1:
+                result *= base
+            base *= base
+            k >>= 1
+        return result
+
+    @staticmethod
+    def rows(mask: bool, *values: float) -> tuple[float, ...]:
+        """The values of the rows in ``mask`` (one value: itself; only asked when the mask holds)."""
+        return values
+
+    @staticmethod
+    def put(out: float, mask: bool, values: float) -> float:
+        return values if mask else out
+
+
+class _Array:
+    """The same operations with numpy, one value per proposal (errors silenced: inf and NaN answer)."""
+
+    @staticmethod
+    def div(a: Any, b: Any) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.divide(a, b)
+
+    @staticmethod
+    def pow(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.power(base, exponent)
+
+    @staticmethod
+    def floats(*values: Any) -> tuple[np.ndarray, ...]:
+        return tuple(np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in values)))
+
+    where = staticmethod(np.where)
+    isfinite = staticmethod(np.isfinite)
+
+    @staticmethod
+    def is_whole(x: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.isfinite(x) & (x == np.floor(x))
+
+    @staticmethod
+    def whole(x: np.ndarray) -> np.ndarray:
+        return x.astype(np.int64)
+
+    nan_to_num = staticmethod(np.nan_to_num)
+    clip = staticmethod(np.clip)
+
+    @staticmethod
+    def full(like: np.ndarray, value: float) -> np.ndarray:
+        return np.full(np.shape(like), value)
+
+    any = staticmethod(np.any)
+    all = staticmethod(np.all)
+    not_ = staticmethod(np.logical_not)
+
+    @staticmethod
+    def squared_power(base: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """:meth:`_Scalar.squared_power` row by row: the same multiplications in the same order."""
+        result, b, k = np.ones(np.shape(base)), np.array(base, dtype=float), np.array(k, dtype=np.int64)
+        with np.errstate(all="ignore"):
+            while k.any():
+                np.multiply(result, b, out=result, where=(k & 1).astype(bool))
+                b *= b
+                k >>= 1
+        return result
+
+    @staticmethod
+    def rows(mask: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
+        return tuple(v[mask] for v in values)
+
+    @staticmethod
+    def put(out: np.ndarray, mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = out.copy()
+        out[mask] = values
+        return out
+
+
+SCALAR = _Scalar()
+ARRAY = _Array()
+Ops = _Scalar | _Array
+
+
+def ops_of(*values: Any) -> Ops:
+    """:data:`ARRAY` when any value is an array (or a list), else :data:`SCALAR`."""
+    for v in values:
+        if isinstance(v, (np.ndarray, list)):
+            return ARRAY
+    return SCALAR
+
+
+
+def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The public face of a kernel ``fn(o, *numbers, **options)``: it picks ``o`` from the numbers.
+
+    Given any array (or list), every number becomes a float array of one shape and the kernel
+    runs on :data:`ARRAY`, with numpy's floating-point warnings off (infinities and NaN are
+    answers here: no payback, no IRR); given plain numbers, floats on :data:`SCALAR`. Kernels
+    call each other's undecorated ``fn`` with their own ``o``, so the choice is made once.
+    """
+    @wraps(fn)
+    def run(*numbers: Any, **options: Any) -> Any:
+        for x in numbers:
+            if type(x) is not float and isinstance(x, (np.ndarray, list)):
+                with np.errstate(all="ignore"):
+                    return fn(ARRAY, *ARRAY.floats(*numbers), **options)
+        return fn(SCALAR, *map(float, numbers), **options)
+    run.kernel = fn  # type: ignore[attr-defined]
+    return run
