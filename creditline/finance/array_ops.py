@@ -1,6 +1,6 @@
 """The few operations a kernel needs beyond arithmetic, for one value and for an array alike.
 
-A finance kernel (:mod:`.metrics`) is written once, against ``o = ops_of(x, ...)``: arithmetic
+A finance kernel (:mod:`.metrics`) is written once, as ``fn(o, *numbers)`` (see :func:`kernel`): arithmetic
 and comparisons are already polymorphic, and whatever is not (a division that must give inf or
 NaN instead of raising, a choice, a test over all rows) goes through ``o``. :data:`ARRAY` does it
 with numpy over one value per proposal (the batch); :data:`SCALAR` with plain floats (the what-if,
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from functools import wraps
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -171,18 +171,29 @@ class _Array:
         return out
 
 
-SCALAR = _Scalar()
-ARRAY = _Array()
-Ops = _Scalar | _Array
+class Ops(Protocol):
+    """What a kernel may ask of ``o`` (numbers are floats or arrays, tests bools or bool arrays)."""
+
+    def div(self, a: Any, b: Any) -> Any: ...
+    def pow(self, base: Any, exponent: Any) -> Any: ...
+    def floats(self, *values: Any) -> tuple[Any, ...]: ...
+    def where(self, test: Any, yes: Any, no: Any) -> Any: ...
+    def isfinite(self, x: Any) -> Any: ...
+    def is_whole(self, x: Any) -> Any: ...
+    def whole(self, x: Any) -> Any: ...
+    def nan_to_num(self, x: Any) -> Any: ...
+    def clip(self, x: Any, lo: float, hi: float) -> Any: ...
+    def full(self, like: Any, value: Any) -> Any: ...
+    def any(self, x: Any) -> Any: ...
+    def all(self, x: Any) -> Any: ...
+    def not_(self, x: Any) -> Any: ...
+    def squared_power(self, base: Any, k: Any) -> Any: ...
+    def rows(self, mask: Any, *values: Any) -> tuple[Any, ...]: ...
+    def put(self, out: Any, mask: Any, values: Any) -> Any: ...
 
 
-def ops_of(*values: Any) -> Ops:
-    """:data:`ARRAY` when any value is an array (or a list), else :data:`SCALAR`."""
-    for v in values:
-        if isinstance(v, (np.ndarray, list)):
-            return ARRAY
-    return SCALAR
-
+SCALAR: Ops = _Scalar()
+ARRAY: Ops = _Array()
 
 
 def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -200,5 +211,4 @@ def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
                 with np.errstate(all="ignore"):
                     return fn(ARRAY, *ARRAY.floats(*numbers), **options)
         return fn(SCALAR, *map(float, numbers), **options)
-    run.kernel = fn  # type: ignore[attr-defined]
     return run
