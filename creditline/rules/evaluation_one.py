@@ -9,24 +9,52 @@ a batch (``result_of(ev, 0)``).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 from .evaluation import Evaluation
+from .expressions import scalar_program
 from .facts_one import derive_one
 from .loader import DIMENSIONS, Rulebook
 
 
-def _scores(book: Rulebook, facts: dict[str, Any], fast: bool,
+def _program_of(book: Rulebook) -> Callable[[dict[str, Any]], tuple[tuple[int, ...], tuple[bool, ...], str]]:
+    """Every condition of ``book`` as one function of the facts (compiled once per rulebook text).
+
+    It answers (the index of the band each scoring rule matches, -1 for none; whether each
+    gate's condition holds; the fast-track class, "" for none), each condition in its scalar
+    form, as the loops of :func:`.evaluation.evaluate` would, in one call.
+    """
+    program = _PROGRAMS.get(book.hash)
+    if program is None:
+        bands = []
+        for dim in DIMENSIONS:
+            for rule in book.scoring[dim]:
+                chain = "-1"
+                for k in range(len(rule.bands) - 1, -1, -1):  # the first matching band wins
+                    chain = f"({k} if {rule.bands[k].when.source} else {chain})"
+                bands.append(chain)
+        gates = [f"(True if {g.when.source} else False)" for g in book.gates]
+        fast = "''"
+        for cls in reversed(book.fast_track):
+            fast = f"({cls.name!r} if (F['technology_class'] == {cls.name!r} and {cls.when.source}) else {fast})"
+        program = _PROGRAMS[book.hash] = scalar_program(
+            f"(({''.join(b + ', ' for b in bands)}), ({''.join(g + ', ' for g in gates)}), {fast})")
+    return program
+
+
+_PROGRAMS: dict[str, Any] = {}
+
+
+def _scores(book: Rulebook, matched: tuple[int, ...], fast: bool,
             band: dict[str, Any] | None = None, points: dict[str, Any] | None = None) -> dict[str, int]:
     scores: dict[str, int] = {}
+    j = 0
     for dim in DIMENSIONS:
         total = 0.0
         for rule in book.scoring[dim]:
-            idx, pts = -1, 0.0
-            for k, b in enumerate(rule.bands):  # the first matching band wins
-                if b.when.one(facts):
-                    idx, pts = k, float(b.points)
-                    break
+            idx = matched[j]
+            j += 1
+            pts = float(rule.bands[idx].points) if idx >= 0 else 0.0
             if band is not None and points is not None:
                 band[rule.id], points[rule.id] = [idx], [pts]
             total += pts
@@ -39,15 +67,8 @@ def _scores(book: Rulebook, facts: dict[str, Any], fast: bool,
     return scores
 
 
-def _fast_track(book: Rulebook, facts: dict[str, Any]) -> str:
-    for cls in book.fast_track:
-        if facts["technology_class"] == cls.name and cls.when.one(facts):
-            return cls.name
-    return ""
-
-
-def _gates(book: Rulebook, facts: dict[str, Any], fast: bool) -> dict[str, bool]:
-    return {g.id: bool(g.when.one(facts)) or (fast and g.dimension == "environmental") for g in book.gates}
+def _gates(book: Rulebook, holds: tuple[bool, ...], fast: bool) -> dict[str, bool]:
+    return {g.id: ok or (fast and g.dimension == "environmental") for g, ok in zip(book.gates, holds)}
 
 
 def decide_one(book: Rulebook, gate_pass: dict[str, bool], scores: dict[str, int]) -> str:
@@ -87,20 +108,21 @@ def outcome_one(book: Rulebook, values: dict[str, Any], also: frozenset[str] = f
     passed to :func:`.facts_one.derive_one`.
     """
     facts = derive_one(book, values, read_by_rules(book) | also, like)
-    fast = _fast_track(book, facts) != ""
-    scores = _scores(book, facts, fast)
-    return facts, decide_one(book, _gates(book, facts, fast), scores), scores
+    matched, holds, fast_class = _program_of(book)(facts)
+    fast = fast_class != ""
+    scores = _scores(book, matched, fast)
+    return facts, decide_one(book, _gates(book, holds, fast), scores), scores
 
 
 def evaluate_one(book: Rulebook, values: dict[str, Any]) -> Evaluation:
     """The full evaluation of one proposal (from :func:`.facts_one.values_of`), as a batch of one."""
     facts = derive_one(book, values)
-    fast_class = _fast_track(book, facts)
+    matched, holds, fast_class = _program_of(book)(facts)
     fast = fast_class != ""
-    gate_pass = _gates(book, facts, fast)
+    gate_pass = _gates(book, holds, fast)
     band: dict[str, Any] = {}
     points: dict[str, Any] = {}
-    scores = _scores(book, facts, fast, band, points)
+    scores = _scores(book, matched, fast, band, points)
     notes = {note.id: _column(bool(note.when.one(facts))) for note in book.notes}
     decision = decide_one(book, gate_pass, scores)
     return Evaluation(book, {k: _column(v) for k, v in values.items()}, {k: _column(v) for k, v in facts.items()},

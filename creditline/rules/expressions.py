@@ -18,11 +18,12 @@ gives inf or NaN, ``min``/``max`` skip NaN), and a property test holds them to t
 from __future__ import annotations
 
 import ast
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
+
+from ..finance.array_ops import _div
 
 MAX_LENGTH = 500
 MAX_NODES = 120
@@ -47,6 +48,7 @@ class Compiled:
     one: Evaluator  # the same expression over one proposal's plain values (floats, str, int masks)
     # For a plain ``fact OP number`` comparison, (fact, op, number): what hints can invert.
     comparisons: list[tuple[str, str, float]] = field(default_factory=list)
+    source: str = "True"  # the scalar form's Python source over ``F`` (see :func:`scalar_program`)
 
     def evaluate(self, facts: dict[str, Any]) -> Any:
         """Evaluate over the facts (arrays of one value per proposal)."""
@@ -261,18 +263,12 @@ def compile_expression(text: Any, fact_types: dict[str, str], sets: dict[str, tu
     kind, run = compiler.compile(tree)
     if want is not None and kind != want:
         raise ExpressionError(f"'{text}' gives a {kind}, a {want} is needed")
+    source = _source(tree, sets)
     return Compiled(text=text.strip(), kind=kind, names=tuple(dict.fromkeys(compiler.names)), run=run,
-                    one=scalar_evaluator(tree, sets), comparisons=compiler.comparisons)
+                    one=scalar_program(source), comparisons=compiler.comparisons, source=source)
 
 
 # --- the same checked tree over one proposal's plain values ----------------------------------------
-
-def _div(a: float, b: float) -> float:
-    """numpy's division: a zero divisor gives ±inf, or NaN for 0/0 (Python would raise)."""
-    if b == 0:
-        return math.nan if a == 0 or a != a else math.copysign(math.inf, a) * math.copysign(1.0, b)
-    return a / b
-
 
 def _fmin(a: float, b: float) -> float:
     """``np.fmin``: NaN only when both are NaN."""
@@ -341,10 +337,16 @@ def _source(node: ast.AST, sets: dict[str, tuple[str, ...]]) -> str:
 
 
 def scalar_evaluator(tree: ast.AST, sets: dict[str, tuple[str, ...]]) -> Evaluator:
-    """Compile a checked tree to a function of one proposal's facts (a dict of plain values).
+    """Compile a checked tree to a function of one proposal's facts (a dict of plain values)."""
+    return scalar_program(_source(tree, sets))
+
+
+def scalar_program(source: str) -> Evaluator:
+    """The function ``F -> source``, for one condition's :attr:`Compiled.source` or several combined.
 
     The source is generated from the accepted nodes only (names become ``F['name']``, constants
-    their ``repr``), and runs without builtins, so it can do no more than the numpy evaluator.
+    their ``repr``; a rulebook's conditions are joined only with ``( , ) if else`` and integer
+    literals), and runs without builtins, so it can do no more than the numpy evaluator.
     """
-    code = compile(f"lambda F: {_source(tree, sets)}", "<rule>", "eval")
-    return eval(code, dict(_SCALAR_GLOBALS))  # noqa: S307 - source built from the checked tree above
+    code = compile(f"lambda F: {source}", "<rule>", "eval")
+    return eval(code, dict(_SCALAR_GLOBALS))  # noqa: S307 - source built from checked trees only
