@@ -58,8 +58,12 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
     k = o.whole(o.where(whole, n, 0.0))
     where, div, squared, all_ = o.where, o.div, o.squared_power, o.all  # the loop's hot names, bound once
     at_zero = -n * (n + 1.0) / 2.0
-    # Start from the perpetuity yield shrunk by the life: close enough for Newton in most rows.
-    r = o.clip(cf / inv - 1.0 / n, -0.5, 10.0)
+    # The start: where the flows repay more than the investment (a positive IRR), two steps of the
+    # fixed point r = y (1 - (1 + r)^-n) from the perpetuity yield y, which leaves Newton three
+    # steps or so; else the perpetuity yield shrunk by the life.
+    y = cf / inv
+    settled = y * (1.0 - div(1.0, _power(o, 1.0 + y * (1.0 - div(1.0, _power(o, 1.0 + y, n))), n)))
+    r = o.where(cf * n > inv, settled, o.clip(y - 1.0 / n, -0.5, 10.0))
     done = r - r != 0  # not finite
     for _ in range(IRR_MAX_ITER):
         # Newton with the exact slope, from one power of (1 + r): with A = (1 - (1 + r)^-n) / r the
@@ -75,7 +79,9 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
         nxt = r - step
         bad = (nxt - nxt != 0) | (nxt <= _LOW) | (nxt > _HIGH)
         r = where(done, r, where(bad, NAN, nxt))
-        done = done | bad | (abs(step) < IRR_TOL)
+        # Newton's error after a step is about M step^2, M = |f''/2f'| <= (n + 1) / (1 + r) here:
+        # stop once that is below a hundredth of the tolerance, or the step below the tolerance.
+        done = done | bad | (step * step * (n + 1.0) < 1e-2 * IRR_TOL * (1.0 + r)) | (abs(step) < IRR_TOL)
         if all_(done):
             break
     failed = r - r != 0

@@ -35,7 +35,11 @@ def _f(value: Any, digits: int) -> float | None:
 
 def _money(value: Any) -> Decimal | None:
     v = float(value)
-    return to_money(round(v, 2)) if math.isfinite(v) else None
+    if v - v != 0:
+        return None
+    # Below 1e13 (15 significant digits at most) the correctly rounded two-place text is exactly
+    # what to_money(round(v, 2)) gives, without its detour through repr and quantize.
+    return Decimal(f"{v:.2f}") if abs(v) < 1e13 else to_money(round(v, 2))
 
 
 def metrics_of(ev: Evaluation, i: int) -> dict[str, Any]:
