@@ -58,11 +58,15 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
     k = o.whole(o.where(whole, n, 0.0))
     where, div, squared, all_ = o.where, o.div, o.squared_power, o.all  # the loop's hot names, bound once
     at_zero = -n * (n + 1.0) / 2.0
+
+    def grow(base: Any) -> Any:
+        """``base ** n``: squared straight away when every life is whole (as lives are)."""
+        return squared(base, k) if all_whole else _power(o, base, n)
     # The start: where the flows repay more than the investment (a positive IRR), two steps of the
     # fixed point r = y (1 - (1 + r)^-n) from the perpetuity yield y, which leaves Newton three
     # steps or so; else the perpetuity yield shrunk by the life.
     y = cf / inv
-    settled = y * (1.0 - div(1.0, _power(o, 1.0 + y * (1.0 - div(1.0, _power(o, 1.0 + y, n))), n)))
+    settled = y * (1.0 - div(1.0, grow(1.0 + y * (1.0 - div(1.0, grow(1.0 + y))))))
     r = o.where(cf * n > inv, settled, o.clip(y - 1.0 / n, -0.5, 10.0))
     done = r - r != 0  # not finite
     for _ in range(IRR_MAX_ITER):
@@ -72,7 +76,7 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
         small = abs(r) < 1e-12
         safe = where(small, 1.0, r)
         growth = 1.0 + safe
-        grown = squared(growth, k) if all_whole else _power(o, growth, n)
+        grown = grow(growth)
         factor = where(small, n, div(1.0 - div(1.0, grown), safe))
         slope = where(small, at_zero, div(div(n, grown * growth) - factor, safe))
         step = div(cf * factor - inv, cf * slope)
