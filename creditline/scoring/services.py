@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..creditlines.models import CreditLine
@@ -138,7 +139,12 @@ def replay_assessment(actor: Actor, proposal_id: int, assessment_id: int) -> dic
 
 def what_if(actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
     """Score a proposal body without saving anything."""
-    line = get_visible(CreditLine, body["credit_line_id"], actor, what="credit line")
+    # The line's partner banks (loaded eagerly everywhere else) play no part in a score: one query
+    # fewer on the what-if, the busiest request.
+    line = db.session.execute(visible(CreditLine, actor).where(CreditLine.id == body["credit_line_id"])
+                              .options(lazyload(CreditLine.banks))).scalars().first()
+    if line is None:
+        raise NotFound(f"credit line {body['credit_line_id']} not found")
     errors: dict[str, list[str]] = {}
     if body.get("enterprise") is not None:
         enterprise = body.pop("enterprise")
