@@ -56,7 +56,7 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
     whole = o.is_whole(n) & (n <= MAX_SQUARING)
     all_whole = o.all(whole)
     k = o.whole(o.where(whole, n, 0.0))
-    where, div, squared, all_ = o.where, o.div, o.squared_power, o.all  # the loop's hot names, bound once
+    where, div, squared, all_, any_ = o.where, o.div, o.squared_power, o.all, o.any  # the loop's, bound once
     at_zero = -n * (n + 1.0) / 2.0
 
     def grow(base: Any) -> Any:
@@ -74,11 +74,14 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
         # annuity factor, NPV = cf A - inv and dA/dr = (n / (1 + r)^(n+1) - A) / r; at r = 0, A = n
         # and dA/dr = -n (n + 1) / 2.
         small = abs(r) < 1e-12
-        safe = where(small, 1.0, r)
+        near_zero = any_(small)  # rare: then those rows take the limits at r = 0
+        safe = where(small, 1.0, r) if near_zero else r
         growth = 1.0 + safe
-        grown = grow(growth)
-        factor = where(small, n, div(1.0 - div(1.0, grown), safe))
-        slope = where(small, at_zero, div(div(n, grown * growth) - factor, safe))
+        grown = squared(growth, k) if all_whole else _power(o, growth, n)
+        factor = div(1.0 - div(1.0, grown), safe)
+        slope = div(div(n, grown * growth) - factor, safe)
+        if near_zero:
+            factor, slope = where(small, n, factor), where(small, at_zero, slope)
         step = div(cf * factor - inv, cf * slope)
         nxt = r - step
         bad = (nxt - nxt != 0) | (nxt <= _LOW) | (nxt > _HIGH)

@@ -181,8 +181,8 @@ def assess(book: Rulebook, row: dict[str, Any], explain: bool = True, with_sensi
     """Assess one proposal: exactly what :func:`assess_batch` gives it, through the scalar kernel.
 
     The rules and facts are the batch's own (each condition compiled to both forms from one
-    parse; the finance maths in :mod:`creditline.finance.metrics_one` mirrors the vectorised
-    maths operation for operation), and ``tests/unit/test_scalar_kernel.py`` holds both to equality.
+    parse; the finance maths is the one kernel of :mod:`creditline.finance.metrics`, run on
+    floats), and ``tests/unit/test_scalar_kernel.py`` holds both to equality.
     """
     row, split = with_cost_items(book, row)
     values = values_of(row)

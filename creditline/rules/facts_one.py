@@ -24,8 +24,7 @@ _MAX = 1.7976931348623157e308
 _BASE = (*NUMBER_COLUMNS, *TEXT_COLUMNS, "months_operating", "cp_options", "documents")
 
 
-def _div(a: float, b: float) -> float:
-    return _array_div(a, b)
+_div = _array_div  # numpy's division of one value (inf or NaN for a zero divisor)
 
 
 def _nan_to_num(x: float) -> float:

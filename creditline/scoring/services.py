@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from ..auth.permissions import Actor, get_visible, require_role, visible
+from ..auth.permissions import Actor, require_role, visible
 from ..creditlines.models import CreditLine
 from ..enterprises.models import Enterprise
 from ..enterprises.services import snapshot as enterprise_facts
