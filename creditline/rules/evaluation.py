@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..finance.array_ops import ARRAY, SCALAR
 from .facts import derive
 from .loader import DIMENSIONS, Rulebook
 
@@ -81,25 +82,28 @@ def evaluate(book: Rulebook, cols: dict[str, np.ndarray]) -> Evaluation:
                       decide(book, gate_pass, scores, n))
 
 
-def decide(book: Rulebook, gate_pass: dict[str, np.ndarray], scores: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """Gates first (a hard gate makes it ineligible, a soft one refers), then the score bands."""
-    hard_fail = np.zeros(n, dtype=bool)
-    soft_fail = np.zeros(n, dtype=bool)
+def decide(book: Rulebook, gate_pass: dict[str, Any], scores: dict[str, Any], n: int | None = None) -> Any:
+    """Gates first (a hard gate makes it ineligible, a soft one refers), then the score bands.
+
+    One rule for a batch (arrays of one value per proposal, ``n`` of them) and for one proposal
+    (``n`` None: bools and ints in, the decision's text out).
+    """
+    o = SCALAR if n is None else ARRAY
+    hard_fail = soft_fail = weak_dimension = False
     for gate in book.gates:
-        failed = ~gate_pass[gate.id]
+        failed = o.not_(gate_pass[gate.id])
         if gate.on_fail == "ineligible":
-            hard_fail |= failed
+            hard_fail = hard_fail | failed
         else:
-            soft_fail |= failed
+            soft_fail = soft_fail | failed
     total = scores["total"]
-    weak_dimension = np.zeros(n, dtype=bool)
     for dim in DIMENSIONS:
-        weak_dimension |= scores[dim] < book.decision["min_each"]
-    by_score = np.where(total >= book.decision["eligible_from"],
-                        np.where(weak_dimension, "referred", "eligible"),
-                        np.where(total >= book.decision["referred_from"], "referred", "ineligible"))
-    out = np.where(hard_fail, "ineligible", np.where(soft_fail & (by_score != "ineligible"), "referred", by_score))
-    return out.astype(object)
+        weak_dimension = weak_dimension | (scores[dim] < book.decision["min_each"])
+    by_score = o.where(total >= book.decision["eligible_from"],
+                       o.where(weak_dimension, "referred", "eligible"),
+                       o.where(total >= book.decision["referred_from"], "referred", "ineligible"))
+    out = o.where(hard_fail, "ineligible", o.where(soft_fail & (by_score != "ineligible"), "referred", by_score))
+    return out if n is None else np.broadcast_to(out, (n,)).astype(object)
 
 
 def failed_rules(ev: Evaluation, i: int) -> list[str]:

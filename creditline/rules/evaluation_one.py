@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from .evaluation import Evaluation
+from .evaluation import Evaluation, decide
 from .expressions import scalar_program
 from .facts_one import derive_one
 from .loader import DIMENSIONS, Rulebook
@@ -71,22 +71,6 @@ def _gates(book: Rulebook, holds: tuple[bool, ...], fast: bool) -> dict[str, boo
     return {g.id: ok or (fast and g.dimension == "environmental") for g, ok in zip(book.gates, holds)}
 
 
-def decide_one(book: Rulebook, gate_pass: dict[str, bool], scores: dict[str, int]) -> str:
-    """:func:`.evaluation.decide` for one proposal."""
-    hard = any(not gate_pass[g.id] for g in book.gates if g.on_fail == "ineligible")
-    soft = any(not gate_pass[g.id] for g in book.gates if g.on_fail != "ineligible")
-    d = book.decision
-    total = scores["total"]
-    if total >= d["eligible_from"]:
-        weak = any(scores[dim] < d["min_each"] for dim in DIMENSIONS)
-        by_score = "referred" if weak else "eligible"
-    else:
-        by_score = "referred" if total >= d["referred_from"] else "ineligible"
-    if hard:
-        return "ineligible"
-    return "referred" if soft and by_score != "ineligible" else by_score
-
-
 _READ: dict[str, frozenset[str]] = {}
 
 
@@ -111,7 +95,7 @@ def outcome_one(book: Rulebook, values: dict[str, Any], also: frozenset[str] = f
     matched, holds, fast_class = _program_of(book)(facts)
     fast = fast_class != ""
     scores = _scores(book, matched, fast)
-    return facts, decide_one(book, _gates(book, holds, fast), scores), scores
+    return facts, decide(book, _gates(book, holds, fast), scores), scores
 
 
 def evaluate_one(book: Rulebook, values: dict[str, Any]) -> Evaluation:
@@ -124,7 +108,7 @@ def evaluate_one(book: Rulebook, values: dict[str, Any]) -> Evaluation:
     points: dict[str, Any] = {}
     scores = _scores(book, matched, fast, band, points)
     notes = {note.id: _column(bool(note.when.one(facts))) for note in book.notes}
-    decision = decide_one(book, gate_pass, scores)
+    decision = decide(book, gate_pass, scores)
     return Evaluation(book, {k: _column(v) for k, v in values.items()}, {k: _column(v) for k, v in facts.items()},
                       {k: _column(v) for k, v in gate_pass.items()}, _column(fast), _column(fast_class), band, points,
                       notes, {k: _column(v) for k, v in scores.items()}, _column(decision))
