@@ -68,6 +68,16 @@ class _Scalar:
         return int(x)
 
     @staticmethod
+    def floor(x: float) -> float:
+        return float(math.floor(x)) if x - x == 0 else x
+
+    maximum = staticmethod(max)
+
+    @staticmethod
+    def integers(x: float) -> int:
+        return int(x)
+
+    @staticmethod
     def nan_to_num(x: float) -> float:
         if x != x:
             return 0.0
@@ -138,6 +148,13 @@ class _Array:
     def whole(x: np.ndarray) -> np.ndarray:
         return x.astype(np.int64)
 
+    floor = staticmethod(np.floor)
+    maximum = staticmethod(np.maximum)
+
+    @staticmethod
+    def integers(x: np.ndarray) -> np.ndarray:
+        return np.asarray(x).astype(np.int64)
+
     nan_to_num = staticmethod(np.nan_to_num)
     clip = staticmethod(np.clip)
 
@@ -182,6 +199,9 @@ class Ops(Protocol):
     def is_whole(self, x: Any) -> Any: ...
     def whole(self, x: Any) -> Any: ...
     def nan_to_num(self, x: Any) -> Any: ...
+    def floor(self, x: Any) -> Any: ...
+    def maximum(self, a: Any, b: Any) -> Any: ...
+    def integers(self, x: Any) -> Any: ...
     def clip(self, x: Any, lo: float, hi: float) -> Any: ...
     def full(self, like: Any, value: Any) -> Any: ...
     def any(self, x: Any) -> Any: ...

@@ -58,7 +58,7 @@ def evaluate(book: Rulebook, cols: dict[str, np.ndarray]) -> Evaluation:
         gate_pass[gate.id] = ok
     band: dict[str, np.ndarray] = {}
     points: dict[str, np.ndarray] = {}
-    scores: dict[str, np.ndarray] = {}
+    totals: dict[str, np.ndarray] = {}
     for dim in DIMENSIONS:
         total = np.zeros(n)
         for rule in book.scoring[dim]:
@@ -71,15 +71,29 @@ def evaluate(book: Rulebook, cols: dict[str, np.ndarray]) -> Evaluation:
                 pts = np.where(hit, rule.bands[k].points, pts)
             band[rule.id], points[rule.id] = idx, pts
             total += pts
-        score = np.clip(np.floor(total + 0.5), 0, 100)
-        if dim == "environmental" and book.fast_track:
-            score = np.where(fast, np.maximum(score, book.fast_track_score), score)
-        scores[dim] = score.astype(np.int64)
-    weighted = sum(book.weights[d] * scores[d] for d in DIMENSIONS)
-    scores["total"] = np.floor(np.asarray(weighted, dtype=float) + 0.5 + 1e-9).astype(np.int64)
+        totals[dim] = total
+    scores = score_dimensions(book, totals, fast, n)
     notes = {note.id: _bool(note.when.evaluate(facts), n) for note in book.notes}
     return Evaluation(book, cols, facts, gate_pass, fast, fast_class, band, points, notes, scores,
                       decide(book, gate_pass, scores, n))
+
+
+def score_dimensions(book: Rulebook, totals: dict[str, Any], fast: Any, n: int | None = None) -> dict[str, Any]:
+    """Each dimension's score from its sum of points (rounded half up, kept within 0-100, the
+    fast track's floor on the environmental one), and the weighted total.
+
+    One rule for a batch (arrays, ``n`` proposals) and for one proposal (``n`` None: floats in, ints out).
+    """
+    o = SCALAR if n is None else ARRAY
+    scores: dict[str, Any] = {}
+    for dim in DIMENSIONS:
+        score = o.clip(o.floor(totals[dim] + 0.5), 0, 100)
+        if dim == "environmental" and book.fast_track:
+            score = o.where(fast, o.maximum(score, book.fast_track_score), score)
+        scores[dim] = o.integers(score)
+    weighted = sum(book.weights[d] * scores[d] for d in DIMENSIONS)
+    scores["total"] = o.integers(o.floor(weighted + 0.5 + 1e-9))
+    return scores
 
 
 def decide(book: Rulebook, gate_pass: dict[str, Any], scores: dict[str, Any], n: int | None = None) -> Any:

@@ -8,10 +8,9 @@ a batch (``result_of(ev, 0)``).
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Callable
 
-from .evaluation import Evaluation, decide
+from .evaluation import Evaluation, decide, score_dimensions
 from .expressions import scalar_program
 from .facts_one import derive_one
 from .loader import DIMENSIONS, Rulebook
@@ -47,7 +46,7 @@ _PROGRAMS: dict[str, Any] = {}
 
 def _scores(book: Rulebook, matched: tuple[int, ...], fast: bool,
             band: dict[str, Any] | None = None, points: dict[str, Any] | None = None) -> dict[str, int]:
-    scores: dict[str, int] = {}
+    totals: dict[str, float] = {}
     j = 0
     for dim in DIMENSIONS:
         total = 0.0
@@ -58,13 +57,8 @@ def _scores(book: Rulebook, matched: tuple[int, ...], fast: bool,
             if band is not None and points is not None:
                 band[rule.id], points[rule.id] = [idx], [pts]
             total += pts
-        score: float = min(max(math.floor(total + 0.5), 0), 100)
-        if dim == "environmental" and book.fast_track and fast:
-            score = max(score, book.fast_track_score)
-        scores[dim] = int(score)
-    weighted = sum(book.weights[d] * scores[d] for d in DIMENSIONS)
-    scores["total"] = math.floor(float(weighted) + 0.5 + 1e-9)
-    return scores
+        totals[dim] = total
+    return score_dimensions(book, totals, fast)
 
 
 def _gates(book: Rulebook, holds: tuple[bool, ...], fast: bool) -> dict[str, bool]:
