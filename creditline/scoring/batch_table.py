@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..exports import FORMULA_STARTS
 from ..rules.evaluation import Evaluation
@@ -23,6 +25,9 @@ from .results import COLUMNS
 # with zeros, which is what Decimal(repr(x)).quantize(...) gives (at most 15 significant digits).
 _PLAIN_BELOW = 1e11
 SCORES = tuple(c for c in COLUMNS if c.startswith("score_"))
+# The decimals of each float column, as the engine rounds it (the CSV writes them as ``repr`` would).
+FLOAT_DIGITS = {"irr": 4, "simple_payback_years": 2, "discounted_payback_years": 2, "benefit_cost_ratio": 3,
+                "main_improvement": 4, "grant_rate": 4}
 
 
 def _floats(values: np.ndarray, digits: int) -> np.ndarray:
@@ -32,18 +37,38 @@ def _floats(values: np.ndarray, digits: int) -> np.ndarray:
     return out
 
 
-def _decimal_texts(values: np.ndarray, digits: int) -> list[str | None]:
-    """``str(Decimal(repr(round(x, digits))).quantize(...))`` of every value (None where not finite)."""
-    quantum = Decimal(1).scaleb(-digits)
-    out: list[str | None] = []
-    for x in rounded(values, digits):
-        if x != x or x in (float("inf"), float("-inf")):
-            out.append(None)
-        elif -_PLAIN_BELOW < x < _PLAIN_BELOW:
-            out.append(f"{x:.{digits}f}")
-        else:
-            out.append(str(Decimal(repr(x)).quantize(quantum, rounding=ROUND_HALF_UP)))
-    return out
+def fixed_texts(values: np.ndarray, digits: int, trim: bool = False) -> pa.Array:
+    """The text of already rounded floats with ``digits`` decimals (null where not finite).
+
+    With ``trim``, trailing zeros are dropped down to one decimal: that is ``repr`` of a float
+    rounded to at most 4 decimals (fixed notation from 1e-4 up). Without, it is the text of
+    ``Decimal(repr(x)).quantize(...)``. Both are made from whole units (exact below 1e11); larger
+    values are formatted by Python itself.
+    """
+    finite = np.isfinite(values)
+    small = finite & (np.abs(values) < _PLAIN_BELOW)
+    scale = 10 ** digits
+    units = np.rint(np.abs(np.where(small, values, 0.0)) * scale).astype(np.int64)
+    frac = pc.utf8_lpad(pc.cast(pa.array(units % scale), pa.string()), digits, "0")
+    if trim:
+        frac = pc.utf8_rtrim(frac, "0")
+        frac = pc.if_else(pc.equal(frac, ""), "0", frac)
+    sign = pa.array(np.where(np.signbit(values), "-", ""))
+    text = pc.binary_join_element_wise(sign, pc.cast(pa.array(units // scale), pa.string()), ".", frac, "")
+    large = np.flatnonzero(finite & ~small)
+    if len(large):
+        quantum = Decimal(1).scaleb(-digits)
+        texts = text.to_pylist()
+        for i in large.tolist():
+            x = float(values[i])
+            texts[i] = repr(x) if trim else str(Decimal(repr(x)).quantize(quantum, rounding=ROUND_HALF_UP))
+        text = pa.array(texts, pa.string())
+    return pc.if_else(pa.array(finite), text, pa.scalar(None, pa.string()))
+
+
+def _decimal_texts(values: np.ndarray, digits: int) -> pd.Series:
+    """``str(Decimal(repr(round(x, digits))).quantize(...))`` of every value (missing where not finite)."""
+    return pd.Series(fixed_texts(np.array(rounded(values, digits)), digits), dtype=pd.ArrowDtype(pa.string()))
 
 
 def _failed_rules(ev: Evaluation) -> list[str]:
@@ -66,9 +91,7 @@ def _scored(ev: Evaluation, rows: list[int], ids: list[Any], titles: list[Any]) 
     return {
         "row": rows, "id": ids, "title": titles, "decision": [str(d) for d in ev.decision.tolist()],
         **{f"score_{k}": np.asarray(v) for k, v in ev.scores.items()},
-        "npv": money, "irr": _floats(f["irr"], 4), "simple_payback_years": _floats(f["simple_payback_years"], 2),
-        "discounted_payback_years": _floats(f["discounted_payback_years"], 2),
-        "benefit_cost_ratio": _floats(f["benefit_cost_ratio"], 3), "main_improvement": _floats(f["main_improvement"], 4),
+        "npv": money, **{k: _floats(f[k], d) for k, d in FLOAT_DIGITS.items() if k in f},
         "co2e_avoided_t_per_year": co2, "grant_rate": _floats(f["grant_rate"], 4), "grant_amount": grant,
         "failed_rules": _failed_rules(ev), "errors": [""] * ev.n,
     }
@@ -96,13 +119,45 @@ def result_table(ev: Evaluation | None, rows: list[int], ids: list[Any], titles:
     return table
 
 
+_FORMULA = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in FORMULA_STARTS) + "]"
+
+
+def _cell_texts(column: pd.Series) -> pa.Array:
+    """A column as CSV cells: missing as '', floats as ``repr``, text that could start a formula quoted."""
+    name = column.name
+    if name in FLOAT_DIGITS:
+        return pc.fill_null(fixed_texts(column.to_numpy(dtype=float, na_value=np.nan), FLOAT_DIGITS[name], True), "")
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return pc.fill_null(pc.cast(pa.array(column), pa.string()), "")
+    # Any other column holds text (or None): what a spreadsheet could run as a formula gets a "'".
+    text = pc.fill_null(pa.array(column.astype(object).where(column.notna(), None).tolist()
+                                 if column.dtype == object else column, pa.string()), "")
+    risky = pc.match_substring_regex(text, _FORMULA)
+    return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
+
+
+def _csv_quoted(text: pa.Array) -> pa.Array:
+    """Quote a cell holding a comma, a quote or a line feed, as pandas' CSV writer does."""
+    needs = pc.match_substring_regex(text, '[,"\\n]')
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return pc.if_else(needs, quoted, text)
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """The table as CSV text, cell for cell what ``exports.frame(table).to_csv(index=False)`` wrote."""
+    header = ",".join(table.columns)
+    if not len(table):
+        return header + "\n"
+    cells = [_csv_quoted(_cell_texts(table[c])) for c in table.columns]
+    lines = pc.binary_join_element_wise(*cells, ",")
+    return header + "\n" + "\n".join(lines.to_pylist()) + "\n"
+
+
 def write_csv(table: pd.DataFrame, path: Any) -> None:
-    """Write the table with every text cell that could start a formula quoted (``'`` in front)."""
-    safe = table.copy()
-    for col in safe.columns:
-        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col].dtype):
-            values = safe[col]
-            texts = values.map(lambda v: isinstance(v, str)) if values.dtype == object else values.notna()
-            risky = texts & values.astype(str).str.startswith(FORMULA_STARTS)
-            safe[col] = values.where(~risky, "'" + values.astype(str))
-    safe.to_csv(path, index=False)
+    """Write the result table as CSV (``path`` a file name or a text stream)."""
+    text = csv_text(table)
+    if hasattr(path, "write"):
+        path.write(text)
+    else:
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
