@@ -8,6 +8,7 @@ them, money and tonnes as the text of their Decimal), but without a dict per pro
 """
 from __future__ import annotations
 
+import io
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -143,21 +144,26 @@ def _csv_quoted(text: pa.Array) -> pa.Array:
     return pc.if_else(needs, quoted, text)
 
 
-def csv_text(table: pd.DataFrame) -> str:
-    """The table as CSV text, cell for cell what ``exports.frame(table).to_csv(index=False)`` wrote."""
-    header = ",".join(table.columns)
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """The table as UTF-8 CSV, cell for cell what ``exports.frame(table).to_csv(index=False)`` wrote."""
+    header = (",".join(table.columns) + "\n").encode()
     if not len(table):
-        return header + "\n"
+        return header
     cells = [_csv_quoted(_cell_texts(table[c])) for c in table.columns]
-    lines = pc.binary_join_element_wise(*cells, ",")
-    return header + "\n" + "\n".join(lines.to_pylist()) + "\n"
+    # Each line with its line feed: the lines' bytes, back to back in Arrow's buffer, are the body.
+    data = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "\n", "")
+    data = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
+    offsets = np.frombuffer(data.buffers()[1], dtype=np.int32)[data.offset:data.offset + len(data) + 1]
+    return header + data.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
 
 
 def write_csv(table: pd.DataFrame, path: Any) -> None:
-    """Write the result table as CSV (``path`` a file name or a text stream)."""
-    text = csv_text(table)
-    if hasattr(path, "write"):
-        path.write(text)
+    """Write the result table as CSV (``path`` a file name or a binary or text stream)."""
+    data = csv_bytes(table)
+    if isinstance(path, io.TextIOBase):
+        path.write(data.decode())
+    elif hasattr(path, "write"):
+        path.write(data)
     else:
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+        with open(path, "wb") as out:
+            out.write(data)

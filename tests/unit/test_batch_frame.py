@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,7 @@ from creditline import clock, exports
 from creditline.rules import engine
 from creditline.scoring.batch import score_frame, score_rows
 from creditline.scoring.batch_frame import frame_check
-from creditline.scoring.batch_io import flat_to_proposal, read_frame
+from creditline.scoring.batch_io import _read_csv_c, flat_to_proposal, read_frame
 from creditline.scoring.batch_table import write_csv
 from creditline.scoring.results import result_rows
 from creditline.vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, TECHNOLOGY_READINESS
@@ -147,9 +148,13 @@ def test_plain_rows_are_checked_as_columns_and_odd_ones_by_the_schema():
     assert fast.ok.tolist() == [True, False, False, False, False, False]
 
 
-def test_a_file_the_arrow_reader_refuses_is_read_as_before():
-    # A line break inside a quoted cell and a short row: the C reader's reading, as the per-row path had it.
-    data = b'title,investment\n"two\nlines",5\nshort\n'
-    frame = read_frame(data)
-    assert frame.to_dict(orient="records") == [{"title": "two\nlines", "investment": "5"},
-                                               {"title": "short", "investment": ""}]
+@pytest.mark.parametrize("data", [
+    b'title,investment\n"two\nlines",5\nshort\n',  # a line break in a cell, a short row: Arrow refuses
+    b"\xef\xbb\xbftitle,investment\r\n A ,NA\r\n\r\n  ,\r\n",  # a byte-order mark, CRLF, a blank line
+    b'"title","investment","title"\n"x,y","1"\n',  # a repeated column (the C reader names it title.1)
+    b"title,,investment\nA,B,5\n",  # a column without a name
+])
+def test_the_arrow_reader_reads_the_cells_the_c_reader_reads(data):
+    fast, before = read_frame(data), _read_csv_c(data, None)
+    assert fast.columns.tolist() == before.columns.tolist()
+    assert fast.to_dict(orient="records") == before.to_dict(orient="records")
