@@ -30,7 +30,7 @@ from ..safe_text import BIDI_CONTROLS
 from ..vocabulary import STREAMS
 from .batch_checks import MAX_CHARS, MARGIN, MISSING, RULES, TO_SCORE, FieldRule, dates_ok, texts_ok
 from .batch_fast import _ORDER, CP_BIT, DOC_BIT, FastBatch, _mask
-from .batch_io import clean, documents_of, flat_to_proposal, options_of
+from .batch_io import TEXT, clean, documents_of, flat_to_proposal, options_of
 
 # Python's str.strip() drops these; a cell that starts or ends with one is left to the per-row path.
 _SPACES = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
@@ -58,17 +58,18 @@ class _Cells:
     """The frame's text columns as Arrow arrays; an absent column reads as empty cells."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame, self.n = frame, len(frame)
+        self.n = len(frame)
+        # One pass joins each column's chunks (Arrow's reader gives one per block of the file).
+        table = pa.Table.from_pandas(frame.astype(TEXT, copy=False), preserve_index=False).combine_chunks()
+        self.columns = {name: column.chunk(0) if column.num_chunks else pa.array([], pa.string())
+                        for name, column in zip(table.column_names, table.columns)}
         self._empty = pa.array([""] * self.n, pa.string())
 
     def __getitem__(self, name: str) -> pa.Array:
-        if name not in self.frame.columns:
-            return self._empty
-        column = pa.array(self.frame[name].array)
-        return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        return self.columns.get(name, self._empty)
 
     def has(self, name: str) -> bool:
-        return name in self.frame.columns
+        return name in self.columns
 
 
 def _np(mask: Any) -> np.ndarray:
