@@ -60,7 +60,7 @@ class _Cells:
     def __init__(self, frame: pd.DataFrame) -> None:
         self.n = len(frame)
         # One pass joins each column's chunks (Arrow's reader gives one per block of the file).
-        table = pa.Table.from_pandas(frame.astype(TEXT, copy=False), preserve_index=False).combine_chunks()
+        table = pa.Table.from_pandas(frame.astype(TEXT), preserve_index=False).combine_chunks()
         self.columns = {name: column.chunk(0) if column.num_chunks else pa.array([], pa.string())
                         for name, column in zip(table.column_names, table.columns)}
         self._empty = pa.array([""] * self.n, pa.string())
