@@ -127,7 +127,8 @@ def _read_csv_arrow(data: bytes) -> pd.DataFrame:
         column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False))
     if table.column_names != names or any(t != pa.string() for t in table.schema.types):
         raise ValueError("the header was read otherwise")
-    return table.to_pandas(types_mapper={pa.string(): pd.ArrowDtype(pa.string())}.get)
+    # One chunk per column, so the column checks read each as one Arrow array without a copy.
+    return table.combine_chunks().to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 
 def _read_csv_c(data: bytes, limits: TableLimits | None) -> pd.DataFrame:
