@@ -137,6 +137,10 @@ def _cell_texts(column: pd.Series) -> pa.Array:
     return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
 
 
+def _numeric(column: pd.Series) -> bool:
+    return column.name in FLOAT_DIGITS or pd.api.types.is_integer_dtype(column.dtype)
+
+
 def _csv_quoted(text: pa.Array) -> pa.Array:
     """Quote a cell holding a comma, a quote or a line feed, as pandas' CSV writer does."""
     needs = pc.match_substring_regex(text, '[,"\\n]')
@@ -149,7 +153,8 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     header = (",".join(table.columns) + "\n").encode()
     if not len(table):
         return header
-    cells = [_csv_quoted(_cell_texts(table[c])) for c in table.columns]
+    # Numbers never hold a comma, a quote or a line feed: only text columns may need quoting.
+    cells = [_cell_texts(table[c]) if _numeric(table[c]) else _csv_quoted(_cell_texts(table[c])) for c in table.columns]
     # Each line with its line feed: the lines' bytes, back to back in Arrow's buffer, are the body.
     data = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "\n", "")
     data = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
