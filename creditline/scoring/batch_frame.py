@@ -32,8 +32,9 @@ from .batch_checks import MAX_CHARS, MARGIN, MISSING, RULES, TO_SCORE, FieldRule
 from .batch_fast import _ORDER, CP_BIT, DOC_BIT, FastBatch, _mask
 from .batch_io import TEXT, clean, documents_of, flat_to_proposal, options_of
 
-# Python's str.strip() drops these; a cell that starts or ends with one is left to the per-row path.
-_SPACES = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+# Python's str.strip() drops these (none lies above U+3000); a cell that starts or ends with one is
+# left to the per-row path.
+_SPACES = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
 _EDGE_SPACE = f"^[{_SPACES}]|[{_SPACES}]$"
 
 
@@ -122,7 +123,8 @@ def texts(cells: pa.Array, rule: FieldRule) -> np.ndarray:
     """Which cells the text field surely accepts; a field with only length limits is checked by Arrow."""
     if rule.only_length:
         length = pc.utf8_length(cells).to_numpy(zero_copy_only=False)
-        lo, hi = rule.min_len or 0, min(rule.max_len or sys.maxsize, getattr(rule.field, "max_length", sys.maxsize))
+        lo = rule.min_len or 0
+        hi = min(rule.max_len or sys.maxsize, getattr(rule.field, "max_length", None) or sys.maxsize)
         clean_text = ~_np(pc.match_substring_regex(cells, _EDGE_SPACE))
         clean_text &= ~_np(pc.match_substring_regex(cells, _UNSAFE[getattr(rule.field, "multiline", True)]))
         return np.where(length == 0, True, clean_text & (length >= lo) & (length <= hi))
