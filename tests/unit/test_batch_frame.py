@@ -8,6 +8,7 @@ schema: :func:`score_rows`, its results flattened by :func:`result_rows` and wri
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from typing import Any
 
@@ -26,6 +27,7 @@ from creditline.scoring.results import result_rows
 from creditline.vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, TECHNOLOGY_READINESS
 
 from .rule_data import book
+from .test_batch_fixed_file import DATA, without_hash
 
 BOOK = book("gctf-vn")
 TODAY = date(2026, 11, 17)
@@ -158,3 +160,10 @@ def test_the_arrow_reader_reads_the_cells_the_c_reader_reads(data):
     fast, before = read_frame(data), _read_csv_c(data, None)
     assert fast.columns.tolist() == before.columns.tolist()
     assert fast.to_dict(orient="records") == before.to_dict(orient="records")
+
+
+def test_the_fixed_csv_scores_column_by_column_as_main_scored_it():
+    with clock.today_is(TODAY):
+        out = score_frame(BOOK, read_frame((DATA / "batch_fixed.csv").read_bytes()))
+    expected = json.loads((DATA / "batch_fixed.expected.json").read_text())
+    assert without_hash(json.loads(json.dumps(engine.to_json(out)))) == expected
