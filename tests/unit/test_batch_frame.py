@@ -101,7 +101,7 @@ def per_row_csv(frame: pd.DataFrame) -> tuple[str, dict[str, Any]]:
     return text.getvalue(), out
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(rows=st.lists(upload_row(), min_size=1, max_size=6), drop=st.sets(st.sampled_from(COLUMNS), max_size=3))
 def test_the_columnar_path_gives_what_the_per_row_path_gives(rows, drop):
     upload = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in drop]).to_csv(index=False).encode()
