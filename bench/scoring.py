@@ -13,6 +13,13 @@ time):
     completeness check), the columns built, the evaluation, one result per row; with the time of
     each stage.
 
+(d) the file end to end, exactly what ``flask score`` runs: the synthetic rows written to a CSV
+    first (untimed, in the upload template's wide form), then read (pandas, Arrow engine), every
+    cell checked column by column (:mod:`creditline.scoring.batch_frame`), the evaluation, the
+    flat result table, and the results CSV written; each stage's wall and CPU seconds (the machine
+    may be shared: CPU seconds are what the code costs) and the peak memory of a fresh process.
+    The API answers the same upload with one object per row: that build is timed after it.
+
 Then the same gates and point bands run through the ``zen-engine`` package one proposal per call
 (fed the metrics our engine computed, since a decision table cannot compute an IRR), and (c) the
 what-if path one proposal per call (:func:`creditline.rules.engine.assess`, the scalar kernel: the
@@ -25,7 +32,9 @@ import argparse
 import ast
 import json
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,6 +49,7 @@ from creditline.rules.facts import SETS  # noqa: E402
 from creditline.rules.loader import DIMENSIONS, load_rulebook  # noqa: E402
 from creditline.scoring.batch import score_rows  # noqa: E402
 from creditline.scoring.batch_fast import fast_check  # noqa: E402
+from creditline.scoring.batch_io import INDICATOR_PARTS  # noqa: E402
 from creditline.vocabulary import CP_OPTIONS, STREAM_UNITS, TECHNOLOGY_READINESS  # noqa: E402
 
 STREAMS = list(STREAM_UNITS)
@@ -75,6 +85,85 @@ def synthetic(n: int, seed: int = 7) -> list[dict]:
             "as_of": "2026-11-23",
         })
     return rows
+
+
+def flat(row: dict) -> dict:
+    """One synthetic proposal as a row of the batch upload template (indicators in wide form)."""
+    out = {k: v for k, v in row.items() if not isinstance(v, (list, dict)) and k != "as_of"}
+    out["cp_options"], out["documents"] = ";".join(row["cp_options"]), ";".join(row["documents"])
+    out.update({f"technology_{k}": v for k, v in row["technology"].items()})
+    out.update(row["enterprise"])
+    for ind in row["indicators"]:
+        out.update({f"{ind['stream']}_{q}": ind[q] for q in INDICATOR_PARTS})
+    return out
+
+
+def file_to_results(path: str, rulebook: str) -> dict:
+    """(d) in this (fresh) process: the CSV file to the results CSV, as ``flask score`` does it."""
+    from creditline.scoring.batch import score_frame
+    from creditline.scoring.batch_io import read_frame
+    from creditline.scoring.batch_table import write_csv
+
+    book = load_rulebook(ROOT / "rules" / f"{rulebook}.yaml")
+    # A child starts with its parent's peak (fork); "5" resets this process's peak to what it holds now.
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+    base = high_water_mb()
+    stages: dict[str, list[float]] = {}
+
+    def timed(name, run):
+        w, c = time.perf_counter(), time.process_time()
+        out = run()
+        stages[name] = [time.perf_counter() - w, time.process_time() - c]
+        return out
+    data = timed("read the file", lambda: Path(path).read_bytes())
+    frame = timed("parse (pandas, Arrow engine)", lambda: read_frame(data))
+    inner: dict[str, float] = {}
+    w, c = time.perf_counter(), time.process_time()
+    out = score_frame(book, frame, table=True, timings=inner)
+    wall, cpu = time.perf_counter() - w, time.process_time() - c
+    with tempfile.NamedTemporaryFile(suffix=".csv") as target:
+        timed("write the results CSV", lambda: write_csv(out["table"], target.name))
+    total = [sum(v[0] for v in stages.values()) + wall, sum(v[1] for v in stages.values()) + cpu]
+    mem = high_water_mb()
+    w, c = time.perf_counter(), time.process_time()
+    api = score_frame(book, frame)
+    api_time = [time.perf_counter() - w, time.process_time() - c]
+    table = out["table"][out["table"]["decision"] != "rejected"]
+    same = [(r["row"], r["decision"]) for r in api["results"]] == list(zip(table["row"].tolist(),
+                                                                            table["decision"].tolist()))
+    return {"stages": stages, "score": [wall, cpu], "inner": inner, "total": total, "base_mb": base, "mb": mem,
+            "scored": out["scored"], "rejected": out["rejected"], "api": api_time,
+            "api_same": same}
+
+
+def report_file(rows: list[dict], n: int, rulebook: str) -> None:
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "proposals.csv"
+        pd.DataFrame([flat(r) for r in rows]).to_csv(path, index=False)
+        size = path.stat().st_size
+        # A fresh process, so the peak memory is this path's own (not the generated rows').
+        done = subprocess.run([sys.executable, __file__, "--file", str(path), "--rulebook", rulebook],
+                              capture_output=True, text=True, check=True)
+    d = json.loads(done.stdout.splitlines()[-1])
+    wall, cpu = d["total"]
+    print(f"(d) CSV file to results (flask score's path), {n:,} rows, {size / 2**20:.1f} MB: {wall:.3f} s wall, "
+          f"{cpu:.3f} s CPU ({d['scored']:,} scored, {d['rejected']:,} rejected)")
+    parts = [f"{k} {w:.3f} s ({c:.3f} CPU)" for k, (w, c) in d["stages"].items() if k != "write the results CSV"]
+    parts += [f"{k} {v:.3f} s" for k, v in d["inner"].items() if k != "columns (schema rows, merge)"]
+    parts[-1] += f" (checks to result table {d['score'][1]:.3f} s CPU)"
+    parts.append(f"write the results CSV {d['stages']['write the results CSV'][0]:.3f} s "
+                 f"({d['stages']['write the results CSV'][1]:.3f} CPU)")
+    print("    stages: " + ", ".join(parts))
+    print(f"    peak memory (RSS, fresh process): {d['mb']:.0f} MB, of which {d['mb'] - d['base_mb']:.0f} MB for the "
+          f"file's path (the rest is Python, the libraries and the rulebook)")
+    print(f"    the API's answer to the same upload (one object per row, built after the checks and evaluation): "
+          f"{d['api'][0]:.3f} s wall, {d['api'][1]:.3f} s CPU; same decisions as the table: {d['api_same']}")
+    print(f"  (d) under 1 s for {n:,} (CPU seconds; wall {wall:.3f} s on this machine's load): {goal(cpu < 1)} "
+          f"({cpu:.3f} s)")
+    print(f"  (d) under 1 GB: {goal(d['mb'] < 1024)} ({d['mb']:.0f} MB)")
 
 
 # --- the same rules as a zen-engine JSON decision model -------------------------------------------
@@ -179,6 +268,14 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def high_water_mb() -> float:
+    """This process's peak resident memory since its last reset (VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return peak_mb()
+
+
 def goal(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
 
@@ -189,7 +286,11 @@ def main() -> None:
     ap.add_argument("--rulebook", default="gctf-vn")
     ap.add_argument("--zen", type=int, default=2000, help="proposals to run through zen-engine")
     ap.add_argument("--check", type=int, default=300, help="proposals to re-score one at a time")
+    ap.add_argument("--file", help=argparse.SUPPRESS)  # (d) run in a fresh process on this CSV
     args = ap.parse_args()
+    if args.file:
+        print(json.dumps(file_to_results(args.file, args.rulebook)))
+        return
     book = load_rulebook(ROOT / "rules" / f"{args.rulebook}.yaml")
     rows = synthetic(args.n)
     print(f"rulebook {book.id} {book.version}: {args.n:,} proposals (memory after generating the rows: "
@@ -248,6 +349,7 @@ def main() -> None:
     print(f"  (b) under 1 GB: {goal(mem_b - base_mb < 1024)} ({mem_b - base_mb:.0f} MB on top of the rows; "
           f"{goal(mem_b < 1024)} for the whole process, {mem_b:.0f} MB)")
     print(f"  identical to single: {goal(same == checked_n and checked_n > 0)} ({same}/{checked_n})")
+    report_file(rows, args.n, args.rulebook)
 
     try:
         import zen

@@ -35,7 +35,7 @@ BATCH_CSV_HELP = ("one row per proposal: the scalar proposal fields (title, inve
                   "operating_since, isic_code, country, and per stream <stream>_baseline_quantity, "
                   "<stream>_baseline_output, <stream>_projected_quantity, <stream>_projected_output")
 BATCH_BODY = {"required": True, "description": "a JSON list of proposal bodies (or {\"proposals\": [...]}), "
-                                               "or a CSV file, uploaded or sent as the body", "content": {
+                                               "or a CSV (or .xlsx) file, uploaded, or CSV sent as the body", "content": {
     "application/json": {"schema": {"type": "array", "minItems": 1, "items": BatchRowSchema,
                                     "description": "proposal bodies, as for POST /score"}},
     "multipart/form-data": {"schema": {"type": "object", "properties": {
@@ -50,8 +50,8 @@ class BatchView(MethodView):
     @blp.response(200, BatchResultSchema)
     @blp.doc(requestBody=BATCH_BODY)
     def post(self, args):
-        """Score a CSV upload or a JSON list of proposals; bad rows are listed by row number."""
-        rows = batch_io.rows_from_request(request)
+        """Score a CSV or .xlsx upload or a JSON list of proposals; bad rows are listed by row number."""
+        rows = batch_io.batch_from_request(request)
         return services.score_batch(current_actor(), args["rulebook"], args["version"], rows)
 
 

@@ -4,18 +4,20 @@ The same :class:`BatchRowSchema` (the ``POST /score`` body, loaded partially) re
 CSV rows alike, so the single and batch paths cannot drift apart. A bad row is reported by its
 number (1 = the first row) and every field at fault; the other rows are scored.
 
-For speed, the rows the schema surely accepts are recognised column by column first
-(:mod:`.batch_fast`, each number's bounds from :mod:`.inputs`, the
-declaration the schema's fields are generated from); only the others are loaded one by one
-through the schema, so every error message is still the schema's or the engine's own.
+For speed, the rows the schema surely accepts are recognised column by column first (rows given
+as objects by :mod:`.batch_fast`, an uploaded table by :mod:`.batch_frame`; each number's bounds
+from :mod:`creditline.proposal_inputs`, the declaration the schema's fields are generated from);
+only the others are loaded one by one through the schema, so every error message is still the
+schema's or the engine's own.
 """
 from __future__ import annotations
 
 import gc
 import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 from marshmallow import ValidationError
 
 from ..form_errors import flatten as flatten_errors
@@ -23,8 +25,10 @@ from ..rules import engine
 from ..rules.evaluation import evaluate
 from ..rules.facts import columns
 from ..rules.loader import Rulebook
-from .batch_fast import fast_check
+from .batch_fast import FastBatch, fast_check
+from .batch_frame import frame_check, raw_rows
 from .batch_results import results_of
+from .batch_table import result_table
 from .schemas import BatchRowSchema
 
 ROW_SCHEMA = BatchRowSchema(partial=True)
@@ -74,20 +78,36 @@ def score_rows(book: Rulebook, rows: list[Any], explain: bool = False, first_row
 
     ``timings``, when given, receives the seconds spent in each stage (for ``bench/scoring.py``).
     """
+    return _paused(lambda: _score(book, lambda: fast_check(book, rows), lambda pos: [rows[i] for i in pos],
+                                  explain, first_row, timings, False))
+
+
+def score_frame(book: Rulebook, frame: pd.DataFrame, explain: bool = False, first_row: int = 1,
+                timings: dict[str, float] | None = None, table: bool = False) -> dict[str, Any]:
+    """:func:`score_rows` of a table read by :func:`.batch_io.read_frame`, checked column by column.
+
+    With ``table``, the results come as one flat :class:`pandas.DataFrame` under ``"table"`` (the
+    rejected rows included, as ``flask score`` writes it) instead of one object per row.
+    """
+    return _paused(lambda: _score(book, lambda: frame_check(book, frame), lambda pos: raw_rows(frame, pos),
+                                  explain, first_row, timings, table))
+
+
+def _paused(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     # Scoring 100k rows creates millions of small objects while the input rows stay alive; the
     # cyclic collector would rescan them all many times over (about a second), and nothing here
     # makes cycles, so it is paused for the duration.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _score(book, rows, explain, first_row, timings)
+        return run()
     finally:
         if paused:
             gc.enable()
 
 
-def _score(book: Rulebook, rows: list[Any], explain: bool, first_row: int,
-           timings: dict[str, float] | None) -> dict[str, Any]:
+def _score(book: Rulebook, check: Callable[[], FastBatch], raw_of: Callable[[list[int]], list[Any]], explain: bool,
+           first_row: int, timings: dict[str, float] | None, table: bool) -> dict[str, Any]:
     clock = [time.perf_counter()]
 
     def lap(stage: str) -> None:
@@ -95,11 +115,12 @@ def _score(book: Rulebook, rows: list[Any], explain: bool, first_row: int,
         if timings is not None:
             timings[stage] = timings.get(stage, 0.0) + clock[-1] - clock[-2]
 
-    fast = fast_check(book, rows)
+    fast = check()
     bad: list[dict[str, Any]] = []
     slow: list[tuple[int, dict[str, Any]]] = []
-    for i in np.flatnonzero(~fast.ok).tolist():
-        row, problems = row_problems(book, rows[i])
+    left = np.flatnonzero(~fast.ok).tolist()
+    for i, raw in zip(left, raw_of(left)):
+        row, problems = row_problems(book, raw)
         if row is None:
             bad.append({"row": i + first_row, "errors": problems})
         else:
@@ -111,9 +132,10 @@ def _score(book: Rulebook, rows: list[Any], explain: bool, first_row: int,
         parts.append((np.array([i for i, _ in slow], dtype=np.int64), columns([r for r, _ in prepared])))
     positions, cols = _merge(parts)
     lap("columns (schema rows, merge)")
+    done = {"rulebook": book.ref, "rejected": len(bad), "errors": bad}
     if not len(positions):
         lap("evaluation")
-        return {"rulebook": book.ref, "scored": 0, "rejected": len(bad), "results": [], "errors": bad}
+        return {**done, "scored": 0, **({"table": result_table(None, [], [], [], bad)} if table else {"results": []})}
     ev = evaluate(book, cols)
     lap("evaluation")
     meta = {i: (fast.ids[k], fast.titles[k]) for k, i in enumerate(np.flatnonzero(fast.ok).tolist())}
@@ -123,6 +145,10 @@ def _score(book: Rulebook, rows: list[Any], explain: bool, first_row: int,
         splits[i] = split
     pos = positions.tolist()
     numbers = [i + first_row for i in pos]
+    if table:
+        frame = result_table(ev, numbers, [meta[i][0] for i in pos], [meta[i][1] for i in pos], bad)
+        lap("result table")
+        return {**done, "scored": len(pos), "table": frame}
     if explain:
         out = [{"row": numbers[k], "id": meta[i][0], "title": meta[i][1], **engine.result_of(ev, k, True)}
                for k, i in enumerate(pos)]
@@ -135,4 +161,4 @@ def _score(book: Rulebook, rows: list[Any], explain: bool, first_row: int,
             if explain:
                 r["trace"].insert(0, engine._cost_trace(book, split))
     lap("result rows")
-    return {"rulebook": book.ref, "scored": len(out), "rejected": len(bad), "results": out, "errors": bad}
+    return {**done, "scored": len(out), "results": out}

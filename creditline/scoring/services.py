@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
@@ -172,12 +173,15 @@ def what_if(actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
     return engine.to_json(engine.assess(book, engine_input(body, enterprise)))
 
 
-def score_batch(actor: Actor, rulebook_id: str, version: str | None, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Score many proposal rows at once; bad rows are reported by number and do not stop the others."""
+def score_batch(actor: Actor, rulebook_id: str, version: str | None,
+                rows: list[dict[str, Any]] | pd.DataFrame) -> dict[str, Any]:
+    """Score many proposal rows (objects, or a table of text cells) at once; bad rows are reported by number."""
     require_role(actor, "bank_officer", "credit_committee", "fund_admin", action="score in batch")
     book = registry().get(rulebook_id, version) if version else registry().latest(rulebook_id)
     if book is None:
         raise ValidationFailed("unknown rulebook", {"rulebook": [f"no rulebook {rulebook_id} {version or ''}".strip()]})
+    if isinstance(rows, pd.DataFrame):
+        return batch.score_frame(book, rows)
     return batch.score_rows(book, rows)
 
 

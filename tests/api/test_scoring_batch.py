@@ -1,4 +1,6 @@
 """Batch scoring: every bad row is named by number and field, the other rows are scored (API and CLI)."""
+import io
+
 import pandas as pd
 import pytest
 
@@ -110,3 +112,26 @@ def test_openapi_documents_the_batch_body(client):
     assert "operating_since" in body["multipart/form-data"]["schema"]["properties"]["file"]["description"]
     sensitivity = spec["components"]["schemas"]["SensitivityRow"]["properties"]
     assert {"irr", "simple_payback_years", "total"} <= set(sensitivity)
+
+
+def test_an_excel_upload_scores_as_the_same_csv(client, token_for, tmp_path):
+    rows = [_flat(), _flat(id="A2", operating_since="2001-13-01"), _flat(id="A3", loan_amount="120000")]
+    book = tmp_path / "batch.xlsx"
+    pd.DataFrame(rows).to_excel(book, index=False)
+    url, headers = "/api/v1/score/batch?rulebook=gctf-vn", token_for("bank_officer")
+    excel = client.post(url, headers=headers, content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(book.read_bytes()), "batch.xlsx")})
+    text = client.post(url, headers=headers, data=csv_text(rows).encode(), content_type="text/csv")
+    assert excel.status_code == 200, excel.get_json()
+    assert excel.get_json() == text.get_json()
+    assert excel.get_json()["scored"] == 1 and [e["row"] for e in excel.get_json()["errors"]] == [2, 3]
+
+
+def test_flask_score_reads_an_excel_file(app, tmp_path):
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.csv"
+    pd.DataFrame([_flat(), _flat(id="=A2", employees="0")]).to_excel(src, index=False)
+    result = app.test_cli_runner().invoke(args=["score", str(src), "--rulebook", "gctf-vn", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "row 2: enterprise.employees: must be from 1 to 5,000,000 people" in result.output
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert table["decision"].tolist() == ["eligible", "rejected"] and table.loc[0, "id"] == "A1"

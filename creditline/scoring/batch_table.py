@@ -1,0 +1,174 @@
+"""The flat result table of a batch built straight from the evaluation's columns (``flask score``'s CSV).
+
+The same table as :func:`.results.result_rows` of the per-row results, one row per proposal,
+scored or rejected, in input order, with the same values (figures rounded as the engine rounds
+them, money and tonnes as the text of their Decimal), but without a dict per proposal.
+:func:`write_csv` writes it with text that could start a spreadsheet formula quoted, as
+:func:`creditline.exports.frame` does, a column at a time.
+"""
+from __future__ import annotations
+
+import io
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..exports import FORMULA_STARTS
+from ..rules.evaluation import Evaluation
+from .batch_results import rounded
+from .results import COLUMNS
+
+# Below this size the ``digits``-decimal text of the rounded float is its shortest repr padded
+# with zeros, which is what Decimal(repr(x)).quantize(...) gives (at most 15 significant digits).
+_PLAIN_BELOW = 1e11
+SCORES = tuple(c for c in COLUMNS if c.startswith("score_"))
+# The decimals of each float column, as the engine rounds it (the CSV writes them as ``repr`` would).
+FLOAT_DIGITS = {"irr": 4, "simple_payback_years": 2, "discounted_payback_years": 2, "benefit_cost_ratio": 3,
+                "main_improvement": 4, "grant_rate": 4}
+
+
+def _floats(values: np.ndarray, digits: int) -> np.ndarray:
+    """The engine's ``_f`` over a column: rounded as Python rounds, NaN where not finite."""
+    out = np.array(rounded(values, digits), dtype=float)
+    out[~np.isfinite(values)] = np.nan
+    return out
+
+
+def fixed_texts(values: np.ndarray, digits: int, trim: bool = False) -> pa.Array:
+    """The text of already rounded floats with ``digits`` decimals (null where not finite).
+
+    With ``trim``, trailing zeros are dropped down to one decimal: that is ``repr`` of a float
+    rounded to at most 4 decimals (fixed notation from 1e-4 up). Without, it is the text of
+    ``Decimal(repr(x)).quantize(...)``. Both are made from whole units (exact below 1e11); larger
+    values are formatted by Python itself.
+    """
+    finite = np.isfinite(values)
+    small = finite & (np.abs(values) < _PLAIN_BELOW)
+    scale = 10 ** digits
+    units = np.rint(np.abs(np.where(small, values, 0.0)) * scale).astype(np.int64)
+    frac = pc.utf8_lpad(pc.cast(pa.array(units % scale), pa.string()), digits, "0")
+    if trim:
+        frac = pc.utf8_rtrim(frac, "0")
+        frac = pc.if_else(pc.equal(frac, ""), "0", frac)
+    sign = pa.array(np.where(np.signbit(values), "-", ""))
+    text = pc.binary_join_element_wise(sign, pc.cast(pa.array(units // scale), pa.string()), ".", frac, "")
+    large = np.flatnonzero(finite & ~small)
+    if len(large):
+        quantum = Decimal(1).scaleb(-digits)
+        texts = text.to_pylist()
+        for i in large.tolist():
+            x = float(values[i])
+            texts[i] = repr(x) if trim else str(Decimal(repr(x)).quantize(quantum, rounding=ROUND_HALF_UP))
+        text = pa.array(texts, pa.string())
+    return pc.if_else(pa.array(finite), text, pa.scalar(None, pa.string()))
+
+
+def _decimal_texts(values: np.ndarray, digits: int) -> pd.Series:
+    """``str(Decimal(repr(round(x, digits))).quantize(...))`` of every value (missing where not finite)."""
+    return pd.Series(fixed_texts(np.array(rounded(values, digits)), digits), dtype=pd.ArrowDtype(pa.string()))
+
+
+def _failed_rules(ev: Evaluation) -> list[str]:
+    """Each row's failed gates joined by ';', in the rulebook's order (one join per distinct set)."""
+    gates = [g.id for g in ev.book.gates]
+    code = np.zeros(ev.n, np.int64)
+    for bit, gid in enumerate(gates):
+        code |= (~ev.gate_pass[gid]).astype(np.int64) << bit
+    distinct, back = np.unique(code, return_inverse=True)
+    texts = np.array([";".join(g for b, g in enumerate(gates) if c >> b & 1) for c in distinct.tolist()], dtype=object)
+    return texts[back].tolist()
+
+
+def _scored(ev: Evaluation, rows: list[int], ids: list[Any], titles: list[Any]) -> dict[str, Any]:
+    f = ev.facts
+    money = _decimal_texts(f["npv"], 2)
+    grant = _decimal_texts(f["grant_amount"], 2)
+    # Tonnes have no "not finite" in the per-row path; the same text comes out for every finite value.
+    co2 = _decimal_texts(f["co2e_avoided_t"], 3)
+    return {
+        "row": rows, "id": ids, "title": titles, "decision": [str(d) for d in ev.decision.tolist()],
+        **{f"score_{k}": np.asarray(v) for k, v in ev.scores.items()},
+        "npv": money, **{k: _floats(f[k], d) for k, d in FLOAT_DIGITS.items() if k in f},
+        "co2e_avoided_t_per_year": co2, "grant_rate": _floats(f["grant_rate"], 4), "grant_amount": grant,
+        "failed_rules": _failed_rules(ev), "errors": [""] * ev.n,
+    }
+
+
+def error_text(errors: dict[str, list[str]]) -> str:
+    """A rejected row's problems on one line: ``field: message, message; field: ...``."""
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
+
+
+def result_table(ev: Evaluation | None, rows: list[int], ids: list[Any], titles: list[Any],
+                 errors: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per proposal, scored (from ``ev``, in the order of ``rows``) or rejected, sorted by row."""
+    scored = pd.DataFrame(_scored(ev, rows, ids, titles)) if ev is not None and ev.n else pd.DataFrame()
+    rejected = pd.DataFrame({"row": [e["row"] for e in errors], "decision": ["rejected"] * len(errors),
+                             "errors": [error_text(e["errors"]) for e in errors]})
+    parts = [p for p in (scored, rejected) if len(p)]
+    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else pd.DataFrame())
+    table = table.reindex(columns=list(COLUMNS))
+    if len(table):
+        table = table.sort_values("row", kind="stable", ignore_index=True)
+    for col in SCORES:
+        # Rejected rows have no scores; a nullable integer keeps 100 from being written as 100.0.
+        table[col] = table[col].astype("Int64")
+    return table
+
+
+_FORMULA = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in FORMULA_STARTS) + "]"
+
+
+def _cell_texts(column: pd.Series) -> pa.Array:
+    """A column as CSV cells: missing as '', floats as ``repr``, text that could start a formula quoted."""
+    name = column.name
+    if name in FLOAT_DIGITS:
+        return pc.fill_null(fixed_texts(column.to_numpy(dtype=float, na_value=np.nan), FLOAT_DIGITS[name], True), "")
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return pc.fill_null(pc.cast(pa.array(column), pa.string()), "")
+    # Any other column holds text (or None): what a spreadsheet could run as a formula gets a "'".
+    text = pc.fill_null(pa.array(column.astype(object).where(column.notna(), None).tolist()
+                                 if column.dtype == object else column, pa.string()), "")
+    risky = pc.match_substring_regex(text, _FORMULA)
+    return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
+
+
+def _numeric(column: pd.Series) -> bool:
+    return column.name in FLOAT_DIGITS or pd.api.types.is_integer_dtype(column.dtype)
+
+
+def _csv_quoted(text: pa.Array) -> pa.Array:
+    """Quote a cell holding a comma, a quote or a line feed, as pandas' CSV writer does."""
+    needs = pc.match_substring_regex(text, '[,"\\n]')
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return pc.if_else(needs, quoted, text)
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """The table as UTF-8 CSV, cell for cell what ``exports.frame(table).to_csv(index=False)`` wrote."""
+    header = (",".join(table.columns) + "\n").encode()
+    if not len(table):
+        return header
+    # Numbers never hold a comma, a quote or a line feed: only text columns may need quoting.
+    cells = [_cell_texts(table[c]) if _numeric(table[c]) else _csv_quoted(_cell_texts(table[c])) for c in table.columns]
+    # Each line with its line feed: the lines' bytes, back to back in Arrow's buffer, are the body.
+    data = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "\n", "")
+    data = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
+    offsets = np.frombuffer(data.buffers()[1], dtype=np.int32)[data.offset:data.offset + len(data) + 1]
+    return header + data.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+
+
+def write_csv(table: pd.DataFrame, path: Any) -> None:
+    """Write the result table as CSV (``path`` a file name or a binary or text stream)."""
+    data = csv_bytes(table)
+    if isinstance(path, io.TextIOBase):
+        path.write(data.decode())
+    elif hasattr(path, "write"):
+        path.write(data)
+    else:
+        with open(path, "wb") as out:
+            out.write(data)
