@@ -30,7 +30,7 @@ def daily_steps() -> list[tuple[str, daily.Step]]:
 
 def connect() -> None:
     """Join the packages (idempotent: one app or many in a process)."""
-    from . import home
+    from . import handoffs, home
     from .audit import services as audit
     from .creditlines.views import _manage_lines
     from .grants import loan_link
@@ -39,7 +39,6 @@ def connect() -> None:
     from .loans import withdrawals
     from .loans.application_steps import application_steps
     from .loans.steps import loan_steps
-    from .notifications import handoffs
     from .proposals import services as proposals
     from .proposals.steps import proposal_steps
     from .referrals import services as referrals

@@ -34,14 +34,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("monitoring", "grants"): "monitoring pages show other incentives and the grant",
     # A verification's model and home steps name the grant it leads to.
     ("verifications", "grants"): "verification model/steps read the grant row",
-    # The domains notify through notifications.services; notifications.handoffs (the audit
-    # listener naming the next owner) reads their models. Moving handoffs out of the package, or
-    # registering each domain's hand-offs in wiring.py, would end these.
-    ("notifications", "grants"): "notifications.handoffs reads grant rows",
-    ("notifications", "guarantees"): "notifications.handoffs reads guarantee rows",
-    ("notifications", "loans"): "notifications.handoffs reads loan rows",
-    ("notifications", "monitoring"): "notifications.handoffs reads monitoring rows",
-    ("notifications", "verifications"): "notifications.handoffs reads verification rows",
     # The rulebooks package holds both the registry every package reads and the versions app,
     # whose simulation replays the line's proposals through scoring. Splitting the registry into a
     # package of its own, below scoring and creditlines, would end these.
