@@ -32,6 +32,7 @@ def connect() -> None:
     """Join the packages (idempotent: one app or many in a process)."""
     from . import handoffs, home
     from .audit import services as audit
+    from .creditlines import services as creditlines
     from .creditlines.views import _manage_lines
     from .grants import loan_link
     from .grants import services as grants
@@ -46,6 +47,9 @@ def connect() -> None:
     from .reports.line_figures import line_figures
     from .verifications import services as verifications
     from .verifications.steps import verification_steps
+
+    # A credit line's currency is fixed once proposals are priced in it.
+    creditlines.PRICED_IN_LINE[:] = [proposals.line_has_proposals]
 
     # A proposal's lifecycle: what else moves with it.
     proposals.FIXED_BY[:] = [withdrawals.approved_loan]           # an approved loan fixes the proposal's figures

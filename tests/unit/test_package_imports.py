@@ -25,8 +25,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # and referrals read and move proposals. The pages would have to move to a package above.
     ("proposals", "scoring"): "proposal pages/API call scoring services",
     ("proposals", "referrals"): "proposal page lists its referral tasks",
-    # A credit line's committed amount is summed over its proposals' models.
-    ("creditlines", "proposals"): "credit line capacity reads proposal rows",
     # A loan and its guarantee are one contract: each model and service reads the other.
     ("loans", "guarantees"): "loan services, repayments and write-offs act on the guarantee",
     # Monitoring reports feed the verification, and the monitoring pages show it and its grant.
