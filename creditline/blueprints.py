@@ -22,7 +22,7 @@ def register_blueprints(app: Flask) -> None:
     from .referrals.api import blp as referrals_api
     from .reports.api import blp as reports_api
     from .notifications.api import blp as notifications_api
-    from .rulebooks.api import blp as rulebook_versions_api
+    from .rulebook_versions.api import blp as rulebook_versions_api
 
     for blp in (auth_api, creditlines_api, enterprises_api, proposals_api, scoring_api, loans_api, guarantees_api,
                 monitoring_api, baseline_api, verifications_api, grants_api, audit_api, referrals_api, reports_api,
@@ -38,7 +38,7 @@ def register_blueprints(app: Flask) -> None:
     from .enterprises.views import bp as enterprise_pages
     from .home import bp as home_pages
     from .proposals.views import bp as proposal_pages
-    from .rulebooks.views import bp as rulebook_pages
+    from .rulebook_versions.views import bp as rulebook_pages
     from .monitoring.views import bp as monitoring_pages
     from .monitoring import baseline_views  # noqa: F401  (its routes join the monitoring pages)
     from .verifications.views import bp as verification_pages

@@ -32,11 +32,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("monitoring", "grants"): "monitoring pages show other incentives and the grant",
     # A verification's model and home steps name the grant it leads to.
     ("verifications", "grants"): "verification model/steps read the grant row",
-    # The rulebooks package holds both the registry every package reads and the versions app,
-    # whose simulation replays the line's proposals through scoring. Splitting the registry into a
-    # package of its own, below scoring and creditlines, would end these.
-    ("rulebooks", "creditlines"): "rulebooks.services reads the credit lines a version applies to",
-    ("rulebooks", "scoring"): "rulebook simulation and pages use scoring",
 }
 
 
