@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
     from .enterprises.api import blp as enterprises_api
     from .loans.api import blp as loans_api
     from .proposals.api import blp as proposals_api
+    from .scoring import assessment_api  # noqa: F401  (submission, review and assessment join the proposals API)
     from .scoring.api import blp as scoring_api
     from .monitoring.api import blp as monitoring_api
     from .monitoring.baseline_api import blp as baseline_api
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
     from .enterprises.views import bp as enterprise_pages
     from .home import bp as home_pages
     from .proposals.views import bp as proposal_pages
+    from .scoring import assessment_pages  # noqa: F401  (the proposal page, submission and review join its pages)
     from .rulebook_versions.views import bp as rulebook_pages
     from .monitoring.views import bp as monitoring_pages
     from .monitoring import baseline_views  # noqa: F401  (its routes join the monitoring pages)

@@ -21,10 +21,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # The audit trail is filtered by who may read it (auth.permissions), while auth writes audit
     # events for sign-ins and user changes: a shared scope module below both would end it.
     ("audit", "auth"): "audit scopes events with auth.permissions; auth writes audit events",
-    # The proposal pages and API show the score and the referral tasks of a proposal; scoring
-    # and referrals read and move proposals. The pages would have to move to a package above.
-    ("proposals", "scoring"): "proposal pages/API call scoring services",
-    ("proposals", "referrals"): "proposal page lists its referral tasks",
     # A loan and its guarantee are one contract: each model and service reads the other.
     ("loans", "guarantees"): "loan services, repayments and write-offs act on the guarantee",
     # Monitoring reports feed the verification, and the monitoring pages show it and its grant.
