@@ -36,6 +36,7 @@ def connect() -> None:
     from .creditlines.views import _manage_lines
     from .grants import loan_link
     from .grants import services as grants
+    from .grants.steps import grant_steps
     from .loans import services as loans
     from .loans import withdrawals
     from .loans.application_steps import application_steps
@@ -72,6 +73,6 @@ def connect() -> None:
 
     # The home page: each package's waiting work, in this order.
     home.STEP_PROVIDERS[:] = [_manage_lines, line_figures, proposal_steps, application_steps, loan_steps,
-                              verification_steps, referral_steps]
+                              verification_steps, grant_steps, referral_steps]
 
     daily.STEPS[:] = daily_steps()

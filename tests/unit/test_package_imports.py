@@ -26,8 +26,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # Monitoring reports feed the verification, and the monitoring pages show it and its grant.
     ("monitoring", "verifications"): "monitoring pages and reminders read the verification",
     ("monitoring", "grants"): "monitoring pages show other incentives and the grant",
-    # A verification's model and home steps name the grant it leads to.
-    ("verifications", "grants"): "verification model/steps read the grant row",
 }
 
 
