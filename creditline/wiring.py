@@ -17,8 +17,8 @@ def daily_steps() -> list[tuple[str, daily.Step]]:
     """The daily job's steps, in the order they run."""
     from .housekeeping import housekeeping_step
     from .loans.jobs import loans_step
-    from .monitoring.jobs import remind
     from .notifications.mail import retry_step
+    from .verifications.jobs import remind
 
     return [
         ("monitoring", remind),        # reports due and overdue: reminders to the SME and the NCPC
