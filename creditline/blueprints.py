@@ -43,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     from .rulebook_versions.views import bp as rulebook_pages
     from .monitoring.views import bp as monitoring_pages
     from .monitoring import baseline_views  # noqa: F401  (its routes join the monitoring pages)
+    from .grants import incentive_views  # noqa: F401  (declaring another incentive joins the monitoring pages)
     from .verifications.views import bp as verification_pages
     from .grants.views import bp as grant_pages
     from .guarantees.views import bp as guarantee_pages

@@ -41,6 +41,7 @@ def connect() -> None:
     from .loans import withdrawals
     from .loans.application_steps import application_steps
     from .loans.steps import loan_steps
+    from .monitoring import views as monitoring_pages
     from .proposals import services as proposals
     from .proposals.steps import proposal_steps
     from .referrals import services as referrals
@@ -59,6 +60,9 @@ def connect() -> None:
 
     # A loan's approval waits for an open second opinion.
     loans.APPROVE_GUARDS[:] = [referrals.second_opinion_guard]
+
+    # The monitoring page links the proposal's confirmed verification (a new one corrects it).
+    monitoring_pages.CONFIRMED_VERIFICATION[:] = [verifications.current_confirmed]
 
     # A confirmed verification calculates its grant; the grant reads the loan it rewards.
     verifications.ON_CONFIRMED[:] = [grants.calculate_grant]

@@ -23,9 +23,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("audit", "auth"): "audit scopes events with auth.permissions; auth writes audit events",
     # A loan and its guarantee are one contract: each model and service reads the other.
     ("loans", "guarantees"): "loan services, repayments and write-offs act on the guarantee",
-    # Monitoring reports feed the verification, and the monitoring pages show it and its grant.
-    ("monitoring", "verifications"): "monitoring pages and reminders read the verification",
-    ("monitoring", "grants"): "monitoring pages show other incentives and the grant",
 }
 
 
