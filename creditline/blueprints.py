@@ -7,7 +7,7 @@ from .extensions import api, csrf
 
 def register_blueprints(app: Flask) -> None:
     """Register the REST blueprints (CSRF-exempt: they use bearer tokens) and the pages."""
-    from .audit.api import blp as audit_api
+    from .audit_trail.api import blp as audit_api
     from .auth.api import blp as auth_api
     from .guarantees.api import blp as guarantees_api
     from .creditlines.api import blp as creditlines_api
@@ -50,7 +50,7 @@ def register_blueprints(app: Flask) -> None:
     from .loans.page_actions import bp as loan_pages  # the loan page's actions join its blueprint
     from .creditlines.views import bp as credit_line_pages
     from .auth.admin_views import bp as admin_pages
-    from .audit.views import bp as audit_pages
+    from .audit_trail.views import bp as audit_pages
     from .referrals.views import bp as referral_pages
     from .reports.views import bp as report_pages
     from .notifications.views import bp as inbox_pages
