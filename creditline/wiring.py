@@ -61,8 +61,10 @@ def connect() -> None:
     # A loan's approval waits for an open second opinion.
     loans.APPROVE_GUARDS[:] = [referrals.second_opinion_guard]
 
-    # The monitoring page links the proposal's confirmed verification (a new one corrects it).
+    # The monitoring page links the proposal's confirmed verification (a new one corrects it) and shows what
+    # each grant band would pay.
     monitoring_pages.CONFIRMED_VERIFICATION[:] = [verifications.current_confirmed]
+    monitoring_pages.GRANT_BASIS[:] = [grants.grant_basis]                     # what each band's grant would pay on
 
     # A confirmed verification calculates its grant; the grant reads the loan it rewards.
     verifications.ON_CONFIRMED[:] = [grants.calculate_grant]

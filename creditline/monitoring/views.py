@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -74,6 +75,11 @@ def reports():
 CONFIRMED_VERIFICATION: list[Callable[[int], Any]] = []
 
 
+# The amount the grant rate applies to, for the grant each band would pay (creditline.wiring fills it:
+# grants sit above monitoring).
+GRANT_BASIS: list[Callable[[Any, dict[str, Any]], Decimal]] = []
+
+
 def _confirmed(proposal_id: int) -> Any:
     for find in CONFIRMED_VERIFICATION:
         found = find(proposal_id)
@@ -97,13 +103,13 @@ def _page(proposal_id: int, errors: FormErrors | None = None, failed: str | None
 
     progress = []
     if plan is not None:
-        from ..grants.services import grant_basis
         from ..scoring.services import rulebook_for
         from .progress import indicator_progress
         projected = {i.stream: (i.projected_quantity, i.projected_output) for i in p.indicators}
         # The rulebook the grant will be sized by: the version the proposal was judged under.
         bands = rulebook_for(p).grant_bands
-        progress = indicator_progress(plan, projected, bands, grant_basis(p, bands))
+        basis = next((find(p, bands) for find in GRANT_BASIS), None)
+        progress = indicator_progress(plan, projected, bands, basis)
     return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=clock.today(), progress=progress,
                            errors=errors or FormErrors(), failed=failed, problems=problems or [],
                            form=request.form if failed else {}, confirmed=_confirmed(p.id),

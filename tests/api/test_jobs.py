@@ -274,6 +274,6 @@ def test_every_link_between_packages_is_made_by_the_wiring_and_only_once(app):
     sizes = [len(proposals.FIXED_BY), len(proposals.LET_GO_HOOKS), len(proposals.MOVE_HOOKS),
              len(loans.APPROVE_GUARDS), len(verifications.ON_CONFIRMED), len(grants.BASIS_PROVIDERS),
              len(grants.PRINCIPAL_REDUCERS), len(home.STEP_PROVIDERS), len(creditlines.PRICED_IN_LINE),
-             len(monitoring_pages.CONFIRMED_VERIFICATION)]
-    assert sizes == [1, 1, 1, 1, 1, 1, 1, 8, 1, 1]
+             len(monitoring_pages.CONFIRMED_VERIFICATION), len(monitoring_pages.GRANT_BASIS)]
+    assert sizes == [1, 1, 1, 1, 1, 1, 1, 8, 1, 1, 1]
     assert set(grants.CONDITIONS) == {"loan_outstanding", "no_other_grant"}
