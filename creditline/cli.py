@@ -10,7 +10,7 @@ def register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
     from .demo import demo_command
     from .jobs.scheduler import jobs_cli, scheduler_command
-    from .rulebooks.cli import rules_cli, score_command
+    from .rulebook_versions.cli import rules_cli, score_command
 
     for command in (users_cli, audit_cli, demo_command, rules_cli, score_command, jobs_cli, scheduler_command):
         app.cli.add_command(command)

@@ -112,7 +112,7 @@ DEMO_PROPOSALS = {
 
 def seed_demo() -> dict[str, int]:
     """Create the demo organisations, users, enterprises and the Viet Nam credit line."""
-    from .rulebooks.services import import_files
+    from .rulebook_versions.services import import_files
 
     # The shipped files are the first published versions; later ones are drafted and published in the app.
     import_files()

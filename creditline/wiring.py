@@ -17,8 +17,8 @@ def daily_steps() -> list[tuple[str, daily.Step]]:
     """The daily job's steps, in the order they run."""
     from .housekeeping import housekeeping_step
     from .loans.jobs import loans_step
-    from .monitoring.jobs import remind
     from .notifications.mail import retry_step
+    from .verifications.jobs import remind
 
     return [
         ("monitoring", remind),        # reports due and overdue: reminders to the SME and the NCPC
@@ -30,16 +30,18 @@ def daily_steps() -> list[tuple[str, daily.Step]]:
 
 def connect() -> None:
     """Join the packages (idempotent: one app or many in a process)."""
-    from . import home
+    from . import handoffs, home
     from .audit import services as audit
+    from .creditlines import services as creditlines
     from .creditlines.views import _manage_lines
     from .grants import loan_link
     from .grants import services as grants
+    from .grants.steps import grant_steps
     from .loans import services as loans
     from .loans import withdrawals
     from .loans.application_steps import application_steps
     from .loans.steps import loan_steps
-    from .notifications import handoffs
+    from .monitoring import views as monitoring_pages
     from .proposals import services as proposals
     from .proposals.steps import proposal_steps
     from .referrals import services as referrals
@@ -48,6 +50,9 @@ def connect() -> None:
     from .verifications import services as verifications
     from .verifications.steps import verification_steps
 
+    # A credit line's currency is fixed once proposals are priced in it.
+    creditlines.PRICED_IN_LINE[:] = [proposals.line_has_proposals]
+
     # A proposal's lifecycle: what else moves with it.
     proposals.FIXED_BY[:] = [withdrawals.approved_loan]           # an approved loan fixes the proposal's figures
     proposals.LET_GO_HOOKS[:] = [withdrawals.withdraw_applied_loan]  # withdrawn or reopened: the application goes
@@ -55,6 +60,11 @@ def connect() -> None:
 
     # A loan's approval waits for an open second opinion.
     loans.APPROVE_GUARDS[:] = [referrals.second_opinion_guard]
+
+    # The monitoring page links the proposal's confirmed verification (a new one corrects it) and shows what
+    # each grant band would pay.
+    monitoring_pages.CONFIRMED_VERIFICATION[:] = [verifications.current_confirmed]
+    monitoring_pages.GRANT_BASIS[:] = [grants.grant_basis]                     # what each band's grant would pay on
 
     # A confirmed verification calculates its grant; the grant reads the loan it rewards.
     verifications.ON_CONFIRMED[:] = [grants.calculate_grant]
@@ -69,6 +79,6 @@ def connect() -> None:
 
     # The home page: each package's waiting work, in this order.
     home.STEP_PROVIDERS[:] = [_manage_lines, line_figures, proposal_steps, application_steps, loan_steps,
-                              verification_steps, referral_steps]
+                              verification_steps, grant_steps, referral_steps]
 
     daily.STEPS[:] = daily_steps()

@@ -7,24 +7,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import func, select, text
 
-from ..auth.permissions import Actor, require_portfolio
 from ..database import utcnow
 from ..extensions import db
-from ..listing import page_rows
-from ..pagination import Page
-from .lists import AUDIT_EVENTS
 from .models import AuditEvent, AuditHead
+
+
+class Author(Protocol):
+    """Who acted, as the trail records them: auth's Actor is one (audit sits below auth, so it names none)."""
+
+    @property
+    def user_id(self) -> int: ...
+
+    @property
+    def email(self) -> str: ...
+
 
 GENESIS = "0" * 64
 HEAD_ID = 1
 
 # Called with every event ``record`` appends, in the same transaction (creditline.wiring fills it):
 # a hand-off notifies whoever the change now waits on, and is rolled back with the change.
-LISTENERS: list[Callable[[Actor | None, AuditEvent], None]] = []
+LISTENERS: list[Callable[[Author | None, AuditEvent], None]] = []
 
 
 def _jsonable(value: Any) -> Any:
@@ -60,7 +67,7 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
+def record(actor: Author | None, action: str, entity_type: str, entity_id: int | None,
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEvent:
     """Append an event to the chain in the current transaction (the caller commits)."""
     session = db.session
@@ -96,7 +103,7 @@ def _move_head(seq: int, hash_: str) -> None:
         head.seq, head.hash = seq, hash_
 
 
-def record_many(actor: Actor | None, events: list[tuple[str, str, int | None, dict[str, Any] | None,
+def record_many(actor: Author | None, events: list[tuple[str, str, int | None, dict[str, Any] | None,
                                                        dict[str, Any] | None]]) -> int:
     """Append many events (action, entity type, id, before, after) with one read of the chain's tail.
 
@@ -183,21 +190,6 @@ def _check_head(checked: int, last_seq: int, last_hash: str) -> ChainReport:
 def count_events() -> int:
     """Count the events in the trail."""
     return db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0
-
-
-def events_query(actor: Actor, args: dict[str, Any]) -> Select[Any]:
-    """Audit events of one entity or actor if asked (fund admins and the fund's auditors)."""
-    require_portfolio(actor, action="read the audit trail")
-    stmt = select(AuditEvent)
-    for key in ("entity_id", "actor_id"):
-        if args.get(key) is not None:
-            stmt = stmt.where(getattr(AuditEvent, key) == args[key])
-    return stmt
-
-
-def list_events(actor: Actor, args: dict[str, Any]) -> Page:
-    """List audit events, newest first (fund admins and the fund's auditors)."""
-    return page_rows(AUDIT_EVENTS, events_query(actor, args), args)
 
 
 def entity_types() -> list[str]:

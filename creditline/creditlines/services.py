@@ -1,6 +1,7 @@
 """Create, change and list credit lines (fund admins own them)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,10 @@ from ..unit_of_work import unit_of_work
 from ..pagination import Page, paginate
 from ..rulebooks import registry
 from .models import CreditLine
+
+# Whether anything is already priced in a line's currency (creditline.wiring fills it: proposals
+# depend on credit lines, not the reverse).
+PRICED_IN_LINE: list[Callable[[int], bool]] = []
 
 SNAPSHOT_FIELDS = ("name", "country", "currency", "rulebook_id", "rulebook_version", "ncpc_id",
                    "fund_id", "guarantee_capacity", "grant_budget", "status")
@@ -114,9 +119,7 @@ def update_credit_line(actor: Actor, line_id: int, data: dict[str, Any]) -> Cred
 
 
 def _has_proposals(line_id: int) -> bool:
-    from ..proposals.models import Proposal  # proposals depend on credit lines, not the reverse
-
-    return db.session.scalar(select(Proposal.id).where(Proposal.credit_line_id == line_id).limit(1)) is not None
+    return any(priced(line_id) for priced in PRICED_IN_LINE)
 
 
 def list_credit_lines(actor: Actor, args: dict[str, Any]) -> Page:

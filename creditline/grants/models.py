@@ -72,6 +72,12 @@ class Grant(db.Model):
         return f"GR-{self.id:06d}"
 
 
+# A verification shows the grant it led to (read-only): declared here, not in verifications.models,
+# because grants sit above verifications and the verification's package does not import them.
+Verification.grant = relationship(
+    Grant, primaryjoin=Grant.verification_id == Verification.id, uselist=False, viewonly=True)
+
+
 @scope(Grant)
 def _grant_scope(actor: Actor):  # type: ignore[no-untyped-def]
     ids = proposals_in_scope(actor)

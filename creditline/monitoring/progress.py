@@ -12,8 +12,8 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from ..verifications.chart_spec import chart_spec
-from ..verifications.line_chart import Chart, Line
+from .chart_spec import chart_spec
+from .line_chart import Chart, Line
 from .band_progress import MonthReading, band_progress
 from .models import MonitoringPlan
 

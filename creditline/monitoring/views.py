@@ -1,6 +1,10 @@
 """Pages: the monitoring plan (NCPC), and the SME's report entry, upload and evidence."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from marshmallow import Schema, ValidationError, fields, validate
@@ -66,6 +70,24 @@ def reports():
                      "monitoring.reports")
 
 
+# The proposal's confirmed verification, which the page links to and a new one corrects (creditline.wiring
+# fills it: verifications sit above monitoring, which does not import them).
+CONFIRMED_VERIFICATION: list[Callable[[int], Any]] = []
+
+
+# The amount the grant rate applies to, for the grant each band would pay (creditline.wiring fills it:
+# grants sit above monitoring).
+GRANT_BASIS: list[Callable[[Any, dict[str, Any]], Decimal]] = []
+
+
+def _confirmed(proposal_id: int) -> Any:
+    for find in CONFIRMED_VERIFICATION:
+        found = find(proposal_id)
+        if found is not None:
+            return found
+    return None
+
+
 def _page(proposal_id: int, errors: FormErrors | None = None, failed: str | None = None,
           problems: list[UploadProblem] | None = None, status: int = 200):
     """The monitoring page; after a refused form, with its errors, what was typed, and an upload's problem table."""
@@ -76,22 +98,21 @@ def _page(proposal_id: int, errors: FormErrors | None = None, failed: str | None
         plan = services.plan_of(actor, proposal_id)
     except NotFound:
         plan = None
-    from ..verifications.services import current_confirmed
     from .adjustments import adjustments_of
     from .baseline import months_of
 
     progress = []
     if plan is not None:
-        from ..grants.services import grant_basis
         from ..scoring.services import rulebook_for
         from .progress import indicator_progress
         projected = {i.stream: (i.projected_quantity, i.projected_output) for i in p.indicators}
         # The rulebook the grant will be sized by: the version the proposal was judged under.
         bands = rulebook_for(p).grant_bands
-        progress = indicator_progress(plan, projected, bands, grant_basis(p, bands))
+        basis = next((find(p, bands) for find in GRANT_BASIS), None)
+        progress = indicator_progress(plan, projected, bands, basis)
     return render_template("monitoring/page.html", p=p, plan=plan, actor=actor, today=clock.today(), progress=progress,
                            errors=errors or FormErrors(), failed=failed, problems=problems or [],
-                           form=request.form if failed else {}, confirmed=current_confirmed(p.id),
+                           form=request.form if failed else {}, confirmed=_confirmed(p.id),
                            financed=services.is_financed(p), months=months_of(plan) if plan else [],
                            adjustments=adjustments_of(plan) if plan else []), status
 
@@ -197,19 +218,3 @@ def upload(proposal_id: int):
 def template(proposal_id: int, fmt: str):
     data, name, kind = services.template_for(current_actor(), proposal_id, fmt)
     return download(data, name, kind)
-
-
-@bp.route("/proposals/<int:proposal_id>/other-incentives", methods=["POST"])
-@login_required
-def other_incentive(proposal_id: int):
-    from ..grants import incentives
-    from ..grants.api import OtherIncentiveBodySchema
-
-    form = {k: v.strip() for k, v in request.form.items() if k in ("source", "amount", "date") and v.strip()}
-    try:
-        data = OtherIncentiveBodySchema().load(form)
-        incentives.declare_other_incentive(current_actor(), proposal_id, data)
-    except (ValidationError, ValidationFailed, Conflict) as exc:
-        return _refused(proposal_id, "incentive", exc)
-    flash("Incentive declared: no grant of this credit line will be paid for this investment.", "success")
-    return redirect(url_for("monitoring.page", proposal_id=proposal_id))

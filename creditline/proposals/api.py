@@ -1,18 +1,15 @@
-"""REST: proposals, their assessment and the NCPC technical review."""
+"""REST: proposals and their documents (submission, review and assessment join from scoring.assessment_api)."""
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..auth.current import current_actor
-from ..scoring.schemas import AssessmentSchema
-from ..scoring.services import assessment_view, replay_assessment, score_and_store
 from ..files.disposition import download
 from ..list_views import api_list, openapi_doc
 from . import checklist, documents, services
 from .lists import PROPOSALS
 from .schemas import (DocumentCheckBodySchema, DocumentCheckSchema, DocumentSchema, ProposalCreateSchema, ProposalBodySchema, ProposalPageSchema,
-                      ProposalQueryArgsSchema, ProposalSchema, SubmitSchema, TechnicalReviewOutSchema,
-                      TechnicalReviewSchema, WithdrawSchema)
+                      ProposalQueryArgsSchema, ProposalSchema, WithdrawSchema)
 
 blp = Blueprint("proposals_api", __name__, url_prefix="/api/v1/proposals",
                 description="Investment proposals, their scoring and review")
@@ -49,16 +46,6 @@ class ProposalView(MethodView):
         return services.update_proposal(current_actor(), proposal_id, data)
 
 
-@blp.route("/<int:proposal_id>/submit")
-class SubmitView(MethodView):
-    @blp.arguments(SubmitSchema)
-    @blp.response(200, ProposalSchema)
-    def post(self, data, proposal_id):
-        """Validate fully, submit and score; 422 lists every problem at once."""
-        return services.submit_proposal(current_actor(), proposal_id, data["bank_id"], score_and_store,
-                                        data["submitted_on"])
-
-
 @blp.route("/<int:proposal_id>/reopen")
 class ReopenView(MethodView):
     @blp.response(200, ProposalSchema)
@@ -74,36 +61,6 @@ class WithdrawView(MethodView):
     def post(self, data, proposal_id):
         """Withdraw the proposal (any time before its loan is approved)."""
         return services.withdraw_proposal(current_actor(), proposal_id, data["reason"])
-
-
-@blp.route("/<int:proposal_id>/assessment")
-class AssessmentView(MethodView):
-    @blp.response(200, AssessmentSchema)
-    def get(self, proposal_id):
-        """Show the latest assessment with its full explanation."""
-        return assessment_view(services.latest_assessment(current_actor(), proposal_id))
-
-
-@blp.route("/<int:proposal_id>/assessments/<int:assessment_id>/replay")
-class ReplayView(MethodView):
-    @blp.response(200, AssessmentSchema)
-    def get(self, proposal_id, assessment_id):
-        """Re-run a stored assessment on its inputs with the exact rulebook text that made it."""
-        return replay_assessment(current_actor(), proposal_id, assessment_id)
-
-
-@blp.route("/<int:proposal_id>/technical-review")
-class TechnicalReviewView(MethodView):
-    @blp.response(200, TechnicalReviewOutSchema(many=True))
-    def get(self, proposal_id):
-        """List the NCPC's reviews of this proposal."""
-        return services.reviews_of(current_actor(), proposal_id)
-
-    @blp.arguments(TechnicalReviewSchema)
-    @blp.response(201, TechnicalReviewOutSchema)
-    def post(self, data, proposal_id):
-        """Confirm or correct the baseline and main indicator (NCPC verifiers)."""
-        return services.review_proposal(current_actor(), proposal_id, data, score_and_store)
 
 
 @blp.route("/<int:proposal_id>/documents")

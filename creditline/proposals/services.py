@@ -305,6 +305,11 @@ def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()} for row in rows]
 
 
+def line_has_proposals(line_id: int) -> bool:
+    """Tell whether any proposal was made on the credit line (they are priced in its currency)."""
+    return db.session.scalar(select(Proposal.id).where(Proposal.credit_line_id == line_id).limit(1)) is not None
+
+
 def proposals_query(actor: Actor, args: dict[str, Any]) -> Select[Any]:
     """The proposals the caller may see, narrowed by the API's id filters (the list spec does the rest)."""
     stmt = visible(Proposal, actor)

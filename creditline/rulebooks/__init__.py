@@ -1,4 +1,4 @@
-"""Rulebooks as governed data: versions drafted, simulated and published in the app (four-eyes)."""
+"""The rulebooks in force: the registry every package reads, and the stored versions it serves."""
 from .registry import RulebookRegistry, init_app, registry
 
 __all__ = ["RulebookRegistry", "init_app", "registry"]

@@ -1,6 +1,6 @@
 "use strict";
 // Draws every <canvas class="line-chart" data-chart="..."> from the JSON in its data attribute
-// (built by creditline.verifications.chart_spec; the CSP allows no inline script): monthly series, horizontal thresholds (baseline,
+// (built by creditline.monitoring.chart_spec; the CSP allows no inline script): monthly series, horizontal thresholds (baseline,
 // target, grant bands) labelled at their right end, an optional shaded gap between two series and
 // a divider between the baseline and the reporting months. The same figures are in the table
 // under each chart, so nothing is lost without script.

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,9 +13,6 @@ from ..extensions import db
 from ..monitoring.models import MonitoringPlan, proposals_in_scope
 from ..proposals.models import Proposal
 from ..states import Lifecycle
-
-if TYPE_CHECKING:
-    from ..grants.models import Grant
 
 DECISIONS = ("verified", "rejected", "more_data")
 
@@ -62,9 +59,7 @@ class Verification(db.Model):
 
     proposal: Mapped[Proposal] = relationship()
     plan: Mapped[MonitoringPlan] = relationship()
-    # Read-only: the grants package (above this one) owns the row; named by string, not imported.
-    grant: Mapped[Optional["Grant"]] = relationship(
-        "Grant", primaryjoin="Grant.verification_id == Verification.id", uselist=False, viewonly=True)
+    # ``grant`` (read-only, the grant it led to) is declared by creditline.grants.models, above this one.
 
     def __repr__(self) -> str:
         return f"<Verification {self.id} {self.status} {self.decision}>"

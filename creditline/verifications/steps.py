@@ -1,4 +1,4 @@
-"""Home-page next steps for monitoring, verification and grants: what each role has waiting."""
+"""Home-page next steps for monitoring and verification: what each role has waiting (grants: grants.steps)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from ..auth.permissions import Actor, visible
 from ..extensions import db
-from ..grants.models import Grant
 from ..home import NextStep
 from ..monitoring.models import MonitoringPlan, MonitoringReport, ReportingPeriod, proposals_in_scope
 from .models import Verification
@@ -19,10 +18,6 @@ VERIFIER_STEPS = [
     ("computed", "Verifications to propose", "Check the figures and flags, then propose a result."),
     ("returned", "Verifications returned to you", "A senior verifier returned these with a reason: correct and "
                  "propose again."),
-]
-FUND_GRANT_STEPS = [
-    ("calculated", "Grants to approve", "Within the remaining grant budget, exactly once per proposal."),
-    ("approved", "Grants to pay", "Approved grants: record the payment once it is made."),
 ]
 
 # Periods are announced to the SME this long before their due date.
@@ -86,7 +81,7 @@ def _reports_to_review(actor: Actor) -> list[NextStep]:
 
 
 def verification_steps(actor: Actor) -> list[NextStep]:
-    """Tell SMEs which reports are due, verifiers what to verify, the fund which grants wait."""
+    """Tell SMEs which reports are due, verifiers what to verify."""
     steps: list[NextStep] = []
     if actor.has("sme"):
         steps.extend(_reports_due(actor, clock.today()))
@@ -103,9 +98,4 @@ def verification_steps(actor: Actor) -> list[NextStep]:
         steps.append(NextStep("Verifications to confirm", "A second pair of eyes on results another verifier proposed "
                               "(the list also shows your own proposals, which another senior confirms).",
                               url_for("verifications.queue", status="proposed"), to_confirm or None))
-    if actor.has("fund_admin"):
-        for status, title, detail in FUND_GRANT_STEPS:
-            count = db.session.scalar(visible(Grant, actor, select(func.count(Grant.id)))
-                                      .where(Grant.status == status)) or 0
-            steps.append(NextStep(title, detail, url_for("grants.queue", status=status), count or None))
     return steps

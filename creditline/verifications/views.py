@@ -13,8 +13,8 @@ from ..form_errors import FormErrors, form_errors
 from ..list_views import list_page
 from . import services
 from .lists import VERIFICATIONS
-from .chart_spec import chart_spec
-from .line_chart import fit_chart_series, fit_charts
+from ..monitoring.chart_spec import chart_spec
+from ..monitoring.line_chart import fit_chart_series, fit_charts
 
 bp = Blueprint("verifications", __name__)
 

@@ -263,14 +263,17 @@ def test_housekeeping_removes_old_sessions_and_settled_keys_and_keeps_recent_one
 def test_every_link_between_packages_is_made_by_the_wiring_and_only_once(app):
     """Building a second app does not add a guard, hook or step twice (the lists are set, not appended)."""
     from creditline import home, wiring
+    from creditline.creditlines import services as creditlines
     from creditline.grants import services as grants
     from creditline.loans import services as loans
+    from creditline.monitoring import views as monitoring_pages
     from creditline.proposals import services as proposals
     from creditline.verifications import services as verifications
     wiring.connect()
     wiring.connect()
     sizes = [len(proposals.FIXED_BY), len(proposals.LET_GO_HOOKS), len(proposals.MOVE_HOOKS),
              len(loans.APPROVE_GUARDS), len(verifications.ON_CONFIRMED), len(grants.BASIS_PROVIDERS),
-             len(grants.PRINCIPAL_REDUCERS), len(home.STEP_PROVIDERS)]
-    assert sizes == [1, 1, 1, 1, 1, 1, 1, 7]
+             len(grants.PRINCIPAL_REDUCERS), len(home.STEP_PROVIDERS), len(creditlines.PRICED_IN_LINE),
+             len(monitoring_pages.CONFIRMED_VERIFICATION), len(monitoring_pages.GRANT_BASIS)]
+    assert sizes == [1, 1, 1, 1, 1, 1, 1, 8, 1, 1, 1]
     assert set(grants.CONDITIONS) == {"loan_outstanding", "no_other_grant"}

@@ -92,7 +92,7 @@ def test_flask_score_reports_bad_dates_and_writes_whole_scores(app, tmp_path):
 
 
 def test_flask_score_rows_are_numbered_across_chunks(app, tmp_path, monkeypatch):
-    from creditline.rulebooks import cli
+    from creditline.rulebook_versions import cli
     monkeypatch.setattr(cli, "CHUNK", 2)
     src = tmp_path / "in.csv"
     src.write_text(csv_text([_flat(), _flat(), _flat(id="A3", water_baseline_quantity="0"), _flat()]))

@@ -9,8 +9,8 @@ from hypothesis import given, settings, strategies as st
 from creditline.monitoring.band_progress import MonthReading, band_progress, figure_text, month_label
 from creditline.monitoring.progress import progress_chart
 from creditline.reports.views import amounts_named, axis_labels
-from creditline.verifications.chart_spec import chart_spec
-from creditline.verifications.line_chart import fit_chart_data, svg
+from creditline.monitoring.chart_spec import chart_spec
+from creditline.monitoring.line_chart import fit_chart_data, svg
 
 VN = {"scale": "steps", "basis": "loan_amount", "cap": 200000, "inclusive": False,
       "bands": [{"over": 0.50, "rate": 0.25}, {"over": 0.30, "rate": 0.15}]}

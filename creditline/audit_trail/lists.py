@@ -8,7 +8,7 @@ from flask import url_for
 from sqlalchemy import func
 
 from ..listing import DATES, SEARCH, Column, Filter, ListSpec
-from .models import AuditEvent
+from ..audit.models import AuditEvent
 
 
 def _json(value: Any) -> str | None:

@@ -16,7 +16,7 @@ from ..rules.schema import describe
 from ..scoring import services as scoring
 from . import services
 from .plain_words import plain_words
-from .registry import registry
+from ..rulebooks.registry import registry
 
 bp = Blueprint("rulebooks", __name__, url_prefix="/rulebooks")
 LINE = re.compile(r"\(line (\d+)")

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from ..monitoring.band_progress import month_text
+from .band_progress import month_text
 
 W, H, LEFT, RIGHT, TOP, BOTTOM = 640, 260, 70, 16, 12, 58
 

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from ..enterprises.models import Enterprise
 from ..extensions import db
+from ..monitoring.models import MonitoringPlan, ReportingPeriod
 from ..notifications.services import queue, users_of
 from ..proposals.models import Proposal
-from ..verifications.models import Verification
-from .models import MonitoringPlan, ReportingPeriod
+from .models import Verification
 
 DUE_SOON_DAYS = 7
 

@@ -18,19 +18,19 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 
-from ..audit.models import AuditEvent
-from ..auth.permissions import Actor
-from ..creditlines.models import CreditLine
-from ..extensions import db
-from ..grants.models import Grant
-from ..guarantees.models import Guarantee
-from ..loans.models import Loan
-from ..monitoring.models import MonitoringPlan, MonitoringReport, ReportingPeriod
-from ..proposals.models import Proposal
-from ..referrals.models import ReferralTask
-from ..referrals.reasons import OWNER_ROLES
-from ..verifications.models import Verification
-from .services import Message, queue_many, resolve, users_of
+from .audit.models import AuditEvent
+from .auth.permissions import Actor
+from .creditlines.models import CreditLine
+from .extensions import db
+from .grants.models import Grant
+from .guarantees.models import Guarantee
+from .loans.models import Loan
+from .monitoring.models import MonitoringPlan, MonitoringReport, ReportingPeriod
+from .notifications.services import Message, queue_many, resolve, users_of
+from .proposals.models import Proposal
+from .referrals.models import ReferralTask
+from .referrals.reasons import OWNER_ROLES
+from .verifications.models import Verification
 
 NCPC_ROLES = ("verifier", "senior_verifier")
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from ..errors import ValidationFailed
-from . import registry
+from ..rulebooks import registry
 from ..rules.cases import case_problems
 from ..rules.facts import CATALOGUE
 from ..rules.loader import RulebookError, load_rulebook

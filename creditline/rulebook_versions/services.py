@@ -24,8 +24,8 @@ from ..lifecycle_moves import move
 from ..rules.cases import case_problems
 from ..rules.loader import Rulebook, RulebookError, parse_rulebook
 from ..unit_of_work import unit_of_work
-from .models import RULEBOOK_LIFECYCLE, RulebookVersion
-from .registry import registry
+from ..rulebooks.models import RULEBOOK_LIFECYCLE, RulebookVersion
+from ..rulebooks.registry import registry
 
 
 def parse_draft(text: str) -> Rulebook:
