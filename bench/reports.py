@@ -119,18 +119,10 @@ def build(n_proposals: int, n_loans: int, n_verified: int) -> dict[str, int]:
     start = np.datetime64("2025-06-01") - rng.integers(0, 180, n_loans)
     loan_status = np.where(rng.random(n_loans) < 0.1, "in_arrears", "active")
     behind = np.where(loan_status == "in_arrears", rng.integers(1, 5, n_loans), 0)
-    counts["loan"] = load("loan", ["id", "proposal_id", "bank_id", "status", "currency", "principal", "annual_rate",
-                                   "tenor_months", "grace_months", "frequency", "method", "fee_per_installment",
-                                   "upfront_fee", "disbursement_plan", "start_date", "proposed_by", "decided_on",
-                                   "days_past_due", "cancelled_amount", "created_at", "updated_at"],
-                          ((2_000_000 + k, 1_000_000 + k, bank, str(loan_status[k]), "USD", "24000.00", "0.1", 24, 0,
-                            "monthly", "equal_principal", "0", "0", "[]", day(start[k]), officer, day(start[k]), 0,
-                            "0", STAMP, STAMP) for k in range(n_loans)))
-    counts["disbursement"] = load("disbursement", ["loan_id", "amount", "value_date", "created_by", "created_at"],
-                                  ((2_000_000 + k, "24000.00", day(start[k]), officer, STAMP) for k in range(n_loans)))
-    inst, pays = [], []
+    inst, pays, balances = [], [], []
     today = np.datetime64(TODAY)
     for k in range(n_loans):
+        n_paid, arrears, oldest, last = 0, 0, None, None
         for n in range(1, 25):
             due = (start[k].astype("datetime64[M]") + np.timedelta64(n, "M")).astype("datetime64[D]")
             paid = due < today and due < today - np.timedelta64(30 * int(behind[k]), "D")
@@ -138,6 +130,24 @@ def build(n_proposals: int, n_loans: int, n_verified: int) -> dict[str, int]:
                          "1000.00" if paid else "0", "100.00" if paid else "0", "0", "paid" if paid else "scheduled"))
             if paid:
                 pays.append((2_000_000 + k, "1100.00", "USD", day(due), "{}", "0", officer, STAMP))
+                n_paid, last = n_paid + 1, day(due)
+            else:
+                oldest = oldest or day(due)
+                arrears += 1000 if due < today else 0
+        # The balances the loan's operations would have stored (creditline.loans.balances).
+        balances.append((f"{24000 - 1000 * n_paid}.00", f"{arrears}.00", oldest, "24000.00",
+                         f"{1100 * n_paid}.00", last, day(today)))
+    counts["loan"] = load("loan", ["id", "proposal_id", "bank_id", "status", "currency", "principal", "annual_rate",
+                                   "tenor_months", "grace_months", "frequency", "method", "fee_per_installment",
+                                   "upfront_fee", "disbursement_plan", "start_date", "proposed_by", "decided_on",
+                                   "days_past_due", "cancelled_amount", "created_at", "updated_at",
+                                   "principal_outstanding", "principal_in_arrears", "oldest_unpaid_due",
+                                   "disbursed_total", "paid_total", "last_payment_on", "balances_as_of"],
+                          ((2_000_000 + k, 1_000_000 + k, bank, str(loan_status[k]), "USD", "24000.00", "0.1", 24, 0,
+                            "monthly", "equal_principal", "0", "0", "[]", day(start[k]), officer, day(start[k]), 0,
+                            "0", STAMP, STAMP, *balances[k]) for k in range(n_loans)))
+    counts["disbursement"] = load("disbursement", ["loan_id", "amount", "value_date", "created_by", "created_at"],
+                                  ((2_000_000 + k, "24000.00", day(start[k]), officer, STAMP) for k in range(n_loans)))
     counts["installment"] = load("installment", ["loan_id", "number", "due_date", "principal", "interest", "fee",
                                                  "balance_after", "principal_paid", "interest_paid", "fee_paid",
                                                  "status"], inst)

@@ -14,6 +14,7 @@ from ..auth.permissions import Actor
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..finance import schedules as sched
+from ..loans.balances import refresh_balances
 from ..loans.cancellation import payoff_problem
 from ..loans.models import APPROVED_STATES, SERVICING_STATES, Installment, Loan, Payment
 from ..loans.repayments import date_problems
@@ -105,5 +106,6 @@ def reduce_principal(actor: Actor, g: Grant, paid_on: date | None = None) -> str
                                                                     "amount": str(g.amount)})
     if loan.outstanding_principal == 0:
         mark_repaid(actor, loan, grant_id=g.id)
+    refresh_balances(loan)
     return f"loan {loan.id} principal reduced by {g.currency} {g.amount}; {len(recomputed)} installments recomputed"
 

@@ -29,6 +29,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..unit_of_work import unit_of_work
 from ..finance.guarantee_math import share_recovery_so_far
+from ..loans.balances import refresh_balances
 from ..loans.models import Loan, Payment
 from ..loans.repayments import date_problems, status_of
 from ..loans.services import snapshot
@@ -105,4 +106,5 @@ def apply_recovery(actor: Actor, loan: Loan, g: Guarantee, data: dict[str, Any])
            {"amount": str(amount), "fund_part": str(fund), "bank_part": str(bank), "payment_id": payment.id})
     if g.status == "paid":
         move(actor, g, "recovered", recovery_id=rec.id)
+    refresh_balances(loan)
     return Applied(payment, rec)

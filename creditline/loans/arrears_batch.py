@@ -43,7 +43,7 @@ def update_all_arrears(day: date) -> dict[str, Any]:
     # (PostgreSQL; on SQLite the job's unit of work holds the write lock): a payment recorded
     # meanwhile waits for the job instead of being overwritten by figures read before it.
     loans = db.session.execute(
-        select(Loan.id, Loan.status, Loan.days_past_due, Proposal.credit_line_id)
+        select(Loan.id, Loan.status, Loan.days_past_due, Proposal.credit_line_id, Loan.principal_in_arrears)
         .join(Proposal, Proposal.id == Loan.proposal_id).where(Loan.status.in_(SERVICING_STATES))
         .order_by(Loan.id).with_for_update(of=Loan)).all()
     if not loans:
@@ -51,6 +51,7 @@ def update_all_arrears(day: date) -> dict[str, Any]:
     ids = np.fromiter((r[0] for r in loans), dtype=np.int64, count=len(loans))
     status = np.array([r[1] for r in loans], dtype=object)
     stored_dpd = np.fromiter((r[2] or 0 for r in loans), dtype=np.int64, count=len(loans))
+    stored_arrears = np.fromiter((round((r[4] or 0) * 100) for r in loans), dtype=np.int64, count=len(loans))
     by_line = _default_days_by_line()
     threshold = np.fromiter((by_line.get(r[3], DEFAULT_DEFAULT_AFTER_DAYS) for r in loans), dtype=np.int64,
                             count=len(loans))
@@ -59,13 +60,16 @@ def update_all_arrears(day: date) -> dict[str, Any]:
     # Amounts are whole cents; SQLite sums NUMERIC columns as floats, so a paid installment can
     # leave 2e-13 "unpaid": only a cent or more is owed.
     rows = db.session.execute(
-        select(Installment.loan_id, Installment.due_date, unpaid)
+        select(Installment.loan_id, Installment.due_date, Installment.principal - Installment.principal_paid)
         .join(Loan, Loan.id == Installment.loan_id)
         .where(Loan.status.in_(SERVICING_STATES), Installment.due_date < day, unpaid >= CENT)).all()
     position = np.searchsorted(ids, np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
     due = np.array([r[1] for r in rows], dtype="datetime64[D]")
     amounts = np.ones(len(rows))  # every row selected is unpaid
     dpd = days_past_due_batch(position, due, amounts, day, n_loans=len(loans))
+    # The stored principal in arrears moves on with the day too (loans.balances keeps the rest).
+    principal_c = np.fromiter((round(r[2] * 100) for r in rows), dtype=np.int64, count=len(rows))
+    arrears = np.bincount(position, weights=principal_c, minlength=len(loans)).astype(np.int64)
     # A disbursed loan stays so until its first due date (or its last tranche, recorded elsewhere).
     fell_due = set(db.session.scalars(
         select(Installment.loan_id).join(Loan, Loan.id == Installment.loan_id)
@@ -74,10 +78,12 @@ def update_all_arrears(day: date) -> dict[str, Any]:
     new_status = np.where((status == "defaulted") | (dpd > threshold), "defaulted",
                           np.where(dpd > 0, "in_arrears", "active")).astype(object)
     new_status[waiting] = "disbursed"
-    changed = np.flatnonzero((dpd != stored_dpd) | (new_status != status))
+    changed = np.flatnonzero((dpd != stored_dpd) | (new_status != status) | (arrears != stored_arrears))
     if changed.size:
         db.session.execute(update(Loan), [{"id": int(ids[k]), "days_past_due": int(dpd[k]),
-                                           "status": str(new_status[k]), "arrears_as_of": day} for k in changed])
+                                           "status": str(new_status[k]), "arrears_as_of": day,
+                                           "principal_in_arrears": Decimal(int(arrears[k])) / 100,
+                                           "balances_as_of": day} for k in changed])
     moved = [k for k in changed if new_status[k] != status[k]]
     events = []
     for k in moved:

@@ -91,6 +91,16 @@ class Loan(TimestampMixin, db.Model):
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    # The balances a bank's core system keeps, written only by loans.balances.refresh_balances in the
+    # transaction that changes them (and by the daily arrears job), so reports read one row per loan
+    # instead of its schedule and payments. Arrears are as of ``balances_as_of``.
+    principal_outstanding: Mapped[Decimal] = mapped_column(MONEY, default=ZERO, server_default="0")
+    principal_in_arrears: Mapped[Decimal] = mapped_column(MONEY, default=ZERO, server_default="0")
+    oldest_unpaid_due: Mapped[date | None] = mapped_column(Date)
+    disbursed_total: Mapped[Decimal] = mapped_column(MONEY, default=ZERO, server_default="0")
+    paid_total: Mapped[Decimal] = mapped_column(MONEY, default=ZERO, server_default="0")
+    last_payment_on: Mapped[date | None] = mapped_column(Date)
+    balances_as_of: Mapped[date | None] = mapped_column(Date)
 
     proposal: Mapped[Proposal] = relationship()
     # The lists show the partner bank by name.

@@ -28,6 +28,7 @@ from ..unit_of_work import unit_of_work
 from ..finance import schedules as sched
 from ..finance.allocation import Due, Overpayment, allocate_payment, arrears_status, days_past_due
 from ..guarantees.models import CLAIM_PAID, GUARANTEE_LIFECYCLE, Guarantee
+from .balances import refresh_balances
 from .cancellation import payoff_problem
 from .models import SERVICING_STATES, Installment, Loan, Payment
 from .services import (DEFAULT_DEFAULT_AFTER_DAYS, _as_finance, _bank_officer_of, _refresh_coverage,
@@ -149,6 +150,7 @@ def record_payment(actor: Actor, loan_id: int, data: dict[str, Any]) -> Payment:
         _apply_arrears(actor, loan, arrears_date(loan, value_date), _default_after_days(loan))
     if allocation.prepayment > 0 and loan.installments:
         _refresh_coverage(loan, _as_finance(loan.installments))
+    refresh_balances(loan)
     return payment
 
 
@@ -185,4 +187,5 @@ def update_arrears(loan: Loan, as_of: dt.date, default_after_days: int | None = 
     """Recompute days past due and the arrears status as of a date (the one-loan path of the daily job)."""
     _apply_arrears(actor, loan, as_of,
                    default_after_days if default_after_days is not None else _default_after_days(loan))
+    refresh_balances(loan, min(as_of, clock.today()))
     return loan

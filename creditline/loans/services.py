@@ -36,6 +36,7 @@ from ..guarantees.models import Guarantee
 from ..listing import page_rows
 from ..pagination import Page, paginate
 from ..proposals.models import PROPOSAL_LIFECYCLE, Proposal
+from .balances import refresh_balances
 from .models import LOAN_LIFECYCLE, ZERO, Disbursement, Installment, Loan, Payment
 from .lists import LOANS
 from .schedule import _as_finance, _refresh_coverage, pro_forma_schedule, schedule_of, with_upfront_fee  # noqa: F401
@@ -402,4 +403,5 @@ def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
         transition(actor, loan, "disbursed", disbursement_id=tranche.id)
     promote_if_due(actor, loan, clock.today(), disbursement_id=tranche.id)
     _refresh_coverage(loan, _as_finance(loan.installments))
+    refresh_balances(loan)
     return tranche

@@ -9,6 +9,7 @@ from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..guarantees.models import Guarantee
 from ..unit_of_work import unit_of_work
+from .balances import refresh_balances
 from .models import LOAN_LIFECYCLE, Loan
 from .services import _bank_officer_of, transition
 
@@ -34,6 +35,7 @@ def write_off(actor: Actor, loan_id: int, reason: str) -> Loan:
     loan.written_off_by, loan.written_off_at, loan.write_off_reason = actor.user_id, utcnow(), reason.strip()
     transition(actor, loan, "written_off", reason=loan.write_off_reason,
                outstanding_principal=loan.outstanding_principal)
+    refresh_balances(loan)
     if g is not None and g.status == "requested":
         from ..guarantees.services import move
         g.declined_by, g.declined_at = actor.user_id, utcnow()

@@ -3,7 +3,8 @@
 Money travels through the frames as whole cents in int64 columns (rounded in SQL), so pandas sums
 exact integers quickly instead of Decimal objects one by one; the report functions turn cents
 back into Decimal at the edge. Children (installments, tranches, payments, recoveries) are
-aggregated per loan in the database with GROUP BY, never fetched row by row.
+aggregated per loan in the database with GROUP BY, never fetched row by row; a loan's balances
+are read as its operations stored them (:mod:`creditline.loans.balances`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, Float, Integer, Select, String, and_, cast, exists, func, literal, select, type_coerce
+from sqlalchemy import BigInteger, Float, Select, String, and_, cast, func, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..auth.models import Organisation
@@ -22,7 +23,7 @@ from ..enterprises.models import Enterprise
 from ..extensions import db
 from ..grants.models import Grant
 from ..guarantees.models import Guarantee, Recovery
-from ..loans.models import Disbursement, Installment, Loan, Payment
+from ..loans.models import Installment, Loan
 from ..proposals.models import Assessment, Proposal, ProposalIndicator
 from ..verifications.models import Verification
 
@@ -152,52 +153,43 @@ def read_proposals(actor: Actor, filters: Filters) -> pd.DataFrame:
 
 
 def read_loans(actor: Actor, filters: Filters, today: date, payments: bool = True) -> pd.DataFrame:
-    """Each loan with its schedule, tranches and (for the tape) payments summed per loan.
+    """Each loan with the balances its operations keep on it (:mod:`creditline.loans.balances`).
 
-    Without ``payments`` only whether a loan has any is read (an index look-up per loan): the
-    dashboard needs it for a loan without a schedule, and summing a million payments is not free.
+    One row per loan, no child table: outstanding principal, the oldest unpaid due date (days
+    past due on any day follow from it), totals paid out and in are stored on the loan. Only the
+    tape (``payments``) also sums each schedule for what is overdue on the day and the maturity.
     """
-    unpaid = (Installment.principal + Installment.interest + Installment.fee
-              - Installment.principal_paid - Installment.interest_paid - Installment.fee_paid)
-    late = and_(Installment.due_date < today, unpaid >= ONE_CENT)
-    inst = (select(Installment.loan_id,
-                   func.count().label("installments"),
-                   cents(func.sum(Installment.principal - Installment.principal_paid)).label("schedule_outstanding_c"),
-                   cents(func.sum(func.coalesce(_when(late, unpaid), 0))).label("overdue_c"),
-                   raw(func.min(_when(late, Installment.due_date))).label("oldest_late"),
-                   raw(func.max(Installment.due_date)).label("maturity"))
-            .group_by(Installment.loan_id).subquery())
-    out = (select(Disbursement.loan_id, cents(func.sum(Disbursement.amount)).label("disbursed_c"),
-                  raw(func.min(Disbursement.value_date)).label("first_disbursed"))
-           .group_by(Disbursement.loan_id).subquery())
-    paid = (select(Payment.loan_id, func.count().label("payments"), cents(func.sum(Payment.amount)).label("paid_c"),
-                   raw(func.max(Payment.value_date)).label("last_payment"))
-            .group_by(Payment.loan_id).subquery())
-    bank = Organisation
-    stmt = (select(Loan.id.label("loan_id"), Loan.proposal_id, Loan.bank_id, bank.name.label("bank"),
+    stmt = (select(Loan.id.label("loan_id"), Loan.proposal_id, Loan.bank_id, Organisation.name.label("bank"),
                    Proposal.credit_line_id, Loan.status, Loan.currency, cents(Loan.principal).label("principal_c"),
-                   Loan.annual_rate, Loan.tenor_months, Loan.grace_months, Loan.frequency, Loan.method,
-                   raw(Loan.decided_on).label("decided_on"), raw(Loan.start_date).label("start_date"),
-                   cents(Loan.cancelled_amount).label("cancelled_c"),
-                   Enterprise.legal_name.label("enterprise"), Enterprise.isic_code, raw(Proposal.cp_options).label("cp_options"),
-                   inst.c.installments, inst.c.schedule_outstanding_c, inst.c.overdue_c, inst.c.oldest_late,
-                   inst.c.maturity, out.c.disbursed_c, out.c.first_disbursed,
-                   *((paid.c.payments, paid.c.paid_c, paid.c.last_payment) if payments else
-                     (cast(exists(select(Payment.id).where(Payment.loan_id == Loan.id)), Integer).label("payments"),
-                      literal(0).label("paid_c"), literal(None).label("last_payment"))))
+                   Loan.annual_rate, Loan.tenor_months, Loan.grace_months,
+                   Loan.frequency, Loan.method, raw(Loan.decided_on).label("decided_on"),
+                   raw(Loan.start_date).label("first_disbursed"), cents(Loan.cancelled_amount).label("cancelled_c"),
+                   Enterprise.legal_name.label("enterprise"), Enterprise.isic_code,
+                   raw(Proposal.cp_options).label("cp_options"),
+                   cents(Loan.principal_outstanding).label("principal_outstanding_c"),
+                   raw(Loan.oldest_unpaid_due).label("oldest_unpaid_due"),
+                   cents(Loan.disbursed_total).label("disbursed_c"), cents(Loan.paid_total).label("paid_c"),
+                   raw(Loan.last_payment_on).label("last_payment"))
             .join(Proposal, Proposal.id == Loan.proposal_id)
             .join(Enterprise, Enterprise.id == Proposal.enterprise_id)
-            .join(bank, bank.id == Loan.bank_id)
-            .outerjoin(inst, inst.c.loan_id == Loan.id)
-            .outerjoin(out, out.c.loan_id == Loan.id)
+            .join(Organisation, Organisation.id == Loan.bank_id)
             .order_by(Loan.id))
+    dates = ["decided_on", "first_disbursed", "oldest_unpaid_due", "last_payment"]
     if payments:
-        stmt = stmt.outerjoin(paid, paid.c.loan_id == Loan.id)
+        unpaid = (Installment.principal + Installment.interest + Installment.fee
+                  - Installment.principal_paid - Installment.interest_paid - Installment.fee_paid)
+        late = and_(Installment.due_date < today, unpaid >= ONE_CENT)
+        inst = (select(Installment.loan_id,
+                       cents(func.sum(func.coalesce(_when(late, unpaid), 0))).label("overdue_c"),
+                       raw(func.max(Installment.due_date)).label("maturity"))
+                .group_by(Installment.loan_id).subquery())
+        stmt = stmt.add_columns(inst.c.overdue_c, inst.c.maturity).outerjoin(inst, inst.c.loan_id == Loan.id)
+        dates.append("maturity")
     stmt = _proposal_filters(_where(stmt, Loan, actor), filters)
     if filters.bank_id is not None:
         stmt = stmt.where(Loan.bank_id == filters.bank_id)
-    frame = _read(stmt, ("decided_on", "start_date", "oldest_late", "maturity", "first_disbursed", "last_payment"))
-    for col in ("installments", "schedule_outstanding_c", "overdue_c", "disbursed_c", "payments", "paid_c"):
+    frame = _read(stmt, tuple(dates))
+    for col in ("principal_outstanding_c", "disbursed_c", "paid_c", *(("overdue_c",) if payments else ())):
         frame[col] = frame[col].fillna(0).astype("int64")
     frame["cp_options"] = _options(frame["cp_options"])
     return _cp_filter(frame, filters.cp_option)

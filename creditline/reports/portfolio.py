@@ -5,9 +5,10 @@ as well: two credit lines in different currencies are never added together.
 
 Definitions (shown on the dashboard page too):
 - outstanding principal: the unpaid principal of the schedule of a loan being repaid (disbursed,
-  active, in arrears, defaulted), the same rule as ``Loan.outstanding_principal``;
+  active, in arrears, defaulted), the same rule as ``Loan.outstanding_principal``, as stored on
+  the loan by its operations (``loans.balances``);
 - days past due: from the oldest due date with a cent or more unpaid, as of the report's day
-  (``finance.allocation.days_past_due_batch``, the daily job's rule);
+  (the daily job's rule), from the oldest unpaid due date stored on the loan;
 - PAR30 / PAR90: outstanding principal of loans more than 30 / 90 days past due, over all
   outstanding principal;
 - approval rate: loan applications approved over those decided (approved or declined);
@@ -23,7 +24,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from creditline.finance.allocation import days_past_due_batch
 
 SERVICING = ("disbursed", "active", "in_arrears", "defaulted")
 APPROVED = ("approved", "disbursed", "active", "in_arrears", "defaulted", "written_off", "repaid")
@@ -50,21 +50,23 @@ def ratio(part: float, whole: float) -> float | None:
 
 
 def loan_positions(loans: pd.DataFrame, today: date) -> pd.DataFrame:
-    """Each loan's outstanding principal, days past due and bucket as of ``today``."""
+    """Each loan's outstanding principal, days past due and bucket as of ``today``.
+
+    Both come from the balances stored on the loan: days past due is ``today`` less the oldest
+    unpaid due date, when that is before ``today`` (the daily job's rule), for every loan at once.
+    """
     out = loans.copy()
     servicing = out["status"].isin(SERVICING).to_numpy()
-    scheduled = out["installments"].to_numpy() > 0
-    # Without a schedule a disbursed loan owes its tranches, unless payments prepaid it all.
-    unscheduled = np.where(out["payments"].to_numpy() == 0, out["disbursed_c"].to_numpy(), 0)
-    outstanding = np.where(scheduled, out["schedule_outstanding_c"].to_numpy(), unscheduled)
-    out["outstanding_c"] = np.where(servicing, outstanding, 0).astype("int64")
-    late = out["oldest_late"].notna().to_numpy() & servicing
-    position = np.flatnonzero(late)
-    dpd = days_past_due_batch(position, out["oldest_late"].to_numpy()[late].astype("datetime64[D]"),
-                              np.ones(len(position)), today, n_loans=len(out))
-    out["dpd"] = dpd.astype("int64")
-    out["bucket"] = pd.cut(out["dpd"], [-1, 0, 30, 60, 90, np.inf], labels=list(BUCKETS)).astype(str)
-    out["overdue_c"] = np.where(servicing, out["overdue_c"], 0).astype("int64")
+    out["outstanding_c"] = np.where(servicing, out["principal_outstanding_c"].to_numpy(), 0).astype("int64")
+    oldest = pd.to_datetime(out["oldest_unpaid_due"], errors="coerce").to_numpy().astype("datetime64[D]")
+    late = ~np.isnat(oldest) & servicing
+    days = (np.datetime64(today, "D") - oldest[late]).astype("int64")
+    dpd = np.zeros(len(out), dtype="int64")
+    dpd[late] = np.maximum(days, 0)
+    out["dpd"] = dpd
+    out["bucket"] = np.select([dpd == 0, dpd <= 30, dpd <= 60, dpd <= 90], list(BUCKETS[:4]), BUCKETS[4])
+    if "overdue_c" in out:
+        out["overdue_c"] = np.where(servicing, out["overdue_c"], 0).astype("int64")
     return out
 
 
