@@ -92,11 +92,13 @@ def _division(isic: pd.Series) -> pd.Series:
 
 
 def _month(*columns: pd.Series) -> pd.Series:
+    """The month ("YYYY-MM") of the first date present, else "undated", for every row at once."""
     # An empty or all-missing column comes back from the database as object, not datetime.
     day = pd.to_datetime(columns[0], errors="coerce")
     for other in columns[1:]:
         day = day.fillna(pd.to_datetime(other, errors="coerce"))
-    return day.dt.strftime("%Y-%m").fillna("undated")
+    months = np.datetime_as_string(day.to_numpy().astype("datetime64[M]"), unit="M")
+    return pd.Series(np.where(months == "NaT", "undated", months), index=day.index)
 
 
 def _dims(frame: pd.DataFrame, lines: pd.DataFrame, month: pd.Series) -> pd.DataFrame:
@@ -110,22 +112,18 @@ def _dims(frame: pd.DataFrame, lines: pd.DataFrame, month: pd.Series) -> pd.Data
 
 
 def _tables(frames: Any) -> tuple[pd.DataFrame, ...]:
+    """Proposals (counted by group, ``n``), loans, guarantees and grants with their dimensions."""
     lines, today = frames.lines, frames.today
     loans = loan_positions(frames.loans, today)
     guarantees = guarantee_positions(frames.guarantees, loans)
-    p = _dims(frames.proposals, lines, _month(frames.proposals["submitted_on"]))
+    p = _dims(frames.proposals, lines, frames.proposals["month"].fillna("undated"))
     l_ = _dims(loans, lines, _month(loans["first_disbursed"], loans["decided_on"]))
     by_loan = l_.set_index("loan_id")
     g = guarantees.join(by_loan[["credit_line", "sector", "bank", "cp_options", "isic_code"]], on="loan_id")
     g["month"] = _month(g["issued_on"]).to_numpy()
-    props = p.set_index("proposal_id")
-    lent = l_.set_index("proposal_id")[["sector", "bank", "cp_options", "credit_line"]]
-    meta = pd.concat([lent, props[["sector", "bank", "cp_options", "credit_line"]]])
-    meta = meta[~meta.index.duplicated()]
     currency = dict(zip(lines["credit_line_id"], lines["currency"]))
-    gr = frames.grants.join(meta, on="proposal_id")
+    gr = _dims(frames.grants, lines, _month(frames.grants["paid_on"], frames.grants["approved_on"]))
     gr["currency"] = gr["credit_line_id"].map(currency)
-    gr["month"] = _month(gr["paid_on"], gr["approved_on"]).to_numpy()
     return p, l_, g, gr
 
 
@@ -142,10 +140,16 @@ def _facts(frame: pd.DataFrame, sums: dict[str, Any]) -> pd.DataFrame:
 
 
 def facts(p: pd.DataFrame, l_: pd.DataFrame, g: pd.DataFrame, gr: pd.DataFrame) -> pd.DataFrame:
-    """Every measure of every proposal, loan, guarantee and grant in one long table, summed by any key."""
+    """Every measure of the proposals, loans, guarantees and grants summed by all the keys at once.
+
+    Each breakdown then sums this short table again by its own key: the measures are sums, so
+    summing in two steps gives the same figures as summing every source row for each breakdown.
+    """
     s = l_["status"]
+    n = p["n"].to_numpy()
     parts = [
-        _facts(p, {"proposals": 1, "submitted": p["status"].ne("draft"), "eligible": p["status"].isin(ELIGIBLE)}),
+        _facts(p, {"proposals": n, "submitted": n * p["status"].ne("draft").to_numpy(),
+                   "eligible": n * p["status"].isin(ELIGIBLE).to_numpy()}),
         _facts(l_, {"loans": 1, "loans_decided": s.isin(DECIDED), "loans_approved": s.isin(APPROVED),
                     "disbursed_c": l_["disbursed_c"], "outstanding_c": l_["outstanding_c"],
                     "par30_c": l_["outstanding_c"].where(l_["dpd"] > 30, 0),
@@ -160,16 +164,16 @@ def facts(p: pd.DataFrame, l_: pd.DataFrame, g: pd.DataFrame, gr: pd.DataFrame) 
     for col in (*COUNTS, *MONEY):
         table[col] = table[col].fillna(0).astype("int64") if col in table else 0
     for key in KEYS:
-        # Codes once, rather than hashing the strings again in every breakdown's groupby.
-        table[key] = table[key].astype(str).astype("category")
-    return table
+        table[key] = table[key].astype(str)
+    table["cp_options"] = table["cp_options"].map(lambda o: " ".join(o) if isinstance(o, list) else "")
+    return table.groupby([*KEYS, "cp_options"], as_index=False, sort=False)[list((*COUNTS, *MONEY))].sum()
 
 
 def breakdown(table: pd.DataFrame, dim: str) -> pd.DataFrame:
     """Every measure by ``dim`` (and currency), one row per value, from :func:`facts`."""
     if dim == "cp_option":
         # A proposal with two CP options counts under each.
-        table = table.assign(cp_option=table["cp_options"]).explode("cp_option")
+        table = table.assign(cp_option=table["cp_options"].str.split()).explode("cp_option")
         table["cp_option"] = table["cp_option"].fillna("none")
     grouped = table.groupby([dim, "currency"], as_index=False, observed=True)[list((*COUNTS, *MONEY))].sum()
     grouped["approval_rate"] = [ratio(a, d) for a, d in zip(grouped["loans_approved"], grouped["loans_decided"])]
@@ -210,10 +214,11 @@ def _line_positions(lines: pd.DataFrame, g: pd.DataFrame, gr: pd.DataFrame) -> l
     return out
 
 
-def _counted(frame: pd.DataFrame, keys: list[str], money_col: str | None = None) -> list[dict[str, Any]]:
+def _counted(frame: pd.DataFrame, keys: list[str], money_col: str | None = None,
+             weight: str | None = None) -> list[dict[str, Any]]:
     if frame.empty:
         return []
-    agg = frame.groupby(keys, dropna=False).agg(count=(keys[0], "size"), **(
+    agg = frame.groupby(keys, dropna=False).agg(count=(weight, "sum") if weight else (keys[0], "size"), **(
         {"amount": (money_col, "sum")} if money_col else {})).reset_index()
     out = []
     for rec in agg.to_dict("records"):
@@ -229,8 +234,9 @@ def funnel(p: pd.DataFrame, l_: pd.DataFrame, verified: pd.DataFrame, gr: pd.Dat
     """From proposal to paid grant: how many proposals reached each stage."""
     lent = set(l_.loc[l_["status"].isin(APPROVED), "proposal_id"])
     disbursed = set(l_.loc[l_["disbursed_c"] > 0, "proposal_id"])
-    stages = [("submitted", int(p["status"].ne("draft").sum())),
-              ("eligible", int((p["status"].isin(ELIGIBLE) | p["proposal_id"].isin(lent)).sum())),
+    n = p["n"]
+    stages = [("submitted", int(n[p["status"].ne("draft")].sum())),
+              ("eligible", int(n[p["status"].isin(ELIGIBLE) | p["lent"]].sum())),
               ("loan approved", len(lent)), ("disbursed", len(disbursed)),
               ("verified", int(verified["proposal_id"].nunique()) if not verified.empty else 0),
               ("grant paid", int(gr.loc[gr["status"] == "paid", "proposal_id"].nunique()))]
@@ -246,7 +252,7 @@ def portfolio(frames: Any, *, show_lines: bool = True) -> dict[str, Any]:
         "as_of": frames.today,
         "lines": _line_positions(frames.lines, g, gr) if show_lines else [],
         "totals": _rows(totals, None),
-        "proposals_by_status": _counted(p, ["status", "decision"]),
+        "proposals_by_status": _counted(p, ["status", "decision"], weight="n"),
         "loans_by_status": _counted(l_, ["status", "currency"], "outstanding_c"),
         "dpd_buckets": _bucket_rows(l_),
         "breakdowns": {dim: _rows(breakdown(table, dim), dim) for dim in DIMENSIONS},

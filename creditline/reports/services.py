@@ -9,7 +9,7 @@ from ..creditlines.models import CreditLine
 from ..extensions import db
 from ..rulebooks import registry
 from . import impact, loan_tape, portfolio
-from .frames import Filters, Frames, read_all
+from .frames import Filters, Frames, read_all, read_dashboard
 
 REPORT_ROLES = ("fund_admin", "auditor", "bank_officer", "credit_committee", "sme", "verifier", "senior_verifier")
 
@@ -34,7 +34,11 @@ def _frames(actor: Actor, filters: Filters, impact_tables: bool, tape: bool = Fa
 def portfolio_report(actor: Actor, args: dict[str, Any]) -> dict[str, Any]:
     """The portfolio dashboard's data in the caller's scope (the fund's positions for its own people)."""
     filters = filters_from(args, actor)
-    report = portfolio.portfolio(_frames(actor, filters, False), show_lines=actor.sees_portfolio)
+    try:
+        frames = read_dashboard(actor, filters, clock.today())
+    finally:
+        db.session.rollback()  # read only: no lock or snapshot outlives the request
+    report = portfolio.portfolio(frames, show_lines=actor.sees_portfolio)
     report["filters"] = filters.as_dict()
     return report
 

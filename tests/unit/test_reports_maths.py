@@ -16,8 +16,8 @@ NAT = pd.NaT
 
 def loans(*rows: dict) -> pd.DataFrame:
     base = {"loan_id": 1, "proposal_id": 1, "bank_id": 2, "bank": "Bank", "credit_line_id": 1, "status": "active",
-            "currency": "USD", "principal_c": 10_000_000, "installments": 12, "schedule_outstanding_c": 0,
-            "overdue_c": 0, "oldest_late": NAT, "disbursed_c": 10_000_000, "payments": 1, "paid_c": 0,
+            "currency": "USD", "principal_c": 10_000_000, "principal_outstanding_c": 0,
+            "oldest_unpaid_due": NAT, "disbursed_c": 10_000_000, "paid_c": 0,
             "first_disbursed": pd.Timestamp("2026-01-05"), "decided_on": pd.Timestamp("2026-01-02"),
             "isic_code": "C1313", "cp_options": ["technology_change"], "enterprise": "E"}
     return pd.DataFrame([{**base, **r} for r in rows])
@@ -26,14 +26,14 @@ def loans(*rows: dict) -> pd.DataFrame:
 def frames(loan_rows: pd.DataFrame, guarantees: pd.DataFrame | None = None) -> SimpleNamespace:
     lines = pd.DataFrame([{"credit_line_id": 1, "line": "L", "currency": "USD", "capacity_c": 100_000_000,
                            "budget_c": 50_000_000}])
-    proposals = pd.DataFrame([{"proposal_id": i, "credit_line_id": 1, "bank_id": 2, "bank": "Bank",
-                               "status": "technically_reviewed", "cp_options": ["technology_change"],
-                               "submitted_on": pd.Timestamp("2025-12-01"), "isic_code": "C1313",
-                               "currency": "USD", "decision": "eligible"} for i in loan_rows["proposal_id"]])
+    # The proposals as the database counts them: one group of ``n``.
+    proposals = pd.DataFrame([{"credit_line_id": 1, "bank": "Bank", "status": "technically_reviewed",
+                               "cp_options": ["technology_change"], "month": "2025-12", "isic_code": "C1313",
+                               "currency": "USD", "decision": "eligible", "lent": True, "n": len(loan_rows)}])
     empty_g = pd.DataFrame(columns=["guarantee_id", "loan_id", "credit_line_id", "status", "coverage_share", "cap_c",
                                     "covered_c", "claim_c", "issued_on", "recovered_fund_c", "recovered_c"])
     grants = pd.DataFrame(columns=["grant_id", "proposal_id", "credit_line_id", "status", "amount_c", "approved_on",
-                                   "paid_on"])
+                                   "paid_on", "isic_code", "bank", "cp_options"])
     return SimpleNamespace(lines=lines, proposals=proposals, loans=loan_rows,
                            guarantees=guarantees if guarantees is not None else empty_g, grants=grants,
                            verifications=pd.DataFrame(columns=["proposal_id"]), today=TODAY)
@@ -41,14 +41,15 @@ def frames(loan_rows: pd.DataFrame, guarantees: pd.DataFrame | None = None) -> S
 
 def test_dpd_buckets_par_and_outstanding_follow_the_arrears_rule() -> None:
     table = loans(
-        {"loan_id": 1, "proposal_id": 1, "schedule_outstanding_c": 6_000_000},                      # on time
-        {"loan_id": 2, "proposal_id": 2, "schedule_outstanding_c": 3_000_000, "status": "in_arrears",
-         "oldest_late": pd.Timestamp("2026-10-17")},                                                 # 31 days
-        {"loan_id": 3, "proposal_id": 3, "schedule_outstanding_c": 1_000_000, "status": "defaulted",
-         "oldest_late": pd.Timestamp("2026-08-17")},                                                 # 92 days
-        {"loan_id": 4, "proposal_id": 4, "schedule_outstanding_c": 0, "status": "repaid",
-         "oldest_late": pd.Timestamp("2026-01-01")},                                                 # not lent out
-        {"loan_id": 5, "proposal_id": 5, "installments": 0, "payments": 0, "disbursed_c": 500_000,
+        {"loan_id": 1, "proposal_id": 1, "principal_outstanding_c": 6_000_000,
+         "oldest_unpaid_due": pd.Timestamp(TODAY)},                                                  # due today: on time
+        {"loan_id": 2, "proposal_id": 2, "principal_outstanding_c": 3_000_000, "status": "in_arrears",
+         "oldest_unpaid_due": pd.Timestamp("2026-10-17")},                                           # 31 days
+        {"loan_id": 3, "proposal_id": 3, "principal_outstanding_c": 1_000_000, "status": "defaulted",
+         "oldest_unpaid_due": pd.Timestamp("2026-08-17")},                                           # 92 days
+        {"loan_id": 4, "proposal_id": 4, "principal_outstanding_c": 0, "status": "repaid",
+         "oldest_unpaid_due": pd.Timestamp("2026-01-01")},                                           # not lent out
+        {"loan_id": 5, "proposal_id": 5, "principal_outstanding_c": 500_000, "disbursed_c": 500_000,
          "status": "disbursed"})                                                                     # tranche, no schedule
     pos = portfolio.loan_positions(table, TODAY)
     assert list(pos["dpd"]) == [0, 31, 92, 0, 0]
@@ -62,7 +63,7 @@ def test_dpd_buckets_par_and_outstanding_follow_the_arrears_rule() -> None:
 
 
 def test_guarantee_capacity_used_counts_live_cover_and_claims_less_recoveries() -> None:
-    table = loans({"loan_id": 1, "proposal_id": 1, "schedule_outstanding_c": 4_000_000},
+    table = loans({"loan_id": 1, "proposal_id": 1, "principal_outstanding_c": 4_000_000},
                   {"loan_id": 2, "proposal_id": 2, "status": "written_off"},
                   {"loan_id": 3, "proposal_id": 3, "status": "repaid"})
     g = pd.DataFrame([
@@ -84,7 +85,7 @@ def test_guarantee_capacity_used_counts_live_cover_and_claims_less_recoveries() 
 
 
 def test_a_proposal_with_two_cp_options_counts_under_each() -> None:
-    table = loans({"loan_id": 1, "proposal_id": 1, "schedule_outstanding_c": 100,
+    table = loans({"loan_id": 1, "proposal_id": 1, "principal_outstanding_c": 100,
                    "cp_options": ["technology_change", "good_housekeeping"]})
     rows = portfolio.portfolio(frames(table))["breakdowns"]["cp_option"]
     assert {r["key"]: r["outstanding"] for r in rows} == {"good_housekeeping": "1.00", "technology_change": "1.00"}
@@ -93,9 +94,9 @@ def test_a_proposal_with_two_cp_options_counts_under_each() -> None:
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 10_000_000), st.integers(0, 400)), min_size=1, max_size=8))
 def test_breakdowns_add_up_to_the_totals(data) -> None:
-    table = loans(*[{"loan_id": i + 1, "proposal_id": i + 1, "schedule_outstanding_c": owed,
+    table = loans(*[{"loan_id": i + 1, "proposal_id": i + 1, "principal_outstanding_c": owed,
                      "isic_code": f"C{10 + i % 3}00", "status": "in_arrears" if late else "active",
-                     "oldest_late": pd.Timestamp(TODAY) - pd.Timedelta(days=late) if late else NAT}
+                     "oldest_unpaid_due": pd.Timestamp(TODAY) - pd.Timedelta(days=late) if late else NAT}
                     for i, (owed, late) in enumerate(data)])
     report = portfolio.portfolio(frames(table))
     (totals,) = report["totals"]
