@@ -65,6 +65,11 @@ def test_racing_payments_each_land_on_the_next_installment(app, client, token_fo
         assert [r.status for r in paid[:5]] == ["paid"] * 4 + ["scheduled"]
         credited = sum((r.principal_paid + r.interest_paid + r.fee_paid for r in paid), D("0"))
         assert credited == 4 * D(amount)  # every cent received is on an installment
+        # The balances stored on the loan counted every payment once, none overwritten by another.
+        loan = db.session.get(Loan, active)
+        assert loan.paid_total == 4 * D(amount) and loan.last_payment_on.isoformat() == on
+        assert loan.principal_outstanding == sum((r.principal - r.principal_paid for r in paid), D("0"))
+        assert loan.oldest_unpaid_due == paid[4].due_date
         db.session.remove()
     assert audit_chain_ok(app)
 

@@ -1,0 +1,77 @@
+"""The balances stored on a loan (loans.balances) stay equal to a from-scratch recomputation from
+its installments, tranches and payments after any sequence of the real operations."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from creditline import clock
+from creditline.auth.models import User
+from creditline.auth.permissions import Actor
+from creditline.errors import DomainError
+from creditline.extensions import db
+from creditline.loans.arrears_batch import update_all_arrears
+from creditline.loans.balances import balances_of
+from creditline.loans.models import Loan
+from creditline.loans.repayments import record_payment, update_arrears
+from creditline.loans.services import disburse
+from creditline.unit_of_work import transaction
+
+from .test_loans import START, approved, proposal_id  # noqa: F401  (fixtures)
+from .test_races import twin_proposal
+
+STORED = ("principal_outstanding", "principal_in_arrears", "oldest_unpaid_due", "disbursed_total", "paid_total",
+          "last_payment_on")
+
+
+def stored(loan: Loan) -> dict:
+    return {k: getattr(loan, k) for k in STORED}
+
+
+def recomputed(loan: Loan) -> dict:
+    b = balances_of(loan, loan.balances_as_of or clock.today())
+    return {k: getattr(b, k) for k in STORED}
+
+
+# (operation, days after the previous one, share of the principal or of what is due)
+STEPS = st.lists(st.tuples(st.sampled_from(["tranche", "pay", "prepay", "arrears", "daily_job"]),
+                           st.integers(0, 75), st.integers(1, 100)), min_size=1, max_size=8)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS)
+def test_stored_balances_equal_a_recomputation_after_any_operations(app, approved, steps):  # noqa: F811
+    with app.app_context():
+        officer = Actor.of(db.session.scalar(select(User).where(User.email == "officer@bank.example")))
+        with transaction():
+            loan_id = twin_proposal(db.session.get(Loan, approved), 2).id
+        day, applied = START, 0
+        for kind, gap, share in steps:
+            day = min(day + dt.timedelta(days=gap), clock.today())
+            loan = db.session.get(Loan, loan_id)
+            try:
+                if kind == "tranche":
+                    amount = (loan.undisbursed * share / 100).quantize(Decimal("0.01"))
+                    disburse(officer, loan_id, {"amount": max(amount, Decimal("0.01")), "value_date": day})
+                elif kind in ("pay", "prepay"):
+                    due = sum((r.unpaid for r in loan.installments if r.due_date <= day), Decimal(0))
+                    extra = loan.outstanding_principal * share / 200 if kind == "prepay" else 0
+                    amount = (due * share / 100 + extra).quantize(Decimal("0.01"))
+                    record_payment(officer, loan_id, {"amount": max(amount, Decimal("0.01")), "currency": "USD",
+                                                      "value_date": day, "mode": "shorten"})
+                elif kind == "arrears":
+                    update_arrears(loan, day)
+                else:
+                    with transaction():
+                        update_all_arrears(day)
+                applied += 1
+            except DomainError:
+                db.session.rollback()  # refused (over the principal, nothing due...): nothing changed
+            db.session.expire_all()
+            loan = db.session.get(Loan, loan_id)
+            assert stored(loan) == recomputed(loan), (kind, day)
+        db.session.remove()
