@@ -13,8 +13,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, Float, Select, String, and_, case, cast, func, select, type_coerce
-from sqlalchemy.orm import aliased
+from sqlalchemy import BigInteger, Float, Select, String, and_, cast, func, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..auth.models import Organisation
@@ -24,7 +23,7 @@ from ..enterprises.models import Enterprise
 from ..extensions import db
 from ..grants.models import Grant
 from ..guarantees.models import Guarantee, Recovery
-from ..loans.models import APPROVED_STATES, Installment, Loan
+from ..loans.models import Installment, Loan
 from ..proposals.models import Assessment, Proposal, ProposalIndicator
 from ..verifications.models import Verification
 
@@ -160,47 +159,6 @@ def _cp_where(stmt: Select[Any], cp_option: str | None) -> Select[Any]:
     return stmt.where(cast(Proposal.cp_options, String).contains(f'"{cp_option}"', autoescape=True))
 
 
-def read_proposal_counts(actor: Actor, filters: Filters) -> pd.DataFrame:
-    """The proposals in view counted by everything the dashboard groups them by (``n`` each).
-
-    The database groups 100,000 proposals into a few thousand rows, so pandas never sees them one
-    by one. ``month`` is the month submitted ("YYYY-MM"); ``lent`` whether an approved loan
-    finances them (they count as eligible whatever their status says).
-    """
-    latest = (select(Assessment.proposal_id, func.max(Assessment.id).label("aid"))
-              .group_by(Assessment.proposal_id).subquery())
-    loan = aliased(Loan)
-    keys = [Proposal.credit_line_id, Organisation.name.label("bank"), Proposal.status,
-            cast(Proposal.cp_options, String).label("cp_options"),
-            func.substr(cast(Proposal.submitted_on, String), 1, 7).label("month"), Enterprise.isic_code,
-            CreditLine.currency, Assessment.decision,
-            case((loan.status.in_(APPROVED_STATES), 1), else_=0).label("lent")]
-    stmt = (select(*keys, func.count().label("n"))
-            .join(Enterprise, Enterprise.id == Proposal.enterprise_id)
-            .outerjoin(Organisation, Organisation.id == Proposal.bank_id)
-            .join(CreditLine, CreditLine.id == Proposal.credit_line_id)
-            .outerjoin(latest, latest.c.proposal_id == Proposal.id)
-            .outerjoin(Assessment, Assessment.id == latest.c.aid)
-            .outerjoin(loan, loan.proposal_id == Proposal.id)
-            .group_by(*(k.element if hasattr(k, "element") else k for k in keys)))
-    stmt = _cp_where(_proposal_filters(_where(stmt, Proposal, actor), filters), filters.cp_option)
-    if filters.bank_id is not None:
-        stmt = stmt.where(Proposal.bank_id == filters.bank_id)
-    frame = _read(stmt)
-    frame["cp_options"] = _options(frame["cp_options"])
-    frame["lent"] = frame["lent"].astype(bool)
-    return frame
-
-
-def read_proposal_ids(actor: Actor, filters: Filters) -> pd.Series:
-    """The ids of the proposals in view (what grants and verifications follow)."""
-    stmt = select(Proposal.id.label("proposal_id")).join(Enterprise, Enterprise.id == Proposal.enterprise_id)
-    stmt = _cp_where(_proposal_filters(_where(stmt, Proposal, actor), filters), filters.cp_option)
-    if filters.bank_id is not None:
-        stmt = stmt.where(Proposal.bank_id == filters.bank_id)
-    return _read(stmt)["proposal_id"]
-
-
 def read_loans(actor: Actor, filters: Filters, today: date, payments: bool = True) -> pd.DataFrame:
     """Each loan with the balances its operations keep on it (:mod:`creditline.loans.balances`).
 
@@ -319,12 +277,3 @@ def read_all(actor: Actor, filters: Filters, today: date, *, impact: bool = True
     indicators = read_indicators(actor, ids) if impact else pd.DataFrame()
     return Frames(lines, proposals, loans, guarantees, grants, verifications, indicators, today)
 
-
-def read_dashboard(actor: Actor, filters: Filters, today: date) -> Frames:
-    """The portfolio dashboard's tables: proposals counted in SQL, a row per loan, guarantee and grant."""
-    lines = read_lines(actor, filters)
-    loans = read_loans(actor, filters, today, payments=False)
-    guarantees = read_guarantees(actor, loans["loan_id"])
-    ids = pd.concat([read_proposal_ids(actor, filters), loans["proposal_id"]]).drop_duplicates()
-    return Frames(lines, read_proposal_counts(actor, filters), loans, guarantees, read_grants(actor, ids),
-                  read_verifications(actor, ids, with_result=False), pd.DataFrame(), today)

@@ -112,17 +112,25 @@ def _dims(frame: pd.DataFrame, lines: pd.DataFrame, month: pd.Series) -> pd.Data
 
 
 def _tables(frames: Any) -> tuple[pd.DataFrame, ...]:
-    """Proposals (counted by group, ``n``), loans, guarantees and grants with their dimensions."""
-    lines, today = frames.lines, frames.today
-    loans = loan_positions(frames.loans, today)
-    guarantees = guarantee_positions(frames.guarantees, loans)
+    """Proposals, loans, guarantees and grants as the database grouped them (``n`` rows each), with
+    their dimensions and measures in cents."""
+    lines = frames.lines
     p = _dims(frames.proposals, lines, frames.proposals["month"].fillna("undated"))
-    l_ = _dims(loans, lines, _month(loans["first_disbursed"], loans["decided_on"]))
-    by_loan = l_.set_index("loan_id")
-    g = guarantees.join(by_loan[["credit_line", "sector", "bank", "cp_options", "isic_code"]], on="loan_id")
-    g["month"] = _month(g["issued_on"]).to_numpy()
+    l_ = _dims(frames.loans, lines, frames.loans["month"].fillna("undated"))
+    servicing = l_["status"].isin(SERVICING)
+    l_["outstanding_c"] = l_["outstanding_c"].where(servicing, 0).astype("int64")
+    # A loan not being repaid is not late: its bucket is "0" (as in loan_positions).
+    l_["bucket"] = l_["bucket"].where(servicing, BUCKETS[0])
+    g = _dims(frames.guarantees, lines, frames.guarantees["month"].fillna("undated"))
+    live = (g["status"] == "issued") & ~g["loan_repaid"].astype(bool)
+    claim = g["claim_c"].fillna(0).astype("int64")
+    g["cover_c"] = g["covered_c"].where(live, 0).astype("int64")
+    g["claims_c"] = claim.where(g["status"].isin(CLAIMED), 0)
+    g["claims_paid_c"] = claim.where(g["status"].isin(CLAIM_PAID), 0)
+    g["recoveries_c"] = g["recovered_fund_c"].fillna(0).astype("int64")
+    g["committed_c"] = g["cover_c"] + g["claims_c"] - g["recoveries_c"]
     currency = dict(zip(lines["credit_line_id"], lines["currency"]))
-    gr = _dims(frames.grants, lines, _month(frames.grants["paid_on"], frames.grants["approved_on"]))
+    gr = _dims(frames.grants, lines, frames.grants["month"].fillna("undated"))
     gr["currency"] = gr["credit_line_id"].map(currency)
     return p, l_, g, gr
 
@@ -145,15 +153,16 @@ def facts(p: pd.DataFrame, l_: pd.DataFrame, g: pd.DataFrame, gr: pd.DataFrame) 
     Each breakdown then sums this short table again by its own key: the measures are sums, so
     summing in two steps gives the same figures as summing every source row for each breakdown.
     """
-    s = l_["status"]
+    s, ln = l_["status"], l_["n"].to_numpy()
     n = p["n"].to_numpy()
     parts = [
         _facts(p, {"proposals": n, "submitted": n * p["status"].ne("draft").to_numpy(),
                    "eligible": n * p["status"].isin(ELIGIBLE).to_numpy()}),
-        _facts(l_, {"loans": 1, "loans_decided": s.isin(DECIDED), "loans_approved": s.isin(APPROVED),
+        _facts(l_, {"loans": ln, "loans_decided": ln * s.isin(DECIDED).to_numpy(),
+                    "loans_approved": ln * s.isin(APPROVED).to_numpy(),
                     "disbursed_c": l_["disbursed_c"], "outstanding_c": l_["outstanding_c"],
-                    "par30_c": l_["outstanding_c"].where(l_["dpd"] > 30, 0),
-                    "par90_c": l_["outstanding_c"].where(l_["dpd"] > 90, 0)}),
+                    "par30_c": l_["outstanding_c"].where(l_["bucket"].isin(BUCKETS[2:]), 0),
+                    "par90_c": l_["outstanding_c"].where(l_["bucket"] == BUCKETS[4], 0)}),
         _facts(g, {"guarantee_cover_c": g["cover_c"], "guarantee_committed_c": g["committed_c"],
                    "claims_c": g["claims_c"], "claims_paid_c": g["claims_paid_c"], "recoveries_c": g["recoveries_c"]}),
         _facts(gr, {"grants_committed_c": gr["amount_c"].where(gr["status"].isin(COMMITTED_GRANTS), 0),
@@ -198,7 +207,7 @@ def _rows(table: pd.DataFrame, key: str | None) -> list[dict[str, Any]]:
 
 
 def _line_positions(lines: pd.DataFrame, g: pd.DataFrame, gr: pd.DataFrame) -> list[dict[str, Any]]:
-    committed = g.groupby("credit_line_id")["committed_c"].sum()
+    committed = g.groupby("guarantee_line_id")["committed_c"].sum()
     grants = gr[gr["status"].isin(COMMITTED_GRANTS)].groupby("credit_line_id")["amount_c"].sum()
     paid = gr[gr["status"] == "paid"].groupby("credit_line_id")["amount_c"].sum()
     out = []
@@ -230,16 +239,14 @@ def _counted(frame: pd.DataFrame, keys: list[str], money_col: str | None = None,
     return out
 
 
-def funnel(p: pd.DataFrame, l_: pd.DataFrame, verified: pd.DataFrame, gr: pd.DataFrame) -> list[dict[str, Any]]:
-    """From proposal to paid grant: how many proposals reached each stage."""
-    lent = set(l_.loc[l_["status"].isin(APPROVED), "proposal_id"])
-    disbursed = set(l_.loc[l_["disbursed_c"] > 0, "proposal_id"])
+def funnel(p: pd.DataFrame, l_: pd.DataFrame, verified: int, grant_paid: int) -> list[dict[str, Any]]:
+    """From proposal to paid grant: how many proposals reached each stage (one loan per proposal)."""
     n = p["n"]
     stages = [("submitted", int(n[p["status"].ne("draft")].sum())),
               ("eligible", int(n[p["status"].isin(ELIGIBLE) | p["lent"]].sum())),
-              ("loan approved", len(lent)), ("disbursed", len(disbursed)),
-              ("verified", int(verified["proposal_id"].nunique()) if not verified.empty else 0),
-              ("grant paid", int(gr.loc[gr["status"] == "paid", "proposal_id"].nunique()))]
+              ("loan approved", int(l_.loc[l_["status"].isin(APPROVED), "n"].sum())),
+              ("disbursed", int(l_["disbursed_n"].sum())),
+              ("verified", int(verified)), ("grant paid", int(grant_paid))]
     return [{"stage": s, "proposals": n} for s, n in stages]
 
 
@@ -253,20 +260,19 @@ def portfolio(frames: Any, *, show_lines: bool = True) -> dict[str, Any]:
         "lines": _line_positions(frames.lines, g, gr) if show_lines else [],
         "totals": _rows(totals, None),
         "proposals_by_status": _counted(p, ["status", "decision"], weight="n"),
-        "loans_by_status": _counted(l_, ["status", "currency"], "outstanding_c"),
+        "loans_by_status": _counted(l_, ["status", "currency"], "outstanding_c", weight="n"),
         "dpd_buckets": _bucket_rows(l_),
         "breakdowns": {dim: _rows(breakdown(table, dim), dim) for dim in DIMENSIONS},
-        "funnel": funnel(p, l_, frames.verifications, gr),
+        "funnel": funnel(p, l_, frames.verified, frames.grant_paid),
     }
 
 
 def _bucket_rows(l_: pd.DataFrame) -> list[dict[str, Any]]:
     lent = l_[l_["status"].isin(SERVICING)]
+    sums = lent.groupby(["currency", "bucket"])[["n", "outstanding_c"]].sum()
     out = []
     for currency in sorted(lent["currency"].unique()):
-        mine = lent[lent["currency"] == currency]
         for bucket in BUCKETS:
-            rows = mine[mine["bucket"] == bucket]
-            out.append({"bucket": bucket, "currency": currency, "loans": len(rows),
-                        "outstanding": money(rows["outstanding_c"].sum())})
+            n, owed = sums.loc[(currency, bucket)] if (currency, bucket) in sums.index else (0, 0)
+            out.append({"bucket": bucket, "currency": currency, "loans": int(n), "outstanding": money(owed)})
     return out

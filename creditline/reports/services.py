@@ -9,7 +9,8 @@ from ..creditlines.models import CreditLine
 from ..extensions import db
 from ..rulebooks import registry
 from . import impact, loan_tape, portfolio
-from .frames import Filters, Frames, read_all, read_dashboard
+from .dashboard_frames import read_dashboard
+from .frames import Filters, Frames, read_all
 
 REPORT_ROLES = ("fund_admin", "auditor", "bank_officer", "credit_committee", "sme", "verifier", "senior_verifier")
 

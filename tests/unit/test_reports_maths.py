@@ -24,19 +24,26 @@ def loans(*rows: dict) -> pd.DataFrame:
 
 
 def frames(loan_rows: pd.DataFrame, guarantees: pd.DataFrame | None = None) -> SimpleNamespace:
+    """The tables as the database groups them for the dashboard (here one group per loan)."""
     lines = pd.DataFrame([{"credit_line_id": 1, "line": "L", "currency": "USD", "capacity_c": 100_000_000,
                            "budget_c": 50_000_000}])
     # The proposals as the database counts them: one group of ``n``.
     proposals = pd.DataFrame([{"credit_line_id": 1, "bank": "Bank", "status": "technically_reviewed",
                                "cp_options": ["technology_change"], "month": "2025-12", "isic_code": "C1313",
                                "currency": "USD", "decision": "eligible", "lent": True, "n": len(loan_rows)}])
-    empty_g = pd.DataFrame(columns=["guarantee_id", "loan_id", "credit_line_id", "status", "coverage_share", "cap_c",
-                                    "covered_c", "claim_c", "issued_on", "recovered_fund_c", "recovered_c"])
-    grants = pd.DataFrame(columns=["grant_id", "proposal_id", "credit_line_id", "status", "amount_c", "approved_on",
-                                   "paid_on", "isic_code", "bank", "cp_options"])
-    return SimpleNamespace(lines=lines, proposals=proposals, loans=loan_rows,
-                           guarantees=guarantees if guarantees is not None else empty_g, grants=grants,
-                           verifications=pd.DataFrame(columns=["proposal_id"]), today=TODAY)
+    pos = portfolio.loan_positions(loan_rows, TODAY)
+    dims = ["loan_id", "credit_line_id", "bank", "isic_code", "cp_options", "currency"]
+    loans_g = pos[dims[1:] + ["status", "bucket", "disbursed_c"]].assign(
+        month="2026-01", n=1, outstanding_c=pos["principal_outstanding_c"], disbursed_n=(pos["disbursed_c"] > 0) * 1)
+    g = guarantees if guarantees is not None else pd.DataFrame(
+        columns=["loan_id", "credit_line_id", "status", "covered_c", "claim_c", "recovered_fund_c"])
+    g = g.rename(columns={"credit_line_id": "guarantee_line_id"}).merge(
+        pos[dims + ["status"]].rename(columns={"status": "loan_status"}), on="loan_id")
+    g = g.assign(month="2026-01", loan_repaid=g["loan_status"] == "repaid")
+    grants = pd.DataFrame(columns=["credit_line_id", "status", "month", "isic_code", "bank", "cp_options",
+                                   "amount_c"])
+    return SimpleNamespace(lines=lines, proposals=proposals, loans=loans_g, guarantees=g, grants=grants,
+                           verified=0, grant_paid=0, today=TODAY)
 
 
 def test_dpd_buckets_par_and_outstanding_follow_the_arrears_rule() -> None:
