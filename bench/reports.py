@@ -5,13 +5,17 @@ Run: ``python bench/reports.py [--database URL] [--proposals N]`` (default: a fr
 verifications). ``--database`` is dropped and rebuilt: give it a database of its own, e.g.
 ``postgresql+psycopg://postgres@127.0.0.1:54339/creditline_reports``. The rows are loaded in bulk
 (executemany on SQLite, COPY on PostgreSQL) and loading is not timed. The last lines say whether the
-goals are met: the dashboard's data in under 1 s, its Excel export in under 5 s.
+goals are met (best wall-clock time of five runs): the dashboard's data in under 1 s, its Excel export
+in under 5 s, with this process's CPU time and the load average beside them (on a busy shared machine
+the wall clock also counts everyone else's work). The loans carry the balances their operations
+store on them (``creditline.loans.balances``), written here as the load computes them.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 import time
@@ -219,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{db.engine.dialect.name}: loaded {', '.join(f'{v:,} {k}' for k, v in counts.items())} "
                   f"in {time.perf_counter() - t0:.1f} s (not timed)")
         admin = Actor.of(db.session.scalar(select(User).where(User.email == "admin@fund.example")))
-        report, first, best = timed(lambda: services.portfolio_report(admin, {}))
+        report, first, best = timed(lambda: services.portfolio_report(admin, {}), repeat=5)
         dash = best
         print(f"portfolio dashboard data: first {first:.2f} s, best {best:.2f} s, CPU {CPU[-1]:.2f} s "
               f"(goal < {DASHBOARD_GOAL_S} s); "
@@ -228,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         def excel() -> bytes:
             rep = services.portfolio_report(admin, {})
             return sheets.to_xlsx(sheets.portfolio_tables(rep), services.DEFINITIONS)
-        data, first, best = timed(excel)
+        data, first, best = timed(excel, repeat=5)
         xlsx = best
         print(f"portfolio Excel export (query + workbook): first {first:.2f} s, best {best:.2f} s, CPU {CPU[-1]:.2f} s "
               f"(goal < {EXCEL_GOAL_S} s), {len(data):,} bytes")
@@ -243,8 +247,13 @@ def main(argv: list[str] | None = None) -> int:
         db.session.remove()
         db.engine.dispose()
     ok = dash < DASHBOARD_GOAL_S and xlsx < EXCEL_GOAL_S
-    print(f"{'PASS' if dash < DASHBOARD_GOAL_S else 'FAIL'} dashboard data {dash:.2f} s < {DASHBOARD_GOAL_S} s")
-    print(f"{'PASS' if xlsx < EXCEL_GOAL_S else 'FAIL'} Excel export {xlsx:.2f} s < {EXCEL_GOAL_S} s")
+    # The wall clock on a shared machine counts other people's work too: say how busy it was.
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average {load} on {os.cpu_count()} CPUs")
+    print(f"{'MET' if dash < DASHBOARD_GOAL_S else 'NOT MET'}: dashboard data {dash:.2f} s (CPU {CPU[0]:.2f} s) "
+          f"< {DASHBOARD_GOAL_S} s")
+    print(f"{'MET' if xlsx < EXCEL_GOAL_S else 'NOT MET'}: Excel export {xlsx:.2f} s (CPU {CPU[1]:.2f} s) "
+          f"< {EXCEL_GOAL_S} s")
     return 0 if ok else 1
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..auth.models import Organisation
-from ..auth.permissions import Actor
+from ..auth.permissions import Actor, scope_filter
 from ..creditlines.models import CreditLine
 from ..enterprises.models import Enterprise
 from ..extensions import db
@@ -142,13 +142,23 @@ def read_guarantee_groups(actor: Actor, filters: Filters) -> pd.DataFrame:
     return frame
 
 
-def _in_view(column: Any, actor: Actor, filters: Filters) -> ColumnElement[bool]:
-    """Grants and verifications follow the proposals in view and those financed by a loan in view."""
+def _in_view(column: Any, actor: Actor, filters: Filters) -> ColumnElement[bool] | None:
+    """Grants and verifications follow the proposals in view and those financed by a loan in view.
+
+    None when every proposal is in view (the fund's people, no filter): no predicate to evaluate.
+    """
+    if not filters.as_dict() and scope_filter(Proposal, actor) is None and scope_filter(Loan, actor) is None:
+        return None
     proposals = _proposals_in_view(select(Proposal.id).join(Enterprise, Enterprise.id == Proposal.enterprise_id),
                                    actor, filters)
     loans = _loans_in_view(select(Loan.proposal_id).join(Proposal, Proposal.id == Loan.proposal_id)
                            .join(Enterprise, Enterprise.id == Proposal.enterprise_id), actor, filters)
     return or_(column.in_(proposals), column.in_(loans))
+
+
+def _narrowed(stmt: Select[Any], column: Any, actor: Actor, filters: Filters) -> Select[Any]:
+    condition = _in_view(column, actor, filters)
+    return stmt if condition is None else stmt.where(condition)
 
 
 def read_grant_groups(actor: Actor, filters: Filters) -> pd.DataFrame:
@@ -161,9 +171,8 @@ def read_grant_groups(actor: Actor, filters: Filters) -> pd.DataFrame:
     stmt = (select(*keys, cents(func.sum(Grant.amount)).label("amount_c"))
             .join(prop, prop.id == Grant.proposal_id).join(ent, ent.id == prop.enterprise_id)
             .outerjoin(named, named.id == prop.bank_id).outerjoin(loan, loan.proposal_id == prop.id)
-            .outerjoin(lender, lender.id == loan.bank_id)
-            .where(_in_view(Grant.proposal_id, actor, filters)))
-    frame = _grouped(_where(stmt, Grant, actor), keys)
+            .outerjoin(lender, lender.id == loan.bank_id))
+    frame = _grouped(_where(_narrowed(stmt, Grant.proposal_id, actor, filters), Grant, actor), keys)
     frame["amount_c"] = frame["amount_c"].fillna(0).astype("int64")
     return frame
 
@@ -176,10 +185,10 @@ def read_dashboard(actor: Actor, filters: Filters, today: date) -> DashboardFram
     """Every table of the dashboard, grouped, in the caller's scope with the filters applied."""
     superseded = select(Verification.supersedes_id).where(Verification.supersedes_id.is_not(None),
                                                           Verification.status == "confirmed")
-    verified = _where(select(Verification.proposal_id).where(
-        Verification.status == "confirmed", Verification.id.not_in(superseded),
-        _in_view(Verification.proposal_id, actor, filters)), Verification, actor)
-    paid = _where(select(Grant.proposal_id).where(Grant.status == "paid", _in_view(Grant.proposal_id, actor, filters)),
+    verified = _where(_narrowed(select(Verification.proposal_id).where(
+        Verification.status == "confirmed", Verification.id.not_in(superseded)), Verification.proposal_id, actor,
+        filters), Verification, actor)
+    paid = _where(_narrowed(select(Grant.proposal_id).where(Grant.status == "paid"), Grant.proposal_id, actor, filters),
                   Grant, actor)
     return DashboardFrames(read_lines(actor, filters), read_proposal_groups(actor, filters),
                            read_loan_groups(actor, filters, today), read_guarantee_groups(actor, filters),
