@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, String, case, cast, func, or_, select
+from sqlalchemy import Select, String, case, cast, func, or_, select, text
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -183,6 +183,11 @@ def _count_proposals(stmt: Select[Any]) -> int:
 
 def read_dashboard(actor: Actor, filters: Filters, today: date) -> DashboardFrames:
     """Every table of the dashboard, grouped, in the caller's scope with the filters applied."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # With the default 4 MB PostgreSQL sorts the 100,000 proposals on disk to group them; with
+        # room for a hash table it groups them in memory, several times faster. For this read
+        # transaction only (the report ends it).
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     superseded = select(Verification.supersedes_id).where(Verification.supersedes_id.is_not(None),
                                                           Verification.status == "confirmed")
     verified = _where(_narrowed(select(Verification.proposal_id).where(
