@@ -23,6 +23,7 @@ from creditline.unit_of_work import transaction
 
 from .test_loans import START, approved, proposal_id  # noqa: F401  (fixtures)
 from .test_races import twin_proposal
+from .test_reports import story  # noqa: F401  (fixture)
 
 STORED = ("principal_outstanding", "principal_in_arrears", "oldest_unpaid_due", "disbursed_total", "paid_total",
           "last_payment_on")
@@ -74,4 +75,28 @@ def test_stored_balances_equal_a_recomputation_after_any_operations(app, approve
             db.session.expire_all()
             loan = db.session.get(Loan, loan_id)
             assert stored(loan) == recomputed(loan), (kind, day)
+        db.session.remove()
+
+
+def test_migration_0022_back_fills_the_balances_the_operations_would_have_stored(app, story):
+    """The demo story's loans (repaid, in arrears, a grant paid off a loan) with their balances
+    wiped, then back-filled by the migration's SQL: equal to the recomputation."""
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import text, update
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0022_loan_balances.py"
+    spec = importlib.util.spec_from_file_location("migration_0022", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with app.app_context():
+        with transaction():
+            db.session.execute(update(Loan).values(principal_outstanding=0, principal_in_arrears=0, disbursed_total=0,
+                                                   paid_total=0, oldest_unpaid_due=None, last_payment_on=None))
+            db.session.execute(text(migration.BACKFILL))
+        db.session.expire_all()
+        loans = db.session.scalars(select(Loan)).all()
+        assert any(loan.paid_total > 0 for loan in loans) and any(loan.principal_in_arrears > 0 for loan in loans)
+        for loan in loans:
+            assert stored(loan) == recomputed(loan), loan.id
         db.session.remove()
