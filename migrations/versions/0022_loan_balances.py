@@ -2,7 +2,7 @@
 stored on each loan (kept by the loan services), back-filled from installments, tranches and payments
 
 Revision ID: 0022_loan_balances
-Revises: 0020_rulebook_versions
+Revises: 0024_notification_email_claim
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022_loan_balances'
-down_revision = '0020_rulebook_versions'
+down_revision = '0024_notification_email_claim'
 branch_labels = None
 depends_on = None
 
