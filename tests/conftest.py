@@ -13,7 +13,7 @@ from creditline import clock, create_app
 from creditline.extensions import db
 
 from .db_state import TABLES, fast_sqlite
-from .workers import drop_worker_databases, make_worker_databases, worker_database
+from .workers import browser_tests_on_one_worker, drop_worker_databases, make_worker_databases, worker_database
 
 # Every test runs on this day unless it sets another (clock.today_is): no test depends on the
 # day the suite runs. CREDITLINE_TEST_TODAY picks another day, to replay the suite as of it.
@@ -52,6 +52,11 @@ def pytest_sessionstart(session) -> None:
 
 def pytest_sessionfinish(session) -> None:
     drop_worker_databases()
+
+
+@pytest.hookimpl(optionalhook=True)  # optional: the suite also runs without xdist (-p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    return browser_tests_on_one_worker(config, log)
 
 
 def make_app(db_url: str, **extra) -> Flask:

@@ -54,3 +54,23 @@ def drop_worker_databases() -> None:
         with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(mine).database}" WITH (FORCE)'))
         engine.dispose()
+
+
+def browser_tests_on_one_worker(config, log):
+    """xdist's ``load``, except that the browser tests (tests/pages) go to one worker, as one unit.
+
+    Under plain ``load`` both workers ran browser tests, so each started its own Chromium, live
+    server and seeded live database, and the one that drew the last (slowest) browser files kept
+    the run waiting at the end. As one unit, queued first (xdist orders units by size), one worker
+    walks the pages while the other takes the API and unit tests one at a time; then both share
+    what is left. An explicit ``--dist`` other than ``load`` is left as asked.
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/pages" if nodeid.startswith("tests/pages/") else nodeid
+
+    return BrowserTestsTogether(config, log)

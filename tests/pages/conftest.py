@@ -9,6 +9,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -78,14 +79,34 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server)
     tab = context.new_page()
     tab.set_default_timeout(15000)
+    _SERVER_OF[tab] = live_server
     yield tab
+    _SERVER_OF.pop(tab, None)
     context.close()
 
 
-def sign_in(page, email: str, password: str = "green-credit-demo") -> None:
-    """Sign in through the login form."""
+# A signed-in session's cookies per (live server, e-mail, password), kept from the first sign-in
+# through the form: later tests put them in their fresh context instead of filling the form again.
+_SESSIONS: dict[tuple[str, str, str], list] = {}
+_SERVER_OF: dict[object, str] = {}  # the live server a ``page`` fixture's tab was opened on
+
+
+def sign_in(page, email: str, password: str = "green-credit-demo", *, through_form: bool = False) -> None:
+    """Sign in and land on the home page: through the login form the first time (or when asked),
+    then by putting back that session's cookies, as long as the server still takes them (a
+    session signed out, timed out or ended by a reset is signed in through the form again)."""
+    server = _SERVER_OF.get(page)
+    key = (server or "", email, password)
+    if server and not through_form and key in _SESSIONS:
+        page.context.clear_cookies()
+        page.context.add_cookies(_SESSIONS[key])
+        page.goto("/")
+        if urlsplit(page.url).path == "/":
+            return
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
+    if server and not through_form:
+        _SESSIONS[key] = page.context.cookies()

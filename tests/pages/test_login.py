@@ -17,7 +17,7 @@ HOME_TEXT = {
 
 @pytest.mark.parametrize("role", sorted(ROLE_USERS))
 def test_role_signs_in_and_sees_its_home(page, role):
-    sign_in(page, ROLE_USERS[role])
+    sign_in(page, ROLE_USERS[role], through_form=True)
     card = page.locator(f"[data-role='{role}']")
     assert card.is_visible()
     assert HOME_TEXT[role] in card.inner_text()
