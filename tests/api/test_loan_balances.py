@@ -78,15 +78,15 @@ def test_stored_balances_equal_a_recomputation_after_any_operations(app, approve
         db.session.remove()
 
 
-def test_migration_0022_back_fills_the_balances_the_operations_would_have_stored(app, story):
+def test_migration_0025_back_fills_the_balances_the_operations_would_have_stored(app, story):
     """The demo story's loans (repaid, in arrears, a grant paid off a loan) with their balances
     wiped, then back-filled by the migration's SQL: equal to the recomputation."""
     import importlib.util
     from pathlib import Path
 
     from sqlalchemy import text, update
-    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0022_loan_balances.py"
-    spec = importlib.util.spec_from_file_location("migration_0022", path)
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0025_loan_balances.py"
+    spec = importlib.util.spec_from_file_location("migration_0025", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     with app.app_context():

@@ -1,7 +1,7 @@
 """loan balances: outstanding principal, principal in arrears, oldest unpaid due date and totals
 stored on each loan (kept by the loan services), back-filled from installments, tranches and payments
 
-Revision ID: 0022_loan_balances
+Revision ID: 0025_loan_balances
 Revises: 0024_notification_email_claim
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0022_loan_balances'
+revision = '0025_loan_balances'
 down_revision = '0024_notification_email_claim'
 branch_labels = None
 depends_on = None
