@@ -8,7 +8,7 @@ from ..list_views import api_list, openapi_doc
 from . import services
 from .lists import GUARANTEES
 from .schemas import (DeclineGuaranteeSchema, IssueSchema, ExposureSchema, GuaranteePage, GuaranteeSchema, ListArgs,
-                      RecoverySchema, RequestSchema)
+                      PayClaimSchema, RecoverySchema, RequestSchema)
 
 blp = Blueprint("guarantees_api", __name__, url_prefix="/api/v1", description="Guarantees and the fund's exposure")
 
@@ -76,10 +76,11 @@ class CallView(MethodView):
 class PayView(MethodView):
     @blp.doc(**idempotency.HEADER_DOC)
     @idempotency.idempotent
+    @blp.arguments(PayClaimSchema)
     @blp.response(200, GuaranteeSchema)
-    def post(self, guarantee_id):
-        """Pay the claim (the fund), exactly once."""
-        return services.pay_claim(current_actor(), guarantee_id)
+    def post(self, data, guarantee_id):
+        """Pay the claim (the fund) on its value date with its transfer reference, exactly once."""
+        return services.pay_claim(current_actor(), guarantee_id, data["reference"], data["paid_on"])
 
 
 @blp.route("/guarantees/<int:guarantee_id>/recoveries")

@@ -67,6 +67,8 @@ class Guarantee(db.Model):
     called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paid_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_on: Mapped[date | None] = mapped_column(Date)  # the claim payment's value date
+    payment_reference: Mapped[str | None] = mapped_column(String(64))  # the fund's transfer reference
 
     loan: Mapped[Loan] = relationship(foreign_keys=[loan_id])
     recoveries: Mapped[list[Recovery]] = relationship(back_populates="guarantee", order_by="Recovery.id",

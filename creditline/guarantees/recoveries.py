@@ -53,15 +53,8 @@ def left_to_recover(loan: Loan, g: Guarantee) -> Decimal:
     return max(min(loan.outstanding_principal, lost), ZERO)
 
 
-@unit_of_work
-def apply_recovery(actor: Actor, loan: Loan, g: Guarantee, data: dict[str, Any]) -> Applied:
-    """Apply money received after the claim was paid to the loan's principal and share it with the fund."""
-    from .services import move
-
-    # Lock the loan, then the guarantee (the order every money move on a loan takes), so
-    # concurrent recoveries and payments share from the same running totals.
-    db.session.refresh(loan, with_for_update=True)
-    db.session.refresh(g, with_for_update=True)
+def recovery_problems(loan: Loan, g: Guarantee, data: dict[str, Any]) -> dict[str, list[str]]:
+    """Why this recovery cannot be recorded (empty when it can): checked before the confirmation step and on it."""
     amount: Decimal = data["amount"]
     value_date: dt.date = data.get("value_date") or clock.today()
     errors: dict[str, list[str]] = {}
@@ -73,6 +66,26 @@ def apply_recovery(actor: Actor, loan: Loan, g: Guarantee, data: dict[str, Any])
     elif amount > left:
         errors["amount"] = [f"at most {g.currency} {left} is left to recover"]
     errors.update(date_problems(loan, value_date))
+    return errors
+
+
+def recovery_split(g: Guarantee, amount: Decimal) -> tuple[Decimal, Decimal]:
+    """The fund's and the bank's parts of ``amount`` recovered next, given what was recovered before."""
+    return share_recovery_so_far(amount, g.recovered, g.recovered_by_fund, g.claim_amount, g.outstanding_at_default)
+
+
+@unit_of_work
+def apply_recovery(actor: Actor, loan: Loan, g: Guarantee, data: dict[str, Any]) -> Applied:
+    """Apply money received after the claim was paid to the loan's principal and share it with the fund."""
+    from .services import move
+
+    # Lock the loan, then the guarantee (the order every money move on a loan takes), so
+    # concurrent recoveries and payments share from the same running totals.
+    db.session.refresh(loan, with_for_update=True)
+    db.session.refresh(g, with_for_update=True)
+    amount: Decimal = data["amount"]
+    value_date: dt.date = data.get("value_date") or clock.today()
+    errors = recovery_problems(loan, g, data)
     if errors:
         raise ValidationFailed(f"the recovery cannot be recorded: {', '.join(sorted(errors))}", errors)
 
@@ -85,8 +98,7 @@ def apply_recovery(actor: Actor, loan: Loan, g: Guarantee, data: dict[str, Any])
             row.status = status_of(row)
             lines.append({"number": row.number, "fee": "0.00", "interest": "0.00", "principal": str(take)})
             rest -= take
-    fund, bank = share_recovery_so_far(amount, g.recovered, g.recovered_by_fund, g.claim_amount,
-                                       g.outstanding_at_default)
+    fund, bank = recovery_split(g, amount)
     payment = Payment(amount=amount, currency=g.currency, value_date=value_date, reference=data.get("reference"),
                       prepayment=ZERO, created_by=actor.user_id,
                       allocation={"lines": lines, "fee": "0.00", "interest": "0.00", "principal": str(amount),

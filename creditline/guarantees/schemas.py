@@ -48,12 +48,21 @@ class GuaranteeSchema(Schema):
     decline_reason = Text(allow_none=True)
     called_at = UtcDateTime(allow_none=True)
     paid_at = UtcDateTime(allow_none=True)
+    paid_on = fields.Date(allow_none=True, metadata={"description": "the claim payment's value date"})
+    payment_reference = Text(allow_none=True, metadata={"description": "the fund's transfer reference"})
     allowed_transitions = fields.Function(lambda g: GUARANTEE_LIFECYCLE.allowed(g.status))
 
 
 class IssueSchema(Schema):
     issued_on = fields.Date(load_default=None, allow_none=True, metadata={
         "description": "the day the fund issued it; today by default, never later, not before the loan's approval"})
+
+
+class PayClaimSchema(Schema):
+    reference = Text(load_default=None, validate=validate.Length(min=1, max=64), metadata={
+        "description": "the fund's transfer reference; the guarantee's reference (G-000012) when none is given"})
+    paid_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the payment's value date; today by default, never later, not before the call"})
 
 
 class DeclineGuaranteeSchema(Schema):

@@ -13,7 +13,7 @@ from ..auth.permissions import Actor, get_visible, require_portfolio, require_ro
 from ..creditlines.models import CreditLine
 from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
-from ..event_dates import check_event_day
+from ..event_dates import check_event_day, day_of
 from ..extensions import db
 from .. import lifecycle_moves
 from ..unit_of_work import lock, unit_of_work
@@ -222,14 +222,23 @@ def call_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
 
 
 @unit_of_work
-def pay_claim(actor: Actor, guarantee_id: int) -> Guarantee:
-    """The fund pays a called guarantee, exactly once (a racing second payment gets 409)."""
+def pay_claim(actor: Actor, guarantee_id: int, reference: str | None = None, on: date | None = None) -> Guarantee:
+    """The fund pays a called guarantee on ``on`` (today by default), exactly once (a racing second gets 409).
+
+    ``reference`` is the fund's transfer reference; without one the guarantee's own (``G-000012``) is kept,
+    so every paid claim can be matched to a bank statement line.
+    """
     require_role(actor, "fund_admin", action="pay guarantee claims")
     g = get_visible(Guarantee, guarantee_id, actor, what="guarantee")
     GUARANTEE_LIFECYCLE.check(g.status, "paid")
+    day = check_event_day("paid_on", on, [(day_of(g.called_at), "the guarantee was called")])
+    reference = reference or g.reference
     # The conditional update is the check that holds under a race (a second payment gets 409).
-    lifecycle_moves.move(actor, g, GUARANTEE_LIFECYCLE, "paid", values={"paid_by": actor.user_id, "paid_at": utcnow()},
-                         after={"status": "paid", "claim_amount": str(g.claim_amount)})
+    lifecycle_moves.move(actor, g, GUARANTEE_LIFECYCLE, "paid",
+                         values={"paid_by": actor.user_id, "paid_at": utcnow(), "paid_on": day,
+                                 "payment_reference": reference},
+                         after={"status": "paid", "claim_amount": str(g.claim_amount), "paid_on": day.isoformat(),
+                                "reference": reference})
     return g
 
 

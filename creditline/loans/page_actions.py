@@ -1,7 +1,8 @@
 """The loan page's actions, one route each: thin views over the loan and guarantee services.
 
-Approving, writing off and paying a guarantee claim move money, so their GET shows the
-confirmation step (the figures, who acts, the day) and their POST does it. The other actions post
+Approving, disbursing a tranche, writing off, paying a guarantee claim and recording a recovery
+move money, so their GET shows the confirmation step (the figures, who acts, the day) and their
+POST does it; a GET whose figures the service would refuse goes back to the loan page with the errors. The other actions post
 straight from the loan page; a refused one shows the page again with its errors and the values typed.
 """
 from __future__ import annotations
@@ -12,14 +13,16 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_login import login_required
 from marshmallow import Schema, ValidationError
 
+from .. import clock
 from ..auth.current import current_actor
 from ..confirmation import Confirmation, Input, render_confirmation
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..form_errors import FormErrors, form_errors
 from ..vocabulary import label
 from ..guarantees import services as guarantees
-from ..guarantees.schemas import RecoverySchema, RequestSchema
+from ..guarantees.recoveries import left_to_recover, recovery_problems, recovery_split
+from ..guarantees.schemas import PayClaimSchema, RecoverySchema, RequestSchema
 from . import cancellation, repayments, services, write_offs
 from .pages import bp, render_detail
 from .schemas import ApproveSchema, CancelRestSchema, DeclineSchema, DisbursementInSchema, PaymentInSchema, WriteOffSchema
@@ -31,7 +34,7 @@ LABELS = {"amount": "Amount", "value_date": "Value date", "reference": "Referenc
           "reason": "Reason", "comment": "Comment", "decided_on": "Decided on", "currency": "Currency",
           "other_guarantors_share": "Share other guarantors cover", "coverage_share": "Cover",
           "proceeds_to_approved_items": "All proceeds go to the approved items", "guarantee": "Guarantee",
-          "status": "Loan status", "_schema": "This action"}
+          "status": "Loan status", "paid_on": "Paid on", "_schema": "This action"}
 # Each form on the loan page prefixes its inputs' ids, so the error summary links to the right one.
 ID_PREFIX = {"disburse": "d-", "pay": "p-", "cancel-rest": "c-", "decline": "x-", "guarantee": "g-", "recovery": "r-"}
 
@@ -41,7 +44,8 @@ def _money(value: Any, currency: str = "") -> str:
 
 
 def _load(schema: Schema, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    raw = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
+    # request.values: the confirmation step's GET carries the form before it in its query string.
+    raw = {k: v for k, v in request.values.items() if k != "csrf_token" and v != ""}
     raw.update(extra or {})
     return schema.load(raw)
 
@@ -137,10 +141,14 @@ def pay_claim(loan_id: int):
          ("Loan", f"L{loan.id}, {loan.proposal.enterprise.legal_name}"),
          ("Outstanding at default", _money(g.outstanding_at_default, g.currency)),
          ("Cover", f"{g.coverage_share * 100:.0f}%"),
-         ("The fund pays", _money(g.claim_amount, g.currency))], roles=("fund_admin",), action="pay guarantee claims")
+         ("The fund pays", _money(g.claim_amount, g.currency))],
+        [Input("paid_on", "Paid on", "date", required=True),
+         Input("reference", "Transfer reference", hint=f"when left empty, the guarantee's reference {g.reference}")],
+        roles=("fund_admin",), action="pay guarantee claims")
 
     def do():
-        guarantees.pay_claim(actor, g.id)
+        data = _load(PayClaimSchema())
+        guarantees.pay_claim(actor, g.id, data["reference"], data["paid_on"])
         return _done(loan_id, "Claim paid.")
     return _confirmed(c, do)
 
@@ -156,14 +164,48 @@ def decline(loan_id: int):
     return _done(loan_id, "Loan declined.")
 
 
-@bp.route("/<int:loan_id>/disburse", methods=["POST"])
+def _checked(problems: dict[str, list[str]], what: str) -> None:
+    if problems:
+        raise ValidationFailed(f"the {what} cannot be recorded: {', '.join(sorted(problems))}", problems)
+
+
+def _tranche_text(loan: Any) -> str:
+    done, plan = len(loan.disbursements), loan.disbursement_plan or []
+    text = f"tranche {done + 1}" + (f" of {len(plan)} in the tranche plan" if plan else "")
+    if not done:
+        fee = f"; charges the upfront fee of {_money(loan.upfront_fee, loan.currency)}" if loan.upfront_fee else ""
+        text += f"; the first fixes the repayment schedule{fee}"
+    return text
+
+
+@bp.route("/<int:loan_id>/disburse", methods=["GET", "POST"])
 @login_required
 def disburse(loan_id: int):
+    actor = current_actor()
+    loan = services.get_loan(actor, loan_id)
     try:
-        services.disburse(current_actor(), loan_id, _load(DisbursementInSchema()))
+        data = _load(DisbursementInSchema())
+        if request.method == "GET":  # a POST's refusal shows the confirmation step again instead
+            _checked(services.disbursement_problems(loan, data["amount"], data.get("value_date") or clock.today()),
+                     "disbursement")
     except FORM_ERRORS as exc:
         return _refused(loan_id, "disburse", exc)
-    return _done(loan_id, "Disbursement recorded.")
+    amount = data["amount"]
+    c = Confirmation(
+        f"Disburse on loan L{loan.id}", url_for("loans.disburse", loan_id=loan.id), url_for("loans.detail", loan_id=loan.id),
+        "Pay out the tranche",
+        [("Borrower", loan.proposal.enterprise.legal_name), ("Pays out", _money(amount, loan.currency)),
+         ("Tranche", _tranche_text(loan)),
+         ("Disbursed before", f"{_money(loan.disbursed, loan.currency)} of {_money(loan.principal, loan.currency)}"),
+         ("Left to disburse after", _money(loan.undisbursed - amount, loan.currency))],
+        [Input("value_date", "Value date", "date", required=True), Input("reference", "Reference")],
+        hidden={"amount": str(amount)}, note="The borrower owes this tranche from its value date.",
+        roles=("bank_officer",), action="record disbursements")
+
+    def do():
+        services.disburse(actor, loan_id, data)
+        return _done(loan_id, "Disbursement recorded.")
+    return _confirmed(c, do)
 
 
 @bp.route("/<int:loan_id>/pay", methods=["POST"])
@@ -227,12 +269,32 @@ def call(loan_id: int):
     return _done(loan_id, "Guarantee called.")
 
 
-@bp.route("/<int:loan_id>/recovery", methods=["POST"])
+@bp.route("/<int:loan_id>/recovery", methods=["GET", "POST"])
 @login_required
 def recovery(loan_id: int):
     actor = current_actor()
     try:
-        guarantees.record_recovery(actor, _guarantee(actor, loan_id).id, _load(RecoverySchema()))
+        g = _guarantee(actor, loan_id)
+        data = _load(RecoverySchema())
+        if request.method == "GET":  # a POST's refusal shows the confirmation step again instead
+            _checked(recovery_problems(g.loan, g, data), "recovery")
     except FORM_ERRORS as exc:
         return _refused(loan_id, "recovery", exc)
-    return _done(loan_id, "Recovery recorded.")
+    amount, loan = data["amount"], g.loan
+    fund, bank = recovery_split(g, amount)
+    c = Confirmation(
+        f"Record a recovery on guarantee {g.reference}", url_for("loans.recovery", loan_id=loan_id),
+        url_for("loans.detail", loan_id=loan_id), "Record the recovery",
+        [("Loan", f"L{loan.id}, {loan.proposal.enterprise.legal_name}"), ("Recovered", _money(amount, g.currency)),
+         ("The fund's part", _money(fund, g.currency)), ("The bank's part", _money(bank, g.currency)),
+         ("Loan principal after", _money(loan.outstanding_principal - amount, loan.currency)),
+         ("Left to recover after", _money(left_to_recover(loan, g) - amount, g.currency))],
+        [Input("value_date", "Value date", "date", required=True), Input("reference", "Reference")],
+        hidden={"amount": str(amount)},
+        note="The recovery repays the loan's principal and is shared with the fund in proportion to its claim.",
+        roles=("bank_officer", "fund_admin"), action="record recoveries")
+
+    def do():
+        guarantees.record_recovery(actor, g.id, data)
+        return _done(loan_id, "Recovery recorded.")
+    return _confirmed(c, do)

@@ -110,7 +110,7 @@ def render_detail(loan_id: int, offer: dict[str, Any] | None = None, status: int
     guarantee = guarantees.guarantee_of(loan)
     return render_template("loans/detail.html", loan=loan, schedule=services.schedule_of(loan), actor=actor,
                            guarantee=guarantee, today=clock.today().isoformat(), offer=offer,
-                           errors=errors or FormErrors(), failed=failed, form=request.form if failed else {}), status
+                           errors=errors or FormErrors(), failed=failed, form=request.values if failed else {}), status
 
 
 @bp.route("/<int:loan_id>")

@@ -353,14 +353,8 @@ def _sync_guarantee_validity(loan: Loan) -> dt.date | None:
     return g.valid_until
 
 
-@unit_of_work
-def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
-    """Record a tranche paid out; the first fixes the schedule and charges the upfront fee."""
-    loan = _bank_officer_of(actor, loan_id, "record disbursements")
-    if loan.status not in DISBURSABLE:
-        raise refuse(loan, f"only an approved loan still being paid out can be disbursed; this one is {loan.status}")
-    amount: Decimal = data["amount"]
-    value_date: dt.date = data.get("value_date") or clock.today()
+def disbursement_problems(loan: Loan, amount: Decimal, value_date: dt.date) -> dict[str, list[str]]:
+    """Why this tranche cannot be paid out (empty when it can): checked before the confirmation step and on it."""
     errors: dict[str, list[str]] = {}
     if amount <= 0:
         errors["amount"] = ["must be more than zero"]
@@ -377,8 +371,21 @@ def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
     if loan.installments and not remaining and "value_date" not in errors:
         errors["value_date"] = [f"the schedule ends on {loan.installments[-1].due_date}; nothing is left "
                                 f"to spread a tranche over"]
+    return errors
+
+
+@unit_of_work
+def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
+    """Record a tranche paid out; the first fixes the schedule and charges the upfront fee."""
+    loan = _bank_officer_of(actor, loan_id, "record disbursements")
+    if loan.status not in DISBURSABLE:
+        raise refuse(loan, f"only an approved loan still being paid out can be disbursed; this one is {loan.status}")
+    amount: Decimal = data["amount"]
+    value_date: dt.date = data.get("value_date") or clock.today()
+    errors = disbursement_problems(loan, amount, value_date)
     if errors:
         raise ValidationFailed(f"the disbursement cannot be recorded: {', '.join(sorted(errors))}", errors)
+    remaining = [r for r in loan.installments if r.due_date > value_date]
     before = snapshot(loan)
     tranche = Disbursement(amount=amount, value_date=value_date, reference=data.get("reference"),
                            created_by=actor.user_id)
