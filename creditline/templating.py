@@ -1,6 +1,7 @@
 """Template filters and the navigation each role sees."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -38,10 +39,35 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
 # Pages only the whole fund's people open (an auditor placed at a bank reads its own scope).
 PORTFOLIO_PAGES = frozenset({"audit.index"})
 
+# The menus a long navigation folds into (the fund's staff see sixteen pages, which wrapped to three
+# rows at 1280 px); pages not named here always stay in the bar.
+NAV_GROUPS: dict[str, str] = {
+    "loans.index": "Lending", "loans.decisions": "Lending", "guarantees.index": "Lending",
+    "proposals.review_queue": "Verification", "referrals.desk": "Verification",
+    "monitoring.reports": "Verification", "verifications.queue": "Verification",
+    "grants.queue": "Fund", "creditlines.index": "Fund", "reports.dashboard": "Fund",
+    "rulebooks.index": "Admin", "admin.users": "Admin", "audit.index": "Admin",
+}
+# Labels (in characters) that fit one row at 1280 px beside the brand, the inbox and who is signed in:
+# a shorter navigation stays flat, one link a click, as the SME's, the bank's and the verifiers' are.
+ONE_ROW_CHARACTERS = 64
 
-def _nav() -> list[tuple[str, str]]:
-    if not current_user.is_authenticated:
-        return []
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in the bar, or a menu (``links`` set) that opens to show its links."""
+
+    label: str
+    href: str = ""
+    links: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def slug(self) -> str:
+        return self.label.lower().replace(" ", "-")
+
+
+def _nav_links() -> list[tuple[str, str, str]]:
+    """(label, href, endpoint) of every page the signed-in person may open, in menu order."""
     from .auth.permissions import Actor
 
     roles = current_user.roles
@@ -53,10 +79,36 @@ def _nav() -> list[tuple[str, str]]:
         if endpoint in PORTFOLIO_PAGES and not portfolio:
             continue
         try:
-            items.append((label, url_for(endpoint)))
+            items.append((label, url_for(endpoint), endpoint))
         except Exception:  # noqa: BLE001 - a page of a package not installed yet
             continue
     return items
+
+
+def group_navigation(links: list[tuple[str, str, str]]) -> list[NavEntry]:
+    """Fold a navigation too long for one row into its menus; a menu of one page stays a plain link."""
+    if sum(len(label) for label, _, _ in links) <= ONE_ROW_CHARACTERS:
+        return [NavEntry(label, href) for label, href, _ in links]
+    members: dict[str, list[tuple[str, str]]] = {}
+    for label, href, endpoint in links:
+        if endpoint in NAV_GROUPS:
+            members.setdefault(NAV_GROUPS[endpoint], []).append((label, href))
+    entries: list[NavEntry] = []
+    placed: set[str] = set()
+    for label, href, endpoint in links:
+        group = NAV_GROUPS.get(endpoint)
+        if group is None or len(members[group]) == 1:
+            entries.append(NavEntry(label, href))
+        elif group not in placed:  # a menu stands where its first page would
+            placed.add(group)
+            entries.append(NavEntry(group, links=tuple(members[group])))
+    return entries
+
+
+def _nav() -> list[NavEntry]:
+    if not current_user.is_authenticated:
+        return []
+    return group_navigation(_nav_links())
 
 
 # -- numbers as people write them (money, percentages, labels) ----------------------------------

@@ -10,6 +10,40 @@
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
     });
   }
+  // The navigation's menus (Lending, Fund, Admin...) are disclosure buttons: one open at a time,
+  // Escape or a click elsewhere closes it. Without this script their links simply show in the bar.
+  var groups = document.querySelectorAll(".nav-group-toggle");
+  function setOpen(button, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    document.getElementById(button.getAttribute("aria-controls")).hidden = !open;
+  }
+  function closeAll(except) {
+    groups.forEach(function (b) { if (b !== except) { setOpen(b, false); } });
+  }
+  if (groups.length && bar) {
+    bar.classList.add("menus");
+    closeAll(null);
+    groups.forEach(function (button) {
+      button.addEventListener("click", function () {
+        var open = button.getAttribute("aria-expanded") !== "true";
+        closeAll(button);
+        setOpen(button, open);
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      var open = document.querySelector('.nav-group-toggle[aria-expanded="true"]');
+      if (open) { setOpen(open, false); open.focus(); }
+    });
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest(".nav-group")) { closeAll(null); }
+    });
+    // Tabbing out of an open menu closes it, so it never covers the page being read.
+    document.addEventListener("focusin", function (event) {
+      if (!event.target.closest(".nav-group")) { closeAll(null); }
+    });
+  }
+
   // A table wider than the screen scrolls inside its own box; keyboard users must be able to
   // reach it to scroll it, so it takes focus only while it overflows.
   function focusableWhenScrolling() {

@@ -110,3 +110,13 @@ def sign_in(page, email: str, password: str = "green-credit-demo", *, through_fo
     page.wait_for_url("**/")
     if server and not through_form:
         _SESSIONS[key] = page.context.cookies()
+
+
+def go_to(page, name: str) -> None:
+    """Open a page from the main navigation, through its menu when a long navigation is folded."""
+    nav = page.get_by_role("navigation", name="Main")
+    link = nav.get_by_role("link", name=name, exact=True, include_hidden=True)
+    if not link.is_visible():
+        menu = page.get_by_role("link", name=name, exact=True, include_hidden=True)
+        nav.locator(".nav-group").filter(has=menu).get_by_role("button").click()
+    link.click()

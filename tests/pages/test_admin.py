@@ -1,10 +1,10 @@
 """The fund admin creates a credit line through the page and finds it in the list."""
-from .conftest import sign_in
+from .conftest import go_to, sign_in
 
 
 def test_fund_admin_creates_a_credit_line_and_sees_it_listed(page):
     sign_in(page, "admin@fund.example")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Credit lines", exact=True).click()
+    go_to(page, "Credit lines")
     page.get_by_role("link", name="New credit line").first.click()
     # Submitting half a form shows the problems inline and keeps what was typed.
     page.get_by_label("Name").fill("GCTF Lao PDR")

@@ -22,7 +22,7 @@ from creditline.extensions import db
 from creditline.loans.models import Loan
 from creditline.proposals.models import Proposal
 
-from .conftest import sign_in
+from .conftest import go_to, sign_in
 from .journey_steps import Camera, confirm, draft_proposal, indicator, save_draft
 
 SME = "owner@ricemill.example"
@@ -181,7 +181,7 @@ def guarantee_issued(page, shot, loan_url: str) -> None:
     shot("bank", "guarantee-requested")
 
     sign_in(page, "admin@fund.example")
-    page.get_by_role("link", name="Guarantees", exact=True).click()
+    go_to(page, "Guarantees")
     # By the enterprise: "L1" would also name L10 to L19 once other page tests have lent.
     page.get_by_test_id("guarantee-requests").get_by_role("row", name="Can Tho Rice Milling").get_by_role(
         "button", name=re.compile("^Issue G")).click()
@@ -195,6 +195,7 @@ def disburse(page, amount: str, on: str) -> None:
     form.get_by_label(re.compile("^Amount")).fill(amount)
     form.get_by_label("Value date").fill(on)
     form.get_by_role("button", name="Record the disbursement").click()
+    page.get_by_test_id("confirm-button").click()  # the confirmation step shows the tranche first
     page.get_by_text("Disbursement recorded.").wait_for()
 
 

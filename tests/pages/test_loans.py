@@ -23,7 +23,7 @@ from creditline.loans.models import Loan
 from creditline.proposals.services import create_proposal, submit_proposal
 from creditline.scoring.services import score_and_store
 
-from .conftest import sign_in
+from .conftest import go_to, sign_in
 from creditline import clock
 
 START = clock.today().replace(day=1) - relativedelta(months=14)
@@ -66,6 +66,11 @@ def disburse_in_full(page, loan_url: str) -> None:
     form.get_by_label("Amount").fill("80000")
     form.get_by_label("Value date").fill(START.isoformat())
     form.get_by_role("button", name="Record the disbursement").click()
+    # Money moves only after the confirmation step: the figures and the day carried from the form.
+    figures = page.get_by_test_id("confirm-figures").inner_text()
+    assert "Pays out\nUSD 80,000.00" in figures and "Left to disburse after\nUSD 0.00" in figures, figures
+    assert page.get_by_label("Value date").input_value() == START.isoformat()
+    page.get_by_test_id("confirm-button").click()
     page.get_by_text("Disbursement recorded.").wait_for()
 
 
@@ -143,7 +148,7 @@ def test_application_to_repaid_with_a_tranche_plan_and_the_guarantee_released(pa
     assert "Requested" in page.get_by_test_id("guarantee").inner_text()
 
     sign_in(page, "admin@fund.example")
-    page.get_by_role("link", name="Guarantees", exact=True).click()
+    go_to(page, "Guarantees")
     queue = page.get_by_test_id("guarantee-requests")
     queue.get_by_role("row", name=f"L{loan_id}").get_by_role("button", name=re.compile("^Issue G")).click()
     page.get_by_test_id("confirm-button").click()  # the confirmation step shows the figures first
@@ -192,8 +197,10 @@ def test_default_call_claim_recovery_and_write_off(page, live_app):
     page.goto(f"/loans/{loan_id}")
     page.get_by_role("button", name="Pay the claim").click()
     assert "USD 40,000" in page.get_by_test_id("confirm-figures").inner_text()
+    page.get_by_label("Transfer reference").fill("FUND-TT-0042")
     page.get_by_test_id("confirm-button").click()  # the confirmation step shows the figures first
     page.get_by_text("Claim paid.").wait_for()
+    assert "(FUND-TT-0042)" in page.get_by_test_id("guarantee").inner_text()
 
     sign_in(page, "officer@bank.example")
     page.goto(f"/loans/{loan_id}")
@@ -202,6 +209,9 @@ def test_default_call_claim_recovery_and_write_off(page, live_app):
     recovery.get_by_label("recovery date").fill((START + relativedelta(months=6)).isoformat())
     recovery.get_by_label("recovery reference").fill("collateral sale")
     recovery.get_by_role("button", name="Record a recovery").click()
+    figures = page.get_by_test_id("confirm-figures").inner_text()
+    assert "The fund's part\nUSD 5,000.01" in figures and "Loan principal after\nUSD 69,999.99" in figures, figures
+    page.get_by_test_id("confirm-button").click()
     page.get_by_text("Recovery recorded.").wait_for()
     row = page.get_by_test_id("recoveries").locator("tbody tr").first.inner_text()
     assert "USD 10,000.01" in row and "USD 5,000.01" in row and "USD 5,000" in row

@@ -17,7 +17,7 @@ from creditline import clock
 from creditline.extensions import db
 
 from ..conftest import make_app
-from .conftest import sign_in
+from .conftest import go_to, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_the_fund_admin_filters_the_dashboard_sees_charts_and_downloads_matching
     page.set_default_timeout(15000)
     try:
         sign_in(page, "admin@fund.example")
-        page.get_by_role("link", name="Reports", exact=True).click()
+        go_to(page, "Reports")
         page.wait_for_url("**/reports")
         page.get_by_label("Sector (ISIC code or start, e.g. C13)").fill("C13")
         page.get_by_role("button", name="Apply filters").click()
