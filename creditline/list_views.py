@@ -16,7 +16,7 @@ from .listing import (AMOUNTS, CHOICE, DATES, SEARCH, Column, ListSpec, all_rows
                       sort_order)
 from .pagination import Page, PageArgsSchema
 from .templating import money, percent, quantity
-from .vocabulary import label
+from .vocabulary import event_label, label
 
 
 def display(column: Column, row: Any) -> str:
@@ -30,6 +30,8 @@ def display(column: Column, row: Any) -> str:
         return percent(value)
     if column.kind == "code":
         return label(value)
+    if column.kind == "event":
+        return event_label(value)
     if column.kind == "number":
         return quantity(value, column.unit)
     if isinstance(value, datetime):

@@ -31,7 +31,7 @@ SEARCH, CHOICE, DATES, AMOUNTS = "search", "choice", "dates", "amounts"
 class Column:
     """One column: ``value(row)`` is the raw value; ``kind`` says how people read it.
 
-    kinds: text, code (shown by its label), money (``currency(row)`` names the currency),
+    kinds: text, code (shown by its label), event (an audited ``entity.action``), money (``currency(row)`` names the currency),
     percent (a fraction shown as %), date, number (``unit`` names the unit).
     """
 

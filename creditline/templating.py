@@ -11,6 +11,8 @@ from flask_login import current_user
 from . import clock
 from .finance.money import to_money
 from .vocabulary import label as code_label
+from .rules.in_words import message_in_words
+from .vocabulary import STREAM_UNITS, readable, sector
 
 # (label, endpoint, roles that see it). Endpoints not yet registered are skipped.
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
@@ -144,5 +146,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["quantity"] = quantity
     app.jinja_env.filters["label"] = code_label
+    app.jinja_env.filters["readable"] = readable
+    app.jinja_env.filters["sector"] = sector
+    app.jinja_env.filters["message"] = message_in_words
+    app.jinja_env.filters["unit"] = lambda stream: STREAM_UNITS.get(str(stream), "")
     # ``today`` is each event form's date default and upper bound (a view may pass its own).
     app.context_processor(lambda: {"nav_items": _nav(), "today": clock.today().isoformat()})

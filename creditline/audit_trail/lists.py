@@ -22,8 +22,8 @@ AUDIT_EVENTS = ListSpec(
         Column("occurred_at", "When (UTC)", lambda e: e.occurred_at, AuditEvent.occurred_at),
         Column("actor_email", "Who", lambda e: e.actor_email or "system", AuditEvent.actor_email,
                link=lambda e: url_for("audit.index", actor_id=e.actor_id) if e.actor_id else None),
-        Column("action", "Action", lambda e: e.action, AuditEvent.action),
-        Column("entity_type", "Entity", lambda e: e.entity_type, AuditEvent.entity_type),
+        Column("action", "Action", lambda e: e.action, AuditEvent.action, kind="event"),
+        Column("entity_type", "Entity", lambda e: e.entity_type, AuditEvent.entity_type, kind="code"),
         Column("entity_id", "Entity id", lambda e: e.entity_id, AuditEvent.entity_id,
                link=lambda e: url_for("audit.index", entity_type=e.entity_type, entity_id=e.entity_id)
                if e.entity_id else None),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..rules.in_words import condition_in_words
 from ..rules.rulebook import DIMENSIONS, Rulebook
 
 
@@ -12,13 +13,15 @@ def _pct(x: float) -> str:
 
 def plain_words(book: Rulebook) -> dict[str, Any]:
     """Gates, scoring bands and weights, the decision thresholds and the grant bands, as sentences."""
-    gates = [{"id": g.id, "description": g.description, "condition": g.when.text, "source": g.source,
+    gates = [{"id": g.id, "description": g.description, "condition": g.when.text,
+              "condition_words": condition_in_words(g.when.text, book.currency), "source": g.source,
               "if_not_met": "the proposal is not eligible" if g.on_fail == "ineligible"
               else "a person decides (the proposal is referred)"} for g in book.gates]
     dimensions = []
     for dim in DIMENSIONS:
         rules = [{"id": r.id, "description": r.description, "otherwise": r.otherwise,
-                  "bands": [{"points": b.points, "when": b.when.text, "says": b.says} for b in r.bands]}
+                  "bands": [{"points": b.points, "when": b.when.text, "when_words": condition_in_words(b.when.text, book.currency),
+                            "says": b.says} for b in r.bands]}
                  for r in book.scoring[dim]]
         dimensions.append({"name": dim, "weight": _pct(book.weights[dim]), "rules": rules})
     d = book.decision

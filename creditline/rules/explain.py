@@ -11,6 +11,7 @@ from ..finance.metrics import annuity_factor
 from ..finance.money import format_money
 from .evaluation import Evaluation
 from .facts import CATALOGUE
+from .in_words import condition_in_words
 from .loader import DIMENSIONS
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([a-z]+))?\}")
@@ -72,7 +73,8 @@ def trace(ev: Evaluation, i: int) -> list[dict[str, Any]]:
         cls = next(c for c in book.fast_track if c.name == ev.fast_track_class[i])
         lines.append({"rule": f"fast-track:{cls.name}", "kind": "fast_track", "outcome": "pass", "points": 0,
                       "message": f"fast track: {cls.description} is a pre-approved technology class "
-                                 f"({cls.when.text}); the environmental side needs no custom assessment",
+                                 f"({condition_in_words(cls.when.text, book.currency)}); the environmental side "
+                                 "needs no custom assessment",
                       "inputs": _inputs(ev, cls.when.names, i)})
     for g in book.gates:
         ok = bool(ev.gate_pass[g.id][i])
