@@ -70,6 +70,7 @@ class TapeImportedLoanSchema(Schema):
     proposal_id = fields.Integer()
     loan_id = fields.Integer()
     status = fields.String()
+    currency = fields.String()
     principal = fields.String()
     outstanding = fields.String()
     guarantee_id = fields.Integer(allow_none=True)

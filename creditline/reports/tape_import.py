@@ -284,7 +284,7 @@ def _create_row(actor: Actor, row: TapeRow, source: Source) -> dict[str, Any]:
         if obj is not None:
             record(actor, f"{kind}.{IMPORT}", kind, obj.id, None, audit)
     return {"row": row.row, "tape_loan_id": tape_id, "proposal_id": proposal.id, "loan_id": loan.id,
-            "status": loan.status, "principal": str(loan.principal), "outstanding": str(loan.outstanding_principal),
+            "status": loan.status, "currency": loan.currency, "principal": str(loan.principal), "outstanding": str(loan.outstanding_principal),
             "guarantee_id": guarantee.id if guarantee else None,
             "disbursement_id": tranche.id if tranche else None, "payment_id": payment.id if payment else None,
             "verification_id": verification.id if verification else None, "grant_id": grant.id if grant else None,

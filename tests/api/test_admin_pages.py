@@ -193,10 +193,10 @@ def test_audit_page_filters_and_shows_before_and_after(app, admin):
         form.pop(key)
     assert admin.post(f"/credit-lines/{line}/edit", data=form).status_code == 302
     html = admin.get(f"/audit?entity_type=credit_line&entity_id={line}").get_data(as_text=True)
-    assert "credit_line.updated" in html and "admin@fund.example" in html
-    assert re.search(r"<strong>grant_budget</strong>:\s*3000000.00 → 2500000.00", html)
+    assert "Credit line: updated" in html and "admin@fund.example" in html  # events and fields as labels
+    assert re.search(r"<strong>Grant budget</strong>:\s*3000000.00 → 2500000.00", html)
     mine = admin.get("/audit?actor_email=admin@fund.example").get_data(as_text=True)
-    assert "credit_line.updated" in mine and "organisation.created" not in mine
+    assert "Credit line: updated" in mine and "Organisation: created" not in mine
     assert "Nothing matches these filters." in admin.get("/audit?entity_type=loan&entity_id=424242").get_data(as_text=True)
 
 

@@ -1,5 +1,6 @@
 """The monitoring, verification and grant pages, as served HTML (the browser test drives them too)."""
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -65,6 +66,8 @@ def test_plan_upload_verify_confirm_certificate_and_grant(signed_in, textile):
     # Each indicator's verified months are charted (Chart.js, its figures in the page) above the same table.
     assert page.count('<canvas class="line-chart"') == 3 and 'data-testid="verified-months"' in page and "55.0 %" in page
     vid = int(res.request.path.rsplit("/", 1)[1])
+    # Specific consumption reads with its unit per unit of output, the stream by its label.
+    assert re.search(r'<td class="num">[\d,.]+ (kWh|m3|L|t|kg)/[^<]+</td>', page), "no unit on the verification table"
     verifier.post(f"/verifications/{vid}/propose", data={"decision": "verified", "comment": "meters agree"})
     senior = signed_in("senior@ncpc.example")
     assert "confirm-form" in senior.get(f"/verifications/{vid}").get_data(as_text=True)
