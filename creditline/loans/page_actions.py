@@ -2,8 +2,9 @@
 
 Approving, disbursing a tranche, writing off, paying a guarantee claim and recording a recovery
 move money, so their GET shows the confirmation step (the figures, who acts, the day) and their
-POST does it; a GET whose figures the service would refuse goes back to the loan page with the errors. The other actions post
-straight from the loan page; a refused one shows the page again with its errors and the values typed.
+POST does it; a GET whose figures the service would refuse goes back to the loan page with the
+errors. The other actions post straight from the loan page; a refused one shows the page again
+with its errors and the values typed.
 """
 from __future__ import annotations
 
