@@ -21,6 +21,7 @@ from creditline import clock
 from creditline.extensions import db
 from creditline.loans.models import Loan
 from creditline.proposals.models import Proposal
+from creditline.vocabulary import label as code_label
 
 from .conftest import go_to, sign_in
 from .journey_steps import Camera, confirm, draft_proposal, indicator, save_draft
@@ -49,7 +50,7 @@ def fund_admin_opens_the_account(page, shot) -> None:
     page.get_by_test_id("organisations").get_by_role("row", name="Can Tho Rice Milling Co.").wait_for()
     page.goto("/admin/users/new")
     page.get_by_label("E-mail", exact=True).fill(SME)
-    page.get_by_label("Organisation").select_option(label="Can Tho Rice Milling Co. (sme)")
+    page.get_by_label("Organisation").select_option(label="Can Tho Rice Milling Co. (SME)")
     page.get_by_label("Name", exact=True).fill("Tran Thi Lan")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("sme", exact=False).first.check()
@@ -118,7 +119,7 @@ def referral_decided_and_resubmitted(page, shot, pid: int) -> None:
         "Deduct the extra power; size the dryer fans so electricity does not rise")
     page.get_by_role("button", name="Record the decision").click()
     decision = page.get_by_test_id("referral-decision").inner_text()
-    assert "return" in decision and "deduct_worse" in decision
+    assert "Decision: Return" in decision and "Offset Deduct worse" in decision  # labels, not codes
     shot("ncpc", "referral-returned-with-offset")
 
     sign_in(page, SME, PASSWORD)
@@ -232,7 +233,7 @@ def monthly_reports(page, shot, tmp_path: Path, pid: int) -> None:
     form.get_by_label("Period").select_option("M03")
     form.get_by_label(re.compile("^Production output")).fill("420")
     for stream, unit in (("water", "m3"), ("electricity", "kWh"), ("wastewater", "m3")):
-        form.get_by_label(f"{stream} ({unit})", exact=True).fill(f"{420 * PER_T[stream]:.1f}")
+        form.get_by_label(f"{code_label(stream)} ({unit})", exact=True).fill(f"{420 * PER_T[stream]:.1f}")
     form.get_by_role("button", name="Report").click()
     page.get_by_text("Period M03 reported.").wait_for()
     shot("sme", "report-corrected")

@@ -8,7 +8,7 @@ def report_m01(page, output: str) -> None:
     form = page.get_by_test_id("report-form")
     form.get_by_label("Period").select_option("M01")
     form.get_by_label("Production output").fill(output)
-    for label, per_t in (("water (m3)", 9), ("electricity (kWh)", 140), ("wastewater (m3)", 8.2)):
+    for label, per_t in (("Water (m3)", 9), ("Electricity (kWh)", 140), ("Wastewater (m3)", 8.2)):
         form.get_by_label(label, exact=True).fill(f"{float(output) * per_t:.1f}")
     form.get_by_role("button", name="Report").click()
     page.get_by_text("Period M01 reported.").wait_for()

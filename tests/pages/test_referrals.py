@@ -57,7 +57,7 @@ def test_the_ncpc_fixes_the_offset_and_the_bank_records_the_second_opinion(page,
     page.get_by_label("How the worse indicators offset the main gain").select_option("deduct_worse")
     page.get_by_role("button", name="Record the decision").click()
     decision = page.get_by_test_id("referral-decision")
-    assert "deduct_worse" in decision.inner_text() and "electricity" in decision.inner_text()
+    assert "Deduct worse" in decision.inner_text() and "electricity" in decision.inner_text().lower()
 
     page.goto(f"/proposals/{referred}")
     section = page.get_by_test_id("proposal-referrals").inner_text()
