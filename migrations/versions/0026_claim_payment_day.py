@@ -1,7 +1,7 @@
 """claim payment day and reference: the fund's claim payment carries its value date and bank reference
 
-Revision ID: 0021_claim_payment_day
-Revises: 0020_rulebook_versions
+Revision ID: 0026_claim_payment_day
+Revises: 0025_loan_balances
 
 Claims paid before this took the day they were entered and no reference, which is what the app assumed until now.
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0021_claim_payment_day'
-down_revision = '0020_rulebook_versions'
+revision = '0026_claim_payment_day'
+down_revision = '0025_loan_balances'
 branch_labels = None
 depends_on = None
 
