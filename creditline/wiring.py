@@ -37,6 +37,7 @@ def connect() -> None:
     from .grants import loan_link
     from .grants import services as grants
     from .grants.steps import grant_steps
+    from .guarantees import services as guarantees
     from .loans import services as loans
     from .loans import withdrawals
     from .loans.application_steps import application_steps
@@ -73,6 +74,9 @@ def connect() -> None:
     grants.CONDITIONS.update({"no_other_grant": grants._no_other_grant,      # the rulebook's grant conditions
                               "loan_outstanding": loan_link._loan_outstanding})
     grants.PRINCIPAL_REDUCERS[:] = [loan_link.reduce_principal]              # a grant paid off the principal
+
+    # A line's guarantee capacity and grant budget never fall below what is committed on them.
+    creditlines.COMMITMENT_FLOORS[:] = [guarantees.capacity_floor, grants.budget_floor]
 
     # Every audited change that leaves work waiting on someone else notifies them (in the same transaction).
     audit.LISTENERS[:] = [handoffs.on_event]

@@ -75,6 +75,16 @@ def exposure(line: CreditLine) -> dict[str, Any]:
             "live": len(live)}
 
 
+def capacity_floor(line: CreditLine, data: dict[str, Decimal]) -> dict[str, list[str]]:
+    """A new guarantee capacity below what the fund has committed on the line, named (else nothing)."""
+    capacity = data.get("guarantee_capacity")
+    committed = exposure(line)["committed"] if capacity is not None else ZERO
+    if capacity is None or capacity >= committed:
+        return {}
+    return {"guarantee_capacity": [f"the fund has committed {line.currency} {committed:,.2f} of guarantees on "
+                                   f"this line; the capacity cannot be less"]}
+
+
 def _pct(share: Decimal | float) -> str:
     return f"{(Decimal(str(share)) * 100).normalize():f}%"
 
