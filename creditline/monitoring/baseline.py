@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from ..audit.services import record
 from ..auth.permissions import Actor, require_role
-from ..errors import ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..scoring.services import rulebook_of
 from ..unit_of_work import lock, unit_of_work
@@ -92,6 +92,18 @@ def _check_month(plan: MonitoringPlan, n: int, item: Any, drivers: set[str] | No
     return {"start": start, "end": end, "output": output, "quantities": quantities, "drivers": values}
 
 
+def _refuse_if_verified(plan: MonitoringPlan) -> None:
+    """A verification's figures (and any grant on them) rest on the baseline months it was computed from."""
+    from ..verifications.models import Verification
+
+    first = db.session.scalar(select(Verification.id).where(Verification.proposal_id == plan.proposal_id)
+                              .order_by(Verification.id).limit(1))
+    if first is not None:
+        raise Conflict(f"verification {first} of this proposal rests on these baseline months; they can no longer "
+                       "be replaced (a change in the plant since is a baseline adjustment, confirmed by a second "
+                       "verifier)", current_state="verified", allowed=[])
+
+
 @unit_of_work
 def set_baseline(actor: Actor, proposal_id: int, items: list[Any], source: str = "json") -> list[BaselineMonth]:
     """Replace the plan's baseline months; each bad field is named and nothing is stored."""
@@ -120,6 +132,7 @@ def set_baseline(actor: Actor, proposal_id: int, items: list[Any], source: str =
     # Two people replacing the baseline at once take turns: the second replaces the first's set
     # rather than colliding with it on (plan, month).
     lock(MonitoringPlan, plan.id)
+    _refuse_if_verified(plan)
     old = len(months_of(plan))
     db.session.execute(delete(BaselineMonth).where(BaselineMonth.plan_id == plan.id))
     rows = [BaselineMonth(plan_id=plan.id, start=m["start"], end=m["end"], production_output=m["output"],
