@@ -219,6 +219,11 @@ def call_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
     """The bank calls the guarantee of a defaulted loan: claim = coverage x outstanding principal, capped."""
     require_role(actor, "bank_officer", action="call guarantees")
     g = get_visible(Guarantee, guarantee_id, actor, what="guarantee")
+    # Lock the loan, then read both fresh (the order every money move on a loan takes): a payment
+    # racing the call lands either before it, and the claim is on what is still owed, or after
+    # it, and is refused; without the lock the two deadlocked or claimed repaid principal.
+    lock(Loan, g.loan_id)
+    db.session.refresh(g)
     GUARANTEE_LIFECYCLE.check(g.status, "called")
     if g.loan.status != "defaulted":
         raise _refuse(g, f"loan {g.loan_id} is {g.loan.status}, not defaulted; only a defaulted loan's guarantee "
