@@ -42,6 +42,7 @@ def connect() -> None:
     from .loans import withdrawals
     from .loans.application_steps import application_steps
     from .loans.steps import loan_steps
+    from .monitoring import baseline as monitoring_baseline
     from .monitoring import views as monitoring_pages
     from .proposals import services as proposals
     from .proposals.steps import proposal_steps
@@ -66,6 +67,7 @@ def connect() -> None:
     # each grant band would pay.
     monitoring_pages.CONFIRMED_VERIFICATION[:] = [verifications.current_confirmed]
     monitoring_pages.GRANT_BASIS[:] = [grants.grant_basis]                     # what each band's grant would pay on
+    monitoring_baseline.BASELINE_USED_BY[:] = [verifications.verification_on_baseline]  # then it is fixed
 
     # A confirmed verification calculates its grant; the grant reads the loan it rewards.
     verifications.ON_CONFIRMED[:] = [grants.calculate_grant]

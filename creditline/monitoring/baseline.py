@@ -8,6 +8,7 @@ on every row of a month.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -25,6 +26,10 @@ from .baseline_models import BaselineMonth
 from .models import MonitoringPlan
 from .drivers import DRIVER_NAME
 from .services import _decimal, plan_of
+
+# Packages further on (verifications) name what rests on a proposal's baseline months, or None
+# (creditline.wiring fills it: verifications read monitoring, not the reverse).
+BASELINE_USED_BY: list[Callable[[int], str | None]] = []
 
 BASE_COLUMNS = ("start", "end", "production_output", "stream", "unit", "quantity")
 MAX_MONTHS = 120
@@ -94,14 +99,12 @@ def _check_month(plan: MonitoringPlan, n: int, item: Any, drivers: set[str] | No
 
 def _refuse_if_verified(plan: MonitoringPlan) -> None:
     """A verification's figures (and any grant on them) rest on the baseline months it was computed from."""
-    from ..verifications.models import Verification
-
-    first = db.session.scalar(select(Verification.id).where(Verification.proposal_id == plan.proposal_id)
-                              .order_by(Verification.id).limit(1))
-    if first is not None:
-        raise Conflict(f"verification {first} of this proposal rests on these baseline months; they can no longer "
-                       "be replaced (a change in the plant since is a baseline adjustment, confirmed by a second "
-                       "verifier)", current_state="verified", allowed=[])
+    for rests in BASELINE_USED_BY:
+        what = rests(plan.proposal_id)
+        if what:
+            raise Conflict(f"{what} rests on these baseline months; they can no longer be replaced (a change in "
+                           "the plant since is a baseline adjustment, confirmed by a second verifier)",
+                           current_state="verified", allowed=[])
 
 
 @unit_of_work
