@@ -1,5 +1,8 @@
 """``Idempotency-Key`` on the POSTs that move money: a retry gets the first answer and moves nothing.
 
+Page forms that move money send the same key as a hidden ``idempotency_key`` field (``form_key()``
+in templates), so a form posted twice records once.
+
 A client that lost the answer to "record this payment" cannot tell whether it landed; it
 retries with the same key. Keys are scoped per user. The first request with a key claims it
 (a row committed before any work starts); the work and the stored answer then commit together
@@ -29,6 +32,7 @@ from .unit_of_work import transaction
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+FORM_FIELD = "idempotency_key"
 # The OpenAPI parameter the money-moving routes document (flask-smorest ``@blp.doc``).
 HEADER_DOC = {"parameters": [{
     "in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
@@ -92,7 +96,10 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
     """Make a money-moving POST honour ``Idempotency-Key`` (put it right under ``@blp.route``'s method)."""
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        key = request.headers.get(HEADER)
+        route, digest = _fingerprint()  # reads (and keeps) the body before a form is parsed from it
+        # A page form carries its key in a hidden field, new each time the form is shown: the same
+        # form posted twice (a double click, a refresh) records the money once.
+        key = request.headers.get(HEADER) or request.form.get(FORM_FIELD)
         if key is None:
             return view(*args, **kwargs)
         from .auth.current import current_actor
@@ -101,7 +108,6 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         if not key or len(key) > MAX_KEY_LENGTH:
             raise ValidationFailed(f"invalid {HEADER}", {HEADER: [f"give 1 to {MAX_KEY_LENGTH} characters"]})
         user_id = current_actor().user_id
-        route, digest = _fingerprint()
         earlier = _claim(user_id, key, route, digest)
         if earlier is not None:
             return _replay(earlier, route, digest)

@@ -1,6 +1,7 @@
 """Template filters and the navigation each role sees."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -150,5 +151,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["sector"] = sector
     app.jinja_env.filters["message"] = message_in_words
     app.jinja_env.filters["unit"] = lambda stream: STREAM_UNITS.get(str(stream), "")
+    # A fresh key for each money form shown (idempotency.FORM_FIELD): posted twice, it moves money once.
+    app.jinja_env.globals["form_key"] = lambda: uuid.uuid4().hex
     # ``today`` is each event form's date default and upper bound (a view may pass its own).
     app.context_processor(lambda: {"nav_items": _nav(), "today": clock.today().isoformat()})

@@ -37,10 +37,12 @@ def connect() -> None:
     from .grants import loan_link
     from .grants import services as grants
     from .grants.steps import grant_steps
+    from .guarantees import services as guarantees
     from .loans import services as loans
     from .loans import withdrawals
     from .loans.application_steps import application_steps
     from .loans.steps import loan_steps
+    from .monitoring import baseline as monitoring_baseline
     from .monitoring import views as monitoring_pages
     from .proposals import services as proposals
     from .proposals.steps import proposal_steps
@@ -65,6 +67,7 @@ def connect() -> None:
     # each grant band would pay.
     monitoring_pages.CONFIRMED_VERIFICATION[:] = [verifications.current_confirmed]
     monitoring_pages.GRANT_BASIS[:] = [grants.grant_basis]                     # what each band's grant would pay on
+    monitoring_baseline.BASELINE_USED_BY[:] = [verifications.verification_on_baseline]  # then it is fixed
 
     # A confirmed verification calculates its grant; the grant reads the loan it rewards.
     verifications.ON_CONFIRMED[:] = [grants.calculate_grant]
@@ -73,6 +76,9 @@ def connect() -> None:
     grants.CONDITIONS.update({"no_other_grant": grants._no_other_grant,      # the rulebook's grant conditions
                               "loan_outstanding": loan_link._loan_outstanding})
     grants.PRINCIPAL_REDUCERS[:] = [loan_link.reduce_principal]              # a grant paid off the principal
+
+    # A line's guarantee capacity and grant budget never fall below what is committed on them.
+    creditlines.COMMITMENT_FLOORS[:] = [guarantees.capacity_floor, grants.budget_floor]
 
     # Every audited change that leaves work waiting on someone else notifies them (in the same transaction).
     audit.LISTENERS[:] = [handoffs.on_event]

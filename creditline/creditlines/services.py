@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from ..auth.models import Organisation
 from ..auth.permissions import Actor, get_visible, require_role, visible
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..unit_of_work import unit_of_work
+from ..unit_of_work import lock, unit_of_work
 from ..pagination import Page, paginate
 from ..rulebooks import registry
 from .models import CreditLine
@@ -20,6 +21,9 @@ from .models import CreditLine
 # Whether anything is already priced in a line's currency (creditline.wiring fills it: proposals
 # depend on credit lines, not the reverse).
 PRICED_IN_LINE: list[Callable[[int], bool]] = []
+# Packages that commit a line's money (guarantees, grants) say, for a new capacity or budget in
+# ``data``, what it would fall below: {field: [problem]} (wiring.py fills this).
+COMMITMENT_FLOORS: list[Callable[[CreditLine, dict[str, Decimal]], dict[str, list[str]]]] = []
 
 SNAPSHOT_FIELDS = ("name", "country", "currency", "rulebook_id", "rulebook_version", "ncpc_id",
                    "fund_id", "guarantee_capacity", "grant_budget", "status")
@@ -106,6 +110,13 @@ def update_credit_line(actor: Actor, line_id: int, data: dict[str, Any]) -> Cred
     if data.get("currency", line.currency) != line.currency and _has_proposals(line.id):
         # Proposals, loans and grants were priced in the old currency.
         errors["currency"] = [f"proposals already use {line.currency}; the currency can no longer change"]
+    money = {k: data[k] for k in ("guarantee_capacity", "grant_budget") if data.get(k) is not None}
+    if money:
+        # Under the line's lock, as issuing a guarantee and approving a grant take it: nothing is
+        # committed between this check and the write.
+        lock(CreditLine, line.id)
+        for floor in COMMITMENT_FLOORS:
+            errors.update(floor(line, money))
     if errors:
         raise ValidationFailed("the credit line cannot be changed", errors)
     if banks is not None:

@@ -152,6 +152,16 @@ def remaining_budget(line: CreditLine) -> Decimal:
     return line.grant_budget - to_money(used)
 
 
+def budget_floor(line: CreditLine, data: dict[str, Decimal]) -> dict[str, list[str]]:
+    """A new grant budget below the grants approved or paid on the line, named (else nothing)."""
+    budget = data.get("grant_budget")
+    committed = line.grant_budget - remaining_budget(line) if budget is not None else ZERO
+    if budget is None or budget >= committed:
+        return {}
+    return {"grant_budget": [f"grants of {line.currency} {committed:,.2f} are approved or paid on this line; "
+                             f"the budget cannot be less"]}
+
+
 def budget_positions(actor: Actor) -> list[dict[str, Any]]:
     """Each credit line's grant budget: approved, paid and what remains (the fund's people only)."""
     if not actor.sees_portfolio:

@@ -75,6 +75,16 @@ def exposure(line: CreditLine) -> dict[str, Any]:
             "live": len(live)}
 
 
+def capacity_floor(line: CreditLine, data: dict[str, Decimal]) -> dict[str, list[str]]:
+    """A new guarantee capacity below what the fund has committed on the line, named (else nothing)."""
+    capacity = data.get("guarantee_capacity")
+    committed = exposure(line)["committed"] if capacity is not None else ZERO
+    if capacity is None or capacity >= committed:
+        return {}
+    return {"guarantee_capacity": [f"the fund has committed {line.currency} {committed:,.2f} of guarantees on "
+                                   f"this line; the capacity cannot be less"]}
+
+
 def _pct(share: Decimal | float) -> str:
     return f"{(Decimal(str(share)) * 100).normalize():f}%"
 
@@ -209,6 +219,11 @@ def call_guarantee(actor: Actor, guarantee_id: int) -> Guarantee:
     """The bank calls the guarantee of a defaulted loan: claim = coverage x outstanding principal, capped."""
     require_role(actor, "bank_officer", action="call guarantees")
     g = get_visible(Guarantee, guarantee_id, actor, what="guarantee")
+    # Lock the loan, then read both fresh (the order every money move on a loan takes): a payment
+    # racing the call lands either before it, and the claim is on what is still owed, or after
+    # it, and is refused; without the lock the two deadlocked or claimed repaid principal.
+    lock(Loan, g.loan_id)
+    db.session.refresh(g)
     GUARANTEE_LIFECYCLE.check(g.status, "called")
     if g.loan.status != "defaulted":
         raise _refuse(g, f"loan {g.loan_id} is {g.loan.status}, not defaulted; only a defaulted loan's guarantee "

@@ -8,6 +8,7 @@ with its errors and the values typed.
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import current_app, flash, redirect, request, url_for
@@ -15,6 +16,7 @@ from flask_login import login_required
 from marshmallow import Schema, ValidationError
 
 from .. import clock
+from .. import idempotency
 from ..auth.current import current_actor
 from ..confirmation import Confirmation, Input, render_confirmation
 from ..errors import DomainError, ValidationFailed
@@ -46,7 +48,7 @@ def _money(value: Any, currency: str = "") -> str:
 
 def _load(schema: Schema, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     # request.values: the confirmation step's GET carries the form before it in its query string.
-    raw = {k: v for k, v in request.values.items() if k != "csrf_token" and v != ""}
+    raw = {k: v for k, v in request.values.items() if k not in ("csrf_token", idempotency.FORM_FIELD) and v != ""}
     raw.update(extra or {})
     return schema.load(raw)
 
@@ -55,6 +57,11 @@ def _refused(loan_id: int, action: str, exc: Exception):
     db.session.rollback()
     return render_detail(loan_id, errors=form_errors(exc, LABELS, prefix=ID_PREFIX.get(action, "f-")),
                          failed=action, status=422)
+
+
+def _form_key() -> dict[str, str]:
+    """The confirmation step's key (idempotency.FORM_FIELD): new each time it is shown, kept when it comes back refused."""
+    return {idempotency.FORM_FIELD: request.values.get(idempotency.FORM_FIELD) or uuid.uuid4().hex}
 
 
 def _done(loan_id: int, message: str):
@@ -181,6 +188,7 @@ def _tranche_text(loan: Any) -> str:
 
 @bp.route("/<int:loan_id>/disburse", methods=["GET", "POST"])
 @login_required
+@idempotency.idempotent  # the form's hidden key: posted twice, recorded once
 def disburse(loan_id: int):
     actor = current_actor()
     loan = services.get_loan(actor, loan_id)
@@ -200,7 +208,7 @@ def disburse(loan_id: int):
          ("Disbursed before", f"{_money(loan.disbursed, loan.currency)} of {_money(loan.principal, loan.currency)}"),
          ("Left to disburse after", _money(loan.undisbursed - amount, loan.currency))],
         [Input("value_date", "Value date", "date", required=True), Input("reference", "Reference")],
-        hidden={"amount": str(amount)}, note="The borrower owes this tranche from its value date.",
+        hidden={"amount": str(amount), **_form_key()}, note="The borrower owes this tranche from its value date.",
         roles=("bank_officer",), action="record disbursements")
 
     def do():
@@ -211,6 +219,7 @@ def disburse(loan_id: int):
 
 @bp.route("/<int:loan_id>/pay", methods=["POST"])
 @login_required
+@idempotency.idempotent  # the form's hidden key: posted twice, recorded once
 def pay(loan_id: int):
     actor = current_actor()
     try:
@@ -272,6 +281,7 @@ def call(loan_id: int):
 
 @bp.route("/<int:loan_id>/recovery", methods=["GET", "POST"])
 @login_required
+@idempotency.idempotent  # the form's hidden key: posted twice, recorded once
 def recovery(loan_id: int):
     actor = current_actor()
     try:
@@ -291,7 +301,7 @@ def recovery(loan_id: int):
          ("Loan principal after", _money(loan.outstanding_principal - amount, loan.currency)),
          ("Left to recover after", _money(left_to_recover(loan, g) - amount, g.currency))],
         [Input("value_date", "Value date", "date", required=True), Input("reference", "Reference")],
-        hidden={"amount": str(amount)},
+        hidden={"amount": str(amount), **_form_key()},
         note="The recovery repays the loan's principal and is shared with the fund in proportion to its claim.",
         roles=("bank_officer", "fund_admin"), action="record recoveries")
 

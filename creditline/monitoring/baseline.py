@@ -8,6 +8,7 @@ on every row of a month.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import delete, select
 
 from ..audit.services import record
 from ..auth.permissions import Actor, require_role
-from ..errors import ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..scoring.services import rulebook_of
 from ..unit_of_work import lock, unit_of_work
@@ -25,6 +26,10 @@ from .baseline_models import BaselineMonth
 from .models import MonitoringPlan
 from .drivers import DRIVER_NAME
 from .services import _decimal, plan_of
+
+# Packages further on (verifications) name what rests on a proposal's baseline months, or None
+# (creditline.wiring fills it: verifications read monitoring, not the reverse).
+BASELINE_USED_BY: list[Callable[[int], str | None]] = []
 
 BASE_COLUMNS = ("start", "end", "production_output", "stream", "unit", "quantity")
 MAX_MONTHS = 120
@@ -92,6 +97,16 @@ def _check_month(plan: MonitoringPlan, n: int, item: Any, drivers: set[str] | No
     return {"start": start, "end": end, "output": output, "quantities": quantities, "drivers": values}
 
 
+def _refuse_if_verified(plan: MonitoringPlan) -> None:
+    """A verification's figures (and any grant on them) rest on the baseline months it was computed from."""
+    for rests in BASELINE_USED_BY:
+        what = rests(plan.proposal_id)
+        if what:
+            raise Conflict(f"{what} rests on these baseline months; they can no longer be replaced (a change in "
+                           "the plant since is a baseline adjustment, confirmed by a second verifier)",
+                           current_state="verified", allowed=[])
+
+
 @unit_of_work
 def set_baseline(actor: Actor, proposal_id: int, items: list[Any], source: str = "json") -> list[BaselineMonth]:
     """Replace the plan's baseline months; each bad field is named and nothing is stored."""
@@ -120,6 +135,7 @@ def set_baseline(actor: Actor, proposal_id: int, items: list[Any], source: str =
     # Two people replacing the baseline at once take turns: the second replaces the first's set
     # rather than colliding with it on (plan, month).
     lock(MonitoringPlan, plan.id)
+    _refuse_if_verified(plan)
     old = len(months_of(plan))
     db.session.execute(delete(BaselineMonth).where(BaselineMonth.plan_id == plan.id))
     rows = [BaselineMonth(plan_id=plan.id, start=m["start"], end=m["end"], production_output=m["output"],

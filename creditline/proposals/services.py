@@ -259,6 +259,10 @@ def review_proposal(actor: Actor, proposal_id: int, data: dict[str, Any],
     require_role(actor, *REVIEWER_ROLES, action="review proposals")
     p = get_visible(Proposal, proposal_id, actor, what="proposal")
     PROPOSAL_LIFECYCLE.check(p.status, "technically_reviewed")
+    if data["outcome"] == "corrected":
+        # A correction re-scores the figures an approved loan (and its grant) rest on; a
+        # confirmation only records the NCPC's check and stays possible.
+        _refuse_if_fixed(p, "corrected")
     errors: dict[str, list[str]] = {}
     by_stream = {i.stream: i for i in p.indicators}
     for n, fix in enumerate(data["corrections"]):

@@ -254,6 +254,13 @@ def uploaders(v: Verification) -> dict[int, str]:
     return {u.id: f"{u.name} <{u.email}>" for u in users}
 
 
+def verification_on_baseline(proposal_id: int) -> str | None:
+    """The proposal's first verification, in words, or None: each was computed on its baseline months."""
+    first = db.session.scalar(select(Verification.id).where(Verification.proposal_id == proposal_id)
+                              .order_by(Verification.id).limit(1))
+    return f"verification {first} of this proposal" if first is not None else None
+
+
 def ensure_no_open_verification(p: Proposal) -> None:
     """Refuse a second unconfirmed verification of the same proposal."""
     open_one = db.session.scalar(select(Verification.id).where(

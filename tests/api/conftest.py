@@ -14,3 +14,21 @@ def demo_ids(client, token_for) -> dict[str, int]:
 def ids(client, token_for):
     """The textile SME's enterprise id and the demo credit line id."""
     return demo_ids(client, token_for)
+
+
+@pytest.fixture
+def story(app, layer) -> dict:
+    """The demo story played to today (built once, copied back per test): its loans, verifications and grants."""
+    import json
+
+    from creditline import clock
+    from creditline.demo_story import seed_story
+    from creditline.extensions import db
+
+    def play() -> dict:
+        with app.app_context():
+            ids = json.loads(json.dumps(seed_story(clock.today()), default=str))
+            db.session.remove()
+        return ids
+
+    return layer("api-story", play)

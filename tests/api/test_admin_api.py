@@ -164,3 +164,28 @@ def test_credit_line_patch_refuses_bad_references_and_a_currency_change_once_pro
     assert event_count(app) == before
     after = client.get(f"/api/v1/credit-lines/{line['id']}", headers=admin).get_json()
     assert (after["currency"], after["ncpc_id"], [b["id"] for b in after["banks"]]) == ("USD", line["ncpc_id"], [bank])
+
+
+def test_credit_line_money_never_falls_below_what_is_committed(app, client, story, token_for):
+    # The story's fund has issued USD 160,000 of cover (40,000 + 75,000 + 45,000) and paid the dyeing
+    # grant of USD 20,000: a capacity or budget under that would leave "remaining" negative.
+    admin = token_for("fund_admin")
+    line = client.get("/api/v1/credit-lines", headers=admin).get_json()["items"][0]
+    before = event_count(app)
+    res = client.patch(f"/api/v1/credit-lines/{line['id']}", headers=admin,
+                       json={"guarantee_capacity": "159999.99", "grant_budget": "19999.99"})
+    assert res.status_code == 422, res.get_json()
+    errors = res.get_json()["errors"]
+    assert errors["guarantee_capacity"] == ["the fund has committed USD 160,000.00 of guarantees on this line; "
+                                            "the capacity cannot be less"]
+    assert errors["grant_budget"] == ["grants of USD 20,000.00 are approved or paid on this line; "
+                                      "the budget cannot be less"]
+    assert event_count(app) == before
+    after = client.get(f"/api/v1/credit-lines/{line['id']}", headers=admin).get_json()
+    assert (after["guarantee_capacity"], after["grant_budget"]) == (line["guarantee_capacity"], line["grant_budget"])
+    # Exactly what is committed is allowed: nothing is left, nothing is over-committed.
+    res = client.patch(f"/api/v1/credit-lines/{line['id']}", headers=admin,
+                       json={"guarantee_capacity": "160000.00", "grant_budget": "20000.00"})
+    assert res.status_code == 200, res.get_json()
+    exposure = client.get(f"/api/v1/credit-lines/{line['id']}/exposure", headers=admin).get_json()
+    assert (exposure["committed"], exposure["remaining_capacity"]) == ("160000.00", "0.00")

@@ -340,3 +340,31 @@ def test_capacity_left_after_issuing_is_the_services_figure_on_the_issue_step(ap
     admin.post("/login", data={"email": "admin@fund.example", "password": "green-credit-demo"})
     page = admin.get(f"/guarantees/{gid}/issue").get_data(as_text=True)
     assert "Capacity left after issuing" in page and "USD 1,960,000" in page
+
+
+def test_a_call_racing_a_payment_claims_on_what_is_still_owed(app, client, token_for, story):
+    # The coconut mill's loan has defaulted; the bank records the borrower's last payment while
+    # another officer calls the fund's cover. Whichever lands first, the claim is the fund's share
+    # of the principal owed once the payment is in (never of principal already repaid).
+    from creditline.finance.guarantee_math import claim_amount
+
+    from .races import audit_chain_ok, race_calls
+
+    loan_id = story["coconut"]["loan_id"]
+    with app.app_context():
+        db.session.get(Loan, loan_id).status = "defaulted"  # the daily job's step, not under test here
+        db.session.commit()
+        gid = db.session.scalar(select(Guarantee.id).where(Guarantee.loan_id == loan_id))
+        db.session.remove()
+    officer = token_for("bank_officer")
+    (paid, _), (called, claim) = race_calls(app, [
+        (f"/api/v1/loans/{loan_id}/payments", officer, {"amount": "20000.00", "currency": "USD", "mode": "shorten"}),
+        (f"/api/v1/guarantees/{gid}/call", officer, {})])
+    assert called == 200 and paid in (201, 409), (paid, called, claim)
+    with app.app_context():
+        loan, g = db.session.get(Loan, loan_id), db.session.get(Guarantee, gid)
+        assert g.outstanding_at_default == loan.outstanding_principal
+        assert Decimal(claim["claim_amount"]) == g.claim_amount == claim_amount(
+            g.coverage_share, loan.outstanding_principal, g.cap)
+        db.session.remove()
+    assert audit_chain_ok(app)

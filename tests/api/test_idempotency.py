@@ -101,3 +101,45 @@ def test_openapi_documents_the_header(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     params = spec["paths"]["/api/v1/loans/{loan_id}/payments"]["post"].get("parameters", [])
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in params)
+
+
+def test_a_money_form_posted_twice_records_once(app, client, token_for, session_for, active):  # noqa: F811
+    # A double click (or a refresh) on the loan page's payment form sends the same form twice.
+    import re
+
+    officer = session_for("bank_officer")
+    page = officer.get(f"/loans/{active}").get_data(as_text=True)
+    keys = re.findall(r'name="idempotency_key" value="([0-9a-f]{32})"', page)
+    form = re.search(r'data-testid="payment-form".*?name="idempotency_key" value="([0-9a-f]{32})"', page, re.S)
+    assert form is not None and len(set(keys)) == len(keys)  # one key per form, each its own
+    row = schedule(client, token_for, active)[0]
+    data = {"idempotency_key": form.group(1), "amount": row["total"], "value_date": row["due_date"]}
+    first, second = (officer.post(f"/loans/{active}/pay", data=data) for _ in range(2))
+    assert first.status_code == second.status_code == 302, second.get_data(as_text=True)[:300]
+    assert payments(app, active) == 1
+    # The page shown again carries a new key: the next payment is a new one.
+    again = officer.get(f"/loans/{active}").get_data(as_text=True)
+    assert form.group(1) not in again
+    # A refused form frees its key: corrected and sent again, it is recorded.
+    refused = officer.post(f"/loans/{active}/pay", data={**data, "idempotency_key": "k" * 32, "amount": "-1"})
+    assert refused.status_code == 422 and payments(app, active) == 1
+
+
+def test_a_confirmed_tranche_posted_twice_is_paid_out_once(app, client, token_for, session_for, approved):  # noqa: F811
+    import re
+
+    from creditline.loans.models import Disbursement
+    from .test_loans import START
+
+    officer = session_for("bank_officer")
+    step = officer.get(f"/loans/{approved}/disburse?amount=30000.00&value_date={START.isoformat()}")
+    assert step.status_code == 200
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', step.get_data(as_text=True))
+    assert key is not None
+    data = {"idempotency_key": key.group(1), "amount": "30000.00", "value_date": START.isoformat()}
+    first, second = (officer.post(f"/loans/{approved}/disburse", data=data) for _ in range(2))
+    assert first.status_code == second.status_code == 302, second.get_data(as_text=True)[:300]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Disbursement)
+                                 .where(Disbursement.loan_id == approved)) == 1
+        db.session.remove()

@@ -208,3 +208,30 @@ def test_a_confirm_and_a_reject_racing_one_wins(app, client, token_for, mill):
     final = client.get(f"/api/v1/proposals/{mill}/baseline-adjustments", headers=senior).get_json()[0]["status"]
     assert final == next(body["status"] for status, body in out if status == 200)
     assert audit_chain_ok(app)
+
+
+def test_a_verified_baseline_can_no_longer_be_replaced(app, client, token_for, story):
+    # The rice mill's confirmed verification (and the grant waiting on it) rests on its twelve
+    # baseline months: inflating them now would inflate the next verification's saving.
+    from sqlalchemy import func, select
+
+    from creditline.audit.models import AuditEvent
+    from creditline.extensions import db
+
+    proposal, verification = story["rice_mill"]["proposal_id"], story["rice_mill"]["verification_id"]
+    url = f"/api/v1/proposals/{proposal}/baseline-months"
+    months = client.get(url, headers=token_for("verifier")).get_json()
+    inflated = [{"start": m["start"], "end": m["end"], "production_output": m["production_output"],
+                 "quantities": {"electricity": "999999"}} for m in months]
+    people = [token_for(who) for who in ("owner@ricemill.example", "verifier")]  # signing in is audited
+    with app.app_context():
+        events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    for headers in people:
+        res = client.put(url, headers=headers, json={"months": inflated})
+        assert res.status_code == 409, res.get_json()
+        assert res.get_json()["message"] == (
+            f"verification {verification} of this proposal rests on these baseline months; they can no longer be "
+            "replaced (a change in the plant since is a baseline adjustment, confirmed by a second verifier)")
+    assert client.get(url, headers=token_for("verifier")).get_json() == months
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events

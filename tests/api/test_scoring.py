@@ -263,3 +263,21 @@ def test_the_page_after_submitting_lists_the_missing_documents(app, client, toke
     detail = page.get(f"/proposals/{pid}").get_data(as_text=True)
     missing = detail.split('data-testid="documents-missing"')[1].split("</div>")[0]
     assert "supplier quotations for the equipment" in missing and "declaration of ownership" in missing
+
+
+def test_a_correction_after_the_loan_is_approved_is_refused(app, client, token_for, story):
+    # The dyeing loan is being repaid and its grant was paid on these figures: a corrected baseline
+    # now would re-score the proposal (even to ineligible) under a loan that rests on it.
+    verifier = token_for("verifier")
+    pid = client.get(f"/api/v1/loans/{story['textile']['loan_id']}", headers=verifier).get_json()["proposal_id"]
+    before, was = counts(app), client.get(f"/api/v1/proposals/{pid}", headers=verifier).get_json()
+    res = client.post(f"/api/v1/proposals/{pid}/technical-review", headers=verifier, json={
+        "outcome": "corrected", "comments": "Metered baseline is lower than claimed",
+        "corrections": [{"stream": "water", "baseline_quantity": "60000"}]})
+    assert res.status_code == 409, res.get_json()
+    assert res.get_json()["message"] == (f"loan L{story['textile']['loan_id']} on this proposal is active: a "
+                                         "proposal whose loan is approved cannot be corrected")
+    assert counts(app) == before
+    now = client.get(f"/api/v1/proposals/{pid}", headers=verifier).get_json()
+    assert (now["status"], now["indicators"]) == (was["status"], was["indicators"])
+    assert client.get(f"/api/v1/proposals/{pid}/technical-review", headers=verifier).get_json() == []
