@@ -29,6 +29,9 @@ SCORES = tuple(c for c in COLUMNS if c.startswith("score_"))
 # The decimals of each float column, as the engine rounds it (the CSV writes them as ``repr`` would).
 FLOAT_DIGITS = {"irr": 4, "simple_payback_years": 2, "discounted_payback_years": 2, "benefit_cost_ratio": 3,
                 "main_improvement": 4, "grant_rate": 4}
+# Money and tonnes, held as the text of their Decimal: numbers to a spreadsheet, so never formula-quoted
+# (a negative NPV is -123.45, not '-123.45).
+DECIMAL_TEXT = ("npv", "co2e_avoided_t_per_year", "grant_amount")
 
 
 def _floats(values: np.ndarray, digits: int) -> np.ndarray:
@@ -130,15 +133,17 @@ def _cell_texts(column: pd.Series) -> pa.Array:
         return pc.fill_null(fixed_texts(column.to_numpy(dtype=float, na_value=np.nan), FLOAT_DIGITS[name], True), "")
     if pd.api.types.is_integer_dtype(column.dtype):
         return pc.fill_null(pc.cast(pa.array(column), pa.string()), "")
-    # Any other column holds text (or None): what a spreadsheet could run as a formula gets a "'".
     text = pc.fill_null(pa.array(column.astype(object).where(column.notna(), None).tolist()
                                  if column.dtype == object else column, pa.string()), "")
+    if name in DECIMAL_TEXT:
+        return text
+    # Any other column holds text (or None): what a spreadsheet could run as a formula gets a "'".
     risky = pc.match_substring_regex(text, _FORMULA)
     return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
 
 
 def _numeric(column: pd.Series) -> bool:
-    return column.name in FLOAT_DIGITS or pd.api.types.is_integer_dtype(column.dtype)
+    return column.name in FLOAT_DIGITS or column.name in DECIMAL_TEXT or pd.api.types.is_integer_dtype(column.dtype)
 
 
 def _csv_quoted(text: pa.Array) -> pa.Array:
