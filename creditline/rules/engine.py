@@ -22,7 +22,7 @@ from .evaluation import Evaluation, evaluate, failed_rules
 from .evaluation_one import evaluate_one, outcome_one
 from .explain import hints, trace
 from .facts import columns, improvement_table
-from .facts_one import values_of
+from .facts import values_of
 from .loader import Rulebook
 
 DIMENSIONS = ("technical", "economic", "environmental")
