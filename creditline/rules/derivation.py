@@ -86,28 +86,35 @@ def _environment(o: Ops, book: Any, c: dict[str, Any], f: dict[str, Any]) -> Non
     main_improvement = main_base = main_output = o.full(like, NAN)
     saved: dict[str, Any] = {}
     main = f["main_indicator"]
+    div, where, isfinite, any_ = o.div, o.where, o.isfinite, o.any
     for s in STREAMS:
-        # Specific consumption (quantity per unit of output) before and after, and the improvement.
         output = c[f"{s}.projected_output"]
-        before = o.div(c[f"{s}.baseline_quantity"], c[f"{s}.baseline_output"])
-        after = o.div(c[f"{s}.projected_quantity"], output)
-        f[f"improvement_{s}"] = x = _billionths(o, 1.0 - o.div(after, before))
-        present = o.isfinite(x)
+        is_main = main == s
+        quantity = c[f"{s}.baseline_quantity"]
+        if not any_(quantity == quantity):  # a stream no proposal reports: no improvement, no tCO2e
+            f[f"improvement_{s}"] = o.full(like, NAN)
+            if any_(is_main):
+                main_output = where(is_main, output, main_output)
+            continue
+        # Specific consumption (quantity per unit of output) before and after, and the improvement.
+        before = div(quantity, c[f"{s}.baseline_output"])
+        after = div(c[f"{s}.projected_quantity"], output)
+        f[f"improvement_{s}"] = x = _billionths(o, 1.0 - div(after, before))
+        present = isfinite(x)
         count = count + present
         worse = worse + (present & (x < 0))
-        worst = o.minimum(worst, o.where(present, x, math.inf))
-        is_main = main == s
-        if o.any(is_main):
-            main_improvement = o.where(is_main, x, main_improvement)
-            main_base = o.where(is_main, before, main_base)
-            main_output = o.where(is_main, output, main_output)
+        worst = o.minimum(worst, where(present, x, math.inf))
+        if any_(is_main):
+            main_improvement = where(is_main, x, main_improvement)
+            main_base = where(is_main, before, main_base)
+            main_output = where(is_main, output, main_output)
         saved[s] = (before - after) * output
     f["indicator_count"], f["worse_count"] = count, worse
     f["worst_improvement"] = o.where(o.isfinite(worst), worst, NAN)
     f["main_improvement"], f["main_baseline_specific"], f["main_projected_output"] = main_improvement, main_base, main_output
     co2 = o.full(like, 0.0)
     for s, factor in book.emission_factors.items():  # in the rulebook's order: the sum's rounding follows it
-        if s in ENERGY_STREAMS:
+        if s in ENERGY_STREAMS and s in saved:
             avoided = saved[s] * factor
             co2 = co2 + o.where(o.isfinite(avoided), avoided, 0.0)
     f["co2e_avoided_t"] = co2

@@ -187,8 +187,15 @@ def values_of(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_DOCUMENT_BITS = {kind: 1 << j for j, kind in enumerate(SETS["documents"])}
+
+
 def _required_documents_mask(book: Any) -> int:
-    return _mask([d["kind"] for d in book.documents if d.get("required", True)], SETS["documents"])
+    out = 0
+    for d in book.documents:
+        if d.get("required", True):
+            out |= _DOCUMENT_BITS.get(d["kind"], 0)
+    return out
 
 
 STREAM_INDEX = {s: j for j, s in enumerate(STREAMS)}
