@@ -126,6 +126,7 @@ def _economics(o: Ops, book: Any, f: dict[str, Any], need: frozenset[str] | None
     def wants(name: str) -> bool:
         return need is None or name in need
     inv = f["investment"]
+    unread = o.full(inv, NAN)  # what a figure nothing will read is given
     f["own_share"] = o.div(f["own_contribution"], inv)
     f["eligible_share"] = o.div(f["eligible_cost"], inv)
     extra = o.nan_to_num(f["annual_extra_operating_cost"])
@@ -138,17 +139,17 @@ def _economics(o: Ops, book: Any, f: dict[str, Any], need: frozenset[str] | None
         irr=wants("irr"), discounted=wants("discounted_payback_years"))
     loan_terms = fin.get("default_loan") or {}
     f["dscr"] = metrics.debt_service_coverage(f["net_annual_savings"], f["loan_amount"], loan_terms.get(
-        "annual_rate", rate), loan_terms.get("tenor_years", 5)) if wants("dscr") else o.full(inv, NAN)
+        "annual_rate", rate), loan_terms.get("tenor_years", 5)) if wants("dscr") else unread
     with_grant = need is None or not _WITH_GRANT.isdisjoint(need)
     if with_grant or wants("grant_rate") or wants("grant_amount"):
         bands = book.grant_bands
         f["grant_rate"] = rate_of(o, f["main_improvement"], bands)
         f["grant_amount"] = cents_of(o, f[bands["basis"]], f["grant_rate"], bands.get("cap")) / 100.0
     else:
-        f["grant_rate"] = f["grant_amount"] = o.full(inv, NAN)
+        f["grant_rate"] = f["grant_amount"] = unread
     if with_grant:
         f["npv_with_grant"], f["irr_with_grant"], f["simple_payback_with_grant"], _, _ = metrics.economic_metrics(
             inv - f["grant_amount"], f["annual_savings"], extra, f["economic_life_years"], rate,
             irr=wants("irr_with_grant"), discounted=False)
     else:
-        f["npv_with_grant"] = f["irr_with_grant"] = f["simple_payback_with_grant"] = o.full(inv, NAN)
+        f["npv_with_grant"] = f["irr_with_grant"] = f["simple_payback_with_grant"] = unread
