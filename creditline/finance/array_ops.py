@@ -72,6 +72,24 @@ class _Scalar:
         return float(math.floor(x)) if x - x == 0 else x
 
     maximum = staticmethod(max)
+    minimum = staticmethod(min)
+
+    @staticmethod
+    def rint(x: float) -> float:
+        """Round half to even to a whole number, as ``np.rint`` (inf and NaN stay)."""
+        return float(round(x)) if x - x == 0 else x
+
+    @staticmethod
+    def popcount(x: int) -> float:
+        return float(bin(x).count("1"))
+
+    @staticmethod
+    def each_distinct(fn: Callable[[Any], Any], values: Any) -> Any:
+        return fn(values)
+
+    @staticmethod
+    def interp(x: float, xs: Any, ys: Any) -> float:
+        return float(np.interp(x, xs, ys))  # only the graded grant scale asks: numpy's own answer
 
     @staticmethod
     def integers(x: float) -> int:
@@ -150,6 +168,21 @@ class _Array:
 
     floor = staticmethod(np.floor)
     maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    rint = staticmethod(np.rint)
+    interp = staticmethod(np.interp)
+
+    @staticmethod
+    def popcount(x: np.ndarray) -> np.ndarray:
+        return np.bitwise_count(np.asarray(x).astype(np.uint64)).astype(float)
+
+    @staticmethod
+    def each_distinct(fn: Callable[[Any], Any], values: np.ndarray) -> np.ndarray:
+        """``fn`` of every value, called once per distinct value (texts repeat across a batch)."""
+        if not len(values):
+            return np.array([], dtype=object)
+        distinct, back = np.unique(values, return_inverse=True)
+        return np.array([fn(v) for v in distinct.tolist()], dtype=object)[back.reshape(-1)]
 
     @staticmethod
     def integers(x: np.ndarray) -> np.ndarray:
@@ -201,6 +234,11 @@ class Ops(Protocol):
     def nan_to_num(self, x: Any) -> Any: ...
     def floor(self, x: Any) -> Any: ...
     def maximum(self, a: Any, b: Any) -> Any: ...
+    def minimum(self, a: Any, b: Any) -> Any: ...
+    def rint(self, x: Any) -> Any: ...
+    def popcount(self, x: Any) -> Any: ...
+    def each_distinct(self, fn: Callable[[Any], Any], values: Any) -> Any: ...
+    def interp(self, x: Any, xs: Any, ys: Any) -> Any: ...
     def integers(self, x: Any) -> Any: ...
     def clip(self, x: Any, lo: float, hi: float) -> Any: ...
     def full(self, like: Any, value: Any) -> Any: ...

@@ -1,6 +1,7 @@
 """Repayment schedules for one loan, exact to the cent in Decimal.
 
-The rules (the batch path in :mod:`creditline.finance.schedules_batch` follows them to the cent):
+The rules (the batch path in :mod:`creditline.finance.schedules_batch` takes the very same step,
+:func:`period_cents`, over int64 arrays):
 
 - the tenor is split into periods of 1, 3, 6 or 12 months; the first ``grace_months`` are
   interest-only installments (no principal);
@@ -34,6 +35,7 @@ import numpy as np
 import numpy_financial as npf
 from dateutil.relativedelta import relativedelta
 
+from creditline.finance.array_ops import SCALAR, Ops
 from creditline.finance.money import CENT, cents_to_money, money_to_cents, to_decimal
 
 # Months per period for each repayment frequency.
@@ -205,6 +207,26 @@ def equal_principal_step(balance: Decimal, periods: int) -> Decimal:
     return (balance / periods).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def period_cents(o: Ops, balance: Any, rate: Any, denominator: Any, level: Any, annuity: Any, in_grace: Any,
+                 last: Any, first_interest: Any = None) -> tuple[Any, Any]:
+    """One period of a schedule in whole cents: ``(principal part, interest)``, for one loan or many.
+
+    The one step both the loan's schedule (:func:`_amortize`, Python ints) and the batch
+    (:mod:`.schedules_batch`, int64 arrays of the loans still repaying) take. ``rate`` is the
+    annual rate times 10^8 and ``denominator`` is 10^8 x periods per year, so the interest
+    ``round_half_up(balance x rate / denominator)`` is exact: with ``balance = q x D + r`` it is
+    ``q x R + floor((2 r R + D) / 2D)``, whose terms stay far below 2^63 for principals up to
+    :data:`MAX_PRINCIPAL`. ``first_interest`` (cents, -1 for none) replaces the computed interest.
+    A part never exceeds the balance nor falls below zero; the last installment repays the rest.
+    """
+    q, rem = divmod(balance, denominator)
+    interest = q * rate + (2 * rem * rate + denominator) // (2 * denominator)
+    if first_interest is not None:
+        interest = o.where(first_interest >= 0, first_interest, interest)
+    part = o.clip(o.where(annuity, level - interest, level), 0, balance)
+    return o.where(last, balance, o.where(in_grace, 0, part)), interest
+
+
 def _amortize(balance: Decimal, annual_rate: Decimal, periods_per_year: int, grace: int,
               due_dates: Sequence[dt.date], fees: Sequence[Decimal], method: str,
               level: Decimal, first_number: int, stop_when_repaid: bool,
@@ -213,22 +235,19 @@ def _amortize(balance: Decimal, annual_rate: Decimal, periods_per_year: int, gra
     equal-principal step; ``first_interest`` overrides the first period's interest."""
     rows: list[Installment] = []
     last = len(due_dates) - 1
+    # Whole cents and the rate scaled to an integer (validated: at most eight decimals), as the batch.
+    cents, level_cents = money_to_cents(balance), money_to_cents(level)
+    rate, denominator = int(annual_rate * RATE_SCALE), RATE_SCALE * periods_per_year
+    annuity = method == "annuity"
     for i, (due, fee) in enumerate(zip(due_dates, fees)):
-        if i == 0 and first_interest is not None:
-            interest = first_interest
-        else:
-            interest = periodic_interest(balance, annual_rate, periods_per_year)
-        if i < grace:
-            part = ZERO
-        elif i == last:
-            part = balance
-        else:
-            part = level - interest if method == "annuity" else level
-            part = min(max(part, ZERO), balance)
-        balance -= part
-        rows.append(Installment(first_number + i, due, part, interest, fee,
-                                part + interest + fee, balance))
-        if stop_when_repaid and i >= grace and balance == 0:
+        first = (money_to_cents(first_interest) if i == 0 and first_interest is not None else None)
+        part, interest = period_cents(SCALAR, cents, rate, denominator, level_cents, annuity, i < grace, i == last,
+                                      first)
+        cents -= part
+        principal, charged = cents_to_money(part), cents_to_money(interest)
+        rows.append(Installment(first_number + i, due, principal, charged, fee, principal + charged + fee,
+                                cents_to_money(cents)))
+        if stop_when_repaid and i >= grace and cents == 0:
             break
     return rows
 

@@ -1,14 +1,11 @@
 """Repayment schedules for many loans at once, vectorised with numpy in integer cents.
 
-Same rules as :func:`creditline.finance.schedules.build_schedule`, to the cent. The kernel
-loops over period numbers, not loans: loans are sorted longest first so the loans still
-repaying at period t are a prefix of the arrays, and each step is a handful of array
-operations on that prefix.
-
-Interest stays exact in int64: with the rate as ``R / 10^8`` and ``D = 10^8 x periods per
-year``, a period's interest is ``round_half_up(b x R / D)`` cents; splitting
-``b = q x D + r`` gives ``q x R + floor((2 r R + D) / 2D)``, whose terms stay far below 2^63
-for principals up to :data:`~creditline.finance.schedules.MAX_PRINCIPAL`.
+Same rules as :func:`creditline.finance.schedules.build_schedule`, and the same step: each
+period is :func:`~creditline.finance.schedules.period_cents`, the one kernel the loan's own
+schedule runs with Python ints, here on int64 arrays (exact: see there). The loop runs over
+period numbers, not loans: loans are sorted longest first so the loans still repaying at
+period t are a prefix of the arrays, and each step is a handful of array operations on that
+prefix.
 """
 from __future__ import annotations
 
@@ -19,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from creditline.finance.money import cents_to_money, to_decimal
+from creditline.finance.array_ops import ARRAY
 from creditline.finance.schedules import (FREQUENCIES, MAX_PRINCIPAL, METHODS, RATE_SCALE,
                                           Installment, annuity_payment_cents,
-                                          check_first_interest, validate_terms)
+                                          check_first_interest, period_cents, validate_terms)
 
 COLUMNS = ("principal", "annual_rate", "tenor_months", "grace_months", "frequency", "method",
            "start")
@@ -175,21 +173,13 @@ def _kernel(loans: dict[str, np.ndarray], offset: np.ndarray, out_p: np.ndarray,
     r_s, lev_s, off_s = rate[order], level[order], offset[order]
     first_s = loans["first_interest"][order]
     d_s = RATE_SCALE * ppy[order]
-    d2_s = 2 * d_s
     bal = principal[order].copy()
     active = np.searchsorted(-n_s, -np.arange(int(n_s[0]) if len(n_s) else 0), side="left")
 
     for t, k in enumerate(active):
         b = bal[:k]
-        q, rem = np.divmod(b, d_s[:k])
-        interest = q * r_s[:k] + (2 * rem * r_s[:k] + d_s[:k]) // d2_s[:k]
-        if t == 0:
-            np.copyto(interest, first_s[:k], where=first_s[:k] >= 0)
-        part = np.where(ann_s[:k], lev_s[:k] - interest, lev_s[:k])
-        np.clip(part, 0, b, out=part)
-        part[g_s[:k] > t] = 0
-        last = n_s[:k] == t + 1
-        part[last] = b[last]
+        part, interest = period_cents(ARRAY, b, r_s[:k], d_s[:k], lev_s[:k], ann_s[:k], g_s[:k] > t, n_s[:k] == t + 1,
+                                      first_s[:k] if t == 0 else None)
         b -= part  # b is a view: this updates bal
         rows = off_s[:k] + t
         out_p[rows] = part

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from ..measurement.benefits import improvement, specific_consumption
-from ..rules.facts_one import billionths
+from ..rules.derivation import billionths
 from ..rules.grants import grant_amount_cents
 
 # Month abbreviations written out so a label never depends on the server's locale.

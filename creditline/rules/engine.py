@@ -22,7 +22,8 @@ from .evaluation import Evaluation, evaluate, failed_rules
 from .evaluation_one import evaluate_one, outcome_one
 from .explain import hints, trace
 from .facts import columns, improvement_table
-from .facts_one import values_of
+from .facts import values_of
+from .result_figures import DIGITS, IMPROVEMENT_DIGITS, SPECIFIC_DIGITS, TONNE, TONNE_DIGITS
 from .loader import Rulebook
 
 DIMENSIONS = ("technical", "economic", "environmental")
@@ -46,22 +47,24 @@ def metrics_of(ev: Evaluation, i: int) -> dict[str, Any]:
     """Finance and environmental metrics of row ``i`` (design §5 shape)."""
     f = ev.facts
     table = improvement_table(ev.cols, i)
-    improvement = {s: round(v["improvement"], 4) for s, v in table.items()}
+    improvement = {s: round(v["improvement"], IMPROVEMENT_DIGITS) for s, v in table.items()}
+    d = DIGITS
     return {
-        "npv": _money(f["npv"][i]), "irr": _f(f["irr"][i], 4),
-        "simple_payback_years": _f(f["simple_payback_years"][i], 2),
-        "discounted_payback_years": _f(f["discounted_payback_years"][i], 2),
-        "benefit_cost_ratio": _f(f["benefit_cost_ratio"][i], 3),
-        "debt_service_coverage": _f(f["dscr"][i], 2),
+        "npv": _money(f["npv"][i]), "irr": _f(f["irr"][i], d["irr"]),
+        "simple_payback_years": _f(f["simple_payback_years"][i], d["simple_payback_years"]),
+        "discounted_payback_years": _f(f["discounted_payback_years"][i], d["discounted_payback_years"]),
+        "benefit_cost_ratio": _f(f["benefit_cost_ratio"][i], d["benefit_cost_ratio"]),
+        "debt_service_coverage": _f(f["dscr"][i], d["dscr"]),
         "with_grant": {"grant_amount": _money(f["grant_amount"][i]), "npv": _money(f["npv_with_grant"][i]),
-                       "irr": _f(f["irr_with_grant"][i], 4),
-                       "simple_payback_years": _f(f["simple_payback_with_grant"][i], 2)},
-        "specific_consumption": {s: {"baseline": round(v["baseline_specific"], 6),
-                                     "projected": round(v["projected_specific"], 6)} for s, v in table.items()},
-        "improvement": improvement, "main_improvement": _f(f["main_improvement"][i], 4),
+                       "irr": _f(f["irr_with_grant"][i], d["irr_with_grant"]),
+                       "simple_payback_years": _f(f["simple_payback_with_grant"][i], d["simple_payback_with_grant"])},
+        "specific_consumption": {s: {"baseline": round(v["baseline_specific"], SPECIFIC_DIGITS),
+                                     "projected": round(v["projected_specific"], SPECIFIC_DIGITS)}
+                                 for s, v in table.items()},
+        "improvement": improvement, "main_improvement": _f(f["main_improvement"][i], d["main_improvement"]),
         "worse": sorted(s for s, v in improvement.items() if v < 0),
-        "co2e_avoided_t_per_year": to_money(round(float(f["co2e_avoided_t"][i]), 3), Decimal("0.001")),
-        "grant_band": {"rate": _f(f["grant_rate"][i], 4), "amount": _money(f["grant_amount"][i]),
+        "co2e_avoided_t_per_year": to_money(round(float(f["co2e_avoided_t"][i]), TONNE_DIGITS), TONNE),
+        "grant_band": {"rate": _f(f["grant_rate"][i], d["grant_rate"]), "amount": _money(f["grant_amount"][i]),
                        "basis": ev.book.grant_bands["basis"]},
     }
 
@@ -110,8 +113,8 @@ def sensitivity(book: Rulebook, cols: dict[str, np.ndarray]) -> list[list[dict[s
             ev = evaluate(book, _vary(cols, book, factor, float(change)))
             for i in range(n):
                 out[i].append({"factor": factor, "change": float(change), "decision": str(ev.decision[i]),
-                               "npv": _money(ev.facts["npv"][i]), "irr": _f(ev.facts["irr"][i], 4),
-                               "simple_payback_years": _f(ev.facts["simple_payback_years"][i], 2),
+                               "npv": _money(ev.facts["npv"][i]), "irr": _f(ev.facts["irr"][i], DIGITS["irr"]),
+                               "simple_payback_years": _f(ev.facts["simple_payback_years"][i], DIGITS["simple_payback_years"]),
                                "total": int(ev.scores["total"][i])})
     return out
 
@@ -172,8 +175,9 @@ def sensitivity_one(book: Rulebook, values: dict[str, Any], facts: dict[str, Any
             varied = _vary(values, book, factor, float(change))
             facts, decision, scores = outcome_one(book, varied, _SENSITIVITY_FACTS, facts)
             out.append({"factor": factor, "change": float(change), "decision": decision,
-                        "npv": _money(facts["npv"]), "irr": _f(facts["irr"], 4),
-                        "simple_payback_years": _f(facts["simple_payback_years"], 2), "total": scores["total"]})
+                        "npv": _money(facts["npv"]), "irr": _f(facts["irr"], DIGITS["irr"]),
+                        "simple_payback_years": _f(facts["simple_payback_years"], DIGITS["simple_payback_years"]),
+                        "total": scores["total"]})
     return out
 
 

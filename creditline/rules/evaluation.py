@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..finance.array_ops import ARRAY, SCALAR
-from .facts import derive
+from .derivation import derive
 from .loader import DIMENSIONS, Rulebook
 
 

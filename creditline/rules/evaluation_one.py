@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from .evaluation import Evaluation, decide, score_dimensions
 from .expressions import scalar_program
-from .facts_one import derive_one
+from .derivation import derive_one
 from .loader import DIMENSIONS, Rulebook
 
 
@@ -83,7 +83,7 @@ def outcome_one(book: Rulebook, values: dict[str, Any], also: frozenset[str] = f
     """(facts, decision, scores) of one proposal's values: what a sensitivity step needs.
 
     Only the facts the rules read, and ``also``, are sure to be among the facts; ``like`` is
-    passed to :func:`.facts_one.derive_one`.
+    passed to :func:`.derivation.derive_one`.
     """
     facts = derive_one(book, values, read_by_rules(book) | also, like)
     matched, holds, fast_class = _program_of(book)(facts)
@@ -93,7 +93,7 @@ def outcome_one(book: Rulebook, values: dict[str, Any], also: frozenset[str] = f
 
 
 def evaluate_one(book: Rulebook, values: dict[str, Any]) -> Evaluation:
-    """The full evaluation of one proposal (from :func:`.facts_one.values_of`), as a batch of one."""
+    """The full evaluation of one proposal (from :func:`.facts.values_of`), as a batch of one."""
     facts = derive_one(book, values)
     matched, holds, fast_class = _program_of(book)(facts)
     fast = fast_class != ""

@@ -1,8 +1,8 @@
-"""The facts a rule can read, and how they are computed for many proposals at once.
+"""The facts a rule can read, and how a proposal's inputs are read for them.
 
-A proposal body (design §5) plus its enterprise becomes a table of columns (:func:`columns`);
-:func:`derive` turns the columns into named facts, including every finance and environmental
-metric, as numpy arrays with one value per proposal. Rulebook conditions read these names only,
+A proposal body (design §5) plus its enterprise becomes a table of columns (:func:`columns`), or
+for one proposal plain values (:func:`values_of`); :mod:`.derivation` turns either into named facts,
+including every finance and environmental metric. Rulebook conditions read these names only,
 so this catalogue is also the language's vocabulary (``flask rules facts`` prints it).
 """
 from __future__ import annotations
@@ -13,12 +13,9 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ..finance.metrics import debt_service_coverage, economic_metrics
 from ..finance.array_ops import _div
-from ..measurement.benefits import improvement as benefit_improvement, specific_consumption
-from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, ENERGY_STREAMS, STREAMS
+from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAMS
 from .expressions import NUM, SET, TEXT
-from .grants import grant_amount_cents, grant_rate
 from .. import clock
 
 
@@ -158,90 +155,50 @@ def columns(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
 STREAM_SET = frozenset(STREAMS)
 
 
+_ENTERPRISE = frozenset(("employees", "annual_turnover", "total_assets", "domestic_ownership_share"))
+
+
+def values_of(row: dict[str, Any]) -> dict[str, Any]:
+    """One proposal body (with ``enterprise`` and ``as_of``) as the plain values :func:`columns` gives its row."""
+    ent = row.get("enterprise") or {}
+    out: dict[str, Any] = {}
+    for name in NUMBER_COLUMNS:
+        out[name] = _num((ent if name in _ENTERPRISE else row).get(name))
+    out["other_incentives_count"] = float(len(row.get("other_incentives") or ()))
+    tech = row.get("technology") or {}
+    for name in TEXT_COLUMNS:
+        if name in ("country", "isic_code"):
+            out[name] = str(ent.get(name) or "")
+        elif name in ("readiness", "technology_class"):
+            out[name] = str(tech.get("class" if name == "technology_class" else "readiness") or "")
+        else:
+            out[name] = str(row.get(name) or "")
+    out["months_operating"] = _months_between(ent.get("operating_since"), row.get("as_of") or clock.today())
+    out["cp_options"] = _mask(row.get("cp_options"), SETS["cp_options"])
+    out["documents"] = _mask(row.get("documents"), SETS["documents"])
+    for stream in STREAMS:
+        for q in QUANTITIES:
+            out[f"{stream}.{q}"] = np.nan
+    for ind in row.get("indicators") or ():
+        stream = ind.get("stream")
+        if stream in STREAM_SET:
+            for q in QUANTITIES:
+                out[f"{stream}.{q}"] = _num(ind.get(q))
+    return out
+
+
+_DOCUMENT_BITS = {kind: 1 << j for j, kind in enumerate(SETS["documents"])}
+
+
 def _required_documents_mask(book: Any) -> int:
-    return _mask([d["kind"] for d in book.documents if d.get("required", True)], SETS["documents"])
-
-
-def derive(book: Any, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Compute every fact of the catalogue from the columns, for the given rulebook."""
-    f: dict[str, np.ndarray] = {k: cols[k] for k in (*NUMBER_COLUMNS, *TEXT_COLUMNS,
-                                                    "months_operating", "cp_options", "documents")}
-    n = len(f["investment"])
-    with np.errstate(all="ignore"):
-        inv = f["investment"]
-        # Enterprises may give the class with its section letter (C1313) or without (1313).
-        f["isic_class"] = np.array(["".join(ch for ch in c if ch.isdigit()) for c in f["isic_code"]], dtype=object)
-        f["isic_division"] = np.array([c[:2] for c in f["isic_class"]], dtype=object)
-        f["own_share"] = f["own_contribution"] / inv
-        f["eligible_share"] = f["eligible_cost"] / inv
-        f["net_annual_savings"] = f["annual_savings"] - np.nan_to_num(f["annual_extra_operating_cost"])
-        # Specific consumption per stream: quantity per unit of output, before and after.
-        base = np.column_stack([specific_consumption(cols[f"{s}.baseline_quantity"], cols[f"{s}.baseline_output"])
-                                for s in STREAMS])
-        after = np.column_stack([specific_consumption(cols[f"{s}.projected_quantity"], cols[f"{s}.projected_output"])
-                                 for s in STREAMS])
-        # Rounded to a billionth: 1 - 70,000/100,000 is 0.30000000000000004 in binary, which would put an
-        # improvement of exactly 30% over an 'over 30%' threshold (and 31% under 'at least 31%').
-        improvement = np.rint(benefit_improvement(base, after) * 1e9) / 1e9  # as facts_one.billionths, bit for bit
-        for j, s in enumerate(STREAMS):
-            f[f"improvement_{s}"] = improvement[:, j]
-        present = np.isfinite(improvement)
-        f["indicator_count"] = present.sum(axis=1).astype(float)
-        main_idx = np.array([STREAM_INDEX.get(m, -1) for m in f["main_indicator"]], dtype=np.int64)
-        rows = np.arange(n)
-        pick = np.where(main_idx >= 0, main_idx, 0)
-        has_main = main_idx >= 0
-        f["main_improvement"] = np.where(has_main, improvement[rows, pick], np.nan)
-        f["main_baseline_specific"] = np.where(has_main, base[rows, pick], np.nan)
-        projected_output = np.column_stack([cols[f"{s}.projected_output"] for s in STREAMS])
-        f["main_projected_output"] = np.where(has_main, projected_output[rows, pick], np.nan)
-        worst = np.where(present, improvement, np.inf).min(axis=1)
-        f["worst_improvement"] = np.where(np.isfinite(worst), worst, np.nan)
-        f["worse_count"] = (present & (improvement < 0)).sum(axis=1).astype(float)
-        co2 = np.zeros(n)
-        for s, factor in book.emission_factors.items():
-            if s in ENERGY_STREAMS:
-                j = STREAM_INDEX[s]
-                avoided = (base[:, j] - after[:, j]) * projected_output[:, j] * factor
-                co2 += np.where(np.isfinite(avoided), avoided, 0.0)
-        f["co2e_avoided_t"] = co2
-        fin = book.finance
-        econ = economic_metrics(inv, f["annual_savings"], np.nan_to_num(f["annual_extra_operating_cost"]),
-                                f["economic_life_years"], fin["discount_rate"])
-        f["npv"], f["irr"] = econ.npv, econ.irr
-        f["simple_payback_years"] = econ.simple_payback_years
-        f["discounted_payback_years"] = econ.discounted_payback_years
-        f["benefit_cost_ratio"] = econ.benefit_cost_ratio
-        loan_terms = fin.get("default_loan") or {}
-        f["dscr"] = debt_service_coverage(f["net_annual_savings"], f["loan_amount"],
-                                          loan_terms.get("annual_rate", fin["discount_rate"]),
-                                          loan_terms.get("tenor_years", 5))
-        rate = grant_rate(f["main_improvement"], book.grant_bands)
-        basis = f[book.grant_bands["basis"]]
-        cents = grant_amount_cents(basis, rate, book.grant_bands.get("cap"))
-        f["grant_rate"] = rate
-        f["grant_amount"] = cents / 100.0
-        with_grant = economic_metrics(inv - f["grant_amount"], f["annual_savings"],
-                                      np.nan_to_num(f["annual_extra_operating_cost"]),
-                                      f["economic_life_years"], fin["discount_rate"])
-        f["npv_with_grant"] = with_grant.npv
-        f["irr_with_grant"] = with_grant.irr
-        f["simple_payback_with_grant"] = with_grant.simple_payback_years
-        required = _required_documents_mask(book)
-        missing = required & ~f["documents"]
-        f["documents_missing_count"] = _popcount(missing)
-    return f
+    out = 0
+    for d in book.documents:
+        if d.get("required", True):
+            out |= _DOCUMENT_BITS.get(d["kind"], 0)
+    return out
 
 
 STREAM_INDEX = {s: j for j, s in enumerate(STREAMS)}
-
-
-def _popcount(values: np.ndarray) -> np.ndarray:
-    v = values.astype(np.uint64)
-    count = np.zeros(v.shape, dtype=float)
-    for bit in range(len(SETS["documents"])):
-        count += (v >> np.uint64(bit)) & np.uint64(1)
-    return count
 
 
 def improvement_table(cols: dict[str, np.ndarray], i: int) -> dict[str, dict[str, float]]:

@@ -15,10 +15,10 @@ import numpy as np
 from ..finance.money import CENT
 from ..rules.evaluation import Evaluation
 from ..rules.facts import STREAMS
+from ..rules.result_figures import DIGITS, IMPROVEMENT_DIGITS, SPECIFIC_DIGITS, TONNE, TONNE_DIGITS
 from ..measurement.benefits import improvement as improvement_of, specific_consumption
 from ..vocabulary import DOCUMENT_KINDS
 
-TONNE = Decimal("0.001")
 
 
 def rounded(values: np.ndarray, digits: int) -> list[float]:
@@ -69,7 +69,8 @@ def _improvement_tables(ev: Evaluation) -> tuple[list[dict[str, Any]], list[dict
             before = specific_consumption(cols[f"{s}.baseline_quantity"][present], cols[f"{s}.baseline_output"][present])
             after = specific_consumption(cols[f"{s}.projected_quantity"][present], cols[f"{s}.projected_output"][present])
             change = improvement_of(before, after)
-            for i, b, a, c in zip(present.tolist(), rounded(before, 6), rounded(after, 6), rounded(change, 4)):
+            for i, b, a, c in zip(present.tolist(), rounded(before, SPECIFIC_DIGITS), rounded(after, SPECIFIC_DIGITS),
+                                        rounded(change, IMPROVEMENT_DIGITS)):
                 specific[i][s] = {"baseline": b, "projected": a}
                 improvement[i][s] = c
                 if c < 0:
@@ -104,12 +105,14 @@ def results_of(ev: Evaluation, rows: list[int], ids: list[Any], titles: list[Any
     """One result per evaluated row: ``{"row", "id", "title", **engine.result_of(ev, i, explain=False)}``."""
     f = ev.facts
     npv, npv_grant, grant = _money(f["npv"]), _money(f["npv_with_grant"]), _money(f["grant_amount"])
-    co2 = [Decimal(repr(x)).quantize(TONNE, rounding=ROUND_HALF_UP) for x in rounded(f["co2e_avoided_t"], 3)]
-    irr, irr_grant = _floats(f["irr"], 4), _floats(f["irr_with_grant"], 4)
-    payback, payback_grant = _floats(f["simple_payback_years"], 2), _floats(f["simple_payback_with_grant"], 2)
-    discounted, bcr = _floats(f["discounted_payback_years"], 2), _floats(f["benefit_cost_ratio"], 3)
-    dscr, main = _floats(f["dscr"], 2), _floats(f["main_improvement"], 4)
-    rate = _floats(f["grant_rate"], 4)
+    co2 = [Decimal(repr(x)).quantize(TONNE, rounding=ROUND_HALF_UP) for x in rounded(f["co2e_avoided_t"], TONNE_DIGITS)]
+    d = DIGITS
+    irr, irr_grant = _floats(f["irr"], d["irr"]), _floats(f["irr_with_grant"], d["irr_with_grant"])
+    payback = _floats(f["simple_payback_years"], d["simple_payback_years"])
+    payback_grant = _floats(f["simple_payback_with_grant"], d["simple_payback_with_grant"])
+    discounted = _floats(f["discounted_payback_years"], d["discounted_payback_years"])
+    bcr, dscr = _floats(f["benefit_cost_ratio"], d["benefit_cost_ratio"]), _floats(f["dscr"], d["dscr"])
+    main, rate = _floats(f["main_improvement"], d["main_improvement"]), _floats(f["grant_rate"], d["grant_rate"])
     specific, improvement, worse = _improvement_tables(ev)
     score_cols = [(k, v.tolist()) for k, v in ev.scores.items()]
     decision = [str(d) for d in ev.decision.tolist()]

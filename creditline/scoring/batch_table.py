@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from ..exports import FORMULA_STARTS
 from ..rules.evaluation import Evaluation
+from ..rules.result_figures import DIGITS, TONNE_DIGITS
 from .batch_results import rounded
 from .results import COLUMNS
 
@@ -27,8 +28,11 @@ from .results import COLUMNS
 _PLAIN_BELOW = 1e11
 SCORES = tuple(c for c in COLUMNS if c.startswith("score_"))
 # The decimals of each float column, as the engine rounds it (the CSV writes them as ``repr`` would).
-FLOAT_DIGITS = {"irr": 4, "simple_payback_years": 2, "discounted_payback_years": 2, "benefit_cost_ratio": 3,
-                "main_improvement": 4, "grant_rate": 4}
+FLOAT_DIGITS = {k: DIGITS[k] for k in ("irr", "simple_payback_years", "discounted_payback_years", "benefit_cost_ratio",
+                                        "main_improvement", "grant_rate")}
+# Money and tonnes, held as the text of their Decimal: numbers to a spreadsheet, so never formula-quoted
+# (a negative NPV is -123.45, not '-123.45).
+DECIMAL_TEXT = ("npv", "co2e_avoided_t_per_year", "grant_amount")
 
 
 def _floats(values: np.ndarray, digits: int) -> np.ndarray:
@@ -88,12 +92,12 @@ def _scored(ev: Evaluation, rows: list[int], ids: list[Any], titles: list[Any]) 
     money = _decimal_texts(f["npv"], 2)
     grant = _decimal_texts(f["grant_amount"], 2)
     # Tonnes have no "not finite" in the per-row path; the same text comes out for every finite value.
-    co2 = _decimal_texts(f["co2e_avoided_t"], 3)
+    co2 = _decimal_texts(f["co2e_avoided_t"], TONNE_DIGITS)
     return {
         "row": rows, "id": ids, "title": titles, "decision": [str(d) for d in ev.decision.tolist()],
         **{f"score_{k}": np.asarray(v) for k, v in ev.scores.items()},
         "npv": money, **{k: _floats(f[k], d) for k, d in FLOAT_DIGITS.items() if k in f},
-        "co2e_avoided_t_per_year": co2, "grant_rate": _floats(f["grant_rate"], 4), "grant_amount": grant,
+        "co2e_avoided_t_per_year": co2, "grant_rate": _floats(f["grant_rate"], DIGITS["grant_rate"]), "grant_amount": grant,
         "failed_rules": _failed_rules(ev), "errors": [""] * ev.n,
     }
 
@@ -130,15 +134,17 @@ def _cell_texts(column: pd.Series) -> pa.Array:
         return pc.fill_null(fixed_texts(column.to_numpy(dtype=float, na_value=np.nan), FLOAT_DIGITS[name], True), "")
     if pd.api.types.is_integer_dtype(column.dtype):
         return pc.fill_null(pc.cast(pa.array(column), pa.string()), "")
-    # Any other column holds text (or None): what a spreadsheet could run as a formula gets a "'".
     text = pc.fill_null(pa.array(column.astype(object).where(column.notna(), None).tolist()
                                  if column.dtype == object else column, pa.string()), "")
+    if name in DECIMAL_TEXT:
+        return text
+    # Any other column holds text (or None): what a spreadsheet could run as a formula gets a "'".
     risky = pc.match_substring_regex(text, _FORMULA)
     return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
 
 
 def _numeric(column: pd.Series) -> bool:
-    return column.name in FLOAT_DIGITS or pd.api.types.is_integer_dtype(column.dtype)
+    return column.name in FLOAT_DIGITS or column.name in DECIMAL_TEXT or pd.api.types.is_integer_dtype(column.dtype)
 
 
 def _csv_quoted(text: pa.Array) -> pa.Array:

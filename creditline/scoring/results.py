@@ -18,9 +18,12 @@ def result_rows(results: list[dict[str, Any]], errors: list[dict[str, Any]]) -> 
         m = to_json(r["metrics"])
         out.append({"row": r["row"], "id": r.get("id"), "title": r.get("title"), "decision": r["decision"],
                     **{f"score_{k}": v for k, v in r["scores"].items()},
-                    **{k: m[k] for k in ("npv", "irr", "simple_payback_years", "discounted_payback_years",
-                                         "benefit_cost_ratio", "main_improvement", "co2e_avoided_t_per_year")},
-                    "grant_rate": m["grant_band"]["rate"], "grant_amount": m["grant_band"]["amount"],
+                    **{k: m[k] for k in ("irr", "simple_payback_years", "discounted_payback_years",
+                                         "benefit_cost_ratio", "main_improvement")},
+                    # Money and tonnes stay Decimal: numbers, which exports.cell leaves alone (a
+                    # negative NPV written as text would be formula-quoted: '-123.45).
+                    "npv": r["metrics"]["npv"], "co2e_avoided_t_per_year": r["metrics"]["co2e_avoided_t_per_year"],
+                    "grant_rate": m["grant_band"]["rate"], "grant_amount": r["metrics"]["grant_band"]["amount"],
                     "failed_rules": ";".join(r["failed_rules"]), "errors": ""})
     for e in errors:
         out.append({"row": e["row"], "decision": "rejected",

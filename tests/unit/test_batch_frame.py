@@ -167,3 +167,21 @@ def test_the_fixed_csv_scores_column_by_column_as_main_scored_it():
         out = score_frame(BOOK, read_frame((DATA / "batch_fixed.csv").read_bytes()))
     expected = json.loads((DATA / "batch_fixed.expected.json").read_text())
     assert without_hash(json.loads(json.dumps(engine.to_json(out)))) == expected
+
+
+def test_negative_money_is_written_as_a_number_and_text_that_could_run_is_quoted():
+    # Savings far below the investment: a negative NPV, which exports.cell must leave a number.
+    row = {**{c: "" for c in COLUMNS}, "title": "=HYPERLINK(1)", "investment": "100000.00", "loan_amount": "900",
+           "economic_life_years": "5", "annual_savings": "10", "cp_options": "technology_change",
+           "main_indicator": "electricity", "currency": BOOK.currency, **{f"electricity_{p}": "100" for p in PARTS}}
+    upload = pd.DataFrame([row], columns=COLUMNS).to_csv(index=False).encode()
+    with clock.today_is(TODAY):
+        frame = read_frame(upload)
+        per_row, _ = per_row_csv(frame)
+        table = score_frame(BOOK, frame, table=True)
+    columnar = io.StringIO()
+    write_csv(table["table"], columnar)
+    for text in (per_row, columnar.getvalue()):
+        got = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False).iloc[0]
+        assert got["npv"].startswith("-") and float(got["npv"]) < 0
+        assert got["title"] == "'=HYPERLINK(1)"

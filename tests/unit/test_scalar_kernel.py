@@ -12,11 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creditline.finance import metrics
-from creditline.rules import engine
+from creditline.finance.array_ops import ARRAY, SCALAR
+from creditline.rules import engine, grants
 from creditline.rules.expressions import compile_expression
 from creditline.rules.evaluation_one import evaluate_one, read_by_rules
 from creditline.rules.facts import FACT_TYPES, SETS
-from creditline.rules.facts_one import values_of
+from creditline.rules.facts import values_of
 
 from .rule_data import BOOKS, book
 from .test_engine_batch import proposal
@@ -133,3 +134,24 @@ def test_a_shown_amount_is_the_cent_rounding_of_the_figure(v):
     from creditline.finance.money import to_money
     got, want = engine._money(v), to_money(round(v, 2))
     assert got == want and str(got) == str(want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(improvement=st.one_of(edge, st.floats(min_value=-1, max_value=1)),
+       basis=st.one_of(edge, st.floats(min_value=0, max_value=1e9)), which=st.sampled_from(BOOKS))
+def test_the_grant_band_and_amount_are_one_kernel_for_one_and_for_many(improvement, basis, which):
+    # The steps scales and the graded one (gctf-pe), every threshold side, NaN and infinite inputs.
+    bands = book(which).grant_bands
+    rate_one = grants.rate_of(SCALAR, improvement, bands)
+    assert same(rate_one, grants.grant_rate(np.array([improvement]), bands)[0])
+    if abs(basis) < 1e15:  # whole cents of larger amounts overflow int64 in the batch; no loan is that large
+        cents = grants.cents_of(SCALAR, basis, rate_one, bands.get("cap"))
+        assert cents == grants.grant_amount_cents(np.array([basis]), np.array([rate_one]), bands.get("cap"))[0]
+        assert isinstance(cents, int)
+
+
+def test_the_class_digits_are_read_once_per_distinct_code():
+    codes = np.array(["C1313", "1313", "", "C1313", "c2011x"], dtype=object)
+    seen = []
+    got = ARRAY.each_distinct(lambda c: seen.append(c) or c.upper(), codes)
+    assert got.tolist() == ["C1313", "1313", "", "C1313", "C2011X"] and sorted(seen) == ["", "1313", "C1313", "c2011x"]
