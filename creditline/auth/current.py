@@ -109,7 +109,7 @@ def _authenticate_api_request() -> None:
     _check_body_type()
     token = bearer_token()
     if token:
-        g.actor = Actor.of(resolve_token(token))
+        g.actor = resolve_token(token)
         return
     if current_user.is_authenticated:
         # Cookie-authenticated calls come from our own pages: they must carry the CSRF token.

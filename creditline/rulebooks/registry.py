@@ -3,15 +3,23 @@
 Every lookup asks the database for the published versions, so a version one fund admin publishes
 is seen by every worker process at its next request, without a restart. Published texts never
 change, so a parsed version is cached in the process by its hash.
+
+The version in force on a day is asked on every score, the busiest request: it is kept in the
+process by (rulebook, day) together with a stamp of the published set (how many versions are
+published, the sum of their ids, the latest change to any version). Each lookup reads only the
+stamp, one aggregate row; a publish or a retirement changes it, so the next request in every
+worker sees the new version.
 """
 from __future__ import annotations
 
 import logging
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
@@ -28,6 +36,8 @@ class RulebookRegistry:
         self._books: dict[tuple[str, str], Rulebook] = {}
         self._by_hash: dict[str, Rulebook] = {}
         self.problems: list[str] = []
+        # (stamp of the published set, {(rulebook id, day): the version in force}), swapped whole.
+        self._in_force: tuple[tuple | None, dict[tuple[str, date], Rulebook | None]] = (None, {})
         self.reload()
 
     def reload(self) -> None:
@@ -39,6 +49,7 @@ class RulebookRegistry:
         # Keep books known by hash across reloads, so an old assessment can still be explained.
         self._by_hash.update({b.hash: b for b in books})
         self.problems = problems
+        self._in_force = (None, {})
 
     def _parsed(self, text: str, content_hash: str, label: str) -> Rulebook | None:
         book = self._by_hash.get(content_hash)
@@ -110,8 +121,31 @@ class RulebookRegistry:
         versions = [b for b, _ in self._everything(rulebook_id).values()]
         return max(versions, key=lambda b: version_key(b.version), default=None)
 
+    def _published_stamp(self) -> tuple | None:
+        """What changes whenever the published set does; None when the database cannot say."""
+        try:
+            row = db.session.connection().execute(_stamp_query()).one()
+        except SQLAlchemyError:
+            db.session.rollback()
+            return None
+        return tuple(row)
+
     def in_force(self, rulebook_id: str, on: date) -> Rulebook | None:
         """The version that applies on a day: the one with the latest effective date not after it."""
+        stamp = self._published_stamp()
+        cached_stamp, books = self._in_force
+        if stamp is None or stamp != cached_stamp:
+            books = {}
+        key = (rulebook_id, on)
+        if key in books:
+            return books[key]
+        book = self._in_force_now(rulebook_id, on)
+        if stamp is not None:
+            books[key] = book
+            self._in_force = (stamp, books)
+        return book
+
+    def _in_force_now(self, rulebook_id: str, on: date) -> Rulebook | None:
         candidates = [(e or date.min, version_key(b.version), b) for b, e in self._everything(rulebook_id).values()
                       if (e or date.min) <= on]
         return max(candidates, key=lambda c: c[:2])[2] if candidates else None
@@ -120,6 +154,17 @@ class RulebookRegistry:
         """Every valid rulebook, ordered by id and version."""
         found = self._everything()
         return [found[k][0] for k in sorted(found, key=lambda k: (k[0], version_key(k[1])))]
+
+
+@lru_cache(maxsize=1)
+def _stamp_query() -> Select[Any]:
+    # Built once, of plain table columns: it runs on every score.
+    from .models import RulebookVersion
+
+    t = RulebookVersion.__table__
+    published = t.c.status == "published"
+    return select(func.count(case((published, 1))), func.sum(case((published, t.c.id), else_=0)),
+                  func.max(t.c.updated_at), func.count(t.c.id))
 
 
 def version_key(version: str) -> tuple:

@@ -9,6 +9,8 @@ from creditline.database import utcnow
 from creditline.demo import DEMO_PASSWORD
 from creditline.extensions import db
 
+from ..factories import proposal_body
+
 
 def login(client, email, password=DEMO_PASSWORD):
     return client.post("/api/v1/auth/token", json={"email": email, "password": password})
@@ -164,3 +166,26 @@ def test_fund_admin_creates_users_with_fitting_roles(client, token_for, app):
         "organisation_id": bank["id"], "roles": ["bank_officer"]})
     assert ok.status_code == 201
     assert login(client, "second.officer@bank.example", "long-enough-pw").status_code == 201
+
+
+def test_a_token_that_just_scored_is_refused_once_revoked_or_its_account_disabled(app, client, token_for, ids):
+    from creditline.auth.permissions import Actor
+    from creditline.auth.services import resolve_token
+
+    body = proposal_body(ids["line"], ids["ent"])
+    token = login(client, "owner@textile.example").get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    with app.test_request_context():
+        # The one-query lookup builds the same caller the ORM objects describe.
+        user = db.session.execute(select(User).where(User.email == "owner@textile.example")).scalar_one()
+        assert resolve_token(token) == Actor.of(user)
+    assert client.post("/api/v1/score", headers=headers, json=body).status_code == 200
+    assert client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+    res = client.post("/api/v1/score", headers=headers, json=body)
+    assert res.status_code == 401 and res.get_json()["message"] == "this token was revoked"
+
+    officer = token_for("bank_officer")
+    assert client.post("/api/v1/score", headers=officer, json=body).status_code == 200
+    me = client.get("/api/v1/auth/me", headers=officer).get_json()
+    assert client.post(f"/api/v1/users/{me['id']}/disable", headers=token_for("fund_admin")).status_code == 200
+    assert client.post("/api/v1/score", headers=officer, json=body).status_code == 401

@@ -123,3 +123,42 @@ def test_two_admins_publishing_at_once_leave_exactly_one_version_in_force(app, c
     results = race_calls(app, [(f"/api/v1/rulebook-versions/{third_draft}/publish", second, later),
                                (f"/api/v1/rulebook-versions/{third_draft}/publish", third, later)])
     assert sorted(status for status, _ in results) == [200, 409], results
+
+
+def test_the_what_if_follows_a_publish_and_a_retirement_at_the_next_request(app, client, token_for, ids, admins,
+                                                                           vn_text):
+    from sqlalchemy import event
+
+    from ..factories import proposal_body
+
+    sme, (second, third) = token_for("sme"), admins
+    body = proposal_body(ids["line"], ids["ent"])
+
+    def version_scored() -> str:
+        res = client.post("/api/v1/score", headers=sme, json=body)
+        assert res.status_code == 200, res.get_json()
+        return res.get_json()["rulebook"]["version"]
+
+    assert version_scored() == "2007.1"  # the version in force is now kept in this process
+    read = []
+    with app.app_context():
+        engine = db.engine
+    watch = lambda conn, cursor, sql, *rest: read.append(sql)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        assert version_scored() == "2007.1"
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    # A score asks only whether the published set changed; it reads no rulebook text.
+    assert read and not any("rulebook_version.text" in sql for sql in read)
+
+    draft = client.post("/api/v1/rulebook-versions", headers=second,
+                        json={"rulebook_yaml": draft_of(vn_text, "2027.1")}).get_json()
+    assert version_scored() == "2007.1"  # a draft changes nothing
+    assert client.post(f"/api/v1/rulebook-versions/{draft['id']}/publish", headers=third, json={}).status_code == 200
+    assert version_scored() == "2027.1"
+    # Retired straight in the database (no timestamp touched): the next score still notices.
+    with app.app_context():
+        db.session.execute(db.text("UPDATE rulebook_version SET status = 'retired' WHERE id = :id"), {"id": draft["id"]})
+        db.session.commit()
+    assert version_scored() == "2007.1"
