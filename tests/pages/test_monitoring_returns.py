@@ -21,15 +21,16 @@ def test_return_correct_resubmit_and_accept(page, financed):  # noqa: F811
     report_m01(page, "420000")  # kilograms by mistake: the plan counts tonnes
 
     sign_in(page, "verifier@ncpc.example")
-    page.get_by_text("Reports to review").wait_for()
-    page.goto(f"/proposals/{pid}/monitoring")
+    # The verifier's home links the proposal's reports (other tests' proposals may wait there too).
+    page.locator(f'a[href="/proposals/{pid}/monitoring"]', has_text="Reports to review").click()
+    page.wait_for_url(f"**/proposals/{pid}/monitoring")
     review = page.get_by_test_id("review-M01")
     review.get_by_label("reason to return M01").fill("Output is in kg; the plan counts tonnes")
     review.get_by_role("button", name="Return").click()
     page.get_by_text("Report M01 returned").wait_for()
 
     sign_in(page, "owner@textile.example")
-    page.get_by_text("Reports returned to you").wait_for()
+    page.get_by_text("Reports returned to you").first.wait_for()
     page.goto(f"/proposals/{pid}/monitoring")
     assert page.get_by_test_id("return-reason").inner_text() == "Output is in kg; the plan counts tonnes"
     report_m01(page, "420")
