@@ -74,7 +74,19 @@ class Frames:
 
 
 def _read(stmt: Select[Any], dates: tuple[str, ...] = ()) -> pd.DataFrame:
-    frame = pd.read_sql(stmt, db.session.connection())
+    """The statement's rows as a frame, taken from the driver's cursor in one fetch.
+
+    SQLAlchemy binds the parameters; the rows skip its Row objects and per-value result
+    processing (a JSON result stays text, decoded where it is read), which were most of the
+    time of reading 100,000 proposals.
+    """
+    result = db.session.connection().execute(stmt)
+    try:
+        columns = list(result.keys())
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+    finally:
+        result.close()
+    frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
     for col in dates:
         frame[col] = pd.to_datetime(frame[col], errors="coerce")
     return frame
