@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import exports
@@ -101,9 +102,29 @@ def stacked(tables: dict[str, pd.DataFrame], keep: tuple[str, ...]) -> pd.DataFr
     return pd.concat(parts, ignore_index=True)
 
 
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`creditline.exports.frame`, column by column: a text column's distinct values are
+    made safe once each (a tape column repeats a few banks and statuses); columns without text
+    are left as they are, since only text can start a formula."""
+    safe = {}
+    for i, name in enumerate(frame.columns):
+        column = frame.iloc[:, i]
+        kind = pd.api.types.infer_dtype(column, skipna=True)
+        if kind == "string":
+            codes, uniques = pd.factorize(column)
+            table = np.array([exports.cell(v) for v in uniques] + [None], dtype=object)
+            column = pd.Series(table[codes], index=column.index, dtype=object)
+        elif kind not in ("integer", "floating", "decimal", "boolean", "date", "datetime", "datetime64", "empty"):
+            column = column.map(exports.cell)
+        safe[i] = column
+    out = pd.DataFrame(safe, index=frame.index) if safe else frame.copy()
+    out.columns = [exports.cell(c) for c in frame.columns]
+    return out
+
+
 def to_csv(frame: pd.DataFrame) -> bytes:
     buf = io.StringIO()
-    exports.frame(frame).to_csv(buf, index=False, lineterminator="\n")
+    formula_safe(frame).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue().encode("utf-8")
 
 
