@@ -107,7 +107,7 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     made safe once each (a tape column repeats a few banks and statuses); columns without text
     are left as they are, since only text can start a formula."""
     safe = {}
-    for i, name in enumerate(frame.columns):
+    for i in range(frame.shape[1]):
         column = frame.iloc[:, i]
         kind = pd.api.types.infer_dtype(column, skipna=True)
         if kind == "string":

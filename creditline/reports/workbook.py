@@ -140,7 +140,7 @@ def sheet_xml(frame: pd.DataFrame) -> str:
     n = len(frame)
     rows = np.arange(2, n + 2).astype(str).astype(object)
     columns = []
-    for i, name in enumerate(frame.columns):
+    for i in range(frame.shape[1]):
         letter = column_letter(i)
         ref = '<c r="' + letter + rows
         columns.append(_column_cells(frame.iloc[:, i].to_numpy(dtype=object), ref))
