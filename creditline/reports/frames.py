@@ -278,8 +278,9 @@ def read_indicators(actor: Actor, proposal_ids: pd.Series) -> pd.DataFrame:
 def read_all(actor: Actor, filters: Filters, today: date, *, impact: bool = True, tape: bool = False) -> Frames:
     """Every table of the reports, scoped and filtered (impact tables only when asked)."""
     lines = read_lines(actor, filters)
-    proposals = read_proposals(actor, filters)
     loans = read_loans(actor, filters, today, payments=tape)
+    # The tape alone (one row per loan) needs no proposal without a loan: skip reading them all.
+    proposals = read_proposals(actor, filters) if impact or not tape else loans[["proposal_id"]].iloc[:0]
     guarantees = read_guarantees(actor, loans["loan_id"])
     # Grants and verifications follow the proposals in view, and those financed by a loan in view.
     ids = pd.concat([proposals["proposal_id"], loans["proposal_id"]]).drop_duplicates()
