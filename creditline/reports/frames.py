@@ -74,7 +74,19 @@ class Frames:
 
 
 def _read(stmt: Select[Any], dates: tuple[str, ...] = ()) -> pd.DataFrame:
-    frame = pd.read_sql(stmt, db.session.connection())
+    """The statement's rows as a frame, taken from the driver's cursor in one fetch.
+
+    SQLAlchemy binds the parameters; the rows skip its Row objects and per-value result
+    processing (a JSON result stays text, decoded where it is read), which were most of the
+    time of reading 100,000 proposals.
+    """
+    result = db.session.connection().execute(stmt)
+    try:
+        columns = list(result.keys())
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+    finally:
+        result.close()
+    frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
     for col in dates:
         frame[col] = pd.to_datetime(frame[col], errors="coerce")
     return frame
@@ -266,8 +278,9 @@ def read_indicators(actor: Actor, proposal_ids: pd.Series) -> pd.DataFrame:
 def read_all(actor: Actor, filters: Filters, today: date, *, impact: bool = True, tape: bool = False) -> Frames:
     """Every table of the reports, scoped and filtered (impact tables only when asked)."""
     lines = read_lines(actor, filters)
-    proposals = read_proposals(actor, filters)
     loans = read_loans(actor, filters, today, payments=tape)
+    # The tape alone (one row per loan) needs no proposal without a loan: skip reading them all.
+    proposals = read_proposals(actor, filters) if impact or not tape else loans[["proposal_id"]].iloc[:0]
     guarantees = read_guarantees(actor, loans["loan_id"])
     # Grants and verifications follow the proposals in view, and those financed by a loan in view.
     ids = pd.concat([proposals["proposal_id"], loans["proposal_id"]]).drop_duplicates()

@@ -39,14 +39,15 @@ def _result(value: Any) -> dict[str, Any]:
 def verified_streams(verifications: pd.DataFrame) -> pd.DataFrame:
     """One row per (proposal, stream) of each confirmed verification in force."""
     rows = []
-    for rec in verifications.to_dict("records"):
-        result = _result(rec.get("result"))
+    results = verifications["result"].tolist() if "result" in verifications else [None] * len(verifications)
+    for proposal_id, value in zip(verifications["proposal_id"].tolist(), results):
+        result = _result(value)
         annual = float(result.get("annual_output") or 0)
         start = (result.get("window") or {}).get("start")
         for stream, ind in (result.get("indicators") or {}).items():
             base, rep = ind.get("baseline_specific"), ind.get("reporting_specific")
             saving = (float(base) - float(rep)) * annual if base is not None and rep is not None else np.nan
-            rows.append({"proposal_id": rec["proposal_id"], "stream": stream, "verified_saving": saving,
+            rows.append({"proposal_id": proposal_id, "stream": stream, "verified_saving": saving,
                          "verified_quantity": float(rep) * annual if rep is not None else np.nan,
                          "main": bool(ind.get("main")), "improvement": ind.get("improvement"),
                          "since": start})
@@ -66,8 +67,10 @@ def stream_table(indicators: pd.DataFrame, verifications: pd.DataFrame, proposal
     ind = ind.merge(verified_streams(verifications), on=["proposal_id", "stream"], how="left")
     meta = proposals[["proposal_id", "credit_line_id", "isic_code", "main_indicator", "currency"]]
     ind = ind.merge(meta, on="proposal_id", how="left")
-    ind["factor"] = [factors.get(int(line), {}).get(s, np.nan) if pd.notna(line) else np.nan
-                     for line, s in zip(ind["credit_line_id"], ind["stream"])]
+    table = pd.DataFrame([(line, stream, float(f)) for line, fs in factors.items() for stream, f in fs.items()],
+                         columns=["credit_line_id", "stream", "factor"])
+    table["credit_line_id"] = table["credit_line_id"].astype(ind["credit_line_id"].dtype)
+    ind = ind.merge(table, on=["credit_line_id", "stream"], how="left")
     ind["projected_co2e"] = ind["projected_saving"] * ind["factor"]
     ind["verified_co2e"] = ind["verified_saving"] * ind["factor"]
     ind["verified"] = ind["proposal_id"].isin(set(verifications["proposal_id"])) if not verifications.empty else False
@@ -100,8 +103,8 @@ def impact(frames: Any, factors: dict[int, dict[str, float]]) -> dict[str, Any]:
                               "verified_proposals": int(v["proposal_id"].nunique()),
                               "projected_saving_of_verified": _q(_sum(v["projected_saving"])),
                               "verified_saving": _q(_sum(v["verified_saving"]))})
-    by_proposal = verified.groupby("proposal_id").agg(co2e=("verified_co2e", lambda s: _sum(s)),
-                                                       since=("since", "first"))
+    # sum() skips missing values as np.nansum does (an all-missing group sums to 0).
+    by_proposal = verified.groupby("proposal_id").agg(co2e=("verified_co2e", "sum"), since=("since", "first"))
     annual_co2e = float(by_proposal["co2e"].sum()) if not by_proposal.empty else 0.0
     cumulative = float((by_proposal["co2e"] * _years_since(by_proposal["since"], frames.today)).sum()) \
         if not by_proposal.empty else 0.0
@@ -145,10 +148,11 @@ def _money_saved(proposals: pd.DataFrame, streams: pd.DataFrame) -> list[dict[st
     scale = pd.Series(scale.to_numpy(), index=main["proposal_id"]).groupby(level=0).first()
     net = proposals.set_index("proposal_id")
     net = (net["annual_savings_c"].fillna(0) - net["extra_cost_c"].fillna(0)).astype(float)
+    scale = scale.dropna()
     out = []
     for currency, ids in proposals.groupby("currency")["proposal_id"]:
-        verified_ids = [i for i in ids if i in scale.index and pd.notna(scale[i])]
-        out.append({"currency": currency, "projected_per_year": money(net.reindex(list(ids)).sum()),
+        verified_ids = ids[ids.isin(scale.index)].tolist()
+        out.append({"currency": currency, "projected_per_year": money(net.reindex(ids.tolist()).sum()),
                     "projected_of_verified_per_year": money(net.reindex(verified_ids).sum()),
                     "verified_estimate_per_year": money(round(float((net.reindex(verified_ids)
                                                                      * scale.reindex(verified_ids)).sum())))})
@@ -185,29 +189,38 @@ def financed_emissions(loans: pd.DataFrame, proposals: pd.DataFrame, streams: pd
     v_emis = (verified["verified_quantity"] * verified["factor"]).groupby(verified["proposal_id"]).sum()
     b_emis = (factored["baseline_annual"] * factored["factor"]).groupby(factored["proposal_id"]).sum()
     avoided = (verified["verified_co2e"]).groupby(verified["proposal_id"]).sum()
-    assets = dict(zip(proposals["proposal_id"], proposals["total_assets_c"]))
-    rows, total = [], 0.0
+    assets = pd.Series(proposals["total_assets_c"].to_numpy(), index=proposals["proposal_id"].to_numpy())
+    assets = assets[~assets.index.duplicated(keep="last")]
     lent = loans[loans["outstanding_c"] > 0]
-    for rec in lent.to_dict("records"):
-        pid = rec["proposal_id"]
-        if pid in v_emis.index:
-            emissions, score = float(v_emis[pid]), 1
-        elif pid in b_emis.index:
-            emissions, score = float(b_emis[pid]), 3
-        else:
-            emissions, score = None, 5
-        total_assets = assets.get(pid)
-        share = min(1.0, rec["outstanding_c"] / total_assets) if total_assets else None
-        financed = emissions * share if emissions is not None and share is not None else None
-        total += financed or 0.0
-        rows.append({"loan_id": int(rec["loan_id"]), "enterprise": rec["enterprise"], "currency": rec["currency"],
-                     "outstanding": money(rec["outstanding_c"]),
-                     "enterprise_debt_and_equity": money(total_assets) if total_assets else None,
-                     "attribution": None if share is None else round(share, 4),
-                     "enterprise_t_co2e_per_year": None if emissions is None else _q(emissions),
-                     "financed_t_co2e_per_year": None if financed is None else _q(financed),
-                     "data_quality": score,
-                     "verified_avoided_t_co2e_per_year": _q(float(avoided.get(pid, 0.0)))})
+    # Every loan's figures as whole columns; only the row dictionaries are made one by one.
+    pid = lent["proposal_id"].to_numpy()
+    has_v, has_b = np.isin(pid, v_emis.index), np.isin(pid, b_emis.index)
+    emissions = np.where(has_v, v_emis.reindex(pid).to_numpy(dtype=float),
+                         np.where(has_b, b_emis.reindex(pid).to_numpy(dtype=float), np.nan))
+    known = has_v | has_b
+    score = np.select([has_v, has_b], [1, 3], 5)
+    total_assets = assets.reindex(pid).to_numpy(dtype=float)
+    has_assets = ~np.isnan(total_assets) & (total_assets != 0)
+    outstanding = lent["outstanding_c"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.minimum(1.0, outstanding / total_assets)
+    financed = emissions * share
+    has_financed = known & has_assets
+    avoided_t = avoided.reindex(pid, fill_value=0.0).to_numpy(dtype=float)
+    rows = [{"loan_id": int(loan), "enterprise": name, "currency": cur, "outstanding": money(out_c),
+             "enterprise_debt_and_equity": money(ta) if ok_a else None,
+             "attribution": round(sh, 4) if ok_a else None,
+             "enterprise_t_co2e_per_year": _q(em) if ok_e else None,
+             "financed_t_co2e_per_year": _q(fin) if ok_f else None,
+             "data_quality": sc, "verified_avoided_t_co2e_per_year": _q(av)}
+            for loan, name, cur, out_c, ta, ok_a, sh, em, ok_e, fin, ok_f, sc, av in zip(
+                lent["loan_id"].tolist(), lent["enterprise"].tolist(), lent["currency"].tolist(), outstanding.tolist(),
+                total_assets.tolist(), has_assets.tolist(), share.tolist(), emissions.tolist(), known.tolist(),
+                financed.tolist(), has_financed.tolist(), score.tolist(), avoided_t.tolist())]
+    # Added in the loans' order, one by one, as the figure has always been summed.
+    total = 0.0
+    for value in financed[has_financed].tolist():
+        total += value or 0.0
     scores = [r["data_quality"] for r in rows]
     return {"loans": rows, "financed_t_co2e_per_year": _q(total),
             "weighted_data_quality": (round(float(np.average(scores, weights=[float(r["outstanding"]) for r in rows])), 2)

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .portfolio import guarantee_positions, loan_positions
@@ -51,8 +52,10 @@ def _money_col(cents: pd.Series) -> pd.Series:
 
 
 def _day_col(days: pd.Series) -> pd.Series:
-    stamp = pd.to_datetime(days, errors="coerce")
-    return pd.Series([None if pd.isna(d) else d.date() for d in stamp], index=days.index, dtype=object)
+    # A tape has few distinct days: each becomes a date once (missing ones, code -1, become None).
+    codes, uniques = pd.factorize(pd.to_datetime(days, errors="coerce"))
+    table = np.array([d.date() for d in uniques] + [None], dtype=object)
+    return pd.Series(table[codes], index=days.index, dtype=object)
 
 
 def _share_col(values: pd.Series) -> pd.Series:
