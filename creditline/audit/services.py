@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -69,8 +70,17 @@ def event_hash(event: AuditEvent) -> str:
 
 def record(actor: Author | None, action: str, entity_type: str, entity_id: int | None,
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEvent:
-    """Append an event to the chain in the current transaction (the caller commits)."""
+    """Append an event to the chain in the current transaction (the caller commits).
+
+    Inside :func:`chained_together` the event is only built here (its ``seq`` and hash are set,
+    and the listeners told, when the block ends).
+    """
     session = db.session
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        event = _unchained(actor, action, entity_type, entity_id, before, after, utcnow())
+        pending.append((actor, event, True))
+        return event
     if session.get_bind().dialect.name == "postgresql":
         # Serialise writers on the chain's tail; released with the transaction.
         session.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
@@ -113,6 +123,11 @@ def record_many(actor: Author | None, events: list[tuple[str, str, int | None, d
     if not events:
         return 0
     session = db.session
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        now = utcnow()
+        pending.extend((actor, _unchained(actor, *e, now), False) for e in events)
+        return len(events)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
     session.flush()
@@ -131,6 +146,63 @@ def record_many(actor: Author | None, events: list[tuple[str, str, int | None, d
     _move_head(seq, prev)
     session.flush()
     return len(rows)
+
+
+# Events recorded inside ``chained_together``: (actor, event, whether the listeners hear of it).
+_PENDING = "audit_events_pending"
+
+
+def _unchained(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
+               before: dict[str, Any] | None, after: dict[str, Any] | None, at: datetime) -> AuditEvent:
+    return AuditEvent(occurred_at=at, actor_id=actor.user_id if actor else None,
+                      actor_email=actor.email if actor else None, action=action, entity_type=entity_type,
+                      entity_id=entity_id, before=normalise(before), after=normalise(after))
+
+
+@contextmanager
+def chained_together() -> Iterator[None]:
+    """Record the block's events as usual, but chain them (and tell the listeners) at its end.
+
+    Appending one event reads the chain's tail and moves its head (a query and a flush each); a
+    loan tape of thousands of loans records tens of thousands of events in one transaction. Here
+    they are chained in the order recorded, each with its own time, with one read of the tail:
+    the chain verifies as if each had been appended alone. The listeners then hear of each event
+    in that order, with its ``seq``. Nothing may read the audit trail inside the block (its events
+    are not there yet), and an event's ``seq`` is unknown until the block ends. Nested blocks
+    join the outer one; on an exception nothing is chained (the transaction rolls back).
+    """
+    session = db.session
+    if session.info.get(_PENDING) is not None:
+        yield
+        return
+    pending: list[tuple[Actor | None, AuditEvent, bool]] = []
+    session.info[_PENDING] = pending
+    try:
+        yield
+    finally:
+        session.info.pop(_PENDING, None)
+    _chain(pending)
+
+
+def _chain(pending: list[tuple[Actor | None, AuditEvent, bool]]) -> None:
+    if not pending:
+        return
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
+    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    for _, event, _ in pending:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev
+        event.hash = prev = event_hash(event)
+    session.add_all([event for _, event, _ in pending])
+    _move_head(seq, prev)
+    session.flush()
+    for actor, event, notify in pending:
+        if notify:
+            for listener in LISTENERS:
+                listener(actor, event)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import utcnow
@@ -12,6 +12,9 @@ from ..extensions import db
 
 class Notification(db.Model):
     __tablename__ = "notification"
+    # A step taken resolves the hand-offs about its object (notifications.services.resolve) on
+    # every audited change: without this index each one scans every notification ever sent.
+    __table_args__ = (Index("ix_notification_entity", "entity_type", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)

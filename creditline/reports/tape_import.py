@@ -29,7 +29,7 @@ from sqlalchemy import select, text
 
 from .. import clock
 from ..audit.models import AuditEvent
-from ..audit.services import record
+from ..audit.services import chained_together, record
 from ..auth.models import Organisation
 from ..auth.permissions import Actor, require_role
 from ..creditlines.models import CreditLine
@@ -150,14 +150,17 @@ def import_tape(actor: Actor, data: bytes | None, filename: str, dry_run: bool =
             checked = check(frame, references(), clock.today())
             if checked.errors:
                 raise _refuse(checked.errors)
-            created = [_create(actor, row, source) for row in checked.rows]
-            differing = [e for row, made in zip(checked.rows, created) for e in _differences(row, made)]
-            if differing:
-                raise _refuse(differing)
-            summary = _summary(source, created, dry_run)
-            record(actor, f"loan_tape.{IMPORT}", "loan_tape", None, None,
-                   {"filename": source.filename, "sha256": source.sha256, "note": source.note(actor),
-                    "rows": len(created), "loan_ids": [c["loan_id"] for c in created]})
+            # Thousands of loans' events are chained once, at the end (the chain verifies the same).
+            with chained_together():
+                known = _Known()
+                created = [_create(actor, row, source, known) for row in checked.rows]
+                differing = [e for row, made in zip(checked.rows, created) for e in _differences(row, made)]
+                if differing:
+                    raise _refuse(differing)
+                summary = _summary(source, created, dry_run)
+                record(actor, f"loan_tape.{IMPORT}", "loan_tape", None, None,
+                       {"filename": source.filename, "sha256": source.sha256, "note": source.note(actor),
+                        "rows": len(created), "loan_ids": [c["loan_id"] for c in created]})
             if dry_run:
                 raise _DryRun(summary)
             return summary
@@ -217,18 +220,43 @@ def _columns(row: TapeRow, fields: dict[str, str] | None = None) -> Iterator[Non
         raise _refuse(problems) from None
 
 
-def _create(actor: Actor, row: TapeRow, source: Source) -> dict[str, Any]:
+class _Known:
+    """The credit lines, banks and enterprises a file names, each looked up once for all its rows."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, str], Any] = {}
+        # The objects made, held until their events are chained: the session keeps objects only
+        # while referenced, and the audit listeners read them again (else one reload each).
+        self.made: list[Any] = []
+
+    def _once(self, kind: str, name: str, stmt: Any) -> Any:
+        key = (kind, name)
+        if key not in self._found:
+            self._found[key] = db.session.scalar(stmt)
+        return self._found[key]
+
+    def line(self, name: str) -> CreditLine | None:
+        return self._once("line", name, select(CreditLine).where(CreditLine.name == name))
+
+    def bank_id(self, name: str) -> int | None:
+        return self._once("bank", name, select(Organisation.id).where(Organisation.name == name,
+                                                                        Organisation.kind == "bank"))
+
+    def enterprise(self, name: str) -> Enterprise | None:
+        return self._once("enterprise", name, select(Enterprise).where(Enterprise.legal_name == name))
+
+
+def _create(actor: Actor, row: TapeRow, source: Source, known: _Known) -> dict[str, Any]:
     with _columns(row):
-        return _create_row(actor, row, source)
+        return _create_row(actor, row, source, known)
 
 
-def _create_row(actor: Actor, row: TapeRow, source: Source) -> dict[str, Any]:
+def _create_row(actor: Actor, row: TapeRow, source: Source, known: _Known) -> dict[str, Any]:
     v = row.values
     note = source.note(actor)
-    refs_line = db.session.scalar(select(CreditLine).where(CreditLine.name == v["credit_line"]))
-    bank_id = db.session.scalar(select(Organisation.id).where(Organisation.name == v["bank"],
-                                                              Organisation.kind == "bank"))
-    enterprise = db.session.scalar(select(Enterprise).where(Enterprise.legal_name == v["enterprise"]))
+    refs_line = known.line(v["credit_line"])
+    bank_id = known.bank_id(v["bank"])
+    enterprise = known.enterprise(v["enterprise"])
     assert refs_line is not None and bank_id is not None and enterprise is not None  # checked by tape_rows
     tape_id = v["loan_id"] or None
     proposal = Proposal(enterprise_id=enterprise.id, credit_line_id=refs_line.id, bank_id=bank_id, status="eligible",
@@ -279,6 +307,7 @@ def _create_row(actor: Actor, row: TapeRow, source: Source) -> dict[str, Any]:
     if loan.installments:
         update_arrears(loan, clock.today(), actor=actor)
     audit = {"note": note, "tape_loan_id": tape_id, "row": row.row}
+    known.made.extend((proposal, loan, guarantee, tranche, payment, verification, grant))
     for kind, obj in (("proposal", proposal), ("loan", loan), ("guarantee", guarantee), ("disbursement", tranche),
                       ("payment", payment), ("verification", verification), ("grant", grant)):
         if obj is not None:

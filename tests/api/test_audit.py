@@ -1,5 +1,5 @@
 """The audit trail records every change, chained by hash, and detects tampering."""
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from creditline.audit.models import AuditEvent
 from creditline.audit.services import verify_chain
@@ -127,3 +127,53 @@ def test_events_filter_by_actor(client, token_for):
     other = client.get("/api/v1/auth/me", headers=committee).get_json()["id"]
     theirs = client.get(f"/api/v1/audit-events?actor_id={other}", headers=admin).get_json()["items"]
     assert [e["action"] for e in theirs] == ["token.issued"]
+
+
+def _tail() -> int:
+    return db.session.scalar(select(func.max(AuditEvent.seq)))
+
+
+def test_events_chained_together_verify_and_reach_the_listeners_in_order(app, demo):
+    from creditline.audit import services as audit
+    from creditline.audit.models import AuditHead
+    from creditline.unit_of_work import transaction
+
+    heard: list[tuple[int, str]] = []
+    with app.app_context():
+        tail = _tail()
+        saved = list(audit.LISTENERS)
+        audit.LISTENERS.append(lambda actor, e: heard.append((e.seq, e.action)))
+        try:
+            with transaction(), audit.chained_together():
+                audit.record(None, "test.first", "test", 1, None, {"n": 1})
+                audit.record_many(None, [("test.batch", "test", 2, None, {"n": 2})])
+                audit.record(None, "test.last", "test", 3, None, {"n": 3})
+                assert _tail() == tail  # chained only when the block ends
+        finally:
+            audit.LISTENERS[:] = saved
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.seq > tail).order_by(AuditEvent.seq)).all()
+        assert [(e.seq, e.action, e.after) for e in events] == [
+            (tail + 1, "test.first", {"n": 1}), (tail + 2, "test.batch", {"n": 2}), (tail + 3, "test.last", {"n": 3})]
+        # record_many's events are not handed to the listeners, as outside the block.
+        assert heard == [(tail + 1, "test.first"), (tail + 3, "test.last")]
+        head = db.session.get(AuditHead, 1)
+        assert (head.seq, head.hash) == (events[-1].seq, events[-1].hash)
+        assert verify_chain().ok
+
+
+def test_events_chained_together_are_dropped_with_a_failed_transaction(app, demo):
+    from creditline.audit import services as audit
+    from creditline.unit_of_work import transaction
+
+    with app.app_context():
+        tail = _tail()
+        try:
+            with transaction(), audit.chained_together():
+                audit.record(None, "test.first", "test", 1, None, {"n": 1})
+                raise RuntimeError("refused")
+        except RuntimeError:
+            pass
+        assert _tail() == tail and verify_chain().ok
+        with transaction():
+            audit.record(None, "test.after", "test", 2)
+        assert _tail() == tail + 1 and verify_chain().ok

@@ -1,0 +1,23 @@
+"""notification entity index: resolving the hand-offs about one object reads only its notifications
+
+Revision ID: 0025_notification_entity_index
+Revises: 0024_notification_email_claim
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0025_notification_entity_index'
+down_revision = '0024_notification_email_claim'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index('ix_notification_entity', ['entity_type', 'entity_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_entity')
