@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql import ClauseElement
 
 from .audit.services import record
 from .auth.permissions import Actor
@@ -34,13 +36,20 @@ def move(actor: Actor | None, obj: Any, lifecycle: Lifecycle, target: str, *, ac
     lifecycle.check(source, target)
     model = type(obj)
     changes = {"status": target, **(values or {})}
+    # The moved object is updated in place below, not by "evaluate", which tests the update's
+    # criteria against every object in the session (one bulk import's thousands of loans, each move).
     result = db.session.execute(update(model).where(model.id == obj.id, model.status == source).values(**changes)
-                                .execution_options(synchronize_session="evaluate"))
+                                .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         current = db.session.scalar(select(model.status).where(model.id == obj.id)
                                     .execution_options(populate_existing=True))
         raise InvalidTransition(lifecycle.entity, current or "missing", target,
                                 lifecycle.allowed(current or ""))
+    for name, value in changes.items():
+        if isinstance(value, ClauseElement):
+            db.session.expire(obj, [name])  # computed by the database: read again when next used
+        else:
+            set_committed_value(obj, name, value)
     audited_after = after() if callable(after) else after
     record(actor, action or f"{lifecycle.entity}.{target}", entity_type or lifecycle.entity, obj.id,
            before if before is not None else {"status": source},
