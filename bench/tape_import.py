@@ -4,8 +4,9 @@ Run: ``python bench/tape_import.py [N] [--database URL]`` (default: 200 loans in
 file). The demo and its story are seeded, their loan tape exported and its rows repeated N times
 (without the guarantee, so the line's capacity does not bound N); the file is then checked
 (``dry_run``, everything rolled back) and imported. ``--database`` is dropped and rebuilt: give it
-a database of its own. Prints seconds per loan and whether the upload limit
-(``tape_import.LIMITS``) imports within the goal of 15 minutes.
+a database of its own. Prints seconds (wall and CPU) per loan and whether checking and importing
+a full upload (``tape_import.LIMITS``, 2,000 loans) fits the goal of one minute. On a shared
+machine the wall time includes waiting for a core: the CPU time is this process's own work.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 TODAY = dt.date(2026, 11, 17)
-GOAL_S = 15 * 60
+GOAL_S = 60
 
 
 def main() -> None:
@@ -55,20 +56,23 @@ def main() -> None:
         for col in ("guarantee_status", "coverage_share", "guarantee_covered", "guarantee_issued_on"):
             rows[col] = None
         data = sheets.to_csv(loan_tape.labelled(rows))
-        results = {}
+        results: dict[str, float] = {}
+        cpus: dict[str, float] = {}
         for label, dry in (("check (dry run)", True), ("import", False)):
             t0, c0 = time.perf_counter(), time.process_time()
             summary = tape_import.import_tape(admin, data, "bench.csv", dry_run=dry)
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            results[label] = wall
+            results[label], cpus[label] = wall, cpu
             assert summary["rows"] == args.loans
             print(f"{db.engine.dialect.name} {label}: {args.loans:,} loans in {wall:.1f} s "
                   f"({wall / args.loans * 1000:.0f} ms a loan, CPU {cpu:.1f} s)")
-        per_loan = results["import"] / args.loans
         limit = tape_import.LIMITS.max_rows
-        estimate = per_loan * limit
-        print(f"a full upload of {limit:,} loans: about {estimate / 60:.1f} min "
-              f"({'meets' if estimate < GOAL_S else 'misses'} the goal of {GOAL_S // 60} min)")
+        for what, spent in (("wall", results), ("CPU", cpus)):
+            total = sum(spent.values())
+            estimate = total / args.loans * limit
+            print(f"check + import, {what}: {total:.1f} s for {args.loans:,} loans, about {estimate:.0f} s for a "
+                  f"full upload of {limit:,} ({'meets' if estimate < GOAL_S else 'misses'} the goal of "
+                  f"{GOAL_S} s)")
 
 
 if __name__ == "__main__":

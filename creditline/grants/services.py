@@ -69,7 +69,10 @@ def _no_other_grant(p: Proposal, g: Grant | None) -> str | None:
     # The same investment proposed again (a second proposal of the enterprise) must not be paid twice.
     others = db.session.execute(
         select(Grant, Proposal).join(Proposal, Proposal.id == Grant.proposal_id)
-        .where(Proposal.enterprise_id == p.enterprise_id, Proposal.id != p.id, Grant.status.in_(COMMITTED))).all()
+        .where(Proposal.enterprise_id == p.enterprise_id, Proposal.id != p.id, Grant.status.in_(COMMITTED),
+               # Only a proposal of the same amount can be the same investment: an enterprise with a
+               # book of loans is not read whole for every grant.
+               Proposal.investment == p.investment)).all()
     for other, q in others:
         if _same_investment(p, q):
             reasons.append(f"double funding: grant {other.id} ({other.status}) was committed for proposal {q.id} "
