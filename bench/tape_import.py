@@ -3,8 +3,8 @@
 Run: ``python bench/tape_import.py [N] [--database URL]`` (default: 200 loans into a fresh SQLite
 file). The demo and its story are seeded, their loan tape exported and its rows repeated N times
 (without the guarantee, and with a larger grant budget, so the line's capacity and budget do
-not bound N); the file is then checked (``dry_run``, everything rolled back) and imported. ``--database`` is dropped and rebuilt: give it
-a database of its own. Prints seconds (wall and CPU) per loan and whether checking and importing
+not bound N); the file is then checked (``dry_run``, everything rolled back) and imported.
+``--database`` is dropped and rebuilt: give it a database of its own. Prints seconds (wall and CPU) per loan and whether checking and importing
 a full upload (``tape_import.LIMITS``, 2,000 loans) fits the goal of one minute. On a shared
 machine the wall time includes waiting for a core: the CPU time is this process's own work.
 """
