@@ -4,9 +4,10 @@ Run: ``python bench/tape_import.py [N] [--database URL]`` (default: 200 loans in
 file). The demo and its story are seeded, their loan tape exported and its rows repeated N times
 (without the guarantee, and with a larger grant budget, so the line's capacity and budget do
 not bound N); the file is then checked (``dry_run``, everything rolled back) and imported.
-``--database`` is dropped and rebuilt: give it a database of its own. Prints seconds (wall and CPU) per loan and whether checking and importing
-a full upload (``tape_import.LIMITS``, 2,000 loans) fits the goal of one minute. On a shared
-machine the wall time includes waiting for a core: the CPU time is this process's own work.
+``--database`` is dropped and rebuilt: give it a database of its own. Prints seconds (wall and
+CPU) per loan and whether checking and importing a full upload (``tape_import.LIMITS``, 2,000
+loans) fits the goal of one minute. On a shared machine the wall time includes waiting for a
+core: the CPU time is this process's own work.
 """
 from __future__ import annotations
 
