@@ -8,9 +8,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from creditline.audit.models import AuditEvent
+from creditline.audit.services import verify_chain
 from creditline.extensions import db
 from creditline.guarantees.models import Guarantee
 from creditline.loans.models import Disbursement, Installment, Loan, Payment
+from creditline.notifications.models import Notification
 from creditline.proposals.models import Proposal
 
 from .test_reports import get, story  # noqa: F401  (the story fixture)
@@ -72,6 +74,13 @@ def test_an_exported_tape_imports_to_loans_with_the_same_figures(app, client, to
         assert kinds.count("loan") == n and kinds.count("proposal") == n and kinds.count("loan_tape") == 1
         assert all("imported from loan tape book.csv (sha256 " + summary["sha256"] in e.after["note"]
                    for e in events)
+        # The file's events, chained together at its end, verify; their hand-offs were told in order
+        # (an imported loan already paid out asks nobody to disburse it).
+        assert verify_chain().ok
+        paid_out = [m["loan_id"] for m in summary["loans"] if m["disbursement_id"]]
+        asks = db.session.scalars(select(Notification).where(Notification.kind == "loan_to_disburse",
+                                                             Notification.entity_id.in_(paid_out))).all()
+        assert paid_out and asks and all(n.resolved_at is not None for n in asks)
         db.session.remove()
 
 
