@@ -1,14 +1,14 @@
 """notification entity index: resolving the hand-offs about one object reads only its notifications
 
-Revision ID: 0025_notification_entity_index
-Revises: 0024_notification_email_claim
+Revision ID: 0026_notification_entity_index
+Revises: 0025_loan_balances
 """
 from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0025_notification_entity_index'
-down_revision = '0024_notification_email_claim'
+revision = '0026_notification_entity_index'
+down_revision = '0025_loan_balances'
 branch_labels = None
 depends_on = None
 
