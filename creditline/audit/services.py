@@ -152,7 +152,7 @@ def record_many(actor: Author | None, events: list[tuple[str, str, int | None, d
 _PENDING = "audit_events_pending"
 
 
-def _unchained(actor: Actor | None, action: str, entity_type: str, entity_id: int | None,
+def _unchained(actor: Author | None, action: str, entity_type: str, entity_id: int | None,
                before: dict[str, Any] | None, after: dict[str, Any] | None, at: datetime) -> AuditEvent:
     return AuditEvent(occurred_at=at, actor_id=actor.user_id if actor else None,
                       actor_email=actor.email if actor else None, action=action, entity_type=entity_type,
@@ -175,7 +175,7 @@ def chained_together() -> Iterator[None]:
     if session.info.get(_PENDING) is not None:
         yield
         return
-    pending: list[tuple[Actor | None, AuditEvent, bool]] = []
+    pending: list[tuple[Author | None, AuditEvent, bool]] = []
     session.info[_PENDING] = pending
     try:
         yield
@@ -184,7 +184,7 @@ def chained_together() -> Iterator[None]:
     _chain(pending)
 
 
-def _chain(pending: list[tuple[Actor | None, AuditEvent, bool]]) -> None:
+def _chain(pending: list[tuple[Author | None, AuditEvent, bool]]) -> None:
     if not pending:
         return
     session = db.session
