@@ -51,7 +51,8 @@ from .tape_grants import import_grant
 from .tape_rows import LineRef, References, TapeRow, check
 
 # Each loan goes through the services (bench/tape_import.py: about 70 ms of CPU a loan on SQLite,
-# 120 on PostgreSQL, for the check and again for the import), so one upload holds at most 2,000 loans; a larger book comes in several files.
+# 120 on PostgreSQL, for the check and again for the import), so one upload holds at most 2,000
+# loans; a larger book comes in several files.
 LIMITS = TableLimits(max_rows=2_000)
 ZERO = Decimal("0.00")
 # Actions are "<entity>.import" ("loan.import", "loan_tape.import"), as every audited action is named.
