@@ -1,14 +1,14 @@
 """notification entity index: resolving the hand-offs about one object reads only its notifications
 
-Revision ID: 0026_notification_entity_index
-Revises: 0025_loan_balances
+Revision ID: 0027_notification_entity_index
+Revises: 0026_claim_payment_day
 """
 from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0026_notification_entity_index'
-down_revision = '0025_loan_balances'
+revision = '0027_notification_entity_index'
+down_revision = '0026_claim_payment_day'
 branch_labels = None
 depends_on = None
 
