@@ -8,6 +8,9 @@ promises (body or media type).
 Random path ids almost never name a row, so every id in a path is drawn from the demo's real
 rows (all of them, in or out of the role's scope): the fuzzer then reads and changes real
 proposals, loans and guarantees instead of collecting 404s.
+
+The cases are drawn once per process, on the story's rows, and every role sends the same ones
+(see ``Plan``): the roles differ in what they may do, not in what they send.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import product
+from typing import Any
 
 import pytest
 
@@ -69,6 +73,7 @@ FIXED_VALUES = {"fmt": ["csv", "xlsx"], "number": [1, 2]}
 @dataclass
 class Tally:
     requests: int = 0
+    known: int = 0  # 500s of the one known, pinned finding (see _unreadable_part_name)
     statuses: Counter = field(default_factory=Counter)
     failures: dict[str, str] = field(default_factory=dict)
 
@@ -107,27 +112,93 @@ def _strategy(operation, mode: GenerationMode):
         lambda params: operation.as_strategy(generation_mode=mode, path_parameters=params))
 
 
-def _fuzz(operation, mode: GenerationMode, headers: dict[str, str], tally: Tally) -> None:
+@dataclass
+class Plan:
+    """What every role sends: each operation's cases per mode, drawn once per process.
+
+    A case's path, query and body never depend on who sends it (the token goes in at call time),
+    so drawing them again for each role only bought the same cases at the same cost. A verdict (the
+    checks' outcome) depends only on the operation and the answer, so an answer already judged,
+    for any role, is not judged again.
+    """
+
+    schema: Any
+    runs: list[tuple[Any, GenerationMode, list]]
+    verdicts: dict[tuple, tuple[str, str] | None] = field(default_factory=dict)
+
+
+_PLANS: dict[int, Plan] = {}  # by id(app): one app per session
+
+
+def _draw(operation, mode: GenerationMode) -> list:
+    """The operation's cases in this mode, as the derandomised run generates them."""
+    cases: list = []
+
     @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     @given(case=_strategy(operation, mode))
-    def run(case):
-        response = case.call(headers=headers)
-        db.session.remove()  # the app's request ended; the next read must see what it committed
-        tally.requests += 1
-        tally.statuses[response.status_code] += 1
-        try:
-            case.validate_response(response, checks=CHECKS, headers=headers)
-        except FailureGroup as exc:
-            key = f"{operation.method.upper()} {operation.path} [{mode.value}]: " + "; ".join(
-                sorted({f.title for f in exc.exceptions}))
-            tally.failures.setdefault(key, str(exc)[:2000])
+    def draw(case):
+        cases.append(case)
 
     try:
-        run()
+        draw()
     except Unsatisfiable:
         # Nothing in the request left to break (no parameters, no body): no negative case exists.
         assert mode is GenerationMode.NEGATIVE, f"{operation.label}: no valid request can be generated"
+    return cases
+
+
+def _plan(app) -> Plan:
+    """Build the schema and draw every case, on the story's rows (call inside an app context)."""
+    if id(app) not in _PLANS:
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+        # Every request carries the role's token: a negated one only ever buys a 401 (test_auth's job).
+        schema.config.generation.update(with_security_parameters=False)
+        # Left out on purpose: NUL bytes in text (PostgreSQL refuses them: a 500 on technical-review
+        # comments) belong to the hostile-input work, which fixes them for every text field at once.
+        schema.config.generation.update(allow_x00=False)
+        runs = [(operation, mode, _draw(operation, mode))
+                for operation in _operations(schema)
+                for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
+        db.session.remove()
+        _PLANS[id(app)] = Plan(schema, runs)
+    return _PLANS[id(app)]
+
+
+def _verdict(case, response, headers: dict[str, str]) -> tuple[str, str] | None:
+    """The failing checks' titles and report, or None when every check passes."""
+    try:
+        case.validate_response(response, checks=CHECKS, headers=headers)
+    except FailureGroup as exc:
+        return "; ".join(sorted({f.title for f in exc.exceptions})), str(exc)[:2000]
+    return None
+
+
+def _unreadable_part_name(case) -> bool:
+    """A form part named with a line break: werkzeug reads no name and the app's parameter guard
+    answers 500. Pinned as a strict xfail in test_fuzz_findings (delete this once that passes)."""
+    return (case.media_type or "").startswith("multipart/") and isinstance(case.body, dict) and any(
+        "\r" in name or "\n" in name for name in case.body)
+
+
+def _replay(plan: Plan, headers: dict[str, str], tally: Tally) -> None:
+    for operation, mode, cases in plan.runs:
+        for case in cases:
+            response = case.call(headers=headers)
+            db.session.remove()  # the app's request ended; the next read must see what it committed
+            tally.requests += 1
+            tally.statuses[response.status_code] += 1
+            # The checks read only the operation, the status, the media type and the body.
+            answer = (operation.label, response.status_code,
+                      tuple(response.headers.get("content-type", ())), response.content)
+            if answer not in plan.verdicts:
+                plan.verdicts[answer] = _verdict(case, response, headers)
+            verdict = plan.verdicts[answer]
+            if verdict is not None and response.status_code == 500 and _unreadable_part_name(case):
+                tally.known += 1
+            elif verdict is not None:
+                key = f"{operation.method.upper()} {operation.path} [{mode.value}]: {verdict[0]}"
+                tally.failures.setdefault(key, verdict[1])
 
 
 @pytest.fixture
@@ -153,24 +224,16 @@ def story(app, demo, client, token_for, layer) -> None:
 
 @pytest.mark.parametrize("role", list(ROLE_USERS))
 def test_fuzz_every_operation_as(role, app, story):
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    # Every request carries the role's token: a negated one only ever buys a 401 (test_auth's job).
-    schema.config.generation.update(with_security_parameters=False)
-    # Left out on purpose: NUL bytes in text (PostgreSQL refuses them: a 500 on technical-review
-    # comments) belong to the hostile-input work, which fixes them for every text field at once.
-    schema.config.generation.update(allow_x00=False)
     signed_in = app.test_client().post("/api/v1/auth/token",
                                        json={"email": ROLE_USERS[role], "password": DEMO_PASSWORD})
     assert signed_in.status_code == 201, signed_in.get_json()
     headers = {"Authorization": f"Bearer {signed_in.get_json()['token']}"}
     tally = Tally()
     with app.app_context():
-        for operation in _operations(schema):
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                _fuzz(operation, mode, headers, tally)
+        _replay(_plan(app), headers, tally)
         db.session.remove()
     print(f"\nfuzz {role}: {tally.requests} requests, {sum(n for s, n in tally.statuses.items() if s >= 500)} 5xx,"
-          f" statuses {dict(sorted(tally.statuses.items()))}, {len(tally.failures)} failing")
+          f" statuses {dict(sorted(tally.statuses.items()))}, {tally.known} known, {len(tally.failures)} failing")
     for key in tally.failures:
         print("  FAIL", key)
     assert not tally.failures, "\n\n".join(f"{k}\n{v}" for k, v in tally.failures.items())
