@@ -60,6 +60,10 @@ def _refuse_unsafe_parameters() -> None:
         sources.append((request.form, True))
     for values, multiline in sources:
         for key, value in values.items(multi=True):
+            if key is None:
+                # A multipart part whose name werkzeug could not read (a line break inside it).
+                errors.setdefault("(unnamed part)", []).append("a form part has no readable name")
+                continue
             problem = text_problem(key) or text_problem(value, multiline=multiline)
             if problem:
                 errors.setdefault(_printable(key), []).append(problem)
