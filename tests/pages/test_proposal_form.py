@@ -32,7 +32,7 @@ def test_a_saved_draft_is_edited_twice_adding_and_removing_rows(page):
     indicator(page, 1, "water", "1000", "600")
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft saved").wait_for()
-    assert _indicator_rows(page) == ["water 1000.00 m3 5000.00 600.00 m3 5000.00"]
+    assert _indicator_rows(page) == ["Water 1,000 m3 5,000 600 m3 5,000"]
 
     # First edit: the saved water row unchanged plus a new coal row and a budget line.
     page.get_by_role("link", name="Edit", exact=True).click()
@@ -43,8 +43,8 @@ def test_a_saved_draft_is_edited_twice_adding_and_removing_rows(page):
     page.get_by_label("Cost amount 1").fill("40000")
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft saved").wait_for()
-    assert _indicator_rows(page) == ["water 1000.00 m3 5000.00 600.00 m3 5000.00",
-                                     "coal 1200.00 t 5000.00 720.00 t 5000.00"]
+    assert _indicator_rows(page) == ["Water 1,000 m3 5,000 600 m3 5,000",
+                                     "Coal 1,200 t 5,000 720 t 5,000"]
     assert "steam traps" in page.locator(".card", has_text="Eligible cost").first.inner_text()
 
     # Second edit: change coal, empty the water row (it goes) and the budget line (the table empties).
@@ -56,5 +56,5 @@ def test_a_saved_draft_is_edited_twice_adding_and_removing_rows(page):
     page.get_by_label("Cost amount 1").fill("")
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft saved").wait_for()
-    assert _indicator_rows(page) == ["coal 1200.00 t 5000.00 700.00 t 5000.00"]
+    assert _indicator_rows(page) == ["Coal 1,200 t 5,000 700 t 5,000"]
     assert "steam traps" not in page.locator(".card", has_text="Eligible cost").first.inner_text()
