@@ -4,11 +4,13 @@ Every lookup asks the database for the published versions, so a version one fund
 is seen by every worker process at its next request, without a restart. Published texts never
 change, so a parsed version is cached in the process by its hash.
 
-The version in force on a day is asked on every score, the busiest request: it is kept in the
-process by (rulebook, day) together with a stamp of the published set (how many versions are
-published, the sum of their ids, the latest change to any version). Each lookup reads only the
-stamp, one aggregate row; a publish or a retirement changes it, so the next request in every
-worker sees the new version.
+The version in force on a day is asked on every score, the busiest request, and batch paths (the
+loan tape import, arrears runs) ask for a line's version once per row. Both the published set and
+the version in force by (rulebook, day) are kept in the process together with a stamp of the
+published set (how many versions are published, the sum of their ids, the latest change to any
+version, how many versions there are). Each lookup reads only the stamp, one aggregate row; a
+publish, a retirement or a rolled-back change moves it, so the next request in every worker sees
+the new set.
 """
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ class RulebookRegistry:
         self.problems: list[str] = []
         # (stamp of the published set, {(rulebook id, day): the version in force}), swapped whole.
         self._in_force: tuple[tuple | None, dict[tuple[str, date], Rulebook | None]] = (None, {})
+        # (stamp of the published set, {rulebook id or None for all: the published versions}), swapped whole.
+        self._published: tuple[tuple | None, dict[str | None, list[tuple[Rulebook, date | None]]]] = (None, {})
         self.reload()
 
     def reload(self) -> None:
@@ -50,6 +54,7 @@ class RulebookRegistry:
         self._by_hash.update({b.hash: b for b in books})
         self.problems = problems
         self._in_force = (None, {})
+        self._published = (None, {})
 
     def _parsed(self, text: str, content_hash: str, label: str) -> Rulebook | None:
         book = self._by_hash.get(content_hash)
@@ -64,6 +69,19 @@ class RulebookRegistry:
 
     def published(self, rulebook_id: str | None = None) -> list[tuple[Rulebook, date | None]]:
         """The versions published in the database (not retired), with the day each applies from."""
+        stamp = self._published_stamp()
+        cached_stamp, sets = self._published
+        if stamp is None or stamp != cached_stamp:
+            sets = {}
+        if rulebook_id in sets:
+            return list(sets[rulebook_id])
+        found = self._published_now(rulebook_id)
+        if stamp is not None:
+            sets[rulebook_id] = found
+            self._published = (stamp, sets)
+        return list(found)
+
+    def _published_now(self, rulebook_id: str | None) -> list[tuple[Rulebook, date | None]]:
         from .models import RulebookVersion
 
         stmt = select(RulebookVersion.rulebook_id, RulebookVersion.version, RulebookVersion.text,

@@ -162,3 +162,44 @@ def test_the_what_if_follows_a_publish_and_a_retirement_at_the_next_request(app,
         db.session.execute(db.text("UPDATE rulebook_version SET status = 'retired' WHERE id = :id"), {"id": draft["id"]})
         db.session.commit()
     assert version_scored() == "2007.1"
+
+
+def test_a_version_looked_up_per_row_is_read_once_and_a_retirement_or_rollback_is_seen_next(app, client, admins,
+                                                                                           vn_text):
+    from sqlalchemy import event
+
+    from creditline.rulebooks import registry
+    from creditline.rules.loader import content_hash
+
+    second, third = admins
+    draft = client.post("/api/v1/rulebook-versions", headers=second,
+                        json={"rulebook_yaml": draft_of(vn_text, "2027.1")}).get_json()
+    assert client.post(f"/api/v1/rulebook-versions/{draft['id']}/publish", headers=third, json={}).status_code == 200
+    read: list[str] = []
+    watch = lambda conn, cursor, sql, *rest: read.append(sql)  # noqa: E731
+    with app.app_context():
+        assert registry().get("gctf-vn", "2027.1").hash == draft["hash"]  # a database-only version
+        event.listen(db.engine, "before_cursor_execute", watch)
+        try:
+            # What the tape import asks for each row: the line's version, the newest version.
+            for _ in range(3):
+                assert registry().get("gctf-vn", "2027.1").version == "2027.1"
+                assert registry().latest("gctf-vn").version == "2027.1"
+        finally:
+            event.remove(db.engine, "before_cursor_execute", watch)
+        assert read and not any("rulebook_version.text" in sql for sql in read)
+
+        # A publish that is rolled back is seen inside its transaction and gone after it.
+        text = draft_of(vn_text, "2027.9")
+        db.session.add(RulebookVersion(rulebook_id="gctf-vn", version="2027.9", text=text, hash=content_hash(text),
+                                       status="published", effective_from=clock.today().replace(month=12)))
+        db.session.flush()
+        assert registry().latest("gctf-vn").version == "2027.9"
+        db.session.rollback()
+        assert registry().get("gctf-vn", "2027.9") is None and registry().latest("gctf-vn").version == "2027.1"
+
+        # Retired straight in the database (no timestamp touched): the next lookup no longer finds it.
+        db.session.execute(db.text("UPDATE rulebook_version SET status = 'retired' WHERE id = :id"),
+                           {"id": draft["id"]})
+        db.session.commit()
+        assert registry().get("gctf-vn", "2027.1") is None and registry().latest("gctf-vn").version == "2007.1"
