@@ -23,6 +23,8 @@ def second_admin(live_app) -> str:
 
 
 def edit(page, old: str, new: str) -> None:
+    # After a post the new page's elements can be read before its scripts have run: wait for the editor.
+    page.wait_for_function("typeof window.rulebookEditor !== 'undefined'")
     page.evaluate("([a, b]) => rulebookEditor.setValue(rulebookEditor.getValue().replace(a, b))", [old, new])
 
 
@@ -43,6 +45,7 @@ def test_a_version_is_edited_simulated_and_published_by_a_second_admin(page, liv
     expect(page.locator(".problem-marker").first).to_be_visible()
     expect(page.locator(".problem-line").first).to_be_visible()
     problems.get_by_role("link", name="line 20").click()
+    page.wait_for_function("typeof window.rulebookEditor !== 'undefined'")
     assert page.evaluate("rulebookEditor.getCursor().line") == 19
 
     edit(page, "\neligibilty:\n", "\neligibility:\n")
