@@ -101,7 +101,9 @@ def band_progress(baseline: tuple[Any, Any], projected: tuple[Any, Any] | None,
         next_band = {"band": band["over"], "rate": band["rate"], "inclusive": inclusive,
                      "points": max(0.0, (band["over"] - x) * 100),
                      "cut": max(0.0, specific_so_far - band["value"]), "amount": amount}
-    return {"baseline": base, "target": target, "rows": rows, "so_far": so_far, "thresholds": thresholds,
+    target_improvement = float(improvement(base, target)) if target is not None and base else None
+    return {"baseline": base, "target": target, "target_improvement": target_improvement, "rows": rows,
+            "so_far": so_far, "thresholds": thresholds,
             "next_band": next_band, "top_reached": bool(thresholds) and so_far is not None and not ahead}
 
 
