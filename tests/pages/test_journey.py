@@ -202,6 +202,11 @@ def disburse(page, amount: str, on: str) -> None:
 
 def monthly_reports(page, shot, tmp_path: Path, pid: int) -> None:
     sign_in(page, SME, PASSWORD)
+    # Lent on: the proposal's figures are final, so it offers neither Revise nor Withdraw any more.
+    page.goto(f"/proposals/{pid}")
+    assert "Its figures are final" in page.get_by_test_id("fixed").inner_text()
+    assert page.get_by_role("button", name="Revise").count() == 0
+    assert page.get_by_text("Withdraw this proposal").count() == 0
     page.goto(f"/proposals/{pid}/monitoring")
     with page.expect_download() as dl:
         page.get_by_role("link", name="CSV template").click()
