@@ -48,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
     from .grants.views import bp as grant_pages
     from .guarantees.views import bp as guarantee_pages
     from .loans.page_actions import bp as loan_pages  # the loan page's actions join its blueprint
+    from .guarantees import loan_actions  # noqa: F401  (the guarantee's actions join the loan page)
     from .creditlines.views import bp as credit_line_pages
     from .auth.admin_views import bp as admin_pages
     from .audit_trail.views import bp as audit_pages

@@ -37,7 +37,12 @@ def connect() -> None:
     from .grants import loan_link
     from .grants import services as grants
     from .grants.steps import grant_steps
+    from .guarantees import loan_link as guarantee_link
     from .guarantees import services as guarantees
+    from .guarantees.steps import guarantee_steps
+    from .loans import jobs as loan_jobs
+    from .loans import pages as loan_pages
+    from .loans import repayments, write_offs
     from .loans import services as loans
     from .loans import withdrawals
     from .loans.application_steps import application_steps
@@ -63,6 +68,14 @@ def connect() -> None:
     # A loan's approval waits for an open second opinion.
     loans.APPROVE_GUARDS[:] = [referrals.second_opinion_guard]
 
+    # A guarantee covers its loan (guarantees sit above loans): what the loan's own steps do to it.
+    loans.SCHEDULE_END_FOLLOWERS[:] = [guarantee_link.follow_schedule_end]      # valid to the last due date
+    repayments.PAYMENT_TAKERS[:] = [guarantee_link.take_payment]               # after a paid claim: a recovery
+    write_offs.WRITE_OFF_GUARDS[:] = [guarantee_link.still_covered]            # call the guarantee first
+    write_offs.WRITTEN_OFF_HOOKS[:] = [guarantee_link.decline_with_written_off_loan]  # an open request dies
+    loan_pages.GUARANTEE_OF[:] = [guarantees.guarantee_of]                     # the loan page shows it
+    loan_jobs.FOLLOW_UPS[:] = [("guarantees_released", guarantees.release_repaid)]  # a repaid loan frees its cover
+
     # The monitoring page links the proposal's confirmed verification (a new one corrects it) and shows what
     # each grant band would pay.
     monitoring_pages.CONFIRMED_VERIFICATION[:] = [verifications.current_confirmed]
@@ -85,6 +98,6 @@ def connect() -> None:
 
     # The home page: each package's waiting work, in this order.
     home.STEP_PROVIDERS[:] = [_manage_lines, line_figures, proposal_steps, application_steps, loan_steps,
-                              verification_steps, grant_steps, referral_steps]
+                              guarantee_steps, verification_steps, grant_steps, referral_steps]
 
     daily.STEPS[:] = daily_steps()

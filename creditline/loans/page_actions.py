@@ -1,10 +1,11 @@
-"""The loan page's actions, one route each: thin views over the loan and guarantee services.
+"""The loan page's actions, one route each: thin views over the loan services.
 
-Approving, disbursing a tranche, writing off, paying a guarantee claim and recording a recovery
-move money, so their GET shows the confirmation step (the figures, who acts, the day) and their
-POST does it; a GET whose figures the service would refuse goes back to the loan page with the
-errors. The other actions post straight from the loan page; a refused one shows the page again
-with its errors and the values typed.
+Approving, disbursing a tranche and writing off move money, so their GET shows the confirmation
+step (the figures, who acts, the day) and their POST does it; a GET whose figures the service
+would refuse goes back to the loan page with the errors. The other actions post straight from the
+loan page; a refused one shows the page again with its errors and the values typed. The
+guarantee's actions on this page (request, call, pay the claim, record a recovery) join the
+blueprint from :mod:`creditline.guarantees.loan_actions`, with the helpers here.
 """
 from __future__ import annotations
 
@@ -21,13 +22,10 @@ from ..auth.current import current_actor
 from ..confirmation import Confirmation, Input, render_confirmation
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
-from ..form_errors import FormErrors, form_errors
+from ..form_errors import form_errors
 from ..vocabulary import label
-from ..guarantees import services as guarantees
-from ..guarantees.recoveries import left_to_recover, recovery_problems, recovery_split
-from ..guarantees.schemas import PayClaimSchema, RecoverySchema, RequestSchema
 from . import cancellation, repayments, services, write_offs
-from .pages import bp, render_detail
+from .pages import bp, guarantee_of, render_detail
 from .schemas import ApproveSchema, CancelRestSchema, DeclineSchema, DisbursementInSchema, PaymentInSchema, WriteOffSchema
 
 # What a form may raise: bad input, a refused step, or arithmetic on an amount no schema caught.
@@ -42,34 +40,38 @@ LABELS = {"amount": "Amount", "value_date": "Value date", "reference": "Referenc
 ID_PREFIX = {"disburse": "d-", "pay": "p-", "cancel-rest": "c-", "decline": "x-", "guarantee": "g-", "recovery": "r-"}
 
 
-def _money(value: Any, currency: str = "") -> str:
+def money(value: Any, currency: str = "") -> str:
+    """An amount as the pages show it."""
     return current_app.jinja_env.filters["money"](value, currency)
 
 
-def _load(schema: Schema, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def load_form(schema: Schema, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The action's form (or its confirmation step's query string) through ``schema``."""
     # request.values: the confirmation step's GET carries the form before it in its query string.
     raw = {k: v for k, v in request.values.items() if k not in ("csrf_token", idempotency.FORM_FIELD) and v != ""}
     raw.update(extra or {})
     return schema.load(raw)
 
 
-def _refused(loan_id: int, action: str, exc: Exception):
+def refused_page(loan_id: int, action: str, exc: Exception) -> Any:
+    """The loan page again, with the refused action's errors and the values typed into its form."""
     db.session.rollback()
     return render_detail(loan_id, errors=form_errors(exc, LABELS, prefix=ID_PREFIX.get(action, "f-")),
                          failed=action, status=422)
 
 
-def _form_key() -> dict[str, str]:
+def form_key() -> dict[str, str]:
     """The confirmation step's key (idempotency.FORM_FIELD): new each time it is shown, kept when it comes back refused."""
     return {idempotency.FORM_FIELD: request.values.get(idempotency.FORM_FIELD) or uuid.uuid4().hex}
 
 
-def _done(loan_id: int, message: str):
+def back_to_loan(loan_id: int, message: str) -> Any:
+    """Done: back to the loan page, saying what was done."""
     flash(message, "success")
     return redirect(url_for("loans.detail", loan_id=loan_id))
 
 
-def _confirmed(confirmation: Confirmation, do) -> Any:  # type: ignore[no-untyped-def]
+def confirm_then(confirmation: Confirmation, do) -> Any:  # type: ignore[no-untyped-def]
     """GET: the confirmation step; POST: do it, or show the step again with the errors."""
     if request.method == "GET":
         return render_confirmation(confirmation)
@@ -84,7 +86,7 @@ def _plan_text(loan: Any) -> str:
     plan = loan.disbursement_plan or []
     if not plan:
         return "one disbursement of the whole principal"
-    return "; ".join(f"{row.get('date') or 'date to agree'}: {_money(row.get('amount'), loan.currency)}" for row in plan)
+    return "; ".join(f"{row.get('date') or 'date to agree'}: {money(row.get('amount'), loan.currency)}" for row in plan)
 
 
 @bp.route("/<int:loan_id>/approve", methods=["GET", "POST"])
@@ -96,7 +98,7 @@ def approve(loan_id: int):
         f"Approve loan L{loan.id}", url_for("loans.approve", loan_id=loan.id), url_for("loans.detail", loan_id=loan.id),
         "Approve the loan",
         [("Borrower", loan.proposal.enterprise.legal_name), ("Investment", loan.proposal.title),
-         ("Principal", _money(loan.principal, loan.currency)),
+         ("Principal", money(loan.principal, loan.currency)),
          ("Terms", f"{loan.annual_rate * 100:.2f}% a year over {loan.tenor_months} months, "
                    f"{loan.grace_months} months' grace, {loan.frequency}"),
          ("Tranche plan", _plan_text(loan))],
@@ -105,10 +107,10 @@ def approve(loan_id: int):
         roles=("credit_committee",), action="approve loans")
 
     def do():
-        data = _load(ApproveSchema())
+        data = load_form(ApproveSchema())
         services.approve_loan(actor, loan_id, data.get("comment"), data.get("decided_on"))
-        return _done(loan_id, "Loan approved.")
-    return _confirmed(c, do)
+        return back_to_loan(loan_id, "Loan approved.")
+    return confirm_then(c, do)
 
 
 @bp.route("/<int:loan_id>/write-off", methods=["GET", "POST"])
@@ -116,63 +118,37 @@ def approve(loan_id: int):
 def write_off(loan_id: int):
     actor = current_actor()
     loan = services.get_loan(actor, loan_id)
-    g = guarantees.guarantee_of(loan)
+    g = guarantee_of(loan)
     c = Confirmation(
         f"Write off loan L{loan.id}", url_for("loans.write_off", loan_id=loan.id), url_for("loans.detail", loan_id=loan.id),
         "Write the loan off",
         [("Borrower", loan.proposal.enterprise.legal_name),
-         ("Outstanding principal written off", _money(loan.outstanding_principal, loan.currency)),
+         ("Outstanding principal written off", money(loan.outstanding_principal, loan.currency)),
          ("Days past due", str(loan.days_past_due)),
-         ("Guarantee", f"{g.reference}, {label(g.status).lower()}" + (f", claim {_money(g.claim_amount, g.currency)}" if g.claim_amount else "")
+         ("Guarantee", f"{g.reference}, {label(g.status).lower()}" + (f", claim {money(g.claim_amount, g.currency)}" if g.claim_amount else "")
           if g else "none")],
         [Input("reason", "Reason", "textarea", required=True)], danger=True,
         note="A write-off is final: the loan leaves the active book.", roles=("bank_officer",), action="write off loans")
 
     def do():
-        write_offs.write_off(actor, loan_id, _load(WriteOffSchema())["reason"])
-        return _done(loan_id, "Loan written off.")
-    return _confirmed(c, do)
-
-
-@bp.route("/<int:loan_id>/pay-claim", methods=["GET", "POST"])
-@login_required
-def pay_claim(loan_id: int):
-    actor = current_actor()
-    loan = services.get_loan(actor, loan_id)
-    g = guarantees.guarantee_of(loan)
-    if g is None:
-        return _refused(loan_id, "pay-claim", ValidationError({"guarantee": ["this loan has no guarantee"]}))
-    c = Confirmation(
-        f"Pay the claim on guarantee {g.reference}", url_for("loans.pay_claim", loan_id=loan.id),
-        url_for("loans.detail", loan_id=loan.id), "Pay the claim",
-        [("Credit line", loan.proposal.credit_line.name),
-         ("Loan", f"L{loan.id}, {loan.proposal.enterprise.legal_name}"),
-         ("Outstanding at default", _money(g.outstanding_at_default, g.currency)),
-         ("Cover", f"{g.coverage_share * 100:.0f}%"),
-         ("The fund pays", _money(g.claim_amount, g.currency))],
-        [Input("paid_on", "Paid on", "date", required=True),
-         Input("reference", "Transfer reference", hint=f"when left empty, the guarantee's reference {g.reference}")],
-        roles=("fund_admin",), action="pay guarantee claims")
-
-    def do():
-        data = _load(PayClaimSchema())
-        guarantees.pay_claim(actor, g.id, data["reference"], data["paid_on"])
-        return _done(loan_id, "Claim paid.")
-    return _confirmed(c, do)
+        write_offs.write_off(actor, loan_id, load_form(WriteOffSchema())["reason"])
+        return back_to_loan(loan_id, "Loan written off.")
+    return confirm_then(c, do)
 
 
 @bp.route("/<int:loan_id>/decline", methods=["POST"])
 @login_required
 def decline(loan_id: int):
     try:
-        form = _load(DeclineSchema())
+        form = load_form(DeclineSchema())
         services.decline_loan(current_actor(), loan_id, form["reason"], form["decided_on"])
     except FORM_ERRORS as exc:
-        return _refused(loan_id, "decline", exc)
-    return _done(loan_id, "Loan declined.")
+        return refused_page(loan_id, "decline", exc)
+    return back_to_loan(loan_id, "Loan declined.")
 
 
-def _checked(problems: dict[str, list[str]], what: str) -> None:
+def refuse_problems(problems: dict[str, list[str]], what: str) -> None:
+    """Refuse a confirmation step whose figures the service would refuse (422 naming the fields)."""
     if problems:
         raise ValidationFailed(f"the {what} cannot be recorded: {', '.join(sorted(problems))}", problems)
 
@@ -181,7 +157,7 @@ def _tranche_text(loan: Any) -> str:
     done, plan = len(loan.disbursements), loan.disbursement_plan or []
     text = f"tranche {done + 1}" + (f" of {len(plan)} in the tranche plan" if plan else "")
     if not done:
-        fee = f"; charges the upfront fee of {_money(loan.upfront_fee, loan.currency)}" if loan.upfront_fee else ""
+        fee = f"; charges the upfront fee of {money(loan.upfront_fee, loan.currency)}" if loan.upfront_fee else ""
         text += f"; the first fixes the repayment schedule{fee}"
     return text
 
@@ -193,28 +169,28 @@ def disburse(loan_id: int):
     actor = current_actor()
     loan = services.get_loan(actor, loan_id)
     try:
-        data = _load(DisbursementInSchema())
+        data = load_form(DisbursementInSchema())
         if request.method == "GET":  # a POST's refusal shows the confirmation step again instead
-            _checked(services.disbursement_problems(loan, data["amount"], data.get("value_date") or clock.today()),
+            refuse_problems(services.disbursement_problems(loan, data["amount"], data.get("value_date") or clock.today()),
                      "disbursement")
     except FORM_ERRORS as exc:
-        return _refused(loan_id, "disburse", exc)
+        return refused_page(loan_id, "disburse", exc)
     amount = data["amount"]
     c = Confirmation(
         f"Disburse on loan L{loan.id}", url_for("loans.disburse", loan_id=loan.id), url_for("loans.detail", loan_id=loan.id),
         "Pay out the tranche",
-        [("Borrower", loan.proposal.enterprise.legal_name), ("Pays out", _money(amount, loan.currency)),
+        [("Borrower", loan.proposal.enterprise.legal_name), ("Pays out", money(amount, loan.currency)),
          ("Tranche", _tranche_text(loan)),
-         ("Disbursed before", f"{_money(loan.disbursed, loan.currency)} of {_money(loan.principal, loan.currency)}"),
-         ("Left to disburse after", _money(loan.undisbursed - amount, loan.currency))],
+         ("Disbursed before", f"{money(loan.disbursed, loan.currency)} of {money(loan.principal, loan.currency)}"),
+         ("Left to disburse after", money(loan.undisbursed - amount, loan.currency))],
         [Input("value_date", "Value date", "date", required=True), Input("reference", "Reference")],
-        hidden={"amount": str(amount), **_form_key()}, note="The borrower owes this tranche from its value date.",
+        hidden={"amount": str(amount), **form_key()}, note="The borrower owes this tranche from its value date.",
         roles=("bank_officer",), action="record disbursements")
 
     def do():
         services.disburse(actor, loan_id, data)
-        return _done(loan_id, "Disbursement recorded.")
-    return _confirmed(c, do)
+        return back_to_loan(loan_id, "Disbursement recorded.")
+    return confirm_then(c, do)
 
 
 @bp.route("/<int:loan_id>/pay", methods=["POST"])
@@ -224,88 +200,17 @@ def pay(loan_id: int):
     actor = current_actor()
     try:
         loan = services.get_loan(actor, loan_id)
-        repayments.record_payment(actor, loan_id, _load(PaymentInSchema(), {"currency": loan.currency}))
+        repayments.record_payment(actor, loan_id, load_form(PaymentInSchema(), {"currency": loan.currency}))
     except FORM_ERRORS as exc:
-        return _refused(loan_id, "pay", exc)
-    return _done(loan_id, "Payment recorded.")
+        return refused_page(loan_id, "pay", exc)
+    return back_to_loan(loan_id, "Payment recorded.")
 
 
 @bp.route("/<int:loan_id>/cancel-rest", methods=["POST"])
 @login_required
 def cancel_rest(loan_id: int):
     try:
-        cancellation.cancel_undisbursed(current_actor(), loan_id, _load(CancelRestSchema())["reason"])
+        cancellation.cancel_undisbursed(current_actor(), loan_id, load_form(CancelRestSchema())["reason"])
     except FORM_ERRORS as exc:
-        return _refused(loan_id, "cancel-rest", exc)
-    return _done(loan_id, "The undisbursed rest is cancelled.")
-
-
-@bp.route("/<int:loan_id>/guarantee", methods=["POST"])
-@login_required
-def request_guarantee(loan_id: int):
-    """Request the guarantee; over the total-cover limit, show the capped cover for the officer to confirm."""
-    actor = current_actor()
-    to_items = request.form.get("proceeds_to_approved_items") == "on"
-    try:
-        data = _load(RequestSchema(), {"proceeds_to_approved_items": to_items})
-        guarantees.request_guarantee(actor, loan_id, data)
-    except DomainError as exc:
-        if "capped" not in exc.extra:
-            return _refused(loan_id, "guarantee", exc)
-        db.session.rollback()
-        offer = {**exc.extra["capped"], "proceeds_to_approved_items": to_items}
-        return render_detail(loan_id, offer=offer, status=422,
-                             errors=FormErrors({"coverage_share": [exc.message]}, LABELS, prefix="g-"), failed="guarantee")
-    except FORM_ERRORS as exc:
-        return _refused(loan_id, "guarantee", exc)
-    return _done(loan_id, "Guarantee requested from the fund.")
-
-
-def _guarantee(actor: Any, loan_id: int) -> Any:
-    g = guarantees.guarantee_of(services.get_loan(actor, loan_id))
-    if g is None:
-        raise ValidationError({"guarantee": ["this loan has no guarantee"]})
-    return g
-
-
-@bp.route("/<int:loan_id>/call", methods=["POST"])
-@login_required
-def call(loan_id: int):
-    actor = current_actor()
-    try:
-        guarantees.call_guarantee(actor, _guarantee(actor, loan_id).id)
-    except FORM_ERRORS as exc:
-        return _refused(loan_id, "call", exc)
-    return _done(loan_id, "Guarantee called.")
-
-
-@bp.route("/<int:loan_id>/recovery", methods=["GET", "POST"])
-@login_required
-@idempotency.idempotent  # the form's hidden key: posted twice, recorded once
-def recovery(loan_id: int):
-    actor = current_actor()
-    try:
-        g = _guarantee(actor, loan_id)
-        data = _load(RecoverySchema())
-        if request.method == "GET":  # a POST's refusal shows the confirmation step again instead
-            _checked(recovery_problems(g.loan, g, data), "recovery")
-    except FORM_ERRORS as exc:
-        return _refused(loan_id, "recovery", exc)
-    amount, loan = data["amount"], g.loan
-    fund, bank = recovery_split(g, amount)
-    c = Confirmation(
-        f"Record a recovery on guarantee {g.reference}", url_for("loans.recovery", loan_id=loan_id),
-        url_for("loans.detail", loan_id=loan_id), "Record the recovery",
-        [("Loan", f"L{loan.id}, {loan.proposal.enterprise.legal_name}"), ("Recovered", _money(amount, g.currency)),
-         ("The fund's part", _money(fund, g.currency)), ("The bank's part", _money(bank, g.currency)),
-         ("Loan principal after", _money(loan.outstanding_principal - amount, loan.currency)),
-         ("Left to recover after", _money(left_to_recover(loan, g) - amount, g.currency))],
-        [Input("value_date", "Value date", "date", required=True), Input("reference", "Reference")],
-        hidden={"amount": str(amount), **_form_key()},
-        note="The recovery repays the loan's principal and is shared with the fund in proportion to its claim.",
-        roles=("bank_officer", "fund_admin"), action="record recoveries")
-
-    def do():
-        guarantees.record_recovery(actor, g.id, data)
-        return _done(loan_id, "Recovery recorded.")
-    return _confirmed(c, do)
+        return refused_page(loan_id, "cancel-rest", exc)
+    return back_to_loan(loan_id, "The undisbursed rest is cancelled.")

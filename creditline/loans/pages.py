@@ -1,6 +1,7 @@
 """Pages: the bank's application queue, loan terms, the committee's queue and the loan page."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -12,16 +13,25 @@ from ..auth.current import current_actor
 from ..errors import DomainError
 from ..extensions import db
 from ..form_errors import FormErrors, form_errors
-from ..guarantees import services as guarantees
 from ..proposals import services as proposals
 from ..finance.schedules import schedule_totals
 from ..list_views import list_page
 from ..percent_fields import percent_errors, to_fractions
 from . import schedule, services
 from .lists import LOANS
+from .models import Loan
 from .schemas import LoanCreateSchema
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
+
+# The guarantee covering a loan, for its page and its write-off step: guarantees sit above loans, so
+# creditline.wiring lends the look-up (the guarantee's own actions join this blueprint from guarantees/).
+GUARANTEE_OF: list[Callable[[Loan], Any]] = []
+
+
+def guarantee_of(loan: Loan) -> Any:
+    """The loan's guarantee, if it has one (None otherwise)."""
+    return next((g for g in (find(loan) for find in GUARANTEE_OF) if g is not None), None)
 
 
 # Rates are typed in percent (10 for 10 %); the services take the fraction.
@@ -107,7 +117,7 @@ def render_detail(loan_id: int, offer: dict[str, Any] | None = None, status: int
     """The loan page; after a refused action, with its errors and the values typed into that action's form."""
     actor = current_actor()
     loan = services.get_loan(actor, loan_id)
-    guarantee = guarantees.guarantee_of(loan)
+    guarantee = guarantee_of(loan)
     return render_template("loans/detail.html", loan=loan, schedule=services.schedule_of(loan), actor=actor,
                            guarantee=guarantee, today=clock.today().isoformat(), offer=offer,
                            errors=errors or FormErrors(), failed=failed, form=request.values if failed else {}), status

@@ -15,26 +15,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
 from ..audit.services import record
 from ..auth.permissions import Actor
-from ..errors import Conflict, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..unit_of_work import unit_of_work
 from ..finance import schedules as sched
 from ..finance.allocation import Due, Overpayment, allocate_payment, arrears_status, days_past_due
-from ..guarantees.models import CLAIM_PAID, GUARANTEE_LIFECYCLE, Guarantee
 from .balances import refresh_balances
 from .cancellation import payoff_problem
 from .models import SERVICING_STATES, Installment, Loan, Payment
 from .services import (DEFAULT_DEFAULT_AFTER_DAYS, _as_finance, _bank_officer_of, _refresh_coverage,
-                       _replace_remaining, _s, _sync_guarantee_validity, mark_repaid, promote_if_due, refuse,
+                       _replace_remaining, _s, follow_schedule_end, mark_repaid, promote_if_due, refuse,
                        snapshot, transition)
 from .. import clock
+
+
+# Money received on a loan that the loan's guarantee takes over (after the fund paid the claim it is a
+# recovery, see :mod:`creditline.guarantees.loan_link`) or refuses (a Conflict); None lets it be a repayment.
+PAYMENT_TAKERS: list[Callable[[Actor, Loan, dict[str, Any]], Payment | None]] = []
 
 
 def status_of(row: Installment) -> str:
@@ -70,14 +73,10 @@ def arrears_date(loan: Loan, value_date: dt.date) -> dt.date:
 def record_payment(actor: Actor, loan_id: int, data: dict[str, Any]) -> Payment:
     """Apply a repayment: what is due first (fee, interest, principal), the rest prepays principal."""
     loan = _bank_officer_of(actor, loan_id, "record payments")
-    g = db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id))
-    if g is not None and g.status in CLAIM_PAID and loan.status in ("defaulted", "written_off"):
-        from ..guarantees.recoveries import apply_recovery
-        return apply_recovery(actor, loan, g, data).payment
-    if g is not None and g.status == "called":
-        raise Conflict(f"guarantee {g.id} has been called and the fund has not paid the claim yet; money "
-                       f"received now is recorded once the claim is paid, as a recovery shared with the fund",
-                       current_state=g.status, allowed=GUARANTEE_LIFECYCLE.allowed(g.status), guarantee_id=g.id)
+    for take in PAYMENT_TAKERS:
+        taken = take(actor, loan, data)
+        if taken is not None:
+            return taken
     if loan.status not in SERVICING_STATES:
         raise refuse(loan, f"payments are only taken on a loan being repaid; this one is {loan.status}")
     amount: Decimal = data["amount"]
@@ -130,7 +129,7 @@ def record_payment(actor: Actor, loan_id: int, data: dict[str, Any]) -> Payment:
             _as_finance(remaining), new_balance, loan.annual_rate, loan.frequency, loan.method,
             mode or "shorten")
         _replace_remaining(loan, remaining, recomputed)
-        valid_until = _sync_guarantee_validity(loan)  # shortening moves the end of the loan
+        valid_until = follow_schedule_end(loan)  # shortening moves the end of the loan
     payment = Payment(amount=amount, currency=data["currency"], value_date=value_date,
                       reference=data.get("reference"), prepayment=allocation.prepayment,
                       mode=mode if allocation.prepayment > 0 else None, created_by=actor.user_id,

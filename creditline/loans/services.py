@@ -32,7 +32,6 @@ from ..lifecycle_moves import move
 from ..notifications.services import queue, users_of
 from ..unit_of_work import lock, unit_of_work
 from ..finance import schedules as sched
-from ..guarantees.models import Guarantee
 from ..listing import page_rows
 from ..pagination import Page, paginate
 from ..proposals.models import PROPOSAL_LIFECYCLE, Proposal
@@ -51,6 +50,9 @@ DEFAULT_DEFAULT_AFTER_DAYS = 90
 DISBURSABLE = ("approved", "disbursed", "active")
 # Reasons from other packages to refuse an approval (the referral desk: a second opinion still open).
 APPROVE_GUARDS: list[Callable[[Loan], str | None]] = []
+# What runs to the end of the loan's schedule (its guarantee's validity): each moves with the last due date
+# and says the day it now runs to (None: nothing of it does).
+SCHEDULE_END_FOLLOWERS: list[Callable[[Loan], dt.date | None]] = []
 
 
 # -- audit helpers ---------------------------------------------------------------------------
@@ -343,14 +345,10 @@ def _respread(remaining: list[Installment], amount: Decimal, value_date: dt.date
             for old, new in zip(remaining, built)]
 
 
-def _sync_guarantee_validity(loan: Loan) -> dt.date | None:
-    """Keep the guarantee valid to the loan's last due date (None until there is a schedule)."""
-    g = db.session.scalar(select(Guarantee).where(Guarantee.loan_id == loan.id,
-                                                  Guarantee.status.in_(("requested", "issued"))))
-    if g is None or not loan.installments:
-        return None
-    g.valid_until = loan.installments[-1].due_date
-    return g.valid_until
+def follow_schedule_end(loan: Loan) -> dt.date | None:
+    """Move what runs to the loan's last due date (its guarantee's validity) along with it; the day it runs to."""
+    ends = [follow(loan) for follow in SCHEDULE_END_FOLLOWERS]
+    return next((day for day in ends if day is not None), None)
 
 
 def disbursement_problems(loan: Loan, amount: Decimal, value_date: dt.date) -> dict[str, list[str]]:
@@ -402,7 +400,7 @@ def disburse(actor: Actor, loan_id: int, data: dict[str, Any]) -> Disbursement:
         _replace_remaining(loan, remaining, rows)
     loan.disbursements.append(tranche)
     db.session.flush()
-    valid_until = _sync_guarantee_validity(loan)
+    valid_until = follow_schedule_end(loan)
     record(actor, "loan.disbursement", "loan", loan.id, before,
            {**snapshot(loan), "disbursement": {"id": tranche.id, "amount": amount, "value_date": value_date},
             "upfront_fee_charged": loan.upfront_fee if first else ZERO, "guarantee_valid_until": valid_until})

@@ -1,4 +1,4 @@
-"""Home-page next steps for loans and guarantees: what each role has waiting."""
+"""Home-page next steps for loans: what each role has waiting."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from ..auth.permissions import Actor, visible
 from ..extensions import db
-from ..guarantees.models import Guarantee
 from ..home import NextStep
 from ..finance.money import format_money
 from .models import SERVICING_STATES, Installment, Loan
@@ -21,10 +20,6 @@ BANK_LOAN_STEPS = [
     ("disbursed", "Tranches still to pay out", "Loans partly paid out: record the next tranche, or cancel the rest."),
     ("in_arrears", "Loans in arrears", "Follow up with the borrowers before the default threshold."),
     ("defaulted", "Defaulted loans", "Call the guarantee where it is still issued; record recoveries."),
-]
-FUND_GUARANTEE_STEPS = [
-    ("requested", "Guarantee requests to decide", "Issue within the remaining capacity, or decline with a reason."),
-    ("called", "Guarantee claims to pay", "Banks called these guarantees on defaulted loans."),
 ]
 
 # An SME with many loans gets the first few; the loans page lists the rest.
@@ -60,7 +55,7 @@ def _sme_loan_step(loan: Loan, today: date) -> NextStep:
 
 
 def loan_steps(actor: Actor) -> list[NextStep]:
-    """Tell SMEs about their loans, banks about decisions and servicing, the fund about requests."""
+    """Tell SMEs about their loans, banks about decisions and servicing."""
     steps: list[NextStep] = []
     today = clock.today()
     if actor.has("sme"):
@@ -80,8 +75,4 @@ def loan_steps(actor: Actor) -> list[NextStep]:
             count = _count(Loan, actor, Loan.status == status)
             if count:
                 steps.append(NextStep(title, detail, url_for("loans.index", status=status), count))
-    if actor.has("fund_admin"):
-        for status, title, detail in FUND_GUARANTEE_STEPS:
-            count = _count(Guarantee, actor, Guarantee.status == status)
-            steps.append(NextStep(title, detail, url_for("guarantees.index", status=status), count or None))
     return steps

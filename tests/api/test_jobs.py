@@ -265,6 +265,9 @@ def test_every_link_between_packages_is_made_by_the_wiring_and_only_once(app):
     from creditline import home, wiring
     from creditline.creditlines import services as creditlines
     from creditline.grants import services as grants
+    from creditline.loans import jobs as loan_jobs
+    from creditline.loans import pages as loan_pages
+    from creditline.loans import repayments, write_offs
     from creditline.loans import services as loans
     from creditline.monitoring import views as monitoring_pages
     from creditline.proposals import services as proposals
@@ -274,6 +277,8 @@ def test_every_link_between_packages_is_made_by_the_wiring_and_only_once(app):
     sizes = [len(proposals.FIXED_BY), len(proposals.LET_GO_HOOKS), len(proposals.MOVE_HOOKS),
              len(loans.APPROVE_GUARDS), len(verifications.ON_CONFIRMED), len(grants.BASIS_PROVIDERS),
              len(grants.PRINCIPAL_REDUCERS), len(home.STEP_PROVIDERS), len(creditlines.PRICED_IN_LINE),
-             len(monitoring_pages.CONFIRMED_VERIFICATION), len(monitoring_pages.GRANT_BASIS)]
-    assert sizes == [1, 1, 1, 1, 1, 1, 1, 8, 1, 1, 1]
+             len(monitoring_pages.CONFIRMED_VERIFICATION), len(monitoring_pages.GRANT_BASIS),
+             len(loans.SCHEDULE_END_FOLLOWERS), len(repayments.PAYMENT_TAKERS), len(write_offs.WRITE_OFF_GUARDS),
+             len(write_offs.WRITTEN_OFF_HOOKS), len(loan_pages.GUARANTEE_OF), len(loan_jobs.FOLLOW_UPS)]
+    assert sizes == [1, 1, 1, 1, 1, 1, 1, 9, 1, 1, 1, 1, 1, 1, 1, 1, 1]
     assert set(grants.CONDITIONS) == {"loan_outstanding", "no_other_grant"}
