@@ -299,6 +299,25 @@ def test_write_off_after_the_call_keeps_the_guarantee_and_exposure(app, client, 
     assert actions[-2:] == ["loan.written_off", "loan.payment"]
 
 
+def test_writing_off_declines_the_request_the_fund_never_decided(app, client, token_for, approved):  # noqa: F811
+    # The request waits on the fund while the loan defaults: the write-off ends it, with the reason, not the cover.
+    gid = request(client, token_for, approved).get_json()["id"]
+    disbursed(client, token_for, approved)
+    assert default(app, approved) == "defaulted"
+    res = client.post(f"/api/v1/loans/{approved}/write-off", headers=token_for("bank_officer"),
+                      json={"reason": "the enterprise is insolvent"})
+    assert res.status_code == 200 and res.get_json()["status"] == "written_off"
+    g = client.get(f"/api/v1/guarantees/{gid}", headers=token_for("fund_admin")).get_json()
+    assert (g["status"], g["decline_reason"], g["allowed_transitions"]) == (
+        "declined", f"loan {approved} was written off", ["requested"])
+    with app.app_context():
+        last = db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "guarantee",
+                                                                  AuditEvent.entity_id == gid)
+                                  .order_by(AuditEvent.seq.desc())).first()
+        db.session.remove()
+    assert last == "guarantee.declined"
+
+
 def test_guarantee_on_an_unapproved_loan_is_409_with_the_loans_next_states(client, token_for, proposal_id):  # noqa: F811
     from .test_loans import propose
     loan_id = propose(client, token_for, proposal_id).get_json()["id"]
