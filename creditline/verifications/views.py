@@ -114,7 +114,8 @@ def confirm(verification_id: int):
         f"Confirm verification V{v.id}", url_for("verifications.confirm", verification_id=v.id),
         url_for("verifications.detail", verification_id=v.id), "Confirm the decision",
         [("Enterprise", v.proposal.enterprise.legal_name), ("Investment", v.proposal.title),
-         ("Decision proposed", f"{(v.decision or '').replace('_', ' ')} by {people['proposed_by']}"),
+         ("Decision proposed", f"{(v.decision or '').replace('_', ' ')} by {people['proposed_by']} "
+                               f"on {services.proposed_day(v)}"),
          ("Periods", ", ".join(v.periods)), ("Main improvement", _pct(r.get("main_improvement"))),
          ("Net improvement", _pct(r.get("net_improvement"))),
          ("CO2e avoided a year", f"{r.get('co2e_avoided_t_per_year') or 0} t")],
