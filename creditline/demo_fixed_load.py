@@ -102,7 +102,7 @@ def seed_rice_mill(month: date, today: date, lend: Any, pay: Any, actor: Any) ->
     v = create_verification(verifier, p.id, {"ipmvp_option": "C", "models": [
         {"indicator": "electricity", "method": "regression"}]})
     propose(verifier, v.id, "verified", "Regression baseline on paddy milled: the fixed load makes specific "
-                                        "consumption overstate the saving")
+                                        "consumption overstate the saving", on=add_months(month, -1) + timedelta(days=17))
     confirm(senior, v.id, "Fit and adjusted baseline checked", on=add_months(month, -1) + timedelta(days=20))
     return {"proposal_id": p.id, "loan_id": loan_id, "verification_id": v.id,
             "improvement": v.result["main_improvement"], "grant_status": v.grant.status if v.grant else None}

@@ -171,9 +171,10 @@ def _textile(month: date, today: date) -> dict[str, Any]:
     for r in reports:
         review_report(verifier, r.id, "accept", "Figures agree with the meter log")
     v = create_verification(verifier, p.id, {"ipmvp_option": "B"})
-    propose(verifier, v.id, "verified", "Meter readings, production records and EVN bills agree")
-    # Confirmed and approved last month (after the last report, sent on the 10th); paid today.
+    # Proposed, confirmed and approved last month (after the last report, sent on the 10th); paid today.
     last_month = add_months(month, -1)
+    propose(verifier, v.id, "verified", "Meter readings, production records and EVN bills agree",
+            on=last_month + timedelta(days=16))
     confirm(senior, v.id, "Checked the meter log against the bills; agreed", on=last_month + timedelta(days=19))
     grant = v.grant
     approve_grant(fund, grant.id, on=last_month + timedelta(days=24))

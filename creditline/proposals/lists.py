@@ -43,7 +43,8 @@ PROPOSALS = ListSpec(
                currency=lambda p: p.currency),
         Column("status", "Status", lambda p: p.status, Proposal.status, kind="code"),
         Column("submitted_on", "Submitted", lambda p: p.submitted_on, Proposal.submitted_on, kind="date"),
-        Column("created_at", "Created", lambda p: p.created_at.date(), Proposal.created_at, kind="date"),
+        # The day the proposal was typed into creditline (a draft has no submission day yet), not an event day.
+        Column("created_at", "Entered on", lambda p: p.created_at.date(), Proposal.created_at, kind="date"),
     ),
     filters=(
         Filter("q", "Title or enterprise", SEARCH, (Proposal.title, PEnterprise.c.legal_name)),

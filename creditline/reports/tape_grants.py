@@ -78,6 +78,7 @@ def import_grant(actor: Actor, p: Proposal, loan: Loan, v: dict[str, Any], note:
     ver = Verification(proposal_id=p.id, plan_id=plan.id, status="confirmed", decision="verified", ipmvp_option="B",
                        periods=[], result=result, evidence=[], rulebook_id=book.id, rulebook_version=book.version,
                        rulebook_hash=book.hash, created_by=actor.user_id, proposed_by=actor.user_id, proposed_at=now,
+                       proposed_on=v["verified_on"],
                        proposal_comment=note, confirmed_by=actor.user_id, confirmed_at=now,
                        confirmed_on=v["verified_on"], confirm_comment=note)
     db.session.add(ver)

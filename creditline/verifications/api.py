@@ -36,6 +36,8 @@ class CreateSchema(Schema):
 class ProposeSchema(Schema):
     decision = Text(required=True, validate=validate.OneOf(DECISIONS))
     comment = Text(required=True, multiline=True, validate=validate.Length(min=3, max=5000))
+    proposed_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the day the decision was proposed; today by default, never later, not before the last report"})
 
 
 class CommentSchema(Schema):
@@ -62,6 +64,7 @@ class VerificationSchema(Schema):
     created_at = UtcDateTime()
     proposed_by = Id(allow_none=True)
     proposed_at = UtcDateTime(allow_none=True)
+    proposed_on = fields.Date(allow_none=True)
     proposal_comment = Text(allow_none=True)
     confirmed_by = Id(allow_none=True)
     confirmed_at = UtcDateTime(allow_none=True)
@@ -117,7 +120,8 @@ class ProposeView(MethodView):
     @blp.response(200, VerificationSchema)
     def post(self, data, verification_id):
         """Propose verified, rejected or more_data, with a comment."""
-        return services.propose(current_actor(), verification_id, data["decision"], data["comment"])
+        return services.propose(current_actor(), verification_id, data["decision"], data["comment"],
+                                data["proposed_on"])
 
 
 @blp.route("/verifications/<int:verification_id>/confirm")

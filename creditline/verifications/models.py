@@ -51,6 +51,7 @@ class Verification(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     proposed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    proposed_on: Mapped[date | None] = mapped_column(Date)  # the day the verifier proposed the decision
     proposal_comment: Mapped[str | None] = mapped_column(Text)
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -124,8 +124,8 @@ def _move(actor: Actor, v: Verification, target: str, event: str | None = None, 
 
 
 @unit_of_work
-def propose(actor: Actor, verification_id: int, decision: str, comment: str) -> Verification:
-    """The verifier proposes verified, rejected or more data needed, with a comment."""
+def propose(actor: Actor, verification_id: int, decision: str, comment: str, on: date | None = None) -> Verification:
+    """The verifier proposes verified, rejected or more data needed, with a comment, on ``on`` (today by default)."""
     require_role(actor, "verifier", "senior_verifier", action="propose verification decisions")
     v = get_visible(Verification, verification_id, actor, what="verification")
     if decision not in DECISIONS:
@@ -134,8 +134,9 @@ def propose(actor: Actor, verification_id: int, decision: str, comment: str) -> 
         blocking = [f["message"] for f in v.result.get("sufficiency", []) if f.get("blocking")]
         raise ValidationFailed("the data are not sufficient to verify the benefit",
                                {"decision": blocking or ["the data are not sufficient"]})
+    day = check_event_day("proposed_on", on, [(last_report_day(v), "the last report it covers was sent")])
     _move(actor, v, "proposed", decision=decision, proposal_comment=comment, proposed_by=actor.user_id,
-          proposed_at=utcnow())
+          proposed_at=utcnow(), proposed_on=day)
     return v
 
 
@@ -145,7 +146,8 @@ def confirm(actor: Actor, verification_id: int, comment: str | None, on: date | 
     require_role(actor, "senior_verifier", action="confirm verifications")
     v = get_visible(Verification, verification_id, actor, what="verification")
     check_four_eyes(actor, v.proposed_by, "verification")
-    day = check_event_day("confirmed_on", on, [(last_report_day(v), "the last report it covers was sent")])
+    day = check_event_day("confirmed_on", on, [(last_report_day(v), "the last report it covers was sent"),
+                                               (proposed_day(v), "the decision was proposed")])
     _move(actor, v, "confirmed", confirmed_by=actor.user_id, confirmed_at=utcnow(), confirmed_on=day,
           confirm_comment=comment)
     for hook in ON_CONFIRMED:
@@ -159,6 +161,11 @@ def last_report_day(v: Verification) -> date | None:
                                                                 MonitoringReport.status == "accepted"))
     days = [report_day(r) for r in reports if r.period.label in (v.periods or [])]
     return max(days, default=None)
+
+
+def proposed_day(v: Verification) -> date | None:
+    """The day the decision was proposed (rows from before event dates: the day it was entered)."""
+    return v.proposed_on or (v.proposed_at.date() if v.proposed_at else None)
 
 
 def confirmed_day(v: Verification) -> date | None:
@@ -186,7 +193,7 @@ def withdraw(actor: Actor, verification_id: int, comment: str | None) -> Verific
     if v.status == "proposed" and v.proposed_by != actor.user_id:
         raise Forbidden("only the verifier who proposed this decision can withdraw it")
     _move(actor, v, "computed", event="verification.withdrawn", note=comment, decision=None, proposed_by=None,
-          proposed_at=None, proposal_comment=None)
+          proposed_at=None, proposed_on=None, proposal_comment=None)
     return v
 
 
@@ -320,6 +327,6 @@ def certificate_data(v: Verification, grant: Any | None) -> dict[str, Any]:
             "offset_method": r.get("offset_method", ""), "co2e": r.get("co2e_avoided_t_per_year"),
             "worse": [w["message"] for w in r.get("worse", [])], "sufficient": r.get("sufficient"),
             "flags": [f["message"] for f in r.get("sufficiency", [])], "decision": v.decision, "grant": grant_text,
-            "proposed_by": people["proposed_by"], "proposed_at": v.proposed_at.date().isoformat() if v.proposed_at else "",
+            "proposed_by": people["proposed_by"], "proposed_at": proposed_day(v).isoformat() if v.proposed_at else "",
             "confirmed_by": people["confirmed_by"], "models": r.get("models") or {},
             "confirmed_at": confirmed_day(v).isoformat() if v.confirmed_at else ""}

@@ -19,7 +19,7 @@ from ..monitoring.line_chart import fit_chart_series, fit_charts
 bp = Blueprint("verifications", __name__)
 
 
-LABELS = {"decision": "Decision", "comment": "Comment", "confirmed_on": "Confirmed on", "status": "Verification status",
+LABELS = {"decision": "Decision", "comment": "Comment", "confirmed_on": "Confirmed on", "proposed_on": "Proposed on", "status": "Verification status",
           "supersedes_id": "Verification it corrects", "_schema": "This verification"}
 
 
@@ -96,7 +96,8 @@ def _done(verification_id: int, message: str):
 @login_required
 def propose(verification_id: int):
     try:
-        services.propose(current_actor(), verification_id, request.form.get("decision", ""), request.form.get("comment", ""))
+        services.propose(current_actor(), verification_id, request.form.get("decision", ""), request.form.get("comment", ""),
+                         form_day(request.form, "proposed_on"))
     except DomainError as exc:
         return _refused(verification_id, "propose", exc)
     return _done(verification_id, "Decision proposed; a senior verifier will confirm it.")
@@ -113,7 +114,8 @@ def confirm(verification_id: int):
         f"Confirm verification V{v.id}", url_for("verifications.confirm", verification_id=v.id),
         url_for("verifications.detail", verification_id=v.id), "Confirm the decision",
         [("Enterprise", v.proposal.enterprise.legal_name), ("Investment", v.proposal.title),
-         ("Decision proposed", f"{(v.decision or '').replace('_', ' ')} by {people['proposed_by']}"),
+         ("Decision proposed", f"{(v.decision or '').replace('_', ' ')} by {people['proposed_by']} "
+                               f"on {services.proposed_day(v)}"),
          ("Periods", ", ".join(v.periods)), ("Main improvement", _pct(r.get("main_improvement"))),
          ("Net improvement", _pct(r.get("net_improvement"))),
          ("CO2e avoided a year", f"{r.get('co2e_avoided_t_per_year') or 0} t")],

@@ -137,6 +137,29 @@ def test_confirmation_approval_and_payment_follow_each_other(app, client, token_
     assert audited_after(app, "grant.paid")["paid_on"] == day()
 
 
+def test_a_decision_is_proposed_after_its_reports_and_confirmed_after_it_is_proposed(app, client, token_for,
+                                                                                     session_for, textile):  # noqa: F811
+    planned(client, token_for, textile)
+    reported(client, token_for, textile, [{**r, "reported_on": day(-10)} for r in monthly()])
+    v = verified(client, token_for, textile)
+    propose = f"/api/v1/verifications/{v['id']}/propose"
+    body = {"decision": "verified", "comment": "meters agree"}
+    early = errors_of(client.post(propose, headers=token_for("verifier"), json={**body, "proposed_on": day(-11)}))
+    assert "the last report it covers was sent" in early["proposed_on"][0]
+    ahead = errors_of(client.post(propose, headers=token_for("verifier"), json={**body, "proposed_on": day(1)}))
+    assert "in the future" in ahead["proposed_on"][0]
+    res = client.post(propose, headers=token_for("verifier"), json={**body, "proposed_on": day(-5)})
+    assert (res.status_code, res.get_json()["proposed_on"]) == (200, day(-5))
+    assert audited_after(app, "verification.proposed")["proposed_on"] == day(-5)
+    confirm = f"/api/v1/verifications/{v['id']}/confirm"
+    before = errors_of(client.post(confirm, headers=token_for("senior_verifier"), json={"confirmed_on": day(-7)}))
+    assert f"the decision was proposed on {day(-5)}" in before["confirmed_on"][0]
+    assert client.post(confirm, headers=token_for("senior_verifier"),
+                       json={"confirmed_on": day(-4)}).get_json()["confirmed_on"] == day(-4)
+    page = session_for("senior_verifier").get(f"/verifications/{v['id']}/certificate").get_data(as_text=True)
+    assert f"on {day(-5)}. Confirmed by" in page and f"on {day(-4)}.</p>" in page
+
+
 def test_the_committee_enters_the_decision_day_on_the_loan_page(app, client, token_for, proposal_id,  # noqa: F811
                                                                 session_for):
     loan = propose(client, token_for, proposal_id).get_json()["id"]

@@ -71,7 +71,7 @@ def _evidence_from_the_past(day: date) -> None:
     for v in db.session.scalars(select(Verification).where(Verification.status == "confirmed")):
         ends = [r.period.end for r in db.session.scalars(select(MonitoringReport).where(
             MonitoringReport.plan_id == v.plan_id)) if r.period.label in v.periods]
-        assert ends and max(ends) < v.confirmed_on <= day  # the certificate covers ended periods only
+        assert ends and max(ends) < v.proposed_on <= v.confirmed_on <= day  # ended periods only, proposed first
     for g in db.session.scalars(select(Grant).where(Grant.status == "paid")):
         assert g.verification.confirmed_on <= g.approved_on <= g.paid_on <= day
 
