@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import click
-import pandas as pd
+import pyarrow as pa
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
@@ -106,14 +106,14 @@ def score_command(file: str, rulebook_id: str, version: str | None, out_path: st
     except ValidationFailed as exc:
         raise click.ClickException(f"{exc.message}: {exc.errors}") from None
     tables, errors, scored = [], [], 0
-    with tqdm(total=len(frame), unit="proposal", file=sys.stderr) as bar:
-        for start in range(0, len(frame), CHUNK):
-            part = score_frame(book, frame.iloc[start:start + CHUNK], first_row=start + 1, table=True)
+    with tqdm(total=frame.num_rows, unit="proposal", file=sys.stderr) as bar:
+        for start in range(0, frame.num_rows, CHUNK):
+            part = score_frame(book, frame.slice(start, CHUNK), first_row=start + 1, table=True)
             tables.append(part["table"])
             errors += part["errors"]
             scored += part["scored"]
-            bar.update(min(CHUNK, len(frame) - start))
-    write_csv(pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0], out_path)
+            bar.update(min(CHUNK, frame.num_rows - start))
+    write_csv(pa.concat_tables(tables) if len(tables) > 1 else tables[0], out_path)
     click.echo(f"{scored} scored, {len(errors)} rejected with {book.id} {book.version}; wrote {out_path}")
     for e in errors[:20]:
         click.echo(f"row {e['row']}: {error_text(e['errors'])}", err=True)

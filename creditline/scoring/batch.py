@@ -17,7 +17,7 @@ import time
 from typing import Any, Callable
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 from marshmallow import ValidationError
 
 from ..form_errors import flatten as flatten_errors
@@ -82,11 +82,11 @@ def score_rows(book: Rulebook, rows: list[Any], explain: bool = False, first_row
                                   explain, first_row, timings, False))
 
 
-def score_frame(book: Rulebook, frame: pd.DataFrame, explain: bool = False, first_row: int = 1,
+def score_frame(book: Rulebook, frame: pa.Table, explain: bool = False, first_row: int = 1,
                 timings: dict[str, float] | None = None, table: bool = False) -> dict[str, Any]:
     """:func:`score_rows` of a table read by :func:`.batch_io.read_frame`, checked column by column.
 
-    With ``table``, the results come as one flat :class:`pandas.DataFrame` under ``"table"`` (the
+    With ``table``, the results come as one flat :class:`pyarrow.Table` under ``"table"`` (the
     rejected rows included, as ``flask score`` writes it) instead of one object per row.
     """
     return _paused(lambda: _score(book, lambda: frame_check(book, frame), lambda pos: raw_rows(frame, pos),
@@ -135,30 +135,49 @@ def _score(book: Rulebook, check: Callable[[], FastBatch], raw_of: Callable[[lis
     done = {"rulebook": book.ref, "rejected": len(bad), "errors": bad}
     if not len(positions):
         lap("evaluation")
-        return {**done, "scored": 0, **({"table": result_table(None, [], [], [], bad)} if table else {"results": []})}
+        none = pa.array([], pa.string())
+        return {**done, "scored": 0,
+                **({"table": result_table(None, np.zeros(0, np.int64), none, none, bad)} if table else {"results": []})}
     ev = evaluate(book, cols)
     lap("evaluation")
-    meta = {i: (fast.ids[k], fast.titles[k]) for k, i in enumerate(np.flatnonzero(fast.ok).tolist())}
-    splits = {}
-    for (i, row), (_, split) in zip(slow, prepared):
-        meta[i] = (row.get("id"), row.get("title"))
-        splits[i] = split
-    pos = positions.tolist()
-    numbers = [i + first_row for i in pos]
+    ids, titles = _labels(fast, slow, positions)
+    numbers = positions + first_row
     if table:
-        frame = result_table(ev, numbers, [meta[i][0] for i in pos], [meta[i][1] for i in pos], bad)
+        frame = result_table(ev, numbers, pa.array(ids, pa.string()) if isinstance(ids, list) else ids,
+                             pa.array(titles, pa.string()) if isinstance(titles, list) else titles, bad)
         lap("result table")
-        return {**done, "scored": len(pos), "table": frame}
+        return {**done, "scored": len(positions), "table": frame}
+    ids, titles = (v.to_pylist() if isinstance(v, pa.Array) else v for v in (ids, titles))
+    rows = numbers.tolist()
     if explain:
-        out = [{"row": numbers[k], "id": meta[i][0], "title": meta[i][1], **engine.result_of(ev, k, True)}
-               for k, i in enumerate(pos)]
+        out = [{"row": rows[k], "id": ids[k], "title": titles[k], **engine.result_of(ev, k, True)}
+               for k in range(len(rows))]
     else:
-        out = results_of(ev, numbers, [meta[i][0] for i in pos], [meta[i][1] for i in pos])
-    for r, i in zip(out, pos):
-        split = splits.get(i)
-        if split is not None:
-            r["eligible_costs"] = {"total": split.eligible_total, "counted": split.counted, "excluded": split.excluded}
-            if explain:
-                r["trace"].insert(0, engine._cost_trace(book, split))
+        out = results_of(ev, rows, ids, titles)
+    splits = {i: split for (i, _), (_, split) in zip(slow, prepared)}
+    if splits:
+        for r, i in zip(out, positions.tolist()):
+            split = splits.get(i)
+            if split is not None:
+                r["eligible_costs"] = {"total": split.eligible_total, "counted": split.counted,
+                                       "excluded": split.excluded}
+                if explain:
+                    r["trace"].insert(0, engine._cost_trace(book, split))
     lap("result rows")
     return {**done, "scored": len(out), "results": out}
+
+
+def _labels(fast: FastBatch, slow: list[tuple[int, dict[str, Any]]],
+            positions: np.ndarray) -> tuple[pa.Array | list[Any], pa.Array | list[Any]]:
+    """The ids and titles of the scored rows in ``positions`` order: the fast rows' (a list, or Arrow
+    text from a table), then the schema rows' merged in."""
+    if not slow:
+        return fast.ids, fast.titles
+    if isinstance(fast.ids, pa.Array):
+        fast_ids, fast_titles = fast.ids.to_pylist(), fast.titles.to_pylist()
+    else:
+        fast_ids, fast_titles = fast.ids, fast.titles
+    at = dict(zip(np.flatnonzero(fast.ok).tolist(), zip(fast_ids, fast_titles)))
+    at.update((i, (row.get("id"), row.get("title"))) for i, row in slow)
+    pairs = [at[i] for i in positions.tolist()]
+    return [p[0] for p in pairs], [p[1] for p in pairs]

@@ -153,6 +153,19 @@ def _as_text(value: Any, kind: str) -> str:
     return _OTHER
 
 
+def within(x: np.ndarray, rule: FieldRule) -> np.ndarray:
+    """Which values are finite and surely inside the rule's bounds (NaN is not)."""
+    ok = np.isfinite(x)
+    with np.errstate(invalid="ignore"):
+        for b in rule.bounds:
+            inside = (x > b.value) | ((x == b.value) & b.inclusive) if b.is_min else \
+                (x < b.value) | ((x == b.value) & b.inclusive)
+            if not b.exact:
+                inside &= np.abs(x - b.value) > MARGIN * max(abs(b.value), 1.0)
+            ok &= inside
+    return ok
+
+
 def numbers_ok(values: list[Any], rule: FieldRule, required: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(ok, floats): values the field surely accepts, and their float values (NaN when empty).
 
@@ -177,15 +190,7 @@ def numbers_ok(values: list[Any], rule: FieldRule, required: bool = False) -> tu
     x = np.full(n, np.nan)
     if plain.any():
         x[plain] = arr[plain].astype(float)
-    ok = plain
-    with np.errstate(invalid="ignore"):
-        for b in rule.bounds:
-            inside = (x > b.value) | ((x == b.value) & b.inclusive) if b.is_min else \
-                (x < b.value) | ((x == b.value) & b.inclusive)
-            if not b.exact:
-                inside &= np.abs(x - b.value) > MARGIN * max(abs(b.value), 1.0)
-            ok &= inside
-    ok &= np.isfinite(x)
+    ok = plain & within(x, rule)
     if absent.any() or none.any():
         ok = np.where(absent, not required, np.where(none, rule.allow_none and not required, ok))
     return ok, np.where(ok & ~absent & ~none, x, np.nan)

@@ -1,8 +1,9 @@
 """The columnar batch path: an uploaded table checked and turned into engine columns column by column.
 
-``flask score`` and ``POST /score/batch`` with a CSV or Excel file read it with pandas into
-Arrow-backed text columns (:func:`read_frame`): every cell stays text, because its exact form
-decides what the schema says of it ("12.345" is refused as money, "1e3" is left to the schema).
+``flask score`` and ``POST /score/batch`` with a CSV or Excel file read it into an Arrow table of
+text columns (:func:`.batch_io.read_frame`, no pandas detour for a CSV): every cell stays text,
+because its exact form decides what the schema says of it ("12.345" is refused as money, "1e3" is
+left to the schema).
 :func:`frame_check` then *accepts* the rows the schema and the engine surely accept, as
 :func:`.batch_fast.fast_check` does for rows given as objects, but without building a dict per
 row: numbers are matched and compared with the bounds generated from
@@ -18,7 +19,6 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -28,9 +28,9 @@ from ..rules.facts import NUMBER_COLUMNS, QUANTITIES, TEXT_COLUMNS, _months_betw
 from ..rules.loader import Rulebook
 from ..safe_text import BIDI_CONTROLS
 from ..vocabulary import STREAMS
-from .batch_checks import MAX_CHARS, MARGIN, MISSING, RULES, TO_SCORE, FieldRule, dates_ok, texts_ok
+from .batch_checks import MAX_CHARS, MISSING, RULES, TO_SCORE, FieldRule, dates_ok, texts_ok, within
 from .batch_fast import _ORDER, CP_BIT, DOC_BIT, FastBatch, _mask
-from .batch_io import TEXT, clean, documents_of, flat_to_proposal, options_of
+from .batch_io import clean, documents_of, flat_to_proposal, options_of
 
 # Python's str.strip() drops these (none lies above U+3000); a cell that starts or ends with one is
 # left to the per-row path.
@@ -48,23 +48,20 @@ _CONTROLS = _re2_class("\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + BIDI_CONTROLS)
 _UNSAFE = {True: f"[{_CONTROLS}]", False: f"[\\t\\n\\r{_CONTROLS}]"}
 
 
-def raw_rows(frame: pd.DataFrame, positions: list[int]) -> list[dict[str, Any]]:
+def raw_rows(table: pa.Table, positions: list[int]) -> list[dict[str, Any]]:
     """The proposal dicts of the given rows, exactly as the per-row path reads them."""
     if not positions:
         return []
-    return [flat_to_proposal(r) for r in frame.iloc[positions].to_dict(orient="records")]
+    return [flat_to_proposal(r) for r in table.take(pa.array(positions, pa.int64())).to_pylist()]
 
 
 class _Cells:
-    """The frame's text columns as Arrow arrays; an absent column reads as empty cells."""
+    """The table's text columns as Arrow arrays; an absent column reads as empty cells."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.n = len(frame)
-        # One pass joins each column's chunks (Arrow's reader gives one per block of the file).
-        table = pa.Table.from_pandas(frame.astype(TEXT), preserve_index=False).combine_chunks()
-        self.columns = {name: column.chunk(0) if column.num_chunks else pa.array([], pa.string())
-                        for name, column in zip(table.column_names, table.columns)}
-        self._empty = pa.array([""] * self.n, pa.string())
+    def __init__(self, table: pa.Table) -> None:
+        self.n = table.num_rows
+        self.columns = {name: column.combine_chunks() for name, column in zip(table.column_names, table.columns)}
+        self._empty = pa.repeat("", self.n)
 
     def __getitem__(self, name: str) -> pa.Array:
         return self.columns.get(name, self._empty)
@@ -77,39 +74,44 @@ def _np(mask: Any) -> np.ndarray:
     return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def numbers(cells: pa.Array, rule: FieldRule, required: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ok, floats, filled): cells the field surely accepts in their plain form, and their values.
+def _sizes(cells: pa.Array) -> np.ndarray:
+    """Each cell's length in bytes, read from the array's offsets (no copy)."""
+    offsets = np.frombuffer(cells.buffers()[1], np.int32, len(cells) + 1, cells.offset * 4)
+    return np.diff(offsets)
 
-    The same decision as :func:`.batch_checks.numbers_ok` on the cell texts, made by Arrow over the
-    filled cells of the column (RE2's ``\\d`` is ASCII only, so it accepts no more than Python's
-    pattern does, and a plain text's bytes are its characters).
+
+def _plain(cells: pa.Array, rule: FieldRule, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ok, floats) of filled cells: those the field surely accepts in their plain form, and the values
+    of the plain ones (NaN elsewhere).
+
+    The same decision as :func:`.batch_checks.numbers_ok` on the cell texts, made by Arrow (RE2's
+    ``\\d`` is ASCII only, so it accepts no more than Python's pattern does, and a plain text's
+    bytes are its characters).
     """
+    pattern = rule.pattern if rule.kind != "float" else r"\d+(?:\.\d+)?(?:e-\d+)?"
+    plain = _np(pc.match_substring_regex(cells, f"^(?:{pattern})$"))
+    if rule.kind != "float":
+        plain &= sizes <= MAX_CHARS
+    x = np.full(len(cells), np.nan)
+    if plain.any():
+        x[plain] = pc.cast(cells if plain.all() else pc.filter(cells, pa.array(plain)),
+                           pa.float64()).to_numpy(zero_copy_only=False)
+    return plain & within(x, rule), x
+
+
+def numbers(cells: pa.Array, rule: FieldRule, required: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(ok, floats): cells the field surely accepts (an empty one unless ``required``), and their values."""
     n = len(cells)
-    size = pc.binary_length(cells).to_numpy(zero_copy_only=False)
-    filled = size > 0
+    filled = _sizes(cells) > 0
+    ok = np.full(n, not required)
     x = np.full(n, np.nan)
-    ok = np.zeros(n, bool)
-    if filled.any():
-        where = np.flatnonzero(filled)
-        some = cells if len(where) == n else pc.take(cells, pa.array(where))
-        pattern = rule.pattern if rule.kind != "float" else r"\d+(?:\.\d+)?(?:e-\d+)?"
-        plain = _np(pc.match_substring_regex(some, f"^(?:{pattern})$"))
-        if rule.kind != "float":
-            plain &= size[where] <= MAX_CHARS
-        if plain.any():
-            values = some if plain.all() else pc.filter(some, pa.array(plain))
-            x[where[plain]] = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
-        ok[where] = plain
-    ok &= np.isfinite(x)
-    with np.errstate(invalid="ignore"):
-        for b in rule.bounds:
-            inside = (x > b.value) | ((x == b.value) & b.inclusive) if b.is_min else \
-                (x < b.value) | ((x == b.value) & b.inclusive)
-            if not b.exact:
-                inside &= np.abs(x - b.value) > MARGIN * max(abs(b.value), 1.0)
-            ok &= inside
-    ok = np.where(filled, ok, not required)
-    return ok, np.where(ok & filled, x, np.nan), filled
+    where = np.flatnonzero(filled)
+    if len(where):
+        every = len(where) == n
+        good, values = _plain(cells if every else cells.take(pa.array(where)), rule, _sizes(cells)[where])
+        ok[where] = good
+        x[where[good]] = values[good]
+    return ok, x
 
 
 def _distinct(cells: pa.Array) -> tuple[np.ndarray, list[Any]]:
@@ -145,22 +147,26 @@ def _sets(cells: pa.Array, parse: Any, bits: dict[str, int]) -> np.ndarray:
     return np.array([_mask(parse(v), bits, cache) for v in values], dtype=np.int64)[codes]
 
 
-def _labels(cells: pa.Array, ok: np.ndarray) -> list[Any]:
-    """The accepted rows' texts: their cells, which have no surrounding spaces, or None where empty."""
-    return [v or None for v in pc.filter(cells, pa.array(ok)).to_pylist()]
+def _labels(cells: pa.Array, ok: np.ndarray) -> pa.Array:
+    """The accepted rows' texts: their cells, which have no surrounding spaces, or null where empty."""
+    kept = cells if ok.all() else pc.filter(cells, pa.array(ok))
+    return pc.if_else(pc.equal(kept, ""), pa.scalar(None, pa.string()), kept)
 
 
-def frame_check(book: Rulebook, frame: pd.DataFrame, today: date | None = None) -> FastBatch:
-    """Accept the rows the schema and the engine surely accept; their columns as ``facts.columns`` builds them."""
+def frame_check(book: Rulebook, table: pa.Table, today: date | None = None) -> FastBatch:
+    """Accept the rows the schema and the engine surely accept; their columns as ``facts.columns`` builds them.
+
+    The ids and titles of the accepted rows come as Arrow arrays (null where empty).
+    """
     today = today or clock.today()
-    cells, n = _Cells(frame), len(frame)
+    cells, n = _Cells(table), table.num_rows
     ok = np.ones(n, bool)
     floats: dict[str, np.ndarray] = {}
     for name in PROPOSAL:
-        good, floats[name], _ = numbers(cells[name], RULES[name], name in TO_SCORE)
+        good, floats[name] = numbers(cells[name], RULES[name], name in TO_SCORE)
         ok &= good
     for name in ENTERPRISE:
-        good, floats[name], _ = numbers(cells[name], RULES[f"enterprise.{name}"], False)
+        good, floats[name] = numbers(cells[name], RULES[f"enterprise.{name}"], False)
         ok &= good
     with np.errstate(invalid="ignore"):
         for check in AT_MOST:
@@ -180,8 +186,8 @@ def frame_check(book: Rulebook, frame: pd.DataFrame, today: date | None = None) 
     ok &= good[day_codes]
     cp, docs = _sets(cells["cp_options"], options_of, CP_BIT), _sets(cells["documents"], documents_of, DOC_BIT)
     ok &= (cp > 0) & (docs >= 0)
-    streams, main_ok = _streams(cells, ok)
-    ok &= main_ok
+    streams = _Streams(cells)
+    ok &= streams.ok
     # A boolean mask, not positions: it selects the (nearly all) accepted rows faster.
     idx = ok
     cols = {k: floats[k][idx] for k in NUMBER_COLUMNS if k in floats}
@@ -191,29 +197,70 @@ def frame_check(book: Rulebook, frame: pd.DataFrame, today: date | None = None) 
         cols[name] = _text_column(cells[sources.get(name, name)])[idx]
     cols["months_operating"] = np.array([_months_between(d, today) for d in since], dtype=float)[day_codes][idx]
     cols["cp_options"], cols["documents"] = cp[idx], docs[idx]
-    cols.update({k: v[idx] for k, v in streams.items()})
+    cols.update(streams.columns(ok))
     return FastBatch(ok, {k: cols[k] for k in _ORDER}, _labels(cells["id"], ok), _labels(cells["title"], ok))
 
 
-def _streams(cells: _Cells, ok: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Each stream's four quantities; a row is accepted when every stream it fills is whole and in
-    bounds, it fills at least one, and its main indicator is one of them."""
-    n = cells.n
-    out: dict[str, np.ndarray] = {}
-    main = cells["main_indicator"]
-    good = np.ones(n, bool)
-    main_ok = np.zeros(n, bool)
-    for s in STREAMS:
-        names = [f"{s}_{q}" for q in QUANTITIES]
-        if not any(cells.has(c) for c in names):
-            out.update({f"{s}.{q}": np.full(n, np.nan) for q in QUANTITIES})
-            continue
-        present = np.zeros(n, bool)
-        whole = np.ones(n, bool)
-        for q, name in zip(QUANTITIES, names):
-            fine, out[f"{s}.{q}"], filled = numbers(cells[name], RULES[f"indicators.{q}"], q in TO_SCORE)
-            present |= filled
-            whole &= fine
-        good &= ~present | whole
-        main_ok |= present & _np(pc.equal(main, s))
-    return out, good & main_ok
+# Every indicator quantity is a plain decimal of the same form; only the bounds differ.
+_QUANTITY_RULES = [RULES[f"indicators.{q}"] for q in QUANTITIES]
+assert len({r.pattern for r in _QUANTITY_RULES}) == 1 and all(r.kind == "decimal" for r in _QUANTITY_RULES)
+
+
+class _Streams:
+    """The indicator columns (four per stream) checked as one block of their filled cells.
+
+    A row is accepted when every stream it fills is whole (all four quantities plain and in
+    bounds), it fills at least one, and its main indicator is one of them. Most cells of the block
+    are empty, so each filled cell is checked once, in one pass over all of them, not column by column.
+    """
+
+    def __init__(self, cells: _Cells) -> None:
+        n, parts = cells.n, len(QUANTITIES)
+        pieces: list[pa.Array] = []
+        rows: list[np.ndarray] = []
+        slots: list[np.ndarray] = []  # stream index * 4 + quantity index, of each filled cell
+        for j, (s, q) in enumerate((s, q) for s in STREAMS for q in QUANTITIES):
+            name = f"{s}_{q}"
+            if not cells.has(name):
+                continue
+            column = cells[name]
+            where = np.flatnonzero(_sizes(column) > 0)
+            pieces.append(column if len(where) == n else column.take(pa.array(where)))
+            rows.append(where)
+            slots.append(np.full(len(where), j))
+        self.rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        self.slots = np.concatenate(slots) if slots else np.zeros(0, np.int64)
+        filled = pa.concat_arrays(pieces) if pieces else pa.array([], pa.string())
+        part = self.slots % parts
+        good, self.x = _plain(filled, _QUANTITY_RULES[0], _sizes(filled))
+        for k, rule in enumerate(_QUANTITY_RULES):
+            mine = part == k
+            good[mine] &= within(self.x[mine], rule)
+        # Per stream and row: how many of its four cells are filled, and how many of them are good.
+        key = (self.slots // parts) * n + self.rows
+        count = np.bincount(key, minlength=len(STREAMS) * n).reshape(len(STREAMS), n)
+        whole = np.bincount(key[good], minlength=len(STREAMS) * n).reshape(len(STREAMS), n) == parts
+        present = count > 0
+        main = _stream_index(cells["main_indicator"])
+        main_ok = np.zeros(n, bool)
+        named = np.flatnonzero(main >= 0)
+        main_ok[named] = present[main[named], named]
+        self.ok = (~present | whole).all(axis=0) & main_ok
+
+    def columns(self, ok: np.ndarray) -> dict[str, np.ndarray]:
+        """The accepted rows' quantities, one column per stream and quantity (NaN where not filled)."""
+        block = np.full((len(STREAMS) * len(QUANTITIES), int(ok.sum())), np.nan)
+        keep = ok[self.rows]
+        rank = np.cumsum(ok) - 1
+        block[self.slots[keep], rank[self.rows[keep]]] = self.x[keep]
+        return {f"{s}.{q}": block[j] for j, (s, q) in enumerate((s, q) for s in STREAMS for q in QUANTITIES)}
+
+
+def _stream_index(cells: pa.Array) -> np.ndarray:
+    """Each cell's index in STREAMS (the cell as it is, not trimmed), -1 when it names no stream."""
+    encoded = pc.dictionary_encode(cells)
+    index = np.array([_STREAM_AT.get(v, -1) for v in encoded.dictionary.to_pylist()] or [-1], dtype=np.int64)
+    return index[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+_STREAM_AT = {s: k for k, s in enumerate(STREAMS)}

@@ -5,7 +5,7 @@ CSV columns: the scalar proposal fields (``title``, ``investment``, ``loan_amoun
 enterprise's ``employees``, ``annual_turnover``, ``total_assets``, ``domestic_ownership_share``,
 ``operating_since``, ``isic_code``, ``country``, and per stream four columns
 ``<stream>_baseline_quantity``, ``<stream>_baseline_output``, ``<stream>_projected_quantity``,
-``<stream>_projected_output``. A table is read as text cells (:func:`read_frame`), checked and
+``<stream>_projected_output``. A table is read as an Arrow table of text cells (:func:`read_frame`), checked and
 scored column by column (:mod:`.batch_frame`); :func:`flat_to_proposal` turns one of its rows into
 the proposal dict the schema loads, for the rows the column checks leave to it.
 """
@@ -31,6 +31,10 @@ PROPOSAL_COLUMNS = ("id", "title", "currency", "investment", "eligible_cost", "l
                     "annual_extra_operating_cost", "implementation_months", "output_unit",
                     "main_indicator")
 INDICATOR_PARTS = ("baseline_quantity", "baseline_output", "projected_quantity", "projected_output")
+TECHNOLOGY_COLUMNS = tuple(f"technology_{k}" for k in ("readiness", "class", "description", "supplier"))
+# Every column a proposal is read from (:func:`flat_to_proposal`); an upload's other columns are not read.
+COLUMNS = frozenset((*PROPOSAL_COLUMNS, *ENTERPRISE_COLUMNS, *TECHNOLOGY_COLUMNS, "cp_options", "documents",
+                     *(f"{s}_{p}" for s in STREAM_UNITS for p in INDICATOR_PARTS)))
 # A portfolio scored over the web: the batch path is measured at 100,000 rows (bench/scoring.py).
 WEB_LIMITS = TableLimits(max_rows=100_000)
 INT_COLUMNS = {"economic_life_years", "implementation_months", "employees"}
@@ -65,7 +69,7 @@ def flat_to_proposal(row: dict[str, Any]) -> dict[str, Any]:
         if value is not None:
             out[col] = _whole(value) if col in INT_COLUMNS else value
     out["cp_options"] = options_of(row.get("cp_options"))
-    tech = {k: clean(row.get(f"technology_{k}")) for k in ("readiness", "class", "description", "supplier")}
+    tech = {c.removeprefix("technology_"): clean(row.get(c)) for c in TECHNOLOGY_COLUMNS}
     out["technology"] = {k: v for k, v in tech.items() if v is not None}
     enterprise = {}
     for col in ENTERPRISE_COLUMNS:
@@ -92,27 +96,36 @@ def _whole(value: str) -> Any:
     return int(number) if number.is_integer() else value
 
 
-def read_frame(data: bytes, limits: TableLimits | None = None, excel: bool = False) -> pd.DataFrame:
-    """Every cell of a CSV or .xlsx as text ('' where empty); ``limits`` bounds a web upload (413)."""
+def read_frame(data: bytes, limits: TableLimits | None = None, excel: bool = False) -> pa.Table:
+    """Every cell of a CSV or .xlsx as text ('' where empty), an Arrow table of the columns a proposal
+    reads (:data:`COLUMNS`; the others are ignored), one chunk per column; ``limits`` bounds a web
+    upload (413)."""
     if excel:
-        frame = _read_excel(data, limits)
+        names, table = _table_of(_read_excel(data, limits))
     else:
         if limits is not None:
             check_csv_header(data)
         try:
-            frame = _read_csv_arrow(data)
+            names, table = _read_csv_arrow(data)
         except (ValueError, pa.ArrowException):
-            frame = _read_csv_c(data, limits)
+            names, table = _table_of(_read_csv_c(data, limits))
     if limits is not None:
-        check_row_count(len(frame), limits)
-        check_columns(len(frame.columns))
-    if frame.empty:
+        check_row_count(table.num_rows, limits)
+        check_columns(len(names))
+    if not table.num_rows or not names:
         raise ValidationFailed("the file has no rows", {"file": ["add one row per proposal below the header"]})
-    return frame
+    return table
 
 
-def _read_csv_arrow(data: bytes) -> pd.DataFrame:
-    """Arrow's reader, several times faster than pandas' own; every column as text.
+def _used(names: list[str]) -> list[str]:
+    """The columns read: those a proposal uses, or all of them when none is (each row is then refused
+    by the schema, as before)."""
+    used = [n for n in names if n in COLUMNS]
+    return used or names
+
+
+def _read_csv_arrow(data: bytes) -> tuple[list[str], pa.Table]:
+    """Arrow's reader (several times faster than pandas', on both cores), every used column as text.
 
     A file it reads otherwise than pandas' C reader would (a short row, a line break inside a
     cell, a repeated or odd header) raises, and is read by the C reader instead, so a table has
@@ -123,12 +136,22 @@ def _read_csv_arrow(data: bytes) -> pd.DataFrame:
     names = next(csv.reader([line]), [])
     if not names or len(set(names)) != len(names) or "" in names:
         raise ValueError("a header this reader does not take")
+    used = _used(names)
     table = pa_csv.read_csv(io.BytesIO(data), convert_options=pa_csv.ConvertOptions(
-        column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False))
-    if table.column_names != names or any(t != pa.string() for t in table.schema.types):
+        column_types={n: pa.string() for n in used}, include_columns=used,
+        strings_can_be_null=False, quoted_strings_can_be_null=False))
+    if table.column_names != used or any(t != pa.string() for t in table.schema.types):
         raise ValueError("the header was read otherwise")
     # One chunk per column, so the column checks read each as one Arrow array without a copy.
-    return table.combine_chunks().to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    return names, table.combine_chunks()
+
+
+def _table_of(frame: pd.DataFrame) -> tuple[list[str], pa.Table]:
+    """A table read by pandas (text cells, '' where empty) as the Arrow reader gives it."""
+    names = [str(c) for c in frame.columns]
+    used = _used(names)
+    columns = [pa.array(frame[n].to_numpy(dtype=object, na_value=""), pa.string()) for n in used]
+    return names, pa.Table.from_arrays(columns, names=used)
 
 
 def _read_csv_c(data: bytes, limits: TableLimits | None) -> pd.DataFrame:
@@ -154,7 +177,7 @@ def _read_excel(data: bytes, limits: TableLimits | None) -> pd.DataFrame:
 
 def rows_from_csv(data: bytes, limits: TableLimits | None = None, excel: bool = False) -> list[dict[str, Any]]:
     """The per-row reading of a table: one proposal dict per row (the columnar path is :mod:`.batch_frame`)."""
-    return [flat_to_proposal(r) for r in read_frame(data, limits, excel).to_dict(orient="records")]
+    return [flat_to_proposal(r) for r in read_frame(data, limits, excel).to_pylist()]
 
 
 def is_workbook(data: bytes, filename: str | None = None) -> bool:
@@ -162,7 +185,7 @@ def is_workbook(data: bytes, filename: str | None = None) -> bool:
     return data[:4] == b"PK\x03\x04" or (filename or "").lower().endswith(".xlsx")
 
 
-def batch_from_request(request: Request) -> pd.DataFrame | list[Any]:
+def batch_from_request(request: Request) -> pa.Table | list[Any]:
     """Read the batch: a CSV or .xlsx upload or a text/csv body as a table of text cells, or a JSON list."""
     if request.files:
         upload = next(iter(request.files.values()))

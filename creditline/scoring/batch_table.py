@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -71,34 +70,35 @@ def fixed_texts(values: np.ndarray, digits: int, trim: bool = False) -> pa.Array
     return pc.if_else(pa.array(finite), text, pa.scalar(None, pa.string()))
 
 
-def _decimal_texts(values: np.ndarray, digits: int) -> pd.Series:
-    """``str(Decimal(repr(round(x, digits))).quantize(...))`` of every value (missing where not finite)."""
-    return pd.Series(fixed_texts(np.array(rounded(values, digits)), digits), dtype=pd.ArrowDtype(pa.string()))
+def _decimal_texts(values: np.ndarray, digits: int) -> pa.Array:
+    """``str(Decimal(repr(round(x, digits))).quantize(...))`` of every value (null where not finite)."""
+    return fixed_texts(np.array(rounded(values, digits)), digits)
 
 
-def _failed_rules(ev: Evaluation) -> list[str]:
+def _failed_rules(ev: Evaluation) -> pa.Array:
     """Each row's failed gates joined by ';', in the rulebook's order (one join per distinct set)."""
     gates = [g.id for g in ev.book.gates]
     code = np.zeros(ev.n, np.int64)
     for bit, gid in enumerate(gates):
         code |= (~ev.gate_pass[gid]).astype(np.int64) << bit
     distinct, back = np.unique(code, return_inverse=True)
-    texts = np.array([";".join(g for b, g in enumerate(gates) if c >> b & 1) for c in distinct.tolist()], dtype=object)
-    return texts[back].tolist()
+    texts = pa.array([";".join(g for b, g in enumerate(gates) if c >> b & 1) for c in distinct.tolist()], pa.string())
+    return texts.take(pa.array(back.reshape(-1)))
 
 
-def _scored(ev: Evaluation, rows: list[int], ids: list[Any], titles: list[Any]) -> dict[str, Any]:
+def _scored(ev: Evaluation, rows: np.ndarray, ids: pa.Array, titles: pa.Array) -> dict[str, pa.Array]:
     f = ev.facts
-    money = _decimal_texts(f["npv"], 2)
-    grant = _decimal_texts(f["grant_amount"], 2)
     # Tonnes have no "not finite" in the per-row path; the same text comes out for every finite value.
-    co2 = _decimal_texts(f["co2e_avoided_t"], TONNE_DIGITS)
     return {
-        "row": rows, "id": ids, "title": titles, "decision": [str(d) for d in ev.decision.tolist()],
-        **{f"score_{k}": np.asarray(v) for k, v in ev.scores.items()},
-        "npv": money, **{k: _floats(f[k], d) for k, d in FLOAT_DIGITS.items() if k in f},
-        "co2e_avoided_t_per_year": co2, "grant_rate": _floats(f["grant_rate"], DIGITS["grant_rate"]), "grant_amount": grant,
-        "failed_rules": _failed_rules(ev), "errors": [""] * ev.n,
+        "row": pa.array(rows, pa.int64()), "id": ids, "title": titles,
+        "decision": pa.array(ev.decision.astype(str), pa.string()),
+        **{f"score_{k}": pa.array(np.asarray(v), pa.int64()) for k, v in ev.scores.items()},
+        "npv": _decimal_texts(f["npv"], 2),
+        **{k: pa.array(_floats(f[k], d), from_pandas=True) for k, d in FLOAT_DIGITS.items() if k in f},
+        "co2e_avoided_t_per_year": _decimal_texts(f["co2e_avoided_t"], TONNE_DIGITS),
+        "grant_rate": pa.array(_floats(f["grant_rate"], DIGITS["grant_rate"]), from_pandas=True),
+        "grant_amount": _decimal_texts(f["grant_amount"], 2),
+        "failed_rules": _failed_rules(ev), "errors": pa.repeat("", ev.n),
     }
 
 
@@ -107,44 +107,50 @@ def error_text(errors: dict[str, list[str]]) -> str:
     return "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
 
 
-def result_table(ev: Evaluation | None, rows: list[int], ids: list[Any], titles: list[Any],
-                 errors: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per proposal, scored (from ``ev``, in the order of ``rows``) or rejected, sorted by row."""
-    scored = pd.DataFrame(_scored(ev, rows, ids, titles)) if ev is not None and ev.n else pd.DataFrame()
-    rejected = pd.DataFrame({"row": [e["row"] for e in errors], "decision": ["rejected"] * len(errors),
-                             "errors": [error_text(e["errors"]) for e in errors]})
-    parts = [p for p in (scored, rejected) if len(p)]
-    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else pd.DataFrame())
-    table = table.reindex(columns=list(COLUMNS))
-    if len(table):
-        table = table.sort_values("row", kind="stable", ignore_index=True)
-    for col in SCORES:
-        # Rejected rows have no scores; a nullable integer keeps 100 from being written as 100.0.
-        table[col] = table[col].astype("Int64")
+_TYPES = {**{c: pa.int64() for c in ("row", *SCORES)}, **{c: pa.float64() for c in FLOAT_DIGITS}}
+
+
+def result_table(ev: Evaluation | None, rows: np.ndarray, ids: pa.Array, titles: pa.Array,
+                 errors: list[dict[str, Any]]) -> pa.Table:
+    """One row per proposal, scored (from ``ev``, in the order of ``rows``) or rejected, sorted by row.
+
+    Its columns are typed: the row and scores whole numbers, the ratios floats, money, tonnes and
+    the texts strings; a rejected row has only its number, decision and errors (the rest null).
+    """
+    scored = _scored(ev, rows, ids, titles) if ev is not None and ev.n else {}
+    rejected = {"row": pa.array([e["row"] for e in errors], pa.int64()), "decision": pa.repeat("rejected", len(errors)),
+                "errors": pa.array([error_text(e["errors"]) for e in errors], pa.string())}
+    m, r = (ev.n if scored else 0), len(errors)
+    columns = []
+    for name in COLUMNS:
+        kind = _TYPES.get(name, pa.string())
+        parts = [p for p in (scored.get(name, pa.nulls(m, kind)), rejected.get(name, pa.nulls(r, kind))) if len(p)]
+        columns.append(pa.concat_arrays(parts) if len(parts) > 1 else (parts[0] if parts else pa.array([], kind)))
+    table = pa.Table.from_arrays(columns, names=list(COLUMNS))
+    if m and r:
+        table = table.take(pa.array(np.argsort(table.column("row").to_numpy(), kind="stable")))
     return table
 
 
 _FORMULA = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in FORMULA_STARTS) + "]"
 
 
-def _cell_texts(column: pd.Series) -> pa.Array:
-    """A column as CSV cells: missing as '', floats as ``repr``, text that could start a formula quoted."""
-    name = column.name
+def _cell_texts(name: str, column: pa.Array) -> pa.Array:
+    """A column as CSV cells: null as '', floats as ``repr``, text that could start a formula quoted."""
     if name in FLOAT_DIGITS:
-        return pc.fill_null(fixed_texts(column.to_numpy(dtype=float, na_value=np.nan), FLOAT_DIGITS[name], True), "")
-    if pd.api.types.is_integer_dtype(column.dtype):
-        return pc.fill_null(pc.cast(pa.array(column), pa.string()), "")
-    text = pc.fill_null(pa.array(column.astype(object).where(column.notna(), None).tolist()
-                                 if column.dtype == object else column, pa.string()), "")
+        return pc.fill_null(fixed_texts(column.to_numpy(zero_copy_only=False), FLOAT_DIGITS[name], True), "")
+    if pa.types.is_integer(column.type):
+        return pc.fill_null(pc.cast(column, pa.string()), "")
+    text = pc.fill_null(column, "")
     if name in DECIMAL_TEXT:
         return text
-    # Any other column holds text (or None): what a spreadsheet could run as a formula gets a "'".
+    # Any other column holds text (or null): what a spreadsheet could run as a formula gets a "'".
     risky = pc.match_substring_regex(text, _FORMULA)
     return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
 
 
-def _numeric(column: pd.Series) -> bool:
-    return column.name in FLOAT_DIGITS or column.name in DECIMAL_TEXT or pd.api.types.is_integer_dtype(column.dtype)
+def _numeric(name: str, column: pa.Array) -> bool:
+    return name in FLOAT_DIGITS or name in DECIMAL_TEXT or pa.types.is_integer(column.type)
 
 
 def _csv_quoted(text: pa.Array) -> pa.Array:
@@ -154,13 +160,15 @@ def _csv_quoted(text: pa.Array) -> pa.Array:
     return pc.if_else(needs, quoted, text)
 
 
-def csv_bytes(table: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV, cell for cell what ``exports.frame(table).to_csv(index=False)`` wrote."""
-    header = (",".join(table.columns) + "\n").encode()
-    if not len(table):
+def csv_bytes(table: pa.Table) -> bytes:
+    """The table as UTF-8 CSV, cell for cell what ``exports.frame(table).to_csv(index=False)`` of the
+    per-row results wrote."""
+    header = (",".join(table.column_names) + "\n").encode()
+    if not table.num_rows:
         return header
+    columns = [(name, column.combine_chunks()) for name, column in zip(table.column_names, table.columns)]
     # Numbers never hold a comma, a quote or a line feed: only text columns may need quoting.
-    cells = [_cell_texts(table[c]) if _numeric(table[c]) else _csv_quoted(_cell_texts(table[c])) for c in table.columns]
+    cells = [_cell_texts(name, c) if _numeric(name, c) else _csv_quoted(_cell_texts(name, c)) for name, c in columns]
     # Each line with its line feed: the lines' bytes, back to back in Arrow's buffer, are the body.
     data = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "\n", "")
     data = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
@@ -168,7 +176,7 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     return header + data.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
 
 
-def write_csv(table: pd.DataFrame, path: Any) -> None:
+def write_csv(table: pa.Table, path: Any) -> None:
     """Write the result table as CSV (``path`` a file name or a binary or text stream)."""
     data = csv_bytes(table)
     if isinstance(path, io.TextIOBase):

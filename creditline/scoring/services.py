@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import pandas as pd
+import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
@@ -174,13 +174,13 @@ def what_if(actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def score_batch(actor: Actor, rulebook_id: str, version: str | None,
-                rows: list[dict[str, Any]] | pd.DataFrame) -> dict[str, Any]:
+                rows: list[Any] | pa.Table) -> dict[str, Any]:
     """Score many proposal rows (objects, or a table of text cells) at once; bad rows are reported by number."""
     require_role(actor, "bank_officer", "credit_committee", "fund_admin", action="score in batch")
     book = registry().get(rulebook_id, version) if version else registry().latest(rulebook_id)
     if book is None:
         raise ValidationFailed("unknown rulebook", {"rulebook": [f"no rulebook {rulebook_id} {version or ''}".strip()]})
-    if isinstance(rows, pd.DataFrame):
+    if isinstance(rows, pa.Table):
         return batch.score_frame(book, rows)
     return batch.score_rows(book, rows)
 

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,7 +22,7 @@ from creditline import clock, exports
 from creditline.rules import engine
 from creditline.scoring.batch import score_frame, score_rows
 from creditline.scoring.batch_frame import frame_check
-from creditline.scoring.batch_io import _read_csv_c, flat_to_proposal, read_frame
+from creditline.scoring.batch_io import _read_csv_c, _table_of, flat_to_proposal, read_frame
 from creditline.scoring.batch_table import write_csv
 from creditline.scoring.results import result_rows
 from creditline.vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, TECHNOLOGY_READINESS
@@ -90,9 +91,9 @@ def upload_row(draw: Any) -> dict[str, str]:
     return out
 
 
-def per_row_csv(frame: pd.DataFrame) -> tuple[str, dict[str, Any]]:
+def per_row_csv(frame: pa.Table) -> tuple[str, dict[str, Any]]:
     """The per-row path as ``flask score`` ran it before the columnar path."""
-    out = score_rows(BOOK, [flat_to_proposal(r) for r in frame.to_dict(orient="records")])
+    out = score_rows(BOOK, [flat_to_proposal(r) for r in frame.to_pylist()])
     table = pd.DataFrame(result_rows(out["results"], out["errors"]))
     for col in [c for c in table.columns if c.startswith("score_")]:
         table[col] = table[col].astype("Int64")
@@ -157,9 +158,9 @@ def test_plain_rows_are_checked_as_columns_and_odd_ones_by_the_schema():
     b"title,,investment\nA,B,5\n",  # a column without a name
 ])
 def test_the_arrow_reader_reads_the_cells_the_c_reader_reads(data):
-    fast, before = read_frame(data), _read_csv_c(data, None)
-    assert fast.columns.tolist() == before.columns.tolist()
-    assert fast.to_dict(orient="records") == before.to_dict(orient="records")
+    fast, (_, before) = read_frame(data), _table_of(_read_csv_c(data, None))
+    assert fast.column_names == before.column_names
+    assert fast.to_pylist() == before.to_pylist()
 
 
 def test_the_fixed_csv_scores_column_by_column_as_main_scored_it():
