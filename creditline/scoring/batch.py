@@ -79,18 +79,19 @@ def score_rows(book: Rulebook, rows: list[Any], explain: bool = False, first_row
     ``timings``, when given, receives the seconds spent in each stage (for ``bench/scoring.py``).
     """
     return _paused(lambda: _score(book, lambda: fast_check(book, rows), lambda pos: [rows[i] for i in pos],
-                                  explain, first_row, timings, False))
+                                  explain, first_row, timings, False, None))
 
 
 def score_frame(book: Rulebook, frame: pa.Table, explain: bool = False, first_row: int = 1,
-                timings: dict[str, float] | None = None, table: bool = False) -> dict[str, Any]:
+                timings: dict[str, float] | None = None, table: bool = False,
+                cpu: dict[str, float] | None = None) -> dict[str, Any]:
     """:func:`score_rows` of a table read by :func:`.batch_io.read_frame`, checked column by column.
 
     With ``table``, the results come as one flat :class:`pyarrow.Table` under ``"table"`` (the
     rejected rows included, as ``flask score`` writes it) instead of one object per row.
     """
     return _paused(lambda: _score(book, lambda: frame_check(book, frame), lambda pos: raw_rows(frame, pos),
-                                  explain, first_row, timings, table))
+                                  explain, first_row, timings, table, cpu))
 
 
 def _paused(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -107,13 +108,15 @@ def _paused(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 
 def _score(book: Rulebook, check: Callable[[], FastBatch], raw_of: Callable[[list[int]], list[Any]], explain: bool,
-           first_row: int, timings: dict[str, float] | None, table: bool) -> dict[str, Any]:
-    clock = [time.perf_counter()]
+           first_row: int, timings: dict[str, float] | None, table: bool,
+           cpu: dict[str, float] | None) -> dict[str, Any]:
+    clock = [(time.perf_counter(), time.process_time())]
 
     def lap(stage: str) -> None:
-        clock.append(time.perf_counter())
-        if timings is not None:
-            timings[stage] = timings.get(stage, 0.0) + clock[-1] - clock[-2]
+        clock.append((time.perf_counter(), time.process_time()))
+        for spent, k in ((timings, 0), (cpu, 1)):
+            if spent is not None:
+                spent[stage] = spent.get(stage, 0.0) + clock[-1][k] - clock[-2][k]
 
     fast = check()
     bad: list[dict[str, Any]] = []

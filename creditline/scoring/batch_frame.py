@@ -80,6 +80,12 @@ def _sizes(cells: pa.Array) -> np.ndarray:
     return np.diff(offsets)
 
 
+def _blank(cells: pa.Array) -> bool:
+    """Every cell empty (a column the file does not have reads so)."""
+    offsets = np.frombuffer(cells.buffers()[1], np.int32, len(cells) + 1, cells.offset * 4)
+    return bool(offsets[-1] == offsets[0])
+
+
 def _plain(cells: pa.Array, rule: FieldRule, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ok, floats) of filled cells: those the field surely accepts in their plain form, and the values
     of the plain ones (NaN elsewhere).
@@ -123,12 +129,14 @@ def _distinct(cells: pa.Array) -> tuple[np.ndarray, list[Any]]:
 
 def texts(cells: pa.Array, rule: FieldRule) -> np.ndarray:
     """Which cells the text field surely accepts; a field with only length limits is checked by Arrow."""
+    if _blank(cells):  # a column left out, or left empty: an empty text is accepted (absent)
+        return np.ones(len(cells), bool)
     if rule.only_length:
         length = pc.utf8_length(cells).to_numpy(zero_copy_only=False)
         lo = rule.min_len or 0
         hi = min(rule.max_len or sys.maxsize, getattr(rule.field, "max_length", None) or sys.maxsize)
-        clean_text = ~_np(pc.match_substring_regex(cells, _EDGE_SPACE))
-        clean_text &= ~_np(pc.match_substring_regex(cells, _UNSAFE[getattr(rule.field, "multiline", True)]))
+        unsafe = _UNSAFE[getattr(rule.field, "multiline", True)]
+        clean_text = ~_np(pc.match_substring_regex(cells, f"{_EDGE_SPACE}|{unsafe}"))
         return np.where(length == 0, True, clean_text & (length >= lo) & (length <= hi))
     codes, values = _distinct(cells)
     return texts_ok([MISSING if v is None else v for v in values], rule)[codes]
@@ -174,7 +182,8 @@ def frame_check(book: Rulebook, table: pa.Table, today: date | None = None) -> F
     for name in ("title", "currency", "output_unit"):
         ok &= texts(cells[name], RULES[name])
     # Any id is echoed as given; one with surrounding spaces (trimmed by the per-row path) is left to it.
-    ok &= ~_np(pc.match_substring_regex(cells["id"], _EDGE_SPACE))
+    if not _blank(cells["id"]):
+        ok &= ~_np(pc.match_substring_regex(cells["id"], _EDGE_SPACE))
     currency = cells["currency"]
     ok &= _np(pc.or_(pc.equal(currency, ""), pc.equal(currency, book.currency)))
     for name in ("legal_name", "country", "isic_code"):
