@@ -15,6 +15,7 @@ schema (:func:`.batch.row_problems`), so every error message is the per-row path
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -227,29 +228,31 @@ class _Streams:
         n, parts = cells.n, len(QUANTITIES)
         pieces: list[pa.Array] = []
         rows: list[np.ndarray] = []
-        slots: list[np.ndarray] = []  # stream index * 4 + quantity index, of each filled cell
+        slots: list[int] = []  # stream index * 4 + quantity index, of each column read
         for j, (s, q) in enumerate((s, q) for s in STREAMS for q in QUANTITIES):
-            name = f"{s}_{q}"
-            if not cells.has(name):
-                continue
-            column = cells[name]
-            where = np.flatnonzero(_sizes(column) > 0)
-            pieces.append(column if len(where) == n else column.take(pa.array(where)))
-            rows.append(where)
-            slots.append(np.full(len(where), j))
-        self.rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-        self.slots = np.concatenate(slots) if slots else np.zeros(0, np.int64)
+            if cells.has(f"{s}_{q}"):
+                column = cells[f"{s}_{q}"]
+                where = np.flatnonzero(_sizes(column) > 0).astype(np.int32)
+                pieces.append(column if len(where) == n else column.take(pa.array(where)))
+                rows.append(where)
+                slots.append(j)
         filled = pa.concat_arrays(pieces) if pieces else pa.array([], pa.string())
-        part = self.slots % parts
-        good, self.x = _plain(filled, _QUANTITY_RULES[0], _sizes(filled))
-        for k, rule in enumerate(_QUANTITY_RULES):
-            mine = part == k
-            good[mine] &= within(self.x[mine], rule)
-        # Per stream and row: how many of its four cells are filled, and how many of them are good.
-        key = (self.slots // parts) * n + self.rows
-        count = np.bincount(key, minlength=len(STREAMS) * n).reshape(len(STREAMS), n)
-        whole = np.bincount(key[good], minlength=len(STREAMS) * n).reshape(len(STREAMS), n) == parts
-        present = count > 0
+        # Column k's filled cells are filled[bounds[k]:bounds[k + 1]]: their rows, values and verdicts.
+        bounds = np.cumsum([0, *map(len, rows)])
+        good, x = _plain(filled, _QUANTITY_RULES[0], _sizes(filled))
+        self.rows, self.x, self.slots, self.bounds = rows, x, slots, bounds
+        present = np.zeros((len(STREAMS), n), bool)
+        whole = np.ones((len(STREAMS), n), bool)
+        for k, j in enumerate(slots):
+            part = slice(bounds[k], bounds[k + 1])
+            mine = good[part] & within(x[part], _QUANTITY_RULES[j % parts])
+            present[j // parts, rows[k]] = True
+            fine = np.zeros(n, bool)
+            fine[rows[k][mine]] = True
+            whole[j // parts] &= fine
+        # A stream with a quantity column missing from the file cannot be whole.
+        for stream, columns in Counter(j // parts for j in slots).items():
+            whole[stream] &= columns == parts
         main = _stream_index(cells["main_indicator"])
         main_ok = np.zeros(n, bool)
         named = np.flatnonzero(main >= 0)
@@ -259,9 +262,11 @@ class _Streams:
     def columns(self, ok: np.ndarray) -> dict[str, np.ndarray]:
         """The accepted rows' quantities, one column per stream and quantity (NaN where not filled)."""
         block = np.full((len(STREAMS) * len(QUANTITIES), int(ok.sum())), np.nan)
-        keep = ok[self.rows]
-        rank = np.cumsum(ok) - 1
-        block[self.slots[keep], rank[self.rows[keep]]] = self.x[keep]
+        rank = np.cumsum(ok, dtype=np.int32) - 1
+        for k, j in enumerate(self.slots):
+            rows, x = self.rows[k], self.x[self.bounds[k]:self.bounds[k + 1]]
+            keep = ok[rows]
+            block[j, rank[rows[keep]]] = x[keep]
         return {f"{s}.{q}": block[j] for j, (s, q) in enumerate((s, q) for s in STREAMS for q in QUANTITIES)}
 
 

@@ -22,18 +22,24 @@ from ..vocabulary import DOCUMENT_KINDS
 
 
 def rounded(values: np.ndarray, digits: int) -> list[float]:
+    """Python's ``round(x, digits)`` of every value (see :func:`rounded_array`), as a list."""
+    return rounded_array(values, digits).tolist()
+
+
+def rounded_array(values: np.ndarray, digits: int) -> np.ndarray:
     """Python's ``round(x, digits)`` of every value, vectorised where that is provably the same.
 
     ``round`` rounds the exact binary value half-even to ``digits`` decimals and returns the float
     nearest that decimal; ``rint(x * 10**digits) / 10**digits`` returns the very same float unless
-    the (rounded) product lies next to a half or beyond 2**52. Those few values use ``round`` itself.
+    the (rounded) product lies next to a half or beyond 2**52. Those few values use ``round`` itself
+    (NaN and the infinities come out of both unchanged).
     """
     scale = 10.0 ** digits
     with np.errstate(all="ignore"):
         t = values * scale
-        out = (np.rint(t) / scale).tolist()
+        out = np.rint(t) / scale
         half = np.abs(t - np.floor(t) - 0.5)
-        sure = (half > 1e-12 * np.maximum(np.abs(t), 1.0)) & (np.abs(t) < 2.0 ** 52)
+        sure = ((half > 1e-12 * np.maximum(np.abs(t), 1.0)) & (np.abs(t) < 2.0 ** 52)) | ~np.isfinite(values)
     for i in np.flatnonzero(~sure).tolist():
         out[i] = round(float(values[i]), digits)
     return out

@@ -19,12 +19,13 @@ import pyarrow.compute as pc
 from ..exports import FORMULA_STARTS
 from ..rules.evaluation import Evaluation
 from ..rules.result_figures import DIGITS, TONNE_DIGITS
-from .batch_results import rounded
+from .batch_results import rounded_array
 from .results import COLUMNS
 
 # Below this size the ``digits``-decimal text of the rounded float is its shortest repr padded
 # with zeros, which is what Decimal(repr(x)).quantize(...) gives (at most 15 significant digits).
 _PLAIN_BELOW = 1e11
+_POWERS = 10 ** np.arange(1, 12, dtype=np.int64)  # a value below 1e11 rounds to at most 12 whole digits
 SCORES = tuple(c for c in COLUMNS if c.startswith("score_"))
 # The decimals of each float column, as the engine rounds it (the CSV writes them as ``repr`` would).
 FLOAT_DIGITS = {k: DIGITS[k] for k in ("irr", "simple_payback_years", "discounted_payback_years", "benefit_cost_ratio",
@@ -36,7 +37,7 @@ DECIMAL_TEXT = ("npv", "co2e_avoided_t_per_year", "grant_amount")
 
 def _floats(values: np.ndarray, digits: int) -> np.ndarray:
     """The engine's ``_f`` over a column: rounded as Python rounds, NaN where not finite."""
-    out = np.array(rounded(values, digits), dtype=float)
+    out = rounded_array(values, digits)
     out[~np.isfinite(values)] = np.nan
     return out
 
@@ -46,19 +47,42 @@ def fixed_texts(values: np.ndarray, digits: int, trim: bool = False) -> pa.Array
 
     With ``trim``, trailing zeros are dropped down to one decimal: that is ``repr`` of a float
     rounded to at most 4 decimals (fixed notation from 1e-4 up). Without, it is the text of
-    ``Decimal(repr(x)).quantize(...)``. Both are made from whole units (exact below 1e11); larger
-    values are formatted by Python itself.
+    ``Decimal(repr(x)).quantize(...)``. Both are made from whole units (exact below 1e11), digit by
+    digit in a grid of characters, a column at a time; larger values are formatted by Python itself.
     """
+    values = np.asarray(values, dtype=float)
+    n = len(values)
     finite = np.isfinite(values)
     small = finite & (np.abs(values) < _PLAIN_BELOW)
-    scale = 10 ** digits
-    units = np.rint(np.abs(np.where(small, values, 0.0)) * scale).astype(np.int64)
-    frac = pc.utf8_lpad(pc.cast(pa.array(units % scale), pa.string()), digits, "0")
+    whole, frac = np.divmod(np.rint(np.abs(np.where(small, values, 0.0)) * 10 ** digits).astype(np.int64),
+                            10 ** digits)
+    places = 1 + np.searchsorted(_POWERS, whole, side="right")
+    # Each row: room for the sign, the whole digits right-aligned up to the dot, then the decimals.
+    dot = 1 + int(places.max(initial=1))
+    grid = np.empty((n, dot + 1 + digits), np.uint8)
+    rest = whole.copy()
+    for k in range(dot - 1):
+        rest, digit = np.divmod(rest, 10)
+        grid[:, dot - 1 - k] = 48 + digit
+    grid[:, dot] = ord(".")
+    rest = frac.copy()
+    for k in range(digits):
+        rest, digit = np.divmod(rest, 10)
+        grid[:, dot + digits - k] = 48 + digit
+    negative = np.flatnonzero(np.signbit(values) & small)
+    grid[negative, dot - 1 - places[negative]] = ord("-")
+    start = dot - places - np.signbit(values)
+    kept = np.full(n, digits)
     if trim:
-        frac = pc.utf8_rtrim(frac, "0")
-        frac = pc.if_else(pc.equal(frac, ""), "0", frac)
-    sign = pa.array(np.where(np.signbit(values), "-", ""))
-    text = pc.binary_join_element_wise(sign, pc.cast(pa.array(units // scale), pa.string()), ".", frac, "")
+        kept -= sum((frac % 10 ** k == 0).astype(np.int64) for k in range(1, digits + 1))
+        np.maximum(kept, 1, out=kept)
+    end = dot + 1 + kept
+    columns = np.arange(grid.shape[1])
+    data = grid[(columns >= start[:, None]) & (columns < end[:, None]) & small[:, None]]
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(np.where(small, end - start, 0), out=offsets[1:])
+    text = pa.Array.from_buffers(pa.string(), n, [pa.py_buffer(np.packbits(small, bitorder="little")),
+                                                  pa.py_buffer(offsets), pa.py_buffer(data)])
     large = np.flatnonzero(finite & ~small)
     if len(large):
         quantum = Decimal(1).scaleb(-digits)
@@ -67,12 +91,12 @@ def fixed_texts(values: np.ndarray, digits: int, trim: bool = False) -> pa.Array
             x = float(values[i])
             texts[i] = repr(x) if trim else str(Decimal(repr(x)).quantize(quantum, rounding=ROUND_HALF_UP))
         text = pa.array(texts, pa.string())
-    return pc.if_else(pa.array(finite), text, pa.scalar(None, pa.string()))
+    return text
 
 
 def _decimal_texts(values: np.ndarray, digits: int) -> pa.Array:
     """``str(Decimal(repr(round(x, digits))).quantize(...))`` of every value (null where not finite)."""
-    return fixed_texts(np.array(rounded(values, digits)), digits)
+    return fixed_texts(rounded_array(values, digits), digits)
 
 
 def _failed_rules(ev: Evaluation) -> pa.Array:
@@ -118,18 +142,25 @@ def result_table(ev: Evaluation | None, rows: np.ndarray, ids: pa.Array, titles:
     the texts strings; a rejected row has only its number, decision and errors (the rest null).
     """
     scored = _scored(ev, rows, ids, titles) if ev is not None and ev.n else {}
-    rejected = {"row": pa.array([e["row"] for e in errors], pa.int64()), "decision": pa.repeat("rejected", len(errors)),
+    m = ev.n if scored else 0
+    numbers = np.concatenate([np.asarray(rows, np.int64)[:m], np.array([e["row"] for e in errors], np.int64)])
+    # Output row k is input k of the scored rows then the rejected ones, taken in row order: a
+    # scored column is gathered once (null at a rejected row), not joined to nulls and then sorted.
+    order = np.argsort(numbers, kind="stable") if m and errors else None
+    rejected = {"decision": pa.repeat("rejected", len(errors)),
                 "errors": pa.array([error_text(e["errors"]) for e in errors], pa.string())}
-    m, r = (ev.n if scored else 0), len(errors)
-    columns = []
-    for name in COLUMNS:
+    columns = {"row": pa.array(numbers if order is None else numbers[order], pa.int64())}
+    for name in COLUMNS[1:]:
         kind = _TYPES.get(name, pa.string())
-        parts = [p for p in (scored.get(name, pa.nulls(m, kind)), rejected.get(name, pa.nulls(r, kind))) if len(p)]
-        columns.append(pa.concat_arrays(parts) if len(parts) > 1 else (parts[0] if parts else pa.array([], kind)))
-    table = pa.Table.from_arrays(columns, names=list(COLUMNS))
-    if m and r:
-        table = table.take(pa.array(np.argsort(table.column("row").to_numpy(), kind="stable")))
-    return table
+        if not m:
+            columns[name] = rejected.get(name, pa.nulls(len(errors), kind))
+        elif not errors:
+            columns[name] = scored[name]
+        elif name in rejected:
+            columns[name] = pa.concat_arrays([scored[name], rejected[name]]).take(pa.array(order))
+        else:
+            columns[name] = scored[name].take(pa.array(order, mask=order >= m))
+    return pa.Table.from_pydict(columns)
 
 
 _FORMULA = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in FORMULA_STARTS) + "]"
@@ -144,20 +175,19 @@ def _cell_texts(name: str, column: pa.Array) -> pa.Array:
     text = pc.fill_null(column, "")
     if name in DECIMAL_TEXT:
         return text
-    # Any other column holds text (or null): what a spreadsheet could run as a formula gets a "'".
-    risky = pc.match_substring_regex(text, _FORMULA)
-    return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
+    # Any other column holds text (or null): what a spreadsheet could run as a formula gets a "'",
+    # and a cell holding a comma, a quote or a line feed is quoted, as pandas' CSV writer does.
+    # One pass finds the few cells that need either; only they are rewritten.
+    odd = pc.match_substring_regex(text, f'{_FORMULA}|[,"\\n]')
+    if not pc.any(odd).as_py():
+        return text
+    return pc.replace_with_mask(text, odd, pa.array([_csv_cell(v) for v in pc.filter(text, odd).to_pylist()],
+                                                    pa.string()))
 
 
-def _numeric(name: str, column: pa.Array) -> bool:
-    return name in FLOAT_DIGITS or name in DECIMAL_TEXT or pa.types.is_integer(column.type)
-
-
-def _csv_quoted(text: pa.Array) -> pa.Array:
-    """Quote a cell holding a comma, a quote or a line feed, as pandas' CSV writer does."""
-    needs = pc.match_substring_regex(text, '[,"\\n]')
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-    return pc.if_else(needs, quoted, text)
+def _csv_cell(text: str) -> str:
+    text = "'" + text if text.startswith(FORMULA_STARTS) else text
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
 
 
 def csv_bytes(table: pa.Table) -> bytes:
@@ -166,9 +196,7 @@ def csv_bytes(table: pa.Table) -> bytes:
     header = (",".join(table.column_names) + "\n").encode()
     if not table.num_rows:
         return header
-    columns = [(name, column.combine_chunks()) for name, column in zip(table.column_names, table.columns)]
-    # Numbers never hold a comma, a quote or a line feed: only text columns may need quoting.
-    cells = [_cell_texts(name, c) if _numeric(name, c) else _csv_quoted(_cell_texts(name, c)) for name, c in columns]
+    cells = [_cell_texts(name, column.combine_chunks()) for name, column in zip(table.column_names, table.columns)]
     # Each line with its line feed: the lines' bytes, back to back in Arrow's buffer, are the body.
     data = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "\n", "")
     data = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
