@@ -100,7 +100,8 @@ def flat(row: dict) -> dict:
 
 def file_to_results(path: str, rulebook: str) -> dict:
     """(d) in this (fresh) process: the CSV file to the results CSV, as ``flask score`` does it."""
-    from creditline.scoring.batch import score_frame
+    from creditline.rulebook_versions.cli import CHUNK
+    from creditline.scoring.batch import score_frame, score_table
     from creditline.scoring.batch_io import read_frame
     from creditline.scoring.batch_table import write_csv
 
@@ -121,7 +122,7 @@ def file_to_results(path: str, rulebook: str) -> dict:
     inner: dict[str, float] = {}
     inner_cpu: dict[str, float] = {}
     w, c = time.perf_counter(), time.process_time()
-    out = score_frame(book, frame, table=True, timings=inner, cpu=inner_cpu)
+    out = score_table(book, frame, CHUNK, timings=inner, cpu=inner_cpu)
     wall, cpu = time.perf_counter() - w, time.process_time() - c
     with tempfile.NamedTemporaryFile(suffix=".csv") as target:
         timed("write the results CSV", lambda: write_csv(out["table"], target.name))

@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import click
-import pyarrow as pa
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,8 +17,9 @@ from ..rules.facts import CATALOGUE
 from ..rules.loader import RulebookError, load_rulebook
 from ..rules.schema import describe
 
-# Rows scored at once: 100,000 take about a second, so the progress bar moves on a large file.
-CHUNK = 100_000
+# Rows scored at once: the progress bar moves on a large file, and each block's working memory is
+# reused by the next (fresh memory costs more than the scoring; bench/scoring.py (d) measures it).
+CHUNK = 25_000
 
 
 @click.group("rules")
@@ -93,7 +93,7 @@ def facts_command() -> None:
 @with_appcontext
 def score_command(file: str, rulebook_id: str, version: str | None, out_path: str) -> None:
     """Score every proposal row of a CSV or .xlsx file; bad rows are reported and do not stop the others."""
-    from ..scoring.batch import score_frame
+    from ..scoring.batch import score_table
     from ..scoring.batch_io import is_workbook, read_frame
     from ..scoring.batch_table import error_text, write_csv
 
@@ -105,15 +105,10 @@ def score_command(file: str, rulebook_id: str, version: str | None, out_path: st
         frame = read_frame(data, excel=is_workbook(data, file))
     except ValidationFailed as exc:
         raise click.ClickException(f"{exc.message}: {exc.errors}") from None
-    tables, errors, scored = [], [], 0
     with tqdm(total=frame.num_rows, unit="proposal", file=sys.stderr) as bar:
-        for start in range(0, frame.num_rows, CHUNK):
-            part = score_frame(book, frame.slice(start, CHUNK), first_row=start + 1, table=True)
-            tables.append(part["table"])
-            errors += part["errors"]
-            scored += part["scored"]
-            bar.update(min(CHUNK, frame.num_rows - start))
-    write_csv(pa.concat_tables(tables) if len(tables) > 1 else tables[0], out_path)
+        out = score_table(book, frame, CHUNK, progress=bar.update)
+    write_csv(out["table"], out_path)
+    scored, errors = out["scored"], out["errors"]
     click.echo(f"{scored} scored, {len(errors)} rejected with {book.id} {book.version}; wrote {out_path}")
     for e in errors[:20]:
         click.echo(f"row {e['row']}: {error_text(e['errors'])}", err=True)

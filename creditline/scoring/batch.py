@@ -94,6 +94,22 @@ def score_frame(book: Rulebook, frame: pa.Table, explain: bool = False, first_ro
                                   explain, first_row, timings, table, cpu))
 
 
+def score_table(book: Rulebook, frame: pa.Table, chunk: int, progress: Callable[[int], Any] | None = None,
+                timings: dict[str, float] | None = None, cpu: dict[str, float] | None = None) -> dict[str, Any]:
+    """``flask score``'s batch: :func:`score_frame` of ``chunk`` rows at a time, the flat result
+    tables one after the other (rows numbered across the file), ``progress`` told each block's size."""
+    tables, errors, scored = [], [], 0
+    for start in range(0, frame.num_rows, chunk):
+        part = score_frame(book, frame.slice(start, chunk), first_row=start + 1, timings=timings, table=True, cpu=cpu)
+        tables.append(part["table"])
+        errors += part["errors"]
+        scored += part["scored"]
+        if progress is not None:
+            progress(min(chunk, frame.num_rows - start))
+    return {"rulebook": book.ref, "scored": scored, "rejected": len(errors), "errors": errors,
+            "table": pa.concat_tables(tables) if len(tables) > 1 else tables[0]}
+
+
 def _paused(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     # Scoring 100k rows creates millions of small objects while the input rows stay alive; the
     # cyclic collector would rescan them all many times over (about a second), and nothing here

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -193,24 +193,29 @@ def _csv_cell(text: str) -> str:
 def csv_bytes(table: pa.Table) -> bytes:
     """The table as UTF-8 CSV, cell for cell what ``exports.frame(table).to_csv(index=False)`` of the
     per-row results wrote."""
-    header = (",".join(table.column_names) + "\n").encode()
-    if not table.num_rows:
-        return header
-    cells = [_cell_texts(name, column.combine_chunks()) for name, column in zip(table.column_names, table.columns)]
-    # Each line with its line feed: the lines' bytes, back to back in Arrow's buffer, are the body.
-    data = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "\n", "")
-    data = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
-    offsets = np.frombuffer(data.buffers()[1], dtype=np.int32)[data.offset:data.offset + len(data) + 1]
-    return header + data.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+    return b"".join(_csv_parts(table))
+
+
+def _csv_parts(table: pa.Table) -> Iterator[Any]:
+    """The header, then the lines of each block of the table (``flask score``'s has one per chunk)."""
+    yield (",".join(table.column_names) + "\n").encode()
+    for block in table.to_batches():
+        if block.num_rows:
+            cells = [_cell_texts(name, column) for name, column in zip(block.schema.names, block.columns)]
+            # Each line with its line feed: the lines' bytes, back to back in Arrow's buffer, are the body.
+            data = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "\n", "")
+            offsets = np.frombuffer(data.buffers()[1], dtype=np.int32)[data.offset:data.offset + len(data) + 1]
+            yield memoryview(data.buffers()[2])[offsets[0]:offsets[-1]]
 
 
 def write_csv(table: pa.Table, path: Any) -> None:
     """Write the result table as CSV (``path`` a file name or a binary or text stream)."""
-    data = csv_bytes(table)
     if isinstance(path, io.TextIOBase):
-        path.write(data.decode())
+        path.write(csv_bytes(table).decode())
     elif hasattr(path, "write"):
-        path.write(data)
+        for part in _csv_parts(table):
+            path.write(part)
     else:
         with open(path, "wb") as out:
-            out.write(data)
+            for part in _csv_parts(table):
+                out.write(part)
