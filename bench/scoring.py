@@ -98,7 +98,7 @@ def flat(row: dict) -> dict:
     return out
 
 
-def file_to_results(path: str, rulebook: str) -> dict:
+def file_to_results(path: str, rulebook: str, check: int) -> dict:
     """(d) in this (fresh) process: the CSV file to the results CSV, as ``flask score`` does it."""
     from creditline.rulebook_versions.cli import CHUNK
     from creditline.scoring.batch import score_frame, score_table
@@ -126,6 +126,7 @@ def file_to_results(path: str, rulebook: str) -> dict:
     wall, cpu = time.perf_counter() - w, time.process_time() - c
     with tempfile.NamedTemporaryFile(suffix=".csv") as target:
         timed("write the results CSV", lambda: write_csv(out["table"], target.name))
+        lines = Path(target.name).read_text().splitlines()
     total = [sum(v[0] for v in stages.values()) + wall, sum(v[1] for v in stages.values()) + cpu]
     mem = high_water_mb()
     w, c = time.perf_counter(), time.process_time()
@@ -137,10 +138,36 @@ def file_to_results(path: str, rulebook: str) -> dict:
     return {"stages": stages, "score": [wall, cpu], "inner": {k: [v, inner_cpu[k]] for k, v in inner.items()},
             "total": total, "base_mb": base, "mb": mem,
             "scored": out["scored"], "rejected": out["rejected"], "api": api_time,
-            "api_same": same}
+            "api_same": same, "lines_same": per_row_lines(book, frame, lines, check)}
 
 
-def report_file(rows: list[dict], n: int, rulebook: str) -> None:
+def per_row_lines(book, frame, lines: list[str], check: int) -> list[int]:
+    """Of ``check`` sampled rows (the rejected ones among them), how many of the results CSV's lines
+    are byte for byte the line the per-row path writes (each row read as a proposal dict, loaded by
+    the schema, scored alone and written by pandas as ``flask score`` wrote it before the columnar path)."""
+    import io
+
+    import pandas as pd
+    from creditline import exports
+    from creditline.scoring.batch_io import flat_to_proposal
+    from creditline.scoring.results import result_rows
+
+    rejected = [i for i, line in enumerate(lines[1:]) if ",rejected," in line]
+    sample = sorted({*np.random.default_rng(5).choice(frame.num_rows, size=min(check, frame.num_rows),
+                                                        replace=False).tolist(), *rejected[:check]})
+    same = 0
+    for i, raw in zip(sample, frame.take(sample).to_pylist()):
+        one = score_rows(book, [flat_to_proposal(raw)], first_row=i + 1)
+        table = pd.DataFrame(result_rows(one["results"], one["errors"]))
+        for col in [c for c in table.columns if c.startswith("score_")]:
+            table[col] = table[col].astype("Int64")
+        text = io.StringIO()
+        exports.frame(table).to_csv(text, index=False)
+        same += text.getvalue().splitlines()[1] == lines[i + 1]
+    return [same, len(sample)]
+
+
+def report_file(rows: list[dict], n: int, rulebook: str, check: int) -> None:
     import pandas as pd
 
     with tempfile.TemporaryDirectory() as folder:
@@ -148,7 +175,7 @@ def report_file(rows: list[dict], n: int, rulebook: str) -> None:
         pd.DataFrame([flat(r) for r in rows]).to_csv(path, index=False)
         size = path.stat().st_size
         # A fresh process, so the peak memory is this path's own (not the generated rows').
-        done = subprocess.run([sys.executable, __file__, "--file", str(path), "--rulebook", rulebook],
+        done = subprocess.run([sys.executable, __file__, "--file", str(path), "--rulebook", rulebook, "--check", str(check)],
                               capture_output=True, text=True, check=True)
     d = json.loads(done.stdout.splitlines()[-1])
     wall, cpu = d["total"]
@@ -166,6 +193,9 @@ def report_file(rows: list[dict], n: int, rulebook: str) -> None:
     print(f"  (d) under 1 s for {n:,}: {goal(wall < 1)} wall ({wall:.3f} s on this machine's load), "
           f"{goal(cpu < 1)} CPU ({cpu:.3f} s, all threads)")
     print(f"  (d) under 1 GB: {goal(d['mb'] < 1024)} ({d['mb']:.0f} MB)")
+    same, checked = d["lines_same"]
+    print(f"  (d) identical to the per-row path, results CSV line for line: {goal(same == checked and checked > 0)} "
+          f"({same}/{checked} sampled rows, the rejected ones included)")
 
 
 # --- the same rules as a zen-engine JSON decision model -------------------------------------------
@@ -291,7 +321,7 @@ def main() -> None:
     ap.add_argument("--file", help=argparse.SUPPRESS)  # (d) run in a fresh process on this CSV
     args = ap.parse_args()
     if args.file:
-        print(json.dumps(file_to_results(args.file, args.rulebook)))
+        print(json.dumps(file_to_results(args.file, args.rulebook, args.check)))
         return
     book = load_rulebook(ROOT / "rules" / f"{args.rulebook}.yaml")
     rows = synthetic(args.n)
@@ -351,7 +381,7 @@ def main() -> None:
     print(f"  (b) under 1 GB: {goal(mem_b - base_mb < 1024)} ({mem_b - base_mb:.0f} MB on top of the rows; "
           f"{goal(mem_b < 1024)} for the whole process, {mem_b:.0f} MB)")
     print(f"  identical to single: {goal(same == checked_n and checked_n > 0)} ({same}/{checked_n})")
-    report_file(rows, args.n, args.rulebook)
+    report_file(rows, args.n, args.rulebook, args.check)
 
     try:
         import zen
