@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from creditline import clock, exports
 from creditline.rules import engine
-from creditline.scoring.batch import score_frame, score_rows
+from creditline.scoring.batch import score_frame, score_rows, score_table
 from creditline.scoring.batch_frame import frame_check
 from creditline.scoring.batch_io import _read_csv_c, _table_of, flat_to_proposal, read_frame
 from creditline.scoring.batch_table import write_csv
@@ -186,3 +186,31 @@ def test_negative_money_is_written_as_a_number_and_text_that_could_run_is_quoted
         got = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False).iloc[0]
         assert got["npv"].startswith("-") and float(got["npv"]) < 0
         assert got["title"] == "'=HYPERLINK(1)"
+
+
+def test_an_upload_s_other_columns_are_not_read():
+    data = b"title,notes,investment,internal ref\nBoiler,call back,5,x\n"
+    assert read_frame(data).column_names == ["title", "investment"]
+    # A file with none of the proposal's columns still has its rows: each is refused by the schema.
+    with clock.today_is(TODAY):
+        out = score_frame(BOOK, read_frame(b"notes\nx\ny\n"))
+    assert out["scored"] == 0 and [e["row"] for e in out["errors"]] == [1, 2]
+    assert "investment" in out["errors"][0]["errors"]
+
+
+def test_flask_score_s_blocks_write_the_file_scored_in_one_pass():
+    good = {**{c: "" for c in COLUMNS}, "title": "Boiler, new", "investment": "1000.00", "loan_amount": "900",
+            "economic_life_years": "10", "annual_savings": "300.5", "cp_options": "technology_change",
+            "main_indicator": "electricity", **{f"electricity_{p}": "100" for p in PARTS}}
+    rows = [good, {**good, "employees": "0"}, {**good, "title": "=SUM(A1)"}, good, {**good, "investment": "x"}]
+    upload = pd.DataFrame(rows, columns=COLUMNS).to_csv(index=False).encode()
+    with clock.today_is(TODAY):
+        table = read_frame(upload)
+        whole = score_frame(BOOK, table, table=True)
+        blocks = score_table(BOOK, table, 2)
+    one, two = io.BytesIO(), io.BytesIO()
+    write_csv(whole["table"], one)
+    write_csv(blocks["table"], two)
+    assert blocks["table"].column("row").num_chunks == 3
+    assert two.getvalue() == one.getvalue()
+    assert (blocks["scored"], blocks["errors"]) == (3, whole["errors"]) and [e["row"] for e in blocks["errors"]] == [2, 5]
