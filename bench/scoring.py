@@ -14,11 +14,14 @@ time):
     each stage.
 
 (d) the file end to end, exactly what ``flask score`` runs: the synthetic rows written to a CSV
-    first (untimed, in the upload template's wide form), then read (Arrow's CSV reader), every
-    cell checked column by column (:mod:`creditline.scoring.batch_frame`), the evaluation, the
-    flat result table, and the results CSV written; each stage's wall and CPU seconds (the machine
-    may be shared: CPU seconds are what the code costs) and the peak memory of a fresh process.
-    The API answers the same upload with one object per row: that build is timed after it.
+    first (untimed, in the upload template's wide form), then read (Arrow's CSV reader, into Arrow
+    text columns), scored in blocks of ``flask score``'s CHUNK rows (every cell checked column by
+    column, :mod:`creditline.scoring.batch_frame`; the evaluation; the flat result table), and the
+    results CSV written; each stage's wall and CPU seconds (the machine may be shared: CPU seconds,
+    of all threads, are what the code costs) and the peak memory of a fresh process. The API
+    answers the same upload with one object per row: that build is timed after it. Then the lines
+    of ``--check`` sampled rows and of the rejected ones are compared byte for byte with what the
+    per-row path writes for the same row (untimed).
 
 Then the same gates and point bands run through the ``zen-engine`` package one proposal per call
 (fed the metrics our engine computed, since a decision table cannot compute an IRR), and (c) the
