@@ -125,7 +125,7 @@ def _used(names: list[str]) -> list[str]:
 
 
 def _read_csv_arrow(data: bytes) -> tuple[list[str], pa.Table]:
-    """Arrow's reader (several times faster than pandas', on both cores), every used column as text.
+    """Arrow's reader (several times faster than pandas'), every used column as text.
 
     A file it reads otherwise than pandas' C reader would (a short row, a line break inside a
     cell, a repeated or odd header) raises, and is read by the C reader instead, so a table has
@@ -137,9 +137,12 @@ def _read_csv_arrow(data: bytes) -> tuple[list[str], pa.Table]:
     if not names or len(set(names)) != len(names) or "" in names:
         raise ValueError("a header this reader does not take")
     used = _used(names)
-    table = pa_csv.read_csv(io.BytesIO(data), convert_options=pa_csv.ConvertOptions(
-        column_types={n: pa.string() for n in used}, include_columns=used,
-        strings_can_be_null=False, quoted_strings_can_be_null=False))
+    # One thread: on two shared cores the reader's threads saved little wall time and cost more CPU
+    # (their blocks, joined below, are memory fresh to this thread), measured by bench/scoring.py (d).
+    table = pa_csv.read_csv(io.BytesIO(data), read_options=pa_csv.ReadOptions(use_threads=False),
+                            convert_options=pa_csv.ConvertOptions(
+                                column_types={n: pa.string() for n in used}, include_columns=used,
+                                strings_can_be_null=False, quoted_strings_can_be_null=False))
     if table.column_names != used or any(t != pa.string() for t in table.schema.types):
         raise ValueError("the header was read otherwise")
     # One chunk per column, so the column checks read each as one Arrow array without a copy.
