@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import Any, Iterable
 
 import numpy as np
+import pyarrow as pa
 
 from ..rules.facts import NUMBER_COLUMNS, QUANTITIES, TEXT_COLUMNS, _months_between
 from ..rules.loader import Rulebook
@@ -41,12 +42,13 @@ EMPTY: dict[str, Any] = {}
 
 @dataclass
 class FastBatch:
-    """Which rows the fast path accepted, and for those (in order) the engine columns, ids and titles."""
+    """Which rows the fast path accepted, and for those (in order) the engine columns, ids and titles
+    (lists for rows given as objects; Arrow text, null where empty, for an uploaded table)."""
 
     ok: np.ndarray
     cols: dict[str, np.ndarray]
-    ids: list[Any]
-    titles: list[Any]
+    ids: list[Any] | pa.Array
+    titles: list[Any] | pa.Array
 
 
 def _mask(values: Any, bits: dict[str, int], cache: dict[tuple[str, ...], int]) -> int:
