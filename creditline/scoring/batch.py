@@ -88,7 +88,8 @@ def score_frame(book: Rulebook, frame: pa.Table, explain: bool = False, first_ro
     """:func:`score_rows` of a table read by :func:`.batch_io.read_frame`, checked column by column.
 
     With ``table``, the results come as one flat :class:`pyarrow.Table` under ``"table"`` (the
-    rejected rows included, as ``flask score`` writes it) instead of one object per row.
+    rejected rows included, as ``flask score`` writes it) instead of one object per row. ``cpu``,
+    when given, receives the CPU seconds of each stage (all threads), as ``timings`` the wall seconds.
     """
     return _paused(lambda: _score(book, lambda: frame_check(book, frame), lambda pos: raw_rows(frame, pos),
                                   explain, first_row, timings, table, cpu))

@@ -133,7 +133,10 @@ def _read_csv_arrow(data: bytes) -> tuple[list[str], pa.Table]:
     """
     end = data.find(b"\n")
     line = (data if end < 0 else data[:end]).decode("utf-8").removeprefix("\ufeff").rstrip("\r")
-    names = next(csv.reader([line]), [])
+    try:
+        names = next(csv.reader([line]), [])
+    except csv.Error as exc:  # a carriage return inside the first line (old Mac line ends): pandas reads it
+        raise ValueError("a header this reader does not take") from exc
     if not names or len(set(names)) != len(names) or "" in names:
         raise ValueError("a header this reader does not take")
     used = _used(names)

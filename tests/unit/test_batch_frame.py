@@ -156,6 +156,7 @@ def test_plain_rows_are_checked_as_columns_and_odd_ones_by_the_schema():
     b"\xef\xbb\xbftitle,investment\r\n A ,NA\r\n\r\n  ,\r\n",  # a byte-order mark, CRLF, a blank line
     b'"title","investment","title"\n"x,y","1"\n',  # a repeated column (the C reader names it title.1)
     b"title,,investment\nA,B,5\n",  # a column without a name
+    b"title,investment\rBoiler,5\rLED,7\r",  # old Mac line ends (the header's check once raised csv.Error: a 500)
 ])
 def test_the_arrow_reader_reads_the_cells_the_c_reader_reads(data):
     fast, (_, before) = read_frame(data), _table_of(_read_csv_c(data, None))
