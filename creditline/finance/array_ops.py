@@ -15,8 +15,8 @@ those stay plain operators in the kernels.
 from __future__ import annotations
 
 import math
-from functools import wraps
-from typing import Any, Callable, Protocol
+from functools import partial, wraps
+from typing import Any, Callable, Protocol, cast
 
 import numpy as np
 
@@ -254,7 +254,17 @@ SCALAR: Ops = _Scalar()
 ARRAY: Ops = _Array()
 
 
-def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
+class Kernel(Protocol):
+    """A kernel's public face (see :func:`kernel`)."""
+
+    def __call__(self, *numbers: Any, **options: Any) -> Any: ...
+
+    # The kernel on :data:`SCALAR` straight away, for a caller that already holds plain floats
+    # (the what-if's derivation, a dozen calls per proposal): no look at the numbers, no conversion.
+    scalar: Callable[..., Any]
+
+
+def kernel(fn: Callable[..., Any]) -> Kernel:
     """The public face of a kernel ``fn(o, *numbers, **options)``: it picks ``o`` from the numbers.
 
     Given any array (or list), every number becomes a float array of one shape and the kernel
@@ -269,4 +279,5 @@ def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
                 with np.errstate(all="ignore"):
                     return fn(ARRAY, *ARRAY.floats(*numbers), **options)
         return fn(SCALAR, *map(float, numbers), **options)
-    return run
+    run.scalar = partial(fn, SCALAR)  # type: ignore[attr-defined]
+    return cast(Kernel, run)

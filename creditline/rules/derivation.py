@@ -17,7 +17,7 @@ import numpy as np
 from ..finance import metrics
 from ..finance.array_ops import ARRAY, NAN, SCALAR, Ops
 from ..vocabulary import ENERGY_STREAMS, STREAMS
-from .facts import NUMBER_COLUMNS, TEXT_COLUMNS, _required_documents_mask
+from .facts import NUMBER_COLUMNS, STREAM_KEYS, TEXT_COLUMNS, _required_documents_mask
 from .grants import cents_of, rate_of
 
 _BASE = (*NUMBER_COLUMNS, *TEXT_COLUMNS, "months_operating", "cp_options", "documents")
@@ -77,6 +77,9 @@ def _division(isic_class: str) -> str:
     return isic_class[:2]
 
 
+_STREAMS = tuple((s, f"improvement_{s}", STREAM_KEYS[s]) for s in STREAMS)  # the keys, formatted once
+
+
 def _environment(o: Ops, book: Any, c: dict[str, Any], f: dict[str, Any]) -> None:
     """The enterprise's class and every indicator fact (the amounts play no part)."""
     f["isic_class"] = o.each_distinct(_digits, f["isic_code"])
@@ -87,19 +90,19 @@ def _environment(o: Ops, book: Any, c: dict[str, Any], f: dict[str, Any]) -> Non
     saved: dict[str, Any] = {}
     main = f["main_indicator"]
     div, where, isfinite, any_ = o.div, o.where, o.isfinite, o.any
-    for s in STREAMS:
-        output = c[f"{s}.projected_output"]
+    for s, improvement, (quantity_key, output_key, projected_key, projected_output_key) in _STREAMS:
+        output = c[projected_output_key]
         is_main = main == s
-        quantity = c[f"{s}.baseline_quantity"]
+        quantity = c[quantity_key]
         if not any_(quantity == quantity):  # a stream no proposal reports: no improvement, no tCO2e
-            f[f"improvement_{s}"] = o.full(like, NAN)
+            f[improvement] = o.full(like, NAN)
             if any_(is_main):
                 main_output = where(is_main, output, main_output)
             continue
         # Specific consumption (quantity per unit of output) before and after, and the improvement.
-        before = div(quantity, c[f"{s}.baseline_output"])
-        after = div(c[f"{s}.projected_quantity"], output)
-        f[f"improvement_{s}"] = x = _billionths(o, 1.0 - div(after, before))
+        before = div(quantity, c[output_key])
+        after = div(c[projected_key], output)
+        f[improvement] = x = _billionths(o, 1.0 - div(after, before))
         present = isfinite(x)
         count = count + present
         worse = worse + (present & (x < 0))
@@ -132,14 +135,18 @@ def _economics(o: Ops, book: Any, f: dict[str, Any], need: frozenset[str] | None
     extra = o.nan_to_num(f["annual_extra_operating_cost"])
     f["net_annual_savings"] = f["annual_savings"] - extra
     fin = book.finance
-    rate = fin["discount_rate"]
+    rate = float(fin["discount_rate"])
+    # One proposal's amounts are floats already: its kernels skip the look at their numbers.
+    economic_metrics, debt_service_coverage = ((metrics.economic_metrics, metrics.debt_service_coverage)
+                                               if o is ARRAY else (metrics.economic_metrics.scalar,
+                                                                   metrics.debt_service_coverage.scalar))
     (f["npv"], f["irr"], f["simple_payback_years"], f["discounted_payback_years"],
-     f["benefit_cost_ratio"]) = metrics.economic_metrics(
+     f["benefit_cost_ratio"]) = economic_metrics(
         inv, f["annual_savings"], extra, f["economic_life_years"], rate,
         irr=wants("irr"), discounted=wants("discounted_payback_years"))
     loan_terms = fin.get("default_loan") or {}
-    f["dscr"] = metrics.debt_service_coverage(f["net_annual_savings"], f["loan_amount"], loan_terms.get(
-        "annual_rate", rate), loan_terms.get("tenor_years", 5)) if wants("dscr") else unread
+    f["dscr"] = debt_service_coverage(f["net_annual_savings"], f["loan_amount"], float(loan_terms.get(
+        "annual_rate", rate)), float(loan_terms.get("tenor_years", 5))) if wants("dscr") else unread
     with_grant = need is None or not _WITH_GRANT.isdisjoint(need)
     if with_grant or wants("grant_rate") or wants("grant_amount"):
         bands = book.grant_bands
@@ -148,7 +155,7 @@ def _economics(o: Ops, book: Any, f: dict[str, Any], need: frozenset[str] | None
     else:
         f["grant_rate"] = f["grant_amount"] = unread
     if with_grant:
-        f["npv_with_grant"], f["irr_with_grant"], f["simple_payback_with_grant"], _, _ = metrics.economic_metrics(
+        f["npv_with_grant"], f["irr_with_grant"], f["simple_payback_with_grant"], _, _ = economic_metrics(
             inv - f["grant_amount"], f["annual_savings"], extra, f["economic_life_years"], rate,
             irr=wants("irr_with_grant"), discounted=False)
     else:

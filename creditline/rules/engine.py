@@ -19,7 +19,7 @@ from ..finance.money import format_money, to_money
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, STREAMS
 from .costs import CostSplit, disagreement, split_costs
 from .evaluation import Evaluation, evaluate, failed_rules
-from .evaluation_one import evaluate_one, outcome_one
+from .evaluation_one import evaluated_one, outcome_one
 from .explain import hints, trace
 from .facts import columns, improvement_table
 from .facts import values_of
@@ -190,11 +190,11 @@ def assess(book: Rulebook, row: dict[str, Any], explain: bool = True, with_sensi
     """
     row, split = with_cost_items(book, row)
     values = values_of(row)
-    ev = evaluate_one(book, values)
+    ev, facts = evaluated_one(book, values)
     result = result_of(ev, 0, explain)
     _with_costs(book, result, split, explain)
     if with_sensitivity:
-        result["sensitivity"] = sensitivity_one(book, values, {k: v[0] for k, v in ev.facts.items()})
+        result["sensitivity"] = sensitivity_one(book, values, facts)
     return result
 
 

@@ -44,19 +44,35 @@ def _program_of(book: Rulebook) -> Callable[[dict[str, Any]], tuple[tuple[int, .
 _PROGRAMS: dict[str, Any] = {}
 
 
+def _points_of(book: Rulebook) -> tuple[tuple[str, tuple[tuple[str, tuple[float, ...]], ...]], ...]:
+    """Per dimension, each scoring rule's id and its bands' points as floats, then 0.0 (compiled once per text).
+
+    The trailing 0.0 is what index -1 (no band matched) reads, so a rule's points are one lookup.
+    """
+    table = _POINTS.get(book.hash)
+    if table is None:
+        table = _POINTS[book.hash] = tuple(
+            (dim, tuple((rule.id, (*(float(b.points) for b in rule.bands), 0.0)) for rule in book.scoring[dim]))
+            for dim in DIMENSIONS)
+    return table
+
+
+_POINTS: dict[str, Any] = {}
+
+
 def _scores(book: Rulebook, matched: tuple[int, ...], fast: bool,
             band: dict[str, Any] | None = None, points: dict[str, Any] | None = None) -> dict[str, int]:
     totals: dict[str, float] = {}
     j = 0
-    for dim in DIMENSIONS:
+    for dim, rules in _points_of(book):
         total = 0.0
-        for rule in book.scoring[dim]:
+        for rule_id, of_band in rules:
             idx = matched[j]
             j += 1
-            pts = float(rule.bands[idx].points) if idx >= 0 else 0.0
+            pts = of_band[idx]
             if band is not None and points is not None:
-                band[rule.id], points[rule.id] = [idx], [pts]
-            total += pts
+                band[rule_id], points[rule_id] = [idx], [pts]
+            total += pts  # in the rules' order, as the batch adds them
         totals[dim] = total
     return score_dimensions(book, totals, fast)
 
@@ -85,15 +101,21 @@ def outcome_one(book: Rulebook, values: dict[str, Any], also: frozenset[str] = f
     Only the facts the rules read, and ``also``, are sure to be among the facts; ``like`` is
     passed to :func:`.derivation.derive_one`.
     """
-    facts = derive_one(book, values, read_by_rules(book) | also, like)
+    need = _NEED.get((book.hash, also))
+    if need is None:  # the union once per rulebook text and caller, not once per step
+        need = _NEED[(book.hash, also)] = read_by_rules(book) | also
+    facts = derive_one(book, values, need, like)
     matched, holds, fast_class = _program_of(book)(facts)
     fast = fast_class != ""
     scores = _scores(book, matched, fast)
     return facts, decide(book, _gates(book, holds, fast), scores), scores
 
 
-def evaluate_one(book: Rulebook, values: dict[str, Any]) -> Evaluation:
-    """The full evaluation of one proposal (from :func:`.facts.values_of`), as a batch of one."""
+_NEED: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+
+
+def evaluated_one(book: Rulebook, values: dict[str, Any]) -> tuple[Evaluation, dict[str, Any]]:
+    """:func:`evaluate_one`, and the proposal's facts as plain values (what a sensitivity step is lent)."""
     facts = derive_one(book, values)
     matched, holds, fast_class = _program_of(book)(facts)
     fast = fast_class != ""
@@ -101,13 +123,14 @@ def evaluate_one(book: Rulebook, values: dict[str, Any]) -> Evaluation:
     band: dict[str, Any] = {}
     points: dict[str, Any] = {}
     scores = _scores(book, matched, fast, band, points)
-    notes = {note.id: _column(bool(note.when.one(facts))) for note in book.notes}
+    notes = {note.id: [bool(note.when.one(facts))] for note in book.notes}
     decision = decide(book, gate_pass, scores)
-    return Evaluation(book, {k: _column(v) for k, v in values.items()}, {k: _column(v) for k, v in facts.items()},
-                      {k: _column(v) for k, v in gate_pass.items()}, _column(fast), _column(fast_class), band, points,
-                      notes, {k: _column(v) for k, v in scores.items()}, _column(decision))
+    # One-item lists stand for columns: indexed as [0] like a batch's arrays, without building any.
+    return Evaluation(book, {k: [v] for k, v in values.items()}, {k: [v] for k, v in facts.items()},
+                      {k: [v] for k, v in gate_pass.items()}, [fast], [fast_class], band, points,
+                      notes, {k: [v] for k, v in scores.items()}, [decision]), facts
 
 
-def _column(value: Any) -> Any:
-    """A one-item column: indexed as ``[0]`` like a batch's array, without building one."""
-    return [value]
+def evaluate_one(book: Rulebook, values: dict[str, Any]) -> Evaluation:
+    """The full evaluation of one proposal (from :func:`.facts.values_of`), as a batch of one."""
+    return evaluated_one(book, values)[0]

@@ -158,12 +158,21 @@ STREAM_SET = frozenset(STREAMS)
 _ENTERPRISE = frozenset(("employees", "annual_turnover", "total_assets", "domestic_ownership_share"))
 
 
+# Each stream's four quantity keys ("energy.baseline_quantity", ...), formatted once, and a proposal's
+# values before its indicators are read (every quantity unknown).
+STREAM_KEYS: dict[str, tuple[str, str, str, str]] = {
+    s: (f"{s}.{QUANTITIES[0]}", f"{s}.{QUANTITIES[1]}", f"{s}.{QUANTITIES[2]}", f"{s}.{QUANTITIES[3]}")
+    for s in STREAMS}
+_NO_INDICATORS = {key: np.nan for keys in STREAM_KEYS.values() for key in keys}
+_NUMBER_SOURCES = tuple((name, name in _ENTERPRISE) for name in NUMBER_COLUMNS if name != "other_incentives_count")
+
+
 def values_of(row: dict[str, Any]) -> dict[str, Any]:
     """One proposal body (with ``enterprise`` and ``as_of``) as the plain values :func:`columns` gives its row."""
     ent = row.get("enterprise") or {}
     out: dict[str, Any] = {}
-    for name in NUMBER_COLUMNS:
-        out[name] = _num((ent if name in _ENTERPRISE else row).get(name))
+    for name, of_enterprise in _NUMBER_SOURCES:
+        out[name] = _num((ent if of_enterprise else row).get(name))
     out["other_incentives_count"] = float(len(row.get("other_incentives") or ()))
     tech = row.get("technology") or {}
     for name in TEXT_COLUMNS:
@@ -176,14 +185,12 @@ def values_of(row: dict[str, Any]) -> dict[str, Any]:
     out["months_operating"] = _months_between(ent.get("operating_since"), row.get("as_of") or clock.today())
     out["cp_options"] = _mask(row.get("cp_options"), SETS["cp_options"])
     out["documents"] = _mask(row.get("documents"), SETS["documents"])
-    for stream in STREAMS:
-        for q in QUANTITIES:
-            out[f"{stream}.{q}"] = np.nan
+    out.update(_NO_INDICATORS)
     for ind in row.get("indicators") or ():
-        stream = ind.get("stream")
-        if stream in STREAM_SET:
-            for q in QUANTITIES:
-                out[f"{stream}.{q}"] = _num(ind.get(q))
+        keys = STREAM_KEYS.get(ind.get("stream"))  # type: ignore[arg-type]
+        if keys is not None:
+            for key, q in zip(keys, QUANTITIES):
+                out[key] = _num(ind.get(q))
     return out
 
 
@@ -201,14 +208,14 @@ def _required_documents_mask(book: Any) -> int:
 STREAM_INDEX = {s: j for j, s in enumerate(STREAMS)}
 
 
-def improvement_table(cols: dict[str, np.ndarray], i: int) -> dict[str, dict[str, float]]:
+def improvement_table(cols: dict[str, Any], i: int) -> dict[str, dict[str, float]]:
     """Specific consumption before and after, and the improvement, per indicator of row ``i``."""
     out: dict[str, dict[str, float]] = {}
-    for s in STREAMS:
-        bq, bo = float(cols[f"{s}.baseline_quantity"][i]), float(cols[f"{s}.baseline_output"][i])
-        pq, po = float(cols[f"{s}.projected_quantity"][i]), float(cols[f"{s}.projected_output"][i])
+    for s, (bq_key, bo_key, pq_key, po_key) in STREAM_KEYS.items():
+        bq = float(cols[bq_key][i])
         if bq != bq:
             continue
+        bo, pq, po = float(cols[bo_key][i]), float(cols[pq_key][i]), float(cols[po_key][i])
         # numpy's division (inf or NaN for a zero divisor), for the scalar and the batch paths alike.
         before, after = _div(bq, bo), _div(pq, po)
         out[s] = {"baseline_specific": before, "projected_specific": after, "improvement": 1 - _div(after, before)}
