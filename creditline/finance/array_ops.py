@@ -60,6 +60,11 @@ class _Scalar:
         return x - x == 0  # False for inf and NaN, without a call into math
 
     @staticmethod
+    def sqrt(x: float) -> float:
+        """Correctly rounded, as numpy's (IEEE 754 asks it of both); NaN below zero instead of raising."""
+        return math.sqrt(x) if x >= 0 else NAN
+
+    @staticmethod
     def is_whole(x: float) -> bool:
         return x - x == 0 and x == int(x)
 
@@ -158,6 +163,11 @@ class _Array:
     isfinite = staticmethod(np.isfinite)
 
     @staticmethod
+    def sqrt(x: Any) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.sqrt(x)
+
+    @staticmethod
     def is_whole(x: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             return np.isfinite(x) & (x == np.floor(x))
@@ -229,6 +239,7 @@ class Ops(Protocol):
     def floats(self, *values: Any) -> tuple[Any, ...]: ...
     def where(self, test: Any, yes: Any, no: Any) -> Any: ...
     def isfinite(self, x: Any) -> Any: ...
+    def sqrt(self, x: Any) -> Any: ...
     def is_whole(self, x: Any) -> Any: ...
     def whole(self, x: Any) -> Any: ...
     def nan_to_num(self, x: Any) -> Any: ...

@@ -19,7 +19,7 @@ Amounts here are float64 analysis figures; whatever is shown or stored passes th
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from .array_ops import NAN, Ops, kernel
 
@@ -62,12 +62,7 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
     def grow(base: Any) -> Any:
         """``base ** n``: squared straight away when every life is whole (as lives are)."""
         return squared(base, k) if all_whole else _power(o, base, n)
-    # The start: where the flows repay more than the investment (a positive IRR), two steps of the
-    # fixed point r = y (1 - (1 + r)^-n) from the perpetuity yield y, which leaves Newton three
-    # steps or so; else the perpetuity yield shrunk by the life.
-    y = cf / inv
-    settled = y * (1.0 - div(1.0, grow(1.0 + y * (1.0 - div(1.0, grow(1.0 + y))))))
-    r = o.where(cf * n > inv, settled, o.clip(y - 1.0 / n, -0.5, 10.0))
+    r = _irr_start(o, inv, cf, n, whole, grow)
     done = r - r != 0  # not finite
     for _ in range(IRR_MAX_ITER):
         # Newton with the exact slope, from one power of (1 + r): with A = (1 - (1 + r)^-n) / r the
@@ -95,6 +90,38 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
     if o.any(failed):
         r = o.put(r, failed, _bisect_irr(o, *o.rows(failed, inv, cf, n)))
     return o.put(o.full(investment, NAN), exists, r)
+
+
+def _irr_start(o: Ops, inv: Any, cf: Any, n: Any, whole: Any, grow: Callable[[Any], Any]) -> Any:
+    """Where Newton starts.
+
+    An IRR near zero (the flows repay between a quarter of the investment and twice it, as a
+    third of proposals and sensitivity steps do): the annuity factor's series in r,
+    A = n - b r + a r^2 - c r^3 + ... (b = n(n+1)/2, a = b(n+2)/3, c = a(n+3)/4), solved to second
+    order and refined once on the third, without a power; Newton then takes two or three steps.
+    A higher IRR: two steps of the fixed point r = y (1 - (1 + r)^-n) from the perpetuity yield y,
+    which converges fast there (where the series does not). Else the perpetuity yield shrunk by the life.
+    """
+    y = cf / inv
+    repaid = cf * n
+    positive = repaid > inv
+    near = whole & (repaid < 2.0 * inv) & (4.0 * repaid > inv)
+    series = settled = y  # each computed only where some row takes it (one proposal: one of the two)
+    if o.any(near):
+        b = n * (n + 1.0) / 2.0
+        a = b * (n + 2.0) / 3.0
+        c3 = a * (n + 3.0) / 4.0
+        c = n - inv / cf
+        # The quadratic's small root, in the form without cancellation (clamped where the
+        # discriminant dips below zero: the shortest lives, near twice repaid).
+        q = o.div(2.0 * c, b + o.sqrt(o.maximum(b * b - 4.0 * a * c, 0.0)))
+        refined = q - o.div(c - b * q + a * q * q - c3 * q * q * q, 2.0 * a * q - b - 3.0 * c3 * q * q)
+        series = o.where(o.isfinite(refined) & (refined * q >= 0.0), refined, q)
+        near = near & (series > -0.9)
+    if o.any(positive & o.not_(near)):
+        div = o.div
+        settled = y * (1.0 - div(1.0, grow(1.0 + y * (1.0 - div(1.0, grow(1.0 + y))))))
+    return o.where(near, series, o.where(positive, settled, o.clip(y - 1.0 / n, -0.5, 10.0)))
 
 
 def _bisect_irr(o: Ops, inv: Any, cf: Any, n: Any) -> Any:
