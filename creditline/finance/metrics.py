@@ -95,8 +95,8 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
 def _irr_start(o: Ops, inv: Any, cf: Any, n: Any, whole: Any, grow: Callable[[Any], Any]) -> Any:
     """Where Newton starts.
 
-    An IRR near zero (the flows repay between a quarter of the investment and twice it, as a
-    third of proposals and sensitivity steps do): the annuity factor's series in r,
+    An IRR near zero (a life of two years or more whose flows repay between a quarter of the
+    investment and twice it, as a third of proposals and sensitivity steps do): the annuity factor's series in r,
     A = n - b r + a r^2 - c r^3 + ... (b = n(n+1)/2, a = b(n+2)/3, c = a(n+3)/4), solved to second
     order and refined once on the third, without a power; Newton then takes two or three steps.
     A higher IRR: two steps of the fixed point r = y (1 - (1 + r)^-n) from the perpetuity yield y,
@@ -105,7 +105,7 @@ def _irr_start(o: Ops, inv: Any, cf: Any, n: Any, whole: Any, grow: Callable[[An
     y = cf / inv
     repaid = cf * n
     positive = repaid > inv
-    near = whole & (repaid < 2.0 * inv) & (4.0 * repaid > inv)
+    near = whole & (n >= 2.0) & (repaid < 2.0 * inv) & (4.0 * repaid > inv)  # where it was measured to win
     series = settled = y  # each computed only where some row takes it (one proposal: one of the two)
     if o.any(near):
         b = n * (n + 1.0) / 2.0
