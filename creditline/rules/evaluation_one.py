@@ -3,11 +3,12 @@
 Every condition runs through its scalar form (:attr:`.expressions.Compiled.one`, compiled from
 the same checked tree as the numpy form), and the gates, bands, scores and decision follow
 :func:`.evaluation.evaluate` step for step. The answer is an :class:`.evaluation.Evaluation`
-whose columns are one-item lists, so results, traces and hints are read from it exactly as from
-a batch (``result_of(ev, 0)``).
+whose columns read as one-item columns (:class:`OneRow`), so results, traces and hints are read
+from it exactly as from a batch (``result_of(ev, 0)``).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable
 
 from .evaluation import Evaluation, decide, score_dimensions
@@ -125,10 +126,30 @@ def evaluated_one(book: Rulebook, values: dict[str, Any]) -> tuple[Evaluation, d
     scores = _scores(book, matched, fast, band, points)
     notes = {note.id: [bool(note.when.one(facts))] for note in book.notes}
     decision = decide(book, gate_pass, scores)
-    # One-item lists stand for columns: indexed as [0] like a batch's arrays, without building any.
-    return Evaluation(book, {k: [v] for k, v in values.items()}, {k: [v] for k, v in facts.items()},
-                      {k: [v] for k, v in gate_pass.items()}, [fast], [fast_class], band, points,
-                      notes, {k: [v] for k, v in scores.items()}, [decision]), facts
+    return Evaluation(book, OneRow(values), OneRow(facts), OneRow(gate_pass), [fast], [fast_class], band, points,
+                      notes, OneRow(scores), [decision]), facts
+
+
+class OneRow(Mapping[str, Any]):
+    """One proposal's values by name, read as a batch's columns are: ``row[name][0]``.
+
+    A result reads a few dozen of a hundred facts, so each is wrapped in a one-item column when
+    read, not all of them when evaluated.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+
+    def __getitem__(self, name: str) -> tuple[Any]:
+        return (self._values[name],)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 def evaluate_one(book: Rulebook, values: dict[str, Any]) -> Evaluation:
