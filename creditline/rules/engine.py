@@ -31,7 +31,7 @@ DIMENSIONS = ("technical", "economic", "environmental")
 
 def _f(value: Any, digits: int) -> float | None:
     v = float(value)
-    return round(v, digits) if math.isfinite(v) else None
+    return round(v, digits) if v - v == 0 else None  # None for inf and NaN
 
 
 def _money(value: Any) -> Decimal | None:
@@ -43,19 +43,26 @@ def _money(value: Any) -> Decimal | None:
     return Decimal(f"{v:.2f}") if abs(v) < 1e13 else to_money(round(v, 2))
 
 
+def _tonnes(value: Any) -> Decimal:
+    """``to_money(round(v, 3), TONNE)``: below 1e12 (15 significant digits) its three-place text, as :func:`_money`."""
+    v = float(value)
+    return Decimal(f"{v:.3f}") if abs(v) < 1e12 else to_money(round(v, TONNE_DIGITS), TONNE)
+
+
 def metrics_of(ev: Evaluation, i: int) -> dict[str, Any]:
     """Finance and environmental metrics of row ``i`` (design §5 shape)."""
     f = ev.facts
     table = improvement_table(ev.cols, i)
     improvement = {s: round(v["improvement"], IMPROVEMENT_DIGITS) for s, v in table.items()}
     d = DIGITS
+    grant = _money(f["grant_amount"][i])
     return {
         "npv": _money(f["npv"][i]), "irr": _f(f["irr"][i], d["irr"]),
         "simple_payback_years": _f(f["simple_payback_years"][i], d["simple_payback_years"]),
         "discounted_payback_years": _f(f["discounted_payback_years"][i], d["discounted_payback_years"]),
         "benefit_cost_ratio": _f(f["benefit_cost_ratio"][i], d["benefit_cost_ratio"]),
         "debt_service_coverage": _f(f["dscr"][i], d["dscr"]),
-        "with_grant": {"grant_amount": _money(f["grant_amount"][i]), "npv": _money(f["npv_with_grant"][i]),
+        "with_grant": {"grant_amount": grant, "npv": _money(f["npv_with_grant"][i]),
                        "irr": _f(f["irr_with_grant"][i], d["irr_with_grant"]),
                        "simple_payback_years": _f(f["simple_payback_with_grant"][i], d["simple_payback_with_grant"])},
         "specific_consumption": {s: {"baseline": round(v["baseline_specific"], SPECIFIC_DIGITS),
@@ -63,8 +70,8 @@ def metrics_of(ev: Evaluation, i: int) -> dict[str, Any]:
                                  for s, v in table.items()},
         "improvement": improvement, "main_improvement": _f(f["main_improvement"][i], d["main_improvement"]),
         "worse": sorted(s for s, v in improvement.items() if v < 0),
-        "co2e_avoided_t_per_year": to_money(round(float(f["co2e_avoided_t"][i]), TONNE_DIGITS), TONNE),
-        "grant_band": {"rate": _f(f["grant_rate"][i], d["grant_rate"]), "amount": _money(f["grant_amount"][i]),
+        "co2e_avoided_t_per_year": _tonnes(f["co2e_avoided_t"][i]),
+        "grant_band": {"rate": _f(f["grant_rate"][i], d["grant_rate"]), "amount": grant,
                        "basis": ev.book.grant_bands["basis"]},
     }
 
@@ -170,14 +177,22 @@ _SENSITIVITY_FACTS = frozenset(("npv", "irr", "simple_payback_years"))
 def sensitivity_one(book: Rulebook, values: dict[str, Any], facts: dict[str, Any]) -> list[dict[str, Any]]:
     """:func:`sensitivity` of one proposal (its values and unvaried facts), through the scalar evaluation."""
     out = []
+    # A step is a function of the amounts it varies: steps that land on the same amounts (energy
+    # prices moving the whole of the savings, as where the energy share is 1) are scored once.
+    lines: dict[tuple[float, float], dict[str, Any]] = {}
+    irr_digits, payback_digits = DIGITS["irr"], DIGITS["simple_payback_years"]
     for factor in book.sensitivity["factors"]:
         for change in book.sensitivity["steps"]:
             varied = _vary(values, book, factor, float(change))
-            facts, decision, scores = outcome_one(book, varied, _SENSITIVITY_FACTS, facts)
-            out.append({"factor": factor, "change": float(change), "decision": decision,
-                        "npv": _money(facts["npv"]), "irr": _f(facts["irr"], DIGITS["irr"]),
-                        "simple_payback_years": _f(facts["simple_payback_years"], DIGITS["simple_payback_years"]),
-                        "total": scores["total"]})
+            amounts = (varied["investment"], varied["annual_savings"])
+            line = lines.get(amounts)
+            if line is None:
+                stepped, decision, scores = outcome_one(book, varied, _SENSITIVITY_FACTS, facts)
+                line = lines[amounts] = {
+                    "decision": decision, "npv": _money(stepped["npv"]), "irr": _f(stepped["irr"], irr_digits),
+                    "simple_payback_years": _f(stepped["simple_payback_years"], payback_digits),
+                    "total": scores["total"]}
+            out.append({"factor": factor, "change": float(change), **line})
     return out
 
 

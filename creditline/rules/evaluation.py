@@ -91,7 +91,9 @@ def score_dimensions(book: Rulebook, totals: dict[str, Any], fast: Any, n: int |
         if dim == "environmental" and book.fast_track:
             score = o.where(fast, o.maximum(score, book.fast_track_score), score)
         scores[dim] = o.integers(score)
-    weighted = sum(book.weights[d] * scores[d] for d in DIMENSIONS)
+    weighted: Any = 0  # as sum() adds them, without its generator's cost for one proposal
+    for dim in DIMENSIONS:
+        weighted = weighted + book.weights[dim] * scores[dim]
     scores["total"] = o.integers(o.floor(weighted + 0.5 + 1e-9))
     return scores
 
