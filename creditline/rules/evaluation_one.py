@@ -106,13 +106,24 @@ def outcome_one(book: Rulebook, values: dict[str, Any], also: frozenset[str] = f
     if need is None:  # the union once per rulebook text and caller, not once per step
         need = _NEED[(book.hash, also)] = read_by_rules(book) | also
     facts = derive_one(book, values, need, like)
-    matched, holds, fast_class = _program_of(book)(facts)
-    fast = fast_class != ""
-    scores = _scores(book, matched, fast)
-    return facts, decide(book, _gates(book, holds, fast), scores), scores
+    # The scores and the decision follow from which bands matched and which gates held alone, and
+    # a step mostly moves none of them: each outcome of the conditions is scored once.
+    key = (book.hash, _program_of(book)(facts))
+    known = _OUTCOMES.get(key)
+    if known is None:
+        matched, holds, fast_class = key[1]
+        fast = fast_class != ""
+        scores = _scores(book, matched, fast)
+        known = (decide(book, _gates(book, holds, fast), scores), scores)
+        if len(_OUTCOMES) >= _MAX_OUTCOMES:
+            _OUTCOMES.clear()
+        _OUTCOMES[key] = known
+    return facts, known[0], dict(known[1])
 
 
 _NEED: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+_OUTCOMES: dict[tuple[str, Any], tuple[str, dict[str, int]]] = {}
+_MAX_OUTCOMES = 4096  # of the few hundred a rulebook's bands and gates give in practice
 
 
 def evaluated_one(book: Rulebook, values: dict[str, Any]) -> tuple[Evaluation, dict[str, Any]]:
