@@ -179,7 +179,7 @@ def sensitivity_one(book: Rulebook, values: dict[str, Any], facts: dict[str, Any
     out = []
     # A step is a function of the amounts it varies: steps that land on the same amounts (energy
     # prices moving the whole of the savings, as where the energy share is 1) are scored once.
-    lines: dict[tuple[float, float], dict[str, Any]] = {}
+    lines: dict[tuple[Any, Any], dict[str, Any]] = {}
     irr_digits, payback_digits = DIGITS["irr"], DIGITS["simple_payback_years"]
     for factor in book.sensitivity["factors"]:
         for change in book.sensitivity["steps"]:

@@ -137,8 +137,9 @@ def evaluated_one(book: Rulebook, values: dict[str, Any]) -> tuple[Evaluation, d
     scores = _scores(book, matched, fast, band, points)
     notes = {note.id: [bool(note.when.one(facts))] for note in book.notes}
     decision = decide(book, gate_pass, scores)
-    return Evaluation(book, OneRow(values), OneRow(facts), OneRow(gate_pass), [fast], [fast_class], band, points,
-                      notes, OneRow(scores), [decision]), facts
+    columns: tuple[Any, ...] = (OneRow(values), OneRow(facts), OneRow(gate_pass), [fast], [fast_class], band, points,
+                                notes, OneRow(scores), [decision])  # read as a batch's arrays are
+    return Evaluation(book, *columns), facts
 
 
 class OneRow(Mapping[str, Any]):

@@ -187,7 +187,7 @@ def values_of(row: dict[str, Any]) -> dict[str, Any]:
     out["documents"] = _mask(row.get("documents"), SETS["documents"])
     out.update(_NO_INDICATORS)
     for ind in row.get("indicators") or ():
-        keys = STREAM_KEYS.get(ind.get("stream"))  # type: ignore[arg-type]
+        keys = STREAM_KEYS.get(ind.get("stream"))
         if keys is not None:
             for key, q in zip(keys, QUANTITIES):
                 out[key] = _num(ind.get(q))
