@@ -41,6 +41,37 @@ def _pow(base: float, exponent: float) -> float:
     return out if isinstance(out, float) else NAN  # a negative base to a fractional power
 
 
+def _chain(k: int) -> Callable[[float], float]:
+    """Repeated squaring for one exponent, unrolled: the multiplications of the loop
+
+        result = 1.0
+        while k:
+            if k & 1: result *= base
+            base *= base
+            k >>= 1
+
+    in the same order (so the same bits; the last squaring, which nothing reads, is left out), as
+    straight-line code. A proposal's powers use a handful of exponents (its life, the years of its
+    payback) a dozen times each, and the loop's own bookkeeping cost more than its multiplications.
+    """
+    steps, left = [], k
+    while left:
+        if left & 1:
+            steps.append("r = r * b")
+        left >>= 1
+        if left:
+            steps.append("b = b * b")
+    source = "def chain(b):\n    r = 1.0\n" + "".join(f"    {s}\n" for s in steps) + "    return r\n"
+    scope: dict[str, Any] = {}
+    exec(compile(source, f"<squaring {k}>", "exec"), scope)  # noqa: S102 - built from an int's bits only
+    chain: Callable[[float], float] = scope["chain"]
+    return chain
+
+
+_CHAINS: dict[int, Callable[[float], float]] = {}
+_MAX_CHAIN = 1024  # metrics.MAX_SQUARING: lives and paybacks in years; each exponent is compiled once
+
+
 class _Scalar:
     """The operations over plain floats (bools for tests, ints for whole counts)."""
 
@@ -124,7 +155,13 @@ class _Scalar:
     @staticmethod
     def squared_power(base: float, k: int) -> float:
         """``base ** k`` for a whole ``k >= 0`` by repeated squaring (see :func:`.metrics.power`)."""
-        result = 1.0
+        chain = _CHAINS.get(k)
+        if chain is not None:
+            return chain(base)
+        if 0 <= k <= _MAX_CHAIN:
+            chain = _CHAINS[k] = _chain(k)
+            return chain(base)
+        result = 1.0  # an exponent past any life: the loop itself
         while k:
             if k & 1:
                 result *= base

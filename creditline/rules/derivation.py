@@ -22,6 +22,7 @@ from .grants import cents_of, rate_of
 
 _BASE = (*NUMBER_COLUMNS, *TEXT_COLUMNS, "months_operating", "cp_options", "documents")
 _WITH_GRANT = frozenset(("npv_with_grant", "irr_with_grant", "simple_payback_with_grant"))
+_ALL = frozenset(("irr", "discounted_payback_years", "dscr", "grant_rate", "grant_amount", *_WITH_GRANT))
 # What a sensitivity step may vary; every other fact is the proposal's own.
 _AMOUNTS = ("investment", "annual_savings", "annual_extra_operating_cost", "loan_amount", "own_contribution",
             "eligible_cost", "economic_life_years")
@@ -126,8 +127,7 @@ def _environment(o: Ops, book: Any, c: dict[str, Any], f: dict[str, Any]) -> Non
 
 def _economics(o: Ops, book: Any, f: dict[str, Any], need: frozenset[str] | None) -> None:
     """Shares, the finance metrics, debt service coverage and the grant, from the amounts."""
-    def wants(name: str) -> bool:
-        return need is None or name in need
+    wanted = _ALL if need is None else need
     inv = f["investment"]
     unread = o.full(inv, NAN)  # what a figure nothing will read is given
     f["own_share"] = o.div(f["own_contribution"], inv)
@@ -140,23 +140,25 @@ def _economics(o: Ops, book: Any, f: dict[str, Any], need: frozenset[str] | None
     economic_metrics, debt_service_coverage = ((metrics.economic_metrics, metrics.debt_service_coverage)
                                                if o is ARRAY else (metrics.economic_metrics.scalar,
                                                                    metrics.debt_service_coverage.scalar))
-    (f["npv"], f["irr"], f["simple_payback_years"], f["discounted_payback_years"],
-     f["benefit_cost_ratio"]) = economic_metrics(
-        inv, f["annual_savings"], extra, f["economic_life_years"], rate,
-        irr=wants("irr"), discounted=wants("discounted_payback_years"))
+    base = economic_metrics(inv, f["annual_savings"], extra, f["economic_life_years"], rate,
+                            irr="irr" in wanted, discounted="discounted_payback_years" in wanted)
+    (f["npv"], f["irr"], f["simple_payback_years"], f["discounted_payback_years"], f["benefit_cost_ratio"]) = base
     loan_terms = fin.get("default_loan") or {}
     f["dscr"] = debt_service_coverage(f["net_annual_savings"], f["loan_amount"], float(loan_terms.get(
-        "annual_rate", rate)), float(loan_terms.get("tenor_years", 5))) if wants("dscr") else unread
-    with_grant = need is None or not _WITH_GRANT.isdisjoint(need)
-    if with_grant or wants("grant_rate") or wants("grant_amount"):
+        "annual_rate", rate)), float(loan_terms.get("tenor_years", 5))) if "dscr" in wanted else unread
+    with_grant = not _WITH_GRANT.isdisjoint(wanted)
+    if with_grant or "grant_rate" in wanted or "grant_amount" in wanted:
         bands = book.grant_bands
         f["grant_rate"] = rate_of(o, f["main_improvement"], bands)
         f["grant_amount"] = cents_of(o, f[bands["basis"]], f["grant_rate"], bands.get("cap")) / 100.0
     else:
         f["grant_rate"] = f["grant_amount"] = unread
-    if with_grant:
+    if with_grant and not o.any(f["grant_amount"] != 0) and ("irr" in wanted) == ("irr_with_grant" in wanted):
+        # No grant: the investment less it is the investment, so the figures are the ones above.
+        f["npv_with_grant"], f["irr_with_grant"], f["simple_payback_with_grant"] = base[0], base[1], base[2]
+    elif with_grant:
         f["npv_with_grant"], f["irr_with_grant"], f["simple_payback_with_grant"], _, _ = economic_metrics(
             inv - f["grant_amount"], f["annual_savings"], extra, f["economic_life_years"], rate,
-            irr=wants("irr_with_grant"), discounted=False)
+            irr="irr_with_grant" in wanted, discounted=False)
     else:
         f["npv_with_grant"] = f["irr_with_grant"] = f["simple_payback_with_grant"] = unread
