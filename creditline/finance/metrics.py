@@ -95,33 +95,44 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
 def _irr_start(o: Ops, inv: Any, cf: Any, n: Any, whole: Any, grow: Callable[[Any], Any]) -> Any:
     """Where Newton starts.
 
-    An IRR near zero (a life of two years or more whose flows repay between a quarter of the
-    investment and twice it, as a third of proposals and sensitivity steps do): the annuity factor's series in r,
-    A = n - b r + a r^2 - c r^3 + ... (b = n(n+1)/2, a = b(n+2)/3, c = a(n+3)/4), solved to second
-    order and refined once on the third, without a power; Newton then takes two or three steps.
-    A higher IRR: two steps of the fixed point r = y (1 - (1 + r)^-n) from the perpetuity yield y,
-    which converges fast there (where the series does not). Else the perpetuity yield shrunk by the life.
+    An IRR below about 1/n (a life of two years or more whose flows repay less than twice the
+    investment, as a third of proposals and sensitivity steps do): the annuity factor's series in
+    r (:func:`_series_irr`), without a power; Newton then takes two or three steps, where from the
+    other starts it took four to ten (a negative IRR, from the clipped perpetuity yield, the most). A higher IRR: two steps of the fixed point r = y (1 - (1 + r)^-n) from the perpetuity
+    yield y, which converges fast there (where the series does not). Else the perpetuity yield
+    shrunk by the life.
     """
     y = cf / inv
     repaid = cf * n
     positive = repaid > inv
-    near = whole & (n >= 2.0) & (repaid < 2.0 * inv) & (4.0 * repaid > inv)  # where it was measured to win
-    series = settled = y  # each computed only where some row takes it (one proposal: one of the two)
-    if o.any(near):
-        b = n * (n + 1.0) / 2.0
-        a = b * (n + 2.0) / 3.0
-        c3 = a * (n + 3.0) / 4.0
-        c = n - inv / cf
-        # The quadratic's small root, in the form without cancellation (clamped where the
-        # discriminant dips below zero: the shortest lives, near twice repaid).
-        q = o.div(2.0 * c, b + o.sqrt(o.maximum(b * b - 4.0 * a * c, 0.0)))
-        refined = q - o.div(c - b * q + a * q * q - c3 * q * q * q, 2.0 * a * q - b - 3.0 * c3 * q * q)
-        series = o.where(o.isfinite(refined) & (refined * q >= 0.0), refined, q)
-        near = near & (series > -0.9)
-    if o.any(positive & o.not_(near)):
+    near = whole & (n >= 2.0) & (repaid < 2.0 * inv)  # where it was measured to win
+    settled = y
+    if o.any(positive & o.not_(near)):  # one proposal near zero skips these two powers
         div = o.div
         settled = y * (1.0 - div(1.0, grow(1.0 + y * (1.0 - div(1.0, grow(1.0 + y))))))
-    return o.where(near, series, o.where(positive, settled, o.clip(y - 1.0 / n, -0.5, 10.0)))
+    start = o.where(positive, settled, o.clip(y - 1.0 / n, -0.5, 10.0))
+    if o.any(near):  # a batch works out the series on its rows near zero only
+        series = _series_irr(o, *o.rows(near, inv, cf, n))
+        # Positive IRRs always keep it (the series root is then positive); a negative one
+        # reaching below -0.9 keeps the start above instead.
+        kept = series > -0.9
+        if o.any(kept):
+            start = o.put(start, o.put(o.full(inv, False), near, kept), o.rows(kept, series)[0])
+    return start
+
+
+def _series_irr(o: Ops, inv: Any, cf: Any, n: Any) -> Any:
+    """The IRR from the annuity factor's series, A = n - b r + a r^2 - c r^3 + ... (b = n(n+1)/2,
+    a = b(n+2)/3, c = a(n+3)/4): the quadratic's small root, refined once on the cubic."""
+    b = n * (n + 1.0) / 2.0
+    a = b * (n + 2.0) / 3.0
+    c3 = a * (n + 3.0) / 4.0
+    c = n - inv / cf
+    # The root in the form without cancellation (clamped where the discriminant dips below zero:
+    # the shortest lives, near twice repaid).
+    q = o.div(2.0 * c, b + o.sqrt(o.maximum(b * b - 4.0 * a * c, 0.0)))
+    refined = q - o.div(c - b * q + a * q * q - c3 * q * q * q, 2.0 * a * q - b - 3.0 * c3 * q * q)
+    return o.where(o.isfinite(refined) & (refined * q >= 0.0), refined, q)
 
 
 def _bisect_irr(o: Ops, inv: Any, cf: Any, n: Any) -> Any:

@@ -163,6 +163,17 @@ def test_an_irr_near_zero_starts_close_enough_for_two_or_three_newton_steps():
     assert checked and max(counts) <= 5 and sum(counts) / len(counts) < 3.2, (max(counts), np.mean(counts))
 
 
+def test_a_strongly_negative_irr_is_the_root_not_where_newton_stalled():
+    # Repaying 7% of the investment over 11 years: from the clipped perpetuity yield, Newton ran
+    # where the slope is steep and stopped on a tiny step at -0.3293 (an NPV of 1.15 million);
+    # the series start finds the root.
+    import numpy_financial as npf
+    inv, net, years = 1932446.0573748138, 12710.560584520723, 11
+    got = metrics.level_irr(inv, net, float(years))
+    assert got == pytest.approx(npf.irr([-inv] + [net] * years), abs=1e-9)
+    assert abs(metrics.economic_metrics(inv, net, 0.0, float(years), got).npv) < 1e-3
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.floats(min_value=-1e14, max_value=1e14), st.sampled_from([-0.0, 0.005, 1.005, 2.675, 0.0005, 2.0015, 1e12 + 0.0625, 1e15 + 0.125])))
 def test_a_shown_amount_is_the_cent_rounding_of_the_figure(v):
