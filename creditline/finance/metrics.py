@@ -98,9 +98,10 @@ def _irr_start(o: Ops, inv: Any, cf: Any, n: Any, whole: Any, grow: Callable[[An
     An IRR below about 1/n (a life of two years or more whose flows repay less than twice the
     investment, as a third of proposals and sensitivity steps do): the annuity factor's series in
     r (:func:`_series_irr`), without a power; Newton then takes two or three steps, where from the
-    other starts it took four to ten (a negative IRR, from the clipped perpetuity yield, the most). A higher IRR: two steps of the fixed point r = y (1 - (1 + r)^-n) from the perpetuity
-    yield y, which converges fast there (where the series does not). Else the perpetuity yield
-    shrunk by the life.
+    other starts it took four to ten (a negative IRR, from the clipped perpetuity yield, the most).
+    A higher IRR: two steps of the fixed point r = y (1 - (1 + r)^-n) from the perpetuity yield y,
+    which converges fast there (where the series does not). Else the perpetuity yield shrunk by
+    the life.
     """
     y = cf / inv
     repaid = cf * n
