@@ -1,7 +1,7 @@
 """Hand-offs: when a change leaves work waiting on someone else, tell them.
 
 Every state change is audited (``creditline.audit.services.record``), so the audit trail is the
-one place that sees them all: creditline.wiring registers :func:`on_event` as an audit listener.
+one place that sees them all: creditline.wiring registers :func:`on_events` as an audit listener.
 It runs inside the service's unit of work, so an action rolled back notifies no one, and the
 notification's key carries the audit event's sequence number, so each change notifies once.
 The person who acted is never told about their own action. A hand-off is marked handled (and
@@ -14,19 +14,20 @@ installments due, arrears and verifications waiting (the daily job).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import func, select
 
 from .audit.models import AuditEvent
 from .auth.permissions import Actor
 from .creditlines.models import CreditLine
+from .database import utcnow
 from .extensions import db
 from .grants.models import Grant
 from .guarantees.models import Guarantee
 from .loans.models import Loan
 from .monitoring.models import MonitoringPlan, MonitoringReport, ReportingPeriod
-from .notifications.services import Message, queue_many, resolve, users_of
+from .notifications.services import Message, people_once, queue_many, resolve_many, users_of
 from .proposals.models import Proposal
 from .referrals.models import ReferralTask
 from .referrals.reasons import OWNER_ROLES
@@ -195,18 +196,20 @@ MODELS: dict[str, type] = {"proposal": Proposal, "referral_task": ReferralTask, 
                            "verification": Verification, "grant": Grant}
 
 
-def _resolve_handled(event: AuditEvent) -> None:
-    """Mark handled the hand-offs about the event's object whose step has now been taken."""
+def _handled(event: AuditEvent) -> list[tuple[str, int, tuple[str, ...]]]:
+    """The hand-offs about the event's object whose step has now been taken: (entity, id, kinds)."""
     model = MODELS.get(event.entity_type)
     obj = db.session.get(model, event.entity_id) if model is not None else None
     if obj is None:
-        return
-    done = [kind for kind, (entity, state) in AWAITS.items() if entity == event.entity_type and obj.status != state]
+        return []
+    out = []
+    done = tuple(kind for kind, (entity, state) in AWAITS.items() if entity == event.entity_type and obj.status != state)
     if done:
-        resolve(event.entity_type, obj.id, done)
+        out.append((event.entity_type, obj.id, done))
     if event.entity_type == "loan":
         # Screening ends when the bank proposes terms: the proposal stays eligible, a loan now exists.
-        resolve("proposal", obj.proposal_id, ["proposal_to_screen"])
+        out.append(("proposal", obj.proposal_id, ("proposal_to_screen",)))
+    return out
 
 
 HANDLERS: dict[str, Callable[[AuditEvent], list[Message]]] = {
@@ -215,18 +218,40 @@ HANDLERS: dict[str, Callable[[AuditEvent], list[Message]]] = {
 }
 
 
-def on_event(actor: Actor | None, event: AuditEvent) -> None:
-    """Queue the notifications an audited change hands off (an audit listener)."""
-    handler = HANDLERS.get(event.entity_type)
-    # Hand-offs follow moves, named "<entity>.<state>"; an action without that shape hands nothing off.
-    if handler is None or event.entity_id is None or "." not in event.action:
+def on_events(events: Sequence[tuple[Actor | None, AuditEvent]]) -> None:
+    """Queue the notifications audited changes hand off, in their order (an audit listener).
+
+    One change at a time, or a whole chained block's (a loan tape: thousands) at once: each event
+    first marks handled what its object's new state has answered, then queues what it hands off,
+    exactly as one call per event would, but with one UPDATE per kind of object for what was
+    queued before this batch, and one INSERT for what it queues (a notification queued and then
+    handled inside the batch is stored handled).
+    """
+    moves = [(actor, event) for actor, event in events
+             # Hand-offs follow moves, named "<entity>.<state>"; an action without that shape hands nothing off.
+             if event.entity_type in HANDLERS and event.entity_id is not None and "." in event.action]
+    if not moves:
         return
-    db.session.flush()  # the moved row's new state, and the event's relationships, readable
-    _resolve_handled(event)
-    messages = []
-    for m in handler(event):
-        people = [u for u in m.user_ids if actor is None or u != actor.user_id]
-        if people:
+    db.session.flush()  # the moved rows' new states, and the events' relationships, readable
+    messages: list[Message] = []
+    # (entity, id, kind) -> where in ``messages`` it was last marked handled: what was queued before is handled.
+    handled_at: dict[tuple[str, int, str], int] = {}
+    with people_once():
+        for actor, event in moves:
+            for entity, entity_id, kinds in _handled(event):
+                for kind in kinds:
+                    handled_at[(entity, entity_id, kind)] = len(messages)
             key = f"handoff:{event.action}:{event.entity_id}:{event.seq}"
-            messages.append(Message(people, m.kind, m.subject, m.body, key, m.url, (event.entity_type, event.entity_id)))
+            for m in HANDLERS[event.entity_type](event):
+                people = [u for u in m.user_ids if actor is None or u != actor.user_id]
+                if people:
+                    messages.append(Message(people, m.kind, m.subject, m.body, key, m.url,
+                                            (event.entity_type, event.entity_id)))
+    now = utcnow()
+    # The hand-offs queued before this batch first (an UPDATE after the INSERT would touch this batch's too).
+    resolve_many(handled_at, now)
+    for i, m in enumerate(messages):
+        assert m.entity is not None
+        if handled_at.get((*m.entity, m.kind), -1) > i:
+            m.resolved_at = now
     queue_many(messages)

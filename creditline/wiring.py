@@ -94,7 +94,7 @@ def connect() -> None:
     creditlines.COMMITMENT_FLOORS[:] = [guarantees.capacity_floor, grants.budget_floor]
 
     # Every audited change that leaves work waiting on someone else notifies them (in the same transaction).
-    audit.LISTENERS[:] = [handoffs.on_event]
+    audit.LISTENERS[:] = [handoffs.on_events]
 
     # The home page: each package's waiting work, in this order.
     home.STEP_PROVIDERS[:] = [_manage_lines, line_figures, proposal_steps, application_steps, loan_steps,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -30,9 +30,12 @@ class Author(Protocol):
 GENESIS = "0" * 64
 HEAD_ID = 1
 
-# Called with every event ``record`` appends, in the same transaction (creditline.wiring fills it):
-# a hand-off notifies whoever the change now waits on, and is rolled back with the change.
-LISTENERS: list[Callable[[Author | None, AuditEvent], None]] = []
+# Called with the events appended, in order and in the same transaction (creditline.wiring fills
+# it): one (author, event) from ``record``, a whole ``chained_together`` block's at its end, so a
+# listener can do its work for thousands of events at once. A hand-off notifies whoever the
+# change now waits on, and is rolled back with the change.
+Heard = Sequence[tuple[Author | None, AuditEvent]]
+LISTENERS: list[Callable[[Heard], None]] = []
 
 
 def _jsonable(value: Any) -> Any:
@@ -100,7 +103,7 @@ def record(actor: Author | None, action: str, entity_type: str, entity_id: int |
     session.add(event)
     _move_head(event.seq, event.hash)
     for listener in LISTENERS:
-        listener(actor, event)
+        listener([(actor, event)])
     return event
 
 
@@ -199,10 +202,9 @@ def _chain(pending: list[tuple[Author | None, AuditEvent, bool]]) -> None:
     session.add_all([event for _, event, _ in pending])
     _move_head(seq, prev)
     session.flush()
-    for actor, event, notify in pending:
-        if notify:
-            for listener in LISTENERS:
-                listener(actor, event)
+    heard = [(actor, event) for actor, event, notify in pending if notify]
+    for listener in LISTENERS:
+        listener(heard)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Queue notifications idempotently, list and mark them read."""
 from __future__ import annotations
 
-from typing import Iterable
-
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
@@ -27,9 +28,13 @@ class Message:
     key: str
     url: str | None = None
     entity: tuple[str, int] | None = None
+    # Queued already handled (a hand-off whose step was taken in the same batch of changes).
+    resolved_at: datetime | None = None
 
 
 CHUNK = 500
+# Where people_once keeps, for one batch of hand-offs, who holds which roles where.
+_PEOPLE = "notification_people"
 
 
 def queue_many(messages: Iterable[Message]) -> int:
@@ -40,7 +45,8 @@ def queue_many(messages: Iterable[Message]) -> int:
             dedupe = f"{m.key}:user:{uid}"
             rows[dedupe] = dict(user_id=uid, kind=m.kind, subject=m.subject[:200], body=m.body, url=m.url,
                                 entity_type=m.entity[0] if m.entity else None,
-                                entity_id=m.entity[1] if m.entity else None, dedupe_key=dedupe, created_at=utcnow())
+                                entity_id=m.entity[1] if m.entity else None, dedupe_key=dedupe, created_at=utcnow(),
+                                resolved_at=m.resolved_at, read_at=m.resolved_at)
     keys = list(rows)
     for start in range(0, len(keys), CHUNK):
         for seen in db.session.scalars(select(Notification.dedupe_key).where(
@@ -58,19 +64,56 @@ def queue(user_ids: Iterable[int], kind: str, subject: str, body: str, key: str,
     return queue_many([Message(user_ids, kind, subject, body, key, url, entity)])
 
 
-def resolve(entity_type: str, entity_id: int, kinds: Iterable[str]) -> int:
-    """Mark the notifications of these kinds about one object handled, and read (in the caller's transaction)."""
-    now = utcnow()
-    result = db.session.execute(update(Notification).where(
-        Notification.entity_type == entity_type, Notification.entity_id == entity_id,
-        Notification.kind.in_(list(kinds)), Notification.resolved_at.is_(None))
-        .values(resolved_at=now, read_at=func.coalesce(Notification.read_at, now))
-        .execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
+def resolve_many(handled: Iterable[tuple[str, int, str]], at: datetime) -> int:
+    """Mark the notifications of each (entity type, id, kind) handled, and read, at ``at`` (in the caller's transaction).
+
+    One UPDATE per entity type and kind, whatever the number of objects (a loan tape hands off thousands).
+    """
+    ids: dict[tuple[str, str], set[int]] = {}
+    for entity_type, entity_id, kind in handled:
+        ids.setdefault((entity_type, kind), set()).add(entity_id)
+    count = 0
+    for (entity_type, kind), entity_ids in ids.items():
+        wanted = sorted(entity_ids)
+        for start in range(0, len(wanted), CHUNK):
+            result = db.session.execute(update(Notification).where(
+                Notification.entity_type == entity_type, Notification.kind == kind,
+                Notification.entity_id.in_(wanted[start:start + CHUNK]), Notification.resolved_at.is_(None))
+                .values(resolved_at=at, read_at=func.coalesce(Notification.read_at, at))
+                .execution_options(synchronize_session=False))
+            count += int(result.rowcount or 0)
+    return count
+
+
+@contextmanager
+def people_once() -> Iterator[None]:
+    """Inside the block, :func:`users_of` asks the database once per organisation and roles.
+
+    For one batch of hand-offs (who holds a role does not change while they are queued).
+    """
+    session = db.session
+    if _PEOPLE in session.info:
+        yield
+        return
+    session.info[_PEOPLE] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_PEOPLE, None)
 
 
 def users_of(organisation_id: int, *roles: str) -> list[int]:
     """Active users of an organisation holding any of the roles (all roles when none given)."""
+    known = db.session.info.get(_PEOPLE)
+    if known is not None:
+        key = (organisation_id, roles)
+        if key not in known:
+            known[key] = _users_of(organisation_id, roles)
+        return list(known[key])
+    return _users_of(organisation_id, roles)
+
+
+def _users_of(organisation_id: int, roles: tuple[str, ...]) -> list[int]:
     stmt = select(User.id).where(User.organisation_id == organisation_id, User.active.is_(True))
     if roles:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))))

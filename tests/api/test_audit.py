@@ -142,7 +142,7 @@ def test_events_chained_together_verify_and_reach_the_listeners_in_order(app, de
     with app.app_context():
         tail = _tail()
         saved = list(audit.LISTENERS)
-        audit.LISTENERS.append(lambda actor, e: heard.append((e.seq, e.action)))
+        audit.LISTENERS.append(lambda events: heard.extend((e.seq, e.action) for _, e in events))
         try:
             with transaction(), audit.chained_together():
                 audit.record(None, "test.first", "test", 1, None, {"n": 1})
