@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, false, select
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import Forbidden, FourEyesViolation, NotFound
@@ -82,8 +83,16 @@ def visible(model: type[T], actor: Actor, stmt: Select[Any] | None = None) -> Se
 
 def get_visible(model: type[T], ident: int, actor: Actor, *, what: str | None = None) -> T:
     """Load one object in the caller's scope, or raise NotFound as if it did not exist."""
-    stmt = visible(model, actor).where(model.id == ident)  # type: ignore[attr-defined]
-    obj = db.session.execute(stmt).scalars().first()
+    held = db.session.identity_map.get(identity_key(model, ident))
+    if held is not None:
+        # Already in the session (a service calling another): only the scope is asked of the
+        # database. Selecting the object again would run its eager loaders anew (a loan's whole
+        # schedule), to keep what the session already holds.
+        found = db.session.scalar(visible(model, actor, select(model.id)).where(model.id == ident))  # type: ignore[attr-defined]
+        obj = held if found is not None else None
+    else:
+        stmt = visible(model, actor).where(model.id == ident)  # type: ignore[attr-defined]
+        obj = db.session.execute(stmt).scalars().first()
     if obj is None:
         raise NotFound(f"{what or model.__name__.lower()} {ident} not found")
     return obj

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from ..auth.permissions import Actor
 from ..errors import Conflict, ValidationFailed
@@ -29,8 +30,13 @@ ZERO = Decimal("0.00")
 OUTSTANDING_STATES = tuple(s for s in APPROVED_STATES if s not in ("repaid", "written_off"))
 
 
+# The loan's schedule, tranches and payments load when read, not with every select of it: a
+# loan the session holds already would otherwise have them all selected again.
+_ON_READ = (lazyload(Loan.installments), lazyload(Loan.disbursements), lazyload(Loan.payments))
+
+
 def loan_of(p: Proposal) -> Loan | None:
-    return db.session.scalar(select(Loan).where(Loan.proposal_id == p.id))
+    return db.session.scalar(select(Loan).where(Loan.proposal_id == p.id).options(*_ON_READ))
 
 
 def _basis(p: Proposal) -> Decimal | None:
@@ -53,7 +59,8 @@ def _loan_outstanding(p: Proposal, g: Grant | None) -> str | None:
 
 def reduce_principal(actor: Actor, g: Grant, paid_on: date | None = None) -> str:
     """Pay a grant as a principal prepayment on ``paid_on``: later installments are lowered, the tenor is kept."""
-    loan = db.session.execute(select(Loan).where(Loan.proposal_id == g.proposal_id).with_for_update()).scalar_one_or_none()
+    loan = db.session.execute(select(Loan).where(Loan.proposal_id == g.proposal_id).options(*_ON_READ)
+                              .with_for_update()).scalar_one_or_none()
     if loan is None or loan.status not in SERVICING_STATES or not loan.installments:
         raise Conflict("the loan is not being repaid, so its principal cannot be reduced; approve the grant "
                        "to be paid to the enterprise instead", current_state=loan.status if loan else "none", allowed=[])

@@ -44,7 +44,7 @@ from ..loans.repayments import record_payment, update_arrears
 from ..loans.services import disburse, propose_loan, transition
 from ..monitoring.tabular import RowError, read_table
 from ..proposals.models import Proposal
-from ..scoring.services import rulebook_of
+from ..scoring.services import rulebook_of, rulebooks_held
 from ..unit_of_work import transaction
 from .loan_tape import COLUMNS
 from .tape_grants import import_grant
@@ -152,7 +152,9 @@ def import_tape(actor: Actor, data: bytes | None, filename: str, dry_run: bool =
             if checked.errors:
                 raise _refuse(checked.errors)
             # Thousands of loans' events are chained once, at the end (the chain verifies the same).
-            with chained_together():
+            # Each proposal is created here unscored and no rulebook is published meanwhile: its rulebook
+            # is looked up once.
+            with chained_together(), rulebooks_held():
                 known = _Known()
                 created = [_create(actor, row, source, known) for row in checked.rows]
                 differing = [e for row, made in zip(checked.rows, created) for e in _differences(row, made)]

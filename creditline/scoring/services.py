@@ -1,6 +1,8 @@
 """Score proposals: stored assessments on submission, the what-if, batches and simulations."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -25,6 +27,10 @@ from ..rules.loader import Rulebook, RulebookError, parse_rulebook
 from .. import clock
 
 
+# Where rulebooks_held keeps each proposal's rulebook.
+_BOOKS_FOR = "rulebook_for_proposal"
+
+
 def rulebook_of(line: CreditLine, on: date | None = None):  # type: ignore[no-untyped-def]
     """The rulebook a credit line applies on a day (today by default).
 
@@ -44,9 +50,33 @@ def rulebook_for(p: Proposal) -> Rulebook:
     """The rulebook that judged a proposal: the version of its latest assessment, else the one in force
     on its submission day. Its grant, guarantee, monitoring and arrears terms follow that version, so a
     version published later never changes what an assessed proposal was promised."""
+    known = db.session.info.get(_BOOKS_FOR)
+    if known is not None and p.id in known:
+        return known[p.id]
     judged = db.session.scalar(select(Assessment.rulebook_hash).where(Assessment.proposal_id == p.id)
                                .order_by(Assessment.id.desc()).limit(1))
-    return book_for_hash(judged) if judged else rulebook_of(p.credit_line, p.submitted_on)
+    book = book_for_hash(judged) if judged else rulebook_of(p.credit_line, p.submitted_on)
+    if known is not None:
+        known[p.id] = book
+    return book
+
+
+@contextmanager
+def rulebooks_held() -> Iterator[None]:
+    """Inside the block, :func:`rulebook_for` looks each proposal's rulebook up once.
+
+    For a block that neither scores proposals nor publishes rulebooks (a loan tape import: each
+    loan's services ask for its proposal's rulebook eight times).
+    """
+    session = db.session
+    if _BOOKS_FOR in session.info:
+        yield
+        return
+    session.info[_BOOKS_FOR] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_BOOKS_FOR, None)
 
 
 def engine_input(body: dict[str, Any], enterprise: dict[str, Any], as_of: date | None = None) -> dict[str, Any]:
