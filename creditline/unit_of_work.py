@@ -18,6 +18,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+from sqlalchemy import event, select
+from sqlalchemy.orm import Mapper, Session, SessionTransaction, object_session
+from sqlalchemy.orm.util import identity_key
+
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -118,8 +122,33 @@ def unit_of_work(fn: F) -> F:
 
 
 def lock(model: type, row_id: int) -> Any:
-    """Load a row for update, fresh from the database (PostgreSQL locks it; SQLite's unit already holds the write lock)."""
-    from sqlalchemy import select
+    """Load a row for update, fresh from the database (PostgreSQL locks it; SQLite's unit already holds the write lock).
 
+    A row this transaction inserted is returned as the session holds it: no other transaction
+    can see it, let alone change it, before this one commits, and reading it again would reload
+    every eager collection (a loan tape's loans are each locked twice, with their schedules).
+    """
+    key = identity_key(model, row_id)
+    if key in db.session.info.get(_CREATED, ()):
+        held = db.session.identity_map.get(key)
+        if held is not None:
+            return held
     return db.session.execute(select(model).where(model.id == row_id).with_for_update()
                               .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+# The identities of the rows the session's current transaction inserted (read by ``lock``).
+_CREATED = "rows_inserted_in_transaction"
+
+
+@event.listens_for(Mapper, "after_insert")
+def _note_inserted(mapper: Mapper, connection: Any, target: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(_CREATED, set()).add(mapper.identity_key_from_instance(target))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_inserted(session: Session, trans: SessionTransaction) -> None:
+    if trans.parent is None:  # the outermost transaction: committed or rolled back, its rows are no one's own
+        session.info.pop(_CREATED, None)
