@@ -56,8 +56,8 @@ def grant_basis(p: Proposal, bands: dict[str, Any]) -> Decimal:
     return _basis(p, bands["basis"])
 
 
-def _same_investment(a: Proposal, b: Proposal) -> bool:
-    return (a.title or "").strip().casefold() == (b.title or "").strip().casefold() and a.investment == b.investment
+def _same_title(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().casefold() == (b or "").strip().casefold()
 
 
 def _no_other_grant(p: Proposal, g: Grant | None) -> str | None:
@@ -67,16 +67,18 @@ def _no_other_grant(p: Proposal, g: Grant | None) -> str | None:
         names = ", ".join(str(i.get("name") or i.get("source") or i) for i in p.other_incentives)
         reasons.append(f"double funding: the enterprise declared another incentive for this investment ({names})")
     # The same investment proposed again (a second proposal of the enterprise) must not be paid twice.
+    # Only the columns compared: an enterprise with a book of loans of one amount (an imported
+    # tape) would otherwise have every such proposal and grant loaded, with their collections.
     others = db.session.execute(
-        select(Grant, Proposal).join(Proposal, Proposal.id == Grant.proposal_id)
+        select(Grant.id, Grant.status, Proposal.id, Proposal.title).join(Proposal, Proposal.id == Grant.proposal_id)
         .where(Proposal.enterprise_id == p.enterprise_id, Proposal.id != p.id, Grant.status.in_(COMMITTED),
                # Only a proposal of the same amount can be the same investment: an enterprise with a
                # book of loans is not read whole for every grant.
                Proposal.investment == p.investment)).all()
-    for other, q in others:
-        if _same_investment(p, q):
-            reasons.append(f"double funding: grant {other.id} ({other.status}) was committed for proposal {q.id} "
-                           f"'{q.title}', the same investment")
+    for grant_id, status, proposal_id, title in others:
+        if _same_title(p.title, title):
+            reasons.append(f"double funding: grant {grant_id} ({status}) was committed for proposal {proposal_id} "
+                           f"'{title}', the same investment")
     return "; ".join(reasons) or None
 
 

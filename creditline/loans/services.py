@@ -220,7 +220,9 @@ def propose_loan(actor: Actor, data: dict[str, Any]) -> Loan:
                 method=data.get("method", "annuity"),
                 fee_per_installment=data.get("fee_per_installment") or ZERO,
                 upfront_fee=data.get("upfront_fee") or ZERO, disbursement_plan=plan,
-                proposed_by=actor.user_id, days_past_due=0, proposal=proposal)
+                proposed_by=actor.user_id, days_past_due=0, proposal=proposal,
+                # None yet, known empty: the first tranche and schedule do not ask the database for them.
+                installments=[], disbursements=[], payments=[])
     _refresh_coverage(loan, pro_forma_schedule(loan))
     db.session.add(loan)
     db.session.flush()

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -94,7 +95,8 @@ def references() -> References:
     named = db.session.execute(select(Enterprise.legal_name, Enterprise.id)).all()
     # A name two enterprises share cannot say which one is meant: it is left unresolved.
     counts = Counter(name for name, _ in named)
-    return References(lines, banks, {name: i for name, i in named if counts[name] == 1}, _bands_on)
+    # Rows share lines and days: each line's bands on a day are read once for the file.
+    return References(lines, banks, {name: i for name, i in named if counts[name] == 1}, cache(_bands_on))
 
 
 def _bands_on(line_id: int, day: date) -> tuple[str, dict[str, Any]]:
