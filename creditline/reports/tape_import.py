@@ -51,8 +51,8 @@ from .loan_tape import COLUMNS
 from .tape_grants import import_grant
 from .tape_rows import LineRef, References, TapeRow, check
 
-# Each loan goes through the services (bench/tape_import.py: about 30 ms of CPU a loan on SQLite,
-# 50 on PostgreSQL, for the check and again for the import), so one upload holds at most 2,000
+# Each loan goes through the services (bench/tape_import.py: 30 to 45 ms of CPU a loan on SQLite,
+# 50 to 80 on PostgreSQL, for the check and again for the import), so one upload holds at most 2,000
 # loans; a larger book comes in several files.
 LIMITS = TableLimits(max_rows=2_000)
 ZERO = Decimal("0.00")
