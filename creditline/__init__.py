@@ -74,8 +74,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .templating import init_app as init_templating
     init_templating(app)
 
-    from . import security_headers
+    from . import security_headers, static_assets
     from .auth import signin_limits
     security_headers.init_app(app)
+    static_assets.init_app(app)
     signin_limits.init_app(app)
     return app
