@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from flask import Flask
-from sqlalchemy import bindparam, event, tuple_
+from sqlalchemy import Table, bindparam, event, tuple_
 from sqlalchemy.engine import Engine
 
 from creditline import clock
@@ -59,6 +59,24 @@ class TableState:
         self.everything = False
         self._ours = threading.local()  # our own clean-up statements are not the test's writes
         self._differs: dict[tuple[Hashable, Hashable], tuple[dict[str, tuple[list, list, list]], set[str]]] = {}
+        self._closures: dict[frozenset[str], set[str]] = {}
+        self._order: tuple[int, list[Table], dict[str, set[str]]] | None = None
+
+    def _tables(self) -> tuple[list[Table], dict[str, set[str]]]:
+        """The tables parents first, and per table the tables pointing at it.
+
+        ``metadata.sorted_tables`` sorts every table again on each call, and this runs twice per test:
+        kept until a table is added to the metadata.
+        """
+        if self._order is None or self._order[0] != len(db.metadata.tables):
+            tables = db.metadata.sorted_tables
+            referrers: dict[str, set[str]] = {}
+            for table in tables:
+                for fk in table.foreign_keys:
+                    referrers.setdefault(fk.column.table.name, set()).add(table.name)
+            self._order = (len(db.metadata.tables), tables, referrers)
+            self._closures.clear()
+        return self._order[1], self._order[2]
 
     def watch(self, engine: Engine) -> None:
         event.listen(engine, "before_cursor_execute", self._seen)
@@ -101,18 +119,18 @@ class TableState:
         """These tables and every table pointing at them (their rows go when the parents' do)."""
         if self.everything:
             return set(db.metadata.tables)
-        referrers: dict[str, set[str]] = {}
-        for table in db.metadata.sorted_tables:
-            for fk in table.foreign_keys:
-                referrers.setdefault(fk.column.table.name, set()).add(table.name)
-        found: set[str] = set()
-        todo = [n for n in names if n in db.metadata.tables]
-        while todo:
-            name = todo.pop()
-            if name not in found:
-                found.add(name)
-                todo.extend(referrers.get(name, ()))
-        return found
+        _, referrers = self._tables()
+        key = frozenset(names)
+        if key not in self._closures:
+            found: set[str] = set()
+            todo = [n for n in names if n in db.metadata.tables]
+            while todo:
+                name = todo.pop()
+                if name not in found:
+                    found.add(name)
+                    todo.extend(referrers.get(name, ()))
+            self._closures[key] = found
+        return set(self._closures[key])
 
     def go(self, application: Flask, key: Hashable) -> None:
         """Make the tables hold the snapshot ``key``.
@@ -125,7 +143,7 @@ class TableState:
         refill = self._with_referrers(self.dirty | unsafe)
         if refill or changes:
             rows = self.templates[key][0]
-            tables = db.metadata.sorted_tables
+            tables, _ = self._tables()
             with application.app_context():
                 db.session.remove()
                 self._ours.active = True

@@ -56,6 +56,12 @@ def drop_worker_databases() -> None:
         engine.dispose()
 
 
+# Tests run as one unit on one worker: the browser tests (one Chromium, one live server), and the
+# schemathesis fuzz, whose roles share cases drawn once per process (about 20 s of CPU that a
+# second worker would spend drawing the same cases again).
+TOGETHER = ("tests/pages/", "tests/api/test_fuzz_schemathesis.py")
+
+
 def browser_tests_on_one_worker(config, log):
     """xdist's ``load``, except that the browser tests (tests/pages) go to one worker, as one unit.
 
@@ -63,7 +69,8 @@ def browser_tests_on_one_worker(config, log):
     server and seeded live database, and the one that drew the last (slowest) browser files kept
     the run waiting at the end. As one unit, queued first (xdist orders units by size), one worker
     walks the pages while the other takes the API and unit tests one at a time; then both share
-    what is left. An explicit ``--dist`` other than ``load`` is left as asked.
+    what is left. The schemathesis fuzz's roles go to one worker too (see ``TOGETHER``). An explicit
+    ``--dist`` other than ``load`` is left as asked.
     """
     if config.getvalue("dist") != "load":
         return None
@@ -71,6 +78,9 @@ def browser_tests_on_one_worker(config, log):
 
     class BrowserTestsTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "tests/pages" if nodeid.startswith("tests/pages/") else nodeid
+            for unit in TOGETHER:
+                if nodeid.startswith(unit):
+                    return unit
+            return nodeid
 
     return BrowserTestsTogether(config, log)

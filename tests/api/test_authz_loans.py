@@ -137,6 +137,15 @@ def prepare(app, stage: str) -> dict[str, int]:
     return ids
 
 
+@pytest.fixture
+def staged(app, layer):
+    """``staged(stage)``: ``prepare(app, stage)``, run once per stage and copied back for the other rows.
+
+    Asked for before the test's token is issued (a write), so the layer is reused.
+    """
+    return lambda stage: layer(f"{__name__}.{stage}", lambda: prepare(app, stage))
+
+
 def _fill(value, ids):
     if isinstance(value, str):
         if value.startswith("{") and value.endswith("}") and value[1:-1] in ids:
@@ -152,9 +161,9 @@ CASES = [(name, method, path, body, stage, role, table[role])
 
 
 @pytest.mark.parametrize("name,method,path,body,stage,role,status", CASES, ids=[f"{c[0]}-{c[5]}" for c in CASES])
-def test_matrix(app, client, token_for, name, method, path, body, stage, role, status):
+def test_matrix(client, staged, token_for, name, method, path, body, stage, role, status):
+    ids = staged(stage)
     headers = {} if role == "anonymous" else token_for(role)
-    ids = prepare(app, stage)
     res = client.open(_fill(path, ids), method=method, json=_fill(body, ids), headers=headers)
     assert res.status_code == status, res.get_data(as_text=True)
     if name == "schedule csv" and status == 200:
@@ -169,8 +178,8 @@ OUTSIDER_CASES = [(name, method, path, body, stage, role, table[role])
 
 @pytest.mark.parametrize("name,method,path,body,stage,role,status", OUTSIDER_CASES,
                          ids=[f"outsider {c[0]}-{c[5]}" for c in OUTSIDER_CASES])
-def test_outsiders(app, client, outsiders, name, method, path, body, stage, role, status):
-    ids = prepare(app, stage)
+def test_outsiders(client, outsiders, staged, name, method, path, body, stage, role, status):
+    ids = staged(stage)
     res = client.open(_fill(path, ids), method=method, json=_fill(body, ids), headers=outsiders["headers"][role])
     assert res.status_code == status, res.get_data(as_text=True)
     assert res.is_json

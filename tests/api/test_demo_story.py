@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from creditline.auth.models import User
-from creditline.demo import seed_demo
-from creditline.demo_story import COCONUT_LOAN, TEXTILE_LOAN, TEXTILE_MONTHS, seed_story
+from creditline.demo_story import COCONUT_LOAN, TEXTILE_LOAN, TEXTILE_MONTHS
 from creditline.extensions import db
 from creditline.grants.models import Grant
 from creditline.guarantees.models import Guarantee
@@ -18,15 +17,6 @@ from creditline.proposals.models import Proposal
 from creditline.scoring.services import rulebook_of
 from creditline.verifications.models import Verification
 from creditline import clock
-
-
-@pytest.fixture
-def story(app) -> dict:
-    with app.app_context():
-        seed_demo()
-        result = seed_story(clock.today())
-        db.session.remove()
-    return result
 
 
 def proposal(title: str) -> Proposal:

@@ -33,9 +33,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,  # noqa
                                                 response_schema_conformance)
 from sqlalchemy import text  # noqa: E402
 
-from creditline import clock  # noqa: E402
 from creditline.demo import DEMO_PASSWORD  # noqa: E402
-from creditline.demo_story import seed_story  # noqa: E402
 from creditline.extensions import db  # noqa: E402
 from creditline.rulebooks import registry  # noqa: E402
 from tests.conftest import ROLE_USERS  # noqa: E402
@@ -192,15 +190,13 @@ def _replay(plan: Plan, headers: dict[str, str], tally: Tally) -> None:
 
 
 @pytest.fixture
-def story(app, demo, client, token_for, layer) -> None:
-    """The demo played forward (loans, guarantees, reports, a verification, a grant) and a draft.
+def story(story, app, client, token_for, layer) -> None:
+    """The demo played forward (tests/api/conftest.py: loans, guarantees, reports, a verification,
+    a grant) and a draft.
 
-    Played once: every role's run starts from a copy of the same rows.
+    Built once on the story the other API tests share: every role's run starts from a copy of the same rows.
     """
     def build() -> None:
-        with app.app_context():
-            seed_story(clock.today())
-            db.session.remove()
         sme = token_for("sme")
         line = client.get("/api/v1/credit-lines", headers=sme).get_json()["items"][0]["id"]
         ent = client.get("/api/v1/enterprises", headers=sme).get_json()["items"][0]["id"]
@@ -209,7 +205,7 @@ def story(app, demo, client, token_for, layer) -> None:
                             json={"credit_line_id": line, "enterprise_id": ent, "title": "Heat recovery draft"})
         assert draft.status_code == 201, draft.get_json()
 
-    layer(__name__ + ".story", build)
+    layer(__name__ + ".draft", build)
 
 
 @pytest.mark.parametrize("role", list(ROLE_USERS))

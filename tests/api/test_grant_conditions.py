@@ -19,13 +19,16 @@ ADMIN = "fund_admin"
 
 
 @pytest.fixture
-def calculated(client, token_for, textile):
-    """The dyeing proposal with a confirmed verification and its USD 20,000 grant, calculated."""
-    planned(client, token_for, textile)
-    reported(client, token_for, textile)
-    v, g = _confirmed_grant(client, token_for, textile)
-    assert g["status"] == "calculated" and g["amount"] == "20000.00"
-    return {"p": textile, "v": v["id"], "g": g["id"]}
+def calculated(client, token_for, textile, layer):
+    """The dyeing proposal with a confirmed verification and its USD 20,000 grant, calculated (built once, copied back)."""
+    def build() -> dict:
+        planned(client, token_for, textile)
+        reported(client, token_for, textile)
+        v, g = _confirmed_grant(client, token_for, textile)
+        assert g["status"] == "calculated" and g["amount"] == "20000.00"
+        return {"p": textile, "v": v["id"], "g": g["id"]}
+
+    return layer(f"grant-conditions-calculated-{clock.today()}", build)
 
 
 def grant(client, token_for, gid):

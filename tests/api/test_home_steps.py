@@ -7,9 +7,7 @@ import re
 import pytest
 
 from creditline.demo import DEMO_PASSWORD
-from creditline.demo_story import seed_story
 from creditline.extensions import db
-from creditline import clock
 
 from ..conftest import OTHER_SME, ROLE_USERS
 
@@ -29,13 +27,6 @@ WAITING = {
 def next_steps_text(html: str) -> str:
     """The words of a home page's 'What to do next' list."""
     return " ".join(re.sub(r"<[^>]+>", " ", html.split("What to do next")[-1]).split())
-
-
-@pytest.fixture
-def story(app, demo) -> None:
-    with app.app_context():
-        seed_story(clock.today())
-        db.session.remove()
 
 
 @pytest.fixture

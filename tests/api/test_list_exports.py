@@ -10,26 +10,16 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from creditline import clock
 from creditline.extensions import db
 
 from .test_loans import approved, proposal_id  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def story_headers(app, layer):
-    """The story's data (built once, copied per test), and a bearer header for one of its people."""
+def story_headers(app, story):
+    """The story's data (tests/api/conftest.py), and a bearer header for one of its people."""
     from creditline.auth.models import User
     from creditline.auth.services import issue_token
-    from creditline.demo_story import seed_story
-
-    def play() -> dict:
-        with app.app_context():
-            seed_story(clock.today())
-            db.session.remove()
-        return {}
-
-    layer("list-exports-story", play)
 
     def headers(email: str) -> dict[str, str]:
         with app.app_context():

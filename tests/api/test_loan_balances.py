@@ -23,7 +23,6 @@ from creditline.unit_of_work import transaction
 
 from .test_loans import START, approved, proposal_id  # noqa: F401  (fixtures)
 from .test_races import twin_proposal
-from .test_reports import story  # noqa: F401  (fixture)
 
 STORED = ("principal_outstanding", "principal_in_arrears", "oldest_unpaid_due", "disbursed_total", "paid_total",
           "last_payment_on")

@@ -13,7 +13,7 @@ from creditline.grants.models import Grant
 from creditline.verifications.models import Verification
 
 from .test_loan_tape_import import URL, _counts, _csv, _export, _post, _rows
-from .test_reports import get, story  # noqa: F401  (the story fixture)
+from .test_reports import get
 
 LINE = "Imported book"
 NOT_CARRIED = {"Loan ID", "Credit line"}

@@ -16,7 +16,6 @@ from creditline.reports import tape_import
 
 from .test_loan_tape_grants import LINE, _empty_line
 from .test_loan_tape_import import _csv, _export, _rows
-from .test_reports import story  # noqa: F401  (the story fixture)
 
 ENTITIES = ("proposal", "loan", "guarantee", "verification", "grant")
 

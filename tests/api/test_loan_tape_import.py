@@ -15,7 +15,7 @@ from creditline.loans.models import Disbursement, Installment, Loan, Payment
 from creditline.notifications.models import Notification
 from creditline.proposals.models import Proposal
 
-from .test_reports import get, story  # noqa: F401  (the story fixture)
+from .test_reports import get
 
 URL = "/api/v1/reports/loan-tape/import"
 # What the import does not carry: the source's own id.

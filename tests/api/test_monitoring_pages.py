@@ -5,7 +5,7 @@ import re
 import pandas as pd
 import pytest
 
-from .test_verification_chain import PLAN, financed, monthly
+from .test_verification_chain import PLAN, monthly, textile  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -15,14 +15,6 @@ def signed_in(app, demo):
         assert client.post("/login", data={"email": email, "password": "green-credit-demo"}).status_code == 302
         return client
     return login
-
-
-@pytest.fixture
-def textile(client, token_for):
-    items = client.get("/api/v1/proposals?status=eligible", headers=token_for("fund_admin")).get_json()["items"]
-    pid = next(p["id"] for p in items if p["title"].startswith("Low liquor"))
-    financed(client, token_for, pid)
-    return pid
 
 
 def filled_template(sme, pid, fmt="csv", tweak=None):

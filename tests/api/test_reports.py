@@ -6,7 +6,6 @@ import io
 from decimal import Decimal
 
 import openpyxl
-import pytest
 from sqlalchemy import select
 
 from creditline import clock
@@ -18,38 +17,9 @@ from creditline.guarantees.services import exposure
 from creditline.loans.models import SERVICING_STATES, Loan
 from creditline.verifications.models import Verification
 
-from ..conftest import OTHER_SME, wipe
+from ..conftest import OTHER_SME
 
 D = Decimal
-
-
-class StoryTemplate:
-    """The demo with its story played (loans, a paid grant, arrears), played once per session."""
-
-    rows: dict[str, list[dict]] | None = None
-
-    def load(self, app) -> None:
-        from creditline.demo_story import seed_story
-        with app.app_context():
-            if StoryTemplate.rows is None:
-                seed_story(clock.today())
-                db.session.remove()
-                with db.engine.connect() as conn:
-                    StoryTemplate.rows = {t.name: [dict(r) for r in conn.execute(t.select()).mappings()]
-                                          for t in db.metadata.sorted_tables}
-            else:
-                db.session.remove()
-                wipe(app)
-                with db.engine.begin() as conn:
-                    for table in db.metadata.sorted_tables:
-                        if StoryTemplate.rows[table.name]:
-                            conn.execute(table.insert(), StoryTemplate.rows[table.name])
-            db.session.remove()
-
-
-@pytest.fixture
-def story(app, demo):
-    StoryTemplate().load(app)
 
 
 def get(client, headers, path, **params):

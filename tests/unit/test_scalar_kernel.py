@@ -19,8 +19,8 @@ from creditline.rules.evaluation_one import evaluate_one, read_by_rules
 from creditline.rules.facts import FACT_TYPES, SETS
 from creditline.rules.facts import values_of
 
-from .rule_data import BOOKS, book
-from .test_engine_batch import proposal
+from .rule_data import BOOKS
+from .test_engine_batch import LOADED, proposal
 
 
 def same(a, b) -> bool:
@@ -104,7 +104,7 @@ def test_a_scalar_condition_has_no_builtins_to_reach():
 @settings(max_examples=25, deadline=None)
 @given(row=proposal(), name=st.sampled_from(BOOKS))
 def test_a_sensitivity_step_computes_only_what_it_reads_yet_answers_the_same(row, name):
-    b = book(name)
+    b = LOADED[name]  # parsed once (test_engine_batch): parsing a rulebook per example was most of the time
     full = engine.sensitivity(b, engine.columns([row]))[0]
     values = values_of(row)
     facts = {k: v[0] for k, v in evaluate_one(b, values).facts.items()}
@@ -190,7 +190,7 @@ def test_a_shown_amount_is_the_cent_rounding_of_the_figure(v):
        basis=st.one_of(edge, st.floats(min_value=0, max_value=1e9)), which=st.sampled_from(BOOKS))
 def test_the_grant_band_and_amount_are_one_kernel_for_one_and_for_many(improvement, basis, which):
     # The steps scales and the graded one (gctf-pe), every threshold side, NaN and infinite inputs.
-    bands = book(which).grant_bands
+    bands = LOADED[which].grant_bands
     rate_one = grants.rate_of(SCALAR, improvement, bands)
     assert same(rate_one, grants.grant_rate(np.array([improvement]), bands)[0])
     if abs(basis) < 1e15:  # whole cents of larger amounts overflow int64 in the batch; no loan is that large
