@@ -37,7 +37,7 @@ def flat(row: dict) -> dict:
 
 def file_to_results(path: str, rulebook: str, check: int) -> dict:
     """(d) in this (fresh) process: the CSV file to the results CSV, as ``flask score`` does it."""
-    from creditline.rulebook_versions.cli import CHUNK
+    from creditline.scoring.batch import CHUNK
     from creditline.scoring.batch import score_frame, score_table
     from creditline.scoring.batch_io import read_frame
     from creditline.scoring.batch_table import write_csv

@@ -17,9 +17,6 @@ from ..rules.facts import CATALOGUE
 from ..rules.loader import RulebookError, load_rulebook
 from ..rules.schema import describe
 
-# Rows scored at once: the progress bar moves on a large file, and each block's working memory is
-# reused by the next (fresh memory costs more than the scoring; bench/scoring.py (d) measures it).
-CHUNK = 25_000
 
 
 @click.group("rules")
@@ -106,7 +103,7 @@ def score_command(file: str, rulebook_id: str, version: str | None, out_path: st
     except ValidationFailed as exc:
         raise click.ClickException(f"{exc.message}: {exc.errors}") from None
     with tqdm(total=frame.num_rows, unit="proposal", file=sys.stderr) as bar:
-        out = score_table(book, frame, CHUNK, progress=bar.update)
+        out = score_table(book, frame, progress=bar.update)
     write_csv(out["table"], out_path)
     scored, errors = out["scored"], out["errors"]
     click.echo(f"{scored} scored, {len(errors)} rejected with {book.id} {book.version}; wrote {out_path}")

@@ -1,8 +1,8 @@
 """REST: the what-if score, batch scoring, rulebooks and rule-change simulation."""
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema
+from marshmallow import Schema, validate
 
 from ..schemas import Text
 
@@ -18,6 +18,10 @@ blp = Blueprint("scoring_api", __name__, url_prefix="/api/v1", description="Scor
 class BatchArgsSchema(Schema):
     rulebook = Text(required=True, metadata={"description": "rulebook id, e.g. gctf-vn"})
     version = Text(load_default=None)
+    format = Text(load_default="json", validate=validate.OneOf(["json", "csv"]), metadata={
+        "description": "json (default): one object per row; csv: the results file `flask score` writes, "
+                       "one line per row in the order given, the rejected rows with their problems "
+                       "(text/csv; the counts in the X-Scored and X-Rejected headers)"})
 
 
 # One instance for the life of the process: given the class, webargs builds the schema and every
@@ -57,6 +61,11 @@ class BatchView(MethodView):
     def post(self, args):
         """Score a CSV or .xlsx upload or a JSON list of proposals; bad rows are listed by row number."""
         rows = batch_io.batch_from_request(request)
+        if args["format"] == "csv":
+            out = services.score_batch(current_actor(), args["rulebook"], args["version"], rows, as_csv=True)
+            return Response(out["csv"], mimetype="text/csv", headers={
+                "Content-Disposition": "attachment; filename=scores.csv",
+                "X-Scored": str(out["scored"]), "X-Rejected": str(out["rejected"])})
         return services.score_batch(current_actor(), args["rulebook"], args["version"], rows)
 
 

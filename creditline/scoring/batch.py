@@ -73,13 +73,14 @@ def _merge(parts: list[tuple[np.ndarray, dict[str, np.ndarray]]]) -> tuple[np.nd
 
 
 def score_rows(book: Rulebook, rows: list[Any], explain: bool = False, first_row: int = 1,
-               timings: dict[str, float] | None = None) -> dict[str, Any]:
+               timings: dict[str, float] | None = None, table: bool = False) -> dict[str, Any]:
     """Validate and score rows; bad rows are listed by number and skipped, the rest are scored.
 
-    ``timings``, when given, receives the seconds spent in each stage (for ``bench/scoring.py``).
+    ``timings``, when given, receives the seconds spent in each stage (for ``bench/scoring.py``);
+    with ``table``, the results come as the flat table of :func:`score_frame`.
     """
     return _paused(lambda: _score(book, lambda: fast_check(book, rows), lambda pos: [rows[i] for i in pos],
-                                  explain, first_row, timings, False, None))
+                                  explain, first_row, timings, table, None))
 
 
 def score_frame(book: Rulebook, frame: pa.Table, explain: bool = False, first_row: int = 1,
@@ -95,11 +96,17 @@ def score_frame(book: Rulebook, frame: pa.Table, explain: bool = False, first_ro
                                   explain, first_row, timings, table, cpu))
 
 
-def score_table(book: Rulebook, frame: pa.Table, chunk: int, progress: Callable[[int], Any] | None = None,
+# Rows scored at once into a result table: a large file's progress moves, and each block's working
+# memory is reused by the next (fresh memory costs more than the scoring; bench/score_file.py measures it).
+CHUNK = 25_000
+
+
+def score_table(book: Rulebook, frame: pa.Table, chunk: int | None = None, progress: Callable[[int], Any] | None = None,
                 timings: dict[str, float] | None = None, cpu: dict[str, float] | None = None) -> dict[str, Any]:
-    """``flask score``'s batch: :func:`score_frame` of ``chunk`` rows at a time, the flat result
+    """``flask score``'s batch: :func:`score_frame` of ``chunk`` rows (:data:`CHUNK`) at a time, the flat result
     tables one after the other (rows numbered across the file), ``progress`` told each block's size."""
     tables, errors, scored = [], [], 0
+    chunk = chunk or CHUNK
     for start in range(0, frame.num_rows, chunk):
         part = score_frame(book, frame.slice(start, chunk), first_row=start + 1, timings=timings, table=True, cpu=cpu)
         tables.append(part["table"])

@@ -23,6 +23,7 @@ from ..rulebooks import registry
 from ..rulebooks.registry import version_key
 from ..rules import engine, simulate as simulation
 from . import batch
+from .batch_table import csv_bytes
 from ..rules.loader import Rulebook, RulebookError, parse_rulebook
 from .. import clock
 
@@ -204,12 +205,19 @@ def what_if(actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def score_batch(actor: Actor, rulebook_id: str, version: str | None,
-                rows: list[Any] | pa.Table) -> dict[str, Any]:
-    """Score many proposal rows (objects, or a table of text cells) at once; bad rows are reported by number."""
+                rows: list[Any] | pa.Table, as_csv: bool = False) -> dict[str, Any]:
+    """Score many proposal rows (objects, or a table of text cells) at once; bad rows are reported by number.
+
+    ``as_csv`` answers the results as ``flask score`` writes them (one line per row, the rejected
+    ones with their problems) under ``"csv"``, instead of one object per row.
+    """
     require_role(actor, "bank_officer", "credit_committee", "fund_admin", action="score in batch")
     book = registry().get(rulebook_id, version) if version else registry().latest(rulebook_id)
     if book is None:
         raise ValidationFailed("unknown rulebook", {"rulebook": [f"no rulebook {rulebook_id} {version or ''}".strip()]})
+    if as_csv:
+        out = batch.score_table(book, rows) if isinstance(rows, pa.Table) else batch.score_rows(book, rows, table=True)
+        return {**{k: v for k, v in out.items() if k != "table"}, "csv": csv_bytes(out["table"])}
     if isinstance(rows, pa.Table):
         return batch.score_frame(book, rows)
     return batch.score_rows(book, rows)

@@ -92,8 +92,8 @@ def test_flask_score_reports_bad_dates_and_writes_whole_scores(app, tmp_path):
 
 
 def test_flask_score_rows_are_numbered_across_chunks(app, tmp_path, monkeypatch):
-    from creditline.rulebook_versions import cli
-    monkeypatch.setattr(cli, "CHUNK", 2)
+    from creditline.scoring import batch
+    monkeypatch.setattr(batch, "CHUNK", 2)
     src = tmp_path / "in.csv"
     src.write_text(csv_text([_flat(), _flat(), _flat(id="A3", water_baseline_quantity="0"), _flat()]))
     out = tmp_path / "out.csv"
@@ -102,6 +102,28 @@ def test_flask_score_rows_are_numbered_across_chunks(app, tmp_path, monkeypatch)
     assert "row 3: indicators.0.baseline_quantity: the baseline quantity must be more than zero" in result.output
     table = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert table["row"].tolist() == ["1", "2", "3", "4"] and table.loc[2, "decision"] == "rejected"
+
+
+def test_a_csv_upload_is_answered_as_the_results_file_flask_score_writes(app, client, token_for, tmp_path):
+    rows = [_flat(), _flat(id="A2", operating_since="yesterday"), _flat(id="A3", water_baseline_quantity="0"), _flat(id="A4")]
+    src = tmp_path / "in.csv"
+    src.write_text(csv_text(rows))
+    out = tmp_path / "out.csv"
+    assert app.test_cli_runner().invoke(args=["score", str(src), "--rulebook", "gctf-vn", "--out", str(out)]).exit_code == 0
+    url = "/api/v1/score/batch?rulebook=gctf-vn&format=csv"
+    res = client.post(url, headers=token_for("bank_officer"),
+                      data={"file": (io.BytesIO(src.read_bytes()), "in.csv")}, content_type="multipart/form-data")
+    assert res.status_code == 200 and res.mimetype == "text/csv"
+    assert (res.headers["X-Scored"], res.headers["X-Rejected"]) == ("2", "2")
+    assert "attachment" in res.headers["Content-Disposition"]
+    assert res.get_data() == out.read_bytes()
+    # Without format=csv the same upload is answered one object per row, with the same counts.
+    objects = client.post("/api/v1/score/batch?rulebook=gctf-vn", headers=token_for("bank_officer"),
+                          data=src.read_bytes(), content_type="text/csv").get_json()
+    assert objects["scored"] == 2 and [e["row"] for e in objects["errors"]] == [2, 3]
+    refused = client.post("/api/v1/score/batch?rulebook=gctf-vn&format=xml", headers=token_for("bank_officer"),
+                          data=src.read_bytes(), content_type="text/csv")
+    assert refused.status_code == 422 and "format" in str(refused.get_json())
 
 
 def test_openapi_documents_the_batch_body(client):
