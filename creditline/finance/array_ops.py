@@ -178,6 +178,25 @@ class _Scalar:
     def put(out: float, mask: bool, values: float) -> float:
         return values if mask else out
 
+    @staticmethod
+    def once(fn: Callable[..., Any], *numbers: float) -> Any:
+        """``fn(SCALAR, *numbers)``, remembered by its numbers: a figure of the rulebook's rate and a
+        life (the annuity factor) is asked a dozen times per what-if and of few distinct numbers
+        across all of them, so it is worked out once (the same kernel, the same bits)."""
+        key = (fn, *numbers)
+        value = _ONCE.get(key)
+        if value is None:
+            if len(_ONCE) >= _ONCE_MAX:
+                _ONCE.clear()
+            value = _ONCE[key] = fn(SCALAR, *numbers)
+        return value
+
+
+# What :meth:`_Scalar.once` remembers: a rulebook's discount and loan rates over lives of 1 to 50
+# years are a few hundred keys; past the bound it starts afresh rather than grow.
+_ONCE: dict[tuple[Any, ...], Any] = {}
+_ONCE_MAX = 4096
+
 
 class _Array:
     """The same operations with numpy, one value per proposal (errors silenced: inf and NaN answer)."""
@@ -267,6 +286,10 @@ class _Array:
         out[mask] = values
         return out
 
+    @staticmethod
+    def once(fn: Callable[..., Any], *numbers: np.ndarray) -> Any:
+        return fn(ARRAY, *numbers)  # a batch works each out once already, over its columns
+
 
 class Ops(Protocol):
     """What a kernel may ask of ``o`` (numbers are floats or arrays, tests bools or bool arrays)."""
@@ -296,6 +319,7 @@ class Ops(Protocol):
     def squared_power(self, base: Any, k: Any) -> Any: ...
     def rows(self, mask: Any, *values: Any) -> tuple[Any, ...]: ...
     def put(self, out: Any, mask: Any, values: Any) -> Any: ...
+    def once(self, fn: Callable[..., Any], *numbers: Any) -> Any: ...
 
 
 SCALAR: Ops = _Scalar()

@@ -157,7 +157,7 @@ class EconomicMetrics(NamedTuple):
 
 def _economic_metrics(o: Ops, investment: Any, annual_savings: Any, extra_cost: Any, years: Any, rate: Any,
                       irr: bool = True, discounted: bool = True) -> EconomicMetrics:
-    factor = _annuity_factor(o, rate, years)
+    factor = o.once(_annuity_factor, rate, years)
     net = annual_savings - extra_cost
     npv = net * factor - investment
     simple = o.where(net > 0, o.div(investment, net), NAN)
@@ -188,7 +188,7 @@ def _discounted_payback(o: Ops, investment: Any, net: Any, years: Any, rate: Any
 
 
 def _debt_service_coverage(o: Ops, net_savings: Any, loan: Any, rate: Any, tenor: Any) -> Any:
-    temp = _power(o, 1.0 + rate, tenor)  # npf.pmt's level installment, with the shared power
+    temp = o.once(_power, 1.0 + rate, tenor)  # npf.pmt's level installment, with the shared power
     service = o.where(rate > 0, o.div(loan * temp, o.div(temp - 1.0, rate)), o.div(loan, tenor))
     return o.where((loan > 0) & (service > 0), o.div(net_savings, service), NAN)
 

@@ -1,4 +1,6 @@
 """The what-if's sensitivity steps do only the work their answers need, and answer as the batch does."""
+import numpy as np
+
 from creditline.rules import engine, evaluation_one
 from creditline.rules.facts import values_of
 
@@ -39,3 +41,18 @@ def test_an_outcome_of_the_conditions_is_scored_and_decided_once(monkeypatch):
     assert scored == [1] and again[1:] == (decision, want)
     full = evaluation_one.evaluate_one(b, cheaper)
     assert (full.decision[0], {k: v[0] for k, v in full.scores.items()}) == (decision, want)
+
+
+def test_a_figure_of_the_rate_and_the_life_is_worked_out_once_and_is_the_kernel_s_own():
+    from creditline.finance import array_ops, metrics
+
+    calls = []
+
+    def factor(o, rate, years):
+        calls.append((rate, years))
+        return metrics._annuity_factor(o, rate, years)
+    once = [array_ops.SCALAR.once(factor, 0.1, float(n)) for n in (5, 7, 5, 7, 5)]
+    assert calls == [(0.1, 5.0), (0.1, 7.0)]
+    assert once == [metrics.annuity_factor(0.1, float(n)) for n in (5, 7, 5, 7, 5)]
+    # A batch works the figure out over its columns, as before.
+    assert list(array_ops.ARRAY.once(factor, np.array([0.1, 0.1]), np.array([5.0, 7.0]))) == once[:2]
