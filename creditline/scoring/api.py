@@ -57,7 +57,10 @@ BATCH_BODY = {"required": True, "description": "a JSON list of proposal bodies (
 class BatchView(MethodView):
     @blp.arguments(BatchArgsSchema, location="query")
     @blp.response(200, BatchResultSchema)
-    @blp.doc(requestBody=BATCH_BODY)
+    @blp.doc(requestBody=BATCH_BODY, responses={"200": {"description": "the scored rows and the rejected ones", "content": {
+        "application/json": {"schema": BatchResultSchema},
+        "text/csv": {"schema": {"type": "string", "description": "with format=csv: the results file "
+                                                                "flask score writes, one line per row"}}}}})
     def post(self, args):
         """Score a CSV or .xlsx upload or a JSON list of proposals; bad rows are listed by row number."""
         rows = batch_io.batch_from_request(request)

@@ -131,6 +131,8 @@ def test_openapi_documents_the_batch_body(client):
     body = spec["paths"]["/api/v1/score/batch"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data", "text/csv"}
     assert body["application/json"]["schema"]["type"] == "array"
+    answers = spec["paths"]["/api/v1/score/batch"]["post"]["responses"]["200"]["content"]
+    assert set(answers) == {"application/json", "text/csv"}  # format=csv answers the results file
     assert "operating_since" in body["multipart/form-data"]["schema"]["properties"]["file"]["description"]
     sensitivity = spec["components"]["schemas"]["SensitivityRow"]["properties"]
     assert {"irr", "simple_payback_years", "total"} <= set(sensitivity)
