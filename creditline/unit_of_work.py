@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from .extensions import db
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 E = TypeVar("E", bound=BaseException)
+T = TypeVar("T")
 
 # How deep the current context is in units of work (0: outside any).
 _DEPTH: ContextVar[int] = ContextVar("creditline_uow_depth", default=0)
@@ -152,3 +153,32 @@ def _note_inserted(mapper: Mapper, connection: Any, target: Any) -> None:
 def _forget_inserted(session: Session, trans: SessionTransaction) -> None:
     if trans.parent is None:  # the outermost transaction: committed or rolled back, its rows are no one's own
         session.info.pop(_CREATED, None)
+
+
+@contextmanager
+def remembered(name: str) -> Iterator[None]:
+    """Inside the block, :func:`remember` keeps what is asked under ``name`` for the block's session.
+
+    For a block that asks the same question many times while its answer cannot change (a loan
+    tape's rows ask for each proposal's rulebook and each organisation's people over and over).
+    A block inside another of the same name joins it.
+    """
+    session = db.session
+    if name in session.info:
+        yield
+        return
+    session.info[name] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(name, None)
+
+
+def remember(name: str, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, worked out once per ``key`` inside a :func:`remembered` block of ``name`` (every time outside one)."""
+    known = db.session.info.get(name)
+    if known is None:
+        return compute()
+    if key not in known:
+        known[key] = compute()
+    return known[key]  # type: ignore[no-any-return]

@@ -1,8 +1,8 @@
 """Queue notifications idempotently, list and mark them read."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +14,7 @@ from ..database import utcnow
 from ..errors import NotFound
 from ..extensions import db
 from ..pagination import Page, paginate
-from ..unit_of_work import unit_of_work
+from ..unit_of_work import remember, remembered, unit_of_work
 from .mail import deliver_after_commit
 from .models import Notification
 
@@ -85,32 +85,17 @@ def resolve_many(handled: Iterable[tuple[str, int, str]], at: datetime) -> int:
     return count
 
 
-@contextmanager
-def people_once() -> Iterator[None]:
+def people_once() -> AbstractContextManager[None]:
     """Inside the block, :func:`users_of` asks the database once per organisation and roles.
 
     For one batch of hand-offs (who holds a role does not change while they are queued).
     """
-    session = db.session
-    if _PEOPLE in session.info:
-        yield
-        return
-    session.info[_PEOPLE] = {}
-    try:
-        yield
-    finally:
-        session.info.pop(_PEOPLE, None)
+    return remembered(_PEOPLE)
 
 
 def users_of(organisation_id: int, *roles: str) -> list[int]:
     """Active users of an organisation holding any of the roles (all roles when none given)."""
-    known = db.session.info.get(_PEOPLE)
-    if known is not None:
-        key = (organisation_id, roles)
-        if key not in known:
-            known[key] = _users_of(organisation_id, roles)
-        return list(known[key])
-    return _users_of(organisation_id, roles)
+    return list(remember(_PEOPLE, (organisation_id, roles), lambda: _users_of(organisation_id, roles)))
 
 
 def _users_of(organisation_id: int, roles: tuple[str, ...]) -> list[int]:

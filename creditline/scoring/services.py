@@ -1,8 +1,7 @@
 """Score proposals: stored assessments on submission, the what-if, batches and simulations."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
@@ -26,6 +25,7 @@ from . import batch
 from .batch_table import csv_bytes
 from ..rules.loader import Rulebook, RulebookError, parse_rulebook
 from .. import clock
+from ..unit_of_work import remember, remembered
 
 
 # Where rulebooks_held keeps each proposal's rulebook.
@@ -51,33 +51,22 @@ def rulebook_for(p: Proposal) -> Rulebook:
     """The rulebook that judged a proposal: the version of its latest assessment, else the one in force
     on its submission day. Its grant, guarantee, monitoring and arrears terms follow that version, so a
     version published later never changes what an assessed proposal was promised."""
-    known = db.session.info.get(_BOOKS_FOR)
-    if known is not None and p.id in known:
-        return known[p.id]
+    return remember(_BOOKS_FOR, p.id, lambda: _judged_by(p))
+
+
+def _judged_by(p: Proposal) -> Rulebook:
     judged = db.session.scalar(select(Assessment.rulebook_hash).where(Assessment.proposal_id == p.id)
                                .order_by(Assessment.id.desc()).limit(1))
-    book = book_for_hash(judged) if judged else rulebook_of(p.credit_line, p.submitted_on)
-    if known is not None:
-        known[p.id] = book
-    return book
+    return book_for_hash(judged) if judged else rulebook_of(p.credit_line, p.submitted_on)
 
 
-@contextmanager
-def rulebooks_held() -> Iterator[None]:
+def rulebooks_held() -> AbstractContextManager[None]:
     """Inside the block, :func:`rulebook_for` looks each proposal's rulebook up once.
 
     For a block that neither scores proposals nor publishes rulebooks (a loan tape import: each
     loan's services ask for its proposal's rulebook eight times).
     """
-    session = db.session
-    if _BOOKS_FOR in session.info:
-        yield
-        return
-    session.info[_BOOKS_FOR] = {}
-    try:
-        yield
-    finally:
-        session.info.pop(_BOOKS_FOR, None)
+    return remembered(_BOOKS_FOR)
 
 
 def engine_input(body: dict[str, Any], enterprise: dict[str, Any], as_of: date | None = None) -> dict[str, Any]:
