@@ -9,56 +9,70 @@ from it exactly as from a batch (``result_of(ev, 0)``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Callable
+from functools import wraps
+from typing import Any, Callable, TypeVar
 
 from .evaluation import Evaluation, decide, score_dimensions
 from .expressions import scalar_program
 from .derivation import derive_one
 from .loader import DIMENSIONS, Rulebook
 
+T = TypeVar("T")
 
+
+def _per_text(compile_: Callable[[Rulebook], T]) -> Callable[[Rulebook], T]:
+    """``compile_(book)`` worked out once per rulebook text (its hash), for every proposal it scores.
+
+    An edited rulebook is a new text: past a few dozen texts (the editor's simulations) it starts afresh.
+    """
+    known: dict[str, T] = {}
+
+    @wraps(compile_)
+    def of(book: Rulebook) -> T:
+        value = known.get(book.hash)
+        if value is None:
+            if len(known) >= _MAX_TEXTS:
+                known.clear()
+            value = known[book.hash] = compile_(book)
+        return value
+    return of
+
+
+_MAX_TEXTS = 64
+
+
+@_per_text
 def _program_of(book: Rulebook) -> Callable[[dict[str, Any]], tuple[tuple[int, ...], tuple[bool, ...], str]]:
-    """Every condition of ``book`` as one function of the facts (compiled once per rulebook text).
+    """Every condition of ``book`` as one function of the facts.
 
     It answers (the index of the band each scoring rule matches, -1 for none; whether each
     gate's condition holds; the fast-track class, "" for none), each condition in its scalar
     form, as the loops of :func:`.evaluation.evaluate` would, in one call.
     """
-    program = _PROGRAMS.get(book.hash)
-    if program is None:
-        bands = []
-        for dim in DIMENSIONS:
-            for rule in book.scoring[dim]:
-                chain = "-1"
-                for k in range(len(rule.bands) - 1, -1, -1):  # the first matching band wins
-                    chain = f"({k} if {rule.bands[k].when.source} else {chain})"
-                bands.append(chain)
-        gates = [f"(True if {g.when.source} else False)" for g in book.gates]
-        fast = "''"
-        for cls in reversed(book.fast_track):
-            fast = f"({cls.name!r} if (F['technology_class'] == {cls.name!r} and {cls.when.source}) else {fast})"
-        program = _PROGRAMS[book.hash] = scalar_program(
-            f"(({''.join(b + ', ' for b in bands)}), ({''.join(g + ', ' for g in gates)}), {fast})")
+    bands = []
+    for dim in DIMENSIONS:
+        for rule in book.scoring[dim]:
+            chain = "-1"
+            for k in range(len(rule.bands) - 1, -1, -1):  # the first matching band wins
+                chain = f"({k} if {rule.bands[k].when.source} else {chain})"
+            bands.append(chain)
+    gates = [f"(True if {g.when.source} else False)" for g in book.gates]
+    fast = "''"
+    for cls in reversed(book.fast_track):
+        fast = f"({cls.name!r} if (F['technology_class'] == {cls.name!r} and {cls.when.source}) else {fast})"
+    program: Callable[[dict[str, Any]], tuple[tuple[int, ...], tuple[bool, ...], str]] = scalar_program(
+        f"(({''.join(b + ', ' for b in bands)}), ({''.join(g + ', ' for g in gates)}), {fast})")
     return program
 
 
-_PROGRAMS: dict[str, Any] = {}
-
-
+@_per_text
 def _points_of(book: Rulebook) -> tuple[tuple[str, tuple[tuple[str, tuple[float, ...]], ...]], ...]:
-    """Per dimension, each scoring rule's id and its bands' points as floats, then 0.0 (compiled once per text).
+    """Per dimension, each scoring rule's id and its bands' points as floats, then 0.0.
 
     The trailing 0.0 is what index -1 (no band matched) reads, so a rule's points are one lookup.
     """
-    table = _POINTS.get(book.hash)
-    if table is None:
-        table = _POINTS[book.hash] = tuple(
-            (dim, tuple((rule.id, (*(float(b.points) for b in rule.bands), 0.0)) for rule in book.scoring[dim]))
-            for dim in DIMENSIONS)
-    return table
-
-
-_POINTS: dict[str, Any] = {}
+    return tuple((dim, tuple((rule.id, (*(float(b.points) for b in rule.bands), 0.0)) for rule in book.scoring[dim]))
+                 for dim in DIMENSIONS)
 
 
 def _scores(book: Rulebook, matched: tuple[int, ...], fast: bool,
@@ -82,17 +96,12 @@ def _gates(book: Rulebook, holds: tuple[bool, ...], fast: bool) -> dict[str, boo
     return {g.id: ok or (fast and g.dimension == "environmental") for g, ok in zip(book.gates, holds)}
 
 
-_READ: dict[str, frozenset[str]] = {}
-
-
+@_per_text
 def read_by_rules(book: Rulebook) -> frozenset[str]:
-    """Every fact a condition of ``book`` reads (computed once per rulebook text)."""
-    names = _READ.get(book.hash)
-    if names is None:
-        conditions = [*(g.when for g in book.gates), *(c.when for c in book.fast_track), *(n.when for n in book.notes),
-                      *(b.when for rules in book.scoring.values() for r in rules for b in r.bands)]
-        names = _READ[book.hash] = frozenset(n for c in conditions for n in c.names)
-    return names
+    """Every fact a condition of ``book`` reads."""
+    conditions = [*(g.when for g in book.gates), *(c.when for c in book.fast_track), *(n.when for n in book.notes),
+                  *(b.when for rules in book.scoring.values() for r in rules for b in r.bands)]
+    return frozenset(n for c in conditions for n in c.names)
 
 
 def outcome_one(book: Rulebook, values: dict[str, Any], also: frozenset[str] = frozenset(),

@@ -54,7 +54,7 @@ def submit(proposal_id: int):
         p = services.get_proposal(actor, proposal_id)
         return render_template("proposals/detail.html", p=p, assessment=None, actor=actor, reviews=[],
                                allowed=PROPOSAL_LIFECYCLE.allowed(p.status), fixed=services.fixed_reason(p),
-                           document_kinds=DOCUMENT_KINDS,
+                               document_kinds=DOCUMENT_KINDS,
                                doc_states=documents.OPEN_STATES, missing=documents.missing_documents(p),
                                problems=FormErrors(exc.errors, LABELS, IDS)), 422
     missing = documents.missing_documents(p)
