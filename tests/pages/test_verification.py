@@ -87,15 +87,26 @@ def test_report_verify_confirm_grant_and_reduced_principal(page, financed, tmp_p
     form = page.get_by_test_id("propose-form")
     form.get_by_label("Decision").select_option("verified")
     form.get_by_label("Comment").fill("Meter readings and invoices agree")
+    # Sideways: a proposal dated tomorrow is refused by its label, and nothing typed is lost.
+    today = clock.today().isoformat()
+    form.get_by_label("Proposed on").fill((clock.today() + timedelta(days=1)).isoformat())
+    form.get_by_role("button", name="Propose").click()
+    form = page.get_by_test_id("propose-form")
+    form.get_by_text("in the future").wait_for()
+    assert form.get_by_label("Comment").input_value() == "Meter readings and invoices agree"
+    form.get_by_label("Proposed on").fill(today)
     form.get_by_role("button", name="Propose").click()
     page.get_by_text("Decision proposed").wait_for()
 
     sign_in(page, "senior@ncpc.example")
     page.goto(verification_url)
     page.get_by_role("button", name="Confirm the decision").click()
+    assert f"on {today}" in page.get_by_text("verified by").inner_text()  # the step names the proposal's day
     page.get_by_test_id("confirm-button").click()  # the confirmation step shows the figures first
     page.get_by_text("Verification confirmed.").wait_for()
     assert "USD 20,000" in page.get_by_test_id("grant").inner_text()
+    page.goto(f"{verification_url}/certificate")
+    assert f"on {today}. Confirmed by" in page.content()
 
     sign_in(page, "admin@fund.example")
     page.goto("/grants")
