@@ -93,11 +93,17 @@ def create_verification(actor: Actor, proposal_id: int, data: dict[str, Any]) ->
     settings = settings_of(book)
     models = choose_models(plan, reports, data.get("models"), settings, actor.user_id)
     result = apply_models(result, models, book.emission_factors, settings["band_basis"])
+    # Evidence is numbered in the certificate (its download URL is /evidence/<n>): in report order,
+    # then in the order uploaded, read in one query (without ORDER BY, PostgreSQL may return any order).
+    files: dict[int, list[ReportEvidence]] = {}
+    for e in db.session.scalars(select(ReportEvidence).where(ReportEvidence.report_id.in_([r.id for r in reports]))
+                                .order_by(ReportEvidence.id)):
+        files.setdefault(e.report_id, []).append(e)
     evidence = [{"report_period": r.period.label, "report_id": r.id, "evidence_id": e.id,
                  "filename": e.file.filename, "sha256": e.file.sha256, "content_type": e.file.content_type,
                  "uploaded_by": e.file.uploaded_by, "uploaded_at": e.file.uploaded_at.isoformat(),
                  "description": e.description}
-                for r in reports for e in db.session.scalars(select(ReportEvidence).where(ReportEvidence.report_id == r.id))]
+                for r in reports for e in files.get(r.id, [])]
     v = Verification(proposal_id=p.id, plan_id=plan.id, supersedes_id=old.id if old else None,
                      ipmvp_option=data.get("ipmvp_option") or plan.ipmvp_option,
                      periods=[r.period.label for r in reports], result=result, evidence=evidence,
