@@ -1,10 +1,11 @@
 """The few operations a kernel needs beyond arithmetic, for one value and for an array alike.
 
-A finance kernel (:mod:`.metrics`) is written once, as ``fn(o, *numbers)`` (see :func:`kernel`): arithmetic
+A finance kernel (:mod:`.metrics`) is written once, as ``fn(o, *numbers)`` (see :func:`.scalar_form.kernel`): arithmetic
 and comparisons are already polymorphic, and whatever is not (a division that must give inf or
 NaN instead of raising, a choice, a test over all rows) goes through ``o``. :data:`ARRAY` does it
 with numpy over one value per proposal (the batch); :data:`SCALAR` with plain floats (the what-if,
-where numpy's cost per call, about a microsecond an operation on arrays of one, would dominate).
+where numpy's cost per call, about a microsecond an operation on arrays of one, would dominate;
+:mod:`.scalar_form` compiles each kernel once more with these operations written inline).
 Both follow numpy's semantics, so the one kernel gives the same bits either way; the property
 tests in ``tests/unit/test_scalar_kernel.py`` hold it to that.
 
@@ -15,8 +16,7 @@ those stay plain operators in the kernels.
 from __future__ import annotations
 
 import math
-from functools import partial, wraps
-from typing import Any, Callable, Protocol, cast
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -70,6 +70,24 @@ def _chain(k: int) -> Callable[[float], float]:
 
 _CHAINS: dict[int, Callable[[float], float]] = {}
 _MAX_CHAIN = 1024  # metrics.MAX_SQUARING: lives and paybacks in years; each exponent is compiled once
+
+
+def chain_for(k: int) -> Callable[[float], float]:
+    """The straight-line squaring of exponent ``k`` (:func:`_chain`), compiled once and kept in
+    :data:`_CHAINS`; past any life, the loop itself."""
+    if 0 <= k <= _MAX_CHAIN:
+        chain = _CHAINS[k] = _CHAINS.get(k) or _chain(k)
+        return chain
+
+    def loop(base: float) -> float:
+        result, left = 1.0, k
+        while left:
+            if left & 1:
+                result *= base
+            base *= base
+            left >>= 1
+        return result
+    return loop
 
 
 class _Scalar:
@@ -156,18 +174,7 @@ class _Scalar:
     def squared_power(base: float, k: int) -> float:
         """``base ** k`` for a whole ``k >= 0`` by repeated squaring (see :func:`.metrics.power`)."""
         chain = _CHAINS.get(k)
-        if chain is not None:
-            return chain(base)
-        if 0 <= k <= _MAX_CHAIN:
-            chain = _CHAINS[k] = _chain(k)
-            return chain(base)
-        result = 1.0  # an exponent past any life: the loop itself
-        while k:
-            if k & 1:
-                result *= base
-            base *= base
-            k >>= 1
-        return result
+        return chain(base) if chain is not None else chain_for(k)(base)
 
     @staticmethod
     def rows(mask: bool, *values: float) -> tuple[float, ...]:
@@ -324,32 +331,3 @@ class Ops(Protocol):
 
 SCALAR: Ops = _Scalar()
 ARRAY: Ops = _Array()
-
-
-class Kernel(Protocol):
-    """A kernel's public face (see :func:`kernel`)."""
-
-    def __call__(self, *numbers: Any, **options: Any) -> Any: ...
-
-    # The kernel on :data:`SCALAR` straight away, for a caller that already holds plain floats
-    # (the what-if's derivation, a dozen calls per proposal): no look at the numbers, no conversion.
-    scalar: Callable[..., Any]
-
-
-def kernel(fn: Callable[..., Any]) -> Kernel:
-    """The public face of a kernel ``fn(o, *numbers, **options)``: it picks ``o`` from the numbers.
-
-    Given any array (or list), every number becomes a float array of one shape and the kernel
-    runs on :data:`ARRAY`, with numpy's floating-point warnings off (infinities and NaN are
-    answers here: no payback, no IRR); given plain numbers, floats on :data:`SCALAR`. Kernels
-    call each other's undecorated ``fn`` with their own ``o``, so the choice is made once.
-    """
-    @wraps(fn)
-    def run(*numbers: Any, **options: Any) -> Any:
-        for x in numbers:
-            if type(x) is not float and isinstance(x, (np.ndarray, list)):
-                with np.errstate(all="ignore"):
-                    return fn(ARRAY, *ARRAY.floats(*numbers), **options)
-        return fn(SCALAR, *map(float, numbers), **options)
-    run.scalar = partial(fn, SCALAR)  # type: ignore[attr-defined]
-    return cast(Kernel, run)

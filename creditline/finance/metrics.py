@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple
 
-from .array_ops import NAN, Ops, kernel
+from .array_ops import NAN, Ops
+from .scalar_form import kernel
 
 IRR_TOL = 1e-10
 IRR_MAX_ITER = 60
@@ -56,12 +57,11 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
     whole = o.is_whole(n) & (n <= MAX_SQUARING)
     all_whole = o.all(whole)
     k = o.whole(o.where(whole, n, 0.0))
-    where, div, squared, all_, any_ = o.where, o.div, o.squared_power, o.all, o.any  # the loop's, bound once
     at_zero = -n * (n + 1.0) / 2.0
 
     def grow(base: Any) -> Any:
         """``base ** n``: squared straight away when every life is whole (as lives are)."""
-        return squared(base, k) if all_whole else _power(o, base, n)
+        return o.squared_power(base, k) if all_whole else _power(o, base, n)
     r = _irr_start(o, inv, cf, n, whole, grow)
     done = r - r != 0  # not finite
     for _ in range(IRR_MAX_ITER):
@@ -69,22 +69,22 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
         # annuity factor, NPV = cf A - inv and dA/dr = (n / (1 + r)^(n+1) - A) / r; at r = 0, A = n
         # and dA/dr = -n (n + 1) / 2.
         small = abs(r) < 1e-12
-        near_zero = any_(small)  # rare: then those rows take the limits at r = 0
-        safe = where(small, 1.0, r) if near_zero else r
+        near_zero = o.any(small)  # rare: then those rows take the limits at r = 0
+        safe = o.where(small, 1.0, r) if near_zero else r
         growth = 1.0 + safe
-        grown = squared(growth, k) if all_whole else _power(o, growth, n)
-        factor = div(1.0 - div(1.0, grown), safe)
-        slope = div(div(n, grown * growth) - factor, safe)
+        grown = o.squared_power(growth, k) if all_whole else _power(o, growth, n)
+        factor = o.div(1.0 - o.div(1.0, grown), safe)
+        slope = o.div(o.div(n, grown * growth) - factor, safe)
         if near_zero:
-            factor, slope = where(small, n, factor), where(small, at_zero, slope)
-        step = div(cf * factor - inv, cf * slope)
+            factor, slope = o.where(small, n, factor), o.where(small, at_zero, slope)
+        step = o.div(cf * factor - inv, cf * slope)
         nxt = r - step
         bad = (nxt - nxt != 0) | (nxt <= _LOW) | (nxt > _HIGH)
-        r = where(done, r, where(bad, NAN, nxt))
+        r = o.where(done, r, o.where(bad, NAN, nxt))
         # Newton's error after a step is about M step^2, M = |f''/2f'| <= (n + 1) / (1 + r) here:
         # stop once that is below a hundredth of the tolerance, or the step below the tolerance.
         done = done | bad | (step * step * (n + 1.0) < 1e-2 * IRR_TOL * (1.0 + r)) | (abs(step) < IRR_TOL)
-        if all_(done):
+        if o.all(done):
             break
     failed = r - r != 0
     if o.any(failed):

@@ -36,6 +36,7 @@ import numpy_financial as npf
 from dateutil.relativedelta import relativedelta
 
 from creditline.finance.array_ops import SCALAR, Ops
+from creditline.finance.scalar_form import scalar_form
 from creditline.finance.money import CENT, cents_to_money, money_to_cents, to_decimal
 
 # Months per period for each repayment frequency.
@@ -241,7 +242,7 @@ def _amortize(balance: Decimal, annual_rate: Decimal, periods_per_year: int, gra
     annuity = method == "annuity"
     for i, (due, fee) in enumerate(zip(due_dates, fees)):
         first = (money_to_cents(first_interest) if i == 0 and first_interest is not None else None)
-        part, interest = period_cents(SCALAR, cents, rate, denominator, level_cents, annuity, i < grace, i == last,
+        part, interest = scalar_form(period_cents)(SCALAR, cents, rate, denominator, level_cents, annuity, i < grace, i == last,
                                       first)
         cents -= part
         principal, charged = cents_to_money(part), cents_to_money(interest)

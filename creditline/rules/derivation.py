@@ -16,6 +16,7 @@ import numpy as np
 
 from ..finance import metrics
 from ..finance.array_ops import ARRAY, NAN, SCALAR, Ops
+from ..finance.scalar_form import scalar_form
 from ..vocabulary import ENERGY_STREAMS, STREAMS
 from .facts import NUMBER_COLUMNS, STREAM_KEYS, TEXT_COLUMNS, _required_documents_mask
 from .grants import cents_of, rate_of
@@ -49,12 +50,12 @@ def derive_one(book: Any, c: dict[str, Any], need: frozenset[str] | None = None,
     """
     if like is None:
         f = {k: c[k] for k in _BASE}
-        _environment(SCALAR, book, c, f)
+        scalar_form(_environment)(SCALAR, book, c, f)
     else:
         f = dict(like)
         for k in _AMOUNTS:
             f[k] = c[k]
-    _economics(SCALAR, book, f, need)
+    scalar_form(_economics)(SCALAR, book, f, need)
     return f
 
 
@@ -66,7 +67,7 @@ def _billionths(o: Ops, x: Any) -> Any:
 
 def billionths(x: float) -> float:
     """An improvement rounded to a billionth, as the facts round it (see :func:`_billionths`)."""
-    return _billionths(SCALAR, float(x))
+    return scalar_form(_billionths)(SCALAR, float(x))
 
 
 def _digits(code: str) -> str:
@@ -90,28 +91,27 @@ def _environment(o: Ops, book: Any, c: dict[str, Any], f: dict[str, Any]) -> Non
     main_improvement = main_base = main_output = o.full(like, NAN)
     saved: dict[str, Any] = {}
     main = f["main_indicator"]
-    div, where, isfinite, any_ = o.div, o.where, o.isfinite, o.any
     for s, improvement, (quantity_key, output_key, projected_key, projected_output_key) in _STREAMS:
         output = c[projected_output_key]
         is_main = main == s
         quantity = c[quantity_key]
-        if not any_(quantity == quantity):  # a stream no proposal reports: no improvement, no tCO2e
+        if not o.any(quantity == quantity):  # a stream no proposal reports: no improvement, no tCO2e
             f[improvement] = o.full(like, NAN)
-            if any_(is_main):
-                main_output = where(is_main, output, main_output)
+            if o.any(is_main):
+                main_output = o.where(is_main, output, main_output)
             continue
         # Specific consumption (quantity per unit of output) before and after, and the improvement.
-        before = div(quantity, c[output_key])
-        after = div(c[projected_key], output)
-        f[improvement] = x = _billionths(o, 1.0 - div(after, before))
-        present = isfinite(x)
+        before = o.div(quantity, c[output_key])
+        after = o.div(c[projected_key], output)
+        f[improvement] = x = _billionths(o, 1.0 - o.div(after, before))
+        present = o.isfinite(x)
         count = count + present
         worse = worse + (present & (x < 0))
-        worst = o.minimum(worst, where(present, x, math.inf))
-        if any_(is_main):
-            main_improvement = where(is_main, x, main_improvement)
-            main_base = where(is_main, before, main_base)
-            main_output = where(is_main, output, main_output)
+        worst = o.minimum(worst, o.where(present, x, math.inf))
+        if o.any(is_main):
+            main_improvement = o.where(is_main, x, main_improvement)
+            main_base = o.where(is_main, before, main_base)
+            main_output = o.where(is_main, output, main_output)
         saved[s] = (before - after) * output
     f["indicator_count"], f["worse_count"] = count, worse
     f["worst_improvement"] = o.where(o.isfinite(worst), worst, NAN)
