@@ -253,7 +253,15 @@ def dates_ok(values: list[Any], rule: FieldRule, latest: date | None = None) -> 
 
 
 def integers_ok(values: list[Any], rule: FieldRule) -> np.ndarray:
-    """Unbounded integer ids: only a plain int (or empty where allowed) is accepted."""
+    """Integer ids: a plain int the field accepts (its id range, run once per distinct id), or empty where allowed."""
     empty, ok_empty = _absent_or_none(values, rule, False)
-    ok = np.fromiter((type(v) is int for v in values), bool, len(values))
+    accepts, seen = _field_accepts(rule.field), {}
+
+    def check(v: Any) -> bool:
+        if type(v) is not int:
+            return False
+        if v not in seen:
+            seen[v] = accepts(v)
+        return seen[v]
+    ok = np.fromiter(map(check, values), bool, len(values))
     return np.where(empty, ok_empty, ok)

@@ -159,3 +159,13 @@ def test_an_empty_string_is_not_taken_for_none():
     odd = row(eligible_cost="")
     assert not fast_check(BOOK, [odd]).ok[0]
     assert row_problems(BOOK, copy.deepcopy(odd))[1] == {"eligible_cost": ["Not a valid number."]}
+
+
+def test_an_id_outside_the_id_range_is_left_to_the_schema_which_refuses_it():
+    # Found by the property above: the fast path once took any int as a credit line id.
+    odd = [row(credit_line_id=v) for v in (0, -5, 10**20, 2**31)]
+    fine = row(credit_line_id=7)
+    assert fast_check(BOOK, [*odd, fine]).ok.tolist() == [False, False, False, False, True]
+    for r in odd:
+        assert row_problems(BOOK, copy.deepcopy(r))[1] == {"credit_line_id": ["must be an id from 1 to 2147483647"]}
+    assert score_rows(BOOK, [*odd, fine]) == reference([*odd, fine])
