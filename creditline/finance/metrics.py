@@ -19,7 +19,7 @@ Amounts here are float64 analysis figures; whatever is shown or stored passes th
 """
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from .array_ops import NAN, Ops
 from .scalar_form import kernel
@@ -57,33 +57,37 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
     whole = o.is_whole(n) & (n <= MAX_SQUARING)
     all_whole = o.all(whole)
     k = o.whole(o.where(whole, n, 0.0))
-    at_zero = -n * (n + 1.0) / 2.0
-
-    def grow(base: Any) -> Any:
-        """``base ** n``: squared straight away when every life is whole (as lives are)."""
-        return o.squared_power(base, k) if all_whole else _power(o, base, n)
-    r = _irr_start(o, inv, cf, n, whole, grow)
+    at_zero, curve_at_zero = -n * (n + 1.0) / 2.0, n * (n + 1.0) * (n + 2.0) / 3.0
+    r = _irr_start(o, inv, cf, n, whole)
     done = r - r != 0  # not finite
     for _ in range(IRR_MAX_ITER):
-        # Newton with the exact slope, from one power of (1 + r): with A = (1 - (1 + r)^-n) / r the
-        # annuity factor, NPV = cf A - inv and dA/dr = (n / (1 + r)^(n+1) - A) / r; at r = 0, A = n
-        # and dA/dr = -n (n + 1) / 2.
+        # Halley's method with the exact first and second derivatives, from one power of (1 + r):
+        # with A = (1 - (1 + r)^-n) / r the annuity factor, NPV = cf A - inv, A' = (n (1 + r)^-(n+1)
+        # - A) / r and A'' = (-n (n + 1) (1 + r)^-(n+2) - 2 A') / r; at r = 0, A = n,
+        # A' = -n (n + 1) / 2 and A'' = n (n + 1) (n + 2) / 3.
         small = abs(r) < 1e-12
         near_zero = o.any(small)  # rare: then those rows take the limits at r = 0
         safe = o.where(small, 1.0, r) if near_zero else r
         growth = 1.0 + safe
         grown = o.squared_power(growth, k) if all_whole else _power(o, growth, n)
-        factor = o.div(1.0 - o.div(1.0, grown), safe)
-        slope = o.div(o.div(n, grown * growth) - factor, safe)
+        later = o.div(o.div(1.0, grown), growth)  # (1 + r)^-(n+1)
+        factor = o.div(1.0 - later * growth, safe)
+        slope = o.div(n * later - factor, safe)
+        curve = o.div(o.div(-n * (n + 1.0) * later, growth) - 2.0 * slope, safe)
         if near_zero:
             factor, slope = o.where(small, n, factor), o.where(small, at_zero, slope)
-        step = o.div(cf * factor - inv, cf * slope)
+            curve = o.where(small, curve_at_zero, curve)
+        newton = o.div(cf * factor - inv, cf * slope)
+        # Far from the root the correction could flip the step: it is held to at most doubling it.
+        bend = o.div(curve, 2.0 * slope)
+        step = o.div(newton, o.maximum(1.0 - newton * bend, 0.5))
         nxt = r - step
         bad = (nxt - nxt != 0) | (nxt <= _LOW) | (nxt > _HIGH)
         r = o.where(done, r, o.where(bad, NAN, nxt))
-        # Newton's error after a step is about M step^2, M = |f''/2f'| <= (n + 1) / (1 + r) here:
-        # stop once that is below a hundredth of the tolerance, or the step below the tolerance.
-        done = done | bad | (step * step * (n + 1.0) < 1e-2 * IRR_TOL * (1.0 + r)) | (abs(step) < IRR_TOL)
+        # Halley's error after a step is about K step^3, K <= (n + 1)^2 here: stop once that is
+        # below a hundredth of the tolerance, or the step below the tolerance.
+        done = done | bad | (step * step * abs(step) * (n + 1.0) * (n + 1.0) < 1e-2 * IRR_TOL * (1.0 + r)) | (
+            abs(step) < IRR_TOL)
         if o.all(done):
             break
     failed = r - r != 0
@@ -92,26 +96,23 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
     return o.put(o.full(investment, NAN), exists, r)
 
 
-def _irr_start(o: Ops, inv: Any, cf: Any, n: Any, whole: Any, grow: Callable[[Any], Any]) -> Any:
-    """Where Newton starts.
+_NEAR = 2.0
+
+
+def _irr_start(o: Ops, inv: Any, cf: Any, n: Any, whole: Any) -> Any:
+    """Where Halley's method starts.
 
     An IRR below about 1/n (a life of two years or more whose flows repay less than twice the
     investment, as a third of proposals and sensitivity steps do): the annuity factor's series in
-    r (:func:`_series_irr`), without a power; Newton then takes two or three steps, where from the
-    other starts it took four to ten (a negative IRR, from the clipped perpetuity yield, the most).
-    A higher IRR: two steps of the fixed point r = y (1 - (1 + r)^-n) from the perpetuity yield y,
-    which converges fast there (where the series does not). Else the perpetuity yield shrunk by
-    the life.
+    r (:func:`_series_irr`); Halley then takes one or two steps. A higher IRR: the perpetuity yield
+    y = cf / inv, which the IRR approaches as (1 + r)^-n vanishes (one or two steps). A negative
+    one: the perpetuity yield shrunk by the life. None of them takes a power of (1 + r).
     """
     y = cf / inv
     repaid = cf * n
     positive = repaid > inv
-    near = whole & (n >= 2.0) & (repaid < 2.0 * inv)  # where it was measured to win
-    settled = y
-    if o.any(positive & o.not_(near)):  # one proposal near zero skips these two powers
-        div = o.div
-        settled = y * (1.0 - div(1.0, grow(1.0 + y * (1.0 - div(1.0, grow(1.0 + y))))))
-    start = o.where(positive, settled, o.clip(y - 1.0 / n, -0.5, 10.0))
+    near = whole & (n >= 2.0) & (repaid < _NEAR * inv)  # where it was measured to win
+    start = o.where(positive, y, o.clip(y - 1.0 / n, -0.5, 10.0))
     if o.any(near):  # a batch works out the series on its rows near zero only
         series = _series_irr(o, *o.rows(near, inv, cf, n))
         # Positive IRRs always keep it (the series root is then positive); a negative one

@@ -46,6 +46,9 @@ _INLINE: dict[str, tuple[tuple[str, ...], str]] = {
     "whole": (("X",), "int(X1)"),
     "isfinite": (("X",), "(X1 - X == 0)"),
     "is_whole": (("X",), "(X1 - X == 0 and X == int(X))"),
+    # The builtins max and min (what _Scalar takes), as their comparisons: max(a, b) keeps a unless b > a.
+    "maximum": (("A", "B"), "(B if B1 > A1 else A)"),
+    "minimum": (("A", "B"), "(B if B1 < A1 else A)"),
     # _Scalar.squared_power without its own frame: the compiled chain of the exponent, called.
     "squared_power": (("B", "K"), "(_scalar_chains[K] if K1 in _scalar_chains else _scalar_chain_for(K))(B)"),
 }

@@ -25,7 +25,7 @@ _BASE = (*NUMBER_COLUMNS, *TEXT_COLUMNS, "months_operating", "cp_options", "docu
 _WITH_GRANT = frozenset(("npv_with_grant", "irr_with_grant", "simple_payback_with_grant"))
 _ALL = frozenset(("irr", "discounted_payback_years", "dscr", "grant_rate", "grant_amount", *_WITH_GRANT))
 # What a sensitivity step may vary; every other fact is the proposal's own.
-_AMOUNTS = ("investment", "annual_savings", "annual_extra_operating_cost", "loan_amount", "own_contribution",
+AMOUNTS = ("investment", "annual_savings", "annual_extra_operating_cost", "loan_amount", "own_contribution",
             "eligible_cost", "economic_life_years")
 
 
@@ -39,7 +39,7 @@ def derive(book: Any, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def derive_one(book: Any, c: dict[str, Any], need: frozenset[str] | None = None,
-               like: dict[str, Any] | None = None) -> dict[str, Any]:
+               like: dict[str, Any] | None = None, in_place: bool = False) -> dict[str, Any]:
     """Every fact for one proposal's values (:func:`.facts.values_of`), as :func:`derive` gives its row.
 
     ``need``, when given, names the facts that will be read: the costly ones outside it (an IRR,
@@ -47,13 +47,15 @@ def derive_one(book: Any, c: dict[str, Any], need: frozenset[str] | None = None,
     NaN instead, as a sensitivity step needs only what its rules and its line of the table read.
     ``like``, the facts of the same proposal with other amounts (a sensitivity step varies only
     the amounts), lends every fact the amounts do not touch: the enterprise, the indicators.
+    ``in_place`` derives into ``like`` itself (every fact the amounts touch is written afresh), for a
+    caller that scores one step after another on one scratch copy.
     """
     if like is None:
         f = {k: c[k] for k in _BASE}
         scalar_form(_environment)(SCALAR, book, c, f)
     else:
-        f = dict(like)
-        for k in _AMOUNTS:
+        f = like if in_place else dict(like)
+        for k in AMOUNTS:
             f[k] = c[k]
     scalar_form(_economics)(SCALAR, book, f, need)
     return f

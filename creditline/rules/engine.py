@@ -18,6 +18,7 @@ import numpy as np
 from ..finance.money import format_money, to_money
 from ..vocabulary import CP_OPTIONS, DOCUMENT_KINDS, STREAM_UNITS, STREAMS
 from .costs import CostSplit, disagreement, split_costs
+from .derivation import AMOUNTS
 from .evaluation import Evaluation, evaluate, failed_rules
 from .evaluation_one import evaluated_one, outcome_one
 from .explain import hints, trace
@@ -181,13 +182,17 @@ def sensitivity_one(book: Rulebook, values: dict[str, Any], facts: dict[str, Any
     # prices moving the whole of the savings, as where the energy share is 1) are scored once.
     lines: dict[tuple[Any, Any], dict[str, Any]] = {}
     irr_digits, payback_digits = DIGITS["irr"], DIGITS["simple_payback_years"]
+    # A step reads only the amounts of its values, and is derived into one scratch copy of the
+    # facts (each step writes afresh every fact the amounts touch).
+    amounts_only = {k: values[k] for k in AMOUNTS}
+    scratch = dict(facts)
     for factor in book.sensitivity["factors"]:
         for change in book.sensitivity["steps"]:
-            varied = _vary(values, book, factor, float(change))
+            varied = _vary(amounts_only, book, factor, float(change))
             amounts = (varied["investment"], varied["annual_savings"])
             line = lines.get(amounts)
             if line is None:
-                stepped, decision, scores = outcome_one(book, varied, _SENSITIVITY_FACTS, facts)
+                stepped, decision, scores = outcome_one(book, varied, _SENSITIVITY_FACTS, scratch, in_place=True)
                 line = lines[amounts] = {
                     "decision": decision, "npv": _money(stepped["npv"]), "irr": _f(stepped["irr"], irr_digits),
                     "simple_payback_years": _f(stepped["simple_payback_years"], payback_digits),

@@ -105,16 +105,16 @@ def read_by_rules(book: Rulebook) -> frozenset[str]:
 
 
 def outcome_one(book: Rulebook, values: dict[str, Any], also: frozenset[str] = frozenset(),
-                like: dict[str, Any] | None = None) -> tuple[dict[str, Any], str, dict[str, int]]:
+                like: dict[str, Any] | None = None, in_place: bool = False) -> tuple[dict[str, Any], str, dict[str, int]]:
     """(facts, decision, scores) of one proposal's values: what a sensitivity step needs.
 
-    Only the facts the rules read, and ``also``, are sure to be among the facts; ``like`` is
-    passed to :func:`.derivation.derive_one`.
+    Only the facts the rules read, and ``also``, are sure to be among the facts; ``like`` and
+    ``in_place`` are passed to :func:`.derivation.derive_one`.
     """
     need = _NEED.get((book.hash, also))
     if need is None:  # the union once per rulebook text and caller, not once per step
         need = _NEED[(book.hash, also)] = read_by_rules(book) | also
-    facts = derive_one(book, values, need, like)
+    facts = derive_one(book, values, need, like, in_place)
     # The scores and the decision follow from which bands matched and which gates held alone, and
     # a step mostly moves none of them: each outcome of the conditions is scored once.
     key = (book.hash, _program_of(book)(facts))

@@ -28,7 +28,8 @@ def _every_operation(o: Ops, a: Any, b: Any, t: Any, k: Any) -> tuple[Any, ...]:
         o.isfinite(a), o.isfinite(a * b), o.is_whole(a), o.is_whole(a + 0.5),
         o.any(t), o.all(a > b), o.not_(t), o.full(a, b), o.put(a, t, b),
         o.whole(k * 1.0), o.squared_power(a, k), o.squared_power(b * 0.5, k + 3), o.squared_power(a, 2000 + k),
-        o.rows(t, a, b), o.clip(a, -1.0, 1.0), o.maximum(a, b), o.rint(a), o.nan_to_num(b),
+        o.rows(t, a, b), o.clip(a, -1.0, 1.0), o.maximum(a, b), o.minimum(a * 1.0, b), o.maximum(0, a), o.rint(a),
+        o.nan_to_num(b),
         o.once(_twice, a),
         # Inside a comprehension and a lambda an argument cannot be kept in a local: called instead.
         [o.div(x * 1.0, b * 1.0) for x in (a, b)], (lambda y: o.isfinite(y * 1.0))(a),
