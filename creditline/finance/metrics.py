@@ -203,9 +203,9 @@ level_irr = kernel(_level_irr)
 level_irr.__doc__ = """IRR of -investment followed by ``years`` equal net flows; NaN when there is none.
 
 numpy-financial's ``rate`` solves the same equation but stops only when every row has converged
-and then answers NaN for all of them, so one odd proposal would blank a batch. This is Newton's
-method (with the exact derivative) per row, each row frozen as soon as it converges, and
-bisection for rows Newton cannot settle: a row's answer never depends on the other rows.
+and then answers NaN for all of them, so one odd proposal would blank a batch. This is Halley's
+method (with the exact first and second derivatives) per row, each row frozen as soon as it
+converges, and bisection for rows it cannot settle: a row's answer never depends on the other rows.
 """
 economic_metrics = kernel(_economic_metrics)
 economic_metrics.__doc__ = """NPV at the discount rate, IRR, simple and discounted payback, benefit-cost ratio
