@@ -30,7 +30,7 @@ from typing import Any, Callable, Protocol, cast
 
 import numpy as np
 
-from .array_ops import _CHAINS, ARRAY, SCALAR, _Scalar, chain_for
+from .array_ops import _CHAINS, ARRAY, SCALAR, Ops, _Scalar, chain_for
 
 # Each inlined operation, as the expression _Scalar's method evaluates. A parameter written with a
 # trailing 1 is where an argument is evaluated first; an argument used twice on one path, if it is
@@ -53,12 +53,12 @@ _INLINE: dict[str, tuple[tuple[str, ...], str]] = {
     "squared_power": (("B", "K"), "(_scalar_chains[K] if K1 in _scalar_chains else _scalar_chain_for(K))(B)"),
 }
 _TEMPLATES = {name: (params, ast.parse(text, mode="eval").body) for name, (params, text) in _INLINE.items()}
-# Every other operation is _Scalar's own function, called straight (no attribute look-up on o).
-_CALLED = ("div", "pow", "floats", "sqrt", "floor", "maximum", "minimum", "rint", "popcount", "each_distinct",
-           "interp", "integers", "nan_to_num", "clip", "squared_power", "once")
-# (the inlined ones too: inside a lambda or comprehension, see _Inline._inline, they are called)
-_HELPERS: dict[str, Any] = {f"_scalar_{name}": getattr(_Scalar, name) for name in (*_CALLED, *_TEMPLATES)}
-_HELPERS.update(_scalar_once=SCALAR.once, _scalar_chains=_CHAINS, _scalar_chain_for=chain_for)
+# Every other operation is _Scalar's own function, called straight (no attribute look-up on o); so is
+# an inlined one where it cannot be inlined (inside a lambda or comprehension, see _Inline._inline).
+_CALLED = ("pow", "floats", "sqrt", "floor", "rint", "popcount", "each_distinct", "interp", "integers",
+           "nan_to_num", "clip", "once", *_TEMPLATES)
+_HELPERS: dict[str, Any] = {f"_scalar_{name}": getattr(_Scalar, name) for name in _CALLED}
+_HELPERS.update(_scalar_chains=_CHAINS, _scalar_chain_for=chain_for)
 
 
 class _Inline(ast.NodeTransformer):
@@ -133,7 +133,7 @@ def _is_kernel(value: Any) -> bool:
     if not isinstance(value, FunctionType):
         return False
     code = value.__code__
-    return code.co_argcount >= 1 and code.co_varnames[0] == "o" and value.__annotations__.get("o") in ("Ops", "'Ops'")
+    return code.co_argcount >= 1 and code.co_varnames[0] == "o" and value.__annotations__.get("o") in ("Ops", Ops)
 
 
 _FORMS: dict[Callable[..., Any], Callable[..., Any]] = {}
