@@ -111,13 +111,21 @@ def report_file(rows: list[dict], n: int, rulebook: str, check: int) -> None:
         path = Path(folder) / "proposals.csv"
         pd.DataFrame([flat(r) for r in rows]).to_csv(path, index=False)
         size = path.stat().st_size
-        # A fresh process, so the peak memory is this path's own (not the generated rows').
-        done = subprocess.run([sys.executable, str(Path(__file__).with_name("scoring.py")), "--file", str(path), "--rulebook", rulebook, "--check", str(check)],
-                              capture_output=True, text=True, check=True)
-    d = json.loads(done.stdout.splitlines()[-1])
+        # A fresh process, so the peak memory is this path's own (not the generated rows'); best of
+        # three, as bench/score_upload.py: the first process after the rows were generated and freed
+        # pays for the memory this one just gave back.
+        runs = []
+        for _ in range(3):
+            done = subprocess.run([sys.executable, str(Path(__file__).with_name("scoring.py")), "--file", str(path),
+                                   "--rulebook", rulebook, "--check", str(check)],
+                                  capture_output=True, text=True, check=True)
+            runs.append(json.loads(done.stdout.splitlines()[-1]))
+    d = min(runs, key=lambda run: run["total"][0])
     wall, cpu = d["total"]
+    walls = ", ".join(f"{run['total'][0]:.3f}" for run in runs)
     print(f"(d) CSV file to results (flask score's path), {n:,} rows, {size / 2**20:.1f} MB: {wall:.3f} s wall, "
-          f"{cpu:.3f} s CPU ({d['scored']:,} scored, {d['rejected']:,} rejected)")
+          f"{cpu:.3f} s CPU, best of three fresh processes ({walls} s "
+          f"wall; {d['scored']:,} scored, {d['rejected']:,} rejected)")
     parts = [f"{k} {w:.3f} s ({c:.3f} CPU)" for k, (w, c) in [*d["stages"].items(), *d["inner"].items()]
              if k not in ("write the results CSV", "columns (schema rows, merge)")]
     parts.append(f"write the results CSV {d['stages']['write the results CSV'][0]:.3f} s "
