@@ -96,9 +96,6 @@ def _level_irr(o: Ops, investment: Any, net: Any, years: Any) -> Any:
     return o.put(o.full(investment, NAN), exists, r)
 
 
-_NEAR = 2.0
-
-
 def _irr_start(o: Ops, inv: Any, cf: Any, n: Any, whole: Any) -> Any:
     """Where Halley's method starts.
 
@@ -111,7 +108,7 @@ def _irr_start(o: Ops, inv: Any, cf: Any, n: Any, whole: Any) -> Any:
     y = cf / inv
     repaid = cf * n
     positive = repaid > inv
-    near = whole & (n >= 2.0) & (repaid < _NEAR * inv)  # where it was measured to win
+    near = whole & (n >= 2.0) & (repaid < 2.0 * inv)  # where it was measured to win
     start = o.where(positive, y, o.clip(y - 1.0 / n, -0.5, 10.0))
     if o.any(near):  # a batch works out the series on its rows near zero only
         series = _series_irr(o, *o.rows(near, inv, cf, n))

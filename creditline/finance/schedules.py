@@ -240,10 +240,10 @@ def _amortize(balance: Decimal, annual_rate: Decimal, periods_per_year: int, gra
     cents, level_cents = money_to_cents(balance), money_to_cents(level)
     rate, denominator = int(annual_rate * RATE_SCALE), RATE_SCALE * periods_per_year
     annuity = method == "annuity"
+    period = scalar_form(period_cents)
     for i, (due, fee) in enumerate(zip(due_dates, fees)):
         first = (money_to_cents(first_interest) if i == 0 and first_interest is not None else None)
-        part, interest = scalar_form(period_cents)(SCALAR, cents, rate, denominator, level_cents, annuity, i < grace, i == last,
-                                      first)
+        part, interest = period(SCALAR, cents, rate, denominator, level_cents, annuity, i < grace, i == last, first)
         cents -= part
         principal, charged = cents_to_money(part), cents_to_money(interest)
         rows.append(Installment(first_number + i, due, principal, charged, fee, principal + charged + fee,
