@@ -4,11 +4,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from typing import Any
+
 from flask import Blueprint, render_template
 from flask_login import login_required
+from sqlalchemy import func, select
 
 from .auth.current import current_actor
-from .auth.permissions import Actor
+from .auth.permissions import Actor, visible
+from .extensions import db
 
 bp = Blueprint("home", __name__)
 
@@ -21,6 +25,11 @@ class NextStep:
     count: int | None = None
     # (label, value) pairs shown under the title, for a step that is a position rather than a task.
     figures: tuple[tuple[str, str], ...] = ()
+
+
+def visible_count(model: Any, actor: Actor, *conditions: Any) -> int:
+    """How many rows of ``model`` the actor may see meet ``conditions``: a step's count, as its link lists them."""
+    return db.session.scalar(visible(model, actor, select(func.count(model.id))).where(*conditions)) or 0
 
 
 # Each domain package offers a provider, (actor) -> steps for the roles it serves; creditline.wiring lists them.

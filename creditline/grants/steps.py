@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import func, select
 
-from ..auth.permissions import Actor, visible
-from ..extensions import db
-from ..home import NextStep
+from ..auth.permissions import Actor
+from ..home import NextStep, visible_count
 from .models import Grant
 
 # (status, title, detail): each count is exactly the list its link opens.
@@ -21,7 +19,6 @@ def grant_steps(actor: Actor) -> list[NextStep]:
     steps: list[NextStep] = []
     if actor.has("fund_admin"):
         for status, title, detail in FUND_GRANT_STEPS:
-            count = db.session.scalar(visible(Grant, actor, select(func.count(Grant.id)))
-                                      .where(Grant.status == status)) or 0
+            count = visible_count(Grant, actor, Grant.status == status)
             steps.append(NextStep(title, detail, url_for("grants.queue", status=status), count or None))
     return steps

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..auth.permissions import Actor, visible
 from ..extensions import db
-from ..home import NextStep
+from ..home import NextStep, visible_count
 from ..finance.money import format_money
 from .models import SERVICING_STATES, Installment, Loan
 from .services import applications_waiting
@@ -24,13 +24,6 @@ BANK_LOAN_STEPS = [
 
 # An SME with many loans gets the first few; the loans page lists the rest.
 MAX_LOANS_SHOWN = 5
-
-
-def _count(model: type, actor: Actor, *conditions) -> int:  # type: ignore[no-untyped-def]
-    stmt = visible(model, actor, select(func.count(model.id)))
-    for c in conditions:
-        stmt = stmt.where(c)
-    return db.session.scalar(stmt) or 0
 
 
 def _next_installment(loan: Loan, today: date) -> Installment | None:
@@ -63,7 +56,7 @@ def loan_steps(actor: Actor) -> list[NextStep]:
                                    .order_by(Loan.id).limit(MAX_LOANS_SHOWN)).all()
         steps.extend(_sme_loan_step(loan, today) for loan in loans)
     if actor.has("credit_committee"):
-        waiting = _count(Loan, actor, Loan.status == "applied", Loan.proposed_by != actor.user_id)
+        waiting = visible_count(Loan, actor, Loan.status == "applied", Loan.proposed_by != actor.user_id)
         steps.append(NextStep("Loan decisions waiting", "Approve or decline terms another officer proposed.",
                               url_for("loans.decisions"), waiting or None))
     if actor.has("bank_officer"):
@@ -72,7 +65,7 @@ def loan_steps(actor: Actor) -> list[NextStep]:
         steps.append(NextStep("Applications waiting for loan terms", "Eligible proposals sent to your bank with no "
                               "loan yet: read the assessment, propose terms.", url_for("loans.index"), to_lend or None))
         for status, title, detail in BANK_LOAN_STEPS:
-            count = _count(Loan, actor, Loan.status == status)
+            count = visible_count(Loan, actor, Loan.status == status)
             if count:
                 steps.append(NextStep(title, detail, url_for("loans.index", status=status), count))
     return steps
