@@ -1,4 +1,6 @@
 """The fund admin creates a credit line through the page and finds it in the list."""
+from playwright.sync_api import expect
+
 from .conftest import go_to, sign_in
 
 
@@ -10,7 +12,8 @@ def test_fund_admin_creates_a_credit_line_and_sees_it_listed(page):
     page.get_by_label("Name").fill("GCTF Lao PDR")
     page.get_by_role("button", name="Create credit line").click()
     summary = page.get_by_test_id("error-summary")
-    assert summary.is_visible() and "Currency" in summary.inner_text() and "Nothing was saved" in summary.inner_text()
+    expect(summary).to_be_visible()  # waits for the answer to the click
+    assert "Currency" in summary.inner_text() and "Nothing was saved" in summary.inner_text()
     assert page.get_by_label("Name").input_value() == "GCTF Lao PDR"
     page.get_by_label("Country").fill("LA")
     page.get_by_label("Currency").fill("USD")

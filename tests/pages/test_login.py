@@ -1,5 +1,6 @@
 """Each role signs in through the real login page and lands on its own home page."""
 import pytest
+from playwright.sync_api import expect
 
 from ..conftest import ROLE_USERS
 from .conftest import sign_in
@@ -31,4 +32,6 @@ def test_wrong_password_shows_inline_error(page):
     page.get_by_label("E-mail").fill("officer@bank.example")
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("alert").filter(has_text="wrong email or password").is_visible()
+    # The click returns before the 401 page is drawn: expect() waits for it, is_visible() would not.
+    expect(page.get_by_role("alert").filter(has_text="wrong email or password")).to_be_visible()
+    assert page.url.endswith("/login") and page.get_by_label("E-mail").input_value() == "officer@bank.example"
