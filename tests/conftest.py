@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from hypothesis import settings
 from flask.testing import FlaskClient
 
 from creditline import clock, create_app
@@ -19,6 +20,14 @@ from .workers import browser_tests_on_one_worker, drop_worker_databases, make_wo
 # day the suite runs. CREDITLINE_TEST_TODAY picks another day, to replay the suite as of it.
 TEST_TODAY = date.fromisoformat(os.environ.get("CREDITLINE_TEST_TODAY", "2026-11-17"))
 clock.set_today(TEST_TODAY)  # before test modules import: some compute dates at import time
+
+# Property tests draw fresh examples on every run by default: a run at a desk may find what no
+# earlier run found (print_blob gives the line that replays it). CI sets
+# CREDITLINE_HYPOTHESIS=ci: the same examples every run, chosen from each test's name, and no
+# per-example deadline on a loaded 2-core runner, so whether main lands never rests on a draw.
+settings.register_profile("explore", print_blob=True)
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("CREDITLINE_HYPOTHESIS", "explore"))
 
 # CI runs the suite twice: on SQLite, then with this variable pointing at PostgreSQL. Under
 # pytest-xdist each worker has a database of its own, made from that one (see tests/workers.py).
