@@ -110,6 +110,18 @@ def _loan(event: AuditEvent) -> list[Message]:
                         f"{name}: the bank's credit committee approved the loan; the bank disburses it next.", "", url),
                 Message(_bank(loan.bank_id), "loan_to_disburse", f"Loan L{loan.id} is approved: disburse it",
                         f"{name}: record the first tranche when it is paid out.", "", url)]
+    if event.action == "loan.write_off_proposed":
+        committee = [u for u in _bank(loan.bank_id, "credit_committee") if u != loan.write_off_proposed_by]
+        return [Message(committee, "write_off_to_confirm", f"Write-off of loan L{loan.id} waits for your decision",
+                        f"{name}: confirm or decline the write-off another officer proposed.", "", url)]
+    proposer = (event.after or {}).get("proposed_by")
+    if event.action == "loan.write_off_declined" and proposer:
+        return [Message([proposer], "write_off_declined", f"Write-off of loan L{loan.id} was declined",
+                        f"{name}: the credit committee declined the write-off: {(event.after or {}).get('reason')}",
+                        "", url)]
+    if event.action == "loan.written_off" and proposer:
+        return [Message([proposer], "written_off", f"Loan L{loan.id} was written off",
+                        f"{name}: the credit committee confirmed the write-off you proposed.", "", url)]
     return []
 
 
@@ -190,7 +202,7 @@ AWAITS: dict[str, tuple[str, str]] = {
     "loan_to_decide": ("loan", "applied"), "loan_to_disburse": ("loan", "approved"),
     "guarantee_requested": ("guarantee", "requested"), "verification_to_confirm": ("verification", "proposed"),
     "verification_returned": ("verification", "returned"), "grant_to_approve": ("grant", "calculated"),
-    "grant_to_pay": ("grant", "approved"),
+    "grant_to_pay": ("grant", "approved"), "write_off_to_confirm": ("loan", "defaulted"),
 }
 MODELS: dict[str, type] = {"proposal": Proposal, "referral_task": ReferralTask, "loan": Loan, "guarantee": Guarantee,
                            "verification": Verification, "grant": Grant}
@@ -209,6 +221,8 @@ def _handled(event: AuditEvent) -> list[tuple[str, int, tuple[str, ...]]]:
     if event.entity_type == "loan":
         # Screening ends when the bank proposes terms: the proposal stays eligible, a loan now exists.
         out.append(("proposal", obj.proposal_id, ("proposal_to_screen",)))
+        if obj.write_off_proposed_by is None:  # declined: the loan stays defaulted, nothing waits
+            out.append(("loan", obj.id, ("write_off_to_confirm",)))
     return out
 
 

@@ -42,7 +42,7 @@ ROLE_LABELS = {"sme": "SME", "bank_officer": "Bank officer", "credit_committee":
 ROLE_SUMMARY = {
     "sme": "Register your enterprise, draft and submit proposals, follow your loan and report monitoring data.",
     "bank_officer": "Screen eligible applications sent to your bank, propose loan terms, record disbursements and repayments.",
-    "credit_committee": "Approve or decline loans proposed by your officers (never your own).",
+    "credit_committee": "Approve or decline loans proposed by your officers, and confirm or decline their write-offs (never your own).",
     "verifier": "Review baselines of eligible proposals and the monitoring data of financed projects.",
     "senior_verifier": "Confirm or reject verifications proposed by another verifier.",
     "fund_admin": "Manage credit lines, rulebooks, guarantee capacity and the grant budget; approve grants.",

@@ -97,8 +97,30 @@ class WriteOffView(MethodView):
     @blp.arguments(WriteOffSchema)
     @blp.response(200, LoanSchema)
     def post(self, data, loan_id):
-        """Write off a defaulted loan with a reason (the lending bank's officer; call its guarantee first)."""
-        return write_offs.write_off(current_actor(), loan_id, data["reason"])
+        """Propose writing off a defaulted loan, with the reason (the lending bank's officer; call its
+        guarantee first). The loan stays defaulted until the credit committee confirms or declines."""
+        return write_offs.propose_write_off(current_actor(), loan_id, data["reason"])
+
+
+@blp.route("/<int:loan_id>/write-off/confirm")
+class WriteOffConfirmView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
+    @blp.response(200, LoanSchema)
+    def post(self, loan_id):
+        """Confirm a proposed write-off: the loan is written off (the lending bank's credit committee; never the proposer)."""
+        return write_offs.confirm_write_off(current_actor(), loan_id)
+
+
+@blp.route("/<int:loan_id>/write-off/decline")
+class WriteOffDeclineView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
+    @blp.arguments(WriteOffSchema)
+    @blp.response(200, LoanSchema)
+    def post(self, data, loan_id):
+        """Decline a proposed write-off, with the reason: the loan stays defaulted (the credit committee; never the proposer)."""
+        return write_offs.decline_write_off(current_actor(), loan_id, data["reason"])
 
 
 @blp.route("/<int:loan_id>/payments")

@@ -17,7 +17,7 @@ from ..proposals.models import Proposal
 from ..states import Lifecycle
 
 if TYPE_CHECKING:
-    from ..auth.models import Organisation
+    from ..auth.models import Organisation, User
 
 LOAN_LIFECYCLE = Lifecycle(
     "loan",
@@ -83,9 +83,14 @@ class Loan(TimestampMixin, db.Model):
     # The proposal's debt service coverage recomputed with these terms (peak loan year).
     annual_debt_service: Mapped[Decimal | None] = mapped_column(MONEY)
     debt_service_coverage: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+    # A write-off takes four eyes: the lending bank's officer proposes it with the reason, a member
+    # of the credit committee other than the proposer confirms it (written_off_by) or declines it
+    # (the proposal is cleared; the audit trail keeps it).
+    write_off_proposed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    write_off_proposed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    write_off_reason: Mapped[str | None] = mapped_column(Text)
     written_off_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     written_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    write_off_reason: Mapped[str | None] = mapped_column(Text)
     # The approved principal the bank will no longer pay out (cancelled by its officer, with a reason).
     cancelled_amount: Mapped[Decimal] = mapped_column(MONEY, default=ZERO, server_default="0")
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -105,6 +110,7 @@ class Loan(TimestampMixin, db.Model):
     proposal: Mapped[Proposal] = relationship()
     # The lists show the partner bank by name.
     bank: Mapped["Organisation | None"] = relationship("Organisation", foreign_keys=[bank_id], viewonly=True)
+    write_off_proposer: Mapped["User | None"] = relationship("User", foreign_keys=[write_off_proposed_by], viewonly=True)
     installments: Mapped[list[Installment]] = relationship(
         cascade="all, delete-orphan", order_by="Installment.number", lazy="selectin")
     disbursements: Mapped[list[Disbursement]] = relationship(

@@ -37,7 +37,7 @@ LABELS = {"amount": "Amount", "value_date": "Value date", "reference": "Referenc
           "proceeds_to_approved_items": "All proceeds go to the approved items", "guarantee": "Guarantee",
           "status": "Loan status", "paid_on": "Paid on", "_schema": "This action"}
 # Each form on the loan page prefixes its inputs' ids, so the error summary links to the right one.
-ID_PREFIX = {"disburse": "d-", "pay": "p-", "cancel-rest": "c-", "decline": "x-", "guarantee": "g-", "recovery": "r-"}
+ID_PREFIX = {"disburse": "d-", "pay": "p-", "cancel-rest": "c-", "decline": "x-", "decline-write-off": "w-", "guarantee": "g-", "recovery": "r-"}
 
 
 def money(value: Any, currency: str = "") -> str:
@@ -113,27 +113,66 @@ def approve(loan_id: int):
     return confirm_then(c, do)
 
 
+def _write_off_figures(loan: Any) -> list[tuple[str, str]]:
+    g = guarantee_of(loan)
+    return [("Borrower", loan.proposal.enterprise.legal_name),
+            ("Outstanding principal written off", money(loan.outstanding_principal, loan.currency)),
+            ("Days past due", str(loan.days_past_due)),
+            ("Guarantee", f"{g.reference}, {label(g.status).lower()}"
+             + (f", claim {money(g.claim_amount, g.currency)}" if g.claim_amount else "") if g else "none")]
+
+
 @bp.route("/<int:loan_id>/write-off", methods=["GET", "POST"])
 @login_required
 def write_off(loan_id: int):
+    """The officer proposes the write-off; the credit committee confirms it (four eyes)."""
     actor = current_actor()
     loan = services.get_loan(actor, loan_id)
-    g = guarantee_of(loan)
     c = Confirmation(
-        f"Write off loan L{loan.id}", url_for("loans.write_off", loan_id=loan.id), url_for("loans.detail", loan_id=loan.id),
-        "Write the loan off",
-        [("Borrower", loan.proposal.enterprise.legal_name),
-         ("Outstanding principal written off", money(loan.outstanding_principal, loan.currency)),
-         ("Days past due", str(loan.days_past_due)),
-         ("Guarantee", f"{g.reference}, {label(g.status).lower()}" + (f", claim {money(g.claim_amount, g.currency)}" if g.claim_amount else "")
-          if g else "none")],
+        f"Propose writing off loan L{loan.id}", url_for("loans.write_off", loan_id=loan.id),
+        url_for("loans.detail", loan_id=loan.id), "Propose the write-off", _write_off_figures(loan),
         [Input("reason", "Reason", "textarea", required=True)], danger=True,
-        note="A write-off is final: the loan leaves the active book.", roles=("bank_officer",), action="write off loans")
+        note="The credit committee confirms or declines the write-off; until then the loan stays defaulted.",
+        roles=("bank_officer",), action="write off loans")
 
     def do():
-        write_offs.write_off(actor, loan_id, load_form(WriteOffSchema())["reason"])
+        write_offs.propose_write_off(actor, loan_id, load_form(WriteOffSchema())["reason"])
+        return back_to_loan(loan_id, "Write-off proposed; the credit committee decides.")
+    return confirm_then(c, do)
+
+
+@bp.route("/<int:loan_id>/write-off/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_write_off(loan_id: int):
+    actor = current_actor()
+    loan = services.get_loan(actor, loan_id)
+    proposer = loan.write_off_proposer
+    if proposer is None or loan.status != "defaulted":
+        return refused_page(loan_id, "confirm-write-off",
+                            services.refuse(loan, f"no write-off of loan L{loan.id} waits for a decision"))
+    c = Confirmation(
+        f"Write off loan L{loan.id}", url_for("loans.confirm_write_off", loan_id=loan.id),
+        url_for("loans.detail", loan_id=loan.id), "Write the loan off",
+        [*_write_off_figures(loan),
+         ("Proposed by", f"{proposer.name} on {loan.write_off_proposed_at:%Y-%m-%d}"),
+         ("Reason", loan.write_off_reason or "")],
+        danger=True, note="A write-off is final: the loan leaves the active book.",
+        roles=("credit_committee",), action="write off loans")
+
+    def do():
+        write_offs.confirm_write_off(actor, loan_id)
         return back_to_loan(loan_id, "Loan written off.")
     return confirm_then(c, do)
+
+
+@bp.route("/<int:loan_id>/write-off/decline", methods=["POST"])
+@login_required
+def decline_write_off(loan_id: int):
+    try:
+        write_offs.decline_write_off(current_actor(), loan_id, load_form(WriteOffSchema())["reason"])
+    except FORM_ERRORS as exc:
+        return refused_page(loan_id, "decline-write-off", exc)
+    return back_to_loan(loan_id, "Write-off declined; the loan stays defaulted.")
 
 
 @bp.route("/<int:loan_id>/decline", methods=["POST"])

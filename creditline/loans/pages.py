@@ -17,7 +17,7 @@ from ..proposals import services as proposals
 from ..finance.schedules import schedule_totals
 from ..list_views import list_page
 from ..percent_fields import percent_errors, to_fractions
-from . import schedule, services
+from . import schedule, services, write_offs
 from .lists import LOANS
 from .models import Loan
 from .schemas import LoanCreateSchema
@@ -110,6 +110,15 @@ def decisions():
     actor = current_actor()
     page = services.decision_queue(actor, request.args.get("page", 1, type=int))
     return render_template("loans/decisions.html", page=page, actor=actor)
+
+
+@bp.route("/write-offs")
+@login_required
+def write_off_queue():
+    """The credit committee's queue: write-offs proposed by the bank's officers, not by this person."""
+    actor = current_actor()
+    page = write_offs.write_off_queue(actor, request.args.get("page", 1, type=int))
+    return render_template("loans/write_offs.html", page=page, actor=actor)
 
 
 def render_detail(loan_id: int, offer: dict[str, Any] | None = None, status: int = 200,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..auth.permissions import Actor, visible
 from ..extensions import db
@@ -12,6 +12,7 @@ from ..home import NextStep, visible_count
 from ..finance.money import format_money
 from .models import SERVICING_STATES, Installment, Loan
 from .services import applications_waiting
+from .write_offs import waiting_for
 from .. import clock
 
 # (status, title, detail): each count is exactly the list its link opens.
@@ -59,6 +60,10 @@ def loan_steps(actor: Actor) -> list[NextStep]:
         waiting = visible_count(Loan, actor, Loan.status == "applied", Loan.proposed_by != actor.user_id)
         steps.append(NextStep("Loan decisions waiting", "Approve or decline terms another officer proposed.",
                               url_for("loans.decisions"), waiting or None))
+        write_offs = db.session.scalar(select(func.count()).select_from(waiting_for(actor).subquery()))
+        if write_offs:
+            steps.append(NextStep("Write-offs to confirm", "Confirm or decline write-offs another officer proposed.",
+                                  url_for("loans.write_off_queue"), write_offs))
     if actor.has("bank_officer"):
         # The same rows the loans page lists under "Applications waiting for loan terms".
         to_lend = len(applications_waiting(actor))

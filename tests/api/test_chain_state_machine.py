@@ -203,9 +203,19 @@ class Chain(RuleBasedStateMachine):
 
     @precondition(lambda self: self.status in ("in_arrears", "defaulted"))
     @rule()
-    def officer_writes_off(self) -> None:
+    def officer_proposes_write_off(self) -> None:
         _post(self.client, f"/api/v1/loans/{self.loan}/write-off", self.h["bank_officer"],
               {"reason": "the enterprise closed"})
+        self._refresh()
+
+    @precondition(lambda self: self.status == "defaulted")
+    @rule(confirm=st.booleans())
+    def committee_decides_write_off(self, confirm: bool) -> None:
+        base = f"/api/v1/loans/{self.loan}/write-off"
+        if confirm:
+            _post(self.client, f"{base}/confirm", self.h["credit_committee"])
+        else:
+            _post(self.client, f"{base}/decline", self.h["credit_committee"], {"reason": "recoveries still coming"})
         self._refresh()
 
     # -- guarantees ------------------------------------------------------------------------
@@ -303,6 +313,12 @@ class Chain(RuleBasedStateMachine):
                     f"loan {loan.id} ({loan.status}): disbursed {loan.disbursed}, repaid {repaid}, "
                     f"outstanding {loan.outstanding_principal}")
                 assert loan.outstanding_principal >= 0
+                # Four eyes: a written-off loan was proposed by one person and confirmed by another.
+                if loan.status == "written_off":
+                    who = (loan.write_off_proposed_by, loan.written_off_by)
+                    assert None not in who and who[0] != who[1], (loan.id, who)
+                elif loan.write_off_proposed_by is not None:
+                    assert loan.status == "defaulted" and loan.write_off_reason, (loan.id, loan.status)
                 # An approved loan fixes its proposal: never reopened as a draft, never withdrawn.
                 if loan.status in APPROVED_STATES:
                     status = db.session.scalar(select(Proposal.status).where(Proposal.id == loan.proposal_id))

@@ -281,6 +281,8 @@ def test_write_off_after_the_call_keeps_the_guarantee_and_exposure(app, client, 
     assert client.post(f"/api/v1/guarantees/{gid}/pay", headers=token_for("fund_admin")).status_code == 200
     shown = line_exposure(client, token_for)
     res = client.post(url, headers=token_for("bank_officer"), json={"reason": "the enterprise is insolvent"})
+    assert res.status_code == 200 and res.get_json()["status"] == "defaulted"  # proposed: the committee confirms
+    res = client.post(f"{url}/confirm", headers=token_for("credit_committee"))
     loan = res.get_json()
     assert res.status_code == 200 and (loan["status"], loan["allowed_transitions"]) == ("written_off", [])
     assert loan["write_off_reason"] == "the enterprise is insolvent" and loan["outstanding_principal"] == "80000.00"
@@ -296,7 +298,7 @@ def test_write_off_after_the_call_keeps_the_guarantee_and_exposure(app, client, 
                                                                      AuditEvent.entity_id == approved)
                                      .order_by(AuditEvent.seq)).all()
         db.session.remove()
-    assert actions[-2:] == ["loan.written_off", "loan.payment"]
+    assert actions[-3:] == ["loan.write_off_proposed", "loan.written_off", "loan.payment"]
 
 
 def test_writing_off_declines_the_request_the_fund_never_decided(app, client, token_for, approved):  # noqa: F811
@@ -306,6 +308,10 @@ def test_writing_off_declines_the_request_the_fund_never_decided(app, client, to
     assert default(app, approved) == "defaulted"
     res = client.post(f"/api/v1/loans/{approved}/write-off", headers=token_for("bank_officer"),
                       json={"reason": "the enterprise is insolvent"})
+    assert res.status_code == 200 and res.get_json()["status"] == "defaulted"
+    g = client.get(f"/api/v1/guarantees/{gid}", headers=token_for("fund_admin")).get_json()
+    assert g["status"] == "requested"  # a proposal ends nothing; the confirmed write-off does
+    res = client.post(f"/api/v1/loans/{approved}/write-off/confirm", headers=token_for("credit_committee"))
     assert res.status_code == 200 and res.get_json()["status"] == "written_off"
     g = client.get(f"/api/v1/guarantees/{gid}", headers=token_for("fund_admin")).get_json()
     assert (g["status"], g["decline_reason"], g["allowed_transitions"]) == (

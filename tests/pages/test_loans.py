@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from creditline.auth.models import User
@@ -218,10 +219,48 @@ def test_default_call_claim_recovery_and_write_off(page, live_app):
     assert "Recovered" in page.get_by_test_id("guarantee").inner_text()
     assert page.get_by_test_id("outstanding").locator("p.big").inner_text() == "USD 69,999.99"
 
+    # The write-off takes four eyes: the officer proposes it, the credit committee decides.
     write_off = page.get_by_test_id("write-off-form")
     write_off.get_by_label("Reason").fill("the enterprise is insolvent")
-    write_off.get_by_role("button", name="Write the loan off").click()
+    write_off.get_by_role("button", name="Propose the write-off").click()
+    assert "USD 69,999.99" in page.get_by_test_id("confirm-figures").inner_text()
     page.get_by_test_id("confirm-button").click()  # the confirmation step shows the figures first
+    page.get_by_text("Write-off proposed; the credit committee decides.").wait_for()
+    assert "Defaulted" in page.locator("h1").inner_text()
+    assert "credit committee" in page.get_by_test_id("write-off-proposal").inner_text()
+    assert page.get_by_test_id("write-off-form").count() == 0  # one proposal at a time
+
+    sign_in(page, "committee@bank.example")
+    page.get_by_role("link", name="Write-offs to confirm").first.click()
+    page.wait_for_url("**/loans/write-offs")
+    queue = page.get_by_test_id("write-off-queue")
+    assert "the enterprise is insolvent" in queue.inner_text() and "USD 69,999.99" in queue.inner_text()
+    queue.get_by_role("row").filter(has_text=f"L{loan_id}").get_by_role("link", name="Decide").click()
+    page.wait_for_url(f"**/loans/{loan_id}")
+    # Declined first (a reason is needed), then proposed again and confirmed.
+    decline = page.get_by_test_id("decline-write-off-form")
+    decline.get_by_role("button", name="Decline the write-off").click()
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    decline = page.get_by_test_id("decline-write-off-form")
+    decline.get_by_label("Reason for declining").fill("the collateral auction is next month")
+    decline.get_by_role("button", name="Decline the write-off").click()
+    page.get_by_text("Write-off declined; the loan stays defaulted.").wait_for()
+    assert page.get_by_test_id("write-off-proposal").count() == 0
+
+    sign_in(page, "officer@bank.example")
+    page.goto(f"/loans/{loan_id}")
+    write_off = page.get_by_test_id("write-off-form")
+    write_off.get_by_label("Reason").fill("the auction found no buyer")
+    write_off.get_by_role("button", name="Propose the write-off").click()
+    page.get_by_test_id("confirm-button").click()
+    page.get_by_text("Write-off proposed; the credit committee decides.").wait_for()
+
+    sign_in(page, "committee@bank.example")
+    page.goto(f"/loans/{loan_id}")
+    page.get_by_role("button", name="Confirm the write-off").click()
+    figures = page.get_by_test_id("confirm-figures").inner_text()
+    assert "the auction found no buyer" in figures and "Proposed by" in figures, figures
+    page.get_by_test_id("confirm-button").click()
     page.get_by_text("Loan written off.").wait_for()
     assert "Written off" in page.locator("h1").inner_text()
-    assert "the enterprise is insolvent" in page.get_by_test_id("written-off").inner_text()
+    assert "the auction found no buyer" in page.get_by_test_id("written-off").inner_text()
