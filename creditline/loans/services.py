@@ -290,9 +290,15 @@ def decline_loan(actor: Actor, loan_id: int, reason: str, on: dt.date | None = N
 # -- disbursing ------------------------------------------------------------------------------
 
 def _bank_officer_of(actor: Actor, loan_id: int, action: str) -> Loan:
-    require_role(actor, "bank_officer", action=action)
-    # Balances and installments change from what is read here: lock the loan row first
-    # (PostgreSQL; on SQLite the unit of work already holds the write lock) and read it fresh.
+    return of_lending_bank(actor, loan_id, "bank_officer", action)
+
+
+def of_lending_bank(actor: Actor, loan_id: int, role: str, action: str) -> Loan:
+    """The loan, locked and read fresh, for a person with ``role`` at the bank that lends it."""
+    require_role(actor, role, action=action)
+    # Balances and installments change from what is read here, and two people may decide at once:
+    # lock the loan row first (PostgreSQL; on SQLite the unit of work already holds the write lock)
+    # and read it fresh, so the second finds the first one's change.
     lock(Loan, loan_id)
     loan = get_loan(actor, loan_id)
     if loan.bank_id != actor.organisation_id:

@@ -19,10 +19,10 @@ from ..database import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..pagination import Page, paginate
 from ..proposals.models import Proposal
-from ..unit_of_work import lock, unit_of_work
+from ..unit_of_work import unit_of_work
 from .balances import refresh_balances
 from .models import LOAN_LIFECYCLE, Loan
-from .services import _bank_officer_of, get_loan, refuse, transition
+from .services import _bank_officer_of, of_lending_bank, refuse, transition
 
 # Why a loan may not be written off yet (its guarantee still covers it); filled by creditline.wiring.
 WRITE_OFF_GUARDS: list[Callable[[Loan], Conflict | None]] = []
@@ -63,13 +63,7 @@ def _proposal(loan: Loan) -> dict[str, object]:
 
 
 def _committee_of(actor: Actor, loan_id: int, action: str) -> Loan:
-    require_role(actor, "credit_committee", action=action)
-    # Two members may act on one proposal at once: lock the loan and read it fresh, so the second
-    # finds the first one's decision.
-    lock(Loan, loan_id)
-    loan = get_loan(actor, loan_id)
-    if loan.bank_id != actor.organisation_id:
-        raise ValidationFailed(f"only the lending bank's committee may {action}", {"loan_id": ["not your bank's loan"]})
+    loan = of_lending_bank(actor, loan_id, "credit_committee", action)
     if loan.status != "defaulted" or loan.write_off_proposed_by is None:
         raise refuse(loan, f"no write-off of loan L{loan.id} waits for a decision")
     return loan
