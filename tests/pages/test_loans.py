@@ -25,6 +25,7 @@ from creditline.proposals.services import create_proposal, submit_proposal
 from creditline.scoring.services import score_and_store
 
 from .conftest import go_to, sign_in
+from .test_phone_and_access import axe_problems
 from creditline import clock
 
 START = clock.today().replace(day=1) - relativedelta(months=14)
@@ -241,6 +242,7 @@ def test_default_call_claim_recovery_and_write_off(page, live_app):
     decline = page.get_by_test_id("decline-write-off-form")
     decline.get_by_role("button", name="Decline the write-off").click()
     expect(page.get_by_test_id("error-summary")).to_be_visible()
+    assert not axe_problems(page)  # the proposal's card, its two forms and the refused decline
     decline = page.get_by_test_id("decline-write-off-form")
     decline.get_by_label("Reason for declining").fill("the collateral auction is next month")
     decline.get_by_role("button", name="Decline the write-off").click()

@@ -23,6 +23,7 @@ ROLES = ["owner@textile.example", "officer@bank.example", "committee@bank.exampl
          "senior@ncpc.example", "admin@fund.example", "auditor@fund.example"]
 # A few detail pages the menus do not list, but which each role opens all the time.
 EXTRA = {"owner@textile.example": ["/proposals/new", "/inbox"], "officer@bank.example": ["/inbox"],
+         "committee@bank.example": ["/loans/write-offs"],
          "admin@fund.example": ["/inbox", "/admin/organisations"]}
 
 
