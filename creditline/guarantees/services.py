@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BigInteger, Select, cast, func, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -18,7 +18,7 @@ from ..extensions import db
 from .. import lifecycle_moves
 from ..unit_of_work import lock, unit_of_work
 from ..finance.guarantee_math import capped_share, claim_amount, guarantee_cover, guarantee_fee
-from ..finance.money import to_money
+from ..finance.money import cents_to_money, to_money
 from ..loans.models import LOAN_LIFECYCLE, Loan
 from ..listing import page_rows
 from ..pagination import Page
@@ -75,10 +75,33 @@ def exposure(line: CreditLine) -> dict[str, Any]:
             "live": len(live)}
 
 
+def _cents_sum(column: Any) -> Any:
+    # Each amount in whole cents before the sum: exact on SQLite too, which sums NUMERIC as floats.
+    return func.coalesce(func.sum(cast(func.round(column * 100), BigInteger)), 0)
+
+
+def committed_cover(line_id: int) -> Decimal:
+    """``exposure(line)["committed"]``, summed by the database in three aggregates.
+
+    Issuing a guarantee checks the capacity left; reading every guarantee of the line with its
+    loan for that made a loan tape's guaranteed loans cost time growing with the square of their
+    number (a property test holds this figure to ``exposure``'s).
+    """
+    live = (select(_cents_sum(Guarantee.covered_amount)).join(Loan, Loan.id == Guarantee.loan_id)
+            .where(Guarantee.credit_line_id == line_id, Guarantee.status == "issued", Loan.status != "repaid"))
+    claims = select(_cents_sum(Guarantee.claim_amount)).where(Guarantee.credit_line_id == line_id,
+                                                              Guarantee.status.in_(("called", *CLAIM_PAID)))
+    recovered = (select(_cents_sum(Recovery.fund_part)).join(Guarantee, Guarantee.id == Recovery.guarantee_id)
+                 .where(Guarantee.credit_line_id == line_id))
+    cover, claimed, back = db.session.execute(select(live.scalar_subquery(), claims.scalar_subquery(),
+                                                     recovered.scalar_subquery())).one()
+    return cents_to_money(int(cover) + int(claimed) - int(back))
+
+
 def capacity_floor(line: CreditLine, data: dict[str, Decimal]) -> dict[str, list[str]]:
     """A new guarantee capacity below what the fund has committed on the line, named (else nothing)."""
     capacity = data.get("guarantee_capacity")
-    committed = exposure(line)["committed"] if capacity is not None else ZERO
+    committed = committed_cover(line.id) if capacity is not None else ZERO
     if capacity is None or capacity >= committed:
         return {}
     return {"guarantee_capacity": [f"the fund has committed {line.currency} {committed:,.2f} of guarantees on "
@@ -186,7 +209,7 @@ def issue_guarantee(actor: Actor, guarantee_id: int, on: date | None = None) -> 
     # of work holds the write lock), and read the guarantee again under the lock.
     line = lock(CreditLine, g.credit_line_id)
     db.session.refresh(g)
-    remaining = exposure(line)["remaining_capacity"]
+    remaining = line.guarantee_capacity - committed_cover(line.id)
     if g.covered_amount > remaining:
         raise ValidationFailed("the fund's guarantee capacity is exhausted",
                                {"covered_amount": [f"{line.currency} {g.covered_amount} of cover asked, "

@@ -31,7 +31,7 @@ from creditline.audit.services import GENESIS, HEAD_ID, event_hash, verify_chain
 from creditline.creditlines.models import CreditLine
 from creditline.extensions import db
 from creditline.grants.models import Grant
-from creditline.guarantees.services import exposure
+from creditline.guarantees.services import committed_cover, exposure
 from creditline.loans.models import APPROVED_STATES, Loan
 from creditline.proposals.models import Proposal
 from tests.db_state import TABLES
@@ -329,6 +329,8 @@ class Chain(RuleBasedStateMachine):
             for line in db.session.scalars(select(CreditLine)):
                 e = exposure(line)
                 assert e["committed"] <= e["capacity"], e
+                # The capacity check's SQL sum is the exposure's own figure, in every state walked.
+                assert committed_cover(line.id) == e["committed"], (committed_cover(line.id), e)
             self._new_events_link_on()
             db.session.remove()
 

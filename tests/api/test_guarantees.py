@@ -11,7 +11,7 @@ from creditline.creditlines.models import CreditLine
 from creditline.audit.models import AuditEvent
 from creditline.extensions import db
 from creditline.guarantees.models import Guarantee
-from creditline.guarantees.services import exposure
+from creditline.guarantees.services import committed_cover, exposure
 from creditline.loans import repayments as loans
 from creditline.loans.models import Loan
 
@@ -259,6 +259,11 @@ def test_after_the_claim_is_paid_a_borrower_payment_is_a_shared_recovery(app, cl
     assert (g["status"], g["recovered"], g["recovered_by_fund"]) == ("recovered", "4000.00", "2000.00")
     assert [(r["fund_part"], r["bank_part"]) for r in g["recoveries"]] == [("1500.01", "1500.00"),
                                                                          ("499.99", "500.00")]
+    # What the capacity check sums in SQL is the exposure's figure: the paid claim less the fund's recoveries.
+    with app.app_context():
+        line = db.session.get(CreditLine, db.session.get(Guarantee, gid).credit_line_id)
+        assert committed_cover(line.id) == exposure(line)["committed"] == D("38000.00")
+        db.session.remove()
 
 
 def test_write_off_after_the_call_keeps_the_guarantee_and_exposure(app, client, token_for, approved):  # noqa: F811
