@@ -221,7 +221,7 @@ def _handled(event: AuditEvent) -> list[tuple[str, int, tuple[str, ...]]]:
     if event.entity_type == "loan":
         # Screening ends when the bank proposes terms: the proposal stays eligible, a loan now exists.
         out.append(("proposal", obj.proposal_id, ("proposal_to_screen",)))
-        if obj.write_off_proposed_by is None:  # declined: the loan stays defaulted, nothing waits
+        if obj.write_off_proposed_by is None:  # declined or withdrawn: the loan stays defaulted, nothing waits
             out.append(("loan", obj.id, ("write_off_to_confirm",)))
     return out
 

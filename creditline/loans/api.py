@@ -112,6 +112,16 @@ class WriteOffConfirmView(MethodView):
         return write_offs.confirm_write_off(current_actor(), loan_id)
 
 
+@blp.route("/<int:loan_id>/write-off/withdraw")
+class WriteOffWithdrawView(MethodView):
+    @blp.doc(**idempotency.HEADER_DOC)
+    @idempotency.idempotent
+    @blp.response(200, LoanSchema)
+    def post(self, loan_id):
+        """Withdraw one's own write-off proposal before the committee decides it (the proposing officer)."""
+        return write_offs.withdraw_write_off(current_actor(), loan_id)
+
+
 @blp.route("/<int:loan_id>/write-off/decline")
 class WriteOffDeclineView(MethodView):
     @blp.doc(**idempotency.HEADER_DOC)

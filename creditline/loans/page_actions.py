@@ -165,6 +165,16 @@ def confirm_write_off(loan_id: int):
     return confirm_then(c, do)
 
 
+@bp.route("/<int:loan_id>/write-off/withdraw", methods=["POST"])
+@login_required
+def withdraw_write_off(loan_id: int):
+    try:
+        write_offs.withdraw_write_off(current_actor(), loan_id)
+    except FORM_ERRORS as exc:
+        return refused_page(loan_id, "withdraw-write-off", exc)
+    return back_to_loan(loan_id, "Write-off proposal withdrawn; the loan stays defaulted.")
+
+
 @bp.route("/<int:loan_id>/write-off/decline", methods=["POST"])
 @login_required
 def decline_write_off(loan_id: int):

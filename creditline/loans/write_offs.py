@@ -3,6 +3,7 @@
 It takes four eyes, as the loan's approval did: the lending bank's officer proposes the write-off
 with the reason, and a member of the bank's credit committee other than the proposer confirms it
 (the loan leaves the book) or declines it (the loan stays defaulted and may be proposed again).
+The proposer may withdraw a proposal not yet decided (a wrong reason, a sale that came through).
 While a write-off waits, the loan is serviced as any defaulted loan: payments, the guarantee's
 call and recoveries go on.
 """
@@ -122,4 +123,20 @@ def decline_write_off(actor: Actor, loan_id: int, reason: str) -> Loan:
     loan.write_off_proposed_by, loan.write_off_proposed_at, loan.write_off_reason = None, None, None
     record(actor, "loan.write_off_declined", "loan", loan.id, {"status": loan.status, **before},
            {"status": loan.status, "reason": text, "proposed_by": before["write_off_proposed_by"]})
+    return loan
+
+
+@unit_of_work
+def withdraw_write_off(actor: Actor, loan_id: int) -> Loan:
+    """Withdraw one's own write-off proposal before the committee decides it (the proposing officer)."""
+    loan = _bank_officer_of(actor, loan_id, "withdraw write-offs")
+    if loan.status != "defaulted" or loan.write_off_proposed_by is None:
+        raise refuse(loan, f"no write-off of loan L{loan.id} waits for a decision")
+    if loan.write_off_proposed_by != actor.user_id:
+        raise ValidationFailed("only the officer who proposed the write-off may withdraw it; the credit committee "
+                               "may decline it", {"loan_id": ["another officer proposed this write-off"]})
+    before = _proposal(loan)
+    loan.write_off_proposed_by, loan.write_off_proposed_at, loan.write_off_reason = None, None, None
+    record(actor, "loan.write_off_withdrawn", "loan", loan.id, {"status": loan.status, **before},
+           {"status": loan.status, "proposed_by": before["write_off_proposed_by"]})
     return loan

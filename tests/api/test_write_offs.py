@@ -166,3 +166,41 @@ def test_officers_proposing_at_once_propose_once(app, client, token_for, approve
         db.session.remove()
     assert loan_actions(app, approved).count("loan.write_off_proposed") == 1
     assert audit_chain_ok(app)
+
+
+def test_the_proposer_withdraws_a_wrong_proposal(app, client, token_for, approved):  # noqa: F811
+    colleague(app, "officer2@bank.example", "bank_officer")
+    officer, committee = token_for("bank_officer"), token_for("credit_committee")
+    other = token_for("officer2@bank.example")
+    defaulted(app, client, token_for, approved)
+    assert client.post(url(approved, "withdraw"), headers=officer).status_code == 409  # nothing to withdraw
+    assert client.post(url(approved), headers=officer, json={"reason": "wrong loan: meant L2"}).status_code == 200
+    before = counts(app)
+    res = client.post(url(approved, "withdraw"), headers=other)
+    assert res.status_code == 422 and "only the officer who proposed" in res.get_json()["message"]
+    assert client.post(url(approved, "withdraw"), headers=committee).status_code == 403
+    assert counts(app) == before
+    res = client.post(url(approved, "withdraw"), headers=officer)
+    loan = res.get_json()
+    assert res.status_code == 200 and loan["status"] == "defaulted"
+    assert (loan["write_off_proposed_by"], loan["write_off_proposed_at"], loan["write_off_reason"]) == (None, None, None)
+    assert inbox(client, committee)["write_off_to_confirm"]["resolved_at"] is not None  # nothing waits now
+    assert client.post(url(approved, "confirm"), headers=committee).status_code == 409
+    assert client.post(url(approved), headers=officer, json={"reason": "the enterprise closed"}).status_code == 200
+    assert loan_actions(app, approved)[-3:] == ["loan.write_off_proposed", "loan.write_off_withdrawn",
+                                                "loan.write_off_proposed"]
+
+
+def test_a_withdrawal_and_a_confirmation_at_once_one_wins(app, client, token_for, approved):  # noqa: F811
+    defaulted(app, client, token_for, approved)
+    assert client.post(url(approved), headers=token_for("bank_officer"), json={"reason": "insolvent"}).status_code == 200
+    results = race_calls(app, [(url(approved, "withdraw"), token_for("bank_officer"), None),
+                               (url(approved, "confirm"), token_for("credit_committee"), None)])
+    assert sorted(s for s, _ in results) == [200, 409]
+    with app.app_context():
+        loan = db.session.get(Loan, approved)
+        withdrawn = results[0][0] == 200
+        assert loan.status == ("defaulted" if withdrawn else "written_off")
+        assert (loan.write_off_proposed_by is None) == withdrawn
+        db.session.remove()
+    assert audit_chain_ok(app)

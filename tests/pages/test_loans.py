@@ -220,7 +220,17 @@ def test_default_call_claim_recovery_and_write_off(page, live_app):
     assert "Recovered" in page.get_by_test_id("guarantee").inner_text()
     assert page.get_by_test_id("outstanding").locator("p.big").inner_text() == "USD 69,999.99"
 
-    # The write-off takes four eyes: the officer proposes it, the credit committee decides.
+    # The write-off takes four eyes: the officer proposes it, the credit committee decides. A
+    # proposal with the wrong reason is withdrawn by its officer before anyone decides it.
+    write_off = page.get_by_test_id("write-off-form")
+    write_off.get_by_label("Reason").fill("the borrower moved abroad")
+    write_off.get_by_role("button", name="Propose the write-off").click()
+    page.get_by_test_id("confirm-button").click()
+    page.get_by_text("Write-off proposed; the credit committee decides.").wait_for()
+    page.get_by_role("button", name="Withdraw my proposal").click()
+    page.get_by_text("Write-off proposal withdrawn; the loan stays defaulted.").wait_for()
+    assert page.get_by_test_id("write-off-proposal").count() == 0
+
     write_off = page.get_by_test_id("write-off-form")
     write_off.get_by_label("Reason").fill("the enterprise is insolvent")
     write_off.get_by_role("button", name="Propose the write-off").click()
