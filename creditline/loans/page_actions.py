@@ -146,10 +146,11 @@ def write_off(loan_id: int):
 def confirm_write_off(loan_id: int):
     actor = current_actor()
     loan = services.get_loan(actor, loan_id)
+    try:
+        write_offs.require_waiting(loan)
+    except FORM_ERRORS as exc:
+        return refused_page(loan_id, "confirm-write-off", exc)
     proposer = loan.write_off_proposer
-    if proposer is None or loan.status != "defaulted":
-        return refused_page(loan_id, "confirm-write-off",
-                            services.refuse(loan, f"no write-off of loan L{loan.id} waits for a decision"))
     c = Confirmation(
         f"Write off loan L{loan.id}", url_for("loans.confirm_write_off", loan_id=loan.id),
         url_for("loans.detail", loan_id=loan.id), "Write the loan off",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..auth.permissions import Actor, visible
 from ..extensions import db
@@ -60,7 +60,7 @@ def loan_steps(actor: Actor) -> list[NextStep]:
         waiting = visible_count(Loan, actor, Loan.status == "applied", Loan.proposed_by != actor.user_id)
         steps.append(NextStep("Loan decisions waiting", "Approve or decline terms another officer proposed.",
                               url_for("loans.decisions"), waiting or None))
-        write_offs = db.session.scalar(select(func.count()).select_from(waiting_for(actor).subquery()))
+        write_offs = visible_count(Loan, actor, *waiting_for(actor))
         if write_offs:
             steps.append(NextStep("Write-offs to confirm", "Confirm or decline write-offs another officer proposed.",
                                   url_for("loans.write_off_queue"), write_offs))

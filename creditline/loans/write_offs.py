@@ -10,8 +10,8 @@ call and recoveries go on.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -31,16 +31,16 @@ WRITE_OFF_GUARDS: list[Callable[[Loan], Conflict | None]] = []
 WRITTEN_OFF_HOOKS: list[Callable[[Actor, Loan], None]] = []
 
 
-def waiting_for(actor: Actor) -> Select[tuple[Loan]]:
-    """The proposed write-offs this committee member may decide: their bank's, not proposed by them."""
-    return visible(Loan, actor).where(Loan.status == "defaulted", Loan.write_off_proposed_by.is_not(None),
-                                      Loan.write_off_proposed_by != actor.user_id)
+def waiting_for(actor: Actor) -> tuple[Any, ...]:
+    """Which of the loans this committee member sees have a write-off for them to decide (not their own)."""
+    return (Loan.status == "defaulted", Loan.write_off_proposed_by.is_not(None),
+            Loan.write_off_proposed_by != actor.user_id)
 
 
 def write_off_queue(actor: Actor, page: int = 1) -> Page:
     """The credit committee's proposed write-offs to decide, oldest first."""
     require_role(actor, "credit_committee", action="decide write-offs")
-    stmt = waiting_for(actor).options(selectinload(Loan.proposal).selectinload(Proposal.enterprise),
+    stmt = visible(Loan, actor).where(*waiting_for(actor)).options(selectinload(Loan.proposal).selectinload(Proposal.enterprise),
                                       selectinload(Loan.write_off_proposer))
     return paginate(stmt.order_by(Loan.write_off_proposed_at, Loan.id), page, 25)
 
@@ -63,10 +63,15 @@ def _proposal(loan: Loan) -> dict[str, object]:
     return {"write_off_proposed_by": loan.write_off_proposed_by, "write_off_reason": loan.write_off_reason}
 
 
-def _committee_of(actor: Actor, loan_id: int, action: str) -> Loan:
-    loan = of_lending_bank(actor, loan_id, "credit_committee", action)
+def require_waiting(loan: Loan) -> None:
+    """Refuse (409, with the loan's state) unless a write-off of the loan waits for a decision."""
     if loan.status != "defaulted" or loan.write_off_proposed_by is None:
         raise refuse(loan, f"no write-off of loan L{loan.id} waits for a decision")
+
+
+def _committee_of(actor: Actor, loan_id: int, action: str) -> Loan:
+    loan = of_lending_bank(actor, loan_id, "credit_committee", action)
+    require_waiting(loan)
     return loan
 
 
@@ -130,8 +135,7 @@ def decline_write_off(actor: Actor, loan_id: int, reason: str) -> Loan:
 def withdraw_write_off(actor: Actor, loan_id: int) -> Loan:
     """Withdraw one's own write-off proposal before the committee decides it (the proposing officer)."""
     loan = _bank_officer_of(actor, loan_id, "withdraw write-offs")
-    if loan.status != "defaulted" or loan.write_off_proposed_by is None:
-        raise refuse(loan, f"no write-off of loan L{loan.id} waits for a decision")
+    require_waiting(loan)
     if loan.write_off_proposed_by != actor.user_id:
         raise ValidationFailed("only the officer who proposed the write-off may withdraw it; the credit committee "
                                "may decline it", {"loan_id": ["another officer proposed this write-off"]})
