@@ -202,8 +202,11 @@ AWAITS: dict[str, tuple[str, str]] = {
     "loan_to_decide": ("loan", "applied"), "loan_to_disburse": ("loan", "approved"),
     "guarantee_requested": ("guarantee", "requested"), "verification_to_confirm": ("verification", "proposed"),
     "verification_returned": ("verification", "returned"), "grant_to_approve": ("grant", "calculated"),
-    "grant_to_pay": ("grant", "approved"), "write_off_to_confirm": ("loan", "defaulted"),
+    "grant_to_pay": ("grant", "approved"),
 }
+# A write-off waits on a defaulted loan, whose state does not say so: its hand-off is handled by the
+# steps that end the proposal, not by every step of every loan (one UPDATE each).
+WRITE_OFF_DECIDED = ("loan.written_off", "loan.write_off_declined", "loan.write_off_withdrawn")
 MODELS: dict[str, type] = {"proposal": Proposal, "referral_task": ReferralTask, "loan": Loan, "guarantee": Guarantee,
                            "verification": Verification, "grant": Grant}
 
@@ -221,7 +224,7 @@ def _handled(event: AuditEvent) -> list[tuple[str, int, tuple[str, ...]]]:
     if event.entity_type == "loan":
         # Screening ends when the bank proposes terms: the proposal stays eligible, a loan now exists.
         out.append(("proposal", obj.proposal_id, ("proposal_to_screen",)))
-        if obj.write_off_proposed_by is None:  # declined or withdrawn: the loan stays defaulted, nothing waits
+        if event.action in WRITE_OFF_DECIDED:
             out.append(("loan", obj.id, ("write_off_to_confirm",)))
     return out
 
